@@ -1,0 +1,45 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import { auditRoutes } from "./audit/routes";
+import { authRoutes } from "./auth/routes";
+import { resolveSession } from "./auth/session";
+import { directoryRoutes } from "./directory/routes";
+import type { AppEnv } from "./env";
+import { ApiError } from "./lib/errors";
+import { docsPage } from "./system/docs";
+import { systemRoutes } from "./system/routes";
+
+/** Every domain app, mounted at the root (each route carries its full path). */
+export const domains = [systemRoutes, authRoutes, directoryRoutes, auditRoutes] as const;
+
+export function buildApp() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.use("*", secureHeaders({ crossOriginEmbedderPolicy: false, referrerPolicy: "no-referrer" }));
+  app.use("*", async function loadSession(c, next) {
+    c.set("auth", c.req.path.startsWith("/api/") ? await resolveSession(c) : null);
+    return next();
+  });
+  for (const d of domains) app.route("/", d);
+
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "安否確認 roll-call API", version: "0.1.0", description: "Disaster roll-call for a city medical and care network." },
+  });
+  app.route("/", docsPage(() => app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "安否確認 roll-call API", version: "0.1.0" } })));
+
+  app.notFound((c) => (c.req.path.startsWith("/api/") ? c.json({ error: { code: "not_found", message: "No such route." } }, 404) : c.env.ASSETS.fetch(c.req.raw)));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      return c.json({ error: { code: status === 413 ? "too_large" : "bad_request", message: err.message || "Bad request." } }, status);
+    }
+    // Never log request bodies: they may hold phone numbers or emails.
+    console.error("unhandled", err instanceof Error ? err.stack : String(err));
+    return c.json({ error: { code: "internal", message: "Something went wrong. Try again." } }, 500);
+  });
+  return app;
+}
+
+export const app = buildApp();

@@ -1,0 +1,130 @@
+import type { FacilityRole, GlobalRole } from "./scope";
+
+/** All SQL of the auth domain. */
+
+export interface AccountRow {
+  id: number;
+  name: string;
+  globalRole: GlobalRole | null;
+  passwordHash: string | null;
+  passwordChangedAt: number | null;
+  totpSecret: string | null;
+  totpEnabled: boolean;
+  totpLastStep: number | null;
+}
+
+interface PeopleRow {
+  id: number;
+  name: string;
+  global_role: GlobalRole | null;
+  password_hash: string | null;
+  password_changed_at: number | null;
+  totp_secret: string | null;
+  totp_enabled_at: number | null;
+  totp_last_step: number | null;
+}
+
+const toAccount = (r: PeopleRow): AccountRow => ({
+  id: r.id,
+  name: r.name,
+  globalRole: r.global_role,
+  passwordHash: r.password_hash,
+  passwordChangedAt: r.password_changed_at,
+  totpSecret: r.totp_secret,
+  totpEnabled: r.totp_enabled_at !== null,
+  totpLastStep: r.totp_last_step,
+});
+
+const ACCOUNT_COLUMNS = "p.id, p.name, p.global_role, p.password_hash, p.password_changed_at, p.totp_secret, p.totp_enabled_at, p.totp_last_step";
+
+export async function findAccountByEmail(db: D1Database, email: string): Promise<AccountRow | null> {
+  const row = await db
+    .prepare(
+      `SELECT ${ACCOUNT_COLUMNS} FROM contacts c JOIN people p ON p.id = c.person_id
+       WHERE c.kind = 'email' AND c.value = ?1 AND c.removed_at IS NULL AND p.removed_at IS NULL`,
+    )
+    .bind(email)
+    .first<PeopleRow>();
+  return row ? toAccount(row) : null;
+}
+
+export async function findAccount(db: D1Database, personId: number): Promise<AccountRow | null> {
+  const row = await db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM people p WHERE p.id = ?1 AND p.removed_at IS NULL`).bind(personId).first<PeopleRow>();
+  return row ? toAccount(row) : null;
+}
+
+export async function facilityRolesOf(db: D1Database, personId: number): Promise<{ facilityId: number; role: FacilityRole }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT m.facility_id, m.role FROM memberships m JOIN facilities f ON f.id = m.facility_id
+       WHERE m.person_id = ?1 AND m.removed_at IS NULL AND f.removed_at IS NULL ORDER BY m.id`,
+    )
+    .bind(personId)
+    .all<{ facility_id: number; role: FacilityRole }>();
+  return results.map((r) => ({ facilityId: r.facility_id, role: r.role }));
+}
+
+export interface SessionRow {
+  personId: number;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export async function findSession(db: D1Database, idHash: string): Promise<SessionRow | null> {
+  const r = await db
+    .prepare("SELECT person_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?1 AND revoked_at IS NULL")
+    .bind(idHash)
+    .first<{ person_id: number; created_at: number; last_seen_at: number }>();
+  return r ? { personId: r.person_id, createdAt: r.created_at, lastSeenAt: r.last_seen_at } : null;
+}
+
+export const insertSession = (db: D1Database, idHash: string, personId: number, at: number, userAgent: string) =>
+  db.prepare("INSERT INTO sessions (id_hash, person_id, created_at, last_seen_at, user_agent) VALUES (?1, ?2, ?3, ?3, ?4)").bind(idHash, personId, at, userAgent.slice(0, 200));
+
+export const touchSession = (db: D1Database, idHash: string, at: number) =>
+  db.prepare("UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1").bind(idHash, at);
+
+export const revokeSession = (db: D1Database, idHash: string, at: number) =>
+  db.prepare("UPDATE sessions SET revoked_at = ?2 WHERE id_hash = ?1 AND revoked_at IS NULL").bind(idHash, at);
+
+export const revokeAllSessions = (db: D1Database, personId: number, at: number) =>
+  db.prepare("UPDATE sessions SET revoked_at = ?2 WHERE person_id = ?1 AND revoked_at IS NULL").bind(personId, at);
+
+export const revokeAllPushSubscriptions = (db: D1Database, personId: number, at: number) =>
+  db.prepare("UPDATE push_subscriptions SET revoked_at = ?2 WHERE person_id = ?1 AND revoked_at IS NULL").bind(personId, at);
+
+export const setPassword = (db: D1Database, personId: number, hash: string, at: number) =>
+  db.prepare("UPDATE people SET password_hash = ?2, password_changed_at = ?3, updated_at = ?3 WHERE id = ?1").bind(personId, hash, at);
+
+export const setTotpSecret = (db: D1Database, personId: number, secret: string | null, at: number) =>
+  db.prepare("UPDATE people SET totp_secret = ?2, totp_enabled_at = NULL, totp_last_step = NULL, updated_at = ?3 WHERE id = ?1").bind(personId, secret, at);
+
+export const enableTotp = (db: D1Database, personId: number, step: number, at: number) =>
+  db.prepare("UPDATE people SET totp_enabled_at = ?3, totp_last_step = ?2, updated_at = ?3 WHERE id = ?1").bind(personId, step, at);
+
+/** Records the step of an accepted code; fails (0 changes) if that step or a later one was already used. */
+export const useTotpStep = (db: D1Database, personId: number, step: number) =>
+  db.prepare("UPDATE people SET totp_last_step = ?2 WHERE id = ?1 AND (totp_last_step IS NULL OR totp_last_step < ?2)").bind(personId, step);
+
+export interface ThrottleRow {
+  failures: number;
+  windowStart: number;
+  lockedUntil: number | null;
+}
+
+export async function readThrottle(db: D1Database, keys: string[]): Promise<Map<string, ThrottleRow>> {
+  const { results } = await db
+    .prepare(`SELECT key, failures, window_start, locked_until FROM login_throttle WHERE key IN (${keys.map((_, i) => `?${i + 1}`).join(",")})`)
+    .bind(...keys)
+    .all<{ key: string; failures: number; window_start: number; locked_until: number | null }>();
+  return new Map(results.map((r) => [r.key, { failures: r.failures, windowStart: r.window_start, lockedUntil: r.locked_until }]));
+}
+
+export const writeThrottle = (db: D1Database, key: string, row: ThrottleRow) =>
+  db
+    .prepare(
+      "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET failures = ?2, window_start = ?3, locked_until = ?4",
+    )
+    .bind(key, row.failures, row.windowStart, row.lockedUntil);
+
+export const clearThrottle = (db: D1Database, key: string) => db.prepare("DELETE FROM login_throttle WHERE key = ?1").bind(key);

@@ -1,0 +1,226 @@
+import { z } from "@hono/zod-openapi";
+import { auditStatement, audit } from "../audit/log";
+import { domainApp } from "../lib/app";
+import { clock } from "../lib/clock";
+import { ApiError, badRequest, forbidden, notFound } from "../lib/errors";
+import { errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
+import { loadSettings } from "../system/settings";
+import { authOf, route } from "./access";
+import * as data from "./data";
+import { hashPassword, passwordProblem, verifyPassword } from "./password";
+import { canManageFacility, holdsAdminRole, rolesOf, ROLES, type Auth } from "./scope";
+import { authFor, clearSessionCookie, startSession } from "./session";
+import { lockedUntil, recordFailure, recordSuccess, throttleKeys } from "./throttle";
+import { matchTotp, newTotpSecret, totpUri } from "./totp";
+
+export const SignInSchema = z
+  .object({
+    email: z.string().trim().toLowerCase().email().max(254),
+    password: z.string().min(1).max(200),
+    code: z.string().max(10).optional(),
+  })
+  .openapi("SignIn");
+
+export const MeSchema = z
+  .object({
+    personId: z.number(),
+    name: z.string(),
+    roles: z.array(z.enum(ROLES as [string, ...string[]])),
+    globalRole: z.enum(["network_admin", "viewer"]).nullable(),
+    facilities: z.array(z.object({ facilityId: z.number(), role: z.enum(["admin", "delegate", "staff"]) })),
+    totpEnabled: z.boolean(),
+    passwordExpired: z.boolean(),
+    mustEnrolMfa: z.boolean(),
+  })
+  .openapi("Me");
+
+const me = (a: Auth) => ({
+  personId: a.personId,
+  name: a.name,
+  roles: [...rolesOf(a)],
+  globalRole: a.globalRole,
+  facilities: a.facilities,
+  totpEnabled: a.totpEnabled,
+  passwordExpired: a.passwordExpired,
+  mustEnrolMfa: a.mustEnrolMfa,
+});
+
+const INVALID = () => new ApiError(401, "invalid_credentials", "Email or password is wrong.");
+
+const signIn = route({
+  method: "post",
+  path: "/api/session",
+  summary: "Sign in with email and password (and a one-time code where required)",
+  tags: ["auth"],
+  access: "public",
+  request: { body: jsonBody(SignInSchema) },
+  responses: { 200: jsonOk(MeSchema, "Signed in; sets the session cookie"), ...errorResponses, 429: { description: "Too many failures" } },
+});
+
+const whoAmI = route({
+  method: "get",
+  path: "/api/session",
+  summary: "The signed-in person and their roles",
+  tags: ["auth"],
+  access: "signed_in",
+  responses: { 200: jsonOk(MeSchema), ...errorResponses },
+});
+
+const signOut = route({
+  method: "delete",
+  path: "/api/session",
+  summary: "Sign out",
+  tags: ["auth"],
+  access: "signed_in",
+  responses: { 200: jsonOk(OkSchema), ...errorResponses },
+});
+
+const changePassword = route({
+  method: "post",
+  path: "/api/me/password",
+  summary: "Change one's own password",
+  tags: ["auth"],
+  access: "signed_in",
+  request: { body: jsonBody(z.object({ current: z.string().min(1).max(200), next: z.string().min(1).max(200) })) },
+  responses: { 200: jsonOk(OkSchema), ...errorResponses },
+});
+
+const totpSetup = route({
+  method: "post",
+  path: "/api/me/totp/setup",
+  summary: "Start TOTP enrolment: returns a new secret to put into an authenticator app",
+  tags: ["auth"],
+  access: "signed_in",
+  responses: { 200: jsonOk(z.object({ secret: z.string(), uri: z.string() })), ...errorResponses },
+});
+
+const totpEnable = route({
+  method: "post",
+  path: "/api/me/totp/enable",
+  summary: "Finish TOTP enrolment with a code from the app",
+  tags: ["auth"],
+  access: "signed_in",
+  request: { body: jsonBody(z.object({ code: z.string().max(10) })) },
+  responses: { 200: jsonOk(OkSchema), ...errorResponses },
+});
+
+const totpDisable = route({
+  method: "delete",
+  path: "/api/me/totp",
+  summary: "Turn TOTP off (not allowed for admins while it is required)",
+  tags: ["auth"],
+  access: "signed_in",
+  request: { body: jsonBody(z.object({ code: z.string().max(10) })) },
+  responses: { 200: jsonOk(OkSchema), ...errorResponses },
+});
+
+const endSessions = route({
+  method: "post",
+  path: "/api/people/{id}/end-sessions",
+  summary: "End every session and push subscription of a person (lost phone, §7 remote wipe)",
+  tags: ["auth"],
+  access: ["network_admin", "facility_admin", "delegate"],
+  request: { params: IdParam },
+  responses: { 200: jsonOk(z.object({ sessions: z.number(), pushSubscriptions: z.number() })), ...errorResponses },
+});
+
+export const authRoutes = domainApp()
+  .openapi(signIn, async (c) => {
+    const { email, password, code } = c.req.valid("json");
+    const db = c.env.DB;
+    const now = clock.now();
+    const settings = await loadSettings(c.env);
+    const keys = await throttleKeys(email, c.req.header("cf-connecting-ip") ?? "local");
+    if (await lockedUntil(db, keys, now)) {
+      await audit(db, { actorId: null, action: "auth.sign_in_throttled", detail: {} });
+      throw new ApiError(429, "too_many_attempts", "Too many failed sign-ins. Try again later.");
+    }
+    const account = await data.findAccountByEmail(db, email);
+    // verifyPassword hashes even without an account, so both paths take the same time.
+    const ok = await verifyPassword(password, account?.passwordHash ?? null);
+    if (!account || !ok) {
+      await recordFailure(db, keys, settings, now);
+      await audit(db, { actorId: account?.id ?? null, action: "auth.sign_in_failed", detail: { reason: "password" } });
+      throw INVALID();
+    }
+    if (account.totpEnabled && account.totpSecret) {
+      if (!code) throw new ApiError(401, "code_required", "Enter the one-time code from your app.", "code");
+      const step = matchTotp(account.totpSecret, code, now);
+      const used = step === null ? null : await data.useTotpStep(db, account.id, step).run();
+      if (!used || used.meta.changes !== 1) {
+        await recordFailure(db, keys, settings, now);
+        await audit(db, { actorId: account.id, action: "auth.sign_in_failed", detail: { reason: "code" } });
+        throw new ApiError(401, "invalid_code", "The one-time code is wrong or already used.", "code");
+      }
+    }
+    await recordSuccess(db, keys[0]);
+    await startSession(c, account.id);
+    await audit(db, { actorId: account.id, action: "auth.sign_in", detail: {} });
+    const facilities = await data.facilityRolesOf(db, account.id);
+    return c.json(me(authFor(account, facilities, "", settings, now)), 200);
+  })
+  .openapi(whoAmI, (c) => c.json(me(authOf(c)), 200))
+  .openapi(signOut, async (c) => {
+    const auth = authOf(c);
+    await c.env.DB.batch([data.revokeSession(c.env.DB, auth.sessionHash, clock.now()), auditStatement(c.env.DB, { actorId: auth.personId, action: "auth.sign_out" })]);
+    clearSessionCookie(c);
+    return c.json({ ok: true as const }, 200);
+  })
+  .openapi(changePassword, async (c) => {
+    const auth = authOf(c);
+    const { current, next } = c.req.valid("json");
+    const db = c.env.DB;
+    const account = await data.findAccount(db, auth.personId);
+    if (!account || !(await verifyPassword(current, account.passwordHash))) throw new ApiError(400, "invalid", "The current password is wrong.", "current");
+    if (current === next) throw badRequest("next", "Choose a password different from the current one.");
+    const problem = passwordProblem(next, await loadSettings(c.env), [account.name]);
+    if (problem) throw badRequest("next", problem, "weak_password");
+    const at = clock.now();
+    await db.batch([data.setPassword(db, auth.personId, await hashPassword(next), at), auditStatement(db, { actorId: auth.personId, action: "auth.password_changed", objectType: "person", objectId: auth.personId })]);
+    return c.json({ ok: true as const }, 200);
+  })
+  .openapi(totpSetup, async (c) => {
+    const auth = authOf(c);
+    if (auth.totpEnabled) throw new ApiError(409, "conflict", "A one-time code app is already set up.");
+    const secret = newTotpSecret();
+    await data.setTotpSecret(c.env.DB, auth.personId, secret, clock.now()).run();
+    return c.json({ secret, uri: totpUri(secret, `person-${auth.personId}`) }, 200);
+  })
+  .openapi(totpEnable, async (c) => {
+    const auth = authOf(c);
+    const db = c.env.DB;
+    const account = await data.findAccount(db, auth.personId);
+    if (!account?.totpSecret) throw badRequest("code", "Start the setup first.");
+    if (account.totpEnabled) throw new ApiError(409, "conflict", "Already set up.");
+    const step = matchTotp(account.totpSecret, c.req.valid("json").code, clock.now());
+    if (step === null) throw new ApiError(400, "invalid_code", "The code is wrong. Check the time on your phone.", "code");
+    await db.batch([data.enableTotp(db, auth.personId, step, clock.now()), auditStatement(db, { actorId: auth.personId, action: "auth.totp_enabled", objectType: "person", objectId: auth.personId })]);
+    return c.json({ ok: true as const }, 200);
+  })
+  .openapi(totpDisable, async (c) => {
+    const auth = authOf(c);
+    const db = c.env.DB;
+    const settings = await loadSettings(c.env);
+    if (settings.mfaRequiredForAdmins && holdsAdminRole(auth.globalRole, auth.facilities)) throw forbidden("Admins must keep a one-time code app.");
+    const account = await data.findAccount(db, auth.personId);
+    if (!account?.totpSecret || !account.totpEnabled) throw badRequest("code", "No one-time code app is set up.");
+    if (matchTotp(account.totpSecret, c.req.valid("json").code, clock.now()) === null) throw new ApiError(400, "invalid_code", "The code is wrong.", "code");
+    await db.batch([data.setTotpSecret(db, auth.personId, null, clock.now()), auditStatement(db, { actorId: auth.personId, action: "auth.totp_disabled", objectType: "person", objectId: auth.personId })]);
+    return c.json({ ok: true as const }, 200);
+  })
+  .openapi(endSessions, async (c) => {
+    const auth = authOf(c);
+    const { id } = c.req.valid("param");
+    const db = c.env.DB;
+    const target = await data.findAccount(db, id);
+    if (!target) throw notFound("person");
+    const theirs = await data.facilityRolesOf(db, id);
+    if (!theirs.some((f) => canManageFacility(auth, f.facilityId)) && !(auth.globalRole === "network_admin")) throw forbidden();
+    const at = clock.now();
+    const [sessions, subs] = await db.batch([
+      data.revokeAllSessions(db, id, at),
+      data.revokeAllPushSubscriptions(db, id, at),
+      auditStatement(db, { actorId: auth.personId, action: "auth.sessions_ended", objectType: "person", objectId: id }),
+    ]);
+    return c.json({ sessions: sessions!.meta.changes, pushSubscriptions: subs!.meta.changes }, 200);
+  });

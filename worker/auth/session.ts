@@ -1,0 +1,74 @@
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { clock } from "../lib/clock";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { loadSettings, type Settings } from "../system/settings";
+import * as data from "./data";
+import { passwordExpired } from "./password";
+import { holdsAdminRole, type Auth } from "./scope";
+
+export const SESSION_COOKIE = "anpi_sid";
+/** last_seen_at is written at most this often, to spare D1's single writer. */
+const TOUCH_EVERY_MS = 60_000;
+
+/** Starts a new session with a fresh random id (never reuses one) and sets the cookie. */
+export async function startSession(c: Context, personId: number): Promise<void> {
+  const id = randomToken(32);
+  const at = clock.now();
+  await data.insertSession(c.env.DB, await sha256Hex(id), personId, at, c.req.header("user-agent") ?? "").run();
+  const settings = await loadSettings(c.env);
+  setCookie(c, SESSION_COOKIE, id, {
+    httpOnly: true,
+    secure: true,
+    sameSite: "Strict",
+    path: "/",
+    maxAge: settings.sessionAbsoluteHours * 3600,
+  });
+}
+
+export function clearSessionCookie(c: Context) {
+  deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+}
+
+/**
+ * Resolves the cookie to an `Auth`, or null when there is none or it has expired
+ * (idle or absolute). Expired sessions are revoked on sight.
+ */
+export async function resolveSession(c: Context): Promise<Auth | null> {
+  const id = getCookie(c, SESSION_COOKIE);
+  if (!id || id.length > 100) return null;
+  const db: D1Database = c.env.DB;
+  const idHash = await sha256Hex(id);
+  const session = await data.findSession(db, idHash);
+  if (!session) return null;
+  const settings = await loadSettings(c.env);
+  const now = clock.now();
+  if (now - session.lastSeenAt > settings.sessionIdleMinutes * 60_000 || now - session.createdAt > settings.sessionAbsoluteHours * 3_600_000) {
+    await data.revokeSession(db, idHash, now).run();
+    return null;
+  }
+  const account = await data.findAccount(db, session.personId);
+  if (!account) return null;
+  if (now - session.lastSeenAt > TOUCH_EVERY_MS) await data.touchSession(db, idHash, now).run();
+  const facilities = await data.facilityRolesOf(db, account.id);
+  return authFor(account, facilities, idHash, settings, now);
+}
+
+export function authFor(
+  account: data.AccountRow,
+  facilities: Auth["facilities"],
+  sessionHash: string,
+  settings: Settings,
+  now: number,
+): Auth {
+  return {
+    personId: account.id,
+    name: account.name,
+    sessionHash,
+    globalRole: account.globalRole,
+    facilities,
+    totpEnabled: account.totpEnabled,
+    passwordExpired: passwordExpired(account.passwordChangedAt, account.totpEnabled, settings, now),
+    mustEnrolMfa: settings.mfaRequiredForAdmins && !account.totpEnabled && holdsAdminRole(account.globalRole, facilities),
+  };
+}

@@ -1,0 +1,35 @@
+import { z } from "@hono/zod-openapi";
+
+/** Shared API shapes. The admin UI imports its types from these. */
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      field: z.string().optional(),
+    }),
+  })
+  .openapi("Error");
+
+export const IdParam = z.object({
+  id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
+});
+
+export const errorResponses = {
+  400: { description: "Bad input; `field` names it", content: { "application/json": { schema: ErrorSchema } } },
+  401: { description: "Not signed in", content: { "application/json": { schema: ErrorSchema } } },
+  403: { description: "Not allowed for this role or object", content: { "application/json": { schema: ErrorSchema } } },
+  404: { description: "Not found", content: { "application/json": { schema: ErrorSchema } } },
+} as const;
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+export const jsonOk = <T extends z.ZodType>(schema: T, description = "OK") => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const OkSchema = z.object({ ok: z.literal(true) }).openapi("Ok");

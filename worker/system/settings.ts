@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { clock } from "../lib/clock";
+
+/**
+ * Runtime settings kept in D1 and changed by the network admin. Defaults come from
+ * the network's policy (§6): 8+ characters mixing letters and digits, changed within 60 days.
+ */
+export const SettingsSchema = z.object({
+  passwordMinLength: z.number().int().min(8).max(128),
+  passwordRequireLettersAndDigits: z.boolean(),
+  passwordMaxAgeDays: z.number().int().min(0).max(3650),
+  passwordRotationOffWithMfa: z.boolean(),
+  mfaRequiredForAdmins: z.boolean(),
+  sessionIdleMinutes: z.number().int().min(1).max(24 * 60),
+  sessionAbsoluteHours: z.number().int().min(1).max(24 * 30),
+  loginMaxFailuresPerAccount: z.number().int().min(1).max(100),
+  loginMaxFailuresPerAddress: z.number().int().min(1).max(10_000),
+  loginLockMinutes: z.number().int().min(1).max(24 * 60),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export function defaultSettings(env: Pick<Env, "APP_ENV">): Settings {
+  return {
+    passwordMinLength: 8,
+    passwordRequireLettersAndDigits: true,
+    passwordMaxAgeDays: 60,
+    passwordRotationOffWithMfa: false,
+    // Off only in the local demo, so the demo sign-ins work at once.
+    mfaRequiredForAdmins: env.APP_ENV !== "local",
+    sessionIdleMinutes: 30,
+    sessionAbsoluteHours: 12,
+    loginMaxFailuresPerAccount: 5,
+    loginMaxFailuresPerAddress: 50,
+    loginLockMinutes: 15,
+  };
+}
+
+export async function loadSettings(env: Env): Promise<Settings> {
+  const { results } = await env.DB.prepare("SELECT key, value FROM settings").all<{ key: string; value: string }>();
+  const stored: Record<string, unknown> = {};
+  for (const row of results) stored[row.key] = JSON.parse(row.value);
+  const merged = { ...defaultSettings(env), ...stored };
+  const parsed = SettingsSchema.safeParse(merged);
+  return parsed.success ? parsed.data : defaultSettings(env);
+}
+
+/** Writes the given keys; returns the statements so the caller can batch them with its audit entry. */
+export function settingsWrites(env: Env, patch: Partial<Settings>, actorId: number): D1PreparedStatement[] {
+  const at = clock.now();
+  return Object.entries(patch).map(([key, value]) =>
+    env.DB.prepare(
+      "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET value = ?2, updated_at = ?3, updated_by = ?4",
+    ).bind(key, JSON.stringify(value), at, actorId),
+  );
+}
