@@ -1,0 +1,46 @@
+/**
+ * The contract between the roll-call engine (which plans deliveries) and the
+ * delivery domain (which sends them). Kept small so both sides can change apart.
+ */
+export type Channel = "push" | "sms" | "email";
+export const CHANNELS: readonly Channel[] = ["push", "sms", "email"];
+
+/** Messages on the delivery queue (DELIVERY_QUEUE). */
+export type DeliveryMessage =
+  /** Create the deliveries of one wave for a page of recipients, then enqueue their sends. */
+  | { type: "plan"; rollcallId: number; wave: number; channels: Channel[]; onlyUnreplied: boolean; afterPersonId: number }
+  /** Send one delivery (by id); safe to receive twice. */
+  | { type: "send"; deliveryId: number };
+
+/** A rendered message for one recipient on one channel. */
+export interface OutgoingMessage {
+  channel: Channel;
+  /** E.164 for sms, an address for email; for push the subscription. Never logged. */
+  to: string | PushTarget;
+  subject?: string;
+  text: string;
+  html?: string;
+  /** Push only: the notification payload (title, body, reply URL, actions). No phone numbers or emails. */
+  push?: { title: string; body: string; url: string; tag: string; actions?: { action: string; title: string }[] };
+  /** The reply link carried by the message. */
+  replyUrl: string;
+  /** Callback for provider status updates (SMS). */
+  statusCallbackUrl?: string;
+}
+
+export interface PushTarget {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+/** What a channel adapter reports back. */
+export type SendResult =
+  | { ok: true; providerId: string | null; state: "sent" | "delivered" }
+  /** `retryAfterMs` for 429 and transient failures; `gone` when a push subscription no longer exists. */
+  | { ok: false; error: string; retryable: boolean; retryAfterMs?: number; gone?: boolean };
+
+/** Every channel behind the same small interface (see delivery/channels.ts). */
+export interface ChannelAdapter {
+  readonly channel: Channel;
+  send(msg: OutgoingMessage): Promise<SendResult>;
+}
