@@ -4,19 +4,37 @@ import { secureHeaders } from "hono/secure-headers";
 import { auditRoutes } from "./audit/routes";
 import { authRoutes } from "./auth/routes";
 import { resolveSession } from "./auth/session";
+import { deliveryRoutes } from "./delivery/routes";
 import { directoryRoutes } from "./directory/routes";
+import { importRoutes } from "./import/routes";
+import { replyRoutes } from "./reply/routes";
+import { rollcallRoutes } from "./rollcall/routes";
+import { templateRoutes } from "./templates/routes";
+import { triggerRoutes } from "./triggers/routes";
 import type { AppEnv } from "./env";
 import { ApiError } from "./lib/errors";
 import { docsPage } from "./system/docs";
 import { systemRoutes } from "./system/routes";
 
 /** Every domain app, mounted at the root (each route carries its full path). */
-export const domains = [systemRoutes, authRoutes, directoryRoutes, auditRoutes] as const;
+export const domains = [
+  systemRoutes,
+  authRoutes,
+  directoryRoutes,
+  importRoutes,
+  auditRoutes,
+  templateRoutes,
+  rollcallRoutes,
+  replyRoutes,
+  deliveryRoutes,
+  triggerRoutes,
+] as const;
 
 export function buildApp() {
   const app = new OpenAPIHono<AppEnv>();
   app.use("*", secureHeaders({ crossOriginEmbedderPolicy: false, referrerPolicy: "no-referrer" }));
   app.use("*", async function loadSession(c, next) {
+    // Sessions matter only to the API; reply pages and webhooks carry their own proof.
     c.set("auth", c.req.path.startsWith("/api/") ? await resolveSession(c) : null);
     return next();
   });

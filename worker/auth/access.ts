@@ -1,7 +1,7 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { ApiError, forbidden, unauthorized } from "../lib/errors";
+import { ApiError, unauthorized } from "../lib/errors";
 import { rolesOf, type Auth, type Role } from "./scope";
 
 /**
@@ -27,7 +27,7 @@ export function requireAccess(access: Access): MiddlewareHandler<AppEnv> {
       throw new ApiError(403, "mfa_enrolment_required", "Set up a one-time code app first.");
     if (access === "signed_in") return next();
     const roles = rolesOf(auth);
-    if (!access.some((r) => roles.has(r))) throw forbidden();
+    if (!access.some((r) => roles.has(r))) throw new ApiError(403, "role_forbidden", "Your role may not do this.");
     return next();
   };
 }

@@ -1,0 +1,17 @@
+import { coreAccess } from "./core";
+import { deliveryAccess } from "./delivery";
+import { directoryAccess } from "./directory";
+import { importAccess } from "./import";
+import { rollcallAccess } from "./rollcall";
+import type { AccessTable } from "./table";
+import { triggersAccess } from "./triggers";
+
+/** Every route of the app; the matrix test fails on a route missing here. */
+export const accessTable: AccessTable = {
+  ...coreAccess,
+  ...directoryAccess,
+  ...importAccess,
+  ...rollcallAccess,
+  ...deliveryAccess,
+  ...triggersAccess,
+};

@@ -1,0 +1,3 @@
+import type { AccessTable } from "./table";
+
+export const triggersAccess: AccessTable = {};
