@@ -7,8 +7,22 @@ export const CHANNELS: readonly Channel[] = ["push", "sms", "email"];
 
 /** Messages on the delivery queue (DELIVERY_QUEUE). */
 export type DeliveryMessage =
-  /** Create the deliveries of one wave for a page of recipients, then enqueue their sends. */
-  | { type: "plan"; rollcallId: number; wave: number; channels: Channel[]; onlyUnreplied: boolean; afterPersonId: number }
+  /**
+   * Create the deliveries of one wave for a page of recipients (person id > afterPersonId),
+   * enqueue their sends, and enqueue the next page. `fallback`: a person reachable on none of
+   * `channels` gets whichever channel they have. `audience: "facility_admins"` is the digest
+   * telling each facility admin who in their facility has not answered.
+   */
+  | {
+      type: "plan";
+      rollcallId: number;
+      wave: number;
+      channels: Channel[];
+      onlyUnreplied: boolean;
+      fallback: boolean;
+      audience: "recipients" | "facility_admins";
+      afterPersonId: number;
+    }
   /** Send one delivery (by id); safe to receive twice. */
   | { type: "send"; deliveryId: number };
 
