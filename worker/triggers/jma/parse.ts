@@ -82,7 +82,7 @@ export function parseJmaReport(xml: string): Parsed<JmaReport> {
 
   const title = text(control, "Title");
   const kind = title ? KIND_BY_TITLE[title] : undefined;
-  if (!kind) return fail("wrong_document", `Not an earthquake intensity report (Control/Title is ${title ?? "missing"}).`, "Control/Title");
+  if (!title || !kind) return fail("wrong_document", `Not an earthquake intensity report (Control/Title is ${title ?? "missing"}).`, "Control/Title");
   const status = text(control, "Status");
   if (!status || !STATUSES.includes(status)) return fail("invalid_field", `Control/Status must be 通常, 訓練 or 試験 (got ${status ?? "nothing"}).`, "Control/Status");
   const infoType = text(head, "InfoType");
