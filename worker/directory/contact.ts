@@ -1,0 +1,96 @@
+import { parsePhoneNumberFromString, type NumberType } from "libphonenumber-js/max";
+import { z } from "@hono/zod-openapi";
+
+/**
+ * Contact channels as people type them into forms and Excel lists (連絡網):
+ * full-width digits, odd dashes, +81 or a leading 0. Shared with the CSV importer.
+ */
+export type ContactResult = { ok: true; value: string } | { ok: false; message: string };
+
+/** Dash-like characters Japanese input methods and Excel produce in phone numbers. */
+const DASHES = /[\u2010-\u2015\u2212\u30FC\uFF70\uFF0D]/g;
+
+/** NFKC turns full-width digits, ＋ and spaces into ASCII; the dashes need a hand. */
+function cleanPhone(raw: string): string {
+  return raw.normalize("NFKC").replace(DASHES, "-").trim();
+}
+
+/**
+ * Number types that cannot receive an SMS. The `mobile` field feeds the SMS channel,
+ * so a landline (03-…), an IP phone (050-…) or a free-dial number is refused at entry:
+ * a roll-call SMS to it would fail silently in a disaster.
+ */
+const NOT_MOBILE: ReadonlySet<NumberType> = new Set<NumberType>([
+  "FIXED_LINE",
+  "VOIP",
+  "TOLL_FREE",
+  "PREMIUM_RATE",
+  "SHARED_COST",
+  "UAN",
+  "VOICEMAIL",
+  "PAGER",
+]);
+
+/**
+ * Any valid phone number (default region JP) in E.164, e.g. a facility's phone.
+ * `03-1234-5678` → `+81312345678`.
+ */
+export function parsePhone(raw: string): ContactResult {
+  const cleaned = cleanPhone(raw);
+  if (!cleaned) return { ok: false, message: "Enter a phone number." };
+  const n = parsePhoneNumberFromString(cleaned, "JP");
+  if (!n || !n.isValid()) return { ok: false, message: "This is not a valid phone number." };
+  return { ok: true, value: n.number };
+}
+
+/**
+ * A mobile number in E.164 (default region JP): `090-1234-5678`, `０９０－１２３４－５６７８`
+ * and `+81 90 1234 5678` all give `+819012345678`. Landlines and other numbers that
+ * cannot take an SMS are refused with a message saying so.
+ */
+export function parseMobile(raw: string): ContactResult {
+  const cleaned = cleanPhone(raw);
+  if (!cleaned) return { ok: false, message: "Enter a mobile number." };
+  const n = parsePhoneNumberFromString(cleaned, "JP");
+  if (!n || !n.isValid()) return { ok: false, message: "This is not a valid mobile number." };
+  const type = n.getType();
+  if (type && NOT_MOBILE.has(type))
+    return { ok: false, message: "This number cannot receive SMS (landline, IP phone or free dial). Enter a mobile number (070/080/090)." };
+  return { ok: true, value: n.number };
+}
+
+const EMAIL = z.email();
+
+/**
+ * An email address as stored and matched at sign-in: NFKC (full-width ＠ and letters
+ * become ASCII), trimmed, lower-cased.
+ */
+export function normalizeEmail(raw: string): ContactResult {
+  const value = raw.normalize("NFKC").trim().toLowerCase();
+  if (!value) return { ok: false, message: "Enter an email address." };
+  if (value.length > 254 || !EMAIL.safeParse(value).success) return { ok: false, message: "This is not a valid email address." };
+  return { ok: true, value };
+}
+
+/** Hiragana to katakana, so that やまだ finds ヤマダ. */
+function toKatakana(s: string): string {
+  return s.replace(/[\u3041-\u3096\u309D\u309E]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 0x60));
+}
+
+/** Collapses runs of ASCII and full-width spaces into one ASCII space, and trims. */
+export function normalizeSpaces(s: string): string {
+  return s.replace(/[\s\u3000]+/g, " ").trim();
+}
+
+/**
+ * Reading (フリガナ) as stored and searched: NFKC (half-width ｶﾅ become full-width),
+ * hiragana become katakana, spaces collapsed. `やまだ　たろう` → `ヤマダ タロウ`.
+ */
+export function normalizeKana(raw: string): string {
+  return normalizeSpaces(toKatakana(raw.normalize("NFKC")));
+}
+
+/** Whether a normalized reading holds only katakana, the long-vowel mark, ・ and spaces. */
+export function isKatakana(kana: string): boolean {
+  return /^[\p{Script=Katakana}\u30FC\u30FB ]*$/u.test(kana);
+}
