@@ -3,7 +3,9 @@ import { z } from "@hono/zod-openapi";
 
 /**
  * Contact channels as people type them into forms and Excel lists (連絡網):
- * full-width digits, odd dashes, +81 or a leading 0. Shared with the CSV importer.
+ * full-width digits, odd dashes, +81 or a leading 0. Shared with the CSV importer:
+ * `parseMobile` and `normalizeEmail` give the stored value or null; the `check…`
+ * forms say what is wrong, for messages that name the problem.
  */
 export type ContactResult = { ok: true; value: string } | { ok: false; message: string };
 
@@ -35,7 +37,7 @@ const NOT_MOBILE: ReadonlySet<NumberType> = new Set<NumberType>([
  * Any valid phone number (default region JP) in E.164, e.g. a facility's phone.
  * `03-1234-5678` → `+81312345678`.
  */
-export function parsePhone(raw: string): ContactResult {
+export function checkPhone(raw: string): ContactResult {
   const cleaned = cleanPhone(raw);
   if (!cleaned) return { ok: false, message: "Enter a phone number." };
   const n = parsePhoneNumberFromString(cleaned, "JP");
@@ -48,7 +50,7 @@ export function parsePhone(raw: string): ContactResult {
  * and `+81 90 1234 5678` all give `+819012345678`. Landlines and other numbers that
  * cannot take an SMS are refused with a message saying so.
  */
-export function parseMobile(raw: string): ContactResult {
+export function checkMobile(raw: string): ContactResult {
   const cleaned = cleanPhone(raw);
   if (!cleaned) return { ok: false, message: "Enter a mobile number." };
   const n = parsePhoneNumberFromString(cleaned, "JP");
@@ -65,11 +67,29 @@ const EMAIL = z.email();
  * An email address as stored and matched at sign-in: NFKC (full-width ＠ and letters
  * become ASCII), trimmed, lower-cased.
  */
-export function normalizeEmail(raw: string): ContactResult {
+export function checkEmail(raw: string): ContactResult {
   const value = raw.normalize("NFKC").trim().toLowerCase();
   if (!value) return { ok: false, message: "Enter an email address." };
   if (value.length > 254 || !EMAIL.safeParse(value).success) return { ok: false, message: "This is not a valid email address." };
   return { ok: true, value };
+}
+
+/** A mobile number in E.164, or null when `checkMobile` refuses it. */
+export function parseMobile(raw: string): string | null {
+  const r = checkMobile(raw);
+  return r.ok ? r.value : null;
+}
+
+/** Any valid phone number in E.164, or null. */
+export function parsePhone(raw: string): string | null {
+  const r = checkPhone(raw);
+  return r.ok ? r.value : null;
+}
+
+/** The stored form of an email address, or null when it is not one. */
+export function normalizeEmail(raw: string): string | null {
+  const r = checkEmail(raw);
+  return r.ok ? r.value : null;
 }
 
 /** Hiragana to katakana, so that やまだ finds ヤマダ. */
