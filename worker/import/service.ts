@@ -1,0 +1,346 @@
+import { auditStatement } from "../audit/log";
+import { isNetworkAdmin, managedFacilityIds, type Auth, type FacilityRole } from "../auth/scope";
+import { checkEmail, checkMobile, normalizeKana, normalizeSpaces } from "../directory/contact";
+import { clock } from "../lib/clock";
+import { ApiError, badRequest, forbidden } from "../lib/errors";
+import { guessDelimiter, parseCsv } from "./csv";
+import * as data from "./data";
+import { decodeCsv, type SourceEncoding } from "./decode";
+import { COLUMNS, mapHeaders, type Column } from "./headers";
+import type { ImportProblem, ImportReport, ImportRow, ProblemCode } from "./schemas";
+
+/** 2 MB is a city's whole 連絡網 several times over; larger bodies are refused before parsing. */
+export const MAX_BYTES = 2 * 1024 * 1024;
+/** Keeps one commit within D1's 1,000 queries per invocation (about 5 statements per 100 rows). */
+export const MAX_ROWS = 3000;
+
+const LIMITS: Partial<Record<Column, number>> = { name: 100, kana: 100, facility: 200, job: 50 };
+
+const ROLE_WORDS: Record<string, FacilityRole> = {
+  管理者: "admin", 施設管理者: "admin", 事業所管理者: "admin", admin: "admin", facilityadmin: "admin", administrator: "admin",
+  代行: "delegate", 管理者代行: "delegate", 代理: "delegate", delegate: "delegate",
+  一般: "staff", スタッフ: "staff", 職員: "staff", 一般ユーザー: "staff", staff: "staff", member: "staff", user: "staff",
+};
+
+/** Languages people may receive roll-calls in; 日本語 is the default. */
+const LANG_WORDS: Record<string, string> = {
+  ja: "ja", 日本語: "ja", japanese: "ja",
+  en: "en", 英語: "en", english: "en",
+  vi: "vi", ベトナム語: "vi", vietnamese: "vi", tiengviet: "vi",
+};
+
+const word = (s: string) => s.normalize("NFKC").toLowerCase().replace(/[\s_\-]/g, "");
+/** Names and jobs are kept as typed (NFKC would turn ① into 1), with spaces collapsed as the directory does. */
+const clean = (s: string) => normalizeSpaces(s);
+/** Facility names match loosely: full-width or half-width, with or without spaces. */
+const facilityKey = (s: string) => s.normalize("NFKC").replace(/\s+/g, "");
+
+interface Candidate {
+  row: number;
+  line: number;
+  name: string;
+  kana: string;
+  job: string;
+  facilityName: string;
+  facilityId: number | null;
+  email: string | null;
+  mobile: string | null;
+  role: FacilityRole | null;
+  lang: string | null;
+  problems: ImportProblem[];
+  personId: number | null;
+  action: "create" | "update" | "unchanged" | null;
+  changes: string[];
+}
+
+export interface ParsedFile {
+  encoding: SourceEncoding;
+  columns: Column[];
+  ignoredColumns: string[];
+  rows: { row: number; line: number; values: Record<Column, string> }[];
+}
+
+/** Bytes → header-mapped rows. Throws a 400 naming `file` for anything that is not a usable CSV. */
+export function parseFile(bytes: Uint8Array): ParsedFile {
+  const { text, encoding } = decodeCsv(bytes);
+  const records = parseCsv(text, guessDelimiter(text));
+  const header = records[0];
+  if (!header) throw badRequest("file", "The file is empty.");
+  const { index, ignored } = mapHeaders(header.fields);
+  const rows: ParsedFile["rows"] = [];
+  records.slice(1).forEach((rec, i) => {
+    if (rec.fields.every((f) => f.trim() === "")) return; // Excel leaves ",,,,," lines below the data
+    const values = {} as Record<Column, string>;
+    for (const c of COLUMNS) values[c] = index[c] === undefined ? "" : (rec.fields[index[c]] ?? "");
+    rows.push({ row: i + 1, line: rec.line, values });
+  });
+  if (rows.length === 0) throw badRequest("file", "There are no rows below the header.");
+  if (rows.length > MAX_ROWS) throw new ApiError(413, "too_large", `At most ${MAX_ROWS} rows per file; this one has ${rows.length}. Split it.`, "file");
+  return { encoding, columns: COLUMNS.filter((c) => index[c] !== undefined), ignoredColumns: ignored, rows };
+}
+
+interface Scope {
+  /** The facility blank 事業所名 cells mean, if any. */
+  fixed: number | null;
+  /** The facilities rows may name; null = any (network admin without facilityId). */
+  allowed: Set<number> | null;
+}
+
+async function resolveScope(db: D1Database, auth: Auth, facilityId: number | undefined, facilities: data.FacilityRef[]): Promise<Scope> {
+  if (facilityId !== undefined && !facilities.some((f) => f.id === facilityId)) throw new ApiError(404, "not_found", "No such facility.", "facilityId");
+  if (isNetworkAdmin(auth)) return facilityId === undefined ? { fixed: null, allowed: null } : { fixed: facilityId, allowed: new Set([facilityId]) };
+  const managed = managedFacilityIds(auth);
+  if (facilityId !== undefined) {
+    if (!managed.includes(facilityId)) throw forbidden("You may import only into a facility you manage.");
+    return { fixed: facilityId, allowed: new Set([facilityId]) };
+  }
+  return { fixed: managed.length === 1 ? managed[0]! : null, allowed: new Set(managed) };
+}
+
+const problem = (c: Candidate, code: ProblemCode, field: Column, message: string) => c.problems.push({ code, field, message });
+
+/** Checks every row against the file and the directory, and decides what commit would do with each. */
+export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, facilityId: number | undefined) {
+  const facilities = await data.activeFacilities(db);
+  const scope = await resolveScope(db, auth, facilityId, facilities);
+  const byName = new Map(facilities.map((f) => [facilityKey(f.name), f]));
+  const facilityName = new Map(facilities.map((f) => [f.id, f.name]));
+  const importerRoleAt = (fid: number): "network_admin" | FacilityRole | null =>
+    isNetworkAdmin(auth) ? "network_admin" : (auth.facilities.find((f) => f.facilityId === fid)?.role ?? null);
+
+  const rows: Candidate[] = file.rows.map(({ row, line, values: v }) => {
+    const c: Candidate = {
+      row, line,
+      name: clean(v.name),
+      kana: normalizeKana(v.kana),
+      job: clean(v.job),
+      facilityName: clean(v.facility),
+      facilityId: null, email: null, mobile: null, role: null, lang: null,
+      problems: [], personId: null, action: null, changes: [],
+    };
+    if (!c.name) problem(c, "missing_name", "name", "氏名 (name) is empty.");
+    for (const col of ["name", "kana", "facility", "job"] as const) {
+      const max = LIMITS[col]!;
+      if (clean(v[col]).length > max) problem(c, "too_long", col, `${col} is longer than ${max} characters.`);
+    }
+
+    if (c.facilityName) {
+      const f = byName.get(facilityKey(c.facilityName));
+      if (!f) problem(c, "unknown_facility", "facility", `No facility named 「${c.facilityName}」 in the directory.`);
+      else if (scope.allowed && !scope.allowed.has(f.id)) problem(c, "facility_out_of_scope", "facility", `「${f.name}」 is not a facility you import into here.`);
+      else c.facilityId = f.id;
+    } else if (scope.fixed !== null) c.facilityId = scope.fixed;
+    else problem(c, "missing_facility", "facility", "事業所名 (facility) is empty; name the facility or import into one facility.");
+    if (c.facilityId !== null) c.facilityName = facilityName.get(c.facilityId)!;
+
+    if (v.mobile.trim()) {
+      const mobile = checkMobile(v.mobile);
+      if (mobile.ok) c.mobile = mobile.value;
+      else problem(c, "bad_phone", "mobile", `携帯電話 (mobile): ${mobile.message}`);
+    }
+    if (v.email.trim()) {
+      const email = checkEmail(v.email);
+      if (email.ok) c.email = email.value;
+      else problem(c, "bad_email", "email", `メールアドレス (email): ${email.message}`);
+    }
+    if (v.role.trim()) {
+      const role = ROLE_WORDS[word(v.role)];
+      if (!role) problem(c, "unknown_role", "role", `役割 (role) 「${clean(v.role)}」 is not one of 管理者, 代行, 一般 (admin, delegate, staff).`);
+      else c.role = role;
+    }
+    if (v.lang.trim()) {
+      const lang = LANG_WORDS[word(v.lang)];
+      if (!lang) problem(c, "unknown_lang", "lang", `言語 (lang) 「${clean(v.lang)}」 is not supported; use ja (日本語), en (English) or vi (Tiếng Việt).`);
+      else c.lang = lang;
+    }
+    if (c.role && c.role !== "staff" && c.facilityId !== null && importerRoleAt(c.facilityId) === "delegate")
+      problem(c, "role_not_allowed", "role", "A delegate (代行) imports staff only; the facility admin appoints admins and delegates.");
+    return c;
+  });
+
+  markDuplicates(rows, "email", "duplicate_email", "メールアドレス (email)");
+  markDuplicates(rows, "mobile", "duplicate_mobile", "携帯電話 (mobile)");
+
+  // Match each row to someone already in the directory: by email, else mobile, else name within the facility.
+  const emailOwners = await data.contactOwners(db, "email", unique(rows.map((r) => r.email)));
+  const mobileOwners = await data.contactOwners(db, "mobile", unique(rows.map((r) => r.mobile)));
+  const named = await data.peopleNamed(db, unique(rows.filter((r) => !r.problems.length && !(r.email && emailOwners.has(r.email)) && !(r.mobile && mobileOwners.has(r.mobile))).map((r) => r.name)));
+  for (const r of rows) {
+    const byEmail = r.email ? emailOwners.get(r.email) : undefined;
+    const byMobile = r.mobile ? mobileOwners.get(r.mobile) : undefined;
+    if (byEmail) r.personId = byEmail.personId;
+    else if (byMobile) r.personId = byMobile.personId;
+    else if (r.facilityId !== null && r.name) {
+      const ids = unique(named.filter((n) => n.name === r.name && n.facilityId === r.facilityId).map((n) => n.personId));
+      if (ids.length > 1) problem(r, "ambiguous_person", "name", `${ids.length} people named 「${r.name}」 are in 「${r.facilityName}」; add an email or mobile to say which.`);
+      else r.personId = ids[0] ?? null;
+    }
+    if (byEmail?.personRemoved) problem(r, "email_taken", "email", "This email belongs to a removed account.");
+    if (byMobile && (byMobile.personRemoved || byMobile.personId !== r.personId)) problem(r, "mobile_taken", "mobile", "This mobile number belongs to another person.");
+  }
+
+  const people = await data.existingPeople(db, unique(rows.map((r) => r.personId)));
+  const seen = new Map<number, number>();
+  for (const r of rows) {
+    if (r.personId === null) continue;
+    const p = people.get(r.personId);
+    if (!p) continue;
+    // A facility admin may only change people of their own facilities (and never a network-wide account).
+    const reachable = isNetworkAdmin(auth) || (p.globalRole === null && p.memberships.some((m) => managedFacilityIds(auth).includes(m.facilityId)));
+    if (!reachable) {
+      const via = r.email && emailOwners.get(r.email)?.personId === p.id ? "email" : "mobile";
+      problem(r, via === "email" ? "email_taken" : "mobile_taken", via, `This ${via === "email" ? "email" : "mobile number"} belongs to another person.`);
+      continue;
+    }
+    const first = seen.get(p.id);
+    if (first !== undefined) problem(r, "duplicate_person", "name", `Row ${first} is the same person.`);
+    else seen.set(p.id, r.row);
+    const membership = r.facilityId === null ? undefined : p.memberships.find((m) => m.facilityId === r.facilityId);
+    if (membership && membership.role !== "staff" && r.role === "staff" && importerRoleAt(membership.facilityId) === "delegate")
+      problem(r, "role_not_allowed", "role", "Only the facility admin changes an admin's or delegate's role.");
+  }
+
+  for (const r of rows) {
+    if (r.problems.length) continue;
+    const p = r.personId === null ? undefined : people.get(r.personId);
+    if (!p) {
+      r.action = "create";
+      continue;
+    }
+    r.changes = changesFor(r, p);
+    r.action = r.changes.length ? "update" : "unchanged";
+  }
+  return { rows, people, encoding: file.encoding, columns: file.columns, ignoredColumns: file.ignoredColumns, scope };
+}
+
+type Plan = Awaited<ReturnType<typeof planImport>>;
+
+function changesFor(r: Candidate, p: data.ExistingPerson): string[] {
+  const changes: string[] = [];
+  if (r.name !== p.name) changes.push("name");
+  if (r.kana && r.kana !== p.kana) changes.push("kana");
+  if (r.job && r.job !== p.job) changes.push("job");
+  if (r.lang && r.lang !== p.lang) changes.push("lang");
+  for (const kind of ["email", "mobile"] as const) {
+    const want = r[kind];
+    const have = p.contacts.filter((c) => c.kind === kind);
+    if (want && !(have.length === 1 && have[0]!.value === want)) changes.push(kind);
+  }
+  const m = p.memberships.find((x) => x.facilityId === r.facilityId);
+  if (!m) changes.push("facility");
+  else if (r.role && r.role !== m.role) changes.push("role");
+  return changes;
+}
+
+function markDuplicates(rows: Candidate[], key: "email" | "mobile", code: ProblemCode, label: string) {
+  const groups = new Map<string, Candidate[]>();
+  for (const r of rows) {
+    const v = r[key];
+    if (v) groups.set(v, [...(groups.get(v) ?? []), r]);
+  }
+  for (const same of groups.values()) {
+    if (same.length < 2) continue;
+    for (const r of same) {
+      const others = same.filter((o) => o !== r).map((o) => o.row);
+      problem(r, code, key, `${label} is the same as in row ${others.join(", ")}; one address belongs to one person.`);
+    }
+  }
+}
+
+function unique<T>(xs: (T | null | undefined)[]): T[] {
+  return [...new Set(xs.filter((x): x is T => x !== null && x !== undefined))];
+}
+
+/** The answer both preview and commit give. Never echoes an email or phone number. */
+export function report(plan: Plan, committed: boolean): ImportReport {
+  const rows: ImportRow[] = plan.rows.map((r) => {
+    const existingRole = r.personId === null ? undefined : plan.people.get(r.personId)?.memberships.find((m) => m.facilityId === r.facilityId)?.role;
+    return {
+      row: r.row,
+      line: r.line,
+      name: r.name,
+      facility: r.facilityName,
+      role: r.role ?? existingRole ?? (r.problems.length ? null : "staff"),
+      action: r.action,
+      changes: r.changes,
+      problems: r.problems,
+    };
+  });
+  const count = (a: Candidate["action"]) => plan.rows.filter((r) => r.action === a).length;
+  const invalid = plan.rows.filter((r) => r.problems.length).length;
+  return {
+    ok: invalid === 0,
+    committed,
+    encoding: plan.encoding,
+    columns: plan.columns,
+    ignoredColumns: plan.ignoredColumns,
+    counts: { rows: plan.rows.length, create: count("create"), update: count("update"), unchanged: count("unchanged"), invalid },
+    rows,
+  };
+}
+
+/**
+ * Writes every row of a clean plan in one D1 batch (one transaction) with its audit
+ * entry. People are inserted with explicit ids so their contacts and memberships can
+ * refer to them; a concurrent change trips a constraint and nothing is written.
+ */
+export async function commitPlan(db: D1Database, auth: Auth, plan: Plan, facilityId: number | undefined): Promise<void> {
+  const now = clock.now();
+  let nextId = await data.nextPersonId(db);
+  const newPeople: data.NewPerson[] = [];
+  const updates: data.PersonUpdate[] = [];
+  const contacts: data.NewContact[] = [];
+  const removedContacts: number[] = [];
+  const memberships: data.NewMembership[] = [];
+  const roleUpdates: { id: number; role: FacilityRole }[] = [];
+
+  for (const r of plan.rows) {
+    if (r.action === "create") {
+      const id = nextId++;
+      newPeople.push({ id, name: r.name, kana: r.kana, job: r.job, lang: r.lang ?? "ja" });
+      if (r.email) contacts.push({ personId: id, kind: "email", value: r.email });
+      if (r.mobile) contacts.push({ personId: id, kind: "mobile", value: r.mobile });
+      memberships.push({ personId: id, facilityId: r.facilityId!, role: r.role ?? "staff" });
+    } else if (r.action === "update") {
+      const p = plan.people.get(r.personId!)!;
+      if (r.changes.some((c) => ["name", "kana", "job", "lang"].includes(c)))
+        updates.push({ id: p.id, name: r.name, kana: r.kana || p.kana, job: r.job || p.job, lang: r.lang ?? p.lang });
+      for (const kind of ["email", "mobile"] as const) {
+        if (!r.changes.includes(kind)) continue;
+        // The file is the contact list of record: its address replaces the person's others of that kind.
+        const have = p.contacts.filter((c) => c.kind === kind);
+        removedContacts.push(...have.filter((c) => c.value !== r[kind]).map((c) => c.id));
+        if (!have.some((c) => c.value === r[kind])) contacts.push({ personId: p.id, kind, value: r[kind]! });
+      }
+      const m = p.memberships.find((x) => x.facilityId === r.facilityId);
+      if (!m) memberships.push({ personId: p.id, facilityId: r.facilityId!, role: r.role ?? "staff" });
+      else if (r.changes.includes("role")) roleUpdates.push({ id: m.id, role: r.role! });
+    }
+  }
+
+  const counts = report(plan, true).counts;
+  const statements = [
+    ...data.insertPeople(db, newPeople, now),
+    ...data.updatePeople(db, updates, now),
+    ...data.removeContacts(db, removedContacts, now),
+    ...data.insertContacts(db, contacts, now),
+    ...data.insertMemberships(db, memberships, auth.personId, now),
+    ...data.updateMembershipRoles(db, roleUpdates, auth.personId),
+    ...data.joinFacilityGroups(db, memberships, auth.personId, now),
+    ...data.joinNetworkGroup(db, newPeople.map((p) => p.id), auth.personId, now),
+    auditStatement(db, {
+      actorId: auth.personId,
+      action: "import.people",
+      objectType: facilityId === undefined ? "network" : "facility",
+      objectId: facilityId,
+      detail: { encoding: plan.encoding, rows: counts.rows, created: counts.create, updated: counts.update, unchanged: counts.unchanged },
+    }),
+  ];
+  try {
+    await db.batch(statements);
+  } catch (err) {
+    if (err instanceof Error && /constraint/i.test(err.message))
+      throw new ApiError(409, "conflict", "The directory changed while importing; nothing was written. Preview again and retry.", "file");
+    throw err;
+  }
+}
