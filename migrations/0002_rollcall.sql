@@ -15,6 +15,7 @@ CREATE TABLE templates (
 CREATE TABLE rollcalls (
   id INTEGER PRIMARY KEY,
   title TEXT NOT NULL,
+  message TEXT NOT NULL DEFAULT '',  -- optional text shown in the messages and on the reply page ({message})
   template_ref TEXT NOT NULL,        -- file key ("safety") or "db:<id>"
   template TEXT NOT NULL,            -- JSON snapshot of the template used
   scope TEXT NOT NULL,               -- JSON { all } | { facilityTypes } | { facilityIds } | { groupIds }

@@ -1,0 +1,75 @@
+import type { Answers } from "../rollcall/schemas";
+
+/** All SQL of replies. Every version is kept; rollcall_recipients points at the latest. */
+
+export interface Reply {
+  id: number;
+  rollcallId: number;
+  personId: number;
+  answers: Answers;
+  comment: string;
+  via: "link" | "sms" | "push" | "proxy";
+  proxyBy: number | null;
+  createdAt: number;
+}
+
+interface ReplyRow {
+  id: number;
+  rollcall_id: number;
+  person_id: number;
+  answers: string;
+  comment: string;
+  comment_removed_at: number | null;
+  via: Reply["via"];
+  proxy_by: number | null;
+  created_at: number;
+}
+
+const toReply = (r: ReplyRow): Reply => ({
+  id: r.id,
+  rollcallId: r.rollcall_id,
+  personId: r.person_id,
+  answers: JSON.parse(r.answers) as Answers,
+  comment: r.comment_removed_at ? "" : r.comment,
+  via: r.via,
+  proxyBy: r.proxy_by,
+  createdAt: r.created_at,
+});
+
+/**
+ * Appends a reply version and points the recipient at it, only while the roll-call
+ * is open: both statements check the state, so a reply racing a close lands wholly or not at all.
+ */
+export function replyWrites(db: D1Database, r: Omit<Reply, "id">): D1PreparedStatement[] {
+  const open = "EXISTS (SELECT 1 FROM rollcalls WHERE id = ?1 AND state IN ('sending', 'open'))";
+  return [
+    db
+      .prepare(
+        `INSERT INTO replies (rollcall_id, person_id, answers, comment, via, proxy_by, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE ${open}
+           AND EXISTS (SELECT 1 FROM rollcall_recipients WHERE rollcall_id = ?1 AND person_id = ?2)
+         RETURNING id`,
+      )
+      .bind(r.rollcallId, r.personId, JSON.stringify(r.answers), r.comment, r.via, r.proxyBy, r.createdAt),
+    db
+      .prepare(
+        `UPDATE rollcall_recipients SET last_reply_id = (SELECT MAX(id) FROM replies WHERE rollcall_id = ?1 AND person_id = ?2),
+           replied_at = COALESCE(replied_at, ?3)
+         WHERE rollcall_id = ?1 AND person_id = ?2 AND ${open}`,
+      )
+      .bind(r.rollcallId, r.personId, r.createdAt),
+  ];
+}
+
+export async function getReply(db: D1Database, id: number): Promise<Reply | null> {
+  const r = await db.prepare("SELECT id, rollcall_id, person_id, answers, comment, comment_removed_at, via, proxy_by, created_at FROM replies WHERE id = ?1").bind(id).first<ReplyRow>();
+  return r ? toReply(r) : null;
+}
+
+export async function replyVersions(db: D1Database, rollcallId: number, personId: number): Promise<Reply[]> {
+  const { results } = await db
+    .prepare("SELECT id, rollcall_id, person_id, answers, comment, comment_removed_at, via, proxy_by, created_at FROM replies WHERE rollcall_id = ?1 AND person_id = ?2 ORDER BY id")
+    .bind(rollcallId, personId)
+    .all<ReplyRow>();
+  return results.map(toReply);
+}

@@ -1,0 +1,473 @@
+import type { Channel } from "../delivery/types";
+import { TemplateBodySchema, type TemplateBody } from "../templates/schemas";
+import type { Answers, RollcallState, Scope } from "./schemas";
+
+/** All SQL of the roll-call domain. Times are UTC ms. */
+
+export interface Rollcall {
+  id: number;
+  title: string;
+  message: string;
+  templateRef: string;
+  template: TemplateBody;
+  scope: Scope;
+  drill: boolean;
+  state: RollcallState;
+  ownerFacilityId: number | null;
+  source: string;
+  salt: string;
+  createdBy: number | null;
+  createdAt: number;
+  confirmedAt: number | null;
+  closedAt: number | null;
+}
+
+interface RollcallRow {
+  id: number;
+  title: string;
+  message: string;
+  template_ref: string;
+  template: string;
+  scope: string;
+  drill: number;
+  state: RollcallState;
+  owner_facility_id: number | null;
+  source: string;
+  salt: string;
+  created_by: number | null;
+  created_at: number;
+  confirmed_at: number | null;
+  closed_at: number | null;
+}
+
+const toRollcall = (r: RollcallRow): Rollcall => ({
+  id: r.id,
+  title: r.title,
+  message: r.message,
+  templateRef: r.template_ref,
+  template: TemplateBodySchema.parse(JSON.parse(r.template)),
+  scope: JSON.parse(r.scope) as Scope,
+  drill: r.drill === 1,
+  state: r.state,
+  ownerFacilityId: r.owner_facility_id,
+  source: r.source,
+  salt: r.salt,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  confirmedAt: r.confirmed_at,
+  closedAt: r.closed_at,
+});
+
+const ROLLCALL_COLUMNS =
+  "r.id, r.title, r.message, r.template_ref, r.template, r.scope, r.drill, r.state, r.owner_facility_id, r.source, r.salt, r.created_by, r.created_at, r.confirmed_at, r.closed_at";
+
+export async function insertDraft(
+  db: D1Database,
+  d: { title: string; message: string; templateRef: string; template: TemplateBody; scope: Scope; drill: boolean; ownerFacilityId: number | null; salt: string; createdBy: number; now: number },
+): Promise<number> {
+  const row = await db
+    .prepare(
+      `INSERT INTO rollcalls (title, message, template_ref, template, scope, drill, state, owner_facility_id, source, salt, created_by, created_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, 'manual', ?8, ?9, ?10) RETURNING id`,
+    )
+    .bind(d.title, d.message, d.templateRef, JSON.stringify(d.template), JSON.stringify(d.scope), d.drill ? 1 : 0, d.ownerFacilityId, d.salt, d.createdBy, d.now)
+    .first<{ id: number }>();
+  return row!.id;
+}
+
+export async function getRollcall(db: D1Database, id: number): Promise<Rollcall | null> {
+  const r = await db.prepare(`SELECT ${ROLLCALL_COLUMNS} FROM rollcalls r WHERE r.id = ?1`).bind(id).first<RollcallRow>();
+  return r ? toRollcall(r) : null;
+}
+
+export async function listRollcalls(
+  db: D1Database,
+  q: { drill?: boolean; state?: RollcallState; before?: number; limit: number; facilityIds: number[] | null },
+): Promise<(Rollcall & { recipients: number; replied: number })[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${ROLLCALL_COLUMNS},
+         (SELECT COUNT(*) FROM rollcall_recipients x WHERE x.rollcall_id = r.id) AS recipients,
+         (SELECT COUNT(*) FROM rollcall_recipients x WHERE x.rollcall_id = r.id AND x.replied_at IS NOT NULL) AS replied
+       FROM rollcalls r
+       WHERE (?1 IS NULL OR r.drill = ?1) AND (?2 IS NULL OR r.state = ?2) AND (?3 IS NULL OR r.id < ?3)
+         AND (?4 IS NULL OR r.owner_facility_id IN (SELECT value FROM json_each(?4))
+              OR EXISTS (SELECT 1 FROM rollcall_recipients x WHERE x.rollcall_id = r.id AND x.facility_id IN (SELECT value FROM json_each(?4))))
+       ORDER BY r.id DESC LIMIT ?5`,
+    )
+    .bind(q.drill === undefined ? null : q.drill ? 1 : 0, q.state ?? null, q.before ?? null, q.facilityIds ? JSON.stringify(q.facilityIds) : null, q.limit)
+    .all<RollcallRow & { recipients: number; replied: number }>();
+  return results.map((r) => ({ ...toRollcall(r), recipients: r.recipients, replied: r.replied }));
+}
+
+/** Moves a roll-call between states; answers false when it was not in `from`. */
+export function stateStatement(db: D1Database, id: number, from: RollcallState[], to: RollcallState, actorId: number | null, now: number): D1PreparedStatement {
+  const who = to === "closed" ? ", closed_by = ?4, closed_at = ?5" : to === "open" || to === "sending" ? ", confirmed_by = COALESCE(confirmed_by, ?4), confirmed_at = COALESCE(confirmed_at, ?5)" : "";
+  return db
+    .prepare(`UPDATE rollcalls SET state = ?2${who} WHERE id = ?1 AND state IN (SELECT value FROM json_each(?3))`)
+    .bind(id, to, JSON.stringify(from), actorId, now);
+}
+
+// ---------------------------------------------------------------- scope
+
+const ACTIVE_MEMBER = "m.removed_at IS NULL AND f.removed_at IS NULL AND p.removed_at IS NULL";
+
+/**
+ * The people a scope reaches, one row each, with the facility they answer for
+ * (the lowest-numbered of their facilities in scope). Lists travel as one JSON
+ * parameter (json_each), so no scope size runs into D1's 100 bound parameters.
+ */
+function scopeSql(scope: Scope): { sql: string; param: string | null } {
+  const base = (cond: string) =>
+    `SELECT m.person_id, MIN(m.facility_id) AS facility_id FROM memberships m
+     JOIN facilities f ON f.id = m.facility_id JOIN people p ON p.id = m.person_id
+     WHERE ${ACTIVE_MEMBER} ${cond} GROUP BY m.person_id`;
+  if (scope.all) return { sql: base(""), param: null };
+  if (scope.facilityTypes) return { sql: base("AND f.type IN (SELECT value FROM json_each(?1))"), param: JSON.stringify(scope.facilityTypes) };
+  if (scope.facilityIds) return { sql: base("AND f.id IN (SELECT value FROM json_each(?1))"), param: JSON.stringify(scope.facilityIds) };
+  // Groups: custom groups by their members; a facility's group by the facility's people; the network group is everyone.
+  return {
+    sql: `SELECT u.person_id,
+            (SELECT MIN(m.facility_id) FROM memberships m JOIN facilities f ON f.id = m.facility_id JOIN people p ON p.id = m.person_id
+             WHERE m.person_id = u.person_id AND ${ACTIVE_MEMBER}) AS facility_id
+          FROM (
+            SELECT gm.person_id FROM group_members gm JOIN groups g ON g.id = gm.group_id JOIN people p ON p.id = gm.person_id
+            WHERE gm.removed_at IS NULL AND g.closed_at IS NULL AND p.removed_at IS NULL AND g.id IN (SELECT value FROM json_each(?1))
+            UNION
+            SELECT m.person_id FROM groups g JOIN memberships m ON m.facility_id = g.facility_id
+            JOIN facilities f ON f.id = m.facility_id JOIN people p ON p.id = m.person_id
+            WHERE g.kind = 'facility' AND g.closed_at IS NULL AND ${ACTIVE_MEMBER} AND g.id IN (SELECT value FROM json_each(?1))
+            UNION
+            SELECT m.person_id FROM groups g JOIN memberships m JOIN facilities f ON f.id = m.facility_id JOIN people p ON p.id = m.person_id
+            WHERE g.kind = 'network' AND g.closed_at IS NULL AND ${ACTIVE_MEMBER} AND g.id IN (SELECT value FROM json_each(?1))
+          ) u`,
+    param: JSON.stringify(scope.groupIds ?? []),
+  };
+}
+
+const HAS_PUSH = "EXISTS (SELECT 1 FROM push_subscriptions ps WHERE ps.person_id = s.person_id AND ps.revoked_at IS NULL)";
+const HAS_EMAIL = "EXISTS (SELECT 1 FROM contacts c WHERE c.person_id = s.person_id AND c.kind = 'email' AND c.removed_at IS NULL)";
+const HAS_MOBILE = "EXISTS (SELECT 1 FROM contacts c WHERE c.person_id = s.person_id AND c.kind = 'mobile' AND c.removed_at IS NULL)";
+const HAS: Record<Channel, string> = { push: HAS_PUSH, email: HAS_EMAIL, sms: HAS_MOBILE };
+
+export interface Reach {
+  total: number;
+  byChannel: Record<Channel, number>;
+  firstWave: Record<Channel, number>;
+  unreachable: number;
+  byLang: Record<string, number>;
+}
+
+/** Recipient counts for the preview: per channel, the first wave (with its fallback), and nobody-reachable. */
+export async function reachOf(db: D1Database, scope: Scope, firstWave: { channels: Channel[]; fallback: boolean }): Promise<Reach> {
+  const { sql, param } = scopeSql(scope);
+  const onWave = firstWave.channels.map((ch) => HAS[ch]).join(" OR ");
+  const fallbackTo = (ch: Channel) =>
+    firstWave.channels.includes(ch) ? `${HAS[ch]}` : firstWave.fallback ? `(NOT (${onWave}) AND ${HAS[ch]})` : "0";
+  const [counts, langs] = await db.batch<Record<string, number | string>>([
+    db
+      .prepare(
+        `WITH s AS (${sql}) SELECT COUNT(*) AS total,
+           COALESCE(SUM(${HAS_PUSH}), 0) AS push, COALESCE(SUM(${HAS_EMAIL}), 0) AS email, COALESCE(SUM(${HAS_MOBILE}), 0) AS sms,
+           COALESCE(SUM(${fallbackTo("push")}), 0) AS w_push, COALESCE(SUM(${fallbackTo("email")}), 0) AS w_email, COALESCE(SUM(${fallbackTo("sms")}), 0) AS w_sms,
+           COALESCE(SUM(NOT (${HAS_PUSH} OR ${HAS_EMAIL} OR ${HAS_MOBILE})), 0) AS unreachable
+         FROM s`,
+      )
+      .bind(...(param === null ? [] : [param])),
+    db.prepare(`WITH s AS (${sql}) SELECT p.lang AS lang, COUNT(*) AS n FROM s JOIN people p ON p.id = s.person_id GROUP BY p.lang`).bind(...(param === null ? [] : [param])),
+  ]);
+  const c = counts!.results[0] as Record<string, number>;
+  return {
+    total: c.total!,
+    byChannel: { push: c.push!, email: c.email!, sms: c.sms! },
+    firstWave: { push: c.w_push!, email: c.w_email!, sms: c.w_sms! },
+    unreachable: c.unreachable!,
+    byLang: Object.fromEntries((langs!.results as { lang: string; n: number }[]).map((r) => [r.lang, r.n])),
+  };
+}
+
+/** Up to `limit` people in scope with no channel at all (names only: the preview shows them to fix their contacts). */
+export async function unreachablePeople(db: D1Database, scope: Scope, limit: number): Promise<{ personId: number; name: string; facility: string | null }[]> {
+  const { sql, param } = scopeSql(scope);
+  const { results } = await db
+    .prepare(
+      `WITH s AS (${sql}) SELECT s.person_id, p.name, f.name AS facility FROM s JOIN people p ON p.id = s.person_id LEFT JOIN facilities f ON f.id = s.facility_id
+       WHERE NOT (${HAS_PUSH} OR ${HAS_EMAIL} OR ${HAS_MOBILE}) ORDER BY s.person_id LIMIT ${Math.trunc(limit)}`,
+    )
+    .bind(...(param === null ? [] : [param]))
+    .all<{ person_id: number; name: string; facility: string | null }>();
+  return results.map((r) => ({ personId: r.person_id, name: r.name, facility: r.facility }));
+}
+
+/** A sample recipient per language for the preview (the first in scope). */
+export async function samplePeople(db: D1Database, scope: Scope): Promise<{ personId: number; name: string; lang: string; facility: string | null }[]> {
+  const { sql, param } = scopeSql(scope);
+  const { results } = await db
+    .prepare(
+      `WITH s AS (${sql}) SELECT MIN(s.person_id) AS person_id, p.lang FROM s JOIN people p ON p.id = s.person_id GROUP BY p.lang`,
+    )
+    .bind(...(param === null ? [] : [param]))
+    .all<{ person_id: number; lang: string }>();
+  const out = [];
+  for (const r of results) {
+    const who = await db
+      .prepare("SELECT p.name, (SELECT f.name FROM memberships m JOIN facilities f ON f.id = m.facility_id WHERE m.person_id = p.id AND m.removed_at IS NULL ORDER BY m.facility_id LIMIT 1) AS facility FROM people p WHERE p.id = ?1")
+      .bind(r.person_id)
+      .first<{ name: string; facility: string | null }>();
+    out.push({ personId: r.person_id, name: who!.name, lang: r.lang, facility: who!.facility });
+  }
+  return out;
+}
+
+/** Every person in scope with their facility and whether they administer it: the confirm snapshot. */
+export async function scopePeople(db: D1Database, scope: Scope): Promise<{ personId: number; facilityId: number | null; isFacilityAdmin: boolean }[]> {
+  const { sql, param } = scopeSql(scope);
+  const { results } = await db
+    .prepare(
+      `WITH s AS (${sql}) SELECT s.person_id, s.facility_id,
+         EXISTS (SELECT 1 FROM memberships a WHERE a.person_id = s.person_id AND a.facility_id = s.facility_id AND a.role = 'admin' AND a.removed_at IS NULL) AS is_admin
+       FROM s ORDER BY s.person_id`,
+    )
+    .bind(...(param === null ? [] : [param]))
+    .all<{ person_id: number; facility_id: number | null; is_admin: number }>();
+  return results.map((r) => ({ personId: r.person_id, facilityId: r.facility_id, isFacilityAdmin: r.is_admin === 1 }));
+}
+
+/** Rows per INSERT: 4 bound values a row stays under D1's 100 bound parameters per statement. */
+export const RECIPIENT_ROWS_PER_STATEMENT = 25;
+
+/**
+ * The snapshot of recipients as multi-row INSERTs. The roll-call id is an integer
+ * we own, written into the SQL; each row binds person, facility, admin flag and
+ * token hash (per-row values, so INSERT ... SELECT cannot compute them).
+ */
+export function recipientInserts(db: D1Database, rollcallId: number, rows: { personId: number; facilityId: number | null; isFacilityAdmin: boolean; tokenHash: string }[]): D1PreparedStatement[] {
+  const id = Math.trunc(rollcallId);
+  const out: D1PreparedStatement[] = [];
+  for (let i = 0; i < rows.length; i += RECIPIENT_ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + RECIPIENT_ROWS_PER_STATEMENT);
+    const values = chunk.map((_, j) => `(${id}, ?${j * 4 + 1}, ?${j * 4 + 2}, ?${j * 4 + 3}, ?${j * 4 + 4})`).join(", ");
+    out.push(
+      db
+        .prepare(`INSERT INTO rollcall_recipients (rollcall_id, person_id, facility_id, is_facility_admin, token_hash) VALUES ${values}`)
+        .bind(...chunk.flatMap((r) => [r.personId, r.facilityId, r.isFacilityAdmin ? 1 : 0, r.tokenHash])),
+    );
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- recipients
+
+export interface Recipient {
+  rollcallId: number;
+  personId: number;
+  facilityId: number | null;
+  isFacilityAdmin: boolean;
+  lastReplyId: number | null;
+  repliedAt: number | null;
+  name: string;
+  lang: string;
+  facilityName: string | null;
+}
+
+interface RecipientRow {
+  rollcall_id: number;
+  person_id: number;
+  facility_id: number | null;
+  is_facility_admin: number;
+  last_reply_id: number | null;
+  replied_at: number | null;
+  name: string;
+  lang: string;
+  facility_name: string | null;
+}
+
+const toRecipient = (r: RecipientRow): Recipient => ({
+  rollcallId: r.rollcall_id,
+  personId: r.person_id,
+  facilityId: r.facility_id,
+  isFacilityAdmin: r.is_facility_admin === 1,
+  lastReplyId: r.last_reply_id,
+  repliedAt: r.replied_at,
+  name: r.name,
+  lang: r.lang,
+  facilityName: r.facility_name,
+});
+
+const RECIPIENT_SELECT = `SELECT x.rollcall_id, x.person_id, x.facility_id, x.is_facility_admin, x.last_reply_id, x.replied_at, p.name, p.lang, f.name AS facility_name
+  FROM rollcall_recipients x JOIN people p ON p.id = x.person_id LEFT JOIN facilities f ON f.id = x.facility_id`;
+
+export async function recipientByTokenHash(db: D1Database, hash: string): Promise<Recipient | null> {
+  const r = await db.prepare(`${RECIPIENT_SELECT} WHERE x.token_hash = ?1`).bind(hash).first<RecipientRow>();
+  return r ? toRecipient(r) : null;
+}
+
+export async function recipientOf(db: D1Database, rollcallId: number, personId: number): Promise<Recipient | null> {
+  const r = await db.prepare(`${RECIPIENT_SELECT} WHERE x.rollcall_id = ?1 AND x.person_id = ?2`).bind(rollcallId, personId).first<RecipientRow>();
+  return r ? toRecipient(r) : null;
+}
+
+/** A person as a message addresses them, whether or not they are a recipient (facility admins get the digest). */
+export async function addressee(db: D1Database, rollcallId: number, personId: number): Promise<{ name: string; lang: string; facility: string | null } | null> {
+  return db
+    .prepare(
+      `SELECT p.name, p.lang, COALESCE(
+         (SELECT f.name FROM rollcall_recipients x JOIN facilities f ON f.id = x.facility_id WHERE x.rollcall_id = ?1 AND x.person_id = p.id),
+         (SELECT f.name FROM memberships m JOIN facilities f ON f.id = m.facility_id WHERE m.person_id = p.id AND m.removed_at IS NULL ORDER BY m.facility_id LIMIT 1)
+       ) AS facility FROM people p WHERE p.id = ?2`,
+    )
+    .bind(rollcallId, personId)
+    .first<{ name: string; lang: string; facility: string | null }>();
+}
+
+/** Active facilities of a person (for the proxy-reply check). */
+export async function facilitiesOfPerson(db: D1Database, personId: number): Promise<number[]> {
+  const { results } = await db.prepare("SELECT facility_id FROM memberships WHERE person_id = ?1 AND removed_at IS NULL").bind(personId).all<{ facility_id: number }>();
+  return results.map((r) => r.facility_id);
+}
+
+/** Non-responders in the facilities the given admin runs (the digest), grouped by facility. */
+export async function unrepliedForAdmin(db: D1Database, rollcallId: number, adminId: number): Promise<{ facility: string; names: string[] }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT f.name AS facility, p.name FROM rollcall_recipients x
+       JOIN facilities f ON f.id = x.facility_id JOIN people p ON p.id = x.person_id
+       WHERE x.rollcall_id = ?1 AND x.replied_at IS NULL
+         AND x.facility_id IN (SELECT facility_id FROM memberships WHERE person_id = ?2 AND role IN ('admin', 'delegate') AND removed_at IS NULL)
+       ORDER BY f.id, p.kana, p.id`,
+    )
+    .bind(rollcallId, adminId)
+    .all<{ facility: string; name: string }>();
+  const byFacility = new Map<string, string[]>();
+  for (const r of results) byFacility.set(r.facility, [...(byFacility.get(r.facility) ?? []), r.name]);
+  return [...byFacility].map(([facility, names]) => ({ facility, names }));
+}
+
+// ---------------------------------------------------------------- aggregates
+
+export interface LatestAnswer {
+  personId: number;
+  facilityId: number | null;
+  isFacilityAdmin: boolean;
+  answers: Answers;
+  via: string;
+}
+
+/** Counts per facility (type) over the snapshot; a facility filter limits it to those facilities. */
+export async function facilityCounts(db: D1Database, rollcallId: number): Promise<{ facilityId: number | null; name: string | null; type: string | null; recipients: number; replied: number }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT x.facility_id, f.name, f.type, COUNT(*) AS recipients, COUNT(x.replied_at) AS replied
+       FROM rollcall_recipients x LEFT JOIN facilities f ON f.id = x.facility_id
+       WHERE x.rollcall_id = ?1 GROUP BY x.facility_id ORDER BY f.type, f.kana, x.facility_id`,
+    )
+    .bind(rollcallId)
+    .all<{ facility_id: number | null; name: string | null; type: string | null; recipients: number; replied: number }>();
+  return results.map((r) => ({ facilityId: r.facility_id, name: r.name, type: r.type, recipients: r.recipients, replied: r.replied }));
+}
+
+/** The latest answer of everyone who replied. */
+export async function latestAnswers(db: D1Database, rollcallId: number): Promise<LatestAnswer[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT x.person_id, x.facility_id, x.is_facility_admin, r.answers, r.via FROM rollcall_recipients x
+       JOIN replies r ON r.id = x.last_reply_id WHERE x.rollcall_id = ?1`,
+    )
+    .bind(rollcallId)
+    .all<{ person_id: number; facility_id: number | null; is_facility_admin: number; answers: string; via: string }>();
+  return results.map((r) => ({ personId: r.person_id, facilityId: r.facility_id, isFacilityAdmin: r.is_facility_admin === 1, answers: JSON.parse(r.answers) as Answers, via: r.via }));
+}
+
+/** Non-responders in person-id order, paged by `after`; `facilityIds` limits them to those facilities. */
+export async function nonResponders(
+  db: D1Database,
+  rollcallId: number,
+  q: { after: number; limit: number; facilityIds: number[] | null },
+): Promise<{ personId: number; name: string; facilityId: number | null; facility: string | null }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT x.person_id, p.name, x.facility_id, f.name AS facility FROM rollcall_recipients x
+       JOIN people p ON p.id = x.person_id LEFT JOIN facilities f ON f.id = x.facility_id
+       WHERE x.rollcall_id = ?1 AND x.replied_at IS NULL AND x.person_id > ?2
+         AND (?3 IS NULL OR x.facility_id IN (SELECT value FROM json_each(?3)))
+       ORDER BY x.person_id LIMIT ?4`,
+    )
+    .bind(rollcallId, q.after, q.facilityIds ? JSON.stringify(q.facilityIds) : null, q.limit)
+    .all<{ person_id: number; name: string; facility_id: number | null; facility: string | null }>();
+  return results.map((r) => ({ personId: r.person_id, name: r.name, facilityId: r.facility_id, facility: r.facility }));
+}
+
+/** Deliveries per channel and state (the delivery domain writes them; we only count). */
+export async function deliveryProgress(db: D1Database, rollcallId: number): Promise<{ channel: string; state: string; n: number }[]> {
+  const { results } = await db
+    .prepare("SELECT channel, state, COUNT(*) AS n FROM deliveries WHERE rollcall_id = ?1 GROUP BY channel, state")
+    .bind(rollcallId)
+    .all<{ channel: string; state: string; n: number }>();
+  return results;
+}
+
+export interface ExportRow {
+  personId: number;
+  name: string;
+  kana: string;
+  facility: string | null;
+  facilityType: string | null;
+  facilityId: number | null;
+  isFacilityAdmin: boolean;
+  repliedAt: number | null;
+  answers: Answers | null;
+  comment: string;
+  via: string | null;
+  proxyBy: string | null;
+  answeredAt: number | null;
+  mobile: string | null;
+  email: string | null;
+}
+
+/** Everyone asked, with their latest answer; contacts only when `withContacts`. */
+export async function exportRows(db: D1Database, rollcallId: number, q: { facilityIds: number[] | null; withContacts: boolean }): Promise<ExportRow[]> {
+  const contacts = q.withContacts
+    ? `(SELECT value FROM contacts c WHERE c.person_id = x.person_id AND c.kind = 'mobile' AND c.removed_at IS NULL ORDER BY c.id LIMIT 1) AS mobile,
+       (SELECT value FROM contacts c WHERE c.person_id = x.person_id AND c.kind = 'email' AND c.removed_at IS NULL ORDER BY c.id LIMIT 1) AS email`
+    : "NULL AS mobile, NULL AS email";
+  const { results } = await db
+    .prepare(
+      `SELECT x.person_id, p.name, p.kana, f.name AS facility, f.type AS facility_type, x.facility_id, x.is_facility_admin, x.replied_at,
+         r.answers, r.comment, r.comment_removed_at, r.via, r.created_at AS answered_at, pb.name AS proxy_by, ${contacts}
+       FROM rollcall_recipients x JOIN people p ON p.id = x.person_id
+       LEFT JOIN facilities f ON f.id = x.facility_id
+       LEFT JOIN replies r ON r.id = x.last_reply_id
+       LEFT JOIN people pb ON pb.id = r.proxy_by
+       WHERE x.rollcall_id = ?1 AND (?2 IS NULL OR x.facility_id IN (SELECT value FROM json_each(?2)))
+       ORDER BY f.type, f.kana, x.facility_id, p.kana, x.person_id`,
+    )
+    .bind(rollcallId, q.facilityIds ? JSON.stringify(q.facilityIds) : null)
+    .all<{
+      person_id: number; name: string; kana: string; facility: string | null; facility_type: string | null; facility_id: number | null; is_facility_admin: number;
+      replied_at: number | null; answers: string | null; comment: string | null; comment_removed_at: number | null; via: string | null; answered_at: number | null;
+      proxy_by: string | null; mobile: string | null; email: string | null;
+    }>();
+  return results.map((r) => ({
+    personId: r.person_id,
+    name: r.name,
+    kana: r.kana,
+    facility: r.facility,
+    facilityType: r.facility_type,
+    facilityId: r.facility_id,
+    isFacilityAdmin: r.is_facility_admin === 1,
+    repliedAt: r.replied_at,
+    answers: r.answers ? (JSON.parse(r.answers) as Answers) : null,
+    comment: r.comment_removed_at ? "" : (r.comment ?? ""),
+    via: r.via,
+    proxyBy: r.proxy_by,
+    answeredAt: r.answered_at,
+    mobile: r.mobile,
+    email: r.email,
+  }));
+}
+
+/** Which of the given ids exist in an active row of a table (facilities or groups). */
+export async function existingIds(db: D1Database, table: "facilities WHERE removed_at IS NULL" | "groups WHERE closed_at IS NULL", ids: number[]): Promise<number[]> {
+  const { results } = await db.prepare(`SELECT id FROM ${table} AND id IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify(ids)).all<{ id: number }>();
+  return results.map((r) => r.id);
+}

@@ -1,0 +1,169 @@
+import { z } from "@hono/zod-openapi";
+import { AVAILABILITY, DAMAGE, SAFETY, TemplateRefSchema, YES_NO } from "../templates/schemas";
+
+export const FACILITY_TYPES = [
+  "clinic", "hospital", "dental", "pharmacy", "visiting_nurse", "visiting_rehab",
+  "care_manager", "home_care", "community_support", "city_division",
+] as const;
+
+const ids = z.array(z.number().int().positive()).max(1000);
+
+/** Who is asked: the whole network, facility types, facilities, or groups. Exactly one, never empty. */
+export const ScopeSchema = z
+  .object({
+    all: z.literal(true).optional(),
+    facilityTypes: z.array(z.enum(FACILITY_TYPES)).max(FACILITY_TYPES.length).optional(),
+    facilityIds: ids.optional(),
+    groupIds: ids.optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const given = (["all", "facilityTypes", "facilityIds", "groupIds"] as const).filter((k) => s[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({ code: "custom", message: "give exactly one of all, facilityTypes, facilityIds, groupIds", path: [] });
+      return;
+    }
+    const k = given[0]!;
+    const v = s[k];
+    if (Array.isArray(v) && v.length === 0) ctx.addIssue({ code: "custom", message: "the scope is empty", path: [k] });
+  })
+  .openapi("Scope");
+export type Scope = z.infer<typeof ScopeSchema>;
+
+export const ROLLCALL_STATES = ["draft", "sending", "open", "closed", "withdrawn"] as const;
+export type RollcallState = (typeof ROLLCALL_STATES)[number];
+
+export const CreateRollcallSchema = z
+  .object({
+    title: z.string().trim().min(1).max(100),
+    message: z.string().trim().max(1000).default(""),
+    template: TemplateRefSchema,
+    scope: ScopeSchema,
+    drill: z.boolean(),
+  })
+  .openapi("CreateRollcall");
+
+const count = z.number().int();
+
+export const PreviewMessageSchema = z
+  .object({
+    channel: z.enum(["push", "sms", "email"]),
+    lang: z.string(),
+    audience: z.enum(["recipients", "facility_admins"]),
+    subject: z.string().optional(),
+    text: z.string(),
+    html: z.string().optional(),
+    sms: z.object({ encoding: z.enum(["GSM-7", "UCS-2"]), units: count, segments: count, perSegment: count }).optional(),
+  })
+  .openapi("PreviewMessage");
+
+export const PreviewSchema = z
+  .object({
+    recipients: count,
+    byChannel: z.object({ push: count, sms: count, email: count }),
+    /** Who the first wave reaches on each channel, the fallback included. */
+    firstWave: z.object({ push: count, sms: count, email: count }),
+    unreachable: count,
+    unreachablePeople: z.array(z.object({ personId: count, name: z.string(), facility: z.string().nullable() })),
+    byLang: z.record(z.string(), count),
+    waves: z.array(z.object({ wave: count, delayMinutes: count, channels: z.array(z.string()), onlyUnreplied: z.boolean(), fallback: z.boolean(), audience: z.string() })),
+    messages: z.array(PreviewMessageSchema),
+  })
+  .openapi("RollcallPreview");
+export type Preview = z.infer<typeof PreviewSchema>;
+
+export const RollcallSchema = z
+  .object({
+    id: count,
+    title: z.string(),
+    message: z.string(),
+    template: z.string(),
+    templateName: z.string(),
+    kind: z.enum(["rollcall", "notice"]),
+    scope: ScopeSchema,
+    drill: z.boolean(),
+    state: z.enum(ROLLCALL_STATES),
+    ownerFacilityId: count.nullable(),
+    source: z.string(),
+    createdAt: z.string(),
+    confirmedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+  })
+  .openapi("Rollcall");
+
+export const DraftSchema = z.object({ rollcall: RollcallSchema, preview: PreviewSchema }).openapi("RollcallDraft");
+
+export const ListItemSchema = RollcallSchema.extend({ recipients: count, replied: count }).openapi("RollcallListItem");
+export const ListQuery = z.object({
+  drill: z.enum(["true", "false"]).optional().openapi({ param: { name: "drill", in: "query" } }),
+  state: z.enum(ROLLCALL_STATES).optional().openapi({ param: { name: "state", in: "query" } }),
+  before: z.coerce.number().int().positive().optional().openapi({ param: { name: "before", in: "query" } }),
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: "limit", in: "query" } }),
+});
+
+const tally = z.record(z.string(), count);
+
+export const AggregatesSchema = z
+  .object({
+    recipients: count,
+    replied: count,
+    byAnswer: z.object({
+      safety: tally,
+      availability: tally,
+      ack: count,
+      facility: z.object({ damage: tally, electricity: tally, water: tally, patients: tally }),
+      viaProxy: count,
+    }),
+    byFacilityType: z.array(z.object({ type: z.string(), recipients: count, replied: count })),
+    byFacility: z.array(
+      z.object({
+        facilityId: count.nullable(),
+        name: z.string().nullable(),
+        type: z.string().nullable(),
+        recipients: count,
+        replied: count,
+        safety: tally,
+        report: z.object({ damage: z.string().nullable(), electricity: z.string().nullable(), water: z.string().nullable(), patients: z.string().nullable() }).nullable(),
+      }),
+    ),
+    nonResponders: z.object({
+      items: z.array(z.object({ personId: count, name: z.string(), facilityId: count.nullable(), facility: z.string().nullable() })),
+      nextAfter: count.nullable(),
+    }),
+    delivery: z.record(z.string(), z.object({ queued: count, sending: count, sent: count, delivered: count, failed: count })),
+  })
+  .openapi("RollcallAggregates");
+export type Aggregates = z.infer<typeof AggregatesSchema>;
+
+export const DetailSchema = z
+  .object({ rollcall: RollcallSchema, aggregates: AggregatesSchema.nullable(), preview: PreviewSchema.nullable(), escalation: z.unknown() })
+  .openapi("RollcallDetail");
+
+export const DetailQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "after", in: "query" } }),
+  limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ param: { name: "limit", in: "query" } }),
+});
+
+/** Answers as stored (replies.answers) and as the proxy reply API takes them. */
+export const AnswersSchema = z
+  .object({
+    safety: z.enum(SAFETY).optional(),
+    availability: z.enum(AVAILABILITY).optional(),
+    arrival: z.string().trim().max(40).optional(),
+    ack: z.literal("yes").optional(),
+    facility: z
+      .object({ damage: z.enum(DAMAGE).optional(), electricity: z.enum(YES_NO).optional(), water: z.enum(YES_NO).optional(), patients: z.enum(YES_NO).optional() })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .openapi("Answers");
+export type Answers = z.infer<typeof AnswersSchema>;
+
+export const ProxyReplySchema = z
+  .object({ answers: AnswersSchema, comment: z.string().max(2000).default("") })
+  .openapi("ProxyReply");
+
+export const ReplyRecordSchema = z
+  .object({ replyId: count, personId: count, answers: AnswersSchema, comment: z.string(), via: z.string(), proxyBy: count.nullable(), at: z.string() })
+  .openapi("ReplyRecord");

@@ -1,0 +1,295 @@
+import { auditStatement } from "../audit/log";
+import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
+import { rollcallObject } from "../board/object";
+import { CHANNELS, type Channel, type DeliveryMessage } from "../delivery/types";
+import { clock } from "../lib/clock";
+import { randomToken } from "../lib/crypto";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { replyToken, replyUrl, tokenHash, TOKEN_LENGTH } from "../reply/token";
+import { resolveTemplate } from "../templates/service";
+import { smsSegments } from "../templates/render";
+import { langOf, LANGS, type Lang } from "../templates/schemas";
+import * as data from "./data";
+import type { Rollcall } from "./data";
+import { baseVars, boardUrl, renderMessage } from "./render";
+import type { Aggregates, Preview, Scope } from "./schemas";
+import { FACILITY_FIELDS } from "../templates/schemas";
+
+/** A stand-in token of the real length: the preview never shows a link that works. */
+const SAMPLE_TOKEN = "SAMPLE-reply-link-0123456789abcd".slice(0, TOKEN_LENGTH);
+
+// ---------------------------------------------------------------- access
+
+/**
+ * Who may address a scope: network admins anything; facility admins and
+ * delegates only facilities they run (by facility id); others nothing.
+ * Returns the owning facility (null for a network roll-call).
+ */
+export function ownerForScope(auth: Auth, scope: Scope): number | null {
+  if (isNetworkAdmin(auth)) return null;
+  const managed = managedFacilityIds(auth);
+  if (!managed.length) throw forbidden("Only network admins and facility admins start roll-calls.");
+  if (!scope.facilityIds) throw new ApiError(403, "forbidden", "Facility admins may only address their own facility: use scope.facilityIds.", "scope");
+  const outside = scope.facilityIds.filter((id) => !managed.includes(id));
+  if (outside.length) throw new ApiError(403, "forbidden", "Facility admins may only address their own facility.", "scope.facilityIds");
+  return scope.facilityIds[0]!;
+}
+
+/** Whether the person may confirm or close it: network admins, or the admins of its owning facility. */
+export function canManageRollcall(auth: Auth, rc: Rollcall): boolean {
+  return isNetworkAdmin(auth) || (rc.ownerFacilityId !== null && canManageFacility(auth, rc.ownerFacilityId));
+}
+
+/**
+ * What part of a roll-call a person may read: everything (network admin, city viewer),
+ * or the facilities they run (facility admins following their staff). null = refused.
+ */
+export async function readableFacilities(db: D1Database, auth: Auth, rc: Rollcall): Promise<number[] | "all" | null> {
+  if (isNetworkAdmin(auth) || isViewer(auth)) return "all";
+  const managed = managedFacilityIds(auth);
+  if (!managed.length) return null;
+  if (rc.ownerFacilityId !== null && managed.includes(rc.ownerFacilityId)) return managed;
+  if (rc.state === "draft") return null;
+  const counts = await data.facilityCounts(db, rc.id);
+  return counts.some((c) => c.facilityId !== null && managed.includes(c.facilityId)) ? managed : null;
+}
+
+// ---------------------------------------------------------------- preview
+
+/** Recipients per channel, who cannot be reached, and every message as it will go out. */
+export async function buildPreview(env: Env, rc: Pick<Rollcall, "id" | "title" | "message" | "drill" | "template" | "scope">): Promise<Preview> {
+  const t = rc.template;
+  const first = t.waves[0]!;
+  const [reach, unreachable, samples] = await Promise.all([
+    data.reachOf(env.DB, rc.scope, first),
+    data.unreachablePeople(env.DB, rc.scope, 100),
+    data.samplePeople(env.DB, rc.scope),
+  ]);
+  const link = replyUrl(env, SAMPLE_TOKEN);
+  const langs = new Set<Lang>(["ja", ...Object.keys(reach.byLang).map(langOf)]);
+  const messages: Preview["messages"] = [];
+  for (const lang of LANGS.filter((l) => langs.has(l))) {
+    const sample = samples.find((s) => langOf(s.lang) === lang);
+    const vars = { ...baseVars(rc, lang), person: sample?.name ?? (lang === "ja" ? "山田 花子" : "Hanako Yamada"), facility: sample?.facility ?? "", link };
+    const asked = new Set<Channel>(t.waves.filter((w) => w.audience === "recipients").flatMap((w) => w.channels));
+    if (first.fallback) for (const c of CHANNELS) asked.add(c);
+    for (const channel of CHANNELS.filter((c) => asked.has(c))) {
+      const m = renderMessage(t.messages[lang], channel, vars, { link, tag: `rollcall-${rc.id}`, lang });
+      messages.push({ channel, lang, audience: "recipients", subject: m.subject, text: m.text, html: m.html, sms: channel === "sms" ? smsSegments(m.text) : undefined });
+    }
+    const digest = t.waves.filter((w) => w.audience === "facility_admins");
+    const digestChannels = new Set<Channel>(digest.flatMap((w) => (w.fallback ? [...CHANNELS] : w.channels)));
+    for (const channel of CHANNELS.filter((c) => digestChannels.has(c))) {
+      const names = lang === "ja" ? "・山田 花子\n・佐藤 一郎" : "・Hanako Yamada\n・Ichiro Sato";
+      const dlink = boardUrl(env, rc.id);
+      const m = renderMessage(t.digest[lang], channel, { ...vars, count: 2, names, link: dlink }, { link: dlink, tag: `rollcall-${rc.id}-digest`, lang });
+      messages.push({ channel, lang, audience: "facility_admins", subject: m.subject, text: m.text, html: m.html, sms: channel === "sms" ? smsSegments(m.text) : undefined });
+    }
+  }
+  return {
+    recipients: reach.total,
+    byChannel: reach.byChannel,
+    firstWave: reach.firstWave,
+    unreachable: reach.unreachable,
+    unreachablePeople: unreachable,
+    byLang: reach.byLang,
+    waves: t.waves.map((w, i) => ({ wave: i + 1, ...w })),
+    messages,
+  };
+}
+
+// ---------------------------------------------------------------- draft, confirm, close
+
+export async function createDraft(
+  env: Env,
+  auth: Auth,
+  input: { title: string; message: string; template: string; scope: Scope; drill: boolean },
+): Promise<{ rollcall: Rollcall; preview: Preview }> {
+  const ownerFacilityId = ownerForScope(auth, input.scope);
+  const template = await resolveTemplate(env.DB, input.template);
+  if (!template) throw badRequest("template", `template: no template "${input.template}".`);
+  await checkScopeExists(env.DB, input.scope);
+  const draft = { id: 0, title: input.title, message: input.message, drill: input.drill, template: template.body, scope: input.scope };
+  const preview = await buildPreview(env, draft);
+  if (preview.recipients === 0) throw badRequest("scope", "scope: nobody is in this scope.");
+  const now = clock.now();
+  const id = await data.insertDraft(env.DB, {
+    title: input.title,
+    message: input.message,
+    templateRef: template.ref,
+    template: template.body,
+    scope: input.scope,
+    drill: input.drill,
+    ownerFacilityId,
+    salt: randomToken(16),
+    createdBy: auth.personId,
+    now,
+  });
+  const rollcall = (await data.getRollcall(env.DB, id))!;
+  // The preview's links name the roll-call; render once more now that it has an id.
+  return { rollcall, preview: await buildPreview(env, rollcall) };
+}
+
+async function checkScopeExists(db: D1Database, scope: Scope): Promise<void> {
+  const list = scope.facilityIds ?? scope.groupIds;
+  if (!list) return;
+  const table = scope.facilityIds ? "facilities WHERE removed_at IS NULL" : "groups WHERE closed_at IS NULL";
+  const field = scope.facilityIds ? "scope.facilityIds" : "scope.groupIds";
+  const found = await data.existingIds(db, table, list);
+  const missing = list.filter((id) => !found.includes(id));
+  if (missing.length) throw badRequest(field, `${field}: no such ${scope.facilityIds ? "facility" : "group"}: ${missing.slice(0, 10).join(", ")}.`);
+}
+
+/**
+ * 確定操作: snapshots the recipients with their token hashes, opens the roll-call,
+ * enqueues the first wave and starts the escalation schedule.
+ *
+ * Large scopes: the snapshot is one D1 batch (one transaction) of multi-row
+ * INSERTs, 25 rows each (4 bound values a row, under the 100-parameter limit),
+ * so 10,000 people take 400 statements, within the 1,000 queries of one
+ * invocation. Tokens are HMACs computed here; only their hashes are stored.
+ */
+export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise<Rollcall> {
+  const rc = await data.getRollcall(env.DB, id);
+  if (!rc) throw notFound("roll-call");
+  if (!canManageRollcall(auth, rc)) throw forbidden("You may not confirm this roll-call.");
+  if (rc.state !== "draft") throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
+  ownerForScope(auth, rc.scope);
+  const people = await data.scopePeople(env.DB, rc.scope);
+  if (!people.length) throw badRequest("scope", "scope: nobody is in this scope any more.");
+  const rows = await Promise.all(
+    people.map(async (p) => ({ ...p, tokenHash: await tokenHash(await replyToken(env, rc.id, rc.salt, p.personId)) })),
+  );
+  const now = clock.now();
+  try {
+    const results = await env.DB.batch([
+      data.stateStatement(env.DB, rc.id, ["draft"], "open", auth.personId, now),
+      ...data.recipientInserts(env.DB, rc.id, rows),
+      auditStatement(env.DB, { actorId: auth.personId, action: "rollcall.confirmed", objectType: "rollcall", objectId: rc.id, detail: { recipients: rows.length, drill: rc.drill, scope: rc.scope } }),
+    ]);
+    if (results[0]!.meta.changes !== 1) throw new Error("state moved");
+  } catch (err) {
+    const now = await data.getRollcall(env.DB, id);
+    if (now && now.state !== "draft") throw conflict("state", `The roll-call is ${now.state}; only a draft can be confirmed.`);
+    throw err;
+  }
+  const first = rc.template.waves[0]!;
+  const plan: DeliveryMessage = { type: "plan", rollcallId: rc.id, wave: 1, channels: first.channels, onlyUnreplied: false, fallback: first.fallback, audience: "recipients", afterPersonId: 0 };
+  await env.DELIVERY_QUEUE.send(plan);
+  await rollcallObject(env, rc.id).start(
+    rc.id,
+    rc.template.waves.map((w, i) => ({ ...w, wave: i + 1, sentAt: i === 0 ? now : null })),
+    now,
+  );
+  return (await data.getRollcall(env.DB, id))!;
+}
+
+export async function closeRollcall(env: Env, auth: Auth, id: number): Promise<Rollcall> {
+  const rc = await data.getRollcall(env.DB, id);
+  if (!rc) throw notFound("roll-call");
+  if (!canManageRollcall(auth, rc)) throw forbidden("You may not close this roll-call.");
+  if (rc.state === "closed" || rc.state === "withdrawn") throw conflict("state", `The roll-call is already ${rc.state}.`);
+  const now = clock.now();
+  // A draft is withdrawn (never sent); anything sent is closed.
+  const to = rc.state === "draft" ? "withdrawn" : "closed";
+  const [moved] = await env.DB.batch([
+    data.stateStatement(env.DB, rc.id, [rc.state], to, auth.personId, now),
+    auditStatement(env.DB, { actorId: auth.personId, action: `rollcall.${to}`, objectType: "rollcall", objectId: rc.id }),
+  ]);
+  if (moved!.meta.changes !== 1) throw conflict("state", "The roll-call changed meanwhile; reload it.");
+  if (to === "closed") await rollcallObject(env, rc.id).close(now);
+  return (await data.getRollcall(env.DB, id))!;
+}
+
+// ---------------------------------------------------------------- aggregates
+
+const tally = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<string, number>;
+
+export async function aggregates(env: Env, rc: Rollcall, q: { after: number; limit: number; facilityIds: number[] | null }): Promise<Aggregates> {
+  const [facilities, answers, nonResponders, progress] = await Promise.all([
+    data.facilityCounts(env.DB, rc.id),
+    data.latestAnswers(env.DB, rc.id),
+    data.nonResponders(env.DB, rc.id, { after: q.after, limit: q.limit + 1, facilityIds: q.facilityIds }),
+    data.deliveryProgress(env.DB, rc.id),
+  ]);
+  const byAnswer: Aggregates["byAnswer"] = {
+    safety: tally(["safe", "minor", "severe"]),
+    availability: tally(["yes", "conditional", "no"]),
+    ack: 0,
+    facility: { damage: tally(["none", "partial", "unusable"]), electricity: tally(["yes", "no"]), water: tally(["yes", "no"]), patients: tally(["yes", "no"]) },
+    viaProxy: 0,
+  };
+  const perFacilitySafety = new Map<number | null, Record<string, number>>();
+  const reports = new Map<number | null, Record<string, string | null>>();
+  for (const a of answers) {
+    if (a.answers.safety) {
+      byAnswer.safety[a.answers.safety]! += 1;
+      const t = perFacilitySafety.get(a.facilityId) ?? tally(["safe", "minor", "severe"]);
+      t[a.answers.safety]! += 1;
+      perFacilitySafety.set(a.facilityId, t);
+    }
+    if (a.answers.availability) byAnswer.availability[a.answers.availability]! += 1;
+    if (a.answers.ack) byAnswer.ack += 1;
+    if (a.via === "proxy") byAnswer.viaProxy += 1;
+    if (a.answers.facility && a.isFacilityAdmin) {
+      const report = reports.get(a.facilityId) ?? { damage: null, electricity: null, water: null, patients: null };
+      for (const k of FACILITY_FIELDS) {
+        const v = a.answers.facility[k];
+        if (v) {
+          byAnswer.facility[k][v] = (byAnswer.facility[k][v] ?? 0) + 1;
+          report[k] = v;
+        }
+      }
+      reports.set(a.facilityId, report);
+    }
+  }
+  const byType = new Map<string, { recipients: number; replied: number }>();
+  for (const f of facilities) {
+    const key = f.type ?? "none";
+    const t = byType.get(key) ?? { recipients: 0, replied: 0 };
+    t.recipients += f.recipients;
+    t.replied += f.replied;
+    byType.set(key, t);
+  }
+  const delivery: Aggregates["delivery"] = {};
+  for (const c of CHANNELS) delivery[c] = { queued: 0, sending: 0, sent: 0, delivered: 0, failed: 0 };
+  for (const p of progress) {
+    const d = delivery[p.channel];
+    if (d && p.state in d) d[p.state as keyof typeof d] += p.n;
+  }
+  const more = nonResponders.length > q.limit;
+  const items = nonResponders.slice(0, q.limit);
+  return {
+    recipients: facilities.reduce((n, f) => n + f.recipients, 0),
+    replied: facilities.reduce((n, f) => n + f.replied, 0),
+    byAnswer,
+    byFacilityType: [...byType].map(([type, t]) => ({ type, ...t })),
+    byFacility: facilities.map((f) => ({
+      ...f,
+      safety: perFacilitySafety.get(f.facilityId) ?? tally(["safe", "minor", "severe"]),
+      report: (reports.get(f.facilityId) as Aggregates["byFacility"][number]["report"]) ?? null,
+    })),
+    nonResponders: { items, nextAfter: more ? items[items.length - 1]!.personId : null },
+    delivery,
+  };
+}
+
+/** The API shape of a roll-call. */
+export function toApi(rc: Rollcall) {
+  return {
+    id: rc.id,
+    title: rc.title,
+    message: rc.message,
+    template: rc.templateRef,
+    templateName: rc.template.name.ja,
+    kind: rc.template.kind,
+    scope: rc.scope,
+    drill: rc.drill,
+    state: rc.state,
+    ownerFacilityId: rc.ownerFacilityId,
+    source: rc.source,
+    createdAt: new Date(rc.createdAt).toISOString(),
+    confirmedAt: rc.confirmedAt ? new Date(rc.confirmedAt).toISOString() : null,
+    closedAt: rc.closedAt ? new Date(rc.closedAt).toISOString() : null,
+  };
+}

@@ -1,0 +1,97 @@
+import { z } from "@hono/zod-openapi";
+import { CHANNELS, type Channel } from "../delivery/types";
+
+/** Languages with wording in templates/. Add one by adding its files and its code here. */
+export const LANGS = ["ja", "en"] as const;
+export type Lang = (typeof LANGS)[number];
+export const langOf = (code: string | null | undefined): Lang => (LANGS as readonly string[]).includes(code ?? "") ? (code as Lang) : "ja";
+
+/** Questions a template may ask. Their options are fixed in code: replies and aggregates count them. */
+export const QUESTIONS = ["safety", "availability", "comment", "ack"] as const;
+export type Question = (typeof QUESTIONS)[number];
+
+export const SAFETY = ["safe", "minor", "severe"] as const;
+export const AVAILABILITY = ["yes", "conditional", "no"] as const;
+export const DAMAGE = ["none", "partial", "unusable"] as const;
+export const YES_NO = ["yes", "no"] as const;
+/** What facility admins answer for their facility (施設の状況). */
+export const FACILITY_FIELDS = ["damage", "electricity", "water", "patients"] as const;
+export type FacilityField = (typeof FACILITY_FIELDS)[number];
+export const FACILITY_OPTIONS: Record<FacilityField, readonly string[]> = { damage: DAMAGE, electricity: YES_NO, water: YES_NO, patients: YES_NO };
+
+const text = (max: number) => z.string().max(max);
+
+/** One message in every part a channel needs. */
+export const MessageSetSchema = z
+  .object({
+    sms: text(1000),
+    emailSubject: text(200),
+    emailText: text(20_000),
+    emailHtml: text(40_000),
+    pushTitle: text(200),
+    pushBody: text(500),
+  })
+  .openapi("MessageSet");
+export type MessageSet = z.infer<typeof MessageSetSchema>;
+
+const ChannelEnum = z.enum(CHANNELS as unknown as [Channel, ...Channel[]]);
+
+/** A wave of the escalation schedule (送信の段階). */
+export const WaveSchema = z
+  .object({
+    delayMinutes: z.number().int().min(0).max(24 * 60),
+    channels: z.array(ChannelEnum).min(1).max(3),
+    fallback: z.boolean(),
+    onlyUnreplied: z.boolean(),
+    audience: z.enum(["recipients", "facility_admins"]),
+  })
+  .openapi("Wave");
+export type Wave = z.infer<typeof WaveSchema>;
+
+const perLang = <T extends z.ZodType>(schema: T) => z.object({ ja: schema, en: schema });
+
+/** The whole of a template: what the files define and what an admin copy in D1 holds. */
+export const TemplateBodySchema = z
+  .object({
+    name: perLang(z.string().min(1).max(100)),
+    kind: z.enum(["rollcall", "notice"]),
+    questions: z.array(z.enum(QUESTIONS)).min(1),
+    facilityQuestions: z.boolean(),
+    commentMax: z.number().int().min(0).max(1000),
+    waves: z
+      .array(WaveSchema)
+      .min(1)
+      .max(10)
+      .refine((w) => w[0]!.delayMinutes === 0 && w[0]!.audience === "recipients", "the first wave goes to the recipients at 0 minutes")
+      .refine((w) => w.every((x, i) => i === 0 || x.delayMinutes >= w[i - 1]!.delayMinutes), "waves are in order of their delay"),
+    messages: perLang(MessageSetSchema),
+    digest: perLang(MessageSetSchema),
+  })
+  .refine((t) => t.kind !== "notice" || (t.questions.length === 1 && t.questions[0] === "ack"), { message: "a notice asks only for the acknowledgement", path: ["questions"] })
+  .refine((t) => t.kind !== "rollcall" || t.questions.includes("safety"), { message: "a roll-call asks for safety", path: ["questions"] })
+  .openapi("TemplateBody");
+export type TemplateBody = z.infer<typeof TemplateBodySchema>;
+
+/** "safety", "notice" (files) or "db:<id>" (an admin copy). */
+export const TemplateRefSchema = z.string().regex(/^([a-z][a-z0-9_-]{0,40}|db:\d{1,10})$/, "a file template key or db:<id>");
+
+export const TemplateSchema = z
+  .object({
+    ref: z.string(),
+    id: z.number().nullable(),
+    source: z.enum(["file", "db"]),
+    name: z.string(),
+    basedOn: z.string().nullable(),
+    body: TemplateBodySchema,
+    updatedAt: z.string().nullable(),
+  })
+  .openapi("Template");
+export type Template = z.infer<typeof TemplateSchema>;
+
+export const CopyTemplateSchema = z
+  .object({ basedOn: z.string().min(1).max(50), name: z.string().trim().min(1).max(100) })
+  .openapi("CopyTemplate");
+export const EditTemplateSchema = z
+  .object({ name: z.string().trim().min(1).max(100).optional(), body: TemplateBodySchema.optional() })
+  .strict()
+  .openapi("EditTemplate");
