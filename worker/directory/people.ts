@@ -1,0 +1,303 @@
+import { auditStatement, type AuditEntry } from "../audit/log";
+import { authOf, route } from "../auth/access";
+import { isNetworkAdmin, type Auth } from "../auth/scope";
+import { domainApp } from "../lib/app";
+import { clock } from "../lib/clock";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
+import { normalizeEmail, normalizeKana, normalizeSpaces, parseMobile } from "./contact";
+import * as data from "./data";
+import { withFreshIds } from "./ids";
+import { appointableRoles, canDeregister, canEditPerson, reachOf, seesContactsOf } from "./scope";
+import {
+  PersonCreateSchema,
+  PersonListQuerySchema,
+  PersonListSchema,
+  PersonQuerySchema,
+  PersonSchema,
+  PersonUpdateSchema,
+  type Person,
+} from "./schemas";
+
+const TAG = "directory: people";
+const conflictResponse = {
+  409: { description: "The email or mobile belongs to another account (`field` names which)", content: { "application/json": { schema: ErrorSchema } } },
+};
+
+const list = route({
+  method: "get",
+  path: "/api/people",
+  summary: "List and search people you may see (name or reading, ひらがな works), by facility, role or job; contacts only where in scope, audited",
+  tags: [TAG],
+  access: "signed_in",
+  request: { query: PersonListQuerySchema },
+  responses: { 200: jsonOk(PersonListSchema), ...errorResponses },
+});
+
+const create = route({
+  method: "post",
+  path: "/api/people",
+  summary: "Register a person with their facility, role, email and mobile (admins and delegates for their own facility)",
+  tags: [TAG],
+  access: ["network_admin", "facility_admin", "delegate"],
+  request: { body: jsonBody(PersonCreateSchema) },
+  responses: { 201: jsonOk(PersonSchema, "Created"), ...errorResponses, ...conflictResponse },
+});
+
+const read = route({
+  method: "get",
+  path: "/api/people/{id}",
+  summary: "One person: the profile to anyone in reach, email and mobile to themselves and their admins (audited)",
+  tags: [TAG],
+  access: "signed_in",
+  request: { params: IdParam, query: PersonQuerySchema },
+  responses: { 200: jsonOk(PersonSchema), ...errorResponses },
+});
+
+const update = route({
+  method: "patch",
+  path: "/api/people/{id}",
+  summary: "Change a profile or contact channels (oneself, or one's facility admin or delegate)",
+  tags: [TAG],
+  access: "signed_in",
+  request: { params: IdParam, body: jsonBody(PersonUpdateSchema) },
+  responses: { 200: jsonOk(PersonSchema), ...errorResponses, ...conflictResponse },
+});
+
+const remove = route({
+  method: "delete",
+  path: "/api/people/{id}",
+  summary: "Deregister (§5): sessions, push subscriptions, memberships and groups end; addresses are released; history stays",
+  tags: [TAG],
+  access: "signed_in",
+  request: { params: IdParam },
+  responses: { 200: jsonOk(OkSchema), ...errorResponses },
+});
+
+/** What the caller sees of a person; `contacts` only when passed (the caller may see them). */
+function present(p: data.PersonRecord, memberships: data.PersonMembership[], full: boolean, contacts?: data.Contacts): Person {
+  const profile: Person = { id: p.id, name: p.name, kana: p.kana, job: p.job, photoKey: p.photoKey, facilities: memberships };
+  if (!full) return profile;
+  return {
+    ...profile,
+    lang: p.lang,
+    globalRole: p.globalRole,
+    ...(contacts ? { email: contacts.email, mobile: contacts.mobile } : {}),
+    createdAt: new Date(p.createdAt).toISOString(),
+    updatedAt: new Date(p.updatedAt).toISOString(),
+    removedAt: p.removedAt === null ? null : new Date(p.removedAt).toISOString(),
+  };
+}
+
+/** The audit entry for a response carrying other people's contact details: who and how many, never the values. */
+function contactsRead(auth: Auth, ids: number[]): AuditEntry | null {
+  const others = ids.filter((id) => id !== auth.personId);
+  if (!others.length) return null;
+  return others.length === 1
+    ? { actorId: auth.personId, action: "contacts.read", objectType: "person", objectId: others[0]!, detail: { count: 1 } }
+    : { actorId: auth.personId, action: "contacts.read", objectType: "people", detail: { count: others.length, personIds: others } };
+}
+
+/** One address belongs to one account (§5, §6). */
+async function assertAddressFree(db: D1Database, kind: "email" | "mobile", value: string, personId: number | null) {
+  const holder = await data.contactHolder(db, kind, value);
+  if (holder !== null && holder !== personId)
+    throw conflict(kind, kind === "email" ? "This email address belongs to another account." : "This mobile number belongs to another account.");
+}
+
+/** A concurrent writer took the address between the check and the batch. */
+async function addressRace(db: D1Database, err: unknown, email: string | null, mobile: string | null, personId: number | null): Promise<never> {
+  if (data.isUniqueViolation(err, "contacts.")) {
+    if (email) await assertAddressFree(db, "email", email, personId);
+    if (mobile) await assertAddressFree(db, "mobile", mobile, personId);
+    throw conflict("email", "This address belongs to another account.");
+  }
+  throw err;
+}
+
+/** Reads one person for a change; 404 when out of the caller's sight, 403 when seen but not theirs to change. */
+async function personForChange(db: D1Database, auth: Auth, id: number, allowed: (p: data.PersonRecord, ms: data.PersonMembership[]) => boolean) {
+  const person = await data.findPerson(db, id);
+  if (!person || person.removedAt) throw notFound("person");
+  const memberships = (await data.membershipsOf(db, [id])).get(id) ?? [];
+  if (!allowed(person, memberships)) {
+    if (!(await data.withinReach(db, await reachOf(db, auth), id))) throw notFound("person");
+    throw forbidden("You may not change this person.");
+  }
+  return { person, memberships };
+}
+
+export const peopleRoutes = domainApp()
+  .openapi(list, async (c) => {
+    const auth = authOf(c);
+    const q = c.req.valid("query");
+    const db = c.env.DB;
+    const includeRemoved = q.includeRemoved === "true";
+    if (includeRemoved && !isNetworkAdmin(auth)) throw forbidden("Only a network admin sees deregistered people.");
+    const reach = await reachOf(db, auth);
+    if (q.facilityId && !reach.all && !reach.facilityIds.includes(q.facilityId)) throw forbidden("You may list only the people of your own facilities.");
+    const text = q.q ? normalizeSpaces(q.q) : "";
+    const page = await data.listPeople(db, {
+      reach,
+      q: text || undefined,
+      qKana: text ? normalizeKana(text) : undefined,
+      facilityId: q.facilityId,
+      role: q.role,
+      job: q.job ? normalizeSpaces(q.job) : undefined,
+      includeRemoved,
+      limit: q.limit,
+      cursor: data.decodeCursor(q.cursor),
+    });
+    const ids = page.items.map((p) => p.id);
+    const memberships = await data.membershipsOf(db, ids);
+    const full = new Set(ids.filter((id) => seesContactsOf(auth, id, memberships.get(id) ?? [])));
+    const contacts = q.contacts === "true" && full.size ? await data.contactsOf(db, [...full]) : null;
+    const entry = contacts ? contactsRead(auth, [...contacts.keys()]) : null;
+    if (entry) await auditStatement(db, entry).run();
+    const items = page.items.map((p) => present(p, memberships.get(p.id) ?? [], full.has(p.id), contacts?.get(p.id)));
+    return c.json({ items, total: page.total, nextCursor: page.nextCursor && data.encodeCursor(page.nextCursor) }, 200);
+  })
+  .openapi(create, async (c) => {
+    const auth = authOf(c);
+    const body = c.req.valid("json");
+    const db = c.env.DB;
+    if (body.globalRole && !isNetworkAdmin(auth)) throw new ApiError(403, "forbidden", "Only a network admin gives network-wide roles.", "globalRole");
+    if (body.facilityId === undefined) {
+      if (!isNetworkAdmin(auth) || !body.globalRole) throw badRequest("facilityId", "Choose the facility the person works at.");
+    } else {
+      const f = await data.findFacility(db, body.facilityId);
+      if (!f || f.removedAt) throw badRequest("facilityId", "No such facility.");
+      const roles = appointableRoles(auth, body.facilityId);
+      if (!roles.size) throw forbidden("You may register people only in your own facility.");
+      if (!roles.has(body.role)) throw new ApiError(403, "forbidden", `You may not appoint the role ${body.role}.`, "role");
+    }
+    const email = body.email ? normalizeEmail(body.email) : null;
+    const mobile = body.mobile ? parseMobile(body.mobile) : null;
+    if (!email && !mobile) throw badRequest("email", "Give an email address or a mobile number, so the roll-call can reach the person.");
+    if (email) await assertAddressFree(db, "email", email, null);
+    if (mobile) await assertAddressFree(db, "mobile", mobile, null);
+    const now = clock.now();
+    const record: data.NewPerson = {
+      name: normalizeSpaces(body.name),
+      kana: normalizeKana(body.kana),
+      job: normalizeSpaces(body.job),
+      lang: body.lang,
+      globalRole: body.globalRole ?? null,
+    };
+    const id = await withFreshIds(db, ["people"], async ([id]) => {
+      const personId = id!;
+      try {
+        await db.batch([
+          data.insertPerson(db, personId, record, now),
+          ...(email ? [data.insertContact(db, personId, "email", email, now)] : []),
+          ...(mobile ? [data.insertContact(db, personId, "mobile", mobile, now)] : []),
+          ...(body.facilityId !== undefined ? data.addMembershipStatements(db, personId, body.facilityId, body.role, auth.personId, now) : []),
+          data.joinNetworkGroup(db, personId, auth.personId, now),
+          auditStatement(db, {
+            actorId: auth.personId,
+            action: "person.created",
+            objectType: "person",
+            objectId: personId,
+            detail: {
+              facilityId: body.facilityId ?? null,
+              role: body.facilityId !== undefined ? body.role : null,
+              globalRole: record.globalRole,
+              contacts: [...(email ? ["email"] : []), ...(mobile ? ["mobile"] : [])],
+            },
+          }),
+        ]);
+      } catch (err) {
+        if (data.isIdRace(err, "people")) throw err;
+        await addressRace(db, err, email, mobile, null);
+      }
+      return personId;
+    });
+    const person = (await data.findPerson(db, id))!;
+    const memberships = (await data.membershipsOf(db, [id])).get(id) ?? [];
+    // The response echoes what the caller just wrote; the person.created entry records it.
+    return c.json(present(person, memberships, true, { email, mobile }), 201);
+  })
+  .openapi(read, async (c) => {
+    const auth = authOf(c);
+    const { id } = c.req.valid("param");
+    const db = c.env.DB;
+    const person = await data.findPerson(db, id);
+    if (!person || (person.removedAt && !isNetworkAdmin(auth))) throw notFound("person");
+    if (!(await data.withinReach(db, await reachOf(db, auth), id))) throw notFound("person");
+    const memberships = (await data.membershipsOf(db, [id])).get(id) ?? [];
+    const full = seesContactsOf(auth, id, memberships);
+    const contacts = full && c.req.valid("query").contacts !== "false" ? (await data.contactsOf(db, [id])).get(id) : undefined;
+    const entry = contacts ? contactsRead(auth, [id]) : null;
+    if (entry) await auditStatement(db, entry).run();
+    return c.json(present(person, memberships, full, contacts), 200);
+  })
+  .openapi(update, async (c) => {
+    const auth = authOf(c);
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const db = c.env.DB;
+    const { person, memberships } = await personForChange(db, auth, id, (p, ms) => canEditPerson(auth, p, ms));
+    if (body.globalRole !== undefined && body.globalRole !== person.globalRole) {
+      if (!isNetworkAdmin(auth)) throw new ApiError(403, "forbidden", "Only a network admin gives network-wide roles.", "globalRole");
+      if (id === auth.personId) throw new ApiError(403, "forbidden", "Ask another network admin to change your own role.", "globalRole");
+    }
+    const current = (await data.contactsOf(db, [id])).get(id)!;
+    const email = body.email === undefined ? current.email : body.email === null ? null : normalizeEmail(body.email);
+    const mobile = body.mobile === undefined ? current.mobile : body.mobile === null ? null : parseMobile(body.mobile);
+    if (!email && !mobile && (body.email === null || body.mobile === null))
+      throw badRequest(body.email === null ? "email" : "mobile", "Keep an email address or a mobile number, so the roll-call can reach the person.");
+    if (email && email !== current.email) await assertAddressFree(db, "email", email, id);
+    if (mobile && mobile !== current.mobile) await assertAddressFree(db, "mobile", mobile, id);
+    const next: data.NewPerson = {
+      name: body.name === undefined ? person.name : normalizeSpaces(body.name),
+      kana: body.kana === undefined ? person.kana : normalizeKana(body.kana),
+      job: body.job === undefined ? person.job : normalizeSpaces(body.job),
+      lang: body.lang ?? person.lang,
+      globalRole: body.globalRole === undefined ? person.globalRole : body.globalRole,
+    };
+    const changed: string[] = (Object.keys(next) as (keyof data.NewPerson)[]).filter((k) => next[k] !== person[k]);
+    const stmts: D1PreparedStatement[] = [];
+    const now = clock.now();
+    for (const [kind, value] of [["email", email], ["mobile", mobile]] as const) {
+      if (value === current[kind]) continue;
+      changed.push(kind);
+      stmts.push(data.releaseContact(db, id, kind, now));
+      if (value) stmts.push(data.insertContact(db, id, kind, value, now));
+    }
+    if (changed.length) {
+      try {
+        await db.batch([
+          data.updatePerson(db, id, next, now),
+          ...stmts,
+          auditStatement(db, { actorId: auth.personId, action: "person.updated", objectType: "person", objectId: id, detail: { fields: changed } }),
+        ]);
+      } catch (err) {
+        await addressRace(db, err, email, mobile, id);
+      }
+    }
+    const updated = (await data.findPerson(db, id))!;
+    // The caller may change these contacts, so may see them; the person.updated entry records the write.
+    const shown = changed.length ? { email, mobile } : undefined;
+    const entry = shown ? null : contactsRead(auth, [id]);
+    if (entry) await auditStatement(db, entry).run();
+    return c.json(present(updated, memberships, true, shown ?? current), 200);
+  })
+  .openapi(remove, async (c) => {
+    const auth = authOf(c);
+    const { id } = c.req.valid("param");
+    const db = c.env.DB;
+    if (id === auth.personId && isNetworkAdmin(auth)) throw forbidden("Ask another network admin to deregister you.");
+    const { person, memberships } = await personForChange(db, auth, id, (p, ms) => canDeregister(auth, p, ms));
+    const now = clock.now();
+    await db.batch([
+      ...data.removePersonStatements(db, id, now),
+      auditStatement(db, {
+        actorId: auth.personId,
+        action: "person.removed",
+        objectType: "person",
+        objectId: id,
+        detail: { self: id === auth.personId, facilityIds: memberships.map((m) => m.facilityId), globalRole: person.globalRole },
+      }),
+    ]);
+    return c.json({ ok: true as const }, 200);
+  });

@@ -1,0 +1,93 @@
+import { canManageFacility, isMemberOf, isNetworkAdmin, isViewer, managedFacilityIds, type Auth, type FacilityRole } from "../auth/scope";
+import * as data from "./data";
+import type { Group } from "./schemas";
+
+/**
+ * Object checks of the directory (deny by default). Routes gate by role; these
+ * decide, for one person, facility or group, what the caller may see and change.
+ */
+
+/**
+ * Whom the caller may see at all. Network admins and the city viewer: everyone
+ * (the viewer only names, see `seesContactsOf`). Others: themselves, the people of
+ * their facilities and the members of their facility and custom groups. The
+ * network group does not widen this: it holds everyone, and profiles are for the
+ * people one works with.
+ */
+export async function reachOf(db: D1Database, auth: Auth): Promise<data.Reach> {
+  if (isNetworkAdmin(auth) || isViewer(auth)) return { all: true };
+  const groups = await data.groupsOfPerson(db, auth.personId);
+  const facilityIds = new Set(auth.facilities.map((f) => f.facilityId));
+  const groupIds: number[] = [];
+  for (const { group } of groups) {
+    if (group.kind === "network") continue;
+    groupIds.push(group.id);
+    if (group.kind === "facility" && group.facilityId) facilityIds.add(group.facilityId);
+  }
+  return { all: false, selfId: auth.personId, facilityIds: [...facilityIds], groupIds };
+}
+
+/**
+ * Email and mobile: the person themselves, network admins, and the admins and
+ * delegates of a facility the person belongs to. Never the viewer (§ city division
+ * reads boards without contact details), never other staff.
+ */
+export function seesContactsOf(auth: Auth, personId: number, memberships: readonly { facilityId: number }[]): boolean {
+  if (personId === auth.personId || isNetworkAdmin(auth)) return true;
+  const managed = managedFacilityIds(auth);
+  return memberships.some((m) => managed.includes(m.facilityId));
+}
+
+/**
+ * Roles the caller may give (or take away) in a facility. Facility admins are
+ * registered by the network admin (§2: one per facility in principle); an admin
+ * appoints delegates and staff; a delegate acts under the admin and registers staff.
+ */
+export function appointableRoles(auth: Auth, facilityId: number): ReadonlySet<FacilityRole> {
+  if (isNetworkAdmin(auth)) return new Set(["admin", "delegate", "staff"]);
+  const mine = auth.facilities.find((f) => f.facilityId === facilityId)?.role;
+  if (mine === "admin") return new Set(["delegate", "staff"]);
+  if (mine === "delegate") return new Set(["staff"]);
+  return new Set();
+}
+
+/** Change a person's profile and contacts: themselves, or someone who could have appointed them. */
+export function canEditPerson(auth: Auth, person: data.PersonRecord, memberships: readonly data.PersonMembership[]): boolean {
+  if (person.id === auth.personId || isNetworkAdmin(auth)) return true;
+  if (person.globalRole) return false;
+  return memberships.some((m) => appointableRoles(auth, m.facilityId).has(m.role));
+}
+
+/**
+ * Deregister a person entirely. Themselves (§5), a network admin, or an admin who
+ * could have appointed them in every facility they belong to; someone who also
+ * works elsewhere is taken out of the one facility instead (end the membership).
+ */
+export function canDeregister(auth: Auth, person: data.PersonRecord, memberships: readonly data.PersonMembership[]): boolean {
+  if (isNetworkAdmin(auth)) return person.id !== auth.personId;
+  if (person.id === auth.personId) return true;
+  if (person.globalRole || memberships.length === 0) return false;
+  return memberships.every((m) => appointableRoles(auth, m.facilityId).has(m.role));
+}
+
+/** Whether the person belongs to a facility the caller administers (or the caller is a network admin). */
+export function managesPerson(auth: Auth, memberships: readonly { facilityId: number }[]): boolean {
+  return isNetworkAdmin(auth) || memberships.some((m) => canManageFacility(auth, m.facilityId));
+}
+
+/** Change a group's members or name, or close it. */
+export function canManageGroup(auth: Auth, group: Group, callerRole: "owner" | "member" | null): boolean {
+  if (isNetworkAdmin(auth)) return true;
+  if (group.closedAt) return false;
+  if (group.kind === "custom") return callerRole === "owner";
+  if (group.kind === "facility") return group.facilityId !== null && canManageFacility(auth, group.facilityId);
+  return false;
+}
+
+/** See a group and its member list. */
+export function canSeeGroup(auth: Auth, group: Group, callerRole: "owner" | "member" | null): boolean {
+  if (isNetworkAdmin(auth)) return true;
+  if (group.closedAt) return false;
+  if (group.kind === "network" || callerRole) return true;
+  return group.kind === "facility" && group.facilityId !== null && isMemberOf(auth, group.facilityId);
+}
