@@ -1,0 +1,145 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiFailure, whenSignedOut } from "./api";
+import { getLang, setLang, t } from "./i18n";
+import { may, SCREENS, screenFor } from "./nav";
+import { match, navigate, useLocation } from "./router";
+import { Account, MfaForm, PasswordForm } from "./screens/Account";
+import { Audit } from "./screens/Audit";
+import { Home } from "./screens/Home";
+import { Settings } from "./screens/Settings";
+import { SignIn } from "./screens/SignIn";
+import type { Me } from "./types";
+import { ErrorNote, Link, Loading, Page } from "./ui";
+
+export function App() {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [bootError, setBootError] = useState<unknown>(null);
+  const [, setLangTick] = useState(0);
+  const { path } = useLocation();
+
+  async function loadMe() {
+    try {
+      setMe(await api.get<Me>("/api/session"));
+      setBootError(null);
+    } catch (err) {
+      if (err instanceof ApiFailure && err.status === 401) setMe(null);
+      else setBootError(err);
+    }
+  }
+  useEffect(() => {
+    setLang(getLang());
+    whenSignedOut(() => setMe(null));
+    void loadMe();
+  }, []);
+
+  function switchLang() {
+    setLang(getLang() === "ja" ? "en" : "ja");
+    setLangTick((n) => n + 1);
+  }
+
+  async function signOut() {
+    try {
+      await api.del("/api/session");
+    } finally {
+      setMe(null);
+      navigate("/", true);
+    }
+  }
+
+  const langButton = (
+    <button type="button" class="btn link lang" onClick={switchLang} aria-label={t("lang.switchLabel")} lang={getLang() === "ja" ? "en" : "ja"}>
+      {t("lang.switch")}
+    </button>
+  );
+
+  if (me === undefined)
+    return (
+      <main id="main" class="signin">
+        {bootError ? <ErrorNote error={bootError} /> : <Loading />}
+      </main>
+    );
+  if (me === null)
+    return (
+      <>
+        <div class="topbar plain">{langButton}</div>
+        <SignIn
+          onSignedIn={(m) => {
+            setMe(m);
+          }}
+        />
+      </>
+    );
+
+  // A session that must change its password or enrol MFA may do nothing else.
+  const restricted = me.passwordExpired ? "password" : me.mustEnrolMfa ? "mfa" : null;
+  const menu = SCREENS.filter((s) => s.menu && may(me, s.roles));
+
+  return (
+    <>
+      <a href="#main" class="skip">
+        {t("app.skip")}
+      </a>
+      <header class="topbar">
+        <Link href="/" class="brand">
+          {t("app.title")}
+        </Link>
+        <span class="who">
+          {me.name}
+          <span class="roles">{me.roles.map((r) => t(`role.${r}`)).join("・")}</span>
+        </span>
+        {langButton}
+        <button type="button" class="btn link" onClick={signOut}>
+          {t("nav.signOut")}
+        </button>
+      </header>
+      {restricted ? null : (
+        <nav aria-label={t("nav.label")} class="menu">
+          <ul>
+            {menu.map((s) => (
+              <li key={s.path}>
+                <Link href={s.path} current={screenFor(path)?.path === s.path}>
+                  {t(s.label)}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
+      <main id="main">
+        {restricted === "password" ? (
+          <PasswordForm expired onDone={loadMe} />
+        ) : restricted === "mfa" ? (
+          <MfaForm required onDone={loadMe} />
+        ) : (
+          <Screen me={me} path={path} reloadMe={loadMe} />
+        )}
+      </main>
+    </>
+  );
+}
+
+function Screen({ me, path, reloadMe }: { me: Me; path: string; reloadMe: () => void }) {
+  const screen = screenFor(path);
+  if (!screen)
+    return (
+      <Page title={t("notFound.title")}>
+        <Link href="/">{t("nav.home")}</Link>
+      </Page>
+    );
+  if (!may(me, screen.roles))
+    return (
+      <Page title={t(screen.label)}>
+        <p>{t("forbidden.screen")}</p>
+      </Page>
+    );
+  if (path === "/") return <Home me={me} />;
+  if (path === "/settings") return <Settings />;
+  if (path === "/audit") return <Audit />;
+  if (path === "/account") return <Account me={me} onChanged={reloadMe} />;
+  void match;
+  return (
+    <Page title={t(screen.label)}>
+      <p>{t("common.loading")}</p>
+    </Page>
+  );
+}

@@ -1,0 +1,38 @@
+import type { Me, Role } from "./types";
+
+/**
+ * Screens and who may see them. Mirrors the access of the routes each screen
+ * calls (see test/access/*.ts); the server checks again, this only hides what
+ * would fail. The viewer (city care division) sees boards only.
+ */
+export interface Screen {
+  path: string;
+  label: string;
+  roles: readonly Role[] | "all";
+  /** Shown in the menu (some screens are reached from others). */
+  menu: boolean;
+}
+
+const ADMINS = ["network_admin", "facility_admin", "delegate"] as const;
+
+export const SCREENS: Screen[] = [
+  { path: "/", label: "nav.home", roles: "all", menu: true },
+  { path: "/rollcalls/new", label: "nav.trigger", roles: ADMINS, menu: true },
+  { path: "/rollcalls", label: "nav.rollcalls", roles: [...ADMINS, "viewer"], menu: true },
+  { path: "/directory", label: "nav.directory", roles: ADMINS, menu: true },
+  { path: "/directory/import", label: "nav.import", roles: ADMINS, menu: false },
+  { path: "/templates", label: "nav.templates", roles: ["network_admin"], menu: true },
+  { path: "/outbox", label: "nav.outbox", roles: ADMINS, menu: true },
+  { path: "/audit", label: "nav.audit", roles: ["network_admin"], menu: true },
+  { path: "/settings", label: "nav.settings", roles: ["network_admin"], menu: true },
+  { path: "/account", label: "nav.account", roles: "all", menu: true },
+];
+
+export function may(me: Me, roles: Screen["roles"]): boolean {
+  return roles === "all" || me.roles.some((r) => (roles as readonly string[]).includes(r));
+}
+
+export function screenFor(path: string): Screen | undefined {
+  // Longest prefix wins: /rollcalls/12 belongs to /rollcalls.
+  return [...SCREENS].sort((a, b) => b.path.length - a.path.length).find((s) => (s.path === "/" ? path === "/" : path === s.path || path.startsWith(s.path + "/")));
+}

@@ -1,0 +1,96 @@
+import { useState } from "preact/hooks";
+import { api } from "../api";
+import { t } from "../i18n";
+import type { Settings as SettingsT } from "../types";
+import { ErrorNote, fieldError, Loaded, Notice, Page, Submit, useLoad } from "../ui";
+
+type Key = keyof SettingsT;
+const NUMBER_KEYS: Key[] = ["passwordMinLength", "passwordMaxAgeDays", "sessionIdleMinutes", "sessionAbsoluteHours", "loginMaxFailuresPerAccount", "loginMaxFailuresPerAddress", "loginLockMinutes"];
+const BOOL_KEYS: Key[] = ["passwordRequireLettersAndDigits", "passwordRotationOffWithMfa", "mfaRequiredForAdmins"];
+
+export function Settings() {
+  const loaded = useLoad(() => api.get<SettingsT>("/api/settings"));
+  return <Page title={t("settings.title")}>{<Loaded result={loaded}>{(s) => <SettingsForm initial={s} />}</Loaded>}</Page>;
+}
+
+function SettingsForm({ initial }: { initial: SettingsT }) {
+  const [values, setValues] = useState<Record<string, string | boolean>>(() => ({ ...initial }) as unknown as Record<string, string | boolean>);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    // Send only what changed, so the audit entry says exactly what was changed.
+    const patch: Record<string, number | boolean> = {};
+    for (const k of NUMBER_KEYS) {
+      const v = Number(values[k]);
+      if (v !== initial[k]) patch[k] = Number.isFinite(v) && String(values[k]).trim() !== "" ? v : NaN;
+    }
+    for (const k of BOOL_KEYS) if (values[k] !== initial[k]) patch[k] = Boolean(values[k]);
+    try {
+      const next = await api.patch<SettingsT>("/api/settings", patch);
+      Object.assign(initial, next);
+      setValues({ ...next } as unknown as Record<string, string | boolean>);
+      setSaved(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} class="card" noValidate>
+      {NUMBER_KEYS.map((k) => {
+        const msg = fieldError(error, k);
+        return (
+          <div class={`field${msg ? " has-error" : ""}`} key={k}>
+            <label for={`s-${k}`}>{t(`settings.${k}`)}</label>
+            <input
+              id={`s-${k}`}
+              name={k}
+              type="number"
+              inputMode="numeric"
+              class="short"
+              value={String(values[k])}
+              aria-invalid={msg ? "true" : undefined}
+              aria-describedby={msg ? `s-${k}-err` : undefined}
+              onInput={(e) => {
+                setSaved(false);
+                setValues({ ...values, [k]: (e.currentTarget as HTMLInputElement).value });
+              }}
+            />
+            {msg ? (
+              <p class="field-error" id={`s-${k}-err`} role="alert">
+                {msg}
+              </p>
+            ) : null}
+          </div>
+        );
+      })}
+      {BOOL_KEYS.map((k) => {
+        const msg = fieldError(error, k);
+        return (
+          <div class="field check" key={k}>
+            <input id={`s-${k}`} name={k} type="checkbox" checked={Boolean(values[k])} onChange={(e) => {
+                setSaved(false);
+                setValues({ ...values, [k]: (e.currentTarget as HTMLInputElement).checked });
+              }} />
+            <label for={`s-${k}`}>{t(`settings.${k}`)}</label>
+            {msg ? (
+              <p class="field-error" role="alert">
+                {msg}
+              </p>
+            ) : null}
+          </div>
+        );
+      })}
+      <ErrorNote error={error} fields={[...NUMBER_KEYS, ...BOOL_KEYS]} />
+      {saved ? <Notice>{t("settings.saved")}</Notice> : null}
+      <Submit busy={busy}>{t("settings.save")}</Submit>
+    </form>
+  );
+}

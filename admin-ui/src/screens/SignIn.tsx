@@ -1,0 +1,59 @@
+import { useState } from "preact/hooks";
+import { api, ApiFailure } from "../api";
+import { t } from "../i18n";
+import type { Me } from "../types";
+import { ErrorNote, Field, Submit } from "../ui";
+
+/** Email and password; a one-time code field appears when the server asks for it. */
+export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
+  const [needCode, setNeedCode] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const me = await api.post<Me>("/api/session", { email, password, ...(needCode && code ? { code: code.trim() } : {}) });
+      onSignedIn(me);
+    } catch (err) {
+      if (err instanceof ApiFailure && err.code === "code_required") {
+        setNeedCode(true);
+        setError(null);
+      } else setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main id="main" class="signin">
+      <h1>{t("app.title")}</h1>
+      <form onSubmit={submit} class="card narrow" noValidate>
+        <h2>{t("signin.title")}</h2>
+        <Field label={t("signin.email")} name="email" type="email" autoComplete="username" inputMode="email" value={email} onInput={setEmail} error={error} required />
+        <Field label={t("signin.password")} name="password" type="password" autoComplete="current-password" value={password} onInput={setPassword} error={error} required />
+        {needCode ? (
+          <Field
+            label={t("signin.code")}
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            help={t("signin.codeHelp")}
+            value={code}
+            onInput={setCode}
+            error={error}
+            autoFocus
+            maxLength={10}
+          />
+        ) : null}
+        <ErrorNote error={error} fields={["email", "password", "code"]} />
+        <Submit busy={busy}>{busy ? t("signin.working") : t("signin.submit")}</Submit>
+      </form>
+    </main>
+  );
+}

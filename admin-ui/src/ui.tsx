@@ -1,0 +1,166 @@
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { ApiFailure, failureMessage } from "./api";
+import { t } from "./i18n";
+import { onLinkClick } from "./router";
+
+/** One screen: its heading gets focus on arrival, so screen readers announce the change. */
+export function Page({ title, children, actions }: { title: string; children: ComponentChildren; actions?: ComponentChildren }) {
+  const h = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${title} | ${t("app.title")}`;
+    h.current?.focus({ preventScroll: true });
+  }, [title]);
+  return (
+    <section class="page">
+      <div class="page-head">
+        <h1 ref={h} tabIndex={-1}>
+          {title}
+        </h1>
+        {actions ? <div class="page-actions">{actions}</div> : null}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+export function Link({ href, children, class: cls, current }: { href: string; children: ComponentChildren; class?: string; current?: boolean }) {
+  return (
+    <a href={href} class={cls} onClick={onLinkClick} aria-current={current ? "page" : undefined}>
+      {children}
+    </a>
+  );
+}
+
+/** The message for `name` when the last failure named that field. */
+export function fieldError(err: unknown, name: string): string | null {
+  return err instanceof ApiFailure && err.field === name ? failureMessage(err) : null;
+}
+
+let fieldSeq = 0;
+
+/** A labelled input with help text and the server's message for this field beside it. */
+export function Field(props: {
+  label: string;
+  name: string;
+  error?: unknown;
+  help?: string;
+  type?: "text" | "email" | "password" | "number" | "search" | "tel";
+  value: string;
+  onInput: (v: string) => void;
+  autoComplete?: string;
+  inputMode?: "numeric" | "text" | "email" | "tel" | "search";
+  required?: boolean;
+  autoFocus?: boolean;
+  multiline?: boolean;
+  rows?: number;
+  placeholder?: string;
+  maxLength?: number;
+}) {
+  const [id] = useState(() => `f${++fieldSeq}`);
+  const msg = props.error === undefined ? null : fieldError(props.error, props.name);
+  const describedBy = [props.help ? `${id}-help` : "", msg ? `${id}-err` : ""].filter(Boolean).join(" ") || undefined;
+  const common = {
+    id,
+    name: props.name,
+    value: props.value,
+    required: props.required,
+    autoFocus: props.autoFocus,
+    placeholder: props.placeholder,
+    maxLength: props.maxLength,
+    "aria-invalid": msg ? ("true" as const) : undefined,
+    "aria-describedby": describedBy,
+    onInput: (e: Event) => props.onInput((e.currentTarget as HTMLInputElement).value),
+  };
+  return (
+    <div class={`field${msg ? " has-error" : ""}`}>
+      <label for={id}>{props.label}</label>
+      {props.multiline ? (
+        <textarea rows={props.rows ?? 4} {...common} />
+      ) : (
+        // Preact 11 types inputs by a union per `type`; the runtime takes any of them.
+        <input type={(props.type ?? "text") as "text"} autoComplete={props.autoComplete} inputMode={props.inputMode} {...common} />
+      )}
+      {props.help ? (
+        <p class="help" id={`${id}-help`}>
+          {props.help}
+        </p>
+      ) : null}
+      {msg ? (
+        <p class="field-error" id={`${id}-err`} role="alert">
+          {msg}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** A failure not tied to one of the fields on screen. */
+export function ErrorNote({ error, fields = [] }: { error: unknown; fields?: string[] }) {
+  if (!error) return null;
+  if (error instanceof ApiFailure && error.field && fields.includes(error.field)) return null;
+  return (
+    <p class="error-note" role="alert">
+      {failureMessage(error)}
+    </p>
+  );
+}
+
+export function Notice({ children }: { children: ComponentChildren }) {
+  return (
+    <p class="notice" role="status">
+      {children}
+    </p>
+  );
+}
+
+export function Loading() {
+  return (
+    <p class="loading" role="status">
+      {t("common.loading")}
+    </p>
+  );
+}
+
+/** Loads data for a screen; `reload` fetches again. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
+  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
+  const run = useCallback(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => live && setState({ data, error: null, loading: false }),
+      (error: unknown) => live && setState({ data: null, error, loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  useEffect(run, [run]);
+  return { ...state, reload: run };
+}
+
+/** Renders loading / error / data for a `useLoad` result. */
+export function Loaded<T>({ result, children }: { result: { data: T | null; error: unknown; loading: boolean; reload: () => void }; children: (data: T) => ComponentChildren }) {
+  if (result.error)
+    return (
+      <div>
+        <ErrorNote error={result.error} />
+        <button type="button" class="btn" onClick={() => result.reload()}>
+          {t("common.retry")}
+        </button>
+      </div>
+    );
+  if (result.data === null) return <Loading />;
+  return <>{children(result.data)}</>;
+}
+
+/** Submit button that shows it is working and cannot be pressed twice. */
+export function Submit({ busy, children, class: cls = "btn primary", disabled }: { busy: boolean; children: ComponentChildren; class?: string; disabled?: boolean }) {
+  return (
+    <button type="submit" class={cls} disabled={busy || disabled} aria-busy={busy ? "true" : undefined}>
+      {children}
+    </button>
+  );
+}
