@@ -1,11 +1,64 @@
+import { clock } from "../lib/clock";
+import { backoffSeconds } from "./backoff";
+import { failDeadLettered } from "./data";
+import { planPage } from "./plan";
+import { sendDelivery } from "./send";
 import type { DeliveryMessage } from "./types";
 
-/** The delivery queue consumer: acks or retries each message on its own. */
-export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, _env: Env): Promise<void> {
-  for (const m of batch.messages) m.ack();
+/** Messages handled at once: Workers allow 6 open connections per invocation. */
+const CONCURRENCY = 6;
+
+const isMessage = (b: unknown): b is DeliveryMessage =>
+  typeof b === "object" && b !== null && ((b as { type?: unknown }).type === "plan" || ((b as { type?: unknown }).type === "send" && Number.isInteger((b as { deliveryId?: unknown }).deliveryId)));
+
+async function handleOne(m: Message<DeliveryMessage>, env: Env): Promise<void> {
+  const body: unknown = m.body;
+  if (!isMessage(body)) {
+    console.error("delivery queue: malformed message dropped", m.id);
+    m.ack();
+    return;
+  }
+  try {
+    if (body.type === "plan") {
+      await planPage(env, body);
+      m.ack();
+      return;
+    }
+    const out = await sendDelivery(env, body.deliveryId, m.attempts);
+    if (out.kind === "retry") m.retry({ delaySeconds: out.delaySeconds });
+    else m.ack();
+  } catch (e) {
+    // D1 or queue trouble, a render failure: transient until proven otherwise. Never log bodies (addresses).
+    console.error("delivery queue: retrying", body.type, body.type === "send" ? body.deliveryId : body.rollcallId, e instanceof Error ? e.message : String(e));
+    m.retry({ delaySeconds: backoffSeconds(m.attempts) });
+  }
 }
 
-/** The dead-letter queue consumer: marks what it holds as failed deliveries. */
-export async function handleDeadLetterBatch(batch: MessageBatch<DeliveryMessage>, _env: Env): Promise<void> {
-  for (const m of batch.messages) m.ack();
+/** The delivery queue consumer: acks or retries each message on its own. */
+export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+  const queue = [...batch.messages];
+  const worker = async () => {
+    for (let m = queue.shift(); m; m = queue.shift()) await handleOne(m, env);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+}
+
+/**
+ * The dead-letter queue consumer: a send that ran out of retries is a failed delivery
+ * (error "dead-letter"); a plan page that ran out is logged, since it created nothing yet.
+ */
+export async function handleDeadLetterBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+  const ids: number[] = [];
+  for (const m of batch.messages) {
+    const body: unknown = m.body;
+    if (isMessage(body) && body.type === "send") ids.push(body.deliveryId);
+    else if (isMessage(body) && body.type === "plan") console.error("delivery dead-letter: plan page lost", body.rollcallId, body.wave, body.afterPersonId);
+  }
+  try {
+    await failDeadLettered(env.DB, ids, clock.now());
+    batch.ackAll();
+  } catch (e) {
+    console.error("delivery dead-letter: retrying", e instanceof Error ? e.message : String(e));
+    batch.retryAll({ delaySeconds: 30 });
+  }
 }

@@ -1,4 +1,91 @@
+import { z } from "@hono/zod-openapi";
+import { audit } from "../audit/log";
+import { authOf, route } from "../auth/access";
+import { isNetworkAdmin, managedFacilityIds } from "../auth/scope";
 import { domainApp } from "../lib/app";
+import { ApiError, forbidden, notFound } from "../lib/errors";
+import { errorResponses, jsonOk } from "../lib/schemas";
+import { sandboxInUse } from "./channels";
+import { listOutbox, rollcallOwner } from "./data";
+import { OutboxQuery, OutboxSchema } from "./schemas";
+import { handleInboundSms, handleStatusCallback, MAX_WEBHOOK_BYTES, twiml, verifiedTwilioParams } from "./twilio-webhooks";
+
+const outbox = route({
+  method: "get",
+  path: "/api/outbox",
+  summary: "The sandbox outbox of a roll-call: each delivery with its channel, recipient, text and reply link",
+  description:
+    "Only while some channel has no provider secrets (the local default); 404 once every provider is configured. Facility admins see only their facilities' people.",
+  tags: ["delivery"],
+  access: ["network_admin", "facility_admin", "delegate"],
+  request: { query: OutboxQuery },
+  responses: { 200: jsonOk(OutboxSchema), ...errorResponses },
+});
+
+const twilioResponses = {
+  200: { description: "TwiML", content: { "text/xml": { schema: z.string() } } },
+  403: { description: "Missing or invalid X-Twilio-Signature" },
+  413: { description: "Body too large" },
+} as const;
+
+const inboundSms = route({
+  method: "post",
+  path: "/webhooks/twilio/sms",
+  summary: "Inbound SMS reply (Twilio webhook, application/x-www-form-urlencoded, signed)",
+  description: "Parses replies such as `1 1`, `１　１`, 無事, OK and records them for the sender's latest open roll-call; answers TwiML.",
+  tags: ["webhooks"],
+  access: "public",
+  responses: twilioResponses,
+});
+
+const smsStatus = route({
+  method: "post",
+  path: "/webhooks/twilio/status",
+  summary: "SMS status callback (Twilio webhook, signed)",
+  tags: ["webhooks"],
+  access: "public",
+  responses: twilioResponses,
+});
+
+const refused = () => new ApiError(403, "forbidden", "Invalid or missing Twilio signature.");
+
+/** The body of a Twilio webhook, verified; throws 413/403 otherwise. */
+async function twilioParams(c: { env: Env; req: { raw: Request; path: string; url: string } }): Promise<Record<string, string>> {
+  const declared = Number(c.req.raw.headers.get("content-length") ?? "0");
+  if (declared > MAX_WEBHOOK_BYTES) throw new ApiError(413, "too_large", "Body too large.");
+  const body = await c.req.raw.text();
+  if (body.length > MAX_WEBHOOK_BYTES) throw new ApiError(413, "too_large", "Body too large.");
+  const params = verifiedTwilioParams(c.env, c.req.path, new URL(c.req.url).search, body, c.req.raw.headers);
+  if (!params) throw refused();
+  return params;
+}
 
 /** The sandbox outbox and the provider webhooks (Twilio inbound SMS and status callbacks). */
-export const deliveryRoutes = domainApp();
+export const deliveryRoutes = domainApp()
+  .openapi(outbox, async (c) => {
+    const auth = authOf(c);
+    if (!sandboxInUse(c.env)) throw notFound("outbox (every channel has a real provider)");
+    const q = c.req.valid("query");
+    const rc = await rollcallOwner(c.env.DB, q.rollcall);
+    if (!rc) throw notFound("roll-call");
+    let facilityIds: number[] | null = null;
+    if (!isNetworkAdmin(auth)) {
+      facilityIds = managedFacilityIds(auth);
+      if (facilityIds.length === 0) throw forbidden();
+      // A facility roll-call of another facility is not theirs at all; a network one, only their people.
+      if (rc.ownerFacilityId !== null && !facilityIds.includes(rc.ownerFacilityId)) throw forbidden();
+    }
+    const items = await listOutbox(c.env.DB, q.rollcall, facilityIds, q.after, q.limit);
+    await audit(c.env.DB, { actorId: auth.personId, action: "outbox.read", objectType: "rollcall", objectId: q.rollcall, detail: { items: items.length } });
+    return c.json({ rollcallId: q.rollcall, items, next: items.length === q.limit ? items[items.length - 1]!.deliveryId : null }, 200);
+  })
+  .openapi(inboundSms, async (c) => {
+    const params = await twilioParams(c);
+    const text = await handleInboundSms(c.env, params);
+    return c.body(twiml(text), 200, { "content-type": "text/xml; charset=utf-8" });
+  })
+  .openapi(smsStatus, async (c) => {
+    const params = await twilioParams(c);
+    await handleStatusCallback(c.env, params);
+    return c.body(twiml(""), 200, { "content-type": "text/xml; charset=utf-8" });
+  });

@@ -1,0 +1,400 @@
+/** All SQL of the delivery domain. Raw SQL with ?N parameters and explicit row mappers. */
+import type { Channel, PushTarget } from "./types";
+
+export type DeliveryState = "queued" | "sending" | "sent" | "delivered" | "failed" | "cancelled";
+export type Audience = "recipients" | "facility_admins";
+
+/** Roll-call states in which messages may go out. */
+export const SENDABLE_ROLLCALL_STATES = ["sending", "open"] as const;
+export const isSendable = (state: string | null | undefined): boolean => (SENDABLE_ROLLCALL_STATES as readonly string[]).includes(state ?? "");
+
+export async function rollcallState(db: D1Database, rollcallId: number): Promise<string | null> {
+  const r = await db.prepare("SELECT state FROM rollcalls WHERE id = ?1").bind(rollcallId).first<{ state: string }>();
+  return r?.state ?? null;
+}
+
+/** One page of recipients (person id > after), optionally only those who have not replied. */
+export async function recipientPage(db: D1Database, rollcallId: number, after: number, onlyUnreplied: boolean, limit: number): Promise<number[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT r.person_id FROM rollcall_recipients r JOIN people p ON p.id = r.person_id
+       WHERE r.rollcall_id = ?1 AND r.person_id > ?2 AND (?3 = 0 OR r.replied_at IS NULL) AND p.removed_at IS NULL
+       ORDER BY r.person_id LIMIT ?4`,
+    )
+    .bind(rollcallId, after, onlyUnreplied ? 1 : 0, limit)
+    .all<{ person_id: number }>();
+  return results.map((r) => r.person_id);
+}
+
+/** One page of facility admins and delegates whose facility has recipients who have not replied. */
+export async function facilityAdminPage(db: D1Database, rollcallId: number, after: number, limit: number): Promise<number[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT DISTINCT m.person_id FROM memberships m JOIN people p ON p.id = m.person_id
+       WHERE m.role IN ('admin','delegate') AND m.removed_at IS NULL AND p.removed_at IS NULL AND m.person_id > ?2
+         AND m.facility_id IN (SELECT facility_id FROM rollcall_recipients WHERE rollcall_id = ?1 AND replied_at IS NULL AND facility_id IS NOT NULL)
+       ORDER BY m.person_id LIMIT ?3`,
+    )
+    .bind(rollcallId, after, limit)
+    .all<{ person_id: number }>();
+  return results.map((r) => r.person_id);
+}
+
+export interface Reach {
+  push: number[];
+  sms: number | null;
+  email: number | null;
+}
+
+/**
+ * The addresses of each person: every active push subscription, and the best mobile
+ * and email (verified first, then the one that last worked). Unverified contacts are
+ * used too: in a disaster an unconfirmed address beats none.
+ */
+export async function reachOf(db: D1Database, personIds: number[]): Promise<Map<number, Reach>> {
+  const ids = JSON.stringify(personIds);
+  const [contacts, subs] = await db.batch<{ person_id: number; id: number; kind?: string }>([
+    db
+      .prepare(
+        `SELECT person_id, id, kind FROM contacts
+         WHERE person_id IN (SELECT value FROM json_each(?1)) AND removed_at IS NULL
+         ORDER BY person_id, kind, verified_at IS NULL, last_ok_at IS NULL, last_ok_at DESC, id`,
+      )
+      .bind(ids),
+    db.prepare("SELECT person_id, id FROM push_subscriptions WHERE person_id IN (SELECT value FROM json_each(?1)) AND revoked_at IS NULL ORDER BY person_id, id").bind(ids),
+  ]);
+  const reach = new Map<number, Reach>(personIds.map((id) => [id, { push: [], sms: null, email: null }]));
+  for (const c of contacts!.results) {
+    const r = reach.get(c.person_id)!;
+    if (c.kind === "mobile") r.sms ??= c.id;
+    else if (c.kind === "email") r.email ??= c.id;
+  }
+  for (const s of subs!.results) reach.get(s.person_id)!.push.push(s.id);
+  return reach;
+}
+
+export interface NewDelivery {
+  idemKey: string;
+  personId: number;
+  channel: Channel;
+  addressId: number;
+}
+
+/** Inserts the deliveries of one page in one statement; existing idempotency keys are left alone. */
+export async function insertDeliveries(db: D1Database, rollcallId: number, wave: number, audience: Audience, rows: NewDelivery[], now: number): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .prepare(
+      `INSERT INTO deliveries (idem_key, rollcall_id, person_id, channel, wave, audience, address_id, state, created_at, updated_at)
+       SELECT json_extract(value, '$.k'), ?1, json_extract(value, '$.p'), json_extract(value, '$.c'), ?2, ?3, json_extract(value, '$.a'), 'queued', ?4, ?4
+       FROM json_each(?5) WHERE true
+       ON CONFLICT(idem_key) DO NOTHING`,
+    )
+    .bind(rollcallId, wave, audience, now, JSON.stringify(rows.map((r) => ({ k: r.idemKey, p: r.personId, c: r.channel, a: r.addressId }))))
+    .run();
+}
+
+/** The still-queued deliveries of a page: sent again after a redelivered plan, harmless thanks to the claim. */
+export async function queuedOfPage(db: D1Database, rollcallId: number, wave: number, audience: Audience, personIds: number[]): Promise<number[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM deliveries WHERE rollcall_id = ?1 AND wave = ?2 AND audience = ?3 AND state = 'queued'
+         AND person_id IN (SELECT value FROM json_each(?4)) ORDER BY id`,
+    )
+    .bind(rollcallId, wave, audience, JSON.stringify(personIds))
+    .all<{ id: number }>();
+  return results.map((r) => r.id);
+}
+
+export interface SendRow {
+  id: number;
+  rollcallId: number;
+  personId: number;
+  channel: Channel;
+  wave: number;
+  audience: Audience;
+  addressId: number;
+  state: DeliveryState;
+  leaseUntil: number | null;
+  sendAt: number | null;
+  rollcallState: string;
+  personName: string;
+  /** E.164 or email; null when the contact was removed. Never logged. */
+  address: string | null;
+  push: (PushTarget & { deviceName: string }) | null;
+}
+
+interface SendDbRow {
+  id: number;
+  rollcall_id: number;
+  person_id: number;
+  channel: Channel;
+  wave: number;
+  audience: Audience;
+  address_id: number;
+  state: DeliveryState;
+  lease_until: number | null;
+  send_at: number | null;
+  rollcall_state: string;
+  person_name: string;
+  contact_value: string | null;
+  endpoint: string | null;
+  p256dh: string | null;
+  auth: string | null;
+  device_name: string | null;
+}
+
+export async function loadForSend(db: D1Database, id: number): Promise<SendRow | null> {
+  const r = await db
+    .prepare(
+      `SELECT d.id, d.rollcall_id, d.person_id, d.channel, d.wave, d.audience, d.address_id, d.state, d.lease_until, d.send_at,
+              c.state AS rollcall_state, p.name AS person_name,
+              ct.value AS contact_value, ps.endpoint, ps.p256dh, ps.auth, ps.device_name
+       FROM deliveries d
+       JOIN rollcalls c ON c.id = d.rollcall_id
+       JOIN people p ON p.id = d.person_id
+       LEFT JOIN contacts ct ON d.channel IN ('sms','email') AND ct.id = d.address_id AND ct.removed_at IS NULL
+       LEFT JOIN push_subscriptions ps ON d.channel = 'push' AND ps.id = d.address_id AND ps.revoked_at IS NULL
+       WHERE d.id = ?1`,
+    )
+    .bind(id)
+    .first<SendDbRow>();
+  if (!r) return null;
+  return {
+    id: r.id,
+    rollcallId: r.rollcall_id,
+    personId: r.person_id,
+    channel: r.channel,
+    wave: r.wave,
+    audience: r.audience,
+    addressId: r.address_id,
+    state: r.state,
+    leaseUntil: r.lease_until,
+    sendAt: r.send_at,
+    rollcallState: r.rollcall_state,
+    personName: r.person_name,
+    address: r.contact_value,
+    push: r.endpoint && r.p256dh && r.auth ? { endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth }, deviceName: r.device_name ?? "" } : null,
+  };
+}
+
+/**
+ * Claims a delivery for sending: only a queued one, or one whose sender's lease ran
+ * out. At most one sender holds it at a time, so a redelivered message never sends twice.
+ */
+export async function claim(db: D1Database, id: number, now: number, leaseMs: number): Promise<boolean> {
+  const r = await db
+    .prepare(
+      `UPDATE deliveries SET state = 'sending', lease_until = ?2, attempts = attempts + 1, updated_at = ?3
+       WHERE id = ?1 AND (state = 'queued' OR (state = 'sending' AND lease_until < ?3))`,
+    )
+    .bind(id, now + leaseMs, now)
+    .run();
+  return r.meta.changes === 1;
+}
+
+/** Reserves the next free slot of an SMS sender: `interval` ms after the previous one, never in the past. */
+export async function reserveSlot(db: D1Database, sender: string, now: number, intervalMs: number): Promise<number> {
+  const r = await db
+    .prepare(
+      `INSERT INTO sms_pacing (sender, next_at) VALUES (?1, ?2 + ?3)
+       ON CONFLICT(sender) DO UPDATE SET next_at = MAX(next_at, ?2) + ?3
+       RETURNING next_at - ?3 AS slot`,
+    )
+    .bind(sender, now, intervalMs)
+    .first<{ slot: number }>();
+  return r!.slot;
+}
+
+export async function setSendAt(db: D1Database, id: number, slot: number): Promise<void> {
+  await db.prepare("UPDATE deliveries SET send_at = ?2 WHERE id = ?1 AND send_at IS NULL").bind(id, slot).run();
+}
+
+/** Success: the provider took it. Also marks the address as working (feeds readiness). */
+export async function markAccepted(db: D1Database, d: Pick<SendRow, "id" | "channel" | "addressId">, providerId: string | null, state: "sent" | "delivered", now: number): Promise<void> {
+  await db.batch([
+    db
+      .prepare("UPDATE deliveries SET state = ?2, provider_id = ?3, error = NULL, lease_until = NULL, updated_at = ?4 WHERE id = ?1 AND state = 'sending'")
+      .bind(d.id, state, providerId, now),
+    d.channel === "push"
+      ? db.prepare("UPDATE push_subscriptions SET last_ok_at = ?2 WHERE id = ?1").bind(d.addressId, now)
+      : db.prepare("UPDATE contacts SET last_ok_at = ?2 WHERE id = ?1").bind(d.addressId, now),
+  ]);
+}
+
+/** A transient failure: back to queued so the retried message can claim it again. */
+export async function release(db: D1Database, id: number, error: string, now: number): Promise<void> {
+  await db.prepare("UPDATE deliveries SET state = 'queued', error = ?2, lease_until = NULL, send_at = NULL, updated_at = ?3 WHERE id = ?1 AND state = 'sending'").bind(id, error, now).run();
+}
+
+/** A final outcome other than success, from queued or sending only (never over a final state). */
+export async function markFinal(db: D1Database, id: number, state: "failed" | "cancelled", error: string, now: number): Promise<void> {
+  await db
+    .prepare("UPDATE deliveries SET state = ?2, error = ?3, lease_until = NULL, updated_at = ?4 WHERE id = ?1 AND state IN ('queued','sending')")
+    .bind(id, state, error, now)
+    .run();
+}
+
+export async function revokePushSubscription(db: D1Database, subscriptionId: number, now: number): Promise<void> {
+  await db.prepare("UPDATE push_subscriptions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL").bind(subscriptionId, now).run();
+}
+
+/** The dead-letter queue's verdict: whatever is still open of these deliveries failed. */
+export async function failDeadLettered(db: D1Database, ids: number[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .prepare(
+      `UPDATE deliveries SET state = 'failed', error = 'dead-letter', lease_until = NULL, updated_at = ?2
+       WHERE id IN (SELECT value FROM json_each(?1)) AND state IN ('queued','sending')`,
+    )
+    .bind(JSON.stringify(ids), now)
+    .run();
+}
+
+/**
+ * A provider status callback, forward only: 'delivered' or 'failed' land on a sending
+ * or sent delivery; nothing moves a delivery out of a final state.
+ * Returns whether the delivery changed.
+ */
+export async function applyProviderStatus(db: D1Database, channel: Channel, providerId: string, state: "delivered" | "failed", error: string | null, now: number): Promise<boolean> {
+  const stmts = [
+    db
+      .prepare(
+        `UPDATE deliveries SET state = ?3, error = ?4, lease_until = NULL, updated_at = ?5
+         WHERE provider_id = ?1 AND channel = ?2 AND state IN ('sending','sent')`,
+      )
+      .bind(providerId, channel, state, error, now),
+  ];
+  if (state === "delivered")
+    stmts.push(db.prepare("UPDATE contacts SET last_ok_at = ?3 WHERE id = (SELECT address_id FROM deliveries WHERE provider_id = ?1 AND channel = ?2)").bind(providerId, channel, now));
+  const [r] = await db.batch(stmts);
+  return r!.meta.changes > 0;
+}
+
+// Inbound SMS.
+
+export interface SmsSender {
+  personId: number;
+  lang: string;
+}
+
+/** The account an inbound number belongs to (one account per number, §5). */
+export async function personByMobile(db: D1Database, e164: string): Promise<SmsSender | null> {
+  const r = await db
+    .prepare(
+      `SELECT p.id, p.lang FROM contacts c JOIN people p ON p.id = c.person_id
+       WHERE c.kind = 'mobile' AND c.value = ?1 AND c.removed_at IS NULL AND p.removed_at IS NULL LIMIT 1`,
+    )
+    .bind(e164)
+    .first<{ id: number; lang: string }>();
+  return r ? { personId: r.id, lang: r.lang } : null;
+}
+
+/** The latest open roll-call the person was asked in. */
+export async function latestOpenRollcallOf(db: D1Database, personId: number): Promise<number | null> {
+  const r = await db
+    .prepare(
+      `SELECT c.id FROM rollcall_recipients r JOIN rollcalls c ON c.id = r.rollcall_id
+       WHERE r.person_id = ?1 AND c.state IN ('sending','open')
+       ORDER BY COALESCE(c.confirmed_at, c.created_at) DESC, c.id DESC LIMIT 1`,
+    )
+    .bind(personId)
+    .first<{ id: number }>();
+  return r?.id ?? null;
+}
+
+/** Claims an inbound MessageSid; false when it was handled before (a replay). */
+export async function claimInbound(db: D1Database, messageSid: string, now: number): Promise<boolean> {
+  const r = await db
+    .prepare("INSERT INTO inbound_sms (message_sid, outcome, created_at) VALUES (?1, 'pending', ?2) ON CONFLICT(message_sid) DO NOTHING")
+    .bind(messageSid, now)
+    .run();
+  return r.meta.changes === 1;
+}
+
+export async function finishInbound(db: D1Database, messageSid: string, o: { rollcallId: number | null; personId: number | null; outcome: string; reply: string }): Promise<void> {
+  await db
+    .prepare("UPDATE inbound_sms SET rollcall_id = ?2, person_id = ?3, outcome = ?4, reply = ?5 WHERE message_sid = ?1")
+    .bind(messageSid, o.rollcallId, o.personId, o.outcome, o.reply)
+    .run();
+}
+
+export async function inboundReply(db: D1Database, messageSid: string): Promise<{ outcome: string; reply: string } | null> {
+  return db.prepare("SELECT outcome, reply FROM inbound_sms WHERE message_sid = ?1").bind(messageSid).first<{ outcome: string; reply: string }>();
+}
+
+/** Lets a retry of a request that failed half-way be handled again. */
+export async function dropInbound(db: D1Database, messageSid: string): Promise<void> {
+  await db.prepare("DELETE FROM inbound_sms WHERE message_sid = ?1 AND outcome = 'pending'").bind(messageSid).run();
+}
+
+// The sandbox outbox.
+
+export async function insertOutbox(
+  db: D1Database,
+  o: { deliveryId: number; rollcallId: number; personId: number; channel: Channel; recipient: string; subject: string; body: string; replyUrl: string; createdAt: number },
+): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO outbox (delivery_id, rollcall_id, person_id, channel, recipient, subject, body, reply_url, created_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(delivery_id) DO NOTHING`,
+    )
+    .bind(o.deliveryId, o.rollcallId, o.personId, o.channel, o.recipient, o.subject, o.body, o.replyUrl, o.createdAt)
+    .run();
+}
+
+export async function rollcallOwner(db: D1Database, rollcallId: number): Promise<{ ownerFacilityId: number | null } | null> {
+  const r = await db.prepare("SELECT owner_facility_id FROM rollcalls WHERE id = ?1").bind(rollcallId).first<{ owner_facility_id: number | null }>();
+  return r ? { ownerFacilityId: r.owner_facility_id } : null;
+}
+
+export interface OutboxItem {
+  deliveryId: number;
+  personId: number;
+  channel: Channel;
+  wave: number;
+  audience: Audience;
+  state: DeliveryState;
+  recipient: string;
+  subject: string;
+  text: string;
+  replyUrl: string;
+  createdAt: string;
+}
+
+/**
+ * The outbox of a roll-call. `facilityIds` null = everything (network admin); else
+ * only people who are recipients from, or members of, those facilities.
+ */
+export async function listOutbox(db: D1Database, rollcallId: number, facilityIds: number[] | null, after: number, limit: number): Promise<OutboxItem[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT o.delivery_id, o.person_id, o.channel, d.wave, d.audience, d.state, o.recipient, o.subject, o.body, o.reply_url, o.created_at
+       FROM outbox o JOIN deliveries d ON d.id = o.delivery_id
+       WHERE o.rollcall_id = ?1 AND o.delivery_id > ?3
+         AND (?2 IS NULL
+              OR EXISTS (SELECT 1 FROM rollcall_recipients r WHERE r.rollcall_id = o.rollcall_id AND r.person_id = o.person_id
+                         AND r.facility_id IN (SELECT value FROM json_each(?2)))
+              OR EXISTS (SELECT 1 FROM memberships m WHERE m.person_id = o.person_id AND m.removed_at IS NULL
+                         AND m.facility_id IN (SELECT value FROM json_each(?2))))
+       ORDER BY o.delivery_id LIMIT ?4`,
+    )
+    .bind(rollcallId, facilityIds ? JSON.stringify(facilityIds) : null, after, limit)
+    .all<{
+      delivery_id: number; person_id: number; channel: Channel; wave: number; audience: Audience; state: DeliveryState;
+      recipient: string; subject: string; body: string; reply_url: string; created_at: number;
+    }>();
+  return results.map((r) => ({
+    deliveryId: r.delivery_id,
+    personId: r.person_id,
+    channel: r.channel,
+    wave: r.wave,
+    audience: r.audience,
+    state: r.state,
+    recipient: r.recipient,
+    subject: r.subject,
+    text: r.body,
+    replyUrl: r.reply_url,
+    createdAt: new Date(r.created_at).toISOString(),
+  }));
+}

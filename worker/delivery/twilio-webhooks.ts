@@ -1,0 +1,113 @@
+import twilio from "twilio";
+import { ApiError } from "../lib/errors";
+import { clock } from "../lib/clock";
+import { getRollcall } from "../rollcall/data";
+import { recordReply } from "../reply/service";
+import * as data from "./data";
+import { TwilioInboundSchema, TwilioStatusSchema } from "./schemas";
+import { parseSmsAck, parseSmsReply } from "./sms-parse";
+import { recordedText, smsText } from "./sms-replies";
+
+/** Twilio's webhook bodies are small; anything bigger is not Twilio. */
+export const MAX_WEBHOOK_BYTES = 64 * 1024;
+
+/**
+ * The form parameters of a request Twilio signed, or null. The signature is checked
+ * with the SDK against the configured public URL (PUBLIC_URL + path + query), never
+ * `request.url`, which a proxy or tunnel may have rewritten.
+ */
+export function verifiedTwilioParams(env: Env, path: string, search: string, body: string, headers: Headers): Record<string, string> | null {
+  const token = env.TWILIO_AUTH_TOKEN;
+  const signature = headers.get("x-twilio-signature");
+  if (!token || !signature) return null;
+  const params: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(body)) params[k] = v;
+  const url = `${env.PUBLIC_URL.replace(/\/+$/, "")}${path}${search}`;
+  const algorithm = twilio.getSignatureAlgorithm(headers.get("x-twilio-webhooks-signature-settings") ?? undefined);
+  return twilio.validateRequest(token, signature, url, params, algorithm) ? params : null;
+}
+
+/** The TwiML answer to an inbound SMS: the text, or an empty response. */
+export function twiml(text: string): string {
+  const r = new twilio.twiml.MessagingResponse();
+  if (text) r.message(text);
+  return r.toString();
+}
+
+type Outcome = { rollcallId: number | null; personId: number | null; outcome: string; reply: string };
+
+/**
+ * An inbound SMS reply (already verified). Each MessageSid is handled once: a replay
+ * answers the same text and records nothing. Returns the text to answer with.
+ */
+export async function handleInboundSms(env: Env, params: Record<string, string>): Promise<string> {
+  const p = TwilioInboundSchema.safeParse(params);
+  if (!p.success) return "";
+  const { MessageSid: sid, From: from, Body: body } = p.data;
+  if (!(await data.claimInbound(env.DB, sid, clock.now()))) return (await data.inboundReply(env.DB, sid))?.reply ?? "";
+  try {
+    const o = await decideInbound(env, from, body);
+    await data.finishInbound(env.DB, sid, o);
+    return o.reply;
+  } catch (e) {
+    await data.dropInbound(env.DB, sid);
+    throw e;
+  }
+}
+
+async function decideInbound(env: Env, from: string, body: string): Promise<Outcome> {
+  const sender = await data.personByMobile(env.DB, from);
+  if (!sender) return { rollcallId: null, personId: null, outcome: "unknown_sender", reply: smsText("ja", "unknown") };
+  const { personId, lang } = sender;
+  const rollcallId = await data.latestOpenRollcallOf(env.DB, personId);
+  const rc = rollcallId === null ? null : await getRollcall(env.DB, rollcallId);
+  if (!rc || rollcallId === null) return { rollcallId, personId, outcome: "no_rollcall", reply: smsText(lang, "noRollcall") };
+
+  let answers: Record<string, string>;
+  let comment = "";
+  if (rc.template.questions.includes("ack") && !rc.template.questions.includes("safety")) {
+    if (!parseSmsAck(body)) return { rollcallId, personId, outcome: "unparsed", reply: smsText(lang, "howToAck") };
+    answers = { ack: "yes" };
+  } else {
+    const parsed = parseSmsReply(body);
+    if (!parsed) return { rollcallId, personId, outcome: "unparsed", reply: smsText(lang, "howTo") };
+    answers = { safety: parsed.safety, ...(parsed.availability ? { availability: parsed.availability } : {}) };
+    comment = parsed.comment;
+  }
+
+  const record = (c: string) => recordReply(env, { rollcallId, personId, answers, comment: c, via: "sms" });
+  try {
+    let reply;
+    try {
+      reply = await record(comment);
+    } catch (e) {
+      // A comment the template does not take (or too long) must not cost the answer itself.
+      if (e instanceof ApiError && e.field === "comment" && comment) reply = await record("");
+      else throw e;
+    }
+    return { rollcallId, personId, outcome: "recorded", reply: recordedText(lang, reply.answers) };
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 409) return { rollcallId, personId, outcome: "no_rollcall", reply: smsText(lang, "noRollcall") };
+    if (e instanceof ApiError && e.status === 400) return { rollcallId, personId, outcome: "unparsed", reply: smsText(lang, "howTo") };
+    throw e;
+  }
+}
+
+/** Twilio MessageStatus → a final delivery state; interim statuses change nothing. */
+const FINAL_STATUS: Record<string, "delivered" | "failed"> = {
+  delivered: "delivered",
+  read: "delivered",
+  undelivered: "failed",
+  failed: "failed",
+  canceled: "failed",
+};
+
+/** A status callback (already verified). Forward only: a late or repeated callback never undoes a final state. */
+export async function handleStatusCallback(env: Env, params: Record<string, string>): Promise<{ changed: boolean }> {
+  const p = TwilioStatusSchema.safeParse(params);
+  if (!p.success) return { changed: false };
+  const state = FINAL_STATUS[p.data.MessageStatus];
+  if (!state) return { changed: false };
+  const error = state === "failed" ? `twilio: ${p.data.MessageStatus}${p.data.ErrorCode ? ` (${p.data.ErrorCode})` : ""}` : null;
+  return { changed: await data.applyProviderStatus(env.DB, "sms", p.data.MessageSid, state, error, clock.now()) };
+}
