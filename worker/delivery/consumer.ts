@@ -36,7 +36,18 @@ async function handleOne(m: Message<DeliveryMessage>, env: Env): Promise<void> {
 
 /** The delivery queue consumer: acks or retries each message on its own. */
 export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
-  const queue = [...batch.messages];
+  // The same send twice in one batch (at-least-once redelivery): one is enough.
+  const seen = new Set<number>();
+  const queue = batch.messages.filter((m) => {
+    const b: unknown = m.body;
+    if (!isMessage(b) || b.type !== "send") return true;
+    if (seen.has(b.deliveryId)) {
+      m.ack();
+      return false;
+    }
+    seen.add(b.deliveryId);
+    return true;
+  });
   const worker = async () => {
     for (let m = queue.shift(); m; m = queue.shift()) await handleOne(m, env);
   };
