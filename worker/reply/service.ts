@@ -40,7 +40,7 @@ export function checkAnswers(template: TemplateBody, isFacilityAdmin: boolean, r
   const asks = new Set(template.questions);
   const out: Answers = {};
   if (asks.has("safety")) {
-    if (!a.safety) throw badRequest("safety", "safety: choose one of safe, minor, severe.");
+    if (!a.safety) throw badRequest("safety", "safety: choose one of safe, minor, severe.", "required");
     out.safety = a.safety;
   }
   if (asks.has("availability")) {
@@ -48,7 +48,7 @@ export function checkAnswers(template: TemplateBody, isFacilityAdmin: boolean, r
     if (a.availability && a.availability !== "no" && a.arrival) out.arrival = a.arrival;
   }
   if (asks.has("ack")) {
-    if (a.ack !== "yes") throw badRequest("ack", "ack: acknowledge the message.");
+    if (a.ack !== "yes") throw badRequest("ack", "ack: acknowledge the message.", "required");
     out.ack = "yes";
   }
   if (template.facilityQuestions && isFacilityAdmin && a.facility) {
@@ -58,7 +58,7 @@ export function checkAnswers(template: TemplateBody, isFacilityAdmin: boolean, r
   }
   const text = comment.replace(/\r\n/g, "\n").trim();
   const max = asks.has("comment") || template.kind === "notice" ? template.commentMax : 0;
-  if ([...text].length > max) throw badRequest("comment", max === 0 ? "comment: this roll-call takes no comment." : `comment: at most ${max} characters.`);
+  if ([...text].length > max) throw badRequest("comment", max === 0 ? "comment: this roll-call takes no comment." : `comment: at most ${max} characters.`, "too_long");
   return { answers: out, comment: text };
 }
 

@@ -103,9 +103,8 @@ export async function listRollcalls(
 /** Moves a roll-call between states; answers false when it was not in `from`. */
 export function stateStatement(db: D1Database, id: number, from: RollcallState[], to: RollcallState, actorId: number | null, now: number): D1PreparedStatement {
   const who = to === "closed" ? ", closed_by = ?4, closed_at = ?5" : to === "open" || to === "sending" ? ", confirmed_by = COALESCE(confirmed_by, ?4), confirmed_at = COALESCE(confirmed_at, ?5)" : "";
-  return db
-    .prepare(`UPDATE rollcalls SET state = ?2${who} WHERE id = ?1 AND state IN (SELECT value FROM json_each(?3))`)
-    .bind(id, to, JSON.stringify(from), actorId, now);
+  const stmt = db.prepare(`UPDATE rollcalls SET state = ?2${who} WHERE id = ?1 AND state IN (SELECT value FROM json_each(?3))`);
+  return who ? stmt.bind(id, to, JSON.stringify(from), actorId, now) : stmt.bind(id, to, JSON.stringify(from));
 }
 
 // ---------------------------------------------------------------- scope

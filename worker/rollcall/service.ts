@@ -155,6 +155,15 @@ export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise
   if (!canManageRollcall(auth, rc)) throw forbidden("You may not confirm this roll-call.");
   if (rc.state !== "draft") throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
   ownerForScope(auth, rc.scope);
+  return startRollcall(env, rc, auth.personId);
+}
+
+/**
+ * The confirm without the person checks, for callers that made them (or an
+ * automatic trigger the network admin switched to auto-send: actorId null).
+ */
+export async function startRollcall(env: Env, rc: Rollcall, actorId: number | null): Promise<Rollcall> {
+  if (rc.state !== "draft") throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
   const people = await data.scopePeople(env.DB, rc.scope);
   if (!people.length) throw badRequest("scope", "scope: nobody is in this scope any more.");
   const rows = await Promise.all(
@@ -163,14 +172,15 @@ export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise
   const now = clock.now();
   try {
     const results = await env.DB.batch([
-      data.stateStatement(env.DB, rc.id, ["draft"], "open", auth.personId, now),
+      data.stateStatement(env.DB, rc.id, ["draft"], "open", actorId, now),
       ...data.recipientInserts(env.DB, rc.id, rows),
-      auditStatement(env.DB, { actorId: auth.personId, action: "rollcall.confirmed", objectType: "rollcall", objectId: rc.id, detail: { recipients: rows.length, drill: rc.drill, scope: rc.scope } }),
+      auditStatement(env.DB, { actorId, action: "rollcall.confirmed", objectType: "rollcall", objectId: rc.id, detail: { recipients: rows.length, drill: rc.drill, scope: rc.scope } }),
     ]);
     if (results[0]!.meta.changes !== 1) throw new Error("state moved");
   } catch (err) {
-    const now = await data.getRollcall(env.DB, id);
-    if (now && now.state !== "draft") throw conflict("state", `The roll-call is ${now.state}; only a draft can be confirmed.`);
+    // A second confirm racing this one fails on the recipients' primary key and rolls back whole.
+    const current = await data.getRollcall(env.DB, rc.id);
+    if (current && current.state !== "draft") throw conflict("state", `The roll-call is ${current.state}; only a draft can be confirmed.`);
     throw err;
   }
   const first = rc.template.waves[0]!;
@@ -181,7 +191,7 @@ export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise
     rc.template.waves.map((w, i) => ({ ...w, wave: i + 1, sentAt: i === 0 ? now : null })),
     now,
   );
-  return (await data.getRollcall(env.DB, id))!;
+  return (await data.getRollcall(env.DB, rc.id))!;
 }
 
 export async function closeRollcall(env: Env, auth: Auth, id: number): Promise<Rollcall> {

@@ -1,0 +1,289 @@
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { clock } from "../worker/lib/clock";
+import { recordReply } from "../worker/reply/service";
+import { replyToken, tokenHash } from "../worker/reply/token";
+import { api, makeFacility, makePerson, signedIn } from "./helpers";
+import { addPush, adminsWithoutMfa, draft, makeNetwork, openRollcall } from "./rollcall-fixtures";
+
+let networkAdmin: string;
+let viewer: string;
+beforeAll(async () => {
+  await adminsWithoutMfa();
+  networkAdmin = (await signedIn({ globalRole: "network_admin" })).cookie;
+  viewer = (await signedIn({ globalRole: "viewer" })).cookie;
+});
+
+const count = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
+
+describe("draft and preview", () => {
+  it("counts recipients per channel, the first wave with its SMS fallback, and who cannot be reached", async () => {
+    const net = await makeNetwork([
+      { name: "両方 一郎" }, // email + mobile
+      { name: "携帯 次郎", email: null }, // mobile only: SMS fallback in wave 1
+      { name: "連絡先なし 三郎", email: null, mobile: null },
+      { name: "プッシュ 四郎", mobile: null }, // push + email
+      { name: "Emily English", lang: "en", mobile: null },
+    ]);
+    await addPush(net.staff[3]!.id);
+    const d = await draft(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    // The facility admin is in scope too (email + mobile).
+    expect(d.rollcall.state).toBe("draft");
+    expect(d.preview.recipients).toBe(6);
+    expect(d.preview.byChannel).toEqual({ push: 1, email: 4, sms: 3 });
+    expect(d.preview.firstWave).toEqual({ push: 1, email: 4, sms: 1 });
+    expect(d.preview.unreachable).toBe(1);
+    expect(d.preview.unreachablePeople.map((p) => p.name)).toEqual(["連絡先なし 三郎"]);
+    expect(d.preview.byLang).toEqual({ ja: 5, en: 1 });
+
+    // Every message as sent, in both languages, each with 【訓練】; the SMS with its segment count.
+    const kinds = d.preview.messages.map((m) => `${m.audience}:${m.channel}:${m.lang}`);
+    for (const k of ["recipients:push:ja", "recipients:email:ja", "recipients:sms:ja", "recipients:sms:en", "facility_admins:email:ja"]) expect(kinds).toContain(k);
+    for (const m of d.preview.messages) {
+      expect(m.text).toContain("【訓練】");
+      if (m.subject !== undefined) expect(m.subject).toContain("【訓練】");
+    }
+    const smsJa = d.preview.messages.find((m) => m.channel === "sms" && m.lang === "ja" && m.audience === "recipients")!;
+    expect(smsJa.sms).toMatchObject({ encoding: "UCS-2", segments: 1 });
+    expect(smsJa.text).toMatch(/https:\/\/anpi\.example\.org\/r\/[A-Za-z0-9_-]{32}$/);
+    const emailEn = d.preview.messages.find((m) => m.channel === "email" && m.lang === "en" && m.audience === "recipients")!;
+    expect(emailEn.text).toContain("Emily English");
+
+    // Nothing is sent or snapshotted before the confirm.
+    expect(await count("SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ?1", d.rollcall.id)).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM deliveries WHERE rollcall_id = ?1", d.rollcall.id)).toBe(0);
+  });
+
+  it("leaves 【訓練】 out of a real roll-call", async () => {
+    const net = await makeNetwork([{}]);
+    const d = await draft(networkAdmin, { scope: { facilityIds: [net.facilityId] }, drill: false });
+    for (const m of d.preview.messages) expect(m.text).not.toContain("訓練");
+  });
+
+  it("lets facility admins and delegates address only their own facility", async () => {
+    const net = await makeNetwork([{}]);
+    const other = await makeFacility();
+    const delegate = await signedIn({ facilityId: net.facilityId, role: "delegate" });
+    expect((await api("POST", "/api/rollcalls", { cookie: net.admin.cookie, body: { title: "t", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } } })).status).toBe(201);
+    expect((await api("POST", "/api/rollcalls", { cookie: delegate.cookie, body: { title: "t", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } } })).status).toBe(201);
+    for (const scope of [{ facilityIds: [other] }, { facilityIds: [net.facilityId, other] }, { all: true }, { facilityTypes: ["clinic"] }]) {
+      const res = await api("POST", "/api/rollcalls", { cookie: net.admin.cookie, body: { title: "t", template: "safety", drill: true, scope } });
+      expect(res.status, JSON.stringify(scope)).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("forbidden");
+    }
+    const staff = await signedIn({ facilityId: net.facilityId, role: "staff" });
+    const refused = await api("POST", "/api/rollcalls", { cookie: staff.cookie, body: { title: "t", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } } });
+    expect(refused.status).toBe(403);
+  });
+
+  it("refuses bad input naming the field, and creates nothing", async () => {
+    const net = await makeNetwork([{}]);
+    const before = await count("SELECT COUNT(*) AS n FROM rollcalls");
+    const cases: [unknown, string][] = [
+      [{ title: "t", template: "safety", drill: true, scope: { facilityIds: [] } }, "scope.facilityIds"],
+      [{ title: "t", template: "no-such-template", drill: true, scope: { facilityIds: [net.facilityId] } }, "template"],
+      [{ title: "t", template: "db:999999", drill: true, scope: { facilityIds: [net.facilityId] } }, "template"],
+      [{ title: "t", template: "safety", drill: true, scope: { facilityIds: [999999] } }, "scope.facilityIds"],
+      [{ title: "t", template: "safety", drill: true, scope: { all: true, facilityIds: [net.facilityId] } }, "scope"],
+      [{ title: "t", template: "safety", drill: true, scope: {} }, "scope"],
+      [{ title: "", template: "safety", drill: true, scope: { all: true } }, "title"],
+      [{ title: "t", template: "safety", scope: { all: true } }, "drill"],
+    ];
+    for (const [body, field] of cases) {
+      const res = await api("POST", "/api/rollcalls", { cookie: networkAdmin, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as { error: { field: string } }).error.field, JSON.stringify(body)).toBe(field);
+    }
+    expect(await count("SELECT COUNT(*) AS n FROM rollcalls")).toBe(before);
+  });
+
+  it("addresses facility types and groups", async () => {
+    const hospital = await makeFacility({ type: "hospital" });
+    const nurse = await makePerson({ facilityId: hospital, role: "staff" });
+    const byType = await draft(networkAdmin, { scope: { facilityTypes: ["hospital"] } });
+    expect(byType.preview.recipients).toBeGreaterThanOrEqual(1);
+    const group = await env.DB.prepare("INSERT INTO groups (kind, name, created_at) VALUES ('custom', '災害対策', 0) RETURNING id").first<{ id: number }>();
+    const outsider = await makePerson({}); // an invitee without a membership in the network
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO group_members (group_id, person_id, created_at) VALUES (?1, ?2, 0)").bind(group!.id, nurse.id),
+      env.DB.prepare("INSERT INTO group_members (group_id, person_id, created_at) VALUES (?1, ?2, 0)").bind(group!.id, outsider.id),
+    ]);
+    const byGroup = await draft(networkAdmin, { scope: { groupIds: [group!.id] } });
+    expect(byGroup.preview.recipients).toBe(2);
+  });
+});
+
+describe("confirm (確定操作)", () => {
+  it("snapshots the recipients with hashed tokens, opens the roll-call, and refuses a second confirm", async () => {
+    const net = await makeNetwork([{}, {}]);
+    const d = await draft(net.admin.cookie, { scope: { facilityIds: [net.facilityId] } });
+    const res = await api("POST", `/api/rollcalls/${d.rollcall.id}/confirm`, { cookie: net.admin.cookie });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { state: string }).state).toBe("open");
+    const { results } = await env.DB.prepare("SELECT person_id, facility_id, is_facility_admin, token_hash FROM rollcall_recipients WHERE rollcall_id = ?1 ORDER BY person_id")
+      .bind(d.rollcall.id)
+      .all<{ person_id: number; facility_id: number; is_facility_admin: number; token_hash: string }>();
+    expect(results.map((r) => r.person_id)).toEqual([net.admin.id, ...net.staff.map((s) => s.id)].sort((a, b) => a - b));
+    expect(results.every((r) => r.facility_id === net.facilityId)).toBe(true);
+    expect(results.find((r) => r.person_id === net.admin.id)!.is_facility_admin).toBe(1);
+    const salt = (await env.DB.prepare("SELECT salt FROM rollcalls WHERE id = ?1").bind(d.rollcall.id).first<{ salt: string }>())!.salt;
+    for (const r of results) expect(r.token_hash).toBe(await tokenHash(await replyToken(env, d.rollcall.id, salt, r.person_id)));
+    expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'rollcall.confirmed' AND object_id = ?1", String(d.rollcall.id))).toBe(1);
+
+    const again = await api("POST", `/api/rollcalls/${d.rollcall.id}/confirm`, { cookie: net.admin.cookie });
+    expect(again.status).toBe(409);
+    expect(await count("SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ?1", d.rollcall.id)).toBe(3);
+  });
+
+  it("lets only the owning facility's admins (or network admins) confirm", async () => {
+    const net = await makeNetwork([{}]);
+    const other = await makeNetwork([{}]);
+    const d = await draft(net.admin.cookie, { scope: { facilityIds: [net.facilityId] } });
+    expect((await api("POST", `/api/rollcalls/${d.rollcall.id}/confirm`, { cookie: other.admin.cookie })).status).toBe(403);
+    expect((await api("POST", `/api/rollcalls/999999/confirm`, { cookie: networkAdmin })).status).toBe(404);
+    expect((await api("POST", `/api/rollcalls/${d.rollcall.id}/confirm`, { cookie: networkAdmin })).status).toBe(200);
+  });
+
+  it("refuses to confirm a closed or withdrawn roll-call, changing nothing", async () => {
+    const net = await makeNetwork([{}]);
+    const d = await draft(net.admin.cookie, { scope: { facilityIds: [net.facilityId] } });
+    expect((await api("POST", `/api/rollcalls/${d.rollcall.id}/close`, { cookie: net.admin.cookie })).status).toBe(200);
+    const res = await api("POST", `/api/rollcalls/${d.rollcall.id}/confirm`, { cookie: net.admin.cookie });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { field: string } }).error.field).toBe("state");
+    expect(await count("SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ?1", d.rollcall.id)).toBe(0);
+
+    const id = await openRollcall(net.admin.cookie, { scope: { facilityIds: [net.facilityId] } });
+    expect((await api("POST", `/api/rollcalls/${id}/close`, { cookie: net.admin.cookie })).status).toBe(200);
+    expect((await api("POST", `/api/rollcalls/${id}/confirm`, { cookie: net.admin.cookie })).status).toBe(409);
+    expect((await api("POST", `/api/rollcalls/${id}/close`, { cookie: net.admin.cookie })).status).toBe(409);
+  });
+
+  it("snapshots a large scope in chunks under D1's bound-parameter limit", async () => {
+    const facility = await makeFacility({ type: "home_care" });
+    const now = clock.now();
+    // 1,200 people straight into D1 (the API path would take minutes).
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)
+       INSERT INTO people (name, kana, lang, created_at, updated_at) SELECT '大量 ' || i, 'タイリョウ ' || ?2, 'ja', ?1, ?1 FROM n`,
+    ).bind(now, String(facility)).run();
+    await env.DB.prepare(
+      "INSERT INTO memberships (person_id, facility_id, role, created_at) SELECT id, ?1, 'staff', ?2 FROM people WHERE kana = ?3",
+    ).bind(facility, now, `タイリョウ ${facility}`).run();
+    const d = await draft(networkAdmin, { scope: { facilityIds: [facility] } });
+    expect(d.preview.recipients).toBe(1200);
+    expect(d.preview.unreachable).toBe(1200);
+    expect((await api("POST", `/api/rollcalls/${d.rollcall.id}/confirm`, { cookie: networkAdmin })).status).toBe(200);
+    expect(await count("SELECT COUNT(DISTINCT token_hash) AS n FROM rollcall_recipients WHERE rollcall_id = ?1", d.rollcall.id)).toBe(1200);
+  });
+});
+
+describe("state, aggregates, close and export", () => {
+  it("counts replies by answer, facility type and facility, pages non-responders, and shows no contact details to the city", async () => {
+    const net = await makeNetwork([{ name: "回答 一" }, { name: "回答 二" }, { name: "未回答 三" }, { name: "未回答 四" }]);
+    const id = await openRollcall(net.admin.cookie, { scope: { facilityIds: [net.facilityId] } });
+    const [a, b, c] = net.staff;
+    await recordReply(env, { rollcallId: id, personId: a!.id, answers: { safety: "safe", availability: "yes" }, via: "link" });
+    await recordReply(env, { rollcallId: id, personId: b!.id, answers: { safety: "minor", availability: "conditional", arrival: "30分後" }, via: "sms" });
+    // A changed answer counts once, as its latest version.
+    await recordReply(env, { rollcallId: id, personId: b!.id, answers: { safety: "severe", availability: "no" }, via: "link" });
+    await recordReply(env, {
+      rollcallId: id, personId: net.admin.id, answers: { safety: "safe", availability: "yes", facility: { damage: "partial", electricity: "no", water: "yes", patients: "no" } }, via: "link",
+    });
+
+    const res = await api("GET", `/api/rollcalls/${id}?limit=1`, { cookie: viewer });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    for (const p of [...net.staff, net.admin]) {
+      expect(text).not.toContain(p.email!);
+      expect(text).not.toContain(p.mobile!);
+    }
+    const { rollcall, aggregates: agg } = JSON.parse(text) as {
+      rollcall: { state: string; drill: boolean };
+      aggregates: {
+        recipients: number; replied: number;
+        byAnswer: { safety: Record<string, number>; availability: Record<string, number>; facility: { damage: Record<string, number> } };
+        byFacilityType: { type: string; recipients: number; replied: number }[];
+        byFacility: { facilityId: number; recipients: number; replied: number; safety: Record<string, number>; report: Record<string, string> | null }[];
+        nonResponders: { items: { personId: number; name: string }[]; nextAfter: number | null };
+        delivery: Record<string, Record<string, number>>;
+      };
+    };
+    expect(rollcall).toMatchObject({ state: "open", drill: true });
+    expect(agg.recipients).toBe(5);
+    expect(agg.replied).toBe(3);
+    expect(agg.byAnswer.safety).toEqual({ safe: 2, minor: 0, severe: 1 });
+    expect(agg.byAnswer.availability).toEqual({ yes: 2, conditional: 0, no: 1 });
+    expect(agg.byAnswer.facility.damage).toEqual({ none: 0, partial: 1, unusable: 0 });
+    expect(agg.byFacilityType).toEqual([{ type: "clinic", recipients: 5, replied: 3 }]);
+    expect(agg.byFacility[0]).toMatchObject({ facilityId: net.facilityId, recipients: 5, replied: 3, report: { damage: "partial", electricity: "no", water: "yes", patients: "no" } });
+    expect(Object.keys(agg.delivery).sort()).toEqual(["email", "push", "sms"]);
+    // Non-responders, one page at a time.
+    expect(agg.nonResponders.items).toEqual([{ personId: c!.id, name: "未回答 三", facilityId: net.facilityId, facility: expect.any(String) }]);
+    const next = (await (await api("GET", `/api/rollcalls/${id}?limit=1&after=${agg.nonResponders.nextAfter}`, { cookie: viewer })).json()) as { aggregates: { nonResponders: { items: { name: string }[]; nextAfter: number | null } } };
+    expect(next.aggregates.nonResponders.items.map((i) => i.name)).toEqual(["未回答 四"]);
+    expect(next.aggregates.nonResponders.nextAfter).toBeNull();
+  });
+
+  it("keeps drills apart in the list and shows each roll-call's counts", async () => {
+    const net = await makeNetwork([{}]);
+    const drillId = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, drill: true });
+    const realId = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, drill: false });
+    await recordReply(env, { rollcallId: drillId, personId: net.staff[0]!.id, answers: { safety: "safe" }, via: "link" });
+    const drills = (await (await api("GET", "/api/rollcalls?drill=true", { cookie: networkAdmin })).json()) as { items: { id: number; drill: boolean; recipients: number; replied: number }[] };
+    const real = (await (await api("GET", "/api/rollcalls?drill=false", { cookie: networkAdmin })).json()) as typeof drills;
+    expect(drills.items.every((i) => i.drill)).toBe(true);
+    expect(real.items.every((i) => !i.drill)).toBe(true);
+    expect(drills.items.find((i) => i.id === drillId)).toMatchObject({ recipients: 2, replied: 1 });
+    expect(real.items.find((i) => i.id === realId)).toMatchObject({ recipients: 2, replied: 0 });
+    // A facility admin elsewhere does not see this facility's roll-calls.
+    const other = await makeNetwork([]);
+    const theirs = (await (await api("GET", "/api/rollcalls", { cookie: other.admin.cookie })).json()) as typeof drills;
+    expect(theirs.items.map((i) => i.id)).not.toContain(drillId);
+    expect((await api("GET", `/api/rollcalls/${drillId}`, { cookie: other.admin.cookie })).status).toBe(403);
+  });
+
+  it("closes: replies stop, and the close is audited", async () => {
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(net.admin.cookie, { scope: { facilityIds: [net.facilityId] } });
+    const res = await api("POST", `/api/rollcalls/${id}/close`, { cookie: net.admin.cookie });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { state: string; closedAt: string | null })).toMatchObject({ state: "closed", closedAt: expect.any(String) });
+    await expect(recordReply(env, { rollcallId: id, personId: net.staff[0]!.id, answers: { safety: "safe" }, via: "link" })).rejects.toMatchObject({ status: 409, code: "closed" });
+    expect(await count("SELECT COUNT(*) AS n FROM replies WHERE rollcall_id = ?1", id)).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'rollcall.closed' AND object_id = ?1", String(id))).toBe(1);
+  });
+
+  it("exports CSV with a BOM and CRLF, contacts for admins only, audited", async () => {
+    const net = await makeNetwork([{ name: "山田 花子" }, { name: "=HYPERLINK(\"x\")" }]);
+    const id = await openRollcall(net.admin.cookie, { scope: { facilityIds: [net.facilityId] } });
+    await recordReply(env, { rollcallId: id, personId: net.staff[0]!.id, answers: { safety: "minor", availability: "conditional", arrival: "14時" }, comment: "足を怪我, \"少し\"", via: "link" });
+
+    const res = await api("GET", `/api/rollcalls/${id}/export.csv`, { cookie: net.admin.cookie });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(res.headers.get("content-disposition")).toContain(`rollcall-${id}-drill.csv`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const csv = new TextDecoder().decode(bytes.slice(3));
+    const lines = csv.split("\r\n");
+    expect(lines.at(-1)).toBe("");
+    expect(csv.replace(/\r\n/g, "")).not.toContain("\n"); // every line break is CRLF
+    expect(lines[0]).toBe("訓練,施設,施設種別,氏名,ふりがな,管理者,回答,安否,出勤可否,到着見込み,確認,建物の被害,電気,水道,受け入れ,コメント,回答方法,代理回答者,最初の回答日時,最新の回答日時,携帯電話,メール");
+    expect(lines.length).toBe(1 + 3 + 1);
+    const hanako = lines.find((l) => l.includes("山田 花子"))!;
+    expect(hanako).toContain(",軽傷,条件付きで可能,14時,");
+    expect(hanako).toContain(`,"足を怪我, ""少し""",リンク,`);
+    expect(hanako).toContain(`'${net.staff[0]!.mobile}`);
+    expect(csv).toContain(`"'=HYPERLINK(""x"")"`); // a name cannot run as a formula
+
+    const cityCsv = await (await api("GET", `/api/rollcalls/${id}/export.csv`, { cookie: viewer })).text();
+    expect(cityCsv.split("\r\n")[0]).not.toContain("携帯電話");
+    for (const p of net.staff) {
+      expect(cityCsv).not.toContain(p.email!);
+      expect(cityCsv).not.toContain(p.mobile!);
+    }
+    const audits = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'rollcall.exported' AND object_id = ?1 ORDER BY id").bind(String(id)).all<{ detail: string }>();
+    expect(audits.results.map((r) => JSON.parse(r.detail))).toEqual([{ rows: 3, contacts: true }, { rows: 3, contacts: false }]);
+  });
+});

@@ -1,0 +1,127 @@
+/// <reference types="vite/client" />
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TEMPLATE_FILES } from "../worker/templates/files.generated";
+import { fileTemplates, wording } from "../worker/templates/files";
+import { fill, smsSegments } from "../worker/templates/render";
+import { renderMessage, baseVars } from "../worker/rollcall/render";
+import { LANGS } from "../worker/templates/schemas";
+import { api, makeFacility, signedIn } from "./helpers";
+
+/** The files on disk, read by Vite at test time: the bundled module must match them. */
+const onDisk = import.meta.glob("../templates/**/*.{txt,html}", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+
+describe("template files", () => {
+  it("are bundled as they are on disk (run `node scripts/build-templates.mjs` after an edit)", () => {
+    const disk = Object.fromEntries(Object.entries(onDisk).map(([p, t]) => [p.replace("../templates/", ""), t]));
+    expect(Object.keys(TEMPLATE_FILES).sort()).toEqual(Object.keys(disk).sort());
+    for (const [path, text] of Object.entries(disk)) expect(TEMPLATE_FILES[path], path).toBe(text);
+  });
+
+  it("define the safety roll-call and the acknowledge-only notice with the default waves", () => {
+    const safety = fileTemplates().get("safety")!;
+    expect(safety.questions).toEqual(["safety", "availability", "comment"]);
+    expect(safety.facilityQuestions).toBe(true);
+    expect(safety.commentMax).toBe(200);
+    expect(safety.waves).toEqual([
+      { delayMinutes: 0, channels: ["push", "email"], fallback: true, onlyUnreplied: false, audience: "recipients" },
+      { delayMinutes: 5, channels: ["sms"], fallback: false, onlyUnreplied: true, audience: "recipients" },
+      { delayMinutes: 10, channels: ["email"], fallback: false, onlyUnreplied: true, audience: "recipients" },
+      { delayMinutes: 15, channels: ["push", "email"], fallback: true, onlyUnreplied: true, audience: "facility_admins" },
+    ]);
+    const notice = fileTemplates().get("notice")!;
+    expect(notice.kind).toBe("notice");
+    expect(notice.questions).toEqual(["ack"]);
+    expect(wording("ja")["ack.yes"]).toBe("確認しました");
+  });
+
+  it("have every wording key in every language", () => {
+    const keys = Object.keys(wording("ja")).sort();
+    for (const lang of LANGS) expect(Object.keys(wording(lang)).sort()).toEqual(keys);
+  });
+});
+
+describe("SMS segments", () => {
+  it("counts GSM-7 at 160 (153 when split) and UCS-2 at 70 (67 when split)", () => {
+    expect(smsSegments("a".repeat(160))).toMatchObject({ encoding: "GSM-7", segments: 1 });
+    expect(smsSegments("a".repeat(161))).toMatchObject({ encoding: "GSM-7", segments: 2, perSegment: 153 });
+    expect(smsSegments("{".repeat(80))).toMatchObject({ encoding: "GSM-7", units: 160, segments: 1 });
+    expect(smsSegments("あ".repeat(70))).toMatchObject({ encoding: "UCS-2", segments: 1 });
+    expect(smsSegments("あ".repeat(71))).toMatchObject({ encoding: "UCS-2", segments: 2, perSegment: 67 });
+    expect(smsSegments("あ".repeat(134)).segments).toBe(2);
+    expect(smsSegments("あ".repeat(135)).segments).toBe(3);
+    expect(smsSegments("a".repeat(69) + "😀").units).toBe(71); // a surrogate pair is two units on the wire
+  });
+
+  // The test env's origin (24 characters) and the longest that fits, one a city might use (26):
+  // 【訓練】(4) + 安否確認 (4) + line break (1) + origin + /r/ (3) + token (32) = 70.
+  for (const origin of ["https://anpi.example.org", "https://anpi.koganei.or.jp"]) {
+    it(`fits the Japanese drill SMS with its reply link in one UCS-2 segment (${origin})`, () => {
+      const t = fileTemplates().get("safety")!;
+      const link = `${origin}/r/${"A".repeat(32)}`;
+      for (const drill of [true, false]) {
+        const m = renderMessage(t.messages.ja, "sms", { ...baseVars({ drill, title: "震度6弱 小金井市", message: "" }, "ja"), person: "山田 花子", facility: "小金井診療所", link }, { link, tag: "t", lang: "ja" });
+        expect(m.text).toContain(link);
+        if (drill) expect(m.text.startsWith("【訓練】")).toBe(true);
+        expect(smsSegments(m.text)).toMatchObject({ encoding: "UCS-2", segments: 1 });
+      }
+    });
+  }
+
+  it("escapes values in HTML and leaves unknown placeholders visible", () => {
+    expect(fill("<p>{person}</p>", { person: "<b>&" }, { html: true })).toBe("<p>&lt;b&gt;&amp;</p>");
+    expect(fill("{nope} {title}", { title: "x" })).toBe("{nope} x");
+  });
+});
+
+describe("template API", () => {
+  let admin: string;
+  let facilityAdmin: string;
+  beforeAll(async () => {
+    await env.DB.prepare("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES ('mfaRequiredForAdmins', 'false', 0)").run();
+    admin = (await signedIn({ globalRole: "network_admin" })).cookie;
+    facilityAdmin = (await signedIn({ facilityId: await makeFacility(), role: "admin" })).cookie;
+  });
+
+  it("lists the file templates to facility admins and refuses their edits", async () => {
+    const res = await api("GET", "/api/templates", { cookie: facilityAdmin });
+    expect(res.status).toBe(200);
+    const { items } = (await res.json()) as { items: { ref: string; source: string }[] };
+    expect(items.filter((t) => t.source === "file").map((t) => t.ref).sort()).toEqual(["notice", "safety"]);
+    const copy = await api("POST", "/api/templates", { cookie: facilityAdmin, body: { basedOn: "safety", name: "x" } });
+    expect(copy.status).toBe(403);
+  });
+
+  it("copies, edits and removes a template, with audit entries", async () => {
+    const copied = await api("POST", "/api/templates", { cookie: admin, body: { basedOn: "safety", name: "夜間用" } });
+    expect(copied.status).toBe(201);
+    const t = (await copied.json()) as { id: number; ref: string; basedOn: string; body: { waves: { delayMinutes: number }[]; messages: { ja: { sms: string } } } };
+    expect(t.ref).toBe(`db:${t.id}`);
+    expect(t.basedOn).toBe("safety");
+    const body = structuredClone(t.body);
+    body.waves[1]!.delayMinutes = 3;
+    body.messages.ja.sms = "{drill}安否を回答\n{link}";
+    const edited = await api("PATCH", `/api/templates/${t.id}`, { cookie: admin, body: { body } });
+    expect(edited.status).toBe(200);
+    expect(((await edited.json()) as typeof t).body.waves[1]!.delayMinutes).toBe(3);
+
+    // A broken edit (first wave delayed) is refused, naming the field, and changes nothing.
+    const bad = structuredClone(body);
+    bad.waves[0]!.delayMinutes = 5;
+    const refused = await api("PATCH", `/api/templates/${t.id}`, { cookie: admin, body: { body: bad } });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { field: string } }).error.field).toBe("body.waves");
+
+    expect((await api("DELETE", `/api/templates/${t.id}`, { cookie: admin })).status).toBe(200);
+    const list = (await (await api("GET", "/api/templates", { cookie: admin })).json()) as { items: { ref: string }[] };
+    expect(list.items.map((i) => i.ref)).not.toContain(t.ref);
+    const { results } = await env.DB.prepare("SELECT action FROM audit_log WHERE object_type = 'template' AND object_id = ?1 ORDER BY id").bind(String(t.id)).all<{ action: string }>();
+    expect(results.map((r) => r.action)).toEqual(["template.copied", "template.edited", "template.removed"]);
+  });
+
+  it("refuses an unknown source template naming basedOn", async () => {
+    const res = await api("POST", "/api/templates", { cookie: admin, body: { basedOn: "nope", name: "x" } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { field: string } }).error.field).toBe("basedOn");
+  });
+});

@@ -1,0 +1,65 @@
+import { label, wording } from "../templates/files";
+import type { ExportRow } from "./data";
+
+const FACILITY_TYPE_JA: Record<string, string> = {
+  clinic: "診療所", hospital: "病院", dental: "歯科診療所", pharmacy: "薬局", visiting_nurse: "訪問看護ステーション",
+  visiting_rehab: "訪問リハビリ", care_manager: "居宅介護支援事業所", home_care: "訪問介護事業所",
+  community_support: "地域包括支援センター", city_division: "市役所・介護福祉課",
+};
+
+/**
+ * One CSV cell: quoted when needed (RFC 4180), and a leading = + - @ or tab/CR
+ * defused with an apostrophe so a spreadsheet never runs a comment as a formula.
+ */
+export function csvCell(v: string | number | null | undefined): string {
+  let s = v == null ? "" : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Local time in Japan (the network's time zone), as Excel reads it. */
+const jst = (ms: number | null) => (ms == null ? "" : new Date(ms + 9 * 3600_000).toISOString().slice(0, 19).replace("T", " "));
+
+/** The roll-call's answers as CSV: UTF-8 with a BOM and CRLF, so Excel opens it in Japanese. */
+export function toCsv(rows: ExportRow[], opts: { drill: boolean; withContacts: boolean }): string {
+  const w = wording("ja");
+  const opt = (q: string, v: string | undefined) => (v ? label(w, `${q}.${v}`) : "");
+  const header = [
+    "訓練", "施設", "施設種別", "氏名", "ふりがな", "管理者", "回答", "安否", "出勤可否", "到着見込み", "確認",
+    "建物の被害", "電気", "水道", "受け入れ", "コメント", "回答方法", "代理回答者", "最初の回答日時", "最新の回答日時",
+    ...(opts.withContacts ? ["携帯電話", "メール"] : []),
+  ];
+  const lines = [header.map(csvCell).join(",")];
+  for (const r of rows) {
+    const a = r.answers ?? {};
+    const f = a.facility ?? {};
+    lines.push(
+      [
+        opts.drill ? "訓練" : "",
+        r.facility,
+        r.facilityType ? (FACILITY_TYPE_JA[r.facilityType] ?? r.facilityType) : "",
+        r.name,
+        r.kana,
+        r.isFacilityAdmin ? "○" : "",
+        r.repliedAt ? "済" : label(w, "unanswered"),
+        opt("safety", a.safety),
+        opt("availability", a.availability),
+        a.arrival ?? "",
+        a.ack ? label(w, "ack.yes") : "",
+        opt("damage", f.damage),
+        opt("electricity", f.electricity),
+        opt("water", f.water),
+        opt("patients", f.patients),
+        r.comment,
+        r.via ? label(w, `via.${r.via}`) : "",
+        r.proxyBy ?? "",
+        jst(r.repliedAt),
+        jst(r.answeredAt),
+        ...(opts.withContacts ? [r.mobile ?? "", r.email ?? ""] : []),
+      ]
+        .map(csvCell)
+        .join(","),
+    );
+  }
+  return "\uFEFF" + lines.join("\r\n") + "\r\n";
+}
