@@ -1,2 +1,13 @@
-/** Every minute: poll the JMA feed (and other periodic work). */
-export async function handleCron(_controller: ScheduledController, _env: Env, _ctx: ExecutionContext): Promise<void> {}
+import { pollJmaFeed } from "./service";
+
+/**
+ * Every minute: poll the JMA feed. Nothing escapes: a feed that is down, slow or
+ * broken is recorded in jma_feed_state and tried again at the next minute.
+ */
+export async function handleCron(_controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+  try {
+    await pollJmaFeed(env);
+  } catch (err) {
+    console.error("jma poll failed", err instanceof Error ? err.message : String(err));
+  }
+}

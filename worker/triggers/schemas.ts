@@ -141,7 +141,7 @@ export const ApiKeyCreatedSchema = ApiKeySchema.extend({
 /** `POST /api/triggers/rollcalls`: a roll-call started by an integration. */
 export const ApiTriggerSchema = z
   .object({
-    title: z.string().trim().min(1).max(120),
+    title: z.string().trim().min(1).max(100),
     templateRef: TemplateRef,
     scope: TriggerScopeSchema,
     drill: z.boolean(),
