@@ -38,8 +38,8 @@ export function emailAdapter(s: EmailSettings, opts: { timeoutMs?: number } = {}
       } catch (e) {
         const err = e as SmtpError;
         const rc = err.responseCode ?? 0;
-        if (rc >= 500) return { ok: false, error: `email: ${rc}`, retryable: false };
         if (err.code === "EAUTH") return { ok: false, error: "email: SMTP authentication failed", retryable: false };
+        if (rc >= 500) return { ok: false, error: `email: ${rc}`, retryable: false };
         // 4xx replies, refused or dropped connections, timeouts: try again later.
         return { ok: false, error: `email: ${rc || err.code || "error"}`, retryable: true };
       } finally {
