@@ -1,0 +1,251 @@
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ApiError } from "../worker/lib/errors";
+import { findRecipientByToken, recordReply } from "../worker/reply/service";
+import { replyToken } from "../worker/reply/token";
+import { api, makePerson, signedIn } from "./helpers";
+import { adminsWithoutMfa, makeNetwork, openRollcall, postForm, replyCount, replyPath } from "./rollcall-fixtures";
+
+let networkAdmin: string;
+beforeAll(async () => {
+  await adminsWithoutMfa();
+  networkAdmin = (await signedIn({ globalRole: "network_admin" })).cookie;
+});
+
+const latest = (rollcallId: number, personId: number) =>
+  env.DB.prepare(
+    "SELECT r.answers, r.comment, r.via, r.proxy_by, x.replied_at FROM rollcall_recipients x JOIN replies r ON r.id = x.last_reply_id WHERE x.rollcall_id = ?1 AND x.person_id = ?2",
+  )
+    .bind(rollcallId, personId)
+    .first<{ answers: string; comment: string; via: string; proxy_by: number | null; replied_at: number }>();
+
+describe("reply page", () => {
+  it("shows a small server-rendered form in the person's language, with 【訓練】 on drills", async () => {
+    const net = await makeNetwork([{ name: "山田 花子" }, { name: "Emily", lang: "en" }]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, title: "震度6弱 安否確認" });
+    const res = await api("GET", await replyPath(id, net.staff[0]!.id));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const page = await res.text();
+    expect(new TextEncoder().encode(page).length).toBeLessThan(8 * 1024);
+    expect(page).toContain('<html lang="ja">');
+    expect(page).toContain("震度6弱 安否確認");
+    expect(page).toContain("【訓練】");
+    expect(page).not.toMatch(/<script/i);
+    for (const v of ["safe", "minor", "severe", "yes", "conditional", "no"]) expect(page).toContain(`value="${v}"`);
+    expect(page).not.toContain('name="damage"'); // staff do not answer for the facility
+
+    const en = await (await api("GET", await replyPath(id, net.staff[1]!.id))).text();
+    expect(en).toContain('<html lang="en">');
+    expect(en).toContain("Are you safe?");
+    expect(en).toContain("【訓練】");
+
+    // The facility admin also answers for the facility.
+    const admin = await (await api("GET", await replyPath(id, net.admin.id))).text();
+    for (const f of ["damage", "electricity", "water", "patients"]) expect(admin).toContain(`name="${f}"`);
+  });
+
+  it("confirms first, records on confirm=1, then shows what was recorded; the answer can change", async () => {
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const person = net.staff[0]!;
+    const path = await replyPath(id, person.id);
+
+    const check = await postForm(path, { safety: "minor", availability: "conditional", arrival: "30分後", comment: "足を少し" });
+    expect(check.status).toBe(200);
+    const confirmPage = await check.text();
+    expect(confirmPage).toContain("この内容で送信しますか");
+    expect(confirmPage).toContain("軽傷");
+    expect(confirmPage).toContain('name="confirm" value="1"');
+    expect(await replyCount(id, person.id)).toBe(0); // nothing recorded yet
+
+    const sent = await postForm(path, { safety: "minor", availability: "conditional", arrival: "30分後", comment: "足を少し", confirm: "1" });
+    expect(sent.status).toBe(200);
+    const done = await sent.text();
+    expect(done).toContain("回答を受け付けました");
+    expect(done).toContain("軽傷");
+    expect(done).toContain("条件付きで可能");
+    const first = (await latest(id, person.id))!;
+    expect(JSON.parse(first.answers)).toEqual({ safety: "minor", availability: "conditional", arrival: "30分後" });
+    expect(first.comment).toBe("足を少し");
+    expect(first.via).toBe("link");
+
+    // Change: a new version; the page shows the latest; every version is kept.
+    await postForm(path, { safety: "safe", availability: "yes", confirm: "1" });
+    expect(await replyCount(id, person.id)).toBe(2);
+    expect(JSON.parse((await latest(id, person.id))!.answers)).toEqual({ safety: "safe", availability: "yes" });
+    expect((await latest(id, person.id))!.replied_at).toBe(first.replied_at);
+    const again = await (await api("GET", path)).text();
+    expect(again).toMatch(/value="safe" checked/);
+
+    // "Change" from the confirm step goes back to the form with the answers kept.
+    const edit = await (await postForm(path, { safety: "severe", edit: "1" })).text();
+    expect(edit).toMatch(/value="severe" checked/);
+    expect(await replyCount(id, person.id)).toBe(2);
+  });
+
+  it("records the facility state from a facility admin", async () => {
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    await postForm(await replyPath(id, net.admin.id), { safety: "safe", availability: "yes", damage: "unusable", electricity: "no", water: "no", patients: "no", confirm: "1" });
+    expect(JSON.parse((await latest(id, net.admin.id))!.answers)).toEqual({ safety: "safe", availability: "yes", facility: { damage: "unusable", electricity: "no", water: "no", patients: "no" } });
+    // Staff cannot slip facility answers in.
+    await postForm(await replyPath(id, net.staff[0]!.id), { safety: "safe", damage: "unusable", confirm: "1" });
+    expect(JSON.parse((await latest(id, net.staff[0]!.id))!.answers)).toEqual({ safety: "safe" });
+  });
+
+  it("asks a notice only for the acknowledgement", async () => {
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, template: "notice", title: "研修会のお知らせ", message: "10月1日 19時から" });
+    const path = await replyPath(id, net.staff[0]!.id);
+    const page = await (await api("GET", path)).text();
+    expect(page).toContain("確認しました");
+    expect(page).toContain("10月1日 19時から");
+    expect(page).not.toContain('name="safety"');
+    expect((await postForm(path, { confirm: "1" })).status).toBe(400);
+    expect((await postForm(path, { ack: "yes", confirm: "1" })).status).toBe(200);
+    expect(JSON.parse((await latest(id, net.staff[0]!.id))!.answers)).toEqual({ ack: "yes" });
+  });
+
+  it("escapes comments on every page and stores them as typed", async () => {
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const path = await replyPath(id, net.staff[0]!.id);
+    const evil = `<script>alert("x")</script>&`;
+    const confirm = await (await postForm(path, { safety: "safe", comment: evil })).text();
+    expect(confirm).not.toContain("<script>");
+    expect(confirm).toContain("&lt;script&gt;");
+    const done = await (await postForm(path, { safety: "safe", comment: evil, confirm: "1" })).text();
+    expect(done).not.toContain("<script>");
+    expect((await latest(id, net.staff[0]!.id))!.comment).toBe(evil);
+  });
+
+  it("answers 404 for malformed and unknown links", async () => {
+    for (const path of ["/r/short", "/r/" + "A".repeat(32), "/r/" + "%3Cx%3E".repeat(5), "/r/" + "A".repeat(33)]) {
+      const res = await api("GET", path);
+      expect(res.status, path).toBe(404);
+      expect(await res.text()).toContain("リンクが見つかりません");
+      expect((await postForm(path, { safety: "safe", confirm: "1" })).status).toBe(404);
+    }
+    // A token made for one roll-call does not open another.
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const foreign = await replyToken(env, id + 1000, "other-salt", net.staff[0]!.id);
+    expect((await api("GET", `/r/${foreign}`)).status).toBe(404);
+  });
+
+  it("refuses a missing answer and an oversized comment with a 400 page naming the field, recording nothing", async () => {
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const path = await replyPath(id, net.staff[0]!.id);
+    const long = await postForm(path, { safety: "safe", comment: "あ".repeat(201), confirm: "1" });
+    expect(long.status).toBe(400);
+    const longPage = await long.text();
+    expect(longPage).toContain("「ひとこと」は200文字以内");
+    expect(longPage).toMatch(/value="safe" checked/); // what was typed is kept
+    const missing = await postForm(path, { availability: "yes", confirm: "1" });
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toContain("「あなたの安否」を選んでください");
+    const bogus = await postForm(path, { safety: "fine", confirm: "1" });
+    expect(bogus.status).toBe(400);
+    expect(await replyCount(id)).toBe(0);
+    // 200 characters exactly is fine.
+    expect((await postForm(path, { safety: "safe", comment: "あ".repeat(200), confirm: "1" })).status).toBe(200);
+  });
+
+  it("says clearly when the roll-call has closed, and records nothing", async () => {
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const path = await replyPath(id, net.staff[0]!.id);
+    await postForm(path, { safety: "safe", confirm: "1" });
+    await api("POST", `/api/rollcalls/${id}/close`, { cookie: networkAdmin });
+    const page = await api("GET", path);
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toContain("この安否確認は終了しました");
+    expect(text).toContain("無事"); // the last answer stays visible
+    expect(text).not.toContain("<form");
+    const late = await postForm(path, { safety: "severe", confirm: "1" });
+    expect(late.status).toBe(409);
+    expect(await late.text()).toContain("この安否確認は終了しました");
+    expect(await replyCount(id)).toBe(1);
+  });
+});
+
+describe("recordReply and findRecipientByToken (used by the SMS webhook)", () => {
+  it("finds the recipient by token and records an SMS reply", async () => {
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const token = (await replyPath(id, net.staff[0]!.id)).slice(3);
+    const found = await findRecipientByToken(env, token);
+    expect(found).toMatchObject({ recipient: { personId: net.staff[0]!.id, rollcallId: id }, rollcall: { id } });
+    expect(await findRecipientByToken(env, "not a token")).toBeNull();
+    const reply = await recordReply(env, { rollcallId: id, personId: net.staff[0]!.id, answers: { safety: "safe", availability: "yes" }, via: "sms" });
+    expect(reply).toMatchObject({ via: "sms", answers: { safety: "safe", availability: "yes" } });
+  });
+
+  it("refuses people who were not asked, and bad answers naming the field", async () => {
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const stranger = await makePerson({});
+    await expect(recordReply(env, { rollcallId: id, personId: stranger.id, answers: { safety: "safe" }, via: "sms" })).rejects.toMatchObject({ status: 404 });
+    const err = await recordReply(env, { rollcallId: id, personId: net.staff[0]!.id, answers: { safety: "ok" }, via: "sms" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 400, field: "safety" });
+  });
+});
+
+describe("proxy replies (代理回答)", () => {
+  it("lets the person's facility admin record a reply, marked and audited", async () => {
+    const net = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const person = net.staff[0]!;
+    const res = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: net.admin.cookie, body: { answers: { safety: "safe", availability: "no" }, comment: "電話で確認" } });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ via: "proxy", proxyBy: net.admin.id, answers: { safety: "safe", availability: "no" } });
+    expect(await latest(id, person.id)).toMatchObject({ via: "proxy", proxy_by: net.admin.id, comment: "電話で確認" });
+    const audit = await env.DB.prepare("SELECT actor_id, detail FROM audit_log WHERE action = 'reply.proxy' AND object_id = ?1").bind(String(id)).first<{ actor_id: number; detail: string }>();
+    expect(audit!.actor_id).toBe(net.admin.id);
+    expect(JSON.parse(audit!.detail)).toMatchObject({ personId: person.id });
+    // The aggregates count it, and say it was by proxy.
+    const detail = (await (await api("GET", `/api/rollcalls/${id}`, { cookie: net.admin.cookie })).json()) as { aggregates: { replied: number; byAnswer: { viaProxy: number } } };
+    expect(detail.aggregates).toMatchObject({ replied: 1, byAnswer: { viaProxy: 1 } });
+  });
+
+  it("refuses another facility's admin, bad answers, unknown people and closed roll-calls", async () => {
+    const net = await makeNetwork([{}]);
+    const other = await makeNetwork([]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const person = net.staff[0]!;
+    expect((await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: other.admin.cookie, body: { answers: { safety: "safe" } } })).status).toBe(403);
+    const bad = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: net.admin.cookie, body: { answers: { safety: "maybe" } } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe("answers.safety");
+    const long = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: net.admin.cookie, body: { answers: { safety: "safe" }, comment: "x".repeat(201) } });
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { error: { field: string } }).error.field).toBe("comment");
+    expect((await api("POST", `/api/rollcalls/${id}/replies/999999`, { cookie: net.admin.cookie, body: { answers: { safety: "safe" } } })).status).toBe(404);
+    await api("POST", `/api/rollcalls/${id}/close`, { cookie: networkAdmin });
+    const closed = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: net.admin.cookie, body: { answers: { safety: "safe" } } });
+    expect(closed.status).toBe(409);
+    expect(await replyCount(id)).toBe(0);
+  });
+});
+
+describe("reply tokens", () => {
+  it("are 32 base64url characters (192 bits), stable per person and roll-call", async () => {
+    const a = await replyToken(env, 1, "salt", 2);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(await replyToken(env, 1, "salt", 2)).toBe(a);
+    expect(await replyToken(env, 1, "salt", 3)).not.toBe(a);
+    expect(await replyToken(env, 1, "other", 2)).not.toBe(a);
+    expect(await replyToken({ ...env, REPLY_TOKEN_KEY: "another key" }, 1, "salt", 2)).not.toBe(a);
+  });
+
+  it("refuse to run outside local and test without the secret", async () => {
+    const err = await replyToken({ APP_ENV: "production", REPLY_TOKEN_KEY: undefined }, 1, "s", 2).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, code: "not_configured" });
+    expect((err as Error).message).toContain("REPLY_TOKEN_KEY");
+  });
+});
