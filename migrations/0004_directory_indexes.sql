@@ -1,5 +1,6 @@
--- Directory lists at 100,000 people: filter by job (職種) and by role across facilities,
--- both in reading order. Facilities by district.
+-- Directory lists at 100,000 people, in reading order: active people (and their count,
+-- from the index alone), by job (職種), by role across facilities. Facilities by district.
+CREATE INDEX people_active_kana ON people(kana) WHERE removed_at IS NULL;
 CREATE INDEX people_job ON people(job, kana);
 CREATE INDEX memberships_role ON memberships(role, removed_at);
 CREATE INDEX facilities_district ON facilities(district, removed_at);
