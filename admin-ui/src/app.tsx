@@ -1,12 +1,20 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiFailure, whenSignedOut } from "./api";
 import { getLang, setLang, t } from "./i18n";
+import "./labels";
 import { may, SCREENS, screenFor } from "./nav";
 import { match, navigate, useLocation } from "./router";
 import { Account, MfaForm, PasswordForm } from "./screens/Account";
 import { Audit } from "./screens/Audit";
 import { Home } from "./screens/Home";
+import { Board } from "./screens/Board";
+import { Directory } from "./screens/Directory";
+import { History } from "./screens/History";
+import { Import } from "./screens/Import";
+import { Outbox } from "./screens/Outbox";
 import { Settings } from "./screens/Settings";
+import { Templates } from "./screens/Templates";
+import { Trigger } from "./screens/Trigger";
 import { SignIn } from "./screens/SignIn";
 import type { Me } from "./types";
 import { ErrorNote, Link, Loading, Page } from "./ui";
@@ -136,10 +144,17 @@ function Screen({ me, path, reloadMe }: { me: Me; path: string; reloadMe: () => 
   if (path === "/settings") return <Settings />;
   if (path === "/audit") return <Audit />;
   if (path === "/account") return <Account me={me} onChanged={reloadMe} />;
-  void match;
+  if (path === "/rollcalls/new") return <Trigger me={me} />;
+  if (path === "/rollcalls") return <History />;
+  const board = match("/rollcalls/:id", path);
+  if (board && Number(board.id) > 0) return <Board id={Number(board.id)} me={me} />;
+  if (path === "/directory") return <Directory me={me} />;
+  if (path === "/directory/import") return <Import me={me} />;
+  if (path === "/templates") return <Templates me={me} />;
+  if (path === "/outbox") return <Outbox />;
   return (
-    <Page title={t(screen.label)}>
-      <p>{t("common.loading")}</p>
+    <Page title={t("notFound.title")}>
+      <Link href="/">{t("nav.home")}</Link>
     </Page>
   );
 }

@@ -21,7 +21,7 @@ export const SCREENS: Screen[] = [
   { path: "/rollcalls", label: "nav.rollcalls", roles: [...ADMINS, "viewer"], menu: true },
   { path: "/directory", label: "nav.directory", roles: ADMINS, menu: true },
   { path: "/directory/import", label: "nav.import", roles: ADMINS, menu: false },
-  { path: "/templates", label: "nav.templates", roles: ["network_admin"], menu: true },
+  { path: "/templates", label: "nav.templates", roles: ADMINS, menu: true },
   { path: "/outbox", label: "nav.outbox", roles: ADMINS, menu: true },
   { path: "/audit", label: "nav.audit", roles: ["network_admin"], menu: true },
   { path: "/settings", label: "nav.settings", roles: ["network_admin"], menu: true },

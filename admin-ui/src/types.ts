@@ -12,3 +12,39 @@ export type Role = Me["roles"][number];
 export type Settings = import("../../worker/system/settings").Settings;
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export type ApiErrorBody = z.infer<typeof ErrorSchema>;
+
+import type * as Dir from "../../worker/directory/schemas";
+import type * as Imp from "../../worker/import/schemas";
+import type * as Rc from "../../worker/rollcall/schemas";
+import type * as Tpl from "../../worker/templates/schemas";
+import type * as Del from "../../worker/delivery/schemas";
+
+export type FacilityType = Dir.FacilityType;
+export type Facility = Dir.Facility;
+export type FacilityList = z.infer<typeof Dir.FacilityListSchema>;
+export type Person = Dir.Person;
+export type PersonList = z.infer<typeof Dir.PersonListSchema>;
+export type Group = Dir.Group;
+export type GroupList = z.infer<typeof Dir.GroupListSchema>;
+export type GroupMemberList = z.infer<typeof Dir.GroupMemberListSchema>;
+
+export type ImportReport = Imp.ImportReport;
+export type ImportRow = Imp.ImportRow;
+export type ImportRejected = z.infer<typeof Imp.ImportRejectedSchema>;
+
+export type Scope = Rc.Scope;
+export type CreateRollcall = z.input<typeof Rc.CreateRollcallSchema>;
+export type Rollcall = z.infer<typeof Rc.RollcallSchema>;
+export type RollcallPreview = Rc.Preview;
+export type PreviewMessage = z.infer<typeof Rc.PreviewMessageSchema>;
+export type Draft = z.infer<typeof Rc.DraftSchema>;
+export type RollcallListItem = z.infer<typeof Rc.ListItemSchema>;
+export type RollcallList = { items: RollcallListItem[]; nextBefore: number | null };
+export type Aggregates = Rc.Aggregates;
+export type RollcallDetail = z.infer<typeof Rc.DetailSchema>;
+export type Answers = Rc.Answers;
+
+export type Template = Tpl.Template;
+
+export type OutboxItem = Del.OutboxItemDto;
+export type Outbox = z.infer<typeof Del.OutboxSchema>;

@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { FIXTURE_ACCOUNTS, FIXTURE_PASSWORD, fixtureSql } from "./fixture.mjs";
 
 function execSqlFile({ root, stateDir, env, wrangler }, file) {
@@ -14,16 +15,24 @@ function execSqlFile({ root, stateDir, env, wrangler }, file) {
     cwd: root,
     env,
     stdio: ["ignore", "ignore", "inherit"],
-    timeout: 120_000,
+    timeout: 180_000,
   });
 }
 
 export async function seedDatabase(ctx) {
+  const demo = join(ctx.root, "scripts", "demo");
+  if (existsSync(join(demo, "generate.mjs")) && existsSync(join(demo, "accounts.mjs"))) {
+    const { generate } = await import(pathToFileURL(join(demo, "generate.mjs")).href);
+    const { DEMO_ACCOUNTS } = await import(pathToFileURL(join(demo, "accounts.mjs")).href);
+    const people = Number(process.env.BROWSER_DEMO_PEOPLE || 1500);
+    const r = generate({ people, out: join(ctx.stateDir, "demo-sql") });
+    for (const file of r.files) execSqlFile(ctx, file);
+    const accounts = Object.fromEntries(DEMO_ACCOUNTS.map((a) => [a.role, { email: a.email, password: a.password, name: a.name }]));
+    return { source: `scripts/demo (${r.facilities} facilities, ${r.people} people)`, accounts };
+  }
   const file = join(ctx.stateDir, "seed.sql");
   writeFileSync(file, fixtureSql());
   execSqlFile(ctx, file);
   const accounts = Object.fromEntries(Object.entries(FIXTURE_ACCOUNTS).map(([role, a]) => [role, { ...a, password: FIXTURE_PASSWORD }]));
   return { source: "test/browser/fixture.mjs", accounts };
 }
-
-export const hasDemoGenerator = (root) => existsSync(join(root, "scripts", "demo"));

@@ -1,18 +1,50 @@
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../api";
+import { count, dateTime, percent } from "../format";
 import { t } from "../i18n";
 import { may, SCREENS } from "../nav";
-import type { Me } from "../types";
+import type { Me, RollcallList, RollcallListItem } from "../types";
 import { Link, Page } from "../ui";
+
+const READERS = ["network_admin", "facility_admin", "delegate", "viewer"];
 
 /** Home: any active roll-call first, then the tasks this role has. */
 export function Home({ me }: { me: Me }) {
   const tasks = SCREENS.filter((s) => s.menu && s.path !== "/" && s.path !== "/account" && may(me, s.roles));
+  const canRead = me.roles.some((r) => READERS.includes(r));
+  const [active, setActive] = useState<RollcallListItem[] | null>(null);
+  useEffect(() => {
+    if (!canRead) return;
+    Promise.all(["sending", "open"].map((state) => api.get<RollcallList>("/api/rollcalls", { query: { state, limit: 20 } }))).then(
+      ([a, b]) => setActive([...a!.items, ...b!.items]),
+      () => setActive([]),
+    );
+  }, [canRead]);
+
   return (
     <Page title={t("home.title")}>
       <p class="lead">{t("home.hello", { name: me.name })}</p>
-      <section aria-labelledby="active-h" class="card">
-        <h2 id="active-h">{t("home.active")}</h2>
-        <p>{t("home.noActive")}</p>
-      </section>
+      {canRead ? (
+        <section aria-labelledby="active-h" class="card">
+          <h2 id="active-h">{t("home.active")}</h2>
+          {active === null ? null : active.length === 0 ? (
+            <p>{t("home.noActive")}</p>
+          ) : (
+            <ul class="active-list">
+              {active.map((r) => (
+                <li key={r.id}>
+                  <Link href={`/rollcalls/${r.id}`} class="tile active">
+                    <span class={`badge ${r.drill ? "drill" : "real"}`}>{r.drill ? t("drill") : t("real")}</span> {r.title}
+                    <span class="help">
+                      {dateTime(r.confirmedAt ?? r.createdAt)}・{t("bd.replied", "回答")} {count(r.replied)} / {count(r.recipients)}（{percent(r.replied, r.recipients)}）
+                    </span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      ) : null}
       {tasks.length ? (
         <section aria-labelledby="quick-h">
           <h2 id="quick-h">{t("home.quick")}</h2>

@@ -1,0 +1,179 @@
+import { useState } from "preact/hooks";
+import { api } from "../api";
+import { dateTime } from "../format";
+import { addStrings, t } from "../i18n";
+import { label } from "../labels";
+import type { Me, Template } from "../types";
+import { ErrorNote, Field, Loaded, Notice, Page, Submit, useLoad } from "../ui";
+
+addStrings({
+  ja: {
+    "tp.file": "標準（ファイル）",
+    "tp.db": "コピー（編集可）",
+    "tp.kind.rollcall": "安否確認",
+    "tp.kind.notice": "お知らせ",
+    "tp.questions": "質問",
+    "tp.waves": "送信の段階",
+    "tp.messages": "メッセージ（日本語）",
+    "tp.copy": "コピーして編集",
+    "tp.copyName": "コピーの名前",
+    "tp.save": "保存する",
+    "tp.saved": "保存しました。",
+    "tp.remove": "削除する",
+    "tp.removeConfirm": "このテンプレートを削除しますか？（これまでの安否確認には影響しません）",
+    "tp.name": "名前",
+    "tp.sms": "SMS",
+    "tp.emailSubject": "メールの件名",
+    "tp.emailText": "メール本文",
+    "tp.pushTitle": "プッシュ通知の題",
+    "tp.pushBody": "プッシュ通知の本文",
+    "tp.placeholders": "使える差し込み：{drill} {title} {message} {person} {facility} {link}",
+    "tp.updated": "更新 {t}",
+    "tp.show": "内容を見る",
+  },
+  en: {
+    "tp.file": "Default (file)",
+    "tp.db": "Copy (editable)",
+    "tp.kind.rollcall": "Roll-call",
+    "tp.kind.notice": "Notice",
+    "tp.questions": "Questions",
+    "tp.waves": "Schedule",
+    "tp.messages": "Messages (Japanese)",
+    "tp.copy": "Copy to edit",
+    "tp.copyName": "Name of the copy",
+    "tp.save": "Save",
+    "tp.saved": "Saved.",
+    "tp.remove": "Remove",
+    "tp.removeConfirm": "Remove this template? Past roll-calls keep their copy.",
+    "tp.name": "Name",
+    "tp.sms": "SMS",
+    "tp.emailSubject": "Email subject",
+    "tp.emailText": "Email text",
+    "tp.pushTitle": "Push title",
+    "tp.pushBody": "Push text",
+    "tp.placeholders": "Placeholders: {drill} {title} {message} {person} {facility} {link}",
+    "tp.updated": "Updated {t}",
+    "tp.show": "Show",
+  },
+});
+
+const PARTS = ["sms", "emailSubject", "emailText", "pushTitle", "pushBody"] as const;
+
+export function Templates({ me }: { me: Me }) {
+  const loaded = useLoad(() => api.get<{ items: Template[] }>("/api/templates"));
+  const canEdit = me.roles.includes("network_admin");
+  return (
+    <Page title={t("nav.templates")}>
+      <Loaded result={loaded}>
+        {(r) => (
+          <>
+            {r.items.map((tp) => (
+              <TemplateCard key={tp.ref} tp={tp} canEdit={canEdit} onChanged={loaded.reload} />
+            ))}
+          </>
+        )}
+      </Loaded>
+    </Page>
+  );
+}
+
+function TemplateCard({ tp, canEdit, onChanged }: { tp: Template; canEdit: boolean; onChanged: () => void }) {
+  const [copyName, setCopyName] = useState(`${tp.name}（コピー）`);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [name, setName] = useState(tp.name);
+  const [msgs, setMsgs] = useState({ ...tp.body.messages.ja });
+  const editable = canEdit && tp.source === "db";
+
+  async function run(fn: () => Promise<unknown>) {
+    setBusy(true);
+    setError(null);
+    setSaved(false);
+    try {
+      await fn();
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+  const copy = (e: Event) => {
+    e.preventDefault();
+    void run(() => api.post("/api/templates", { basedOn: tp.ref, name: copyName })).then((ok) => ok && onChanged());
+  };
+  const save = (e: Event) => {
+    e.preventDefault();
+    const body = { ...tp.body, messages: { ...tp.body.messages, ja: msgs } };
+    void run(() => api.patch(`/api/templates/${tp.id}`, { name, body })).then((ok) => ok && setSaved(true));
+  };
+  const remove = () => {
+    if (!window.confirm(t("tp.removeConfirm"))) return;
+    void run(() => api.del(`/api/templates/${tp.id}`)).then((ok) => ok && onChanged());
+  };
+
+  return (
+    <section class="card" aria-labelledby={`tp-${tp.ref}`}>
+      <h2 id={`tp-${tp.ref}`}>
+        {tp.name} <span class="badge">{tp.source === "file" ? t("tp.file") : t("tp.db")}</span> <span class="badge">{t(`tp.kind.${tp.body.kind}`)}</span>
+      </h2>
+      {tp.updatedAt ? <p class="help">{t("tp.updated", { t: dateTime(tp.updatedAt) })}</p> : null}
+      <p>
+        {t("tp.questions")}：{tp.body.questions.join("、")}
+      </p>
+      <p>
+        {t("tp.waves")}：
+        {tp.body.waves.map((w) => `${w.delayMinutes}分 ${w.channels.map((c) => label("ch", c)).join("・")}`).join(" → ")}
+      </p>
+      {editable ? (
+        <form onSubmit={save} noValidate>
+          <Field label={t("tp.name")} name="name" value={name} onInput={setName} error={error} />
+          <p class="help">{t("tp.placeholders")}</p>
+          {PARTS.map((p) => (
+            <Field
+              key={p}
+              label={t(`tp.${p}`)}
+              name={`body.messages.ja.${p}`}
+              value={msgs[p]}
+              onInput={(v) => setMsgs({ ...msgs, [p]: v })}
+              error={error}
+              multiline={p === "sms" || p === "emailText" || p === "pushBody"}
+              rows={p === "emailText" ? 8 : 3}
+            />
+          ))}
+          <ErrorNote error={error} fields={["name", ...PARTS.map((p) => `body.messages.ja.${p}`)]} />
+          {saved ? <Notice>{t("tp.saved")}</Notice> : null}
+          <div class="buttons">
+            <Submit busy={busy}>{t("tp.save")}</Submit>
+            <button type="button" class="btn danger" disabled={busy} onClick={remove}>
+              {t("tp.remove")}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <details>
+          <summary>{t("tp.show")}</summary>
+          <h3>{t("tp.messages")}</h3>
+          {PARTS.map((p) => (
+            <div key={p}>
+              <strong>{t(`tp.${p}`)}</strong>
+              <pre class="message">{tp.body.messages.ja[p]}</pre>
+            </div>
+          ))}
+        </details>
+      )}
+      {canEdit && tp.source === "file" ? (
+        <form class="toolbar" onSubmit={copy}>
+          <label for={`tp-copy-${tp.ref}`}>{t("tp.copyName")}</label>
+          <input id={`tp-copy-${tp.ref}`} value={copyName} onInput={(e) => setCopyName((e.currentTarget as HTMLInputElement).value)} />
+          <button type="submit" class="btn" disabled={busy}>
+            {t("tp.copy")}
+          </button>
+          <ErrorNote error={error} />
+        </form>
+      ) : null}
+    </section>
+  );
+}
