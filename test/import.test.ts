@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { makeFacility, signedIn } from "./helpers";
+import { makeFacility, makePerson, signedIn } from "./helpers";
 import { csvText, holdersOf, JA_HEADER, mfaOff, sjis, uniq, upload, utf8 } from "./import-helpers";
 
 let admin: string;
@@ -211,5 +211,30 @@ describe("row problems", () => {
       [`甲${tag}`, ["facility_out_of_scope"]],
       [`乙${tag}`, []],
     ]);
+  });
+});
+
+describe("rows that point at the same person", () => {
+  it("flags two rows for one person, namesakes it cannot tell apart, and over-long cells", async () => {
+    const tag = uniq();
+    await makePerson({ name: `同一 一${tag}`, facilityId: facility, email: `same.${tag}@example.jp`, mobile: "+819076000001", password: null });
+    await makePerson({ name: `同名 二${tag}`, facilityId: facility, email: null, mobile: null, password: null });
+    await makePerson({ name: `同名 二${tag}`, facilityId: facility, email: null, mobile: null, password: null });
+    const text = csvText([
+      ["氏名", "携帯電話", "メールアドレス", "職種"],
+      [`同一 一${tag}`, "", `same.${tag}@example.jp`, ""],
+      [`同一 一${tag}`, "090-7600-0001", "", ""],
+      [`同名 二${tag}`, "", "", ""],
+      [`長い 三${tag}`, "", "", "職".repeat(51)],
+    ]);
+    const { body } = await upload("preview", utf8(text), admin);
+    expect(body.rows.map((r) => [r.row, r.problems.map((x) => `${x.field}:${x.code}`)])).toEqual([
+      [1, []],
+      [2, ["name:duplicate_person"]],
+      [3, ["name:ambiguous_person"]],
+      [4, ["job:too_long"]],
+    ]);
+    expect(body.rows[0]).toMatchObject({ action: "unchanged" });
+    expect(body.rows[1]!.problems[0]!.message).toContain("Row 1");
   });
 });

@@ -86,7 +86,7 @@ interface Scope {
   allowed: Set<number> | null;
 }
 
-async function resolveScope(db: D1Database, auth: Auth, facilityId: number | undefined, facilities: data.FacilityRef[]): Promise<Scope> {
+async function resolveScope(auth: Auth, facilityId: number | undefined, facilities: data.FacilityRef[]): Promise<Scope> {
   if (facilityId !== undefined && !facilities.some((f) => f.id === facilityId)) throw new ApiError(404, "not_found", "No such facility.", "facilityId");
   if (isNetworkAdmin(auth)) return facilityId === undefined ? { fixed: null, allowed: null } : { fixed: facilityId, allowed: new Set([facilityId]) };
   const managed = managedFacilityIds(auth);
@@ -102,7 +102,7 @@ const problem = (c: Candidate, code: ProblemCode, field: Column, message: string
 /** Checks every row against the file and the directory, and decides what commit would do with each. */
 export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, facilityId: number | undefined) {
   const facilities = await data.activeFacilities(db);
-  const scope = await resolveScope(db, auth, facilityId, facilities);
+  const scope = await resolveScope(auth, facilityId, facilities);
   const byName = new Map(facilities.map((f) => [facilityKey(f.name), f]));
   const facilityName = new Map(facilities.map((f) => [f.id, f.name]));
   const importerRoleAt = (fid: number): "network_admin" | FacilityRole | null =>
