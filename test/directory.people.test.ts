@@ -115,6 +115,24 @@ describe("reading and changing people", () => {
     expect(await json(role)).toMatchObject({ error: { field: "globalRole" } });
   });
 
+  it("refuses a bad change naming the field and changes nothing", async () => {
+    const p = await makePerson({ facilityId: facility, name: "変更 なし" });
+    const since = await lastAuditId();
+    for (const [body, field] of [
+      [{ name: "変更 あり", mobile: "03-1234-5678" }, "mobile"],
+      [{ name: "変更 あり", email: "nope" }, "email"],
+      [{ name: "変更 あり", kana: "Henko" }, "kana"],
+      [{ name: "変更 あり", email: null, mobile: null }, "email"],
+    ] as const) {
+      const res = await api("PATCH", `/api/people/${p.id}`, { cookie: admin.cookie, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await json(res)).toMatchObject({ error: { field } });
+    }
+    expect((await env.DB.prepare("SELECT name FROM people WHERE id = ?1").bind(p.id).first<{ name: string }>())!.name).toBe("変更 なし");
+    expect(await count("SELECT COUNT(*) AS n FROM contacts WHERE person_id = ?1 AND removed_at IS NULL", p.id)).toBe(2);
+    expect(await auditSince(since)).toEqual([]);
+  });
+
   it("refuses a change to an address held by someone else", async () => {
     const a = await makePerson({ facilityId: facility });
     const b = await makePerson({ facilityId: facility });
