@@ -287,3 +287,36 @@ describe("state, aggregates, close and export", () => {
     expect(audits.results.map((r) => JSON.parse(r.detail))).toEqual([{ rows: 3, contacts: true }, { rows: 3, contacts: false }]);
   });
 });
+
+describe("renderFor (what the delivery domain sends)", () => {
+  it("renders each channel in the person's language with their own reply link, and no contact details in push", async () => {
+    const { renderFor } = await import("../worker/rollcall/render");
+    const net = await makeNetwork([{ name: "Emily", lang: "en" }]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, title: "M6.8 Tama" });
+    const person = net.staff[0]!;
+    const salt = (await env.DB.prepare("SELECT salt FROM rollcalls WHERE id = ?1").bind(id).first<{ salt: string }>())!.salt;
+    const link = `https://anpi.example.org/r/${await replyToken(env, id, salt, person.id)}`;
+
+    const push = await renderFor(env, id, person.id, "push", 1, "recipients");
+    expect(push.replyUrl).toBe(link);
+    expect(push.push).toMatchObject({ title: "【訓練】DRILL M6.8 Tama", url: link, tag: `rollcall-${id}` });
+    const payload = JSON.stringify(push.push);
+    expect(payload).not.toContain(person.email!);
+    expect(payload).not.toContain(person.mobile!);
+
+    const email = await renderFor(env, id, person.id, "email", 3, "recipients");
+    expect(email.subject).toBe("【訓練】DRILL Safety check: M6.8 Tama");
+    expect(email.text).toContain("Dear Emily");
+    expect(email.html).toContain(`href="${link}"`);
+
+    const sms = await renderFor(env, id, net.admin.id, "sms", 2, "recipients");
+    expect(sms.text).toMatch(/^【訓練】安否確認\nhttps:\/\/anpi\.example\.org\/r\/[A-Za-z0-9_-]{32}$/);
+
+    // The digest for a facility admin lists who has not answered and links to the roll-call, not a reply page.
+    await recordReply(env, { rollcallId: id, personId: net.admin.id, answers: { safety: "safe" }, via: "link" });
+    const digest = await renderFor(env, id, net.admin.id, "email", 4, "facility_admins");
+    expect(digest.subject).toBe("【訓練】未回答 1名: M6.8 Tama");
+    expect(digest.text).toContain("・Emily");
+    expect(digest.replyUrl).toBe(`https://anpi.example.org/rollcalls/${id}`);
+  });
+});
