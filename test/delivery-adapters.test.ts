@@ -28,7 +28,7 @@ async function drain(e: Env & { queue: { take(): DeliveryMessage[] } }, first: D
   }
 }
 
-const planAll = (rollcallId: number, channels: ("push" | "sms" | "email")[]): DeliveryMessage => ({
+const planAll = (rollcallId: number, channels: ("push" | "sms" | "email")[]): Extract<DeliveryMessage, { type: "plan" }> => ({
   type: "plan", rollcallId, wave: 1, channels, onlyUnreplied: false, fallback: false, audience: "recipients", afterPersonId: 0,
 });
 
