@@ -115,7 +115,8 @@ export interface ReportClaim {
   title: string;
   reportAt: number | null;
   receivedAt: number;
-  watchedMax: Intensity | null;
+  /** JMA: the highest watched intensity; CAP: the first info's severity. */
+  watchedMax: string | null;
   drill: boolean;
   apiKeyId: number | null;
   body: string | null;

@@ -1,19 +1,13 @@
 import { z } from "@hono/zod-openapi";
+import { ScopeSchema, type Scope } from "../rollcall/schemas";
 import { INTENSITIES } from "./jma/intensity";
 
 /** The default JMA feed: 高頻度フィード（地震火山）. */
 export const DEFAULT_JMA_FEED_URL = "https://www.data.jma.go.jp/developer/xml/feed/eqvol.xml";
 
-/** Where a roll-call started by a trigger goes. Same shapes as a manual roll-call's scope. */
-export const TriggerScopeSchema = z
-  .union([
-    z.object({ all: z.literal(true) }).strict(),
-    z.object({ facilityTypes: z.array(z.string().min(1).max(40)).min(1).max(20) }).strict(),
-    z.object({ facilityIds: z.array(z.number().int().positive()).min(1).max(1000) }).strict(),
-    z.object({ groupIds: z.array(z.number().int().positive()).min(1).max(1000) }).strict(),
-  ])
-  .openapi("TriggerScope");
-export type TriggerScope = z.infer<typeof TriggerScopeSchema>;
+/** Where a roll-call started by a trigger goes: the same scope as a manual roll-call's. */
+export const TriggerScopeSchema = ScopeSchema;
+export type TriggerScope = Scope;
 
 /** "safety", "notice" (file templates) or "db:<id>" (an admin copy). */
 const TemplateRef = z.string().regex(/^([a-z][a-z0-9_-]{0,40}|db:\d{1,10})$/, "a file template key or db:<id>");

@@ -1,13 +1,17 @@
 import { auditStatement } from "../audit/log";
 import { clock } from "../lib/clock";
-import type { Scope } from "../rollcall/schemas";
+import { randomToken } from "../lib/crypto";
+import { badRequest, conflict, notFound } from "../lib/errors";
+import type { Preview, Scope } from "../rollcall/schemas";
+import { decideCap } from "./cap/decide";
+import { capKey, parseCapAlert } from "./cap/parse";
 import * as data from "./data";
-import type { StoredReport } from "./data";
+import type { StoredApiKey, StoredReport } from "./data";
 import { decideJma, type Decision } from "./jma/decide";
 import { fetchJmaDocument, fetchJmaFeed } from "./jma/feed";
 import { parseJmaReport } from "./jma/parse";
 import { confirmTriggered, createTriggeredDraft, noteOnRollcall, withdrawDraft, type TriggerSource } from "./rollcalls";
-import type { DecisionKind, Reason, TriggerOutcome } from "./schemas";
+import type { ApiTrigger, DecisionKind, Reason, TriggerOutcome } from "./schemas";
 
 /** What a trigger decided, as the roll-call side needs it. */
 export interface ActRequest {
@@ -156,10 +160,10 @@ export async function handleJmaDocument(env: Env, doc: { externalId: string; xml
       reason: decision.reason,
       drill: decision.drill,
       title: decision.title,
-      message: decision.reason.ja,
+      message: decision.message,
       note: decision.note,
       templateRef: rules.templateRef,
-      scope: rules.scope as Scope,
+      scope: rules.scope,
       source: "jma",
       sourceRef: replay ? null : report.eventId,
       existingRollcallId: existing?.id ?? null,
@@ -235,4 +239,167 @@ export async function pollJmaFeed(env: Env, opts: { timeoutMs?: number } = {}): 
     error: lastError,
   });
   return { status: "ok", handled, deferred };
+}
+
+// ---------------------------------------------------------------- CAP in
+
+/**
+ * Validates, decides and acts on a CAP 1.2 alert from an authorised system. Bad XML
+ * or a missing element is a 400 naming it, and changes nothing. The same alert
+ * (sender and identifier) twice is answered from the record, and changes nothing.
+ */
+export async function handleCapAlert(
+  env: Env,
+  input: { xml: string; apiKeyId: number | null; replayOf?: StoredReport; actorId?: number | null; externalId?: string },
+): Promise<TriggerOutcome & { reportId: number | null }> {
+  const parsed = parseCapAlert(input.xml);
+  if (!parsed.ok) throw badRequest(parsed.error.field ?? "body", `CAP: ${parsed.error.message}`, "invalid_cap");
+  const alert = parsed.value;
+  const now = clock.now();
+  const replay = input.replayOf !== undefined;
+  const externalId = input.externalId ?? capKey(alert.sender, alert.identifier);
+  // The thread an Update or Cancel belongs to is the one of the alert it references.
+  let eventKey = capKey(alert.sender, alert.identifier);
+  const ref = alert.references[0];
+  if (ref) {
+    const referenced = await data.reportByExternalId(env.DB, "cap", capKey(ref.sender, ref.identifier));
+    eventKey = referenced?.eventId ?? capKey(ref.sender, ref.identifier);
+  }
+  const rules = await data.loadRules(env.DB);
+  const existing = replay ? null : await data.rollcallBySource(env.DB, "cap", eventKey);
+  const decision = decideCap(alert, rules, { rollcall: existing }, { replayAsDrill: replay });
+  const lead = alert.infos[0];
+  const reportId = await data.claimReport(env.DB, {
+    source: "cap",
+    externalId,
+    kind: `CAP ${alert.msgType}`,
+    eventId: eventKey,
+    status: alert.status,
+    infoType: alert.msgType,
+    title: `${alert.sender}: ${lead?.headline || lead?.event || alert.msgType}`.slice(0, 200),
+    reportAt: alert.sent,
+    receivedAt: now,
+    watchedMax: lead?.severity ?? null,
+    drill: decision.drill,
+    apiKeyId: input.apiKeyId,
+    body: input.xml,
+  });
+  if (reportId === null) {
+    const seen = await data.reportByExternalId(env.DB, "cap", externalId);
+    return {
+      decision: !seen || seen.decision === "pending" ? "no_trigger" : seen.decision,
+      reason: seen ? { ja: seen.reasonJa, en: seen.reasonEn } : { ja: "受信済みです。", en: "Already received." },
+      rollcallId: seen?.rollcallId ?? null,
+      state: null,
+      duplicate: true,
+      reportId: seen?.id ?? null,
+    };
+  }
+  let result: ActResult;
+  try {
+    result = await act(env, {
+      decision: decision.decision,
+      reason: decision.reason,
+      drill: decision.drill,
+      title: decision.title,
+      message: decision.message,
+      note: decision.note,
+      templateRef: rules.templateRef,
+      scope: rules.scope,
+      source: "cap",
+      sourceRef: replay ? null : eventKey,
+      existingRollcallId: existing?.id ?? null,
+      createdBy: input.actorId ?? null,
+      detail: { cap: externalId, msgType: alert.msgType, status: alert.status, reportId, apiKeyId: input.apiKeyId, ...(replay ? { replayOf: input.replayOf!.id } : {}) },
+    });
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    result = { decision: "error", reason: { ja: `処理に失敗しました: ${why}`, en: `Processing failed: ${why}` }, rollcallId: null, state: null };
+  }
+  const writes = [data.finishReport(env.DB, reportId, { decision: result.decision, reasonJa: result.reason.ja, reasonEn: result.reason.en, rollcallId: result.rollcallId })];
+  if (input.apiKeyId !== null) writes.push(data.touchApiKey(env.DB, input.apiKeyId, now));
+  await env.DB.batch(writes);
+  return { ...outcome(result), reportId };
+}
+
+// ---------------------------------------------------------------- API trigger
+
+/**
+ * A roll-call started by an integration's key. The same preview and confirm rules
+ * as a person's: a draft for an admin to confirm, unless the key may auto-send.
+ * A retry with the same `ref` starts nothing new.
+ */
+export async function handleApiTrigger(env: Env, key: StoredApiKey, input: ApiTrigger, nonce: string): Promise<TriggerOutcome & { reportId: number | null; preview: Preview | null }> {
+  const now = clock.now();
+  const externalId = `${key.id}|${input.ref ?? `nonce:${nonce}`}`;
+  const sourceRef = input.ref ? `${key.id}|${input.ref}` : null;
+  const seen = await data.reportByExternalId(env.DB, "api", externalId);
+  if (seen) return { decision: seen.decision === "pending" ? "no_trigger" : seen.decision, reason: { ja: seen.reasonJa, en: seen.reasonEn }, rollcallId: seen.rollcallId, state: null, duplicate: true, reportId: seen.id, preview: null };
+
+  const draft = await createTriggeredDraft(env, {
+    title: input.title,
+    message: "",
+    templateRef: input.templateRef,
+    scope: input.scope,
+    drill: input.drill,
+    source: "api",
+    sourceRef,
+    createdBy: null,
+    detail: { apiKeyId: key.id, apiKey: key.name, ref: input.ref ?? null, awaitingConfirm: !key.autoSend },
+  });
+  if (!draft.ok && draft.reason === "exists") {
+    return { decision: "no_trigger", reason: { ja: `安否確認 #${draft.id} は開始済みです。`, en: `Roll-call #${draft.id} already exists for this ref.` }, rollcallId: draft.id, state: null, duplicate: true, reportId: null, preview: null };
+  }
+  if (!draft.ok) throw draft.reason === "template" ? badRequest("templateRef", `templateRef: ${draft.message}`) : badRequest("scope", `scope: ${draft.message}`);
+
+  let decision: DecisionKind = "prepare";
+  let state = "draft";
+  let reason: Reason = { ja: `APIキー「${key.name}」からの安否確認を準備しました。管理者の確定を待ちます。`, en: `Prepared from API key "${key.name}"; awaiting an admin's confirmation.` };
+  if (key.autoSend) {
+    try {
+      state = await confirmTriggered(env, draft.id);
+      decision = "trigger";
+      reason = { ja: `APIキー「${key.name}」（自動送信可）から送信しました。`, en: `Sent from API key "${key.name}" (allowed to auto-send).` };
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      reason = { ja: `自動送信に失敗したため、確定待ちです: ${why}`, en: `Auto-send failed, so it awaits confirmation: ${why}` };
+    }
+  } else {
+    await auditStatement(env.DB, { actorId: null, action: "trigger.awaiting_confirm", objectType: "rollcall", objectId: draft.id, detail: { apiKeyId: key.id, title: input.title, drill: input.drill } }).run();
+  }
+  const reportId = await data.claimReport(env.DB, {
+    source: "api",
+    externalId,
+    kind: "api",
+    eventId: sourceRef,
+    status: input.drill ? "Exercise" : "Actual",
+    infoType: "Alert",
+    title: `${key.name}: ${input.title}`.slice(0, 200),
+    reportAt: now,
+    receivedAt: now,
+    watchedMax: null,
+    drill: input.drill,
+    apiKeyId: key.id,
+    body: null,
+  });
+  const writes = [data.touchApiKey(env.DB, key.id, now)];
+  if (reportId !== null) writes.push(data.finishReport(env.DB, reportId, { decision, reasonJa: reason.ja, reasonEn: reason.en, rollcallId: draft.id }));
+  await env.DB.batch(writes);
+  return { decision, reason, rollcallId: draft.id, state, duplicate: false, reportId, preview: draft.preview };
+}
+
+// ---------------------------------------------------------------- replay
+
+/** Replays a stored JMA report or CAP alert as a drill: a drill roll-call awaiting the admin's confirmation. */
+export async function replayReport(env: Env, actorId: number, id: number): Promise<TriggerOutcome & { reportId: number | null }> {
+  const report = await data.getReport(env.DB, id);
+  if (!report) throw notFound("report");
+  if (!report.body || report.source === "api") throw conflict("id", "This report has no stored document to replay.");
+  const externalId = `replay:${report.id}:${clock.now()}:${randomToken(6)}`;
+  const result =
+    report.source === "jma"
+      ? await handleJmaDocument(env, { externalId, xml: report.body, replayOf: report, actorId })
+      : await handleCapAlert(env, { xml: report.body, apiKeyId: null, replayOf: report, actorId, externalId });
+  await auditStatement(env.DB, { actorId, action: "trigger.replayed", objectType: "trigger_report", objectId: report.id, detail: { decision: result.decision, rollcallId: result.rollcallId, newReportId: result.reportId } }).run();
+  return result;
 }

@@ -22,14 +22,16 @@ export interface Decision {
   watchedMax: Intensity | null;
   /** Watched places at or above the threshold. */
   matched: ReportedPlace[];
-  /** Title for a new roll-call, or the text of a note. */
+  /** Title for a new roll-call. The engine adds the drill mark (【訓練】) itself. */
   title: string;
+  /** The facts, as recipients read them in the message ({message}). */
+  message: string;
   note: string | null;
 }
 
 export interface DecideOptions {
   now: number;
-  /** Replaying a stored report as a drill: start a drill roll-call whatever the report's age or status. */
+  /** Replaying a stored report as a drill: prepare a drill roll-call whatever the report's age, status or event history. */
   replayAsDrill?: boolean;
 }
 
@@ -52,14 +54,15 @@ export function decideJma(report: JmaReport, rules: TriggerRules, history: Event
     .sort((a, b) => intensityRank(b.maxInt) - intensityRank(a.maxInt) || priority(a) - priority(b));
   const watchedMax = maxIntensity(watched.map((p) => p.maxInt));
   const matched = watched.filter((p) => atLeast(p.maxInt, rules.threshold));
-  const base = { watchedMax, matched, drill: false, title: titleFor(report, matched), note: null };
+  const base = { watchedMax, matched, drill: false, title: titleFor(report, matched), message: matched.length ? `気象庁 ${report.title}: ${placesJa(matched)}` : "", note: null };
   const out = (decision: Decision["decision"], why: Reason, extra: Partial<Decision> = {}): Decision => ({ ...base, decision, reason: why, ...extra });
 
   if (opts.replayAsDrill) {
     if (report.infoType === "取消") return out("no_trigger", reason("取消報は訓練として再生できません。", "A cancellation cannot be replayed as a drill."));
     if (matched.length === 0)
       return out("no_trigger", reason(`対象地域が${intensityJa(rules.threshold)}に達していないため、訓練でも開始しません。`, `The watched places do not reach ${intensityEn(rules.threshold)}, so even a drill does not start.`));
-    return out(rules.mode === "auto" ? "trigger" : "prepare", reason(`保存済みの報を訓練として再生: ${placesJa(matched)}`, `Stored report replayed as a drill: ${placesEn(matched)}`), { drill: true, title: `【訓練】${base.title}` });
+    // Always a draft: the admin who asked for the replay sees the preview and confirms (確定操作).
+    return out("prepare", reason(`保存済みの報を訓練として再生: ${placesJa(matched)}。確定待ちです。`, `Stored report replayed as a drill: ${placesEn(matched)}. Awaiting confirmation.`), { drill: true });
   }
 
   if (report.status !== "通常")
