@@ -372,3 +372,13 @@ describe("the real queue", () => {
     expect(rows.map((d) => d.state)).toEqual(["delivered"]);
   });
 });
+
+describe("malformed messages", () => {
+  it("are acked and dropped, not retried into the dead-letter queue", async () => {
+    const e = testEnv();
+    const bad = [{ type: "send", deliveryId: "1" }, { type: "plan", rollcallId: 1 }, { hello: "world" }] as unknown as DeliveryMessage[];
+    const r = await run(e, bad);
+    expect(r.explicitAcks).toEqual(r.ids);
+    expect(e.queue.take()).toEqual([]);
+  });
+});

@@ -2,14 +2,14 @@ import { clock } from "../lib/clock";
 import { backoffSeconds } from "./backoff";
 import { failDeadLettered } from "./data";
 import { planPage } from "./plan";
+import { DeliveryMessageSchema } from "./schemas";
 import { sendDelivery } from "./send";
 import type { DeliveryMessage } from "./types";
 
 /** Messages handled at once: Workers allow 6 open connections per invocation. */
 const CONCURRENCY = 6;
 
-const isMessage = (b: unknown): b is DeliveryMessage =>
-  typeof b === "object" && b !== null && ((b as { type?: unknown }).type === "plan" || ((b as { type?: unknown }).type === "send" && Number.isInteger((b as { deliveryId?: unknown }).deliveryId)));
+const isMessage = (b: unknown): b is DeliveryMessage => DeliveryMessageSchema.safeParse(b).success;
 
 async function handleOne(m: Message<DeliveryMessage>, env: Env): Promise<void> {
   const body: unknown = m.body;

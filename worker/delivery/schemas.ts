@@ -41,3 +41,18 @@ export const TwilioInboundSchema = z.object({
   From: z.string().max(32),
   Body: z.string().max(1600).default(""),
 });
+
+/** A queue message as the consumer accepts it (anything else is dropped, logged by id only). */
+export const DeliveryMessageSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("plan"),
+    rollcallId: z.number().int().positive(),
+    wave: z.number().int().min(0),
+    channels: z.array(z.enum(["push", "sms", "email"])).max(3),
+    onlyUnreplied: z.boolean(),
+    fallback: z.boolean(),
+    audience: z.enum(["recipients", "facility_admins"]),
+    afterPersonId: z.number().int().min(0),
+  }),
+  z.object({ type: z.literal("send"), deliveryId: z.number().int().positive() }),
+]);
