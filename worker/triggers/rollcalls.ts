@@ -1,37 +1,21 @@
 /**
  * The triggers' call site into the roll-call domain. Drafts are built with the
  * roll-call engine's own template resolution and preview; the confirm (確定操作)
- * is the engine's `confirmRollcall`, so recipients, tokens, queueing and the
- * escalation schedule stay in one place.
+ * is the engine's `startRollcall`, so recipients, tokens, queueing and the
+ * escalation schedule stay in one place. Automatic triggers act for the network,
+ * not a person: confirmed_by and the audit actor stay NULL (the audit detail names
+ * the trigger).
  */
 import { auditStatement } from "../audit/log";
-import type { Auth } from "../auth/scope";
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import * as rollcallData from "../rollcall/data";
 import type { Preview, Scope } from "../rollcall/schemas";
-import { buildPreview, confirmRollcall } from "../rollcall/service";
+import { buildPreview, startRollcall } from "../rollcall/service";
 import { resolveTemplate } from "../templates/service";
 import * as data from "./data";
 
 export type TriggerSource = "jma" | "cap" | "api";
-
-/**
- * Automatic triggers act for the network, not for a person: network-admin reach,
- * and no person id, so confirmed_by and the audit actor stay NULL (the audit detail
- * names the trigger). The engine's confirm takes an `Auth`; this is the one place
- * that builds one without a session.
- */
-const NETWORK: Auth = {
-  personId: null as unknown as number,
-  name: "自動起動 / automatic trigger",
-  sessionHash: "",
-  globalRole: "network_admin",
-  facilities: [],
-  totpEnabled: true,
-  passwordExpired: false,
-  mustEnrolMfa: false,
-};
 
 export type DraftResult =
   | { ok: true; id: number; preview: Preview }
@@ -74,8 +58,9 @@ export async function createTriggeredDraft(
 
 /** Confirms at once (auto-send): the engine snapshots recipients and starts the fan-out. */
 export async function confirmTriggered(env: Env, id: number): Promise<string> {
-  const rc = await confirmRollcall(env, NETWORK, id);
-  return rc.state;
+  const rc = await rollcallData.getRollcall(env.DB, id);
+  if (!rc) throw new Error(`roll-call ${id} vanished`);
+  return (await startRollcall(env, rc, null)).state;
 }
 
 /** Withdraws a roll-call only while it is still a draft; answers false when it was confirmed meanwhile. */
