@@ -42,6 +42,7 @@ addStrings({
     "tr.audience.recipients": "対象者へ",
     "tr.audience.facility_admins": "事業所管理者へ（未回答者の一覧）",
     "tr.subject": "件名",
+    "tr.filterFacilities": "事業所名で絞り込み",
   },
   en: {
     "tr.compose": "1. Compose",
@@ -77,6 +78,7 @@ addStrings({
     "tr.audience.recipients": "To recipients",
     "tr.audience.facility_admins": "To facility admins (non-responders)",
     "tr.subject": "Subject",
+    "tr.filterFacilities": "Filter facilities by name",
   },
 });
 
@@ -96,6 +98,7 @@ export function Trigger({ me }: { me: Me }) {
   const [types, setTypes] = useState<string[]>([]);
   const [facilityIds, setFacilityIds] = useState<number[]>(() => (isNetworkAdmin ? [] : me.facilities.filter((f) => f.role !== "staff").map((f) => f.facilityId)));
   const [groupIds, setGroupIds] = useState<number[]>([]);
+  const [facilityFilter, setFacilityFilter] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
@@ -103,14 +106,18 @@ export function Trigger({ me }: { me: Me }) {
   useEffect(() => {
     api.get<{ items: Template[] }>("/api/templates").then((r) => {
       setTemplates(r.items);
-      if (r.items[0]) setTemplate((cur) => cur || r.items[0]!.ref);
+      const first = r.items.find((x) => x.body.kind === "rollcall") ?? r.items[0];
+      if (first) setTemplate((cur) => cur || first.ref);
     }, setError);
     api.get<FacilityList>("/api/facilities", { query: { limit: 200 } }).then((r) => setFacilities(r.items), () => {});
     api.get<GroupList>("/api/groups").then((r) => setGroups(r.items.filter((g) => !g.closedAt)), () => {});
   }, []);
 
   const managed = new Set(me.facilities.filter((f) => f.role !== "staff").map((f) => f.facilityId));
-  const choosableFacilities = isNetworkAdmin ? facilities : facilities.filter((f) => managed.has(f.id));
+  const filter = facilityFilter.trim();
+  const choosableFacilities = (isNetworkAdmin ? facilities : facilities.filter((f) => managed.has(f.id))).filter(
+    (f) => !filter || facilityIds.includes(f.id) || f.name.includes(filter) || f.kana.includes(filter),
+  );
   const kinds: ScopeKind[] = isNetworkAdmin ? ["all", "facilityTypes", "facilityIds", "groupIds"] : ["facilityIds"];
 
   function scope(): Scope {
@@ -185,6 +192,13 @@ export function Trigger({ me }: { me: Me }) {
               ))}
             </div>
           ) : kind === "facilityIds" ? (
+            <>
+            {isNetworkAdmin ? (
+              <div class="toolbar choices-filter">
+                <label for="tr-ffilter">{t("tr.filterFacilities")}</label>
+                <input id="tr-ffilter" type="search" value={facilityFilter} onInput={(e) => setFacilityFilter((e.currentTarget as HTMLInputElement).value)} />
+              </div>
+            ) : null}
             <div class="choices">
               {choosableFacilities.map((f) => (
                 <div class="field check" key={f.id}>
@@ -193,6 +207,7 @@ export function Trigger({ me }: { me: Me }) {
                 </div>
               ))}
             </div>
+            </>
           ) : kind === "groupIds" ? (
             <div class="choices">
               {groups.map((g) => (
