@@ -212,4 +212,21 @@ describe("JMA cron: polling the feed and acting", () => {
     expect(feedCalls.map((c) => c.status)).toEqual([200, 200]); // no 304 hid the deferred entry
     expect(await rollcallsOf("20110311990004")).toHaveLength(1);
   });
+
+  it("a report whose run died mid-way is taken up again once its claim is stale, and acted on once", async () => {
+    at("2011-03-11T05:54:00Z");
+    const xml = withEvent(jma["32-39_11_05_120615_VXSE53.xml"], "20110311990005");
+    const name = "20110311055458_0_VXSE53_990005.xml";
+    await setEntries([{ name, xml, updated: "2011-03-11T05:54:58Z" }]);
+    // A run claimed it and died before acting.
+    await env.DB.prepare("INSERT INTO trigger_reports (source, external_id, kind, event_id, received_at, decision) VALUES ('jma', ?1, 'VXSE53', '20110311990005', ?2, 'pending')")
+      .bind(`${FAKE}/developer/xml/data/${name}`, clock.now())
+      .run();
+    expect(await pollJmaFeed(env)).toMatchObject({ handled: 0, deferred: 1 });
+    expect(await rollcallsOf("20110311990005")).toHaveLength(0);
+    clock.advance(6 * 60_000);
+    expect(await pollJmaFeed(env)).toMatchObject({ handled: 1, deferred: 0 });
+    expect(await rollcallsOf("20110311990005")).toHaveLength(1);
+    expect((await reportsOf("20110311990005")).map((r) => r.decision)).toEqual(["prepare"]);
+  });
 });

@@ -104,6 +104,8 @@ export type ReportSource = "jma" | "cap" | "api";
 
 /** A report fetched again after a failure: at most this many tries. */
 export const MAX_REPORT_ATTEMPTS = 3;
+/** A claim older than this whose run never finished (the Worker died) is taken up again. */
+const STALE_CLAIM_MS = 5 * 60_000;
 
 export interface ReportClaim {
   source: ReportSource;
@@ -124,8 +126,9 @@ export interface ReportClaim {
 
 /**
  * Claims a report for processing: inserts it as 'pending', or takes back one whose
- * processing failed earlier (fewer than MAX_REPORT_ATTEMPTS). Answers the row id, or
- * null when it was already handled (or is being handled by a concurrent run).
+ * processing failed earlier or never finished (fewer than MAX_REPORT_ATTEMPTS).
+ * Answers the row id, or null when it was already handled (or is being handled by
+ * a concurrent run).
  */
 export async function claimReport(db: D1Database, c: ReportClaim): Promise<number | null> {
   const row = await db
@@ -133,7 +136,7 @@ export async function claimReport(db: D1Database, c: ReportClaim): Promise<numbe
       `INSERT INTO trigger_reports (source, external_id, kind, event_id, status, info_type, title, report_at, received_at, watched_max, decision, drill, api_key_id, body)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11, ?12, ?13)
        ON CONFLICT(source, external_id) DO UPDATE SET attempts = attempts + 1, decision = 'pending', received_at = ?9, watched_max = ?10, body = ?13
-         WHERE decision = 'error' AND attempts < ${MAX_REPORT_ATTEMPTS}
+         WHERE attempts < ${MAX_REPORT_ATTEMPTS} AND (decision = 'error' OR (decision = 'pending' AND received_at < ?9 - ${STALE_CLAIM_MS}))
        RETURNING id`,
     )
     .bind(c.source, c.externalId, c.kind, c.eventId, c.status, c.infoType, c.title, c.reportAt, c.receivedAt, c.watchedMax, c.drill ? 1 : 0, c.apiKeyId, c.body)

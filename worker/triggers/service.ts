@@ -111,7 +111,10 @@ const outcome = (r: ActResult, duplicate = false): TriggerOutcome => ({ decision
  * Reads, decides and acts on one JMA report document, and records it with the
  * decision and reason. A report already handled changes nothing.
  */
-export async function handleJmaDocument(env: Env, doc: { externalId: string; xml: string; replayOf?: StoredReport; actorId?: number | null }): Promise<TriggerOutcome & { reportId: number | null }> {
+export async function handleJmaDocument(
+  env: Env,
+  doc: { externalId: string; xml: string; replayOf?: StoredReport; actorId?: number | null },
+): Promise<TriggerOutcome & { reportId: number | null; inProgress?: boolean }> {
   const now = clock.now();
   const parsed = parseJmaReport(doc.xml);
   if (!parsed.ok) {
@@ -151,6 +154,8 @@ export async function handleJmaDocument(env: Env, doc: { externalId: string; xml
       state: null,
       duplicate: true,
       reportId: seen?.id ?? null,
+      // Claimed by a run that has not finished (or died: the claim goes stale and is taken up again).
+      inProgress: seen?.decision === "pending",
     };
   }
   let result: ActResult;
@@ -226,7 +231,10 @@ export async function pollJmaFeed(env: Env, opts: { timeoutMs?: number } = {}): 
       continue;
     }
     const r = await handleJmaDocument(env, { externalId: entry.id, xml: doc.text });
-    if (r.decision === "error" && r.reportId !== null) deferred++;
+    if ((r.decision === "error" && r.reportId !== null) || r.inProgress) {
+      deferred++;
+      continue;
+    }
     handled++;
   }
   const complete = deferred === 0;
