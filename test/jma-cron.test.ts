@@ -229,4 +229,11 @@ describe("JMA cron: polling the feed and acting", () => {
     expect(await rollcallsOf("20110311990005")).toHaveLength(1);
     expect((await reportsOf("20110311990005")).map((r) => r.decision)).toEqual(["prepare"]);
   });
+
+  it("rules switched off: the feed is not polled at all", async () => {
+    await setRules({ enabled: false });
+    await runCron();
+    expect(await pollJmaFeed(env)).toMatchObject({ status: "disabled" });
+    expect(await feedLog()).toEqual([]);
+  });
 });

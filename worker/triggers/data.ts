@@ -20,10 +20,14 @@ interface RulesRow {
   cap_min_severity: string;
 }
 
-/** The stored rules, or the defaults until an admin saves them. A row that no longer validates falls back to the defaults switched off. */
-export async function loadRules(db: D1Database): Promise<TriggerRules> {
-  const r = await db.prepare("SELECT * FROM trigger_rules WHERE id = 1").first<RulesRow>();
-  if (!r) return DEFAULT_RULES;
+/**
+ * The stored rules, or the defaults until an admin saves them. In the local demo the
+ * defaults are switched off, so `npm start` never calls out to JMA. A row that no
+ * longer validates falls back to the defaults, switched off.
+ */
+export async function loadRules(env: Pick<Env, "DB" | "APP_ENV">): Promise<TriggerRules> {
+  const r = await env.DB.prepare("SELECT * FROM trigger_rules WHERE id = 1").first<RulesRow>();
+  if (!r) return env.APP_ENV === "local" ? { ...DEFAULT_RULES, enabled: false } : DEFAULT_RULES;
   const parsed = TriggerRulesSchema.safeParse({
     enabled: r.enabled === 1,
     areaCodes: JSON.parse(r.area_codes),

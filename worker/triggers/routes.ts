@@ -175,17 +175,17 @@ const capFeed = route({
 
 /** Automatic triggers: JMA earthquake rules and reports, CAP in and out, API keys. */
 export const triggerRoutes = domainApp()
-  .openapi(getRules, async (c) => c.json(await data.loadRules(c.env.DB), 200))
+  .openapi(getRules, async (c) => c.json(await data.loadRules(c.env), 200))
   .openapi(putRules, async (c) => {
     const auth = authOf(c);
     const rules = c.req.valid("json");
     if (!(await resolveTemplate(c.env.DB, rules.templateRef))) throw badRequest("templateRef", `templateRef: no template "${rules.templateRef}".`);
-    const before = await data.loadRules(c.env.DB);
+    const before = await data.loadRules(c.env);
     await c.env.DB.batch([
       data.rulesWrite(c.env.DB, rules, auth.personId, clock.now()),
       auditStatement(c.env.DB, { actorId: auth.personId, action: "triggers.rules_changed", objectType: "trigger_rules", objectId: 1, detail: { before, after: rules } }),
     ]);
-    return c.json(await data.loadRules(c.env.DB), 200);
+    return c.json(await data.loadRules(c.env), 200);
   })
   .openapi(listReports, async (c) => {
     const q = c.req.valid("query");

@@ -123,7 +123,7 @@ export async function handleJmaDocument(
     return { decision: "error", reason, rollcallId: null, state: null, duplicate: false, reportId: null };
   }
   const report = parsed.value;
-  const rules = await data.loadRules(env.DB);
+  const rules = await data.loadRules(env);
   const replay = doc.replayOf !== undefined;
   const existing = replay ? null : await data.rollcallBySource(env.DB, "jma", report.eventId);
   const noted = replay ? null : await data.notedIntensity(env.DB, "jma", report.eventId);
@@ -185,7 +185,7 @@ export async function handleJmaDocument(
 }
 
 export interface PollSummary {
-  status: "ok" | "not_modified" | "error";
+  status: "ok" | "not_modified" | "error" | "disabled";
   error?: string;
   handled: number;
   /** Entries left for the next run (over the per-run limit, or their document failed to load). */
@@ -204,7 +204,9 @@ export const FETCH_TIMEOUT_MS = 10_000;
  */
 export async function pollJmaFeed(env: Env, opts: { timeoutMs?: number } = {}): Promise<PollSummary> {
   const timeoutMs = opts.timeoutMs ?? FETCH_TIMEOUT_MS;
-  const rules = await data.loadRules(env.DB);
+  const rules = await data.loadRules(env);
+  // Switched off means not polled at all: nothing is fetched from JMA.
+  if (!rules.enabled) return { status: "disabled", handled: 0, deferred: 0 };
   const state = await data.loadFeedState(env.DB);
   const same = state?.feedUrl === rules.feedUrl;
   const validators = { etag: same ? (state?.etag ?? null) : null, lastModified: same ? (state?.lastModified ?? null) : null };
@@ -273,7 +275,7 @@ export async function handleCapAlert(
     const referenced = await data.reportByExternalId(env.DB, "cap", capKey(ref.sender, ref.identifier));
     eventKey = referenced?.eventId ?? capKey(ref.sender, ref.identifier);
   }
-  const rules = await data.loadRules(env.DB);
+  const rules = await data.loadRules(env);
   const existing = replay ? null : await data.rollcallBySource(env.DB, "cap", eventKey);
   const decision = decideCap(alert, rules, { rollcall: existing }, { replayAsDrill: replay });
   const lead = alert.infos[0];
