@@ -283,8 +283,9 @@ function BoardBody({ rc, a, isAdmin, onChanged }: { rc: Rollcall; a: Aggregates;
       ) : null}
       <section aria-labelledby="bd-fac">
         <h2 id="bd-fac">{t("bd.byFacility")}</h2>
-        <div class="table-wrap">
-          <table data-testid="facility-table">
+        {/* Scrolls sideways on a phone: focusable so keyboard users can scroll it too. */}
+        <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="bd-fac">
+          <table data-testid="facility-table" class="wide">
             <thead>
               <tr>
                 <th scope="col">{t("bd.facility")}</th>
