@@ -15,6 +15,7 @@ import { Outbox } from "./screens/Outbox";
 import { Settings } from "./screens/Settings";
 import { Templates } from "./screens/Templates";
 import { Trigger } from "./screens/Trigger";
+import { Triggers } from "./screens/Triggers";
 import { SignIn } from "./screens/SignIn";
 import type { Me } from "./types";
 import { ErrorNote, Link, Loading, Page } from "./ui";
@@ -152,6 +153,7 @@ function Screen({ me, path, reloadMe }: { me: Me; path: string; reloadMe: () => 
   if (path === "/directory/import") return <Import me={me} />;
   if (path === "/templates") return <Templates me={me} />;
   if (path === "/outbox") return <Outbox />;
+  if (path === "/triggers") return <Triggers />;
   return (
     <Page title={t("notFound.title")}>
       <Link href="/">{t("nav.home")}</Link>

@@ -22,6 +22,7 @@ export const SCREENS: Screen[] = [
   { path: "/directory", label: "nav.directory", roles: ADMINS, menu: true },
   { path: "/directory/import", label: "nav.import", roles: ADMINS, menu: false },
   { path: "/templates", label: "nav.templates", roles: ADMINS, menu: true },
+  { path: "/triggers", label: "nav.triggers", roles: ["network_admin"], menu: true },
   { path: "/outbox", label: "nav.outbox", roles: ADMINS, menu: true },
   { path: "/audit", label: "nav.audit", roles: ["network_admin"], menu: true },
   { path: "/settings", label: "nav.settings", roles: ["network_admin"], menu: true },

@@ -48,3 +48,12 @@ export type Template = Tpl.Template;
 
 export type OutboxItem = Del.OutboxItemDto;
 export type Outbox = z.infer<typeof Del.OutboxSchema>;
+
+import type * as Trg from "../../worker/triggers/schemas";
+
+export type TriggerRules = Trg.TriggerRules;
+export type TriggerReport = Trg.TriggerReport;
+export type ReportList = z.infer<typeof Trg.ReportListSchema>;
+export type ApiKey = Trg.ApiKey;
+export type ApiKeyCreated = z.infer<typeof Trg.ApiKeyCreatedSchema>;
+export type TriggerOutcome = Trg.TriggerOutcome;

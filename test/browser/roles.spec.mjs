@@ -8,9 +8,9 @@ import { ACCOUNTS, capture, launch, newContext, signInAs } from "./helpers.mjs";
 
 /** Menu entries (Japanese) each role must see, and ones it must not. */
 const MENU = {
-  network_admin: { sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "テンプレート", "送信箱（テスト）", "監査ログ", "設定", "アカウント"], not: [] },
-  facility_admin: { sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "テンプレート", "送信箱（テスト）", "アカウント"], not: ["監査ログ", "設定"] },
-  delegate: { sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "送信箱（テスト）", "アカウント"], not: ["監査ログ", "設定"] },
+  network_admin: { sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "テンプレート", "自動発信", "送信箱（テスト）", "監査ログ", "設定", "アカウント"], not: [] },
+  facility_admin: { sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "テンプレート", "送信箱（テスト）", "アカウント"], not: ["監査ログ", "設定", "自動発信"] },
+  delegate: { sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "送信箱（テスト）", "アカウント"], not: ["監査ログ", "設定", "自動発信"] },
   staff: { sees: ["ホーム", "アカウント"], not: ["安否確認を送る", "名簿", "監査ログ", "設定", "送信箱（テスト）"] },
   viewer: { sees: ["ホーム", "安否確認の履歴", "アカウント"], not: ["安否確認を送る", "名簿", "監査ログ", "設定", "送信箱（テスト）", "テンプレート"] },
 };
@@ -147,6 +147,43 @@ describe("network admin screens", () => {
     await page.getByRole("button", { name: "絞り込む" }).click();
     await page.waitForFunction(() => [...document.querySelectorAll("tbody tr")].every((tr) => tr.textContent?.includes("settings.changed")));
     await capture(page, "04-audit");
+    await ctx.close();
+  });
+
+  it("automatic triggers: a bad area code is named at its field; the threshold saves; an API key is shown once and revoked", async () => {
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    await signInAs(page, "network_admin");
+    await page.getByRole("navigation", { name: "メニュー" }).getByRole("link", { name: "自動発信" }).click();
+    await page.getByRole("heading", { name: "地震で自動的に始める" }).waitFor();
+    const threshold = page.getByLabel("この震度以上");
+    const before = await threshold.inputValue();
+    const areas = page.getByLabel("地域コード（3桁、カンマ区切り）");
+    const areasBefore = await areas.inputValue();
+    await areas.fill("35");
+    await page.getByRole("button", { name: "保存する" }).click();
+    await page.locator(".field", { has: areas }).locator(".field-error").waitFor();
+    await areas.fill(areasBefore);
+    await threshold.selectOption("6-");
+    await page.getByRole("button", { name: "保存する" }).click();
+    await page.getByRole("status").filter({ hasText: "保存しました。" }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "地震で自動的に始める" }).waitFor();
+    assert.equal(await page.getByLabel("この震度以上").inputValue(), "6-");
+    await capture(page, "05-triggers");
+
+    await page.getByLabel("名前", { exact: true }).fill("防災システム（試験）");
+    await page.getByRole("button", { name: "キーを作る" }).click();
+    const shown = page.getByRole("status").filter({ hasText: "このキーは今しか表示されません" });
+    await shown.waitFor();
+    assert.ok((await shown.locator("code").innerText()).length >= 20);
+    const item = page.locator("li", { hasText: "防災システム（試験）" });
+    await item.getByRole("button", { name: "無効にする" }).click();
+    await item.getByText("無効", { exact: true }).waitFor();
+
+    await page.getByLabel("この震度以上").selectOption(before);
+    await page.getByRole("button", { name: "保存する" }).click();
+    await page.getByRole("status").filter({ hasText: "保存しました。" }).waitFor();
     await ctx.close();
   });
 });
