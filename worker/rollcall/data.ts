@@ -15,6 +15,8 @@ export interface Rollcall {
   state: RollcallState;
   ownerFacilityId: number | null;
   source: string;
+  /** Notes added while it runs (e.g. a later JMA report raising the intensity). */
+  notes: { at: number; text: string }[];
   salt: string;
   createdBy: number | null;
   createdAt: number;
@@ -33,6 +35,7 @@ interface RollcallRow {
   state: RollcallState;
   owner_facility_id: number | null;
   source: string;
+  notes: string;
   salt: string;
   created_by: number | null;
   created_at: number;
@@ -51,6 +54,7 @@ const toRollcall = (r: RollcallRow): Rollcall => ({
   state: r.state,
   ownerFacilityId: r.owner_facility_id,
   source: r.source,
+  notes: JSON.parse(r.notes) as { at: number; text: string }[],
   salt: r.salt,
   createdBy: r.created_by,
   createdAt: r.created_at,
@@ -59,7 +63,7 @@ const toRollcall = (r: RollcallRow): Rollcall => ({
 });
 
 const ROLLCALL_COLUMNS =
-  "r.id, r.title, r.message, r.template_ref, r.template, r.scope, r.drill, r.state, r.owner_facility_id, r.source, r.salt, r.created_by, r.created_at, r.confirmed_at, r.closed_at";
+  "r.id, r.title, r.message, r.template_ref, r.template, r.scope, r.drill, r.state, r.owner_facility_id, r.source, r.notes, r.salt, r.created_by, r.created_at, r.confirmed_at, r.closed_at";
 
 export async function insertDraft(
   db: D1Database,

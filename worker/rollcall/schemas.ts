@@ -85,6 +85,7 @@ export const RollcallSchema = z
     state: z.enum(ROLLCALL_STATES),
     ownerFacilityId: count.nullable(),
     source: z.string(),
+    notes: z.array(z.object({ at: z.string(), text: z.string() })),
     createdAt: z.string(),
     confirmedAt: z.string().nullable(),
     closedAt: z.string().nullable(),

@@ -298,6 +298,7 @@ export function toApi(rc: Rollcall) {
     state: rc.state,
     ownerFacilityId: rc.ownerFacilityId,
     source: rc.source,
+    notes: rc.notes.map((n) => ({ at: new Date(n.at).toISOString(), text: n.text })),
     createdAt: new Date(rc.createdAt).toISOString(),
     confirmedAt: rc.confirmedAt ? new Date(rc.confirmedAt).toISOString() : null,
     closedAt: rc.closedAt ? new Date(rc.closedAt).toISOString() : null,
