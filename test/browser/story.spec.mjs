@@ -253,4 +253,32 @@ describe("the drill story (issue 4)", () => {
     await checkA11y(admin, "home (English)");
     await admin.getByRole("button", { name: "日本語に切り替え" }).click();
   });
+
+  it("11. a facility admin drills their own facility and records a reply for someone reached by phone (代理回答)", async () => {
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    await signInAs(page, "facility_admin");
+    await page.getByRole("navigation", { name: "メニュー" }).getByRole("link", { name: "安否確認を送る" }).click();
+    await page.getByLabel("件名").fill(`事業所訓練 ${STAMP}`);
+    // A facility admin may address only their own facility: it is the one choice, already ticked.
+    assert.equal(await page.getByLabel("ネットワーク全体").count(), 0);
+    assert.equal(await page.getByLabel(FACILITY, { exact: true }).isChecked(), true);
+    await page.getByRole("button", { name: "送信内容を確認する" }).click();
+    const n = Number((await page.getByTestId("preview-recipients").innerText()).replace(/,/g, ""));
+    await page.getByRole("button", { name: `${n.toLocaleString("ja-JP")}名に送信します（訓練）` }).click();
+    await page.waitForURL(/\/rollcalls\/\d+$/);
+    const row = page.getByTestId("non-responders").locator("tr", { hasText: "山﨑 恵子" });
+    await row.getByRole("button", { name: "代理回答" }).click();
+    await row.getByLabel("安否").selectOption({ label: "無事" });
+    await row.getByLabel("出勤").selectOption({ label: "出勤可能" });
+    await row.getByRole("button", { name: "記録する" }).click();
+    await page.getByTestId("replied").filter({ hasText: /^1$/ }).waitFor({ timeout: 20_000 });
+    await page.getByText("代理回答 1件").waitFor();
+    assert.equal(await page.getByTestId("non-responders").locator("tr", { hasText: "山﨑 恵子" }).count(), 0);
+    await capture(page, "85-board-facility-proxy");
+    page.once("dialog", (d) => d.accept());
+    await page.getByRole("button", { name: "締め切る" }).click();
+    await page.getByTestId("rollcall-state").filter({ hasText: "終了" }).waitFor();
+    await ctx.close();
+  });
 });
