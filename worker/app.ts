@@ -7,6 +7,8 @@ import { resolveSession } from "./auth/session";
 import { deliveryRoutes } from "./delivery/routes";
 import { directoryRoutes } from "./directory/routes";
 import { importRoutes } from "./import/routes";
+import { invitationRoutes } from "./invitations/routes";
+import { messageRoutes } from "./messages/routes";
 import { replyRoutes } from "./reply/routes";
 import { rollcallRoutes } from "./rollcall/routes";
 import { templateRoutes } from "./templates/routes";
@@ -28,6 +30,8 @@ export const domains = [
   replyRoutes,
   deliveryRoutes,
   triggerRoutes,
+  messageRoutes,
+  invitationRoutes,
 ] as const;
 
 export function buildApp() {

@@ -3,6 +3,7 @@ import { deliveryAccess } from "./delivery";
 import { directoryAccess } from "./directory";
 import { importAccess } from "./import";
 import { rollcallAccess } from "./rollcall";
+import { staffAccess } from "./staff";
 import type { AccessTable } from "./table";
 import { triggersAccess } from "./triggers";
 
@@ -14,4 +15,5 @@ export const accessTable: AccessTable = {
   ...rollcallAccess,
   ...deliveryAccess,
   ...triggersAccess,
+  ...staffAccess,
 };

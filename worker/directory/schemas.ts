@@ -49,6 +49,11 @@ export const MEMBERSHIP_ROLE_LABELS: Readonly<Record<MembershipRole, string>> = 
 
 export const GlobalRoleSchema = z.enum(["network_admin", "viewer"]).openapi("GlobalRole");
 
+/** Languages a person may choose: Japanese, English, the languages of Japan's foreign care workforce, and やさしい日本語 (ja-easy). Wording missing in one falls back to Japanese. */
+export const PERSON_LANGS = ["ja", "en", "vi", "id", "tl", "ne", "my", "zh", "ja-easy"] as const;
+export const PersonLangSchema = z.enum(PERSON_LANGS).openapi("PersonLang");
+export type PersonLang = z.infer<typeof PersonLangSchema>;
+
 export const GroupKindSchema = z.enum(["network", "facility", "custom"]).openapi("GroupKind");
 
 const iso = z.string().openapi({ example: "2026-04-01T00:00:00.000Z" });
@@ -59,11 +64,11 @@ const flag = z.enum(["true", "false"]).optional();
 
 // ---- inputs that need parsing, checked here so the 400 names the field ----
 
-const nameInput = z
+export const nameInput = z
   .string()
   .max(100)
   .refine((s) => s.replace(/[\s\u3000]/g, "").length > 0, "Enter a name.");
-const kanaInput = z
+export const kanaInput = z
   .string()
   .max(100)
   .refine((s) => isKatakana(normalizeKana(s)), "Write the reading in kana (カタカナ or ひらがな).");
@@ -197,7 +202,7 @@ export const PersonCreateSchema = z
     name: nameInput,
     kana: kanaInput.default(""),
     job: z.string().max(50).default(""),
-    lang: z.enum(["ja", "en"]).default("ja"),
+    lang: PersonLangSchema.default("ja"),
     facilityId: z.number().int().positive().optional().openapi({ description: "Required except for a network admin creating a network admin or viewer" }),
     role: MembershipRoleSchema.default("staff"),
     email: emailInput.nullable().optional(),
@@ -212,7 +217,7 @@ export const PersonUpdateSchema = z
     name: nameInput.optional(),
     kana: kanaInput.optional(),
     job: z.string().max(50).optional(),
-    lang: z.enum(["ja", "en"]).optional(),
+    lang: PersonLangSchema.optional(),
     email: emailInput.nullable().optional(),
     mobile: mobileInput.nullable().optional(),
     globalRole: GlobalRoleSchema.nullable().optional().openapi({ description: "Network admin only, not on oneself" }),

@@ -1,0 +1,301 @@
+import { auditStatement } from "../audit/log";
+import * as authData from "../auth/data";
+import { hashPassword, passwordProblem } from "../auth/password";
+import type { Auth } from "../auth/scope";
+import { isKatakana, normalizeEmail, normalizeKana, normalizeSpaces, parseMobile } from "../directory/contact";
+import * as dir from "../directory/data";
+import { withFreshIds } from "../directory/ids";
+import { appointableRoles, canManageGroup } from "../directory/scope";
+import { clock } from "../lib/clock";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { maskAddress } from "../delivery/channels/sandbox";
+import { sendDirect } from "../messages/send";
+import { say } from "../messages/wording";
+import { loadSettings } from "../system/settings";
+import * as data from "./data";
+import { INVITATION_DAYS, type Invitation, type InvitationCreate, type JoinForm } from "./schemas";
+
+const DAY_MS = 86_400_000;
+/** 32 random bytes = 256 bits, 43 base64url characters. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export const joinUrl = (env: Pick<Env, "PUBLIC_URL">, token: string) => `${env.PUBLIC_URL.replace(/\/+$/, "")}/join/${token}`;
+
+/** The API view of an invitation (the address masked, never the token). */
+export function present(i: data.InvitationRecord, now: number): Invitation {
+  return {
+    id: i.id,
+    facilityId: i.facilityId,
+    groupId: i.groupId,
+    place: i.place,
+    role: i.facilityId !== null ? i.role : null,
+    name: i.name,
+    channel: i.contactKind === "email" ? "email" : "sms",
+    recipient: maskAddress(i.contactKind === "email" ? "email" : "sms", i.contactValue),
+    message: i.message,
+    lang: i.lang,
+    invitedBy: i.invitedBy,
+    state: data.stateOf(i, now),
+    acceptedPersonId: i.acceptedPersonId,
+    createdAt: new Date(i.createdAt).toISOString(),
+    expiresAt: new Date(i.expiresAt).toISOString(),
+  };
+}
+
+/** Where the invitation leads, checked against what the inviter may do. */
+async function target(db: D1Database, auth: Auth, body: InvitationCreate): Promise<{ facilityId: number | null; groupId: number | null }> {
+  if ((body.facilityId === undefined) === (body.groupId === undefined)) throw badRequest("facilityId", "Invite to one facility or one group: give facilityId or groupId.");
+  if (body.facilityId !== undefined) {
+    const f = await dir.findFacility(db, body.facilityId);
+    if (!f || f.removedAt) throw badRequest("facilityId", "No such facility.");
+    const roles = appointableRoles(auth, body.facilityId);
+    if (!roles.size) throw forbidden("You may invite people only to your own facility.");
+    if (!roles.has(body.role)) throw new ApiError(403, "forbidden", `You may not appoint the role ${body.role}.`, "role");
+    return { facilityId: body.facilityId, groupId: null };
+  }
+  const group = await dir.findGroup(db, body.groupId!);
+  if (!group || group.closedAt) throw badRequest("groupId", "No such open group.");
+  if (group.kind !== "custom")
+    throw badRequest("groupId", group.kind === "facility" ? "To add someone to a facility, invite them to the facility (facilityId)." : "Everyone registered is in the network group.");
+  if (!canManageGroup(auth, group, await dir.groupMembership(db, group.id, auth.personId))) throw forbidden("You do not manage this group.");
+  return { facilityId: null, groupId: group.id };
+}
+
+/** The invitee's address in its stored form. */
+function addressOf(body: InvitationCreate): { kind: "email" | "mobile"; value: string } {
+  if (body.email !== undefined && body.mobile !== undefined) throw badRequest("mobile", "Send the invitation to one address: an email or a mobile number, not both.");
+  if (body.email !== undefined) return { kind: "email", value: normalizeEmail(body.email)! };
+  if (body.mobile !== undefined) return { kind: "mobile", value: parseMobile(body.mobile)! };
+  throw badRequest("email", "Give the email address or the mobile number to send the invitation to.");
+}
+
+/**
+ * Creates an invitation and sends its link (email or SMS; the sandbox outbox locally).
+ * When the channel refuses the message the invitation is withdrawn at once and the
+ * caller gets 502: an invitation nobody received must not wait around.
+ */
+export async function createInvitation(env: Env, auth: Auth, body: InvitationCreate): Promise<{ invitation: Invitation; sent: boolean; sandbox: boolean }> {
+  const db = env.DB;
+  const place = await target(db, auth, body);
+  const address = addressOf(body);
+  const holder = await dir.contactHolder(db, address.kind, address.value);
+  if (holder !== null) {
+    if (place.facilityId !== null && (await dir.activeMembership(db, holder, place.facilityId))) throw conflict(address.kind, "This person already works at this facility.");
+    if (place.groupId !== null && (await dir.groupMembership(db, place.groupId, holder))) throw conflict(address.kind, "This person is already in this group.");
+  }
+  const token = randomToken(32);
+  const now = clock.now();
+  const record: Omit<data.NewInvitation, "id"> = {
+    tokenHash: await sha256Hex(token),
+    facilityId: place.facilityId,
+    groupId: place.groupId,
+    role: place.facilityId !== null ? body.role : "staff",
+    personId: holder,
+    name: normalizeSpaces(body.name),
+    contactKind: address.kind,
+    contactValue: address.value,
+    message: body.message.trim(),
+    lang: body.lang,
+    invitedBy: auth.personId,
+    createdAt: now,
+    expiresAt: now + INVITATION_DAYS * DAY_MS,
+  };
+  let id = 0;
+  for (let attempt = 0; ; attempt++) {
+    id = await data.nextInvitationId(db);
+    try {
+      await db.batch([
+        data.insertInvitation(db, { ...record, id }),
+        auditStatement(db, {
+          actorId: auth.personId,
+          action: "invitation.created",
+          objectType: "invitation",
+          objectId: id,
+          detail: { facilityId: place.facilityId, groupId: place.groupId, role: record.role, channel: address.kind, existingPerson: holder },
+        }),
+      ]);
+      break;
+    } catch (err) {
+      if (attempt < 4 && data.isUniqueViolation(err, "invitations.id")) continue;
+      throw err;
+    }
+  }
+  const inv = (await data.findInvitation(db, id))!;
+  const link = joinUrl(env, token);
+  const vars = { place: inv.place, inviter: inv.inviterName, name: inv.name, message: inv.message, link, days: INVITATION_DAYS };
+  const sent = await sendDirect(env, {
+    kind: "invitation",
+    channel: address.kind === "email" ? "email" : "sms",
+    to: address.value,
+    personId: holder,
+    senderId: auth.personId,
+    facilityId: place.facilityId,
+    subject: say(inv.lang, "invite.subject", vars),
+    text: say(inv.lang, address.kind === "email" ? "invite.email" : "invite.sms", vars),
+    link,
+  });
+  if (!sent.ok) {
+    const at = clock.now();
+    await db.batch([
+      data.claimOutcome(db, id, "revoked", at),
+      data.markRevoked(db, id, at),
+      auditStatement(db, { actorId: auth.personId, action: "invitation.send_failed", objectType: "invitation", objectId: id, detail: { error: sent.error.slice(0, 100) } }),
+    ]);
+    throw new ApiError(502, "send_failed", `The invitation could not be sent (${sent.error}); it was withdrawn. Check the address and try again.`, address.kind);
+  }
+  return { invitation: present(inv, now), sent: true, sandbox: sent.sandbox };
+}
+
+/** Withdraws a pending invitation (its inviter, or an admin of its facility, or a network admin). */
+export async function revokeInvitation(env: Env, auth: Auth, id: number, mayManage: (i: data.InvitationRecord) => boolean): Promise<Invitation> {
+  const db = env.DB;
+  const inv = await data.findInvitation(db, id);
+  if (!inv || !mayManage(inv)) throw notFound("invitation");
+  const now = clock.now();
+  const state = data.stateOf(inv, now);
+  if (state !== "pending") throw new ApiError(409, "conflict", `This invitation is ${state} already.`, "id");
+  try {
+    await db.batch([
+      data.claimOutcome(db, id, "revoked", now),
+      data.markRevoked(db, id, now),
+      auditStatement(db, { actorId: auth.personId, action: "invitation.revoked", objectType: "invitation", objectId: id }),
+    ]);
+  } catch (err) {
+    if (data.isUniqueViolation(err, "invitation_outcomes")) throw new ApiError(409, "conflict", "This invitation was answered in the meantime.", "id");
+    throw err;
+  }
+  return present((await data.findInvitation(db, id))!, now);
+}
+
+// ---------------------------------------------------------------- the invitee's side
+
+export type JoinView =
+  | { kind: "notfound" }
+  | { kind: "gone"; invitation: data.InvitationRecord; reason: "expired" | "accepted" | "declined" | "revoked" }
+  | { kind: "open"; invitation: data.InvitationRecord; existingPersonId: number | null };
+
+/** What /join/{token} shows: not found, no longer usable (and why), or open. */
+export async function openInvitation(env: Env, token: string): Promise<JoinView> {
+  if (!TOKEN_SHAPE.test(token)) return { kind: "notfound" };
+  const inv = await data.findByTokenHash(env.DB, await sha256Hex(token));
+  if (!inv) return { kind: "notfound" };
+  const state = data.stateOf(inv, clock.now());
+  if (state !== "pending") return { kind: "gone", invitation: inv, reason: state };
+  const holder = await dir.contactHolder(env.DB, inv.contactKind, inv.contactValue);
+  return { kind: "open", invitation: inv, existingPersonId: holder };
+}
+
+/** A problem with the join form: the page shows it next to the field. */
+export class JoinProblem extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type JoinOutcome =
+  | { kind: "accepted"; personId: number; newPerson: boolean; admin: boolean }
+  | { kind: "declined" }
+  /** Used, revoked or expired between showing the form and posting it. */
+  | { kind: "gone" };
+
+/**
+ * Accepts or declines. A new invitee registers themselves here (name, reading and a
+ * password under the policy); their address is verified by the invitation itself.
+ * An existing account gains the membership or group and signs in as usual. A group
+ * invitation never makes anyone a facility's employee (§4). Everything lands in one
+ * batch with the invitation's single outcome, so a reused link changes nothing.
+ */
+export async function answerInvitation(env: Env, view: Extract<JoinView, { kind: "open" }>, form: JoinForm): Promise<JoinOutcome> {
+  const db = env.DB;
+  const inv = view.invitation;
+  const now = clock.now();
+  if (inv.expiresAt <= now) return { kind: "gone" };
+  if (form.decision === "decline") {
+    return guarded(async () => {
+      await db.batch([
+        data.claimOutcome(db, inv.id, "declined", now),
+        data.markDeclined(db, inv.id, now),
+        auditStatement(db, { actorId: view.existingPersonId, action: "invitation.declined", objectType: "invitation", objectId: inv.id }),
+      ]);
+      return { kind: "declined" };
+    });
+  }
+  const admin = inv.facilityId !== null && (inv.role === "admin" || inv.role === "delegate");
+  if (view.existingPersonId !== null) {
+    const personId = view.existingPersonId;
+    const joins: D1PreparedStatement[] = [];
+    if (inv.facilityId !== null) {
+      if (!(await dir.activeMembership(db, personId, inv.facilityId))) joins.push(...dir.addMembershipStatements(db, personId, inv.facilityId, inv.role, inv.invitedBy, now));
+    } else if (inv.groupId !== null && !(await dir.groupMembership(db, inv.groupId, personId))) {
+      joins.push(dir.addGroupMember(db, inv.groupId, personId, inv.invitedBy, now));
+    }
+    return guarded(async () => {
+      await db.batch([
+        data.claimOutcome(db, inv.id, "accepted", now),
+        data.markAccepted(db, inv.id, personId, now),
+        data.verifyContact(db, personId, inv.contactKind, inv.contactValue, now),
+        ...joins,
+        auditStatement(db, {
+          actorId: personId,
+          action: "invitation.accepted",
+          objectType: "invitation",
+          objectId: inv.id,
+          detail: { facilityId: inv.facilityId, groupId: inv.groupId, role: inv.facilityId !== null ? inv.role : null, newPerson: false },
+        }),
+      ]);
+      return { kind: "accepted", personId, newPerson: false, admin };
+    });
+  }
+
+  const name = normalizeSpaces(form.name || inv.name);
+  if (!name.replace(/\s/g, "")) throw new JoinProblem("name", "join.error.name");
+  const kana = normalizeKana(form.kana);
+  if (!isKatakana(kana)) throw new JoinProblem("kana", "join.error.kana");
+  const problem = passwordProblem(form.password, await loadSettings(env), [name, inv.contactValue]);
+  if (problem) throw new JoinProblem("password", problem);
+  if (form.password !== form.password2) throw new JoinProblem("password2", "join.error.mismatch");
+  const hash = await hashPassword(form.password);
+  return guarded(() =>
+    withFreshIds(db, ["people"], async ([id]) => {
+      const personId = id!;
+      const joins =
+        inv.facilityId !== null
+          ? [...dir.addMembershipStatements(db, personId, inv.facilityId, inv.role, inv.invitedBy, now), dir.joinNetworkGroup(db, personId, inv.invitedBy, now)]
+          : [dir.addGroupMember(db, inv.groupId!, personId, inv.invitedBy, now)];
+      await db.batch([
+        data.claimOutcome(db, inv.id, "accepted", now),
+        dir.insertPerson(db, personId, { name, kana, job: "", lang: inv.lang, globalRole: null }, now),
+        authData.setPassword(db, personId, hash, now),
+        data.insertVerifiedContact(db, personId, inv.contactKind, inv.contactValue, now),
+        data.markAccepted(db, inv.id, personId, now),
+        ...joins,
+        auditStatement(db, {
+          actorId: personId,
+          action: "invitation.accepted",
+          objectType: "invitation",
+          objectId: inv.id,
+          detail: { facilityId: inv.facilityId, groupId: inv.groupId, role: inv.facilityId !== null ? inv.role : null, newPerson: true },
+        }),
+      ]);
+      return { kind: "accepted" as const, personId, newPerson: true, admin };
+    }),
+  );
+}
+
+/** A second outcome (reuse, double submit) or an address taken meanwhile fails the batch: nothing was written. */
+async function guarded(write: () => Promise<JoinOutcome>): Promise<JoinOutcome> {
+  try {
+    return await write();
+  } catch (err) {
+    if (data.isUniqueViolation(err, "invitation_outcomes")) return { kind: "gone" };
+    if (data.isUniqueViolation(err, "contacts.")) throw new JoinProblem("address", "join.error.address");
+    throw err;
+  }
+}
+
+/** The wording key of a join problem, or the policy's own sentence. */
+export const problemText = (lang: Parameters<typeof say>[0], p: JoinProblem) => (p.message.startsWith("join.") ? say(lang, p.message) : p.message);

@@ -1,0 +1,95 @@
+import type { Channel } from "../delivery/types";
+
+/** All SQL of direct messages (messages outside roll-calls). */
+
+export type DirectKind = "invitation" | "contact_code" | "contact_link" | "report" | "push_test";
+
+export interface NewDirectMessage {
+  kind: DirectKind;
+  channel: Channel;
+  personId: number | null;
+  senderId: number | null;
+  facilityId: number | null;
+  recipient: string;
+  sandbox: boolean;
+  subject: string;
+  body: string;
+  link: string;
+  state: "sent" | "delivered" | "failed";
+  providerId: string | null;
+  error: string | null;
+  createdAt: number;
+}
+
+export async function insertDirectMessage(db: D1Database, m: NewDirectMessage): Promise<number> {
+  const r = await db
+    .prepare(
+      `INSERT INTO direct_messages (kind, channel, person_id, sender_id, facility_id, recipient, sandbox, subject, body, link, state, provider_id, error, created_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id`,
+    )
+    .bind(m.kind, m.channel, m.personId, m.senderId, m.facilityId, m.recipient, m.sandbox ? 1 : 0, m.subject, m.body, m.link, m.state, m.providerId, m.error, m.createdAt)
+    .first<{ id: number }>();
+  return r!.id;
+}
+
+export interface DirectMessage {
+  id: number;
+  kind: DirectKind;
+  channel: Channel;
+  personId: number | null;
+  facilityId: number | null;
+  recipient: string;
+  subject: string;
+  text: string;
+  link: string;
+  state: "sent" | "delivered" | "failed";
+  createdAt: string;
+}
+
+interface Row {
+  id: number;
+  kind: DirectKind;
+  channel: Channel;
+  person_id: number | null;
+  facility_id: number | null;
+  recipient: string;
+  subject: string;
+  body: string;
+  link: string;
+  state: DirectMessage["state"];
+  created_at: number;
+}
+
+const toMessage = (r: Row): DirectMessage => ({
+  id: r.id,
+  kind: r.kind,
+  channel: r.channel,
+  personId: r.person_id,
+  facilityId: r.facility_id,
+  recipient: r.recipient,
+  subject: r.subject,
+  text: r.body,
+  link: r.link,
+  state: r.state,
+  createdAt: new Date(r.created_at).toISOString(),
+});
+
+/**
+ * Sandbox messages the reader may see, newest first: everything (`facilityIds` null),
+ * or those addressed to them, sent by them, or for the facilities they administer.
+ */
+export async function listSandboxMessages(
+  db: D1Database,
+  q: { readerId: number; facilityIds: number[] | null; kind?: DirectKind; before?: number; limit: number },
+): Promise<DirectMessage[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, kind, channel, person_id, facility_id, recipient, subject, body, link, state, created_at FROM direct_messages
+       WHERE sandbox = 1 AND (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR kind = ?2)
+         AND (?3 IS NULL OR person_id = ?4 OR sender_id = ?4 OR facility_id IN (SELECT value FROM json_each(?3)))
+       ORDER BY id DESC LIMIT ?5`,
+    )
+    .bind(q.before ?? null, q.kind ?? null, q.facilityIds ? JSON.stringify(q.facilityIds) : null, q.readerId, q.limit)
+    .all<Row>();
+  return results.map(toMessage);
+}
