@@ -35,11 +35,36 @@ export interface OutgoingMessage {
   text: string;
   html?: string;
   /** Push only: the notification payload (title, body, reply URL, actions). No phone numbers or emails. */
-  push?: { title: string; body: string; url: string; tag: string; actions?: { action: string; title: string }[] };
+  push?: PushPayload;
   /** The reply link carried by the message. */
   replyUrl: string;
   /** Callback for provider status updates (SMS). */
   statusCallbackUrl?: string;
+}
+
+/**
+ * The JSON a push message carries: what the service worker (admin-ui/public/sw.js,
+ * logic in sw-core.js) reads. Never a phone number or an email.
+ */
+export interface PushPayload {
+  /** What it is for; absent is read as "rollcall". "test" messages are acknowledged on arrival (readiness). */
+  type?: "rollcall" | "notice" | "digest" | "test";
+  title: string;
+  body: string;
+  /** Opened on a tap: the reply page (or the board, for a digest). `${url}/action` takes one-tap answers. */
+  url: string;
+  /** A later notification with the same tag replaces the earlier one. */
+  tag: string;
+  /** The person's language (BCP 47 tag for the notification's `lang`). */
+  lang?: string;
+  /** One-tap answers shown as notification actions where the platform has them (safe_yes, safe_no, need_help). */
+  actions?: { action: string; title: string }[];
+  /** Shown after a one-tap answer was recorded; `{answer}` is the chosen action's title. */
+  sent?: string;
+  /** Shown when a one-tap answer could not be sent; tapping it opens `url`. */
+  failed?: string;
+  /** "test" only: where the service worker POSTs on arrival. */
+  ackUrl?: string;
 }
 
 export interface PushTarget {

@@ -3,6 +3,7 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import type { Recipient, Rollcall } from "../rollcall/data";
 import type { Answers } from "../rollcall/schemas";
 import { label, wording, type Wording } from "../templates/files";
+import { languageOf } from "../templates/languages";
 import { AVAILABILITY, FACILITY_FIELDS, FACILITY_OPTIONS, langOf, SAFETY, type Lang } from "../templates/schemas";
 import type { Reply } from "./data";
 
@@ -19,7 +20,7 @@ button.s{background:#fff;color:#111;border:2px solid #888}.err{background:#fde2e
 dl{background:#fff;padding:.8rem;border-radius:8px}dt{font-weight:700}dd{margin:0 0 .5rem}.note{color:#444;font-size:.95rem}`;
 
 function layout(lang: Lang, title: string, body: Html): Html {
-  return html`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${title}</title><style>${raw(CSS)}</style></head><body><main>${body}</main></body></html>`;
+  return html`<!doctype html><html lang="${languageOf(lang).htmlLang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${title}</title><style>${raw(CSS)}</style></head><body><main>${body}</main></body></html>`;
 }
 
 function heading(w: Wording, rc: Pick<Rollcall, "drill" | "title" | "message">): Html {
@@ -163,4 +164,4 @@ function fieldLabel(w: Wording, field: string): string {
 }
 
 const when = (ms: number, lang: Lang) =>
-  new Intl.DateTimeFormat(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
+  new Intl.DateTimeFormat(languageOf(lang).locale, { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(ms));

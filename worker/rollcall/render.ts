@@ -1,7 +1,8 @@
-import type { Channel } from "../delivery/types";
+import type { Channel, PushPayload } from "../delivery/types";
 import { notFound } from "../lib/errors";
 import { replyToken, replyUrl } from "../reply/token";
-import { wording } from "../templates/files";
+import { messagesFor, phrase, wording } from "../templates/files";
+import { languageOf } from "../templates/languages";
 import { fill, type Vars } from "../templates/render";
 import { langOf, type Lang, type MessageSet } from "../templates/schemas";
 import { addressee, getRollcall, unrepliedForAdmin, type Rollcall } from "./data";
@@ -13,7 +14,7 @@ export interface RenderedMessage {
   subject?: string;
   text: string;
   html?: string;
-  push?: { title: string; body: string; url: string; tag: string; actions?: { action: string; title: string }[] };
+  push?: PushPayload;
   replyUrl: string;
 }
 
@@ -23,8 +24,20 @@ export const boardUrl = (env: Pick<Env, "PUBLIC_URL">, rollcallId: number) => `$
 /** Names in a digest SMS or push are left out; the email lists up to this many. */
 const DIGEST_NAMES = 100;
 
-/** Fills one message set for one channel. Pure: the preview and the sender share it. */
-export function renderMessage(set: MessageSet, channel: Channel, vars: Vars, meta: { link: string; tag: string; lang: Lang }): RenderedMessage {
+/** The one-tap answers a roll-call notification offers (POST /r/{token}/action takes them). */
+export const PUSH_ACTIONS = ["safe_yes", "safe_no", "need_help"] as const;
+
+/**
+ * Fills one message set for one channel. Pure: the preview and the sender share it.
+ * `type` picks the push actions: a roll-call offers the one-tap answers, a notice
+ * or a digest opens its page on a tap.
+ */
+export function renderMessage(
+  set: MessageSet,
+  channel: Channel,
+  vars: Vars,
+  meta: { link: string; tag: string; lang: Lang; type?: "rollcall" | "notice" | "digest" },
+): RenderedMessage {
   const text = (s: string) => fill(s, vars).replace(/\n{3,}/g, "\n\n");
   switch (channel) {
     case "sms":
@@ -34,8 +47,14 @@ export function renderMessage(set: MessageSet, channel: Channel, vars: Vars, met
     case "push": {
       const title = text(set.pushTitle);
       const body = text(set.pushBody);
-      const answer = wording(meta.lang)["button.next"] ?? "Open";
-      return { text: `${title}\n${body}`, push: { title, body, url: meta.link, tag: meta.tag, actions: [{ action: "open", title: answer }] }, replyUrl: meta.link };
+      const type = meta.type ?? "rollcall";
+      const push: PushPayload = { type, title, body, url: meta.link, tag: meta.tag, lang: languageOf(meta.lang).htmlLang };
+      if (type === "rollcall") {
+        push.actions = PUSH_ACTIONS.map((action) => ({ action, title: phrase(meta.lang, `action.${action}`) }));
+        push.sent = phrase(meta.lang, "push.sent");
+        push.failed = phrase(meta.lang, "push.failed");
+      }
+      return { text: `${title}\n${body}`, push, replyUrl: meta.link };
     }
   }
 }
@@ -66,9 +85,9 @@ export async function renderFor(env: Env, rollcallId: number, personId: number, 
     const shown = groups.map((g) => `${g.facility}\n${g.names.slice(0, DIGEST_NAMES).map((n) => `・${n}`).join("\n")}${g.names.length > DIGEST_NAMES ? "\n…" : ""}`);
     const link = boardUrl(env, rollcallId);
     Object.assign(vars, { count: names.length, names: shown.join("\n\n"), facility: groups.map((g) => g.facility).join("、") || vars.facility!, link });
-    return renderMessage(rc.template.digest[lang], channel, vars, { link, tag: `${tag}-digest-${wave}`, lang });
+    return renderMessage(messagesFor(rc.template.digest, lang), channel, vars, { link, tag: `${tag}-digest-${wave}`, lang, type: "digest" });
   }
 
   const link = replyUrl(env, await replyToken(env, rollcallId, rc.salt, personId));
-  return renderMessage(rc.template.messages[lang], channel, { ...vars, link }, { link, tag, lang });
+  return renderMessage(messagesFor(rc.template.messages, lang), channel, { ...vars, link }, { link, tag, lang, type: rc.template.kind });
 }

@@ -6,6 +6,7 @@ import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { replyToken, replyUrl, tokenHash, TOKEN_LENGTH } from "../reply/token";
+import { messagesFor } from "../templates/files";
 import { resolveTemplate } from "../templates/service";
 import { smsSegments } from "../templates/render";
 import { langOf, LANGS, type Lang } from "../templates/schemas";
@@ -70,19 +71,19 @@ export async function buildPreview(env: Env, rc: Pick<Rollcall, "id" | "title" |
   const messages: Preview["messages"] = [];
   for (const lang of LANGS.filter((l) => langs.has(l))) {
     const sample = samples.find((s) => langOf(s.lang) === lang);
-    const vars = { ...baseVars(rc, lang), person: sample?.name ?? (lang === "ja" ? "山田 花子" : "Hanako Yamada"), facility: sample?.facility ?? "", link };
+    const vars = { ...baseVars(rc, lang), person: sample?.name ?? (lang.startsWith("ja") ? "山田 花子" : "Hanako Yamada"), facility: sample?.facility ?? "", link };
     const asked = new Set<Channel>(t.waves.filter((w) => w.audience === "recipients").flatMap((w) => w.channels));
     if (first.fallback) for (const c of CHANNELS) asked.add(c);
     for (const channel of CHANNELS.filter((c) => asked.has(c))) {
-      const m = renderMessage(t.messages[lang], channel, vars, { link, tag: `rollcall-${rc.id}`, lang });
+      const m = renderMessage(messagesFor(t.messages, lang), channel, vars, { link, tag: `rollcall-${rc.id}`, lang, type: t.kind });
       messages.push({ channel, lang, audience: "recipients", subject: m.subject, text: m.text, html: m.html, sms: channel === "sms" ? smsSegments(m.text) : undefined });
     }
     const digest = t.waves.filter((w) => w.audience === "facility_admins");
     const digestChannels = new Set<Channel>(digest.flatMap((w) => (w.fallback ? [...CHANNELS] : w.channels)));
     for (const channel of CHANNELS.filter((c) => digestChannels.has(c))) {
-      const names = lang === "ja" ? "・山田 花子\n・佐藤 一郎" : "・Hanako Yamada\n・Ichiro Sato";
+      const names = lang.startsWith("ja") ? "・山田 花子\n・佐藤 一郎" : "・Hanako Yamada\n・Ichiro Sato";
       const dlink = boardUrl(env, rc.id);
-      const m = renderMessage(t.digest[lang], channel, { ...vars, count: 2, names, link: dlink }, { link: dlink, tag: `rollcall-${rc.id}-digest`, lang });
+      const m = renderMessage(messagesFor(t.digest, lang), channel, { ...vars, count: 2, names, link: dlink }, { link: dlink, tag: `rollcall-${rc.id}-digest`, lang, type: "digest" });
       messages.push({ channel, lang, audience: "facility_admins", subject: m.subject, text: m.text, html: m.html, sms: channel === "sms" ? smsSegments(m.text) : undefined });
     }
   }

@@ -1,6 +1,7 @@
 import type { Channel } from "../delivery/types";
 import { TEMPLATE_FILES } from "./files.generated";
-import { LANGS, QUESTIONS, TemplateBodySchema, type Lang, type MessageSet, type Question, type TemplateBody, type Wave } from "./schemas";
+import { FALLBACK_LANG, LANGS, type Lang } from "./languages";
+import { QUESTIONS, TemplateBodySchema, type MessageSet, type Question, type TemplateBody, type Wave } from "./schemas";
 
 /** `key = value` lines; `#` comments; `\n` is a line break; a value in double quotes keeps its spaces. Repeated keys collect. */
 export function parseSettings(text: string): Map<string, string[]> {
@@ -25,7 +26,7 @@ function file(path: string): string {
   return text;
 }
 
-const PARTS: Record<keyof MessageSet, string> = {
+export const PARTS: Record<keyof MessageSet, string> = {
   sms: "sms.txt",
   emailSubject: "email-subject.txt",
   emailText: "email.txt",
@@ -34,13 +35,34 @@ const PARTS: Record<keyof MessageSet, string> = {
   pushBody: "push-body.txt",
 };
 
+/**
+ * One message part in one language. The fallback rule: a part with no file for the
+ * language comes from the Japanese file (FALLBACK_LANG), so a new language can ship
+ * with some parts translated; `from` says which file it came from.
+ */
+export function messagePart(kind: string, lang: Lang, part: keyof MessageSet, files: Readonly<Record<string, string>> = TEMPLATE_FILES): { text: string; from: Lang } {
+  for (const l of lang === FALLBACK_LANG ? [lang] : ([lang, FALLBACK_LANG] as const)) {
+    const text = files[`messages/${kind}.${l}.${PARTS[part]}`];
+    // A trailing newline in a file is the editor's, not the message's.
+    if (text !== undefined) return { text: text.replace(/\r\n/g, "\n").replace(/\n+$/, ""), from: l };
+  }
+  throw new Error(`template file missing: templates/messages/${kind}.${FALLBACK_LANG}.${PARTS[part]}`);
+}
+
 function messageSet(kind: string, lang: Lang): MessageSet {
   const set = {} as MessageSet;
-  for (const [part, suffix] of Object.entries(PARTS) as [keyof MessageSet, string][]) {
-    // A trailing newline in a file is the editor's, not the message's.
-    set[part] = file(`messages/${kind}.${lang}.${suffix}`).replace(/\r\n/g, "\n").replace(/\n+$/, "");
-  }
+  for (const part of Object.keys(PARTS) as (keyof MessageSet)[]) set[part] = messagePart(kind, lang, part).text;
   return set;
+}
+
+const allLangs = (kind: string) => Object.fromEntries(LANGS.map((l) => [l, messageSet(kind, l)])) as Record<Lang, MessageSet>;
+
+/**
+ * A template's messages in one language. Admin copies and roll-call snapshots made
+ * before a language existed lack it: those people get the Japanese messages.
+ */
+export function messagesFor(sets: { ja: MessageSet } & Partial<Record<Lang, MessageSet>>, lang: Lang): MessageSet {
+  return sets[lang] ?? sets[FALLBACK_LANG];
 }
 
 /** `wave = <minutes> <channel,channel> [fallback] [unreplied] [admins]` */
@@ -72,8 +94,8 @@ function loadKind(kind: string): TemplateBody {
     facilityQuestions: one(s, "facilityQuestions", kind) === "yes",
     commentMax: Number(one(s, "commentMax", kind)),
     waves: (s.get("wave") ?? []).map(parseWave),
-    messages: { ja: messageSet(kind, "ja"), en: messageSet(kind, "en") },
-    digest: { ja: messageSet("digest", "ja"), en: messageSet("digest", "en") },
+    messages: allLangs(kind),
+    digest: allLangs("digest"),
   };
   const parsed = TemplateBodySchema.safeParse(body);
   if (!parsed.success) throw new Error(`templates/kinds/${kind}.txt: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
@@ -95,20 +117,98 @@ export function fileTemplates(): Map<string, TemplateBody> {
 }
 
 export type Wording = Readonly<Record<string, string>>;
-const wordings = new Map<Lang, Wording>();
 
-/** The reply page's wording and question labels in one language. */
-export function wording(lang: Lang): Wording {
-  let w = wordings.get(lang);
-  if (!w) {
-    w = Object.fromEntries([...parseSettings(file(`page/${lang}.txt`))].map(([k, v]) => [k, v[v.length - 1]!]));
-    wordings.set(lang, w);
-  }
-  return w;
+/** The last value of each key in a `key = value` file. */
+const keyValues = (text: string): Record<string, string> => Object.fromEntries([...parseSettings(text)].map(([k, v]) => [k, v[v.length - 1]!]));
+
+/** Files of strings per language: the reply page (`page/<lang>.txt`) and everything else the staff see (`i18n/<lang>.txt`). */
+export type StringDir = "page" | "i18n";
+
+/**
+ * The strings of one language over the Japanese ones. The fallback rule: a key
+ * missing from a language's file (or the whole file missing) takes the Japanese
+ * value, so a person never sees a raw key because a translation lags behind.
+ */
+export function stringsFrom(files: Readonly<Record<string, string>>, dir: StringDir, lang: Lang): Wording {
+  const base = files[`${dir}/${FALLBACK_LANG}.txt`];
+  if (base === undefined) throw new Error(`template file missing: templates/${dir}/${FALLBACK_LANG}.txt`);
+  const own = lang === FALLBACK_LANG ? undefined : files[`${dir}/${lang}.txt`];
+  return Object.freeze({ ...keyValues(base), ...(own === undefined ? {} : keyValues(own)) });
 }
 
-/** A label, with a visible marker when the wording file lacks it (never a crash on a reply page). */
+/** Keys of the Japanese file that a language's own file lacks (what a translator still has to add). */
+export function missingKeys(dir: StringDir, lang: Lang, files: Readonly<Record<string, string>> = TEMPLATE_FILES): string[] {
+  const own = files[`${dir}/${lang}.txt`];
+  const have = own === undefined ? new Set<string>() : new Set(parseSettings(own).keys());
+  return [...parseSettings(file(`${dir}/${FALLBACK_LANG}.txt`)).keys()].filter((k) => !have.has(k));
+}
+
+const cache = new Map<string, Wording>();
+const cached = (dir: StringDir, lang: Lang): Wording => {
+  let w = cache.get(`${dir}/${lang}`);
+  if (!w) cache.set(`${dir}/${lang}`, (w = stringsFrom(TEMPLATE_FILES, dir, lang)));
+  return w;
+};
+
+/** The reply page's wording and question labels in one language (Japanese for any key it lacks). */
+export const wording = (lang: Lang): Wording => cached("page", lang);
+
+/** Invitation, verification, push actions, SMS replies and staff app strings in one language (Japanese for any key it lacks). */
+export const strings = (lang: Lang): Wording => cached("i18n", lang);
+
+/** A label, with a visible marker when even the Japanese file lacks it (never a crash on a reply page). */
 export const label = (w: Wording, key: string, vars: Record<string, string | number> = {}): string =>
   (w[key] ?? `[${key}]`).replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+
+/** One of the staff strings (templates/i18n) in a language, placeholders filled. */
+export const phrase = (lang: Lang, key: string, vars: Record<string, string | number> = {}): string => label(strings(lang), key, vars);
+
+// ---------------------------------------------------------------- review by a native speaker
+
+export interface ReviewItem {
+  /** Path under templates/. */
+  path: string;
+  /** "all": every string of the file; else the keys marked `# needs-review`. */
+  keys: "all" | string[];
+}
+
+/**
+ * What still needs a native speaker's review (see templates/README.md): a
+ * `# review: needed` header marks a whole strings file, a `# needs-review` line
+ * marks the key below it, and templates/messages/review.txt lists message files
+ * by kind and language.
+ */
+export function reviewNeeded(files: Readonly<Record<string, string>> = TEMPLATE_FILES): ReviewItem[] {
+  const out: ReviewItem[] = [];
+  for (const [path, text] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+    if (/^(page|i18n)\/[^/]+\.txt$/.test(path)) {
+      const state = reviewState(text);
+      if (state.file === "needed") out.push({ path, keys: "all" });
+      else if (state.keys.length) out.push({ path, keys: state.keys });
+    }
+  }
+  for (const [kindLang, [state]] of parseSettings(files["messages/review.txt"] ?? "")) {
+    if (state?.startsWith("needed")) out.push({ path: `messages/${kindLang}.*`, keys: "all" });
+  }
+  return out;
+}
+
+/** The `# review: needed|done` header of a strings file and the keys marked `# needs-review`. */
+export function reviewState(text: string): { file: "needed" | "done" | null; keys: string[] } {
+  let fileState: "needed" | "done" | null = null;
+  const keys: string[] = [];
+  let markNext = false;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    const header = /^#\s*review:\s*(needed|done)\b/.exec(line);
+    if (header) fileState = header[1] as "needed" | "done";
+    else if (/^#\s*needs-review\b/.test(line)) markNext = true;
+    else if (line && !line.startsWith("#")) {
+      if (markNext && line.includes("=")) keys.push(line.slice(0, line.indexOf("=")).trim());
+      markNext = false;
+    }
+  }
+  return { file: fileState, keys };
+}
 
 export { LANGS, QUESTIONS };

@@ -1,10 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { CHANNELS, type Channel } from "../delivery/types";
+import { LANGS, type Lang } from "./languages";
 
-/** Languages with wording in templates/. Add one by adding its files and its code here. */
-export const LANGS = ["ja", "en"] as const;
-export type Lang = (typeof LANGS)[number];
-export const langOf = (code: string | null | undefined): Lang => (LANGS as readonly string[]).includes(code ?? "") ? (code as Lang) : "ja";
+/** Languages live in ./languages.ts (one list); re-exported here for the modules that always took them from schemas. */
+export { LANGS, langOf, type Lang } from "./languages";
 
 /** Questions a template may ask. Their options are fixed in code: replies and aggregates count them. */
 export const QUESTIONS = ["safety", "availability", "comment", "ack"] as const;
@@ -50,6 +49,14 @@ export type Wave = z.infer<typeof WaveSchema>;
 
 const perLang = <T extends z.ZodType>(schema: T) => z.object({ ja: schema, en: schema });
 
+/**
+ * Messages per language: Japanese is required (every other language falls back to
+ * it, see messagesFor in files.ts); the others are optional so that admin copies
+ * and roll-call snapshots written before a language existed stay valid.
+ */
+const perLangMessages = <T extends z.ZodType>(schema: T) =>
+  z.object(Object.fromEntries(LANGS.map((l) => [l, l === "ja" ? schema : schema.optional()])) as { ja: T } & { [K in Exclude<Lang, "ja">]: z.ZodOptional<T> });
+
 /** The whole of a template: what the files define and what an admin copy in D1 holds. */
 export const TemplateBodySchema = z
   .object({
@@ -64,8 +71,8 @@ export const TemplateBodySchema = z
       .max(10)
       .refine((w) => w[0]!.delayMinutes === 0 && w[0]!.audience === "recipients", "the first wave goes to the recipients at 0 minutes")
       .refine((w) => w.every((x, i) => i === 0 || x.delayMinutes >= w[i - 1]!.delayMinutes), "waves are in order of their delay"),
-    messages: perLang(MessageSetSchema),
-    digest: perLang(MessageSetSchema),
+    messages: perLangMessages(MessageSetSchema),
+    digest: perLangMessages(MessageSetSchema),
   })
   .refine((t) => t.kind !== "notice" || (t.questions.length === 1 && t.questions[0] === "ack"), { message: "a notice asks only for the acknowledgement", path: ["questions"] })
   .refine((t) => t.kind !== "rollcall" || t.questions.includes("safety"), { message: "a roll-call asks for safety", path: ["questions"] })
