@@ -3,12 +3,14 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { auditRoutes } from "./audit/routes";
 import { authRoutes } from "./auth/routes";
+import { boardRoutes } from "./board/routes";
 import { resolveSession } from "./auth/session";
 import { deliveryRoutes } from "./delivery/routes";
 import { directoryRoutes } from "./directory/routes";
 import { importRoutes } from "./import/routes";
 import { invitationRoutes } from "./invitations/routes";
 import { messageRoutes } from "./messages/routes";
+import { pushRoutes } from "./push/routes";
 import { replyRoutes } from "./reply/routes";
 import { rollcallRoutes } from "./rollcall/routes";
 import { templateRoutes } from "./templates/routes";
@@ -32,6 +34,8 @@ export const domains = [
   triggerRoutes,
   messageRoutes,
   invitationRoutes,
+  pushRoutes,
+  boardRoutes,
 ] as const;
 
 export function buildApp() {

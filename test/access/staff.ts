@@ -10,4 +10,12 @@ export const staffAccess: AccessTable = {
   "DELETE /api/invitations/:id": { access: admins },
   "GET /join/:token": { access: "public" },
   "POST /join/:token": { access: "token", body: "decision=accept" },
+  "GET /api/push/vapid-public-key": { access: "public" },
+  "GET /api/me/devices": { access: "signed_in" },
+  "POST /api/me/devices": { access: "signed_in", body: {} },
+  "PATCH /api/me/devices/:id": { access: "signed_in", body: { name: "x" } },
+  "DELETE /api/me/devices/:id": { access: "signed_in" },
+  "POST /api/me/devices/:id/test": { access: "signed_in" },
+  "POST /api/push/ack": { access: "token", body: { token: "AAAAAAAAAAAAAAAAAAAAAA" } },
+  "POST /r/:token/action": { access: "token", body: { action: "safe_yes" } },
 };
