@@ -17,6 +17,9 @@ export const WRANGLER = join(ROOT, "node_modules", ".bin", process.platform === 
  */
 export const childEnv = () => ({
   ...process.env,
+  // The project's Node 22 (the `node` devDependency) first, even when this script
+  // was started with an older system Node rather than through npm.
+  PATH: [join(ROOT, "node_modules", ".bin"), process.env.PATH ?? ""].join(process.platform === "win32" ? ";" : ":"),
   WRANGLER_SEND_METRICS: "false",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
   CI: process.env.CI ?? "true",
