@@ -8,6 +8,7 @@ import { Account, MfaForm, PasswordForm } from "./screens/Account";
 import { Audit } from "./screens/Audit";
 import { Home } from "./screens/Home";
 import { Board } from "./screens/Board";
+import { FacilityDrill, PersonDrill } from "./screens/BoardDrill";
 import { Directory } from "./screens/Directory";
 import { History } from "./screens/History";
 import { Import } from "./screens/Import";
@@ -147,12 +148,16 @@ function Screen({ me, path, reloadMe }: { me: Me; path: string; reloadMe: () => 
   if (path === "/account") return <Account me={me} onChanged={reloadMe} />;
   if (path === "/rollcalls/new") return <Trigger me={me} />;
   if (path === "/rollcalls") return <History />;
+  const facility = match("/rollcalls/:id/facilities/:facilityId", path);
+  if (facility && Number(facility.id) > 0 && Number(facility.facilityId) > 0) return <FacilityDrill id={Number(facility.id)} facilityId={Number(facility.facilityId)} me={me} />;
+  const person = match("/rollcalls/:id/people/:personId", path);
+  if (person && Number(person.id) > 0 && Number(person.personId) > 0) return <PersonDrill id={Number(person.id)} personId={Number(person.personId)} />;
   const board = match("/rollcalls/:id", path);
   if (board && Number(board.id) > 0) return <Board id={Number(board.id)} me={me} />;
   if (path === "/directory") return <Directory me={me} />;
   if (path === "/directory/import") return <Import me={me} />;
   if (path === "/templates") return <Templates me={me} />;
-  if (path === "/outbox") return <Outbox />;
+  if (path === "/outbox") return <Outbox me={me} />;
   if (path === "/triggers") return <Triggers />;
   return (
     <Page title={t("notFound.title")}>

@@ -57,3 +57,20 @@ export type ReportList = z.infer<typeof Trg.ReportListSchema>;
 export type ApiKey = Trg.ApiKey;
 export type ApiKeyCreated = z.infer<typeof Trg.ApiKeyCreatedSchema>;
 export type TriggerOutcome = Trg.TriggerOutcome;
+
+import type * as Live from "../../worker/board/messages";
+import type * as Brd from "../../worker/board/schemas";
+
+export type BoardData = Live.Board;
+export type BoardServerMessage = Live.ServerMessage;
+export type PhoneCheck = Live.PhoneCheck;
+export type Timeline = Live.Timeline;
+export type FacilityDetail = Brd.FacilityDetail;
+export type PersonDetail = Brd.PersonDetail;
+export type ResendInput = z.input<typeof Brd.ResendSchema>;
+export type ResendResult = z.infer<typeof Brd.ResendResultSchema>;
+export type SmsReplyResult = z.infer<typeof Brd.SmsReplyResultSchema>;
+
+import type * as Msg from "../../worker/messages/schemas";
+export type DirectMessage = z.infer<typeof Msg.DirectMessageSchema>;
+export type DirectMessageList = z.infer<typeof Msg.DirectMessageListSchema>;

@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
+import { RateChart } from "../board/RateChart";
 import { count, dateTime, percent, time } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
-import { watch, type LiveHandle } from "../live";
-import type { Aggregates, Me, Rollcall, RollcallDetail } from "../types";
-import { ErrorNote, Link, Loading, Page } from "../ui";
+import { watchBoard, type LiveHandle, type LiveMode } from "../live";
+import type { BoardData, Me, PhoneCheck, ResendResult, Rollcall, RollcallDetail } from "../types";
+import { ErrorNote, Link, Loading, Notice, Page } from "../ui";
 import { DraftView } from "./Trigger";
 
 addStrings({
@@ -44,6 +45,28 @@ addStrings({
     "bd.viaProxy": "代理回答 {n}件",
     "bd.ack": "確認 {n}件",
     "bd.loadError": "最新の状況を読み込めません。自動で再試行します。",
+    "bd.mode.live": "ライブ（自動で更新）",
+    "bd.mode.connecting": "接続中…",
+    "bd.mode.polling": "5秒ごとに更新",
+    "bd.mode.stopped": "更新停止",
+    "bd.chartTitle": "回答率の推移",
+    "bd.chartLabel": "回答率の推移のグラフ。現在 {rate}",
+    "bd.chartCaption": "横軸：時刻（日本時間）、縦軸：回答した人の割合",
+    "bd.notes": "経過",
+    "bd.cancelled": "取り消し",
+    "bd.select": "再送に選ぶ：{name}",
+    "bd.resendSelected": "選んだ{n}名に再送する",
+    "bd.resendOne": "再送",
+    "bd.resendFacility": "この事業所の未回答者に再送",
+    "bd.resent": "再送しました：{people}名（{deliveries}件）。回答済み {replied}名、連絡手段なし {unreachable}名。",
+    "bd.resentNone": "再送する相手はいませんでした（全員回答済みか、連絡手段がありません）。",
+    "bd.phoneCheck": "電話で確認",
+    "bd.phoneCheckHelp": "未回答者のいる事業所と、電話する相手（管理者・代行）です。",
+    "bd.facilityPhone": "代表",
+    "bd.noAdminPhone": "電話番号の登録なし",
+    "bd.unrepliedN": "未回答 {n}名",
+    "bd.role.admin": "管理者",
+    "bd.role.delegate": "代行",
   },
   en: {
     "bd.rate": "Response rate",
@@ -80,35 +103,70 @@ addStrings({
     "bd.viaProxy": "{n} by proxy",
     "bd.ack": "{n} acknowledged",
     "bd.loadError": "Cannot load the latest state. Retrying by itself.",
+    "bd.mode.live": "Live",
+    "bd.mode.connecting": "Connecting…",
+    "bd.mode.polling": "Refreshing every 5 s",
+    "bd.mode.stopped": "Not updating",
+    "bd.chartTitle": "Response rate over time",
+    "bd.chartLabel": "Chart of the response rate over time. Now {rate}",
+    "bd.chartCaption": "Across: time (JST). Up: share of people who answered.",
+    "bd.notes": "Notes",
+    "bd.cancelled": "Cancelled",
+    "bd.select": "Choose for resend: {name}",
+    "bd.resendSelected": "Resend to the {n} chosen",
+    "bd.resendOne": "Resend",
+    "bd.resendFacility": "Resend to this facility's non-responders",
+    "bd.resent": "Resent: {people} people ({deliveries} messages). Already answered {replied}, no channel {unreachable}.",
+    "bd.resentNone": "Nobody to resend to (all answered, or no channel).",
+    "bd.phoneCheck": "Check by phone",
+    "bd.phoneCheckHelp": "Facilities with people who have not answered, and whom to phone (admins and delegates).",
+    "bd.facilityPhone": "Main line",
+    "bd.noAdminPhone": "No phone number",
+    "bd.unrepliedN": "{n} not answered",
+    "bd.role.admin": "Admin",
+    "bd.role.delegate": "Delegate",
   },
 });
 
 const ADMIN_ROLES = ["network_admin", "facility_admin", "delegate"];
+export const isAdminOf = (me: Me) => me.roles.some((r) => ADMIN_ROLES.includes(r));
 
 /** The live board of one roll-call (a draft shows its preview and confirm instead). */
 export function Board({ id, me }: { id: number; me: Me }) {
   const [detail, setDetail] = useState<RollcallDetail | null>(null);
+  const [board, setBoard] = useState<BoardData | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [updatedAt, setUpdatedAt] = useState<number | null>(null);
+  const [mode, setMode] = useState<LiveMode>("connecting");
   const [big, setBig] = useState(false);
+  const [loadTick, setLoadTick] = useState(0);
   const live = useRef<LiveHandle | null>(null);
 
+  // The roll-call itself first: a draft has no board yet, only its preview.
   useEffect(() => {
     setDetail(null);
-    const h = watch(
-      () => api.get<RollcallDetail>(`/api/rollcalls/${id}`),
-      (d) => {
-        setDetail(d);
+    setBoard(null);
+    setError(null);
+    api.get<RollcallDetail>(`/api/rollcalls/${id}`).then(setDetail, setError);
+  }, [id, loadTick]);
+
+  const sent = detail !== null && detail.rollcall.state !== "draft" && detail.rollcall.state !== "withdrawn";
+  useEffect(() => {
+    if (!sent) return;
+    const h = watchBoard(id, {
+      onBoard: (b) => {
+        setBoard(b);
         setError(null);
         setUpdatedAt(Date.now());
         // A closed roll-call no longer changes.
-        if (d.rollcall.state === "closed" || d.rollcall.state === "withdrawn" || d.rollcall.state === "draft") h.stop();
+        if (b.rollcall.state === "closed") h.stop();
       },
-      setError,
-    );
+      onError: setError,
+      onMode: setMode,
+    });
     live.current = h;
     return () => h.stop();
-  }, [id]);
+  }, [id, sent]);
 
   useEffect(() => {
     document.body.classList.toggle("bigscreen", big);
@@ -116,17 +174,23 @@ export function Board({ id, me }: { id: number; me: Me }) {
   }, [big]);
 
   if (!detail) return error ? <ErrorNote error={error} /> : <Loading />;
-  const rc = detail.rollcall;
-  if (rc.state === "draft" && detail.preview) return <DraftView draft={{ rollcall: rc, preview: detail.preview }} />;
-  const isAdmin = me.roles.some((r) => ADMIN_ROLES.includes(r));
-  const a = detail.aggregates;
+  if (detail.rollcall.state === "draft" && detail.preview)
+    return <DraftView draft={{ rollcall: detail.rollcall, preview: detail.preview }} onConfirmed={() => setLoadTick((n) => n + 1)} />;
+  if (!sent)
+    return (
+      <Page title={detail.rollcall.title}>
+        <p>{label("state", detail.rollcall.state)}</p>
+      </Page>
+    );
+  if (!board) return error ? <ErrorNote error={error} /> : <Loading />;
+  const rc = board.rollcall;
+  const isAdmin = isAdminOf(me);
 
   async function close() {
     if (!window.confirm(t("bd.closeConfirm"))) return;
     try {
       await api.post<Rollcall>(`/api/rollcalls/${rc.id}/close`);
-      const d = await api.get<RollcallDetail>(`/api/rollcalls/${rc.id}`);
-      setDetail(d);
+      live.current?.refresh();
     } catch (err) {
       setError(err);
     }
@@ -142,11 +206,9 @@ export function Board({ id, me }: { id: number; me: Me }) {
               {t("bd.close")}
             </button>
           ) : null}
-          {rc.state !== "withdrawn" ? (
-            <a class="btn" href={`/api/rollcalls/${rc.id}/export.csv`} download>
-              {t("bd.export")}
-            </a>
-          ) : null}
+          <a class="btn" href={`/api/rollcalls/${rc.id}/export.csv`} download>
+            {t("bd.export")}
+          </a>
           {isAdmin ? (
             <Link href={`/outbox?rollcall=${rc.id}`} class="btn">
               {t("bd.outbox")}
@@ -167,6 +229,11 @@ export function Board({ id, me }: { id: number; me: Me }) {
           {label("state", rc.state)}
         </span>{" "}
         {rc.confirmedAt ? t("bd.started", { t: dateTime(rc.confirmedAt) }) : null} {rc.closedAt ? t("bd.closedAt", { t: dateTime(rc.closedAt) }) : null}{" "}
+        {rc.state !== "closed" ? (
+          <span class={`badge live-${mode}`} data-testid="live-mode" data-mode={mode}>
+            {t(`bd.mode.${mode}`)}
+          </span>
+        ) : null}{" "}
         <span class="help" aria-live="off">
           {updatedAt ? t("bd.updated", { t: time(updatedAt) }) : null}
         </span>
@@ -177,8 +244,26 @@ export function Board({ id, me }: { id: number; me: Me }) {
         </p>
       ) : null}
       {rc.message ? <p>{rc.message}</p> : null}
-      {a ? <BoardBody rc={rc} a={a} isAdmin={isAdmin} onChanged={() => live.current?.refresh()} /> : null}
+      <Notes notes={rc.notes} />
+      <BoardBody board={board} isAdmin={isAdmin} big={big} onChanged={() => live.current?.refresh()} />
     </Page>
+  );
+}
+
+/** Later facts about the roll-call (a JMA report raising the intensity, …), newest last. */
+function Notes({ notes }: { notes: Rollcall["notes"] }) {
+  if (!notes.length) return null;
+  return (
+    <section aria-labelledby="bd-notes" class="card notes" data-testid="rollcall-notes">
+      <h2 id="bd-notes">{t("bd.notes")}</h2>
+      <ul>
+        {notes.map((n, i) => (
+          <li key={i}>
+            <time dateTime={n.at}>{dateTime(n.at)}</time> {n.text}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -197,8 +282,10 @@ function Tally({ kind, tally, order }: { kind: string; tally: Record<string, num
   );
 }
 
-function BoardBody({ rc, a, isAdmin, onChanged }: { rc: Rollcall; a: Aggregates; isAdmin: boolean; onChanged: () => void }) {
+function BoardBody({ board, isAdmin, big, onChanged }: { board: BoardData; isAdmin: boolean; big: boolean; onChanged: () => void }) {
+  const { rollcall: rc, aggregates: a } = board;
   const unanswered = a.recipients - a.replied;
+  const rate = percent(a.replied, a.recipients);
   return (
     <>
       <section aria-labelledby="bd-sum">
@@ -209,7 +296,7 @@ function BoardBody({ rc, a, isAdmin, onChanged }: { rc: Rollcall; a: Aggregates;
           <li class="stat">
             <span class="label">{t("bd.rate")}</span>
             <span class="value" data-testid="response-rate">
-              {percent(a.replied, a.recipients)}
+              {rate}
             </span>
           </li>
           <li class="stat">
@@ -231,9 +318,13 @@ function BoardBody({ rc, a, isAdmin, onChanged }: { rc: Rollcall; a: Aggregates;
             </span>
           </li>
         </ul>
-        <div class="bar" role="img" aria-label={`${t("bd.rate")} ${percent(a.replied, a.recipients)}`}>
-          <span class="delivered" style={{ width: percent(a.replied, a.recipients) === "—" ? "0%" : percent(a.replied, a.recipients) }} />
+        <div class="bar" role="img" aria-label={`${t("bd.rate")} ${rate}`}>
+          <span class="delivered" style={{ width: rate === "—" ? "0%" : rate }} />
         </div>
+      </section>
+      <section aria-labelledby="bd-chart">
+        <h2 id="bd-chart">{t("bd.chartTitle")}</h2>
+        <RateChart timeline={board.timeline} replied={a.replied} closedAt={rc.closedAt} big={big} />
       </section>
       {rc.kind === "rollcall" ? (
         <section aria-labelledby="bd-safety">
@@ -249,7 +340,7 @@ function BoardBody({ rc, a, isAdmin, onChanged }: { rc: Rollcall; a: Aggregates;
       ) : (
         <p>{t("bd.ack", { n: a.byAnswer.ack })}</p>
       )}
-      <DeliveryProgress delivery={a.delivery} />
+      <DeliveryProgress progress={board.progress} />
       {a.byFacilityType.length ? (
         <section aria-labelledby="bd-type">
           <h2 id="bd-type">{t("bd.byType")}</h2>
@@ -306,7 +397,7 @@ function BoardBody({ rc, a, isAdmin, onChanged }: { rc: Rollcall; a: Aggregates;
                 return (
                   <tr key={f.facilityId ?? "none"} class={bad ? "bad" : done ? "ok" : ""}>
                     <td>
-                      {f.name ?? "—"}
+                      {f.facilityId ? <Link href={`/rollcalls/${rc.id}/facilities/${f.facilityId}`}>{f.name ?? "—"}</Link> : (f.name ?? "—")}
                       {f.type ? <div class="help">{label("ft", f.type)}</div> : null}
                     </td>
                     <td class="num">
@@ -330,26 +421,30 @@ function BoardBody({ rc, a, isAdmin, onChanged }: { rc: Rollcall; a: Aggregates;
         </div>
       </section>
       <NonResponders rc={rc} first={a.nonResponders} isAdmin={isAdmin} onChanged={onChanged} />
+      {board.phoneCheck ? <PhoneChecks rc={rc} checks={board.phoneCheck} onChanged={onChanged} /> : null}
     </>
   );
 }
 
-const DSTATES = ["queued", "sending", "sent", "delivered", "failed"] as const;
+const DSTATES = ["queued", "sending", "sent", "delivered", "failed", "cancelled"] as const;
 
-function DeliveryProgress({ delivery }: { delivery: Aggregates["delivery"] }) {
-  const channels = Object.keys(delivery);
+function DeliveryProgress({ progress }: { progress: BoardData["progress"] }) {
+  const channels = (["push", "sms", "email"] as const).filter((ch) => {
+    const d = progress[ch];
+    return d && DSTATES.some((k) => d[k] > 0);
+  });
   if (!channels.length) return null;
   return (
     <section aria-labelledby="bd-del">
       <h2 id="bd-del">{t("bd.delivery")}</h2>
       {channels.map((ch) => {
-        const d = delivery[ch]!;
+        const d = progress[ch]!;
         const total = DSTATES.reduce((s, k) => s + d[k], 0);
+        const shown = DSTATES.filter((k) => k !== "cancelled" || d[k] > 0);
         return (
           <div key={ch} class="delivery" data-testid={`delivery-${ch}`}>
-            <strong>{label("ch", ch)}</strong>{" "}
-            <span class="help">{DSTATES.map((k) => `${label("dstate", k)} ${count(d[k])}`).join("・")}</span>
-            <div class="bar" role="img" aria-label={`${label("ch", ch)}: ${DSTATES.map((k) => `${label("dstate", k)} ${d[k]}`).join(", ")}`}>
+            <strong>{label("ch", ch)}</strong> <span class="help">{shown.map((k) => `${label("dstate", k)} ${count(d[k])}`).join("・")}</span>
+            <div class="bar" role="img" aria-label={`${label("ch", ch)}: ${shown.map((k) => `${label("dstate", k)} ${d[k]}`).join(", ")}`}>
               {DSTATES.map((k) => (d[k] ? <span key={k} class={k === "sending" ? "queued" : k} style={{ width: `${(d[k] / total) * 100}%` }} /> : null))}
             </div>
           </div>
@@ -367,12 +462,24 @@ function DeliveryProgress({ delivery }: { delivery: Aggregates["delivery"] }) {
   );
 }
 
-type NR = Aggregates["nonResponders"];
+/** POST /resend, then the sentence that says what happened. */
+export async function resendTo(rollcallId: number, body: { personIds: number[] } | { facilityId: number }): Promise<string> {
+  const r = await api.post<ResendResult>(`/api/rollcalls/${rollcallId}/resend`, body);
+  return r.people > 0
+    ? t("bd.resent", { people: count(r.people), deliveries: count(r.deliveries), replied: count(r.alreadyReplied), unreachable: count(r.unreachable) })
+    : t("bd.resentNone");
+}
+
+type NR = BoardData["aggregates"]["nonResponders"];
 
 function NonResponders({ rc, first, isAdmin, onChanged }: { rc: Rollcall; first: NR; isAdmin: boolean; onChanged: () => void }) {
   const [extra, setExtra] = useState<NR["items"]>([]);
   const [next, setNext] = useState<number | null>(first.nextAfter);
   const [proxyFor, setProxyFor] = useState<number | null>(null);
+  const [chosen, setChosen] = useState<Set<number>>(new Set());
+  const [done, setDone] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   useEffect(() => {
     setExtra([]);
     setNext(first.nextAfter);
@@ -387,52 +494,163 @@ function NonResponders({ rc, first, isAdmin, onChanged }: { rc: Rollcall; first:
       setNext(d.aggregates.nonResponders.nextAfter);
     }
   }
+  async function resend(personIds: number[]) {
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      setDone(await resendTo(rc.id, { personIds }));
+      setChosen(new Set());
+      onChanged();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  function toggle(id: number, on: boolean) {
+    const s = new Set(chosen);
+    if (on) s.add(id);
+    else s.delete(id);
+    setChosen(s);
+  }
+  const open = rc.state === "open" || rc.state === "sending";
   const canProxy = isAdmin && rc.state === "open" && rc.kind === "rollcall";
+  const canResend = isAdmin && open;
+  const picked = items.filter((p) => chosen.has(p.personId)).map((p) => p.personId);
   return (
     <section aria-labelledby="bd-nr">
       <h2 id="bd-nr">
         {t("bd.nonResponders")}（{count(items.length)}
         {next !== null ? "+" : ""}）
       </h2>
+      {done ? <Notice>{done}</Notice> : null}
+      <ErrorNote error={error} />
       {items.length === 0 ? (
         <p>{t("bd.noneLeft")}</p>
       ) : (
-        <div class="table-wrap">
-          <table data-testid="non-responders">
-            <thead>
-              <tr>
-                <th scope="col">{t("dir.name", "名前")}</th>
-                <th scope="col">{t("bd.facility")}</th>
-                {canProxy ? <th scope="col">{t("bd.proxy")}</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((p) => (
-                <tr key={p.personId}>
-                  <td>{p.name}</td>
-                  <td>{p.facility ?? "—"}</td>
-                  {canProxy ? (
-                    <td>
-                      {proxyFor === p.personId ? (
-                        <ProxyForm rollcallId={rc.id} personId={p.personId} name={p.name} onDone={() => (setProxyFor(null), onChanged())} />
-                      ) : (
-                        <button type="button" class="btn small" onClick={() => setProxyFor(p.personId)}>
-                          {t("bd.proxy")}
-                        </button>
-                      )}
-                    </td>
+        <>
+          {canResend ? (
+            <div class="buttons">
+              <button type="button" class="btn" disabled={busy || picked.length === 0} onClick={() => resend(picked)} data-testid="resend-selected">
+                {t("bd.resendSelected", { n: picked.length })}
+              </button>
+            </div>
+          ) : null}
+          <div class="table-wrap">
+            <table data-testid="non-responders">
+              <thead>
+                <tr>
+                  {canResend ? (
+                    <th scope="col">
+                      <span class="sr-only">{t("bd.resendOne")}</span>
+                    </th>
                   ) : null}
+                  <th scope="col">{t("dir.name", "名前")}</th>
+                  <th scope="col">{t("bd.facility")}</th>
+                  {canResend ? <th scope="col">{t("bd.resendOne")}</th> : null}
+                  {canProxy ? <th scope="col">{t("bd.proxy")}</th> : null}
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {items.map((p) => (
+                  <tr key={p.personId}>
+                    {canResend ? (
+                      <td>
+                        <input
+                          type="checkbox"
+                          aria-label={t("bd.select", { name: p.name })}
+                          checked={chosen.has(p.personId)}
+                          onChange={(e) => toggle(p.personId, (e.currentTarget as HTMLInputElement).checked)}
+                        />
+                      </td>
+                    ) : null}
+                    <td>
+                      <Link href={`/rollcalls/${rc.id}/people/${p.personId}`}>{p.name}</Link>
+                    </td>
+                    <td>{p.facilityId ? <Link href={`/rollcalls/${rc.id}/facilities/${p.facilityId}`}>{p.facility ?? "—"}</Link> : (p.facility ?? "—")}</td>
+                    {canResend ? (
+                      <td>
+                        <button type="button" class="btn small" disabled={busy} onClick={() => resend([p.personId])} aria-label={`${t("bd.resendOne")}：${p.name}`}>
+                          {t("bd.resendOne")}
+                        </button>
+                      </td>
+                    ) : null}
+                    {canProxy ? (
+                      <td>
+                        {proxyFor === p.personId ? (
+                          <ProxyForm rollcallId={rc.id} personId={p.personId} name={p.name} onDone={() => (setProxyFor(null), onChanged())} />
+                        ) : (
+                          <button type="button" class="btn small" onClick={() => setProxyFor(p.personId)}>
+                            {t("bd.proxy")}
+                          </button>
+                        )}
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       )}
       {next !== null ? (
         <button type="button" class="btn" onClick={more}>
           {t("bd.more")}
         </button>
       ) : null}
+    </section>
+  );
+}
+
+/** Whom to phone about each facility's non-responders (admins' boards only; the viewer's board has none). */
+function PhoneChecks({ rc, checks, onChanged }: { rc: Rollcall; checks: PhoneCheck[]; onChanged: () => void }) {
+  const [done, setDone] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const waiting = checks.filter((c) => c.unreplied > 0);
+  if (!waiting.length) return null;
+  const open = rc.state === "open" || rc.state === "sending";
+  async function resendFacility(facilityId: number) {
+    setError(null);
+    try {
+      setDone(await resendTo(rc.id, { facilityId }));
+      onChanged();
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <section aria-labelledby="bd-phone" data-testid="phone-check">
+      <h2 id="bd-phone">{t("bd.phoneCheck")}</h2>
+      <p class="help">{t("bd.phoneCheckHelp")}</p>
+      {done ? <Notice>{done}</Notice> : null}
+      <ErrorNote error={error} />
+      <ul class="phone-checks">
+        {waiting.map((c) => (
+          <li key={c.facilityId} class="card">
+            <h3>
+              <Link href={`/rollcalls/${rc.id}/facilities/${c.facilityId}`}>{c.facility}</Link> <span class="badge">{t("bd.unrepliedN", { n: count(c.unreplied) })}</span>
+            </h3>
+            <ul>
+              {c.facilityPhone ? (
+                <li>
+                  {t("bd.facilityPhone")}：<a href={`tel:${c.facilityPhone}`}>{c.facilityPhone}</a>
+                </li>
+              ) : null}
+              {c.admins.map((a) => (
+                <li key={a.personId}>
+                  {a.name}（{t(`bd.role.${a.role}`)}）：{a.mobile ? <a href={`tel:${a.mobile}`}>{a.mobile}</a> : <span class="help">{t("bd.noAdminPhone")}</span>}
+                </li>
+              ))}
+            </ul>
+            {open ? (
+              <button type="button" class="btn small" onClick={() => resendFacility(c.facilityId)}>
+                {t("bd.resendFacility")}
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

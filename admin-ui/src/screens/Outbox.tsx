@@ -4,8 +4,8 @@ import { dateTime } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
 import { navigate, useLocation } from "../router";
-import type { Outbox as OutboxT, OutboxItem, RollcallList, RollcallListItem } from "../types";
-import { ErrorNote, Loading, Page } from "../ui";
+import type { DirectMessage, DirectMessageList, Me, Outbox as OutboxT, OutboxItem, RollcallList, RollcallListItem, SmsReplyResult } from "../types";
+import { ErrorNote, Field, Link, Loading, Page, Submit } from "../ui";
 
 addStrings({
   ja: {
@@ -20,6 +20,22 @@ addStrings({
     "ob.more": "さらに表示",
     "ob.unavailable": "本番の送信設定があるため、送信箱はありません。",
     "ob.count": "{n}件",
+    "ob.tabs": "送信箱の種類",
+    "ob.tab.rollcall": "安否確認",
+    "ob.tab.other": "招待・確認コード・テスト",
+    "ob.otherIntro": "安否確認以外のメッセージ（招待、連絡先の確認コードとリンク、報告の通知、端末のテスト通知）です。",
+    "ob.kind.invitation": "招待",
+    "ob.kind.contact_code": "確認コード",
+    "ob.kind.contact_link": "確認リンク",
+    "ob.kind.report": "報告の通知",
+    "ob.kind.push_test": "テスト通知",
+    "ob.openLink": "リンクを開く",
+    "ob.smsReply": "この人としてSMSで返信",
+    "ob.smsReplyHelp": "例：「1 1」（無事・出勤可能）、「無事」。本物のTwilio Webhookを署名付きで通ります。",
+    "ob.smsSend": "SMSを送る",
+    "ob.smsYou": "あなた（{r}）",
+    "ob.smsAnswer": "返信（TwiML）",
+    "ob.smsOutcome": "結果：{o}",
   },
   en: {
     "ob.intro": "In the sandbox nothing is really sent: messages land here, shown as their recipient would see them. Open a reply link to answer as that person.",
@@ -33,12 +49,47 @@ addStrings({
     "ob.more": "Show more",
     "ob.unavailable": "Real providers are configured: there is no sandbox outbox.",
     "ob.count": "{n} messages",
+    "ob.tabs": "Kind of messages",
+    "ob.tab.rollcall": "Roll-calls",
+    "ob.tab.other": "Invitations, codes, tests",
+    "ob.otherIntro": "Messages outside roll-calls: invitations, contact verification codes and links, report notices, device test pushes.",
+    "ob.kind.invitation": "Invitation",
+    "ob.kind.contact_code": "Verification code",
+    "ob.kind.contact_link": "Verification link",
+    "ob.kind.report": "Report notice",
+    "ob.kind.push_test": "Test push",
+    "ob.openLink": "Open the link",
+    "ob.smsReply": "Reply by SMS as this person",
+    "ob.smsReplyHelp": "For example \"1 1\" (safe, can work) or \"無事\". Goes through the real Twilio webhook, signed.",
+    "ob.smsSend": "Send the SMS",
+    "ob.smsYou": "You ({r})",
+    "ob.smsAnswer": "Answer (TwiML)",
+    "ob.smsOutcome": "Outcome: {o}",
   },
 });
 
 /** The sandbox outbox: every message as its recipient would see it, with its reply link. */
-export function Outbox() {
+export function Outbox({ me }: { me: Me }) {
   const { query } = useLocation();
+  const other = query.get("tab") === "other";
+  return (
+    <Page title={t("nav.outbox")}>
+      <nav class="tabs" aria-label={t("ob.tabs")}>
+        <Link href="/outbox" current={!other}>
+          {t("ob.tab.rollcall")}
+        </Link>
+        <Link href="/outbox?tab=other" current={other}>
+          {t("ob.tab.other")}
+        </Link>
+      </nav>
+      {other ? <DirectMessages /> : <RollcallOutbox me={me} />}
+    </Page>
+  );
+}
+
+function RollcallOutbox({ me }: { me: Me }) {
+  const { query } = useLocation();
+  const canSms = me.roles.includes("network_admin");
   const rollcallId = Number(query.get("rollcall")) || null;
   const [rollcalls, setRollcalls] = useState<RollcallListItem[]>([]);
   const [items, setItems] = useState<OutboxItem[] | null>(null);
@@ -72,16 +123,7 @@ export function Outbox() {
 
   const unavailable = error instanceof ApiFailure && error.status === 404 && /outbox/.test(error.message);
   return (
-    <Page
-      title={t("nav.outbox")}
-      actions={
-        rollcallId ? (
-          <button type="button" class="btn" onClick={() => load(0)}>
-            {t("ob.reload")}
-          </button>
-        ) : null
-      }
-    >
+    <>
       <p>{t("ob.intro")}</p>
       <div class="toolbar">
         <label for="ob-rc">{t("ob.rollcall")}</label>
@@ -94,6 +136,11 @@ export function Outbox() {
             </option>
           ))}
         </select>
+        {rollcallId ? (
+          <button type="button" class="btn" onClick={() => load(0)}>
+            {t("ob.reload")}
+          </button>
+        ) : null}
       </div>
       {unavailable ? <p class="warn">{t("ob.unavailable")}</p> : <ErrorNote error={error} />}
       {!rollcallId ? null : items === null ? (
@@ -106,7 +153,7 @@ export function Outbox() {
           <ol class="outbox">
             {items.map((m) => (
               <li key={m.deliveryId}>
-                <Message m={m} />
+                <Message m={m} canSms={canSms} />
               </li>
             ))}
           </ol>
@@ -117,12 +164,12 @@ export function Outbox() {
           {t("ob.more")}
         </button>
       ) : null}
-    </Page>
+    </>
   );
 }
 
 /** One message, shaped like what the recipient's phone or mail app shows. */
-function Message({ m }: { m: OutboxItem }) {
+function Message({ m, canSms }: { m: OutboxItem; canSms: boolean }) {
   return (
     <article class={`message msg-${m.channel}`} data-testid="outbox-message" data-channel={m.channel} aria-label={`${label("ch", m.channel)} ${m.recipient}`}>
       <div class="meta">
@@ -154,6 +201,121 @@ function Message({ m }: { m: OutboxItem }) {
           </a>
         </p>
       ) : null}
+      {canSms && m.channel === "sms" && m.audience === "recipients" ? <SmsReplyBox deliveryId={m.deliveryId} recipient={m.recipient} /> : null}
     </article>
+  );
+}
+
+/**
+ * Answer as the recipient by SMS: the server signs a simulated inbound message and
+ * sends it through the real Twilio webhook; the phone shows the TwiML answer.
+ */
+function SmsReplyBox({ deliveryId, recipient }: { deliveryId: number; recipient: string }) {
+  const [body, setBody] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [sent, setSent] = useState<{ body: string; result: SmsReplyResult }[]>([]);
+  async function send(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await api.post<SmsReplyResult>("/api/outbox/sms-reply", { deliveryId, body });
+      setSent((old) => [...old, { body, result }]);
+      setBody("");
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div class="sms-thread" data-testid="sms-reply-box">
+      {sent.map((s, i) => (
+        <div key={i} class="phone">
+          <p class="sr-only">{t("ob.smsYou", { r: recipient })}</p>
+          <pre class="bubble in">{s.body}</pre>
+          <p class="sr-only">{t("ob.smsAnswer")}</p>
+          <pre class="bubble reply" data-testid="sms-answer">
+            {s.result.reply}
+          </pre>
+          {s.result.outcome ? <p class="help">{t("ob.smsOutcome", { o: s.result.outcome })}</p> : null}
+        </div>
+      ))}
+      <form class="sms-box" onSubmit={send} noValidate>
+        <Field label={t("ob.smsReply")} name="body" value={body} onInput={setBody} error={error} help={t("ob.smsReplyHelp")} maxLength={1600} />
+        <Submit busy={busy} class="btn">
+          {t("ob.smsSend")}
+        </Submit>
+      </form>
+      <ErrorNote error={error} fields={["body"]} />
+    </div>
+  );
+}
+
+/** Invitations, verification codes and links, report notices and device tests: messages outside roll-calls. */
+function DirectMessages() {
+  const [items, setItems] = useState<DirectMessage[] | null>(null);
+  const [next, setNext] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function load(before?: number) {
+    setError(null);
+    try {
+      const r = await api.get<DirectMessageList>("/api/outbox/messages", { query: { before, limit: 100 } });
+      setItems((old) => (before && old ? [...old, ...r.items] : r.items));
+      setNext(r.next);
+    } catch (err) {
+      setError(err);
+    }
+  }
+  useEffect(() => {
+    void load();
+  }, []);
+  const unavailable = error instanceof ApiFailure && error.status === 404 && /outbox/.test(error.message);
+  return (
+    <>
+      <p>{t("ob.otherIntro")}</p>
+      <div class="toolbar">
+        <button type="button" class="btn" onClick={() => load()}>
+          {t("ob.reload")}
+        </button>
+      </div>
+      {unavailable ? <p class="warn">{t("ob.unavailable")}</p> : <ErrorNote error={error} />}
+      {items === null ? (
+        error ? null : <Loading />
+      ) : items.length === 0 ? (
+        <p>{t("ob.empty")}</p>
+      ) : (
+        <ol class="outbox">
+          {items.map((m) => (
+            <li key={m.id}>
+              <article class={`message msg-${m.channel}`} data-testid="direct-message" data-kind={m.kind} data-channel={m.channel} aria-label={`${t(`ob.kind.${m.kind}`)} ${m.recipient}`}>
+                <div class="meta">
+                  <strong>{t(`ob.kind.${m.kind}`)}</strong>
+                  <span>{label("ch", m.channel)}</span>
+                  <span>{t("ob.to", { r: m.recipient })}</span>
+                  <span>{label("dstate", m.state)}</span>
+                  <span>{dateTime(m.createdAt)}</span>
+                </div>
+                {m.subject ? <p class="subject">{m.subject}</p> : null}
+                <pre class={m.channel === "sms" ? "bubble" : ""}>{m.text}</pre>
+                {m.link ? (
+                  <p>
+                    <a href={m.link} target="_blank" rel="noopener" class="btn small direct-link">
+                      {t("ob.openLink")}
+                    </a>
+                  </p>
+                ) : null}
+              </article>
+            </li>
+          ))}
+        </ol>
+      )}
+      {next !== null ? (
+        <button type="button" class="btn" onClick={() => load(next)}>
+          {t("ob.more")}
+        </button>
+      ) : null}
+    </>
   );
 }

@@ -234,7 +234,7 @@ export function Trigger({ me }: { me: Me }) {
 }
 
 /** A draft: what will be sent, to how many, on which channel; then the explicit confirm. */
-export function DraftView({ draft, onBack }: { draft: Draft; onBack?: () => void }) {
+export function DraftView({ draft, onBack, onConfirmed }: { draft: Draft; onBack?: () => void; onConfirmed?: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [withdrawn, setWithdrawn] = useState(false);
@@ -248,7 +248,9 @@ export function DraftView({ draft, onBack }: { draft: Draft; onBack?: () => void
     setError(null);
     try {
       await api.post<Rollcall>(`/api/rollcalls/${rc.id}/confirm`);
-      navigate(`/rollcalls/${rc.id}`);
+      // Already on the board's address (a draft opened from the history): load it again.
+      if (onConfirmed) onConfirmed();
+      else navigate(`/rollcalls/${rc.id}`);
     } catch (err) {
       setError(err);
       setBusy(false);
