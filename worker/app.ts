@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { auditRoutes } from "./audit/routes";
 import { authRoutes } from "./auth/routes";
+import { boardRoutes } from "./board/routes";
 import { resolveSession } from "./auth/session";
 import { deliveryRoutes } from "./delivery/routes";
 import { directoryRoutes } from "./directory/routes";
@@ -34,6 +35,7 @@ export const domains = [
   messageRoutes,
   invitationRoutes,
   pushRoutes,
+  boardRoutes,
 ] as const;
 
 export function buildApp() {

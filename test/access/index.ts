@@ -1,3 +1,4 @@
+import { boardAccess } from "./board";
 import { coreAccess } from "./core";
 import { deliveryAccess } from "./delivery";
 import { directoryAccess } from "./directory";
@@ -16,4 +17,5 @@ export const accessTable: AccessTable = {
   ...deliveryAccess,
   ...triggersAccess,
   ...staffAccess,
+  ...boardAccess,
 };

@@ -1,6 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Channel, DeliveryMessage } from "../delivery/types";
 import { clock } from "../lib/clock";
+import { getRollcall } from "../rollcall/data";
+import { loadSettings } from "../system/settings";
+import * as data from "./data";
+import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, ClientMessageSchema, COALESCE_MS, type Board, type ServerMessage, type UpdateReason } from "./messages";
+import { AudienceSchema, audienceKey, buildBoard, type Audience } from "./service";
 
 /** One wave of the escalation schedule, with when it is due and when it went out. */
 export interface PlannedWave {
@@ -28,14 +33,32 @@ export function rollcallObject(env: Pick<Env, "ROLLCALL">, rollcallId: number) {
 }
 
 const KEY = "escalation";
+const ROLLCALL_KEY = "rollcallId";
+const SEQ_KEY = "seq";
+const RESEND_WAVE_KEY = "resendWave";
+
+/** The header the worker passes a checked audience in; never taken from a client request (the worker builds the request). */
+export const AUDIENCE_HEADER = "x-board-audience";
 
 /**
- * One per roll-call. Today: the escalation schedule (alarms run each wave at its
- * delay by enqueueing a `plan` message). Later: the live board's WebSockets.
- * All state lives in ctx.storage (fields do not survive hibernation); times come
- * from `clock` so tests can move them.
+ * One per roll-call: the escalation schedule (alarms run each wave at its delay by
+ * enqueueing a `plan` message) and the live board (hibernatable WebSockets; see
+ * messages.ts for the protocol). All lasting state lives in ctx.storage and on the
+ * sockets' attachments, since fields do not survive hibernation; the only fields
+ * are the coalescing timer, whose loss only means the next change is sent at once.
+ * Times come from `clock` so tests can move them.
  */
 export class RollCallObject extends DurableObject<Env> {
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private pendingReasons = new Set<UpdateReason>();
+  private lastBroadcastAt = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Keep-alive pings are answered by the runtime without waking a hibernated object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
   private async load(): Promise<Escalation | undefined> {
     return this.ctx.storage.get<Escalation>(KEY);
   }
@@ -114,19 +137,157 @@ export class RollCallObject extends DurableObject<Env> {
     if (!e) return undefined;
     e.closedAt ??= at;
     await this.save(e);
+    this.schedule("state");
     return e;
   }
 
-  /** A reply was recorded (the board will push it to watchers). */
+  /** A reply was recorded: counted for the schedule, and pushed to every open board. */
   async noteReply(_personId: number, at: number): Promise<void> {
     const e = await this.load();
-    if (!e) return;
-    e.replies += 1;
-    e.lastReplyAt = at;
-    await this.save(e);
+    if (e) {
+      e.replies += 1;
+      e.lastReplyAt = at;
+      await this.save(e);
+    }
+    this.schedule("reply");
+  }
+
+  /** Something on the board changed (delivery progress, a resend, the state): tell open boards. */
+  async noteChange(reason: UpdateReason): Promise<void> {
+    this.schedule(reason);
+  }
+
+  /**
+   * The next free wave number for a resend, past the template's waves and every wave
+   * used so far. Handed out here, one at a time, so two resends never share a wave.
+   */
+  async allocateResendWave(atLeast: number): Promise<number> {
+    const last = (await this.ctx.storage.get<number>(RESEND_WAVE_KEY)) ?? 0;
+    const wave = Math.max(last + 1, atLeast);
+    await this.ctx.storage.put(RESEND_WAVE_KEY, wave);
+    return wave;
   }
 
   async status(): Promise<Escalation | null> {
     return (await this.load()) ?? null;
+  }
+
+  // ---------------------------------------------------------------- the live board
+
+  /**
+   * A board connecting. Only the worker calls this, after checking the session and
+   * the right to read the roll-call; it passes the audience in {@link AUDIENCE_HEADER}.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade.", { status: 426 });
+    const url = new URL(request.url);
+    const rollcallId = Number(url.searchParams.get("rollcall"));
+    const parsed = AudienceSchema.safeParse(JSON.parse(request.headers.get(AUDIENCE_HEADER) ?? "null"));
+    if (!Number.isInteger(rollcallId) || rollcallId <= 0 || !parsed.success) return new Response("Bad board request.", { status: 400 });
+    const rc = await getRollcall(this.env.DB, rollcallId);
+    if (!rc) return new Response("No such roll-call.", { status: 404 });
+    await this.ctx.storage.put(ROLLCALL_KEY, rollcallId);
+
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment(parsed.data);
+    const board = await buildBoard(this.env, rc, parsed.data);
+    server.send(JSON.stringify({ type: "snapshot", seq: await this.nextSeq(), at: clock.now(), board } satisfies ServerMessage));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (typeof message !== "string" || message.length > 1_000) return;
+    let body: unknown;
+    try {
+      body = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (!ClientMessageSchema.safeParse(body).success) return;
+    const audience = this.audienceOf(ws);
+    const rc = await this.rollcall();
+    if (!audience || !rc) return;
+    const board = await buildBoard(this.env, rc, audience);
+    ws.send(JSON.stringify({ type: "snapshot", seq: await this.nextSeq(), at: clock.now(), board } satisfies ServerMessage));
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed (the runtime may have answered the close itself).
+    }
+  }
+
+  override async webSocketError(_ws: WebSocket, _error: unknown): Promise<void> {
+    // The client reconnects; nothing is kept per socket beyond its attachment.
+  }
+
+  private audienceOf(ws: WebSocket): Audience | null {
+    const a = AudienceSchema.safeParse(ws.deserializeAttachment());
+    return a.success ? a.data : null;
+  }
+
+  private async rollcall() {
+    const id = (await this.ctx.storage.get<number>(ROLLCALL_KEY)) ?? (await this.load())?.rollcallId;
+    return id ? getRollcall(this.env.DB, id) : null;
+  }
+
+  private async nextSeq(): Promise<number> {
+    const seq = ((await this.ctx.storage.get<number>(SEQ_KEY)) ?? 0) + 1;
+    await this.ctx.storage.put(SEQ_KEY, seq);
+    return seq;
+  }
+
+  /**
+   * Coalesces changes: the first goes out at once, later ones at most every
+   * COALESCE_MS. The pending timer keeps the object awake until it fires.
+   */
+  private schedule(reason: UpdateReason): void {
+    if (this.ctx.getWebSockets().length === 0) return;
+    this.pendingReasons.add(reason);
+    if (this.flushTimer !== undefined) return;
+    const wait = Math.min(COALESCE_MS, Math.max(0, this.lastBroadcastAt + COALESCE_MS - clock.now()));
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.broadcast().catch((err) => console.error("board broadcast failed", err instanceof Error ? err.message : String(err)));
+    }, wait);
+  }
+
+  /** Sends the board to every open socket, each built for its audience; drops sockets whose session ended. */
+  private async broadcast(): Promise<void> {
+    const reasons = [...this.pendingReasons];
+    this.pendingReasons.clear();
+    this.lastBroadcastAt = clock.now();
+    const sockets = this.ctx.getWebSockets().map((ws) => ({ ws, audience: this.audienceOf(ws) }));
+    if (sockets.length === 0) return;
+    const rc = await this.rollcall();
+    if (!rc) return;
+
+    const live = await data.liveSessions(this.env.DB, [...new Set(sockets.flatMap((s) => (s.audience ? [s.audience.sessionHash] : [])))]);
+    const maxAge = (await loadSettings(this.env)).sessionAbsoluteHours * 3_600_000;
+    const now = clock.now();
+    const boards = new Map<string, Promise<Board>>();
+    const seq = await this.nextSeq();
+    for (const { ws, audience } of sockets) {
+      if (!audience) {
+        ws.close(CLOSE_FORBIDDEN, "no audience");
+        continue;
+      }
+      const began = live.get(audience.sessionHash);
+      if (began === undefined || now - began > maxAge) {
+        ws.close(CLOSE_SESSION_ENDED, "session ended");
+        continue;
+      }
+      const key = audienceKey(audience);
+      if (!boards.has(key)) boards.set(key, buildBoard(this.env, rc, audience));
+      const board = await boards.get(key)!;
+      try {
+        ws.send(JSON.stringify({ type: "update", seq, at: now, reasons, board } satisfies ServerMessage));
+      } catch {
+        // A socket closing meanwhile; the others still get theirs.
+      }
+    }
   }
 }

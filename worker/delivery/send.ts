@@ -1,3 +1,4 @@
+import { boardChanged } from "../board/notify";
 import { clock } from "../lib/clock";
 import { renderFor } from "../rollcall/render";
 import { retryDelaySeconds, MAX_DELAY_SECONDS } from "./backoff";
@@ -35,6 +36,7 @@ export async function sendDelivery(env: Env, deliveryId: number, attempt: number
   const now = clock.now();
   if (!data.isSendable(d.rollcallState)) {
     await data.markFinal(db, d.id, "cancelled", `rollcall ${d.rollcallState}`, now);
+    await boardChanged(env, d.rollcallId, "delivery");
     return { kind: "done", result: "cancelled" };
   }
   if (d.state === "sending" && d.leaseUntil !== null && d.leaseUntil >= now) return heldElsewhere(d.leaseUntil, now);
@@ -42,11 +44,13 @@ export async function sendDelivery(env: Env, deliveryId: number, attempt: number
   const route = channelRoute(env, d.channel);
   if (route.kind === "unavailable") {
     await data.markFinal(db, d.id, "failed", route.error, now);
+    await boardChanged(env, d.rollcallId, "delivery");
     return { kind: "done", result: "failed" };
   }
   const to = d.channel === "push" ? d.push : d.address;
   if (!to) {
     await data.markFinal(db, d.id, "failed", "address removed", now);
+    await boardChanged(env, d.rollcallId, "delivery");
     return { kind: "done", result: "failed" };
   }
 
@@ -95,6 +99,7 @@ export async function sendDelivery(env: Env, deliveryId: number, attempt: number
   const done = clock.now();
   if (result.ok) {
     await data.markAccepted(db, d, result.providerId, result.state, done);
+    await boardChanged(env, d.rollcallId, "delivery");
     return { kind: "done", result: result.state };
   }
   if (result.gone && d.channel === "push") await data.revokePushSubscription(db, d.addressId, done);
@@ -103,6 +108,7 @@ export async function sendDelivery(env: Env, deliveryId: number, attempt: number
     return { kind: "retry", delaySeconds: retryDelaySeconds(attempt, result.retryAfterMs), error: result.error };
   }
   await data.markFinal(db, d.id, "failed", result.error, done);
+  await boardChanged(env, d.rollcallId, "delivery");
   return { kind: "done", result: "failed" };
 }
 

@@ -12,12 +12,26 @@ import { recordedText, smsText } from "./sms-replies";
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
 
 /**
+ * The sandbox's signing token: used only where APP_ENV is "local" or "test" and no
+ * TWILIO_AUTH_TOKEN is set, so the outbox's "answer as this recipient by SMS" box can
+ * sign a simulated inbound message that goes through the real verifier. It is public
+ * (it is in the source), hence never accepted anywhere else.
+ */
+export const SANDBOX_TWILIO_AUTH_TOKEN = "sandbox-local-twilio-auth-token0";
+
+/** The token Twilio webhooks are verified with: the configured secret, else the sandbox's (local and test only), else none. */
+export function twilioAuthToken(env: Pick<Env, "TWILIO_AUTH_TOKEN" | "APP_ENV">): string | null {
+  if (env.TWILIO_AUTH_TOKEN) return env.TWILIO_AUTH_TOKEN;
+  return env.APP_ENV === "local" || env.APP_ENV === "test" ? SANDBOX_TWILIO_AUTH_TOKEN : null;
+}
+
+/**
  * The form parameters of a request Twilio signed, or null. The signature is checked
  * with the SDK against the configured public URL (PUBLIC_URL + path + query), never
  * `request.url`, which a proxy or tunnel may have rewritten.
  */
 export function verifiedTwilioParams(env: Env, path: string, search: string, body: string, headers: Headers): Record<string, string> | null {
-  const token = env.TWILIO_AUTH_TOKEN;
+  const token = twilioAuthToken(env);
   const signature = headers.get("x-twilio-signature");
   if (!token || !signature) return null;
   const params: Record<string, string> = {};

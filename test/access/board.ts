@@ -1,0 +1,16 @@
+import type { AccessTable } from "./table";
+
+const ADMINS = ["network_admin", "facility_admin", "delegate"] as const;
+const READERS = ["network_admin", "facility_admin", "delegate", "viewer"] as const;
+
+export const boardAccess: AccessTable = {
+  // The live board: the same readers as GET /api/rollcalls/{id}; contacts never for the viewer (test/board.test.ts).
+  "GET /api/rollcalls/:id/live": { access: READERS },
+  "GET /api/rollcalls/:id/board": { access: READERS },
+  "GET /api/rollcalls/:id/facilities/:facilityId": { access: READERS },
+  "GET /api/rollcalls/:id/people/:personId": { access: READERS },
+  "GET /api/rollcalls/:id/people/:personId/photo": { access: READERS },
+  "POST /api/rollcalls/:id/resend": { access: ADMINS, body: { personIds: [999999] } },
+  // The sandbox's "answer as this recipient by SMS" box.
+  "POST /api/outbox/sms-reply": { access: ["network_admin"], body: { deliveryId: 999999, body: "1 1" } },
+};

@@ -1,0 +1,283 @@
+/** All SQL of the board domain (reads over the roll-call, reply and delivery tables). Times are UTC ms. */
+import type { Channel } from "../delivery/types";
+import type { Answers } from "../rollcall/schemas";
+
+/** First replies per time bucket since `start` (bucket = floor((replied_at - start) / bucketMs)). */
+export async function replyBuckets(db: D1Database, rollcallId: number, start: number, bucketMs: number): Promise<{ bucket: number; n: number }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT MAX(0, (replied_at - ?2) / ?3) AS bucket, COUNT(*) AS n FROM rollcall_recipients
+       WHERE rollcall_id = ?1 AND replied_at IS NOT NULL GROUP BY bucket ORDER BY bucket`,
+    )
+    .bind(rollcallId, start, bucketMs)
+    .all<{ bucket: number; n: number }>();
+  return results;
+}
+
+export interface PhoneCheckRow {
+  facilityId: number;
+  facility: string;
+  facilityPhone: string | null;
+  unreplied: number;
+  personId: number | null;
+  name: string | null;
+  role: "admin" | "delegate" | null;
+  mobile: string | null;
+}
+
+/**
+ * Facilities with non-responders (within `facilityIds` when given), each with its
+ * admins and delegates and their first mobile number: whom to phone for a check.
+ */
+export async function phoneCheck(db: D1Database, rollcallId: number, facilityIds: number[] | null): Promise<PhoneCheckRow[]> {
+  const { results } = await db
+    .prepare(
+      `WITH u AS (
+         SELECT facility_id, COUNT(*) AS n FROM rollcall_recipients
+         WHERE rollcall_id = ?1 AND replied_at IS NULL AND facility_id IS NOT NULL
+           AND (?2 IS NULL OR facility_id IN (SELECT value FROM json_each(?2)))
+         GROUP BY facility_id)
+       SELECT f.id AS facility_id, f.name AS facility, f.phone AS facility_phone, u.n AS unreplied,
+         p.id AS person_id, p.name, m.role,
+         (SELECT c.value FROM contacts c WHERE c.person_id = p.id AND c.kind = 'mobile' AND c.removed_at IS NULL
+          ORDER BY c.verified_at IS NULL, c.id LIMIT 1) AS mobile
+       FROM u JOIN facilities f ON f.id = u.facility_id
+       LEFT JOIN memberships m ON m.facility_id = f.id AND m.role IN ('admin', 'delegate') AND m.removed_at IS NULL
+       LEFT JOIN people p ON p.id = m.person_id AND p.removed_at IS NULL
+       ORDER BY f.type, f.kana, f.id, m.role, p.kana, p.id`,
+    )
+    .bind(rollcallId, facilityIds ? JSON.stringify(facilityIds) : null)
+    .all<{ facility_id: number; facility: string; facility_phone: string | null; unreplied: number; person_id: number | null; name: string | null; role: "admin" | "delegate" | null; mobile: string | null }>();
+  return results.map((r) => ({
+    facilityId: r.facility_id,
+    facility: r.facility,
+    facilityPhone: r.facility_phone,
+    unreplied: r.unreplied,
+    personId: r.person_id,
+    name: r.name,
+    role: r.person_id === null ? null : r.role,
+    mobile: r.person_id === null ? null : r.mobile,
+  }));
+}
+
+/** Which of these sessions are still live (not revoked, person not removed), with when each began. */
+export async function liveSessions(db: D1Database, hashes: string[]): Promise<Map<string, number>> {
+  if (hashes.length === 0) return new Map();
+  const { results } = await db
+    .prepare(
+      `SELECT s.id_hash, s.created_at FROM sessions s JOIN people p ON p.id = s.person_id
+       WHERE s.id_hash IN (SELECT value FROM json_each(?1)) AND s.revoked_at IS NULL AND p.removed_at IS NULL`,
+    )
+    .bind(JSON.stringify(hashes))
+    .all<{ id_hash: string; created_at: number }>();
+  return new Map(results.map((r) => [r.id_hash, r.created_at]));
+}
+
+export interface FacilityInfo {
+  id: number;
+  name: string;
+  type: string;
+  phone: string | null;
+}
+
+export async function facility(db: D1Database, id: number): Promise<FacilityInfo | null> {
+  return db.prepare("SELECT id, name, type, phone FROM facilities WHERE id = ?1").bind(id).first<FacilityInfo>();
+}
+
+export interface RecipientRow {
+  personId: number;
+  name: string;
+  kana: string;
+  job: string;
+  isFacilityAdmin: boolean;
+  repliedAt: number | null;
+  answers: Answers | null;
+  comment: string;
+  via: string | null;
+  answeredAt: number | null;
+  mobile: string | null;
+  email: string | null;
+}
+
+/** A facility's recipients with their latest answer; contacts only when asked for. */
+export async function facilityRecipients(db: D1Database, rollcallId: number, facilityId: number, withContacts: boolean): Promise<RecipientRow[]> {
+  const contacts = withContacts
+    ? `(SELECT value FROM contacts c WHERE c.person_id = x.person_id AND c.kind = 'mobile' AND c.removed_at IS NULL ORDER BY c.verified_at IS NULL, c.id LIMIT 1) AS mobile,
+       (SELECT value FROM contacts c WHERE c.person_id = x.person_id AND c.kind = 'email' AND c.removed_at IS NULL ORDER BY c.verified_at IS NULL, c.id LIMIT 1) AS email`
+    : "NULL AS mobile, NULL AS email";
+  const { results } = await db
+    .prepare(
+      `SELECT x.person_id, p.name, p.kana, p.job, x.is_facility_admin, x.replied_at, r.answers, r.comment, r.comment_removed_at, r.via,
+         r.created_at AS answered_at, ${contacts}
+       FROM rollcall_recipients x JOIN people p ON p.id = x.person_id LEFT JOIN replies r ON r.id = x.last_reply_id
+       WHERE x.rollcall_id = ?1 AND x.facility_id = ?2
+       ORDER BY x.replied_at IS NOT NULL, p.kana, x.person_id`,
+    )
+    .bind(rollcallId, facilityId)
+    .all<{
+      person_id: number; name: string; kana: string; job: string; is_facility_admin: number; replied_at: number | null; answers: string | null;
+      comment: string | null; comment_removed_at: number | null; via: string | null; answered_at: number | null; mobile: string | null; email: string | null;
+    }>();
+  return results.map((r) => ({
+    personId: r.person_id,
+    name: r.name,
+    kana: r.kana,
+    job: r.job,
+    isFacilityAdmin: r.is_facility_admin === 1,
+    repliedAt: r.replied_at,
+    answers: r.answers ? (JSON.parse(r.answers) as Answers) : null,
+    comment: r.comment_removed_at ? "" : (r.comment ?? ""),
+    via: r.via,
+    answeredAt: r.answered_at,
+    mobile: r.mobile,
+    email: r.email,
+  }));
+}
+
+export interface Profile {
+  id: number;
+  name: string;
+  kana: string;
+  job: string;
+  photoKey: string | null;
+}
+
+export async function profile(db: D1Database, personId: number): Promise<Profile | null> {
+  const r = await db.prepare("SELECT id, name, kana, job, photo_key FROM people WHERE id = ?1").bind(personId).first<{ id: number; name: string; kana: string; job: string; photo_key: string | null }>();
+  return r ? { id: r.id, name: r.name, kana: r.kana, job: r.job, photoKey: r.photo_key } : null;
+}
+
+export interface ReplyVersion {
+  id: number;
+  answers: Answers;
+  comment: string;
+  commentRemoved: boolean;
+  via: string;
+  proxyBy: { personId: number; name: string } | null;
+  at: number;
+}
+
+/** Every version of a person's reply, oldest first, with who recorded a proxy reply. */
+export async function replyVersions(db: D1Database, rollcallId: number, personId: number): Promise<ReplyVersion[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT r.id, r.answers, r.comment, r.comment_removed_at, r.via, r.proxy_by, pb.name AS proxy_name, r.created_at
+       FROM replies r LEFT JOIN people pb ON pb.id = r.proxy_by WHERE r.rollcall_id = ?1 AND r.person_id = ?2 ORDER BY r.id`,
+    )
+    .bind(rollcallId, personId)
+    .all<{ id: number; answers: string; comment: string; comment_removed_at: number | null; via: string; proxy_by: number | null; proxy_name: string | null; created_at: number }>();
+  return results.map((r) => ({
+    id: r.id,
+    answers: JSON.parse(r.answers) as Answers,
+    comment: r.comment_removed_at ? "" : r.comment,
+    commentRemoved: r.comment_removed_at !== null,
+    via: r.via,
+    proxyBy: r.proxy_by === null ? null : { personId: r.proxy_by, name: r.proxy_name ?? "" },
+    at: r.created_at,
+  }));
+}
+
+export interface DeliveryRow {
+  id: number;
+  channel: Channel;
+  wave: number;
+  audience: "recipients" | "facility_admins";
+  state: string;
+  error: string | null;
+  attempts: number;
+  deviceName: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Every delivery to a person in a roll-call: which channel reached them, when, or why not. */
+export async function personDeliveries(db: D1Database, rollcallId: number, personId: number): Promise<DeliveryRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT d.id, d.channel, d.wave, d.audience, d.state, d.error, d.attempts, d.created_at, d.updated_at,
+         CASE WHEN d.channel = 'push' THEN (SELECT ps.device_name FROM push_subscriptions ps WHERE ps.id = d.address_id) END AS device_name
+       FROM deliveries d WHERE d.rollcall_id = ?1 AND d.person_id = ?2 ORDER BY d.wave, d.id`,
+    )
+    .bind(rollcallId, personId)
+    .all<{ id: number; channel: Channel; wave: number; audience: "recipients" | "facility_admins"; state: string; error: string | null; attempts: number; created_at: number; updated_at: number; device_name: string | null }>();
+  return results.map((r) => ({
+    id: r.id,
+    channel: r.channel,
+    wave: r.wave,
+    audience: r.audience,
+    state: r.state,
+    error: r.error,
+    attempts: r.attempts,
+    deviceName: r.device_name,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }));
+}
+
+/** A person's active contacts, verified first. */
+export async function contactsOf(db: D1Database, personId: number): Promise<{ kind: "email" | "mobile"; value: string; verified: boolean }[]> {
+  const { results } = await db
+    .prepare("SELECT kind, value, verified_at FROM contacts WHERE person_id = ?1 AND removed_at IS NULL ORDER BY kind, verified_at IS NULL, id")
+    .bind(personId)
+    .all<{ kind: "email" | "mobile"; value: string; verified_at: number | null }>();
+  return results.map((r) => ({ kind: r.kind, value: r.value, verified: r.verified_at !== null }));
+}
+
+/** Recipients among these people with their facility, whether they replied, and whether they left the directory. */
+export async function recipientsAmong(db: D1Database, rollcallId: number, personIds: number[]): Promise<{ personId: number; facilityId: number | null; replied: boolean; removed: boolean }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT x.person_id, x.facility_id, x.replied_at, p.removed_at FROM rollcall_recipients x JOIN people p ON p.id = x.person_id
+       WHERE x.rollcall_id = ?1 AND x.person_id IN (SELECT value FROM json_each(?2)) ORDER BY x.person_id`,
+    )
+    .bind(rollcallId, JSON.stringify(personIds))
+    .all<{ person_id: number; facility_id: number | null; replied_at: number | null; removed_at: number | null }>();
+  return results.map((r) => ({ personId: r.person_id, facilityId: r.facility_id, replied: r.replied_at !== null, removed: r.removed_at !== null }));
+}
+
+/** Everyone of a facility who has not replied (and is still in the directory). */
+export async function unrepliedOfFacility(db: D1Database, rollcallId: number, facilityId: number): Promise<number[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT x.person_id FROM rollcall_recipients x JOIN people p ON p.id = x.person_id
+       WHERE x.rollcall_id = ?1 AND x.facility_id = ?2 AND x.replied_at IS NULL AND p.removed_at IS NULL ORDER BY x.person_id`,
+    )
+    .bind(rollcallId, facilityId)
+    .all<{ person_id: number }>();
+  return results.map((r) => r.person_id);
+}
+
+/** The highest wave any delivery of the roll-call used. */
+export async function maxWave(db: D1Database, rollcallId: number): Promise<number> {
+  const r = await db.prepare("SELECT COALESCE(MAX(wave), 0) AS w FROM deliveries WHERE rollcall_id = ?1").bind(rollcallId).first<{ w: number }>();
+  return r!.w;
+}
+
+/** Whether the person's reading of contact details on this roll-call's board was audited since `since`. */
+export async function contactsReadSince(db: D1Database, actorId: number, rollcallId: number, since: number): Promise<boolean> {
+  const r = await db
+    .prepare("SELECT 1 AS x FROM audit_log WHERE actor_id = ?1 AND at >= ?3 AND action = 'board.contacts_read' AND object_type = 'rollcall' AND object_id = ?2 LIMIT 1")
+    .bind(actorId, String(rollcallId), since)
+    .first<{ x: number }>();
+  return r !== null;
+}
+
+/** A person's first active mobile number (for the sandbox's simulated inbound SMS). */
+export async function mobileOf(db: D1Database, personId: number): Promise<string | null> {
+  const r = await db
+    .prepare("SELECT value FROM contacts WHERE person_id = ?1 AND kind = 'mobile' AND removed_at IS NULL ORDER BY verified_at IS NULL, id LIMIT 1")
+    .bind(personId)
+    .first<{ value: string }>();
+  return r?.value ?? null;
+}
+
+export async function deliveryOwner(db: D1Database, deliveryId: number): Promise<{ rollcallId: number; personId: number } | null> {
+  const r = await db.prepare("SELECT rollcall_id, person_id FROM deliveries WHERE id = ?1").bind(deliveryId).first<{ rollcall_id: number; person_id: number }>();
+  return r ? { rollcallId: r.rollcall_id, personId: r.person_id } : null;
+}
+
+/** The roll-call an inbound SMS was recorded for (by its MessageSid). */
+export async function inboundRollcall(db: D1Database, messageSid: string): Promise<number | null> {
+  const r = await db.prepare("SELECT rollcall_id FROM inbound_sms WHERE message_sid = ?1").bind(messageSid).first<{ rollcall_id: number | null }>();
+  return r?.rollcall_id ?? null;
+}

@@ -1,0 +1,140 @@
+import { audit } from "../audit/log";
+import type { Auth } from "../auth/scope";
+import { forbidden, notFound } from "../lib/errors";
+import { getRollcall, recipientOf, type Rollcall } from "../rollcall/data";
+import { readableFacilities } from "../rollcall/service";
+import { FACILITY_FIELDS } from "../templates/schemas";
+import * as data from "./data";
+import type { FacilityDetail, PersonDetail } from "./schemas";
+import { audienceFor, type Audience } from "./service";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * A sent roll-call the person may read, and what of it: the scope of
+ * `GET /api/rollcalls/{id}` (network admin and viewer everything, facility admins
+ * their facilities). 404 for an unknown or never-sent roll-call, 403 otherwise.
+ */
+export async function readableRollcall(env: Env, auth: Auth, id: number): Promise<{ rc: Rollcall; audience: Audience }> {
+  const rc = await getRollcall(env.DB, id);
+  if (!rc) throw notFound("roll-call");
+  const scope = await readableFacilities(env.DB, auth, rc);
+  if (scope === null) throw forbidden("You may not see this roll-call.");
+  if (rc.state === "draft" || rc.state === "withdrawn") throw notFound("board (the roll-call was never sent)");
+  return { rc, audience: audienceFor(auth, scope === "all" ? null : scope) };
+}
+
+const inScope = (a: Audience, facilityId: number | null) => a.facilityIds === null || (facilityId !== null && a.facilityIds.includes(facilityId));
+
+const tally = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<string, number>;
+
+/** One facility on the board: its recipients and answers, damage report, who can come in; contacts for admins only. */
+export async function facilityDetail(env: Env, auth: Auth, id: number, facilityId: number): Promise<FacilityDetail> {
+  const { rc, audience } = await readableRollcall(env, auth, id);
+  if (!inScope(audience, facilityId)) throw forbidden("This facility is not yours to see.");
+  const [facility, recipients] = await Promise.all([data.facility(env.DB, facilityId), data.facilityRecipients(env.DB, rc.id, facilityId, audience.contacts)]);
+  if (!facility || recipients.length === 0) throw notFound("facility in this roll-call");
+
+  const safety = tally(["safe", "minor", "severe"]);
+  const availability = tally(["yes", "conditional", "no"]);
+  let report: FacilityDetail["report"] = null;
+  let reportAt = -1;
+  for (const r of recipients) {
+    if (r.answers?.safety) safety[r.answers.safety] = (safety[r.answers.safety] ?? 0) + 1;
+    if (r.answers?.availability) availability[r.answers.availability] = (availability[r.answers.availability] ?? 0) + 1;
+    const f = r.answers?.facility;
+    if (f && r.isFacilityAdmin && r.answeredAt !== null && r.answeredAt > reportAt) {
+      reportAt = r.answeredAt;
+      report = { damage: null, electricity: null, water: null, patients: null, by: { personId: r.personId, name: r.name }, at: new Date(r.answeredAt).toISOString() };
+      for (const k of FACILITY_FIELDS) report[k] = f[k] ?? null;
+    }
+  }
+  const phone = audience.contacts ? await data.phoneCheck(env.DB, rc.id, [facilityId]) : null;
+  if (audience.contacts)
+    await audit(env.DB, { actorId: auth.personId, action: "board.facility_contacts_read", objectType: "rollcall", objectId: rc.id, detail: { facilityId, people: recipients.length } });
+  return {
+    rollcallId: rc.id,
+    facility: { id: facility.id, name: facility.name, type: facility.type, phone: audience.contacts ? facility.phone : null },
+    counts: { recipients: recipients.length, replied: recipients.filter((r) => r.repliedAt !== null).length, safety, availability },
+    report,
+    available: recipients
+      .filter((r) => r.answers?.availability === "yes" || r.answers?.availability === "conditional")
+      .map((r) => ({ personId: r.personId, name: r.name, job: r.job, availability: r.answers!.availability!, arrival: r.answers?.arrival ?? null })),
+    recipients: recipients.map((r) => ({
+      personId: r.personId,
+      name: r.name,
+      kana: r.kana,
+      job: r.job,
+      isFacilityAdmin: r.isFacilityAdmin,
+      repliedAt: iso(r.repliedAt),
+      answers: r.answers,
+      comment: r.comment,
+      via: r.via,
+      contacts: audience.contacts ? { mobile: r.mobile, email: r.email } : null,
+    })),
+    phoneCheck: phone
+      ? { admins: phone.flatMap((p) => (p.personId !== null && p.name !== null && p.role !== null ? [{ personId: p.personId, name: p.name, role: p.role, mobile: p.mobile }] : [])) }
+      : null,
+  };
+}
+
+export const photoPath = (rollcallId: number, personId: number) => `/api/rollcalls/${rollcallId}/people/${personId}/photo`;
+
+/** A recipient the person may see on this board (404 when not asked, 403 outside their facilities). */
+async function readableRecipient(env: Env, auth: Auth, id: number, personId: number) {
+  const { rc, audience } = await readableRollcall(env, auth, id);
+  const recipient = await recipientOf(env.DB, rc.id, personId);
+  if (!recipient) throw notFound("recipient");
+  if (!inScope(audience, recipient.facilityId)) throw forbidden("This person is not in your facilities.");
+  return { rc, audience, recipient };
+}
+
+/** One person on the board: photo, every reply version, every delivery; contacts for admins only. */
+export async function personDetail(env: Env, auth: Auth, id: number, personId: number): Promise<PersonDetail> {
+  const { rc, audience, recipient } = await readableRecipient(env, auth, id, personId);
+  const [profile, replies, deliveries, contacts] = await Promise.all([
+    data.profile(env.DB, personId),
+    data.replyVersions(env.DB, rc.id, personId),
+    data.personDeliveries(env.DB, rc.id, personId),
+    audience.contacts ? data.contactsOf(env.DB, personId) : Promise.resolve(null),
+  ]);
+  if (!profile) throw notFound("person");
+  if (contacts) await audit(env.DB, { actorId: auth.personId, action: "board.person_contacts_read", objectType: "person", objectId: personId, detail: { rollcallId: rc.id } });
+  return {
+    rollcallId: rc.id,
+    person: {
+      id: profile.id,
+      name: profile.name,
+      kana: profile.kana,
+      job: profile.job,
+      photoUrl: profile.photoKey ? photoPath(rc.id, personId) : null,
+      facilityId: recipient.facilityId,
+      facility: recipient.facilityName,
+      isFacilityAdmin: recipient.isFacilityAdmin,
+    },
+    repliedAt: iso(recipient.repliedAt),
+    replies: replies.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
+    deliveries: deliveries.map((d) => ({
+      id: d.id,
+      channel: d.channel,
+      wave: d.wave,
+      audience: d.audience,
+      state: d.state,
+      error: d.error,
+      attempts: d.attempts,
+      device: d.deviceName,
+      createdAt: new Date(d.createdAt).toISOString(),
+      updatedAt: new Date(d.updatedAt).toISOString(),
+    })),
+    contacts,
+  };
+}
+
+/** The photo object of a recipient, under the same access as the person's drill-down. */
+export async function personPhoto(env: Env, auth: Auth, id: number, personId: number): Promise<R2ObjectBody> {
+  await readableRecipient(env, auth, id, personId);
+  const profile = await data.profile(env.DB, personId);
+  const photo = profile?.photoKey ? await env.PHOTOS.get(profile.photoKey) : null;
+  if (!photo) throw notFound("photo");
+  return photo;
+}

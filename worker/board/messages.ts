@@ -1,0 +1,112 @@
+/**
+ * The live board's wire protocol, shared with the admin UI (`import type`).
+ *
+ * ## Connecting
+ * `GET /api/rollcalls/{id}/live` with `Upgrade: websocket` (same origin, the session
+ * cookie travels with the handshake). The worker checks the session and the right to
+ * read the roll-call (the scope of `GET /api/rollcalls/{id}`) before it hands the
+ * socket to the roll-call's Durable Object; refused handshakes answer 401/403/404
+ * JSON like any API call, 426 without the Upgrade header.
+ *
+ * ## Server → client (JSON text frames, {@link ServerMessage})
+ * - `snapshot`: the whole board, right after connecting and after a `refresh`.
+ * - `update`: the whole board again after replies, delivery progress, a resend or a
+ *   state change; coalesced to at most one every {@link COALESCE_MS} ms, so a reply
+ *   reaches every open board within a second. Replace the previous board; `seq`
+ *   only grows (ignore a message with a lower `seq` than one already shown).
+ *
+ * ## Client → server
+ * - the text `ping`: answered `pong` without waking the object (send one every
+ *   {@link PING_EVERY_MS} ms; no pong within {@link PONG_TIMEOUT_MS} ms = reconnect).
+ * - `{"type":"refresh"}`: answered with a `snapshot` to this socket only.
+ *
+ * ## Close codes
+ * - 4401: the session ended (signed out, revoked, expired): do not reconnect; sign in.
+ * - 4403: no longer allowed to read this roll-call: do not reconnect.
+ * - anything else (1001 going away, 1006 dropped, 1011 error): reconnect.
+ *
+ * ## Reconnect and fallback (the client's part)
+ * Reconnect after 1 s, doubling to at most 30 s, with ±20% jitter; reset after a
+ * connection that lived 60 s. After {@link FALLBACK_AFTER_FAILURES} failed attempts
+ * in a row, poll `GET /api/rollcalls/{id}/board` (the same {@link Board} as JSON)
+ * every 5 s, and keep trying the socket every 60 s; stop polling once it is back.
+ *
+ * The city viewer's boards never carry phone numbers or emails: `phoneCheck` is null
+ * for them, and no other part of the board holds contact details for anyone.
+ */
+import { z } from "@hono/zod-openapi";
+import { AggregatesSchema, RollcallSchema } from "../rollcall/schemas";
+
+export const COALESCE_MS = 500;
+export const PING_EVERY_MS = 30_000;
+export const PONG_TIMEOUT_MS = 10_000;
+export const FALLBACK_AFTER_FAILURES = 3;
+/** Close codes the client must not reconnect after. */
+export const CLOSE_SESSION_ENDED = 4401;
+export const CLOSE_FORBIDDEN = 4403;
+
+const count = z.number().int();
+
+export const DeliveryCountsSchema = z
+  .object({ queued: count, sending: count, sent: count, delivered: count, failed: count, cancelled: count })
+  .openapi("BoardDeliveryCounts");
+export type DeliveryCounts = z.infer<typeof DeliveryCountsSchema>;
+
+/**
+ * Response over time, ready for uPlot (`[t, cumulative]` is an `AlignedData`):
+ * `t` in Unix seconds (bucket starts), `replies` the first replies in each bucket,
+ * `cumulative` everyone who had replied by the end of it. The first point is the
+ * confirm time with 0. Buckets are a minute, wider for long roll-calls (at most
+ * about 1,500 points).
+ */
+export const TimelineSchema = z
+  .object({
+    start: z.number().int().nullable().openapi({ description: "Confirm time, Unix ms" }),
+    bucketSeconds: count,
+    recipients: count,
+    t: z.array(z.number()),
+    replies: z.array(count),
+    cumulative: z.array(count),
+  })
+  .openapi("BoardTimeline");
+export type Timeline = z.infer<typeof TimelineSchema>;
+
+/** Whom to phone about a facility's non-responders: its admins and delegates. Admins' boards only. */
+export const PhoneCheckSchema = z
+  .object({
+    facilityId: count,
+    facility: z.string(),
+    unreplied: count,
+    /** The facility's own number (代表番号), when the directory has one. */
+    facilityPhone: z.string().nullable(),
+    admins: z.array(z.object({ personId: count, name: z.string(), role: z.enum(["admin", "delegate"]), mobile: z.string().nullable() })),
+  })
+  .openapi("BoardPhoneCheck");
+export type PhoneCheck = z.infer<typeof PhoneCheckSchema>;
+
+export const BoardSchema = z
+  .object({
+    rollcall: RollcallSchema,
+    aggregates: AggregatesSchema,
+    /** Deliveries per channel and state (cancelled included: not sent because the roll-call closed). */
+    progress: z.record(z.enum(["push", "sms", "email"]), DeliveryCountsSchema),
+    timeline: TimelineSchema,
+    /** null on the city viewer's board (no contact details). */
+    phoneCheck: z.array(PhoneCheckSchema).nullable(),
+    /** What this board was built for. */
+    audience: z.object({ viewer: z.boolean(), contacts: z.boolean(), facilityIds: z.array(count).nullable() }),
+  })
+  .openapi("Board");
+export type Board = z.infer<typeof BoardSchema>;
+
+export const UPDATE_REASONS = ["reply", "delivery", "resend", "state"] as const;
+export type UpdateReason = (typeof UPDATE_REASONS)[number];
+
+export const ServerMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("snapshot"), seq: count, at: z.number(), board: BoardSchema }),
+  z.object({ type: z.literal("update"), seq: count, at: z.number(), reasons: z.array(z.enum(UPDATE_REASONS)), board: BoardSchema }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+
+export const ClientMessageSchema = z.object({ type: z.literal("refresh") });
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;

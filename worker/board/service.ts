@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { audit } from "../audit/log";
+import { isViewer, type Auth } from "../auth/scope";
+import { CHANNELS, type Channel } from "../delivery/types";
+import { clock } from "../lib/clock";
+import { deliveryProgress, type Rollcall } from "../rollcall/data";
+import { aggregates, toApi } from "../rollcall/service";
+import * as data from "./data";
+import type { Board, DeliveryCounts, PhoneCheck, Timeline } from "./messages";
+
+/**
+ * What one board may show, fixed when it connects (kept on the socket with
+ * `serializeAttachment`, so it survives hibernation). `contacts` is false for the
+ * city viewer: nothing with a phone number or email is ever built for them.
+ */
+export const AudienceSchema = z.object({
+  personId: z.number().int(),
+  sessionHash: z.string().max(128),
+  viewer: z.boolean(),
+  contacts: z.boolean(),
+  facilityIds: z.array(z.number().int()).max(200).nullable(),
+});
+export type Audience = z.infer<typeof AudienceSchema>;
+
+export function audienceFor(auth: Auth, facilityIds: number[] | null): Audience {
+  const viewer = isViewer(auth);
+  return { personId: auth.personId, sessionHash: auth.sessionHash, viewer, contacts: !viewer, facilityIds };
+}
+
+/** Boards that show the same thing share one build. */
+export const audienceKey = (a: Pick<Audience, "contacts" | "facilityIds">) => `${a.contacts ? "c" : "n"}:${a.facilityIds ? a.facilityIds.join(",") : "all"}`;
+
+/** At most this many points in the timeline: the bucket widens past 1,500 minutes. */
+const MAX_POINTS = 1_500;
+const MINUTE = 60_000;
+
+export async function buildTimeline(db: D1Database, rc: Rollcall, recipients: number): Promise<Timeline> {
+  const start = rc.confirmedAt;
+  if (start === null) return { start: null, bucketSeconds: 60, recipients, t: [], replies: [], cumulative: [] };
+  const end = rc.closedAt ?? clock.now();
+  const minutes = Math.max(1, Math.ceil((end - start) / MINUTE));
+  const bucketMs = Math.ceil(minutes / MAX_POINTS) * MINUTE;
+  const rows = await data.replyBuckets(db, rc.id, start, bucketMs);
+  const t = [start / 1000];
+  const replies = [0];
+  const cumulative = [0];
+  let total = 0;
+  for (const r of rows) {
+    total += r.n;
+    t.push((start + r.bucket * bucketMs) / 1000 + bucketMs / 1000);
+    replies.push(r.n);
+    cumulative.push(total);
+  }
+  return { start, bucketSeconds: bucketMs / 1000, recipients, t, replies, cumulative };
+}
+
+async function progressOf(db: D1Database, rollcallId: number): Promise<Record<Channel, DeliveryCounts>> {
+  const out = {} as Record<Channel, DeliveryCounts>;
+  for (const c of CHANNELS) out[c] = { queued: 0, sending: 0, sent: 0, delivered: 0, failed: 0, cancelled: 0 };
+  for (const p of await deliveryProgress(db, rollcallId)) {
+    const counts = out[p.channel as Channel];
+    if (counts && p.state in counts) counts[p.state as keyof DeliveryCounts] += p.n;
+  }
+  return out;
+}
+
+async function phoneCheckOf(db: D1Database, rollcallId: number, facilityIds: number[] | null): Promise<PhoneCheck[]> {
+  const byFacility = new Map<number, PhoneCheck>();
+  for (const r of await data.phoneCheck(db, rollcallId, facilityIds)) {
+    const f = byFacility.get(r.facilityId) ?? { facilityId: r.facilityId, facility: r.facility, unreplied: r.unreplied, facilityPhone: r.facilityPhone, admins: [] };
+    if (r.personId !== null && r.name !== null && r.role !== null) f.admins.push({ personId: r.personId, name: r.name, role: r.role, mobile: r.mobile });
+    byFacility.set(r.facilityId, f);
+  }
+  return [...byFacility.values()];
+}
+
+/** Non-responders shown on a board; the rest page through `GET /api/rollcalls/{id}?after=`. */
+export const BOARD_NON_RESPONDERS = 100;
+
+/** The whole board for one audience, from D1 (the source of truth). */
+export async function buildBoard(env: Env, rc: Rollcall, audience: Pick<Audience, "viewer" | "contacts" | "facilityIds">): Promise<Board> {
+  const [agg, progress, phone] = await Promise.all([
+    aggregates(env, rc, { after: 0, limit: BOARD_NON_RESPONDERS, facilityIds: audience.facilityIds }),
+    progressOf(env.DB, rc.id),
+    audience.contacts ? phoneCheckOf(env.DB, rc.id, audience.facilityIds) : Promise.resolve(null),
+  ]);
+  return {
+    rollcall: toApi(rc),
+    aggregates: agg,
+    progress,
+    timeline: await buildTimeline(env.DB, rc, agg.recipients),
+    phoneCheck: phone,
+    audience: { viewer: audience.viewer, contacts: audience.contacts, facilityIds: audience.facilityIds },
+  };
+}
+
+/** A board's reading of contact details goes to the audit log once an hour per person and roll-call. */
+const CONTACT_AUDIT_EVERY_MS = 3_600_000;
+
+export async function auditContactsRead(db: D1Database, actorId: number, rollcallId: number, detail: Record<string, unknown>): Promise<void> {
+  if (await data.contactsReadSince(db, actorId, rollcallId, clock.now() - CONTACT_AUDIT_EVERY_MS)) return;
+  await audit(db, { actorId, action: "board.contacts_read", objectType: "rollcall", objectId: rollcallId, detail });
+}
