@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { LANGS } from "../templates/languages";
 import { checkEmail, checkMobile, checkPhone, isKatakana, normalizeKana } from "./contact";
 
 /**
@@ -49,9 +50,9 @@ export const MEMBERSHIP_ROLE_LABELS: Readonly<Record<MembershipRole, string>> = 
 
 export const GlobalRoleSchema = z.enum(["network_admin", "viewer"]).openapi("GlobalRole");
 
-/** Languages a person may choose: Japanese, English, the languages of Japan's foreign care workforce, and やさしい日本語 (ja-easy). Wording missing in one falls back to Japanese. */
-export const PERSON_LANGS = ["ja", "en", "vi", "id", "tl", "ne", "my", "zh", "ja-easy"] as const;
-export const PersonLangSchema = z.enum(PERSON_LANGS).openapi("PersonLang");
+/** Languages a person may choose (the one list is worker/templates/languages.ts): Japanese, English, the languages of Japan's foreign care workforce, やさしい日本語 (ja-easy). */
+export const PERSON_LANGS = LANGS;
+export const PersonLangSchema = z.enum(LANGS).openapi("PersonLang");
 export type PersonLang = z.infer<typeof PersonLangSchema>;
 
 export const GroupKindSchema = z.enum(["network", "facility", "custom"]).openapi("GroupKind");
