@@ -88,7 +88,7 @@ export const TEMPLATE_FILES: Readonly<Record<string, string>> = {
   "messages/notice.ja.email.txt": "{drill}{person} 様\n\n{title}\n{message}\n\n内容を確認したら、下のリンクを開いて「確認しました」を押してください。\n\n{link}\n",
   "messages/notice.ja.push-body.txt": "内容を確認して「確認しました」を押してください。",
   "messages/notice.ja.push-title.txt": "{drill}{title}",
-  "messages/notice.ja.sms.txt": "{drill}連絡があります\n{link}",
+  "messages/notice.ja.sms.txt": "{drill}連絡あり\n{link}\n",
   "messages/notice.my.email-subject.txt": "{drill}အသိပေးချက်: {title}\n",
   "messages/notice.my.email.html": "<!doctype html><html lang=\"my\"><body style=\"font-family:sans-serif;font-size:16px;line-height:1.6\">\n<p><strong>{drill}</strong>{person} ထံသို့</p>\n<h1 style=\"font-size:20px\">{title}</h1>\n<p>{message}</p>\n<p><a href=\"{link}\" style=\"display:inline-block;padding:14px 24px;background:#1a4f8b;color:#fff;text-decoration:none;border-radius:6px;font-size:18px\">ဖတ်ပြီးပါပြီ</a></p>\n<p style=\"font-size:14px\">{link}</p>\n</body></html>\n",
   "messages/notice.my.email.txt": "{drill}{person} ထံသို့\n\n{title}\n{message}\n\nဖတ်ပြီးပါက အောက်ပါ လင့်ခ်ကို ဖွင့်၍ \"ဖတ်ပြီးပါပြီ\" ကို နှိပ်ပါ။\n\n{link}\n",

@@ -140,7 +140,9 @@ export function stringsFrom(files: Readonly<Record<string, string>>, dir: String
 export function missingKeys(dir: StringDir, lang: Lang, files: Readonly<Record<string, string>> = TEMPLATE_FILES): string[] {
   const own = files[`${dir}/${lang}.txt`];
   const have = own === undefined ? new Set<string>() : new Set(parseSettings(own).keys());
-  return [...parseSettings(file(`${dir}/${FALLBACK_LANG}.txt`)).keys()].filter((k) => !have.has(k));
+  const base = files[`${dir}/${FALLBACK_LANG}.txt`];
+  if (base === undefined) throw new Error(`template file missing: templates/${dir}/${FALLBACK_LANG}.txt`);
+  return [...parseSettings(base).keys()].filter((k) => !have.has(k));
 }
 
 const cache = new Map<string, Wording>();
