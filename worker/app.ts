@@ -10,6 +10,7 @@ import { directoryRoutes } from "./directory/routes";
 import { importRoutes } from "./import/routes";
 import { invitationRoutes } from "./invitations/routes";
 import { messageRoutes } from "./messages/routes";
+import { profileRoutes } from "./profile/routes";
 import { pushRoutes } from "./push/routes";
 import { replyRoutes } from "./reply/routes";
 import { rollcallRoutes } from "./rollcall/routes";
@@ -35,6 +36,7 @@ export const domains = [
   messageRoutes,
   invitationRoutes,
   pushRoutes,
+  profileRoutes,
   boardRoutes,
 ] as const;
 

@@ -18,4 +18,9 @@ export const staffAccess: AccessTable = {
   "POST /api/me/devices/:id/test": { access: "signed_in" },
   "POST /api/push/ack": { access: "token", body: { token: "AAAAAAAAAAAAAAAAAAAAAA" } },
   "POST /r/:token/action": { access: "token", body: { action: "safe_yes" } },
+  "GET /api/me": { access: "signed_in" },
+  "PATCH /api/me": { access: "signed_in", body: {} },
+  "PUT /api/me/photo": { access: "signed_in", body: "x" },
+  "DELETE /api/me/photo": { access: "signed_in" },
+  "GET /api/people/:id/photo": { access: "signed_in" },
 };
