@@ -68,7 +68,7 @@ export const api = {
   get: <T>(path: string, opts?: RequestOptions) => request<T>("GET", path, undefined, opts),
   post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>("POST", path, body ?? (opts?.raw ? undefined : {}), opts),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, body),
-  put: <T>(path: string, body: unknown) => request<T>("PUT", path, body),
+  put: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>("PUT", path, opts?.raw ? undefined : body, opts),
   del: <T>(path: string, body?: unknown) => request<T>("DELETE", path, body),
 };
 

@@ -18,6 +18,11 @@ import { Templates } from "./screens/Templates";
 import { Trigger } from "./screens/Trigger";
 import { Triggers } from "./screens/Triggers";
 import { SignIn } from "./screens/SignIn";
+import { Devices } from "./screens/me/Devices";
+import { Contacts, Leave, MeHome, Report } from "./screens/me/Me";
+import { Profile } from "./screens/me/Profile";
+import { Readiness } from "./screens/Readiness";
+import { Reports } from "./screens/Reports";
 import type { Me } from "./types";
 import { ErrorNote, Link, Loading, Page } from "./ui";
 
@@ -121,14 +126,22 @@ export function App() {
         ) : restricted === "mfa" ? (
           <MfaForm required onDone={loadMe} />
         ) : (
-          <Screen me={me} path={path} reloadMe={loadMe} />
+          <Screen
+            me={me}
+            path={path}
+            reloadMe={loadMe}
+            signedOut={() => {
+              setMe(null);
+              navigate("/", true);
+            }}
+          />
         )}
       </main>
     </>
   );
 }
 
-function Screen({ me, path, reloadMe }: { me: Me; path: string; reloadMe: () => void }) {
+function Screen({ me, path, reloadMe, signedOut }: { me: Me; path: string; reloadMe: () => void; signedOut: () => void }) {
   const screen = screenFor(path);
   if (!screen)
     return (
@@ -158,6 +171,14 @@ function Screen({ me, path, reloadMe }: { me: Me; path: string; reloadMe: () => 
   if (path === "/directory/import") return <Import me={me} />;
   if (path === "/templates") return <Templates me={me} />;
   if (path === "/outbox") return <Outbox me={me} />;
+  if (path === "/readiness") return <Readiness me={me} />;
+  if (path === "/reports") return <Reports />;
+  if (path === "/me") return <MeHome me={me} />;
+  if (path === "/me/profile") return <Profile onChanged={reloadMe} />;
+  if (path === "/me/contacts") return <Contacts />;
+  if (path === "/me/devices") return <Devices />;
+  if (path === "/me/report") return <Report />;
+  if (path === "/me/leave") return <Leave me={me} onGone={signedOut} />;
   if (path === "/triggers") return <Triggers />;
   return (
     <Page title={t("notFound.title")}>

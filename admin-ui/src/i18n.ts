@@ -18,6 +18,8 @@ const ja: Record<string, string> = {
   "nav.templates": "テンプレート",
   "nav.triggers": "自動発信",
   "nav.outbox": "送信箱（テスト）",
+  "nav.readiness": "平時の備え",
+  "nav.reports": "職員からの報告",
   "nav.audit": "監査ログ",
   "nav.settings": "設定",
   "nav.account": "アカウント",
@@ -118,6 +120,8 @@ const en: Record<string, string> = {
   "nav.templates": "Templates",
   "nav.triggers": "Automatic triggers",
   "nav.outbox": "Outbox (sandbox)",
+  "nav.readiness": "Readiness",
+  "nav.reports": "Staff reports",
   "nav.audit": "Audit log",
   "nav.settings": "Settings",
   "nav.account": "Account",
@@ -219,6 +223,16 @@ export function setLang(lang: Lang) {
   } catch {
     /* storage blocked */
   }
+}
+
+/**
+ * The screen language for a person's chosen language (worker/templates/languages.ts):
+ * the screens have Japanese and English; やさしい日本語 reads the Japanese screens, and
+ * the other languages get English screens while their messages and reply pages come in
+ * their own language from the server.
+ */
+export function uiLangFor(code: string): Lang {
+  return code === "ja" || code === "ja-easy" ? "ja" : "en";
 }
 
 /** Adds more strings (screens keep their own words next to them). */

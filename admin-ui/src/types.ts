@@ -74,3 +74,16 @@ export type SmsReplyResult = z.infer<typeof Brd.SmsReplyResultSchema>;
 import type * as Msg from "../../worker/messages/schemas";
 export type DirectMessage = z.infer<typeof Msg.DirectMessageSchema>;
 export type DirectMessageList = z.infer<typeof Msg.DirectMessageListSchema>;
+
+import type * as Push from "../../worker/push/schemas";
+export type Device = Push.Device;
+export type DeviceList = z.infer<typeof Push.DeviceListSchema>;
+export type DeviceTest = z.infer<typeof Push.DeviceTestSchema>;
+export type VapidKey = z.infer<typeof Push.VapidKeySchema>;
+
+import type * as Prof from "../../worker/profile/schemas";
+export type MyProfile = Prof.MyProfile;
+export type MyProfileUpdate = Prof.MyProfileUpdate;
+export type Channel = z.infer<typeof Prof.ChannelSchema>;
+export type PhotoResult = z.infer<typeof Prof.PhotoResultSchema>;
+export type PersonLang = Dir.PersonLang;

@@ -1,8 +1,65 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { t } from "../i18n";
+import { addStrings, t } from "../i18n";
+import { passkeysSupported, registerPasskey } from "../staff/passkey";
 import type { Me } from "../types";
 import { ErrorNote, Field, Notice, Page, Submit } from "../ui";
+
+addStrings({
+  ja: {
+    "pk.title": "パスキー",
+    "pk.intro": "パスワードの代わりに、この端末の指紋・顔認証・画面ロックでサインインできます。",
+    "pk.name": "パスキーの名前",
+    "pk.add": "この端末にパスキーを作る",
+    "pk.added": "パスキーを登録しました。次回から「パスキーでサインイン」を使えます。",
+    "pk.unsupported": "このブラウザはパスキーに対応していません。",
+  },
+  en: {
+    "pk.title": "Passkeys",
+    "pk.intro": "Sign in with this device's fingerprint, face or screen lock instead of a password.",
+    "pk.name": "Passkey name",
+    "pk.add": "Create a passkey on this device",
+    "pk.added": "Passkey added. Next time use \"Sign in with a passkey\".",
+    "pk.unsupported": "This browser does not support passkeys.",
+  },
+});
+
+/** Registers a passkey for the signed-in person (a sign-in option for everyone). */
+export function PasskeyForm() {
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  async function add(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await registerPasskey(name.trim() || navigator.platform || "passkey");
+      setDone(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form class="card narrow" onSubmit={add} noValidate>
+      <h2>{t("pk.title")}</h2>
+      <p>{t("pk.intro")}</p>
+      {passkeysSupported() ? (
+        <>
+          <Field label={t("pk.name")} name="name" value={name} onInput={setName} error={error} maxLength={60} />
+          <ErrorNote error={error} fields={["name"]} />
+          {done ? <Notice>{t("pk.added")}</Notice> : null}
+          <Submit busy={busy}>{t("pk.add")}</Submit>
+        </>
+      ) : (
+        <p class="warn">{t("pk.unsupported")}</p>
+      )}
+    </form>
+  );
+}
 
 /** Change one's password (also the forced screen when it has expired). */
 export function PasswordForm({ expired, onDone }: { expired?: boolean; onDone: () => void }) {
@@ -117,6 +174,7 @@ export function Account({ me, onChanged }: { me: Me; onChanged: () => void }) {
       </p>
       <PasswordForm onDone={onChanged} />
       {me.totpEnabled ? <p class="card narrow">{t("mfa.enabled")}</p> : <MfaForm onDone={onChanged} />}
+      <PasskeyForm />
     </Page>
   );
 }

@@ -5,12 +5,13 @@ import { t } from "../i18n";
 import { may, SCREENS } from "../nav";
 import type { Me, RollcallList, RollcallListItem } from "../types";
 import { Link, Page } from "../ui";
+import { MyRollcalls, StaffTasks } from "./me/Me";
 
 const READERS = ["network_admin", "facility_admin", "delegate", "viewer"];
 
 /** Home: any active roll-call first, then the tasks this role has. */
 export function Home({ me }: { me: Me }) {
-  const tasks = SCREENS.filter((s) => s.menu && s.path !== "/" && s.path !== "/account" && may(me, s.roles));
+  const tasks = SCREENS.filter((s) => s.menu && s.path !== "/" && s.path !== "/account" && s.path !== "/me" && may(me, s.roles));
   const canRead = me.roles.some((r) => READERS.includes(r));
   const [active, setActive] = useState<RollcallListItem[] | null>(null);
   useEffect(() => {
@@ -24,6 +25,8 @@ export function Home({ me }: { me: Me }) {
   return (
     <Page title={t("home.title")}>
       <p class="lead">{t("home.hello", { name: me.name })}</p>
+      {/* Everyone may be asked too: their own answer comes first. */}
+      <MyRollcalls />
       {canRead ? (
         <section aria-labelledby="active-h" class="card">
           <h2 id="active-h">{t("home.active")}</h2>
@@ -59,6 +62,7 @@ export function Home({ me }: { me: Me }) {
           </ul>
         </section>
       ) : null}
+      {canRead ? null : <StaffTasks />}
     </Page>
   );
 }

@@ -1,8 +1,14 @@
 import { useState } from "preact/hooks";
 import { api, ApiFailure } from "../api";
-import { t } from "../i18n";
+import { addStrings, t } from "../i18n";
+import { passkeysSupported, signInWithPasskey } from "../staff/passkey";
 import type { Me } from "../types";
 import { ErrorNote, Field, Submit } from "../ui";
+
+addStrings({
+  ja: { "pk.signIn": "パスキーでサインイン", "pk.or": "または", "pk.cancelled": "パスキーでのサインインを中止しました。" },
+  en: { "pk.signIn": "Sign in with a passkey", "pk.or": "or", "pk.cancelled": "Passkey sign-in was cancelled." },
+});
 
 /** Email and password; a one-time code field appears when the server asks for it. */
 export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
@@ -25,6 +31,18 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
         setNeedCode(true);
         setError(null);
       } else setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function passkey() {
+    setBusy(true);
+    setError(null);
+    try {
+      onSignedIn(await signInWithPasskey());
+    } catch (err) {
+      setError(err instanceof Error && err.name === "NotAllowedError" ? new Error(t("pk.cancelled")) : err);
     } finally {
       setBusy(false);
     }
@@ -54,6 +72,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
         <ErrorNote error={error} fields={["email", "password", "code"]} />
         <Submit busy={busy}>{busy ? t("signin.working") : t("signin.submit")}</Submit>
       </form>
+      {passkeysSupported() ? (
+        <div class="card narrow passkey">
+          <p class="help">{t("pk.or")}</p>
+          <button type="button" class="btn" disabled={busy} onClick={passkey}>
+            {t("pk.signIn")}
+          </button>
+        </div>
+      ) : null}
     </main>
   );
 }

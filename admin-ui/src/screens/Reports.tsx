@@ -1,0 +1,109 @@
+import { useState } from "preact/hooks";
+import { api, ApiFailure } from "../api";
+import { dateTime } from "../format";
+import { addStrings, t } from "../i18n";
+import { ErrorNote, Loaded, Notice, Page, useLoad } from "../ui";
+
+addStrings({
+  ja: {
+    "rps.intro": "職員からの報告（端末の紛失、システムの不具合、不正アクセスの疑い）です。端末をなくした人は、すべてのサインインと通知を止めてください。",
+    "rps.none": "報告はありません。",
+    "rps.who": "報告した人",
+    "rps.kind": "内容",
+    "rps.at": "日時",
+    "rps.end": "サインインと通知をすべて止める",
+    "rps.endConfirm": "{name}さんのサインインと通知の登録をすべて止めますか？本人はもう一度サインインし、通知を登録し直す必要があります。",
+    "rps.ended": "{name}さん：サインイン {s}件と通知の端末 {p}台を止めました。",
+    "rps.missing": "報告の一覧（GET /api/reports）はまだ使えません。",
+  },
+  en: {
+    "rps.intro": "Reports from staff (lost device, system fault, suspected unauthorised access). For a lost device, end all of that person's sign-ins and notifications.",
+    "rps.none": "No reports.",
+    "rps.who": "Reported by",
+    "rps.kind": "What",
+    "rps.at": "When",
+    "rps.end": "End all sign-ins and notifications",
+    "rps.endConfirm": "End every sign-in and notification device of {name}? They will have to sign in and turn notifications on again.",
+    "rps.ended": "{name}: ended {s} sign-ins and {p} notification devices.",
+    "rps.missing": "The report list (GET /api/reports) is not available yet.",
+  },
+});
+
+export interface StaffReport {
+  id: number;
+  personId: number;
+  name: string;
+  kind: string;
+  note: string;
+  createdAt: string;
+  handledAt: string | null;
+}
+
+/** Staff reports for the admin, with the remote wipe (§5, §7). */
+export function Reports() {
+  const result = useLoad(() => api.get<{ items: StaffReport[] }>("/api/reports"));
+  const [note, setNote] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const missing = result.error instanceof ApiFailure && result.error.status === 404 && /route/i.test(result.error.message);
+  async function end(r: StaffReport) {
+    if (!window.confirm(t("rps.endConfirm", { name: r.name }))) return;
+    setError(null);
+    try {
+      const x = await api.post<{ sessions: number; pushSubscriptions: number }>(`/api/people/${r.personId}/end-sessions`);
+      setNote(t("rps.ended", { name: r.name, s: x.sessions, p: x.pushSubscriptions }));
+      result.reload();
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <Page title={t("nav.reports")}>
+      <p>{t("rps.intro")}</p>
+      {note ? <Notice>{note}</Notice> : null}
+      <ErrorNote error={error} />
+      {missing ? (
+        <p class="warn">{t("rps.missing")}</p>
+      ) : (
+        <Loaded result={result}>
+          {(d) =>
+            d.items.length === 0 ? (
+              <p>{t("rps.none")}</p>
+            ) : (
+              <div class="table-wrap">
+                <table data-testid="reports">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("rps.at")}</th>
+                      <th scope="col">{t("rps.who")}</th>
+                      <th scope="col">{t("rps.kind")}</th>
+                      <th scope="col">
+                        <span class="sr-only">{t("rps.end")}</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.items.map((r) => (
+                      <tr key={r.id} class={r.kind === "lost_device" && !r.handledAt ? "bad" : ""}>
+                        <td>{dateTime(r.createdAt)}</td>
+                        <td>{r.name}</td>
+                        <td>
+                          {t(`rp.kind.${r.kind}`, r.kind)}
+                          {r.note ? <div class="help">{r.note}</div> : null}
+                        </td>
+                        <td>
+                          <button type="button" class="btn small danger" onClick={() => end(r)} aria-label={`${t("rps.end")}：${r.name}`}>
+                            {t("rps.end")}
+                          </button>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )
+          }
+        </Loaded>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,410 @@
+import { useState } from "preact/hooks";
+import { api, ApiFailure } from "../../api";
+import { dateTime } from "../../format";
+import { addStrings, t } from "../../i18n";
+import type { Channel, Me, MyProfile } from "../../types";
+import { ErrorNote, Field, Link, Loaded, Notice, Page, Submit, useLoad } from "../../ui";
+
+addStrings({
+  ja: {
+    "me.title": "わたしのページ",
+    "me.active": "回答が必要な安否確認",
+    "me.noActive": "いま回答が必要な安否確認はありません。",
+    "me.answer": "回答する",
+    "me.answered": "回答済み：{t}",
+    "me.change": "回答を変える",
+    "me.tasks": "設定",
+    "me.notAvailable": "この機能はまだ使えません。",
+    "nav.me": "わたし",
+    "nav.profile": "プロフィール",
+    "nav.contacts": "連絡先の確認",
+    "nav.devices": "通知（端末）",
+    "nav.report": "問題を報告",
+    "nav.leave": "グループ・登録解除",
+    "ct.title": "連絡先の確認",
+    "ct.intro": "安否確認が届くように、連絡先が本当にあなたのものか確認します。携帯電話はSMSの6桁のコード、メールはリンクで確認します。",
+    "ct.none": "連絡先が登録されていません。事業所の管理者に登録を頼んでください。",
+    "ct.mobile": "携帯電話",
+    "ct.email": "メール",
+    "ct.verified": "確認済み（{t}）",
+    "ct.unverified": "未確認",
+    "ct.sendCode": "確認コードをSMSで送る",
+    "ct.sendLink": "確認リンクをメールで送る",
+    "ct.codeSent": "6桁のコードをSMSで送りました。",
+    "ct.linkSent": "確認リンクをメールで送りました。メールのリンクを開いてください。",
+    "ct.code": "SMSで届いた6桁のコード",
+    "ct.confirm": "確認する",
+    "ct.done": "確認できました。",
+    "rp.title": "問題を報告",
+    "rp.intro": "事業所の管理者に届きます。スマホをなくしたときは、管理者があなたのサインインと通知をすべて止められます。",
+    "rp.kind": "何がありましたか",
+    "rp.kind.lost_device": "スマホ・端末をなくした",
+    "rp.kind.system_fault": "システムの不具合",
+    "rp.kind.unauthorised_access": "不正なアクセスの疑い",
+    "rp.note": "くわしく（任意）",
+    "rp.send": "報告する",
+    "rp.sent": "報告しました。事業所の管理者に知らせました。",
+    "lv.title": "グループ・登録解除",
+    "lv.groups": "参加しているグループ",
+    "lv.noGroups": "抜けられるグループはありません。",
+    "lv.leave": "抜ける",
+    "lv.leaveConfirm": "「{name}」から抜けますか？",
+    "lv.left": "グループから抜けました。",
+    "lv.deregister": "登録を解除する",
+    "lv.deregisterIntro": "事業所を辞めたときなどに使います。記録は残りますが、サインインも通知もできなくなります。元に戻すには、管理者にもう一度招待してもらう必要があります。",
+    "lv.typeName": "確認のため、あなたの氏名「{name}」を入力してください",
+    "lv.deregisterButton": "登録を解除して、サインアウトする",
+    "lv.nameMismatch": "氏名が一致しません。",
+  },
+  en: {
+    "me.title": "My page",
+    "me.active": "Roll-calls waiting for your answer",
+    "me.noActive": "No roll-call needs your answer now.",
+    "me.answer": "Answer",
+    "me.answered": "Answered: {t}",
+    "me.change": "Change my answer",
+    "me.tasks": "Settings",
+    "me.notAvailable": "This is not available yet.",
+    "nav.me": "Me",
+    "nav.profile": "Profile",
+    "nav.contacts": "Verify contacts",
+    "nav.devices": "Notifications (devices)",
+    "nav.report": "Report a problem",
+    "nav.leave": "Groups and leaving",
+    "ct.title": "Verify your contacts",
+    "ct.intro": "So that roll-calls reach you, confirm your contacts are yours: a 6-digit SMS code for your mobile, a link for your email.",
+    "ct.none": "No contact registered. Ask your facility admin to add one.",
+    "ct.mobile": "Mobile",
+    "ct.email": "Email",
+    "ct.verified": "Verified ({t})",
+    "ct.unverified": "Not verified",
+    "ct.sendCode": "Send me a code by SMS",
+    "ct.sendLink": "Send me a link by email",
+    "ct.codeSent": "A 6-digit code was sent by SMS.",
+    "ct.linkSent": "A link was sent by email. Open it to confirm.",
+    "ct.code": "The 6-digit code from the SMS",
+    "ct.confirm": "Confirm",
+    "ct.done": "Verified.",
+    "rp.title": "Report a problem",
+    "rp.intro": "Goes to your facility admin. If you lost your phone, they can end all your sign-ins and notifications at once.",
+    "rp.kind": "What happened",
+    "rp.kind.lost_device": "I lost my phone or device",
+    "rp.kind.system_fault": "Something in the system is broken",
+    "rp.kind.unauthorised_access": "Someone may have used my account",
+    "rp.note": "Details (optional)",
+    "rp.send": "Report",
+    "rp.sent": "Reported. Your facility admin has been told.",
+    "lv.title": "Groups and leaving",
+    "lv.groups": "Your groups",
+    "lv.noGroups": "No group you can leave.",
+    "lv.leave": "Leave",
+    "lv.leaveConfirm": "Leave \"{name}\"?",
+    "lv.left": "You left the group.",
+    "lv.deregister": "Deregister",
+    "lv.deregisterIntro": "For when you leave your facility. Your history stays, but you can no longer sign in or get notifications. To come back, an admin must invite you again.",
+    "lv.typeName": "To confirm, type your name \"{name}\"",
+    "lv.deregisterButton": "Deregister and sign out",
+    "lv.nameMismatch": "The name does not match.",
+  },
+});
+
+/** A route the backend does not have (yet): say so instead of a raw 404. */
+const missingRoute = (err: unknown) => err instanceof ApiFailure && err.status === 404 && err.code === "not_found" && /route/i.test(err.message);
+
+export interface MyRollcall {
+  id: number;
+  title: string;
+  drill: boolean;
+  state: string;
+  confirmedAt: string | null;
+  replyUrl: string;
+  repliedAt: string | null;
+}
+
+/** The roll-calls the signed-in person is asked in, with their own reply link (GET /api/me/rollcalls). */
+export function MyRollcalls() {
+  const result = useLoad(() => api.get<{ items: MyRollcall[] }>("/api/me/rollcalls"));
+  if (result.error && missingRoute(result.error)) return null;
+  return (
+    <section aria-labelledby="me-active" class="card">
+      <h2 id="me-active">{t("me.active")}</h2>
+      <Loaded result={result}>
+        {(r) =>
+          r.items.length === 0 ? (
+            <p>{t("me.noActive")}</p>
+          ) : (
+            <ul class="active-list">
+              {r.items.map((x) => (
+                <li key={x.id} class="my-rollcall" data-testid="my-rollcall">
+                  <p>
+                    <span class={`badge ${x.drill ? "drill" : "real"}`}>{x.drill ? t("drill") : t("real")}</span> <strong>{x.title}</strong>
+                    <span class="help"> {dateTime(x.confirmedAt)}</span>
+                  </p>
+                  {x.repliedAt ? <p class="notice">{t("me.answered", { t: dateTime(x.repliedAt) })}</p> : null}
+                  <a class={`btn big ${x.repliedAt ? "" : "primary"} answer`} href={x.replyUrl}>
+                    {x.repliedAt ? t("me.change") : t("me.answer")}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+const STAFF_TASKS = [
+  ["/me/profile", "nav.profile"],
+  ["/me/contacts", "nav.contacts"],
+  ["/me/devices", "nav.devices"],
+  ["/me/report", "nav.report"],
+  ["/me/leave", "nav.leave"],
+  ["/account", "nav.account"],
+] as const;
+
+export function StaffTasks() {
+  return (
+    <section aria-labelledby="me-tasks">
+      <h2 id="me-tasks">{t("me.tasks")}</h2>
+      <ul class="tiles">
+        {STAFF_TASKS.map(([href, key]) => (
+          <li key={href}>
+            <Link href={href} class="tile">
+              {t(key)}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The staff home: what needs an answer now, then their own settings. */
+export function MeHome({ me }: { me: Me }) {
+  return (
+    <Page title={t("me.title")}>
+      <p class="lead">{t("home.hello", { name: me.name })}</p>
+      <MyRollcalls />
+      <StaffTasks />
+    </Page>
+  );
+}
+
+/** Mobile by a 6-digit SMS code, email by a link; unverified channels show on the readiness view. */
+export function Contacts() {
+  const result = useLoad(() => api.get<MyProfile>("/api/me"));
+  return (
+    <Page title={t("ct.title")}>
+      <p>{t("ct.intro")}</p>
+      <Loaded result={result}>
+        {(p) =>
+          p.channels.length === 0 ? (
+            <p class="warn">{t("ct.none")}</p>
+          ) : (
+            <ul class="channels">
+              {p.channels.map((c) => (
+                <ChannelRow key={c.id} channel={c} onVerified={() => result.reload()} />
+              ))}
+            </ul>
+          )
+        }
+      </Loaded>
+    </Page>
+  );
+}
+
+function ChannelRow({ channel: c, onVerified }: { channel: Channel; onVerified: () => void }) {
+  const [sent, setSent] = useState(false);
+  const [code, setCode] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  const kind = c.kind === "mobile" ? t("ct.mobile") : t("ct.email");
+  async function send() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/api/me/channels/${c.id}/verify`);
+      setSent(true);
+    } catch (err) {
+      setError(missingRoute(err) ? new Error(t("me.notAvailable")) : err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function confirm(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/api/me/channels/${c.id}/code`, { code: code.trim() });
+      setDone(true);
+      onVerified();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <li class="card narrow" data-testid="channel" data-kind={c.kind}>
+      <h2>
+        {kind}：<span class="nowrap">{c.value}</span>
+      </h2>
+      <p>
+        {c.verified ? (
+          <span class="badge open">{t("ct.verified", { t: dateTime(c.verifiedAt) })}</span>
+        ) : (
+          <span class="badge real" data-testid="unverified">
+            {t("ct.unverified")}
+          </span>
+        )}
+      </p>
+      {done ? <Notice>{t("ct.done")}</Notice> : null}
+      {!c.verified && !done ? (
+        <>
+          {sent ? <Notice>{c.kind === "mobile" ? t("ct.codeSent") : t("ct.linkSent")}</Notice> : null}
+          <div class="buttons">
+            <button type="button" class={`btn${sent ? "" : " primary"}`} onClick={send} disabled={busy}>
+              {c.kind === "mobile" ? t("ct.sendCode") : t("ct.sendLink")}
+            </button>
+          </div>
+          {sent && c.kind === "mobile" ? (
+            <form onSubmit={confirm} noValidate>
+              <Field label={t("ct.code")} name="code" inputMode="numeric" autoComplete="one-time-code" value={code} onInput={setCode} error={error} maxLength={6} required />
+              <Submit busy={busy}>{t("ct.confirm")}</Submit>
+            </form>
+          ) : null}
+          <ErrorNote error={error} fields={sent ? ["code"] : []} />
+        </>
+      ) : null}
+    </li>
+  );
+}
+
+const REPORT_KINDS = ["lost_device", "system_fault", "unauthorised_access"] as const;
+
+/** A lost phone, a system fault or suspected unauthorised access, for the facility admins (§5, §7). */
+export function Report() {
+  const [kind, setKind] = useState<string>("lost_device");
+  const [note, setNote] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  async function send(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post("/api/me/reports", { kind, note });
+      setDone(true);
+      setNote("");
+    } catch (err) {
+      setError(missingRoute(err) ? new Error(t("me.notAvailable")) : err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Page title={t("rp.title")}>
+      <p>{t("rp.intro")}</p>
+      <form class="card narrow" onSubmit={send} noValidate>
+        <fieldset>
+          <legend>{t("rp.kind")}</legend>
+          {REPORT_KINDS.map((k) => (
+            <div class="field check" key={k}>
+              <input type="radio" id={`rp-${k}`} name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} />
+              <label for={`rp-${k}`}>{t(`rp.kind.${k}`)}</label>
+            </div>
+          ))}
+        </fieldset>
+        <Field label={t("rp.note")} name="note" value={note} onInput={setNote} error={error} multiline rows={3} maxLength={1000} />
+        <ErrorNote error={error} fields={["note"]} />
+        {done ? <Notice>{t("rp.sent")}</Notice> : null}
+        <Submit busy={busy}>{t("rp.send")}</Submit>
+      </form>
+    </Page>
+  );
+}
+
+export interface MyGroup {
+  id: number;
+  name: string;
+  kind: string;
+}
+
+/** Leave a group when no longer in charge; deregister when leaving the facility (§3, §5). */
+export function Leave({ me, onGone }: { me: Me; onGone: () => void }) {
+  const groups = useLoad(() => api.get<{ items: MyGroup[] }>("/api/me/groups"));
+  const [typed, setTyped] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [note, setNote] = useState<string | null>(null);
+  async function leave(g: MyGroup) {
+    if (!window.confirm(t("lv.leaveConfirm", { name: g.name }))) return;
+    setError(null);
+    try {
+      await api.del(`/api/me/groups/${g.id}`);
+      setNote(t("lv.left"));
+      groups.reload();
+    } catch (err) {
+      setError(err);
+    }
+  }
+  async function deregister(e: Event) {
+    e.preventDefault();
+    setError(null);
+    if (typed.trim() !== me.name) {
+      setError(new ApiFailure(400, "invalid", t("lv.nameMismatch"), "confirmName"));
+      return;
+    }
+    setBusy(true);
+    try {
+      await api.post("/api/me/deregister", { confirmName: typed.trim() });
+      onGone();
+    } catch (err) {
+      setError(missingRoute(err) ? new Error(t("me.notAvailable")) : err);
+      setBusy(false);
+    }
+  }
+  return (
+    <Page title={t("lv.title")}>
+      <section aria-labelledby="lv-groups">
+        <h2 id="lv-groups">{t("lv.groups")}</h2>
+        {note ? <Notice>{note}</Notice> : null}
+        {groups.error && missingRoute(groups.error) ? (
+          <p>{t("me.notAvailable")}</p>
+        ) : (
+          <Loaded result={groups}>
+            {(r) =>
+              r.items.length === 0 ? (
+                <p>{t("lv.noGroups")}</p>
+              ) : (
+                <ul class="plain-list">
+                  {r.items.map((g) => (
+                    <li key={g.id}>
+                      {g.name}{" "}
+                      <button type="button" class="btn small" onClick={() => leave(g)} aria-label={`${t("lv.leave")}：${g.name}`}>
+                        {t("lv.leave")}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              )
+            }
+          </Loaded>
+        )}
+      </section>
+      <form class="card narrow confirm" onSubmit={deregister} noValidate aria-labelledby="lv-dereg">
+        <h2 id="lv-dereg">{t("lv.deregister")}</h2>
+        <p>{t("lv.deregisterIntro")}</p>
+        <Field label={t("lv.typeName", { name: me.name })} name="confirmName" value={typed} onInput={setTyped} error={error} autoComplete="off" />
+        <ErrorNote error={error} fields={["confirmName"]} />
+        <Submit busy={busy} class="btn danger">
+          {t("lv.deregisterButton")}
+        </Submit>
+      </form>
+    </Page>
+  );
+}
