@@ -12,6 +12,7 @@ import { invitationRoutes } from "./invitations/routes";
 import { messageRoutes } from "./messages/routes";
 import { profileRoutes } from "./profile/routes";
 import { pushRoutes } from "./push/routes";
+import { verificationRoutes } from "./verification/routes";
 import { replyRoutes } from "./reply/routes";
 import { rollcallRoutes } from "./rollcall/routes";
 import { templateRoutes } from "./templates/routes";
@@ -37,6 +38,7 @@ export const domains = [
   invitationRoutes,
   pushRoutes,
   profileRoutes,
+  verificationRoutes,
   boardRoutes,
 ] as const;
 

@@ -23,4 +23,8 @@ export const staffAccess: AccessTable = {
   "PUT /api/me/photo": { access: "signed_in", body: "x" },
   "DELETE /api/me/photo": { access: "signed_in" },
   "GET /api/people/:id/photo": { access: "signed_in" },
+  "POST /api/me/contacts/:id/verify": { access: "signed_in" },
+  "POST /api/me/contacts/:id/confirm": { access: "signed_in", body: { code: "123456" } },
+  "GET /verify/:token": { access: "public" },
+  "POST /verify/:token": { access: "token" },
 };
