@@ -12,6 +12,7 @@ import { invitationRoutes } from "./invitations/routes";
 import { messageRoutes } from "./messages/routes";
 import { profileRoutes } from "./profile/routes";
 import { pushRoutes } from "./push/routes";
+import { reportRoutes } from "./reports/routes";
 import { verificationRoutes } from "./verification/routes";
 import { replyRoutes } from "./reply/routes";
 import { rollcallRoutes } from "./rollcall/routes";
@@ -39,6 +40,7 @@ export const domains = [
   pushRoutes,
   profileRoutes,
   verificationRoutes,
+  reportRoutes,
   boardRoutes,
 ] as const;
 

@@ -27,4 +27,8 @@ export const staffAccess: AccessTable = {
   "POST /api/me/contacts/:id/confirm": { access: "signed_in", body: { code: "123456" } },
   "GET /verify/:token": { access: "public" },
   "POST /verify/:token": { access: "token" },
+  "POST /api/me/reports": { access: "signed_in", body: {} },
+  "GET /api/me/reports": { access: "signed_in" },
+  "GET /api/reports": { access: admins },
+  "POST /api/reports/:id/handle": { access: admins, body: {} },
 };
