@@ -4,6 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { auditRoutes } from "./audit/routes";
 import { authRoutes } from "./auth/routes";
 import { boardRoutes } from "./board/routes";
+import { readinessRoutes } from "./readiness/routes";
 import { resolveSession } from "./auth/session";
 import { deliveryRoutes } from "./delivery/routes";
 import { directoryRoutes } from "./directory/routes";
@@ -42,6 +43,7 @@ export const domains = [
   verificationRoutes,
   reportRoutes,
   boardRoutes,
+  readinessRoutes,
 ] as const;
 
 export function buildApp() {

@@ -13,4 +13,7 @@ export const boardAccess: AccessTable = {
   "POST /api/rollcalls/:id/resend": { access: ADMINS, body: { personIds: [999999] } },
   // The sandbox's "answer as this recipient by SMS" box.
   "POST /api/outbox/sms-reply": { access: ["network_admin"], body: { deliveryId: 999999, body: "1 1" } },
+  // Readiness (before any disaster): the viewer gets numbers only (test/readiness.test.ts).
+  "GET /api/readiness": { access: READERS },
+  "POST /api/readiness/test": { access: ADMINS, body: { facilityId: 999999 } },
 };

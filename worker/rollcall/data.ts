@@ -86,7 +86,7 @@ export async function getRollcall(db: D1Database, id: number): Promise<Rollcall 
 
 export async function listRollcalls(
   db: D1Database,
-  q: { drill?: boolean; state?: RollcallState; before?: number; limit: number; facilityIds: number[] | null },
+  q: { drill?: boolean; state?: RollcallState; before?: number; limit: number; facilityIds: number[] | null; tests?: "exclude" | "only" | "include" },
 ): Promise<(Rollcall & { recipients: number; replied: number })[]> {
   const { results } = await db
     .prepare(
@@ -97,9 +97,10 @@ export async function listRollcalls(
        WHERE (?1 IS NULL OR r.drill = ?1) AND (?2 IS NULL OR r.state = ?2) AND (?3 IS NULL OR r.id < ?3)
          AND (?4 IS NULL OR r.owner_facility_id IN (SELECT value FROM json_each(?4))
               OR EXISTS (SELECT 1 FROM rollcall_recipients x WHERE x.rollcall_id = r.id AND x.facility_id IN (SELECT value FROM json_each(?4))))
+         AND (?6 = 'include' OR (?6 = 'only') = (r.source = 'test'))
        ORDER BY r.id DESC LIMIT ?5`,
     )
-    .bind(q.drill === undefined ? null : q.drill ? 1 : 0, q.state ?? null, q.before ?? null, q.facilityIds ? JSON.stringify(q.facilityIds) : null, q.limit)
+    .bind(q.drill === undefined ? null : q.drill ? 1 : 0, q.state ?? null, q.before ?? null, q.facilityIds ? JSON.stringify(q.facilityIds) : null, q.limit, q.tests ?? "include")
     .all<RollcallRow & { recipients: number; replied: number }>();
   return results.map((r) => ({ ...toRollcall(r), recipients: r.recipients, replied: r.replied }));
 }

@@ -115,6 +115,7 @@ export const rollcallRoutes = domainApp()
       before: q.before,
       limit: q.limit,
       facilityIds: all ? null : managedFacilityIds(auth),
+      tests: q.tests,
     });
     // Facility admins see the drafts of their own facility only; others' drafts are not theirs to see.
     const visible = all ? items : items.filter((r) => r.state !== "draft" || (r.ownerFacilityId !== null && managedFacilityIds(auth).includes(r.ownerFacilityId)));

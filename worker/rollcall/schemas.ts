@@ -100,6 +100,8 @@ export const ListQuery = z.object({
   state: z.enum(ROLLCALL_STATES).optional().openapi({ param: { name: "state", in: "query" } }),
   before: z.coerce.number().int().positive().optional().openapi({ param: { name: "before", in: "query" } }),
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: "limit", in: "query" } }),
+  /** Test messages (readiness, source 'test') stay out of the history and counts unless asked for. */
+  tests: z.enum(["exclude", "only", "include"]).default("exclude").openapi({ param: { name: "tests", in: "query" } }),
 });
 
 const tally = z.record(z.string(), count);
