@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PERSON_LANGS } from "../worker/directory/schemas";
+import { MAX_PUSH_PAYLOAD_BYTES } from "../worker/delivery/channels/push";
 import { recordedText, smsText } from "../worker/delivery/sms-replies";
 import { baseVars, renderFor, renderMessage, PUSH_ACTIONS } from "../worker/rollcall/render";
 import { TEMPLATE_FILES } from "../worker/templates/files.generated";
@@ -196,6 +197,9 @@ describe("every language renders", () => {
               }
               if (channel === "push") {
                 expect(m.push).toMatchObject({ type, url: link, tag: "t", lang: languageOf(lang).htmlLang });
+                // A long title in a three-byte script still leaves room under the push services' limit.
+                const long = renderMessage(set, channel, { ...vars, title: "長".repeat(200) }, { link, tag: "t", lang, type });
+                expect(new TextEncoder().encode(JSON.stringify(long.push)).length, `${key} ${type} push ${lang}`).toBeLessThan(MAX_PUSH_PAYLOAD_BYTES);
                 if (type === "rollcall") {
                   expect(m.push!.actions!.map((a) => a.action)).toEqual([...PUSH_ACTIONS]);
                   expect(m.push!.actions!.map((a) => a.title)).toEqual(PUSH_ACTIONS.map((a) => strings(lang)[`action.${a}`]));
