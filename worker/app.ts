@@ -11,6 +11,7 @@ import { directoryRoutes } from "./directory/routes";
 import { importRoutes } from "./import/routes";
 import { invitationRoutes } from "./invitations/routes";
 import { messageRoutes } from "./messages/routes";
+import { passkeyRoutes } from "./passkeys/routes";
 import { profileRoutes } from "./profile/routes";
 import { pushRoutes } from "./push/routes";
 import { reportRoutes } from "./reports/routes";
@@ -42,6 +43,7 @@ export const domains = [
   profileRoutes,
   verificationRoutes,
   reportRoutes,
+  passkeyRoutes,
   boardRoutes,
   readinessRoutes,
 ] as const;

@@ -31,4 +31,10 @@ export const staffAccess: AccessTable = {
   "GET /api/me/reports": { access: "signed_in" },
   "GET /api/reports": { access: admins },
   "POST /api/reports/:id/handle": { access: admins, body: {} },
+  "POST /api/me/passkeys/options": { access: "signed_in" },
+  "POST /api/me/passkeys": { access: "signed_in", body: {} },
+  "GET /api/me/passkeys": { access: "signed_in" },
+  "DELETE /api/me/passkeys/:id": { access: "signed_in" },
+  "POST /api/passkeys/options": { access: "public" },
+  "POST /api/passkeys/session": { access: "public", body: {} },
 };
