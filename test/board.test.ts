@@ -166,6 +166,17 @@ describe("live board over WebSocket", () => {
     expect(b.messages.some(repliedIs(1))).toBe(false);
   });
 
+  it("closes a board asking for a refresh once its session ended", async () => {
+    const { id } = await drill();
+    const someone = await signedIn({ globalRole: "viewer" });
+    const b = await board(id, someone.cookie);
+    await b.until(isSnapshot);
+    await env.DB.prepare("UPDATE sessions SET revoked_at = ?2 WHERE person_id = ?1").bind(someone.id, Date.now()).run();
+    b.ws.send(JSON.stringify({ type: "refresh" }));
+    await expect.poll(() => b.closed?.code, { timeout: 3_000 }).toBe(4401);
+    expect(b.messages.filter(isSnapshot)).toHaveLength(1);
+  });
+
   it("survives hibernation: after the object is evicted, a reply still reaches the sockets, the viewer's still without contacts", async () => {
     const { net, id } = await drill();
     const admin = await board(id, networkAdmin);
@@ -202,6 +213,14 @@ describe("live board over WebSocket", () => {
 });
 
 describe("GET /api/rollcalls/{id}/board (the polling fallback)", () => {
+  it("is in the OpenAPI document with the board's schema", async () => {
+    const doc = (await (await api("GET", "/api/openapi.json")).json()) as { paths: Record<string, Record<string, { "x-access"?: unknown }>>; components: { schemas: Record<string, unknown> } };
+    expect(doc.paths["/api/rollcalls/{id}/live"]!.get!["x-access"]).toEqual(["network_admin", "facility_admin", "delegate", "viewer"]);
+    expect(doc.paths["/api/rollcalls/{id}/board"]).toBeDefined();
+    expect(doc.paths["/api/rollcalls/{id}/resend"]!.post).toBeDefined();
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["Board", "BoardTimeline", "BoardFacility", "BoardPerson", "Readiness"]));
+  });
+
   it("answers the same board as the socket's snapshot, without contacts for the viewer", async () => {
     const { net, id } = await drill();
     const res = await api("GET", `/api/rollcalls/${id}/board`, { cookie: networkAdmin });

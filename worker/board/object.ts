@@ -182,7 +182,13 @@ export class RollCallObject extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade.", { status: 426 });
     const url = new URL(request.url);
     const rollcallId = Number(url.searchParams.get("rollcall"));
-    const parsed = AudienceSchema.safeParse(JSON.parse(request.headers.get(AUDIENCE_HEADER) ?? "null"));
+    let header: unknown = null;
+    try {
+      header = JSON.parse(request.headers.get(AUDIENCE_HEADER) ?? "null");
+    } catch {
+      // refused below
+    }
+    const parsed = AudienceSchema.safeParse(header);
     if (!Number.isInteger(rollcallId) || rollcallId <= 0 || !parsed.success) return new Response("Bad board request.", { status: 400 });
     const rc = await getRollcall(this.env.DB, rollcallId);
     if (!rc) return new Response("No such roll-call.", { status: 404 });
@@ -208,6 +214,10 @@ export class RollCallObject extends DurableObject<Env> {
     const audience = this.audienceOf(ws);
     const rc = await this.rollcall();
     if (!audience || !rc) return;
+    if (!(await this.liveSessions([audience])).has(audience.sessionHash)) {
+      ws.close(CLOSE_SESSION_ENDED, "session ended");
+      return;
+    }
     const board = await buildBoard(this.env, rc, audience);
     ws.send(JSON.stringify({ type: "snapshot", seq: await this.nextSeq(), at: clock.now(), board } satisfies ServerMessage));
   }
@@ -232,6 +242,14 @@ export class RollCallObject extends DurableObject<Env> {
   private async rollcall() {
     const id = (await this.ctx.storage.get<number>(ROLLCALL_KEY)) ?? (await this.load())?.rollcallId;
     return id ? getRollcall(this.env.DB, id) : null;
+  }
+
+  /** The sessions among these that still hold: not revoked, the person not removed, within the absolute lifetime. */
+  private async liveSessions(audiences: Audience[]): Promise<Set<string>> {
+    const began = await data.liveSessions(this.env.DB, [...new Set(audiences.map((a) => a.sessionHash))]);
+    const maxAge = (await loadSettings(this.env)).sessionAbsoluteHours * 3_600_000;
+    const now = clock.now();
+    return new Set([...began].filter(([, at]) => now - at <= maxAge).map(([hash]) => hash));
   }
 
   private async nextSeq(): Promise<number> {
@@ -265,8 +283,7 @@ export class RollCallObject extends DurableObject<Env> {
     const rc = await this.rollcall();
     if (!rc) return;
 
-    const live = await data.liveSessions(this.env.DB, [...new Set(sockets.flatMap((s) => (s.audience ? [s.audience.sessionHash] : [])))]);
-    const maxAge = (await loadSettings(this.env)).sessionAbsoluteHours * 3_600_000;
+    const live = await this.liveSessions(sockets.flatMap((s) => (s.audience ? [s.audience] : [])));
     const now = clock.now();
     const boards = new Map<string, Promise<Board>>();
     const seq = await this.nextSeq();
@@ -275,8 +292,7 @@ export class RollCallObject extends DurableObject<Env> {
         ws.close(CLOSE_FORBIDDEN, "no audience");
         continue;
       }
-      const began = live.get(audience.sessionHash);
-      if (began === undefined || now - began > maxAge) {
+      if (!live.has(audience.sessionHash)) {
         ws.close(CLOSE_SESSION_ENDED, "session ended");
         continue;
       }
