@@ -197,6 +197,21 @@ describe("row problems", () => {
     expect(JSON.stringify(body)).not.toMatch(/@example\.jp|\+81|090-/);
   });
 
+  it("reads the language column in every supported language's names", async () => {
+    const tag = uniq();
+    const text = csvText([
+      ["氏名", "メールアドレス", "言語"],
+      ...[["タガログ語", "tl"], ["Tagalog", "tl"], ["やさしい日本語", "ja-easy"], ["नेपाली", "ne"], ["中国語", "zh"], ["Bahasa Indonesia", "id"], ["ミャンマー語", "my"]].map(
+        ([word], i) => [`言語 ${i}${tag}`, `lang${i}.${tag}@example.jp`, word!],
+      ),
+    ]);
+    const { status, body } = await upload("commit", utf8(text), admin);
+    expect(status).toBe(200);
+    const { results } = await env.DB.prepare("SELECT p.lang FROM people p WHERE p.name LIKE ?1 ORDER BY p.name").bind(`言語 %${tag}`).all<{ lang: string }>();
+    expect(results.map((r) => r.lang)).toEqual(["tl", "tl", "ja-easy", "ne", "zh", "id", "my"]);
+    expect(body.committed).toBe(true);
+  });
+
   it("needs a facility per row when the importer manages several", async () => {
     const tag = uniq();
     const a = await makeFacility({ name: `甲${tag}` });

@@ -1,3 +1,4 @@
+import { LANGUAGES } from "../templates/languages";
 import { auditStatement } from "../audit/log";
 import { isNetworkAdmin, managedFacilityIds, type Auth, type FacilityRole } from "../auth/scope";
 import { checkEmail, checkMobile, normalizeKana, normalizeSpaces } from "../directory/contact";
@@ -22,14 +23,20 @@ const ROLE_WORDS: Record<string, FacilityRole> = {
   一般: "staff", スタッフ: "staff", 職員: "staff", 一般ユーザー: "staff", staff: "staff", member: "staff", user: "staff",
 };
 
-/** Languages people may receive roll-calls in; 日本語 is the default. */
-const LANG_WORDS: Record<string, string> = {
-  ja: "ja", 日本語: "ja", japanese: "ja",
-  en: "en", 英語: "en", english: "en",
-  vi: "vi", ベトナム語: "vi", vietnamese: "vi", tiengviet: "vi",
+const word = (s: string) => s.normalize("NFKC").toLowerCase().replace(/[\s_\-()]/g, "");
+/**
+ * Words a contact list may use in its language column: each supported language's code,
+ * its native and English names, and the Japanese names an office would type.
+ */
+const JAPANESE_NAMES: Record<string, string[]> = {
+  ja: ["日本語"], en: ["英語"], vi: ["ベトナム語"], id: ["インドネシア語"], tl: ["タガログ語", "フィリピノ語", "filipino"],
+  ne: ["ネパール語"], my: ["ミャンマー語", "ビルマ語"], zh: ["中国語", "chinese"], "ja-easy": ["やさしい日本語", "やさしいにほんご", "easyjapanese"],
 };
+const LANG_WORDS: Record<string, string> = Object.fromEntries(
+  LANGUAGES.flatMap((l) => [l.code, l.name, l.english, ...(JAPANESE_NAMES[l.code] ?? [])].map((w) => [word(w), l.code] as const)),
+);
 
-const word = (s: string) => s.normalize("NFKC").toLowerCase().replace(/[\s_\-]/g, "");
+
 /** Names and jobs are kept as typed (NFKC would turn ① into 1), with spaces collapsed as the directory does. */
 const clean = (s: string) => normalizeSpaces(s);
 /** Facility names match loosely: full-width or half-width, with or without spaces. */
@@ -150,7 +157,7 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
     }
     if (v.lang.trim()) {
       const lang = LANG_WORDS[word(v.lang)];
-      if (!lang) problem(c, "unknown_lang", "lang", `言語 (lang) 「${clean(v.lang)}」 is not supported; use ja (日本語), en (English) or vi (Tiếng Việt).`);
+      if (!lang) problem(c, "unknown_lang", "lang", `言語 (lang) 「${clean(v.lang)}」 is not supported; use one of ${LANGUAGES.map((l) => `${l.code} (${l.name})`).join(", ")}.`);
       else c.lang = lang;
     }
     if (c.role && c.role !== "staff" && c.facilityId !== null && importerRoleAt(c.facilityId) === "delegate")
