@@ -56,6 +56,15 @@ describe("passkeys", () => {
     expect((await api("DELETE", `/api/me/passkeys/${passkey.id}`, { cookie })).status).toBe(404);
   });
 
+  it("a lost phone: the facility admin ending the sessions also revokes the passkeys", async () => {
+    const { me, auth } = await withPasskey();
+    const admin = await signedIn({ facilityId: facility, role: "admin" });
+    const ended = await api("POST", `/api/people/${me.id}/end-sessions`, { cookie: admin.cookie });
+    expect(await json(ended)).toMatchObject({ sessions: 1, passkeys: 1 });
+    expect((await signInWith(auth)).status).toBe(401);
+    expect((await api("GET", "/api/session", { cookie: me.cookie })).status).toBe(401);
+  });
+
   it("refuses a wrong origin, a forged signature, a reused challenge, no user verification and an unknown key; no session", async () => {
     const { auth } = await withPasskey();
     for (const over of [{ origin: "https://evil.example" }, { tamper: true }, { flags: 0x01 }]) {

@@ -93,6 +93,10 @@ export const revokeAllSessions = (db: D1Database, personId: number, at: number) 
 export const revokeAllPushSubscriptions = (db: D1Database, personId: number, at: number) =>
   db.prepare("UPDATE push_subscriptions SET revoked_at = ?2 WHERE person_id = ?1 AND revoked_at IS NULL").bind(personId, at);
 
+/** A lost phone may hold a passkey: ending sessions revokes them too (§7 remote wipe). */
+export const revokeAllPasskeys = (db: D1Database, personId: number, at: number) =>
+  db.prepare("UPDATE passkeys SET revoked_at = ?2 WHERE person_id = ?1 AND revoked_at IS NULL").bind(personId, at);
+
 export const setPassword = (db: D1Database, personId: number, hash: string, at: number) =>
   db.prepare("UPDATE people SET password_hash = ?2, password_changed_at = ?3, updated_at = ?3 WHERE id = ?1").bind(personId, hash, at);
 

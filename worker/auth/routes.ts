@@ -117,11 +117,11 @@ const totpDisable = route({
 const endSessions = route({
   method: "post",
   path: "/api/people/{id}/end-sessions",
-  summary: "End every session and push subscription of a person (lost phone, §7 remote wipe)",
+  summary: "End every session, push subscription and passkey of a person (lost phone, §7 remote wipe)",
   tags: ["auth"],
   access: ["network_admin", "facility_admin", "delegate"],
   request: { params: IdParam },
-  responses: { 200: jsonOk(z.object({ sessions: z.number(), pushSubscriptions: z.number() })), ...errorResponses },
+  responses: { 200: jsonOk(z.object({ sessions: z.number(), pushSubscriptions: z.number(), passkeys: z.number() })), ...errorResponses },
 });
 
 export const authRoutes = domainApp()
@@ -217,10 +217,11 @@ export const authRoutes = domainApp()
     const theirs = await data.facilityRolesOf(db, id);
     if (!theirs.some((f) => canManageFacility(auth, f.facilityId)) && !(auth.globalRole === "network_admin")) throw forbidden();
     const at = clock.now();
-    const [sessions, subs] = await db.batch([
+    const [sessions, subs, passkeys] = await db.batch([
       data.revokeAllSessions(db, id, at),
       data.revokeAllPushSubscriptions(db, id, at),
+      data.revokeAllPasskeys(db, id, at),
       auditStatement(db, { actorId: auth.personId, action: "auth.sessions_ended", objectType: "person", objectId: id }),
     ]);
-    return c.json({ sessions: sessions!.meta.changes, pushSubscriptions: subs!.meta.changes }, 200);
+    return c.json({ sessions: sessions!.meta.changes, pushSubscriptions: subs!.meta.changes, passkeys: passkeys!.meta.changes }, 200);
   });
