@@ -127,6 +127,8 @@ export async function startSmtpFake(): Promise<{ port: number; controlUrl: strin
       });
     },
   });
+  // A client that vanishes mid-session (a killed worker) is that client's problem, not the server's.
+  smtp.on("error", () => {});
   await new Promise<void>((r) => smtp.listen(0, "127.0.0.1", r));
   const smtpAddr = smtp.server.address();
   const port = typeof smtpAddr === "object" && smtpAddr ? smtpAddr.port : 0;

@@ -398,3 +398,50 @@ export async function listOutbox(db: D1Database, rollcallId: number, facilityIds
     createdAt: new Date(r.created_at).toISOString(),
   }));
 }
+
+// The sweeper (sweeper.ts): deliveries and plan pages whose queue message was lost.
+
+/** Open roll-calls with their template's waves (JSON) and confirm time. */
+export async function sweepableRollcalls(db: D1Database): Promise<{ id: number; template: string; confirmedAt: number }[]> {
+  const { results } = await db
+    .prepare("SELECT id, template, confirmed_at FROM rollcalls WHERE state IN ('sending','open') AND confirmed_at IS NOT NULL ORDER BY id")
+    .all<{ id: number; template: string; confirmed_at: number }>();
+  return results.map((r) => ({ id: r.id, template: r.template, confirmedAt: r.confirmed_at }));
+}
+
+/** The last person a wave's plan pages reached (pages run in person order), 0 when none. */
+export async function lastPlannedPerson(db: D1Database, rollcallId: number, wave: number, audience: Audience): Promise<number> {
+  const r = await db
+    .prepare("SELECT MAX(person_id) AS last FROM deliveries WHERE rollcall_id = ?1 AND wave = ?2 AND audience = ?3")
+    .bind(rollcallId, wave, audience)
+    .first<{ last: number | null }>();
+  return r?.last ?? 0;
+}
+
+/**
+ * Deliveries of open roll-calls that nobody is working on: queued and untouched for
+ * longer than any wait the consumer sets (never tried: `freshMs`, after a retry:
+ * `retriedMs`, past their SMS slot), or 'sending' with a lease that ran out.
+ */
+export async function staleDeliveries(db: D1Database, now: number, o: { freshMs: number; retriedMs: number; limit: number }): Promise<{ id: number; attempts: number }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT d.id, d.attempts FROM deliveries d JOIN rollcalls c ON c.id = d.rollcall_id
+       WHERE c.state IN ('sending','open') AND (
+         (d.state = 'queued' AND d.updated_at < ?1 - (CASE WHEN d.attempts = 0 THEN ?2 ELSE ?3 END) AND (d.send_at IS NULL OR d.send_at < ?1 - ?2))
+         OR (d.state = 'sending' AND d.lease_until < ?1))
+       ORDER BY d.id LIMIT ?4`,
+    )
+    .bind(now, o.freshMs, o.retriedMs, o.limit)
+    .all<{ id: number; attempts: number }>();
+  return results;
+}
+
+/** Marks queued deliveries as just requeued, so the next sweep leaves them alone for a while. */
+export async function touchQueued(db: D1Database, ids: number[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .prepare("UPDATE deliveries SET updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND state = 'queued'")
+    .bind(JSON.stringify(ids), now)
+    .run();
+}

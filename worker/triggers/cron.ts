@@ -1,3 +1,4 @@
+import { sweepDeliveries } from "../delivery/sweeper";
 import { pollJmaFeed } from "./service";
 
 /**
@@ -10,4 +11,5 @@ export async function handleCron(_controller: ScheduledController, env: Env, _ct
   } catch (err) {
     console.error("jma poll failed", err instanceof Error ? err.message : String(err));
   }
+  await sweepDeliveries(env).catch((err: unknown) => console.error("delivery sweep failed", err instanceof Error ? err.message : String(err)));
 }
