@@ -147,6 +147,8 @@ async function main() {
 
   const specs = readdirSync(join(ROOT, "test", "browser"))
     .filter((f) => f.endsWith(".spec.mjs"))
+    // BROWSER_SPEC=board runs only the spec files whose name contains it (while working on one).
+    .filter((f) => !process.env.BROWSER_SPEC || f.includes(process.env.BROWSER_SPEC))
     .sort()
     .map((f) => join("test", "browser", f));
   const tapFile = join(stateDir, "results.tap");

@@ -29,7 +29,7 @@ export const SCREENS: Screen[] = [
   { path: "/directory/import", label: "nav.import", roles: ADMINS, menu: false },
   { path: "/templates", label: "nav.templates", roles: ADMINS, menu: true },
   { path: "/triggers", label: "nav.triggers", roles: ["network_admin"], menu: true },
-  { path: "/readiness", label: "nav.readiness", roles: ADMINS, menu: true },
+  { path: "/readiness", label: "nav.readiness", roles: [...ADMINS, "viewer"], menu: true },
   { path: "/reports", label: "nav.reports", roles: ADMINS, menu: true },
   { path: "/outbox", label: "nav.outbox", roles: ADMINS, menu: true },
   { path: "/audit", label: "nav.audit", roles: ["network_admin"], menu: true },

@@ -87,3 +87,7 @@ export type MyProfileUpdate = Prof.MyProfileUpdate;
 export type Channel = z.infer<typeof Prof.ChannelSchema>;
 export type PhotoResult = z.infer<typeof Prof.PhotoResultSchema>;
 export type PersonLang = Dir.PersonLang;
+
+import type * as Rdy from "../../worker/readiness/schemas";
+export type ReadinessData = Rdy.Readiness;
+export type ReadinessTestResult = z.infer<typeof Rdy.SendTestResultSchema>;

@@ -55,7 +55,7 @@ export async function signInAs(page, role) {
   await page.goto("/");
   await page.getByLabel("メールアドレス").fill(a.email);
   await page.getByLabel("パスワード").fill(a.password);
-  await page.getByRole("button", { name: "サインイン" }).click();
+  await page.getByRole("button", { name: "サインイン", exact: true }).click();
   await page.getByRole("navigation", { name: "メニュー" }).waitFor();
   return a;
 }

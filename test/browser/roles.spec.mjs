@@ -40,10 +40,10 @@ describe("sign-in", () => {
     await page.goto("/");
     await page.getByLabel("メールアドレス").fill(ACCOUNTS.network_admin.email);
     await page.getByLabel("パスワード").fill("wrong-password-1");
-    await page.getByRole("button", { name: "サインイン" }).click();
+    await page.getByRole("button", { name: "サインイン", exact: true }).click();
     await page.getByRole("alert").filter({ hasText: "メールアドレスかパスワードが違います" }).waitFor();
     await page.getByLabel("メールアドレス").fill("not-an-email");
-    await page.getByRole("button", { name: "サインイン" }).click();
+    await page.getByRole("button", { name: "サインイン", exact: true }).click();
     const emailField = page.locator(".field", { has: page.getByLabel("メールアドレス") });
     await emailField.locator(".field-error").waitFor();
     assert.equal(await page.getByLabel("メールアドレス").getAttribute("aria-invalid"), "true");

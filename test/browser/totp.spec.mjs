@@ -45,7 +45,7 @@ describe("one-time codes", () => {
     await page.goto("/");
     await page.getByLabel("メールアドレス").fill(a.email);
     await page.getByLabel("パスワード").fill(a.password);
-    await page.getByRole("button", { name: "サインイン" }).click();
+    await page.getByRole("button", { name: "サインイン", exact: true }).click();
     await page.getByText("管理者は認証アプリ（ワンタイムコード）の登録が必要です。").waitFor();
     // Nothing else is reachable until then.
     assert.equal(await page.getByRole("navigation", { name: "メニュー" }).count(), 0);
@@ -73,17 +73,17 @@ describe("one-time codes", () => {
     await page.goto("/");
     await page.getByLabel("メールアドレス").fill(a.email);
     await page.getByLabel("パスワード").fill(a.password);
-    await page.getByRole("button", { name: "サインイン" }).click();
+    await page.getByRole("button", { name: "サインイン", exact: true }).click();
     const codeInput = page.getByLabel("確認コード（6桁）");
     await codeInput.waitFor();
     await capture(page, "96-sign-in-code");
     await codeInput.fill("000000");
-    await page.getByRole("button", { name: "サインイン" }).click();
+    await page.getByRole("button", { name: "サインイン", exact: true }).click();
     await page.locator(".field", { has: codeInput }).locator(".field-error").waitFor();
     assert.equal(await codeInput.getAttribute("aria-invalid"), "true");
     // The enrolment used this time step; the next one is accepted (±1 step of drift).
     await codeInput.fill(code(30_000));
-    await page.getByRole("button", { name: "サインイン" }).click();
+    await page.getByRole("button", { name: "サインイン", exact: true }).click();
     await page.getByRole("navigation", { name: "メニュー" }).waitFor();
     await ctx.close();
   });
@@ -110,7 +110,7 @@ describe("password change", () => {
     await page.getByRole("button", { name: "サインアウト" }).click();
     await page.getByLabel("メールアドレス").fill(a.email);
     await page.getByLabel("パスワード").fill(next);
-    await page.getByRole("button", { name: "サインイン" }).click();
+    await page.getByRole("button", { name: "サインイン", exact: true }).click();
     await page.getByRole("navigation", { name: "メニュー" }).getByRole("link", { name: "アカウント" }).click();
     // Put it back so reruns against the same data still sign in.
     await page.getByLabel("今のパスワード").fill(next);

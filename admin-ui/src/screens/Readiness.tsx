@@ -3,7 +3,7 @@ import { api, ApiFailure } from "../api";
 import { count, dateTime, percent } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
-import type { Me } from "../types";
+import type { Me, ReadinessData, ReadinessTestResult } from "../types";
 import { ErrorNote, Loaded, Notice, Page, useLoad } from "../ui";
 
 addStrings({
@@ -27,6 +27,11 @@ addStrings({
     "rd.cancel": "やめる",
     "rd.sent": "テストメッセージを送りました（{n}名）。",
     "rd.missing": "平時の備えの集計（GET /api/readiness）はまだ使えません。",
+    "rd.unreachable": "連絡がつかない人（先に直す）",
+    "rd.tests": "最近のテストメッセージ",
+    "rd.sentAt": "送信",
+    "rd.reached": "届いた / 対象",
+    "rd.acknowledged": "確認を押した",
   },
   en: {
     "rd.intro": "The number to watch before a disaster: per facility, the share of staff with at least one working channel (push, verified mobile, verified email) and the last test that arrived.",
@@ -48,26 +53,13 @@ addStrings({
     "rd.cancel": "Cancel",
     "rd.sent": "Test message sent ({n} people).",
     "rd.missing": "Readiness figures (GET /api/readiness) are not available yet.",
+    "rd.unreachable": "Nobody can reach them (fix these first)",
+    "rd.tests": "Recent test messages",
+    "rd.sentAt": "Sent",
+    "rd.reached": "Reached / asked",
+    "rd.acknowledged": "Acknowledged",
   },
 });
-
-/** One facility's readiness, as GET /api/readiness lists it. */
-export interface ReadinessRow {
-  facilityId: number;
-  name: string;
-  type: string;
-  staff: number;
-  reachable: number;
-  push: number;
-  mobile: number;
-  email: number;
-  unverified: number;
-  lastTestAt: string | null;
-}
-export interface ReadinessData {
-  facilities: ReadinessRow[];
-  totals: { staff: number; reachable: number; unverified: number; lastTestAt: string | null };
-}
 
 type Target = { facilityId: number; name: string; n: number } | { all: true; n: number };
 
@@ -80,14 +72,15 @@ export function Readiness({ me }: { me: Me }) {
   const [done, setDone] = useState<string | null>(null);
   const isNetworkAdmin = me.roles.includes("network_admin");
   const missing = result.error instanceof ApiFailure && result.error.status === 404 && /route/i.test(result.error.message);
+  const canTest = me.roles.some((r) => r === "network_admin" || r === "facility_admin" || r === "delegate");
 
   async function send() {
     if (!target) return;
     setBusy(true);
     setError(null);
     try {
-      const r = await api.post<{ people: number }>("/api/readiness/test", "all" in target ? { all: true } : { facilityId: target.facilityId });
-      setDone(t("rd.sent", { n: count(r.people ?? target.n) }));
+      const r = await api.post<ReadinessTestResult>("/api/readiness/test", "all" in target ? { all: true } : { facilityId: target.facilityId });
+      setDone(t("rd.sent", { n: count(r.people) }));
       setTarget(null);
       result.reload();
     } catch (err) {
@@ -146,13 +139,14 @@ export function Readiness({ me }: { me: Me }) {
                     </button>
                   </div>
                 </section>
-              ) : isNetworkAdmin ? (
+              ) : isNetworkAdmin && d.facilities ? (
                 <div class="buttons">
                   <button type="button" class="btn" onClick={() => (setDone(null), setTarget({ all: true, n: d.totals.staff }))}>
                     {t("rd.testAll")}
                   </button>
                 </div>
               ) : null}
+              {d.facilities ? (
               <div class="table-wrap" tabIndex={0} role="region" aria-label={t("nav.readiness")}>
                 <table class="wide" data-testid="readiness-table">
                   <thead>
@@ -183,7 +177,7 @@ export function Readiness({ me }: { me: Me }) {
                     </tr>
                   </thead>
                   <tbody>
-                    {d.facilities.map((f) => {
+                    {(d.facilities ?? []).map((f) => {
                       const share = f.staff ? f.reachable / f.staff : 1;
                       return (
                         <tr key={f.facilityId} class={share < 0.8 ? "bad" : share >= 1 ? "ok" : ""}>
@@ -201,6 +195,7 @@ export function Readiness({ me }: { me: Me }) {
                           <td class="num">{count(f.unverified)}</td>
                           <td>{f.lastTestAt ? dateTime(f.lastTestAt) : t("rd.never")}</td>
                           <td>
+                            {canTest ? (
                             <button
                               type="button"
                               class="btn small"
@@ -210,6 +205,7 @@ export function Readiness({ me }: { me: Me }) {
                             >
                               {t("rd.testFacility")}
                             </button>
+                            ) : null}
                           </td>
                         </tr>
                       );
@@ -217,6 +213,53 @@ export function Readiness({ me }: { me: Me }) {
                   </tbody>
                 </table>
               </div>
+              ) : null}
+              {d.unreachable && d.unreachable.length ? (
+                <section aria-labelledby="rd-unreach">
+                  <h2 id="rd-unreach">{t("rd.unreachable")}</h2>
+                  <ul class="plain-list" data-testid="readiness-unreachable">
+                    {d.unreachable.map((p) => (
+                      <li key={`${p.personId}-${p.facilityId}`}>
+                        {p.name}
+                        <span class="help">{p.facility}</span>
+                      </li>
+                    ))}
+                  </ul>
+                </section>
+              ) : null}
+              {d.tests.length ? (
+                <section aria-labelledby="rd-tests">
+                  <h2 id="rd-tests">{t("rd.tests")}</h2>
+                  <div class="table-wrap">
+                    <table data-testid="readiness-tests">
+                      <thead>
+                        <tr>
+                          <th scope="col">{t("rd.sentAt")}</th>
+                          <th scope="col">{t("rd.facility")}</th>
+                          <th scope="col" class="num">
+                            {t("rd.reached")}
+                          </th>
+                          <th scope="col" class="num">
+                            {t("rd.acknowledged")}
+                          </th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {d.tests.map((x) => (
+                          <tr key={x.rollcallId}>
+                            <td>{dateTime(x.sentAt)}</td>
+                            <td>{x.facilityId === null ? t("rd.network") : ((d.facilities ?? []).find((f) => f.facilityId === x.facilityId)?.name ?? "—")}</td>
+                            <td class="num">
+                              {count(x.reached)} / {count(x.recipients)}
+                            </td>
+                            <td class="num">{count(x.acknowledged)}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </div>
+                </section>
+              ) : null}
             </>
           )}
         </Loaded>

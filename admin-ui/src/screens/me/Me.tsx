@@ -225,7 +225,7 @@ function ChannelRow({ channel: c, onVerified }: { channel: Channel; onVerified: 
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/api/me/channels/${c.id}/verify`);
+      await api.post(`/api/me/contacts/${c.id}/verify`);
       setSent(true);
     } catch (err) {
       setError(missingRoute(err) ? new Error(t("me.notAvailable")) : err);
@@ -238,7 +238,7 @@ function ChannelRow({ channel: c, onVerified }: { channel: Channel; onVerified: 
     setBusy(true);
     setError(null);
     try {
-      await api.post(`/api/me/channels/${c.id}/code`, { code: code.trim() });
+      await api.post(`/api/me/contacts/${c.id}/confirm`, { code: code.trim() });
       setDone(true);
       onVerified();
     } catch (err) {
