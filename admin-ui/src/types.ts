@@ -91,3 +91,7 @@ export type PersonLang = Dir.PersonLang;
 import type * as Rdy from "../../worker/readiness/schemas";
 export type ReadinessData = Rdy.Readiness;
 export type ReadinessTestResult = z.infer<typeof Rdy.SendTestResultSchema>;
+
+import type * as Rep from "../../worker/reports/schemas";
+export type StaffReport = Rep.Report;
+export type StaffReportList = z.infer<typeof Rep.ReportListSchema>;

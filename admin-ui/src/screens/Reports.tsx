@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { api, ApiFailure } from "../api";
 import { dateTime } from "../format";
 import { addStrings, t } from "../i18n";
+import type { StaffReport, StaffReportList } from "../types";
 import { ErrorNote, Loaded, Notice, Page, useLoad } from "../ui";
 
 addStrings({
@@ -15,6 +16,8 @@ addStrings({
     "rps.endConfirm": "{name}さんのサインインと通知の登録をすべて止めますか？本人はもう一度サインインし、通知を登録し直す必要があります。",
     "rps.ended": "{name}さん：サインイン {s}件と通知の端末 {p}台を止めました。",
     "rps.missing": "報告の一覧（GET /api/reports）はまだ使えません。",
+    "rps.handledNote": "サインインと通知をすべて止めました",
+    "rps.handled": "対応済み {t} {name}",
   },
   en: {
     "rps.intro": "Reports from staff (lost device, system fault, suspected unauthorised access). For a lost device, end all of that person's sign-ins and notifications.",
@@ -26,31 +29,25 @@ addStrings({
     "rps.endConfirm": "End every sign-in and notification device of {name}? They will have to sign in and turn notifications on again.",
     "rps.ended": "{name}: ended {s} sign-ins and {p} notification devices.",
     "rps.missing": "The report list (GET /api/reports) is not available yet.",
+    "rps.handledNote": "Ended all sign-ins and notifications",
+    "rps.handled": "Handled {t} {name}",
   },
 });
 
-export interface StaffReport {
-  id: number;
-  personId: number;
-  name: string;
-  kind: string;
-  note: string;
-  createdAt: string;
-  handledAt: string | null;
-}
-
 /** Staff reports for the admin, with the remote wipe (§5, §7). */
 export function Reports() {
-  const result = useLoad(() => api.get<{ items: StaffReport[] }>("/api/reports"));
+  const result = useLoad(() => api.get<StaffReportList>("/api/reports", { query: { state: "all" } }));
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const missing = result.error instanceof ApiFailure && result.error.status === 404 && /route/i.test(result.error.message);
   async function end(r: StaffReport) {
-    if (!window.confirm(t("rps.endConfirm", { name: r.name }))) return;
+    if (!window.confirm(t("rps.endConfirm", { name: r.personName }))) return;
     setError(null);
     try {
       const x = await api.post<{ sessions: number; pushSubscriptions: number }>(`/api/people/${r.personId}/end-sessions`);
-      setNote(t("rps.ended", { name: r.name, s: x.sessions, p: x.pushSubscriptions }));
+      // The report is handled by the remote wipe; say so on it.
+      if (!r.handledAt) await api.post(`/api/reports/${r.id}/handle`, { note: t("rps.handledNote") });
+      setNote(t("rps.ended", { name: r.personName, s: x.sessions, p: x.pushSubscriptions }));
       result.reload();
     } catch (err) {
       setError(err);
@@ -85,13 +82,14 @@ export function Reports() {
                     {d.items.map((r) => (
                       <tr key={r.id} class={r.kind === "lost_device" && !r.handledAt ? "bad" : ""}>
                         <td>{dateTime(r.createdAt)}</td>
-                        <td>{r.name}</td>
+                        <td>{r.personName}</td>
                         <td>
                           {t(`rp.kind.${r.kind}`, r.kind)}
                           {r.note ? <div class="help">{r.note}</div> : null}
+                          {r.handledAt ? <div class="help">{t("rps.handled", { t: dateTime(r.handledAt), name: r.handledByName ?? "" })}</div> : null}
                         </td>
                         <td>
-                          <button type="button" class="btn small danger" onClick={() => end(r)} aria-label={`${t("rps.end")}：${r.name}`}>
+                          <button type="button" class="btn small danger" onClick={() => end(r)} aria-label={`${t("rps.end")}：${r.personName}`}>
                             {t("rps.end")}
                           </button>
                         </td>

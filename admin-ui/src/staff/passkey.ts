@@ -18,7 +18,7 @@ export async function registerPasskey(name: string): Promise<void> {
 /** Signs in with a passkey (no email or password typed). */
 export async function signInWithPasskey(): Promise<Me> {
   const { startAuthentication } = await import("@simplewebauthn/browser");
-  const optionsJSON = await api.post<Parameters<typeof startAuthentication>[0]["optionsJSON"]>("/api/session/passkey/options");
+  const optionsJSON = await api.post<Parameters<typeof startAuthentication>[0]["optionsJSON"]>("/api/passkeys/options");
   const response = await startAuthentication({ optionsJSON });
-  return api.post<Me>("/api/session/passkey", { response });
+  return api.post<Me>("/api/passkeys/session", { response });
 }
