@@ -52,6 +52,7 @@ beforeEach(async () => {
 
 describe("JMA cron: polling the feed and acting", () => {
   it("prepares one roll-call for the 2011 report and records every report with its decision and reason", async () => {
+    const netAdmin = await makePerson({ globalRole: "network_admin" });
     at("2011-03-11T05:54:00Z");
     await setEntries([
       { name: "20110311054800_0_VXSE51_010000.xml", fixture: "32-39_11_01_120615_VXSE51.xml", updated: "2011-03-11T05:48:00Z" },
@@ -70,6 +71,15 @@ describe("JMA cron: polling the feed and acting", () => {
     expect(reports[1]!.rollcall_id).toBe(rcs[0]!.id);
     const alert = await env.DB.prepare("SELECT action FROM audit_log WHERE action = 'trigger.awaiting_confirm' AND object_id = ?1").bind(String(rcs[0]!.id)).first();
     expect(alert).not.toBeNull();
+    // The network admins are woken by SMS and email with the link to the confirm screen.
+    const { results: alerts } = await env.DB.prepare("SELECT channel, body, link FROM direct_messages WHERE kind = 'trigger_alert' AND person_id = ?1 ORDER BY channel")
+      .bind(netAdmin.id)
+      .all<{ channel: string; body: string; link: string }>();
+    expect(alerts.map((m) => m.channel)).toEqual(["email", "sms"]);
+    for (const m of alerts) {
+      expect(m.link).toBe(`${env.PUBLIC_URL}/rollcalls/${rcs[0]!.id}`);
+      expect(m.body).toContain("【要確認】");
+    }
     const recipients = await env.DB.prepare("SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ?1").bind(rcs[0]!.id).first<{ n: number }>();
     expect(recipients!.n).toBe(0); // nothing is sent before an admin confirms
 

@@ -1,4 +1,5 @@
 import { auditStatement } from "../audit/log";
+import { alertAdminsToConfirm } from "./alert";
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import { badRequest, conflict, notFound } from "../lib/errors";
@@ -67,8 +68,8 @@ export async function act(env: Env, a: ActRequest): Promise<ActResult> {
         return { decision: "no_trigger", reason: withReason(a.reason, `（安否確認 #${draft.id} は開始済み）`, `(roll-call #${draft.id} already exists)`), rollcallId: draft.id, state: null };
       if (!draft.ok) return { decision: "error", reason: withReason(a.reason, `開始できません: ${draft.message}`, `Could not start: ${draft.message}`), rollcallId: null, state: null };
       if (a.decision === "prepare") {
-        // TODO(delivery): also notify the network admins by push/email once the delivery domain offers an admin notice.
-        await auditStatement(env.DB, { actorId: null, action: "trigger.awaiting_confirm", objectType: "rollcall", objectId: draft.id, detail: { ...a.detail, title: a.title, drill: a.drill } }).run();
+        const alerted = await alertAdminsToConfirm(env, { id: draft.id, title: a.title, drill: a.drill });
+        await auditStatement(env.DB, { actorId: null, action: "trigger.awaiting_confirm", objectType: "rollcall", objectId: draft.id, detail: { ...a.detail, title: a.title, drill: a.drill, alerted } }).run();
         return { decision: "prepare", reason: a.reason, rollcallId: draft.id, state: "draft" };
       }
       try {
