@@ -104,6 +104,14 @@ const ja: Record<string, string> = {
   "code.not_found": "見つかりません。",
   "code.password_expired": "パスワードの期限が切れています。",
   "code.mfa_enrolment_required": "先に認証アプリを登録してください。",
+  "code.wrong_code": "コードが違います。SMSの6桁を確かめてください（5回まちがえると、そのコードは使えなくなります）。",
+  "code.code_dead": "このコードはもう使えません（まちがいが5回、または新しいコードを送信済み）。「確認コードをSMSで送る」でもう一度送ってください。",
+  "code.code_expired": "コードの有効期限（10分）が切れました。もう一度送ってください。",
+  "code.no_code": "有効なコードがありません。もう一度送ってください。",
+  "code.too_many_requests": "短い時間に何度も送りました。1時間ほどしてからお試しください。",
+  "code.too_large": "ファイルが大きすぎます。",
+  "code.gone": "この端末にはもう通知が届きません（登録を消しました）。端末でもう一度通知をオンにしてください。",
+  "code.closed": "この安否確認は締め切られました。",
 };
 
 const en: Record<string, string> = {
