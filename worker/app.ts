@@ -13,6 +13,8 @@ import { invitationRoutes } from "./invitations/routes";
 import { messageRoutes } from "./messages/routes";
 import { passkeyRoutes } from "./passkeys/routes";
 import { profileRoutes } from "./profile/routes";
+import { myContactRoutes } from "./profile/contacts";
+import { meRoutes } from "./me/routes";
 import { pushRoutes } from "./push/routes";
 import { reportRoutes } from "./reports/routes";
 import { verificationRoutes } from "./verification/routes";
@@ -41,6 +43,8 @@ export const domains = [
   invitationRoutes,
   pushRoutes,
   profileRoutes,
+  myContactRoutes,
+  meRoutes,
   verificationRoutes,
   reportRoutes,
   passkeyRoutes,

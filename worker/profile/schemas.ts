@@ -47,3 +47,17 @@ export const MyProfileUpdateSchema = z
 export type MyProfileUpdate = z.infer<typeof MyProfileUpdateSchema>;
 
 export const PhotoResultSchema = z.object({ photoUrl: z.string(), bytes: z.number(), type: z.enum(PHOTO_TYPES) }).openapi("PhotoResult");
+
+export const ContactAddSchema = z
+  .object({
+    kind: z.enum(["email", "mobile"]).openapi({ description: "One email and one mobile per person: adding a kind one has replaces it" }),
+    value: z.string().max(320).openapi({ description: "A mobile number (070/080/090, any width or hyphens) or an email address", example: "090-1234-5678" }),
+  })
+  .openapi("ContactAdd");
+
+export const ContactAddedSchema = z
+  .object({
+    channel: ChannelSchema,
+    replaced: z.boolean().openapi({ description: "The earlier address of this kind was removed" }),
+  })
+  .openapi("ContactAdded");
