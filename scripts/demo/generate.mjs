@@ -166,10 +166,20 @@ export function buildNetwork({ people = 1500, seed = 20260901, scale = 1 } = {})
   const demoCount = DEMO_ACCOUNTS.length;
   const sizes = facilities.map((f, i) => Math.max(TYPES[f.type].min, Math.round(((people - demoCount) * shares[i]) / total)));
   let diff = people - demoCount - sizes.reduce((a, b) => a + b, 0);
-  for (let i = 0; diff !== 0; i = (i + 1) % sizes.length) {
-    if (diff > 0) (sizes[i]++, diff--);
-    else if (sizes[i] > TYPES[facilities[i].type].min) (sizes[i]--, diff++);
-  }
+  // Round-robin to the exact count. Shrinking stops at each type's minimum first; a small
+  // network (e.g. --people 300, under the minimums' sum) then goes down to one person (the
+  // admin) per facility. A full round that changes nothing ends the pass: it used to spin forever.
+  const settle = (floor) => {
+    for (let i = 0, idle = 0; diff !== 0 && idle < sizes.length; i = (i + 1) % sizes.length) {
+      if (diff > 0) (sizes[i]++, diff--, (idle = 0));
+      else if (sizes[i] > floor(i)) (sizes[i]--, diff++, (idle = 0));
+      else idle++;
+    }
+  };
+  settle((i) => TYPES[facilities[i].type].min);
+  settle(() => 1);
+  if (diff !== 0)
+    throw new Error(`--people ${people} is too small: this network needs at least ${facilities.length + demoCount} (one per facility and the ${demoCount} demo accounts).`);
 
   const persons = [];
   const memberships = [];
@@ -305,7 +315,10 @@ export function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--large") opts.large = true;
-    else if (a === "--people") opts.people = Number(argv[++i]);
+    else if (a === "--people") {
+      opts.people = Number(argv[++i]);
+      if (!Number.isInteger(opts.people) || opts.people < 1) throw new Error(`--people wants a whole number of people, not ${argv[i]}`);
+    }
     else if (a === "--seed") opts.seed = Number(argv[++i]);
     else if (a === "--out") opts.out = argv[++i];
     else throw new Error(`unknown option ${a}`);
