@@ -15,6 +15,7 @@ addStrings({
     "me.change": "回答を変える",
     "me.tasks": "設定",
     "me.notAvailable": "この機能はまだ使えません。",
+    "me.ack": "確認しました",
     "nav.me": "わたし",
     "nav.profile": "プロフィール",
     "nav.contacts": "連絡先の確認",
@@ -35,6 +36,16 @@ addStrings({
     "ct.code": "SMSで届いた6桁のコード",
     "ct.confirm": "確認する",
     "ct.done": "確認できました。",
+    "ct.add": "連絡先を追加・変更",
+    "ct.addIntro": "携帯電話とメールは1つずつです。同じ種類を追加すると、前のものと入れ替わります。",
+    "ct.kind": "種類",
+    "ct.value": "携帯電話の番号またはメールアドレス",
+    "ct.addButton": "追加する",
+    "ct.added": "追加しました。下のボタンで確認してください。",
+    "ct.remove": "削除",
+    "ct.removeConfirm": "この連絡先を削除しますか？",
+    "ct.removed": "削除しました。",
+    "ct.lastOne": "これが最後の連絡先なので削除できません。安否確認が届くよう、先に別の連絡先を追加してください。",
     "rp.title": "問題を報告",
     "rp.intro": "事業所の管理者に届きます。スマホをなくしたときは、管理者があなたのサインインと通知をすべて止められます。",
     "rp.kind": "何がありましたか",
@@ -55,6 +66,15 @@ addStrings({
     "lv.typeName": "確認のため、あなたの氏名「{name}」を入力してください",
     "lv.deregisterButton": "登録を解除して、サインアウトする",
     "lv.nameMismatch": "氏名が一致しません。",
+    "lv.kind.network": "全体",
+    "lv.kind.facility": "事業所",
+    "lv.kind.custom": "グループ",
+    "lv.cannot.network": "全体グループは登録している全員が入るため、抜けられません。やめるときは下の「登録を解除する」を使ってください。",
+    "lv.cannot.facility": "事業所のグループは事業所の所属と一緒です。抜けるには、事業所の管理者に所属の終了を頼んでください。",
+    "lv.cannot.owner": "作成者はグループから抜けられません。グループを閉じてください。",
+    "lv.goodbye": "登録を解除しました",
+    "lv.goodbyeBody": "これまでありがとうございました。サインインも通知も止まりました。",
+    "lv.toSignIn": "サインイン画面へ",
   },
   en: {
     "me.title": "My page",
@@ -65,6 +85,7 @@ addStrings({
     "me.change": "Change my answer",
     "me.tasks": "Settings",
     "me.notAvailable": "This is not available yet.",
+    "me.ack": "Acknowledged",
     "nav.me": "Me",
     "nav.profile": "Profile",
     "nav.contacts": "Verify contacts",
@@ -85,6 +106,16 @@ addStrings({
     "ct.code": "The 6-digit code from the SMS",
     "ct.confirm": "Confirm",
     "ct.done": "Verified.",
+    "ct.add": "Add or change a contact",
+    "ct.addIntro": "One mobile and one email each: adding the same kind replaces the old one.",
+    "ct.kind": "Kind",
+    "ct.value": "Mobile number or email address",
+    "ct.addButton": "Add",
+    "ct.added": "Added. Verify it with the button below.",
+    "ct.remove": "Remove",
+    "ct.removeConfirm": "Remove this contact?",
+    "ct.removed": "Removed.",
+    "ct.lastOne": "This is your last contact, so it cannot be removed: a roll-call must reach you. Add another one first.",
     "rp.title": "Report a problem",
     "rp.intro": "Goes to your facility admin. If you lost your phone, they can end all your sign-ins and notifications at once.",
     "rp.kind": "What happened",
@@ -105,6 +136,15 @@ addStrings({
     "lv.typeName": "To confirm, type your name \"{name}\"",
     "lv.deregisterButton": "Deregister and sign out",
     "lv.nameMismatch": "The name does not match.",
+    "lv.kind.network": "Network",
+    "lv.kind.facility": "Facility",
+    "lv.kind.custom": "Group",
+    "lv.cannot.network": "Everyone registered is in the network group, so it cannot be left. To leave, use Deregister below.",
+    "lv.cannot.facility": "A facility group goes with the facility membership. Ask your facility admin to end your membership.",
+    "lv.cannot.owner": "The owner cannot leave a group; close it instead.",
+    "lv.goodbye": "You are deregistered",
+    "lv.goodbyeBody": "Thank you. Sign-in and notifications have stopped.",
+    "lv.toSignIn": "To the sign-in page",
   },
 });
 
@@ -119,6 +159,13 @@ export interface MyRollcall {
   confirmedAt: string | null;
   replyUrl: string;
   repliedAt: string | null;
+  answer: { safety: string | null; availability: string | null; ack: boolean; at: string } | null;
+}
+
+/** 「無事・出勤可能」: the latest answer in the words of the reply page. */
+function answerSummary(a: NonNullable<MyRollcall["answer"]>): string {
+  const parts = [a.safety ? t(`safety.${a.safety}`) : null, a.availability ? t(`availability.${a.availability}`) : null, a.ack ? t("me.ack") : null].filter(Boolean);
+  return parts.length ? parts.join("・") : dateTime(a.at);
 }
 
 /** The roll-calls the signed-in person is asked in, with their own reply link (GET /api/me/rollcalls). */
@@ -140,9 +187,13 @@ export function MyRollcalls() {
                     <span class={`badge ${x.drill ? "drill" : "real"}`}>{x.drill ? t("drill") : t("real")}</span> <strong>{x.title}</strong>
                     <span class="help"> {dateTime(x.confirmedAt)}</span>
                   </p>
-                  {x.repliedAt ? <p class="notice">{t("me.answered", { t: dateTime(x.repliedAt) })}</p> : null}
-                  <a class={`btn big ${x.repliedAt ? "" : "primary"} answer`} href={x.replyUrl}>
-                    {x.repliedAt ? t("me.change") : t("me.answer")}
+                  {x.answer ? (
+                    <p class="notice" data-testid="answered">
+                      {t("me.answered", { t: answerSummary(x.answer) })} <span class="help">{dateTime(x.answer.at)}</span>
+                    </p>
+                  ) : null}
+                  <a class={`btn big ${x.answer ? "" : "primary"} answer`} href={x.replyUrl} rel="noreferrer">
+                    {x.answer ? t("me.change") : t("me.answer")}
                   </a>
                 </li>
               ))}
@@ -194,9 +245,25 @@ export function MeHome({ me }: { me: Me }) {
 /** Mobile by a 6-digit SMS code, email by a link; unverified channels show on the readiness view. */
 export function Contacts() {
   const result = useLoad(() => api.get<MyProfile>("/api/me"));
+  const [note, setNote] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function remove(c: Channel) {
+    if (!window.confirm(t("ct.removeConfirm"))) return;
+    setError(null);
+    setNote(null);
+    try {
+      await api.del(`/api/me/contacts/${c.id}`);
+      setNote(t("ct.removed"));
+      result.reload();
+    } catch (err) {
+      setError(err instanceof ApiFailure && err.code === "last_contact" ? new Error(t("ct.lastOne")) : err);
+    }
+  }
   return (
     <Page title={t("ct.title")}>
       <p>{t("ct.intro")}</p>
+      {note ? <Notice>{note}</Notice> : null}
+      <ErrorNote error={error} />
       <Loaded result={result}>
         {(p) =>
           p.channels.length === 0 ? (
@@ -204,17 +271,74 @@ export function Contacts() {
           ) : (
             <ul class="channels">
               {p.channels.map((c) => (
-                <ChannelRow key={c.id} channel={c} onVerified={() => result.reload()} />
+                <ChannelRow key={c.id} channel={c} onVerified={() => result.reload()} onRemove={p.channels.length > 1 ? () => remove(c) : undefined} />
               ))}
             </ul>
           )
         }
       </Loaded>
+      <AddContact
+        onAdded={() => {
+          setError(null);
+          setNote(t("ct.added"));
+          result.reload();
+        }}
+      />
     </Page>
   );
 }
 
-function ChannelRow({ channel: c, onVerified }: { channel: Channel; onVerified: () => void }) {
+/** POST /api/me/contacts: the new address starts unverified; its row then offers the code or link. */
+function AddContact({ onAdded }: { onAdded: () => void }) {
+  const [kind, setKind] = useState<"mobile" | "email">("mobile");
+  const [value, setValue] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function add(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post("/api/me/contacts", { kind, value });
+      setValue("");
+      onAdded();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form class="card narrow" onSubmit={add} noValidate aria-labelledby="ct-add">
+      <h2 id="ct-add">{t("ct.add")}</h2>
+      <p class="help">{t("ct.addIntro")}</p>
+      <fieldset>
+        <legend>{t("ct.kind")}</legend>
+        {(["mobile", "email"] as const).map((k) => (
+          <div class="field check" key={k}>
+            <input type="radio" id={`ct-kind-${k}`} name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} />
+            <label for={`ct-kind-${k}`}>{t(`ct.${k}`)}</label>
+          </div>
+        ))}
+      </fieldset>
+      <Field
+        label={t("ct.value")}
+        name="value"
+        type={kind === "mobile" ? "tel" : "email"}
+        autoComplete={kind === "mobile" ? "tel" : "email"}
+        value={value}
+        onInput={setValue}
+        error={error}
+        maxLength={320}
+        required
+      />
+      <ErrorNote error={error} fields={["value"]} />
+      <Submit busy={busy}>{t("ct.addButton")}</Submit>
+    </form>
+  );
+}
+
+function ChannelRow({ channel: c, onVerified, onRemove }: { channel: Channel; onVerified: () => void; onRemove?: () => void }) {
   const [sent, setSent] = useState(false);
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
@@ -260,6 +384,14 @@ function ChannelRow({ channel: c, onVerified }: { channel: Channel; onVerified: 
             {t("ct.unverified")}
           </span>
         )}
+        {onRemove ? (
+          <>
+            {" "}
+            <button type="button" class="btn small" onClick={onRemove} aria-label={`${t("ct.remove")}：${kind}`}>
+              {t("ct.remove")}
+            </button>
+          </>
+        ) : null}
       </p>
       {done ? <Notice>{t("ct.done")}</Notice> : null}
       {!c.verified && !done ? (
@@ -331,7 +463,16 @@ export function Report() {
 export interface MyGroup {
   id: number;
   name: string;
-  kind: string;
+  kind: "network" | "facility" | "custom";
+  role: "owner" | "member";
+  leavable: boolean;
+}
+
+/** The refusal of POST /api/groups/{id}/leave in the person's words, with the server's reason beside it. */
+function cannotLeave(g: MyGroup, err: unknown): Error {
+  const why = g.kind === "network" ? t("lv.cannot.network") : g.kind === "facility" ? t("lv.cannot.facility") : g.role === "owner" ? t("lv.cannot.owner") : null;
+  const server = err instanceof Error ? err.message : String(err);
+  return new Error(why ? `${why}（${server}）` : server);
 }
 
 /** Leave a group when no longer in charge; deregister when leaving the facility (§3, §5). */
@@ -340,16 +481,19 @@ export function Leave({ me, onGone }: { me: Me; onGone: () => void }) {
   const [typed, setTyped] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [groupError, setGroupError] = useState<unknown>(null);
   const [note, setNote] = useState<string | null>(null);
+  const [gone, setGone] = useState(false);
   async function leave(g: MyGroup) {
     if (!window.confirm(t("lv.leaveConfirm", { name: g.name }))) return;
-    setError(null);
+    setGroupError(null);
+    setNote(null);
     try {
-      await api.del(`/api/me/groups/${g.id}`);
+      await api.post(`/api/groups/${g.id}/leave`);
       setNote(t("lv.left"));
       groups.reload();
     } catch (err) {
-      setError(err);
+      setGroupError(err instanceof ApiFailure && (err.status === 409 || err.status === 404 || err.status === 403) ? cannotLeave(g, err) : err);
     }
   }
   async function deregister(e: Event) {
@@ -361,40 +505,46 @@ export function Leave({ me, onGone }: { me: Me; onGone: () => void }) {
     }
     setBusy(true);
     try {
-      await api.post("/api/me/deregister", { confirmName: typed.trim() });
-      onGone();
+      await api.del(`/api/people/${me.personId}`);
+      setGone(true);
     } catch (err) {
-      setError(missingRoute(err) ? new Error(t("me.notAvailable")) : err);
+      setError(err);
       setBusy(false);
     }
   }
+  if (gone)
+    return (
+      <Page title={t("lv.goodbye")}>
+        <p data-testid="goodbye">{t("lv.goodbyeBody")}</p>
+        <button type="button" class="btn primary" onClick={onGone}>
+          {t("lv.toSignIn")}
+        </button>
+      </Page>
+    );
   return (
     <Page title={t("lv.title")}>
       <section aria-labelledby="lv-groups">
         <h2 id="lv-groups">{t("lv.groups")}</h2>
         {note ? <Notice>{note}</Notice> : null}
-        {groups.error && missingRoute(groups.error) ? (
-          <p>{t("me.notAvailable")}</p>
-        ) : (
-          <Loaded result={groups}>
-            {(r) =>
-              r.items.length === 0 ? (
-                <p>{t("lv.noGroups")}</p>
-              ) : (
-                <ul class="plain-list">
-                  {r.items.map((g) => (
-                    <li key={g.id}>
-                      {g.name}{" "}
-                      <button type="button" class="btn small" onClick={() => leave(g)} aria-label={`${t("lv.leave")}：${g.name}`}>
-                        {t("lv.leave")}
-                      </button>
-                    </li>
-                  ))}
-                </ul>
-              )
-            }
-          </Loaded>
-        )}
+        <ErrorNote error={groupError} />
+        <Loaded result={groups}>
+          {(r) =>
+            r.items.length === 0 ? (
+              <p>{t("lv.noGroups")}</p>
+            ) : (
+              <ul class="plain-list">
+                {r.items.map((g) => (
+                  <li key={g.id} data-testid="my-group">
+                    <span class="badge">{t(`lv.kind.${g.kind}`)}</span> {g.name}{" "}
+                    <button type="button" class={`btn small${g.leavable ? "" : " quiet"}`} onClick={() => leave(g)} aria-label={`${t("lv.leave")}：${g.name}`}>
+                      {t("lv.leave")}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </Loaded>
       </section>
       <form class="card narrow confirm" onSubmit={deregister} noValidate aria-labelledby="lv-dereg">
         <h2 id="lv-dereg">{t("lv.deregister")}</h2>
