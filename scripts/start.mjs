@@ -77,7 +77,7 @@ async function main() {
   // Reply links are built from PUBLIC_URL (wrangler.toml says localhost:8787); follow the port.
   const url = `http://localhost:${o.port}`;
   const args = [
-    "dev", "--port", String(o.port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false",
+    "dev", "--port", String(o.port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--test-scheduled",
     ...(o.port === 8787 ? [] : ["--var", `PUBLIC_URL:${url}`]),
     ...(o.persistTo ? ["--persist-to", o.persistTo] : []),
   ];
@@ -91,6 +91,19 @@ async function main() {
 
   await waitForHealth(`http://127.0.0.1:${o.port}`, child);
   console.log(`\n${banner(url)}\n`);
+  tickCron(`http://127.0.0.1:${o.port}`);
+}
+
+/**
+ * `wrangler dev` does not fire cron triggers by itself, so the every-minute work
+ * (the delivery sweeper that re-queues what a reload dropped, the JMA poll when
+ * switched on) is fired here through wrangler's `/__scheduled` test route.
+ */
+function tickCron(base) {
+  const timer = setInterval(() => {
+    fetch(`${base}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => {});
+  }, 60_000);
+  timer.unref();
 }
 
 main().catch((err) => {
