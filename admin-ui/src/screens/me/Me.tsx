@@ -536,7 +536,7 @@ export function Leave({ me, onGone }: { me: Me; onGone: () => void }) {
                 {r.items.map((g) => (
                   <li key={g.id} data-testid="my-group">
                     <span class="badge">{t(`lv.kind.${g.kind}`)}</span> {g.name}{" "}
-                    <button type="button" class={`btn small${g.leavable ? "" : " quiet"}`} onClick={() => leave(g)} aria-label={`${t("lv.leave")}：${g.name}`}>
+                    <button type="button" class="btn small" onClick={() => leave(g)} aria-label={`${t("lv.leave")}：${g.name}`}>
                       {t("lv.leave")}
                     </button>
                   </li>
