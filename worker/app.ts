@@ -3,29 +3,29 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { auditRoutes } from "./audit/routes";
 import { authRoutes } from "./auth/routes";
-import { boardRoutes } from "./board/routes";
-import { readinessRoutes } from "./readiness/routes";
 import { resolveSession } from "./auth/session";
+import { boardRoutes } from "./board/routes";
 import { deliveryRoutes } from "./delivery/routes";
 import { directoryRoutes } from "./directory/routes";
+import type { AppEnv } from "./env";
 import { importRoutes } from "./import/routes";
 import { invitationRoutes } from "./invitations/routes";
+import { ApiError } from "./lib/errors";
+import { meRoutes } from "./me/routes";
 import { messageRoutes } from "./messages/routes";
 import { passkeyRoutes } from "./passkeys/routes";
-import { profileRoutes } from "./profile/routes";
 import { myContactRoutes } from "./profile/contacts";
-import { meRoutes } from "./me/routes";
+import { profileRoutes } from "./profile/routes";
 import { pushRoutes } from "./push/routes";
-import { reportRoutes } from "./reports/routes";
-import { verificationRoutes } from "./verification/routes";
+import { readinessRoutes } from "./readiness/routes";
 import { replyRoutes } from "./reply/routes";
+import { reportRoutes } from "./reports/routes";
 import { rollcallRoutes } from "./rollcall/routes";
-import { templateRoutes } from "./templates/routes";
-import { triggerRoutes } from "./triggers/routes";
-import type { AppEnv } from "./env";
-import { ApiError } from "./lib/errors";
 import { docsPage } from "./system/docs";
 import { systemRoutes } from "./system/routes";
+import { templateRoutes } from "./templates/routes";
+import { triggerRoutes } from "./triggers/routes";
+import { verificationRoutes } from "./verification/routes";
 
 /** Every domain app, mounted at the root (each route carries its full path). */
 export const domains = [
@@ -62,11 +62,12 @@ export function buildApp() {
   });
   for (const d of domains) app.route("/", d);
 
-  app.doc31("/api/openapi.json", {
+  const doc = {
     openapi: "3.1.0",
     info: { title: "安否確認 roll-call API", version: "0.1.0", description: "Disaster roll-call for a city medical and care network." },
-  });
-  app.route("/", docsPage(() => app.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "安否確認 roll-call API", version: "0.1.0" } })));
+  };
+  app.doc31("/api/openapi.json", doc);
+  app.route("/", docsPage(() => app.getOpenAPI31Document(doc)));
 
   app.notFound((c) => (c.req.path.startsWith("/api/") ? c.json({ error: { code: "not_found", message: "No such route." } }, 404) : c.env.ASSETS.fetch(c.req.raw)));
   app.onError((err, c) => {
