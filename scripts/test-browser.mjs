@@ -32,6 +32,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const TOTAL_BUDGET_MS = Number(process.env.BROWSER_TEST_BUDGET_MS || 12 * 60_000);
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+/** Time the first run leaves for the second (fakes) run. */
+const FAKES_RUN_RESERVE_MS = 4 * 60_000;
 
 const started = Date.now();
 let wrangler = null;
@@ -123,9 +125,9 @@ function countTap(tapFile) {
  * `node --test` over `specs` with `extraEnv`; answers `{ pass, fail }` or `{ why }` when
  * the run ended without a usable summary. The TAP report goes to test-artifacts/`tapName`.
  */
-async function runSpecs(specs, extraEnv, tapName, env) {
+async function runSpecs(specs, extraEnv, tapName, env, reserveMs = 0) {
   const tapFile = join(mkdtempSync(join(tmpdir(), "anpi-tap-")), "results.tap");
-  const budgetLeft = Math.max(30_000, TOTAL_BUDGET_MS - (Date.now() - started) - 15_000);
+  const budgetLeft = Math.max(30_000, TOTAL_BUDGET_MS - (Date.now() - started) - 15_000 - reserveMs);
   const code = await new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -157,7 +159,7 @@ async function runSpecs(specs, extraEnv, tapName, env) {
 }
 
 /** The first run: the sandbox outbox (no provider secrets), as it always was. */
-async function sandboxRun(specs, chromium, env) {
+async function sandboxRun(specs, chromium, env, reserveMs) {
   stateDir = mkdtempSync(join(tmpdir(), "anpi-browser-"));
   const port = await freePort();
   const inspectorPort = await freePort();
@@ -200,6 +202,7 @@ async function sandboxRun(specs, chromium, env) {
     { BASE_URL: base, CHROMIUM_PATH: chromium, ARTIFACTS_DIR: ARTIFACTS, DEMO_ACCOUNTS: JSON.stringify(accounts) },
     "results.tap",
     env,
+    reserveMs,
   );
   cleanup();
   stateDir = null;
@@ -237,12 +240,14 @@ async function main() {
   const sandboxSpecs = all.filter((f) => !isFakes(f)).map(path);
   const fakesSpecs = all.filter(isFakes).map(path);
 
+  // The sandbox run leaves the fakes run its time (start, seed, a few minutes of specs).
+  const reserveMs = fakesSpecs.length > 0 ? FAKES_RUN_RESERVE_MS : 0;
   for (const [specs, run, name] of [
     [sandboxSpecs, sandboxRun, "sandbox run"],
     [fakesSpecs, fakesRun, "fakes run"],
   ]) {
     if (specs.length === 0) continue;
-    const r = await run(specs, chromium, env);
+    const r = await run(specs, chromium, env, reserveMs);
     log(`${name}: ${r.pass} passed, ${r.fail} failed`);
     if (r.why) return finish(r.pass, r.fail, `${name}: ${r.why}`);
     done.pass += r.pass;

@@ -83,6 +83,7 @@ describe("the staff member's phone, against the provider fakes", () => {
     await row.getByRole("button", { name: "確認する" }).click();
     await staff.getByText("確認できました。").waitFor();
     await row.getByTestId("unverified").waitFor({ state: "detached" });
+    await row.getByText(/確認済み/).waitFor();
     await capture(staff, "f03-mobile-verified");
     const mobile = (await apiJson(staff, "GET", "/api/me")).channels.find((c) => c.kind === "mobile");
     assert.equal(mobile.verified, true);
