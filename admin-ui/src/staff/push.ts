@@ -65,5 +65,7 @@ export function guessDeviceName(pc: string): string {
   if (/Android/.test(ua)) return "Android";
   if (/Mac OS X/.test(ua)) return `Mac ${pc}`.trim();
   if (/Windows/.test(ua)) return `Windows ${pc}`.trim();
-  return pc;
+  if (/Linux|CrOS/.test(ua)) return `Linux ${pc}`.trim();
+  // The suffix alone ("のパソコン") reads as a fragment: drop its particle.
+  return pc.replace(/^の/, "");
 }
