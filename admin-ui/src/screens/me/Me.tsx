@@ -374,7 +374,7 @@ function ChannelRow({ channel: c, onVerified, onRemove }: { channel: Channel; on
   return (
     <li class="card narrow" data-testid="channel" data-kind={c.kind}>
       <h2>
-        {kind}：<span class="nowrap">{c.value}</span>
+        {kind}：<span class="addr">{c.value}</span>
       </h2>
       <p>
         {c.verified ? (
