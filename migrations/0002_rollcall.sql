@@ -36,13 +36,16 @@ CREATE TABLE rollcalls (
 CREATE INDEX rollcalls_state ON rollcalls(state, created_at);
 CREATE UNIQUE INDEX rollcalls_source_ref ON rollcalls(source, source_ref) WHERE source_ref IS NOT NULL;
 
--- Who was asked, fixed at confirm. token_hash = SHA-256 of the reply token.
+-- Who was asked, fixed at confirm (one INSERT ... SELECT). token_hash = SHA-256 of
+-- the reply token, NULL until the link is first produced (the delivery plan page,
+-- a resend, or the person's own GET /api/me/rollcalls fills it): a reply lookup by
+-- hash never matches NULL, and UNIQUE allows many NULLs.
 CREATE TABLE rollcall_recipients (
   rollcall_id INTEGER NOT NULL REFERENCES rollcalls(id),
   person_id INTEGER NOT NULL REFERENCES people(id),
   facility_id INTEGER REFERENCES facilities(id),
   is_facility_admin INTEGER NOT NULL DEFAULT 0,
-  token_hash TEXT NOT NULL UNIQUE,
+  token_hash TEXT UNIQUE,
   last_reply_id INTEGER,
   replied_at INTEGER,
   PRIMARY KEY (rollcall_id, person_id)

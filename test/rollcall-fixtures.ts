@@ -2,6 +2,7 @@
 import { env } from "cloudflare:test";
 import { clock } from "../worker/lib/clock";
 import { replyToken } from "../worker/reply/token";
+import { fillTokenHashes } from "../worker/rollcall/tokens";
 import { api, makeFacility, makePerson, signedIn, type PersonSpec, type TestPerson } from "./helpers";
 
 export async function adminsWithoutMfa(): Promise<void> {
@@ -50,9 +51,13 @@ export async function openRollcall(cookie: string, body: Record<string, unknown>
   return d.rollcall.id;
 }
 
-/** The person's reply link path, derived as the delivery domain derives it. */
+/**
+ * The person's reply link path, derived as the delivery domain derives it; like the
+ * delivery plan, it first stores the link's hash if no wave has produced it yet.
+ */
 export async function replyPath(rollcallId: number, personId: number): Promise<string> {
   const rc = await env.DB.prepare("SELECT salt FROM rollcalls WHERE id = ?1").bind(rollcallId).first<{ salt: string }>();
+  await fillTokenHashes(env, rollcallId, [personId], rc!.salt);
   return `/r/${await replyToken(env, rollcallId, rc!.salt, personId)}`;
 }
 

@@ -1,8 +1,11 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { PAGE_SIZE, planPage } from "../worker/delivery/plan";
 import { clock } from "../worker/lib/clock";
 import { recordReply } from "../worker/reply/service";
 import { replyToken, tokenHash } from "../worker/reply/token";
+import { getRollcall } from "../worker/rollcall/data";
+import { startRollcall } from "../worker/rollcall/service";
 import { api, makeFacility, makePerson, signedIn } from "./helpers";
 import { addPush, adminsWithoutMfa, draft, makeNetwork, openRollcall } from "./rollcall-fixtures";
 
@@ -126,8 +129,12 @@ describe("confirm (確定操作)", () => {
     expect(results.map((r) => r.person_id)).toEqual([net.admin.id, ...net.staff.map((s) => s.id)].sort((a, b) => a - b));
     expect(results.every((r) => r.facility_id === net.facilityId)).toBe(true);
     expect(results.find((r) => r.person_id === net.admin.id)!.is_facility_admin).toBe(1);
+    // The hashes are stored by the plan page that produces the links (the snapshot leaves them NULL).
+    expect((await planPage(env, { type: "plan", rollcallId: d.rollcall.id, wave: 1, channels: ["email"], onlyUnreplied: false, fallback: true, audience: "recipients", afterPersonId: 0 })).people).toBe(3);
     const salt = (await env.DB.prepare("SELECT salt FROM rollcalls WHERE id = ?1").bind(d.rollcall.id).first<{ salt: string }>())!.salt;
-    for (const r of results) expect(r.token_hash).toBe(await tokenHash(await replyToken(env, d.rollcall.id, salt, r.person_id)));
+    const hashes = await env.DB.prepare("SELECT person_id, token_hash FROM rollcall_recipients WHERE rollcall_id = ?1").bind(d.rollcall.id).all<{ person_id: number; token_hash: string }>();
+    expect(hashes.results).toHaveLength(3);
+    for (const r of hashes.results) expect(r.token_hash).toBe(await tokenHash(await replyToken(env, d.rollcall.id, salt, r.person_id)));
     expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'rollcall.confirmed' AND object_id = ?1", String(d.rollcall.id))).toBe(1);
 
     const again = await api("POST", `/api/rollcalls/${d.rollcall.id}/confirm`, { cookie: net.admin.cookie });
@@ -159,22 +166,53 @@ describe("confirm (確定操作)", () => {
     expect((await api("POST", `/api/rollcalls/${id}/close`, { cookie: net.admin.cookie })).status).toBe(409);
   });
 
-  it("snapshots a large scope in chunks under D1's bound-parameter limit", async () => {
+  it("snapshots 3,000 people in one statement and fills their token hashes page by page as wave 1 is planned", async () => {
     const facility = await makeFacility({ type: "home_care" });
     const now = clock.now();
-    // 1,200 people straight into D1 (the API path would take minutes).
+    const N = 3000;
+    // 3,000 people straight into D1 (the API path would take minutes).
     await env.DB.prepare(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200)
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
        INSERT INTO people (name, kana, lang, created_at, updated_at) SELECT '大量 ' || i, 'タイリョウ ' || ?2, 'ja', ?1, ?1 FROM n`,
     ).bind(now, String(facility)).run();
     await env.DB.prepare(
       "INSERT INTO memberships (person_id, facility_id, role, created_at) SELECT id, ?1, 'staff', ?2 FROM people WHERE kana = ?3",
     ).bind(facility, now, `タイリョウ ${facility}`).run();
     const d = await draft(networkAdmin, { scope: { facilityIds: [facility] } });
-    expect(d.preview.recipients).toBe(1200);
-    expect(d.preview.unreachable).toBe(1200);
-    expect((await api("POST", `/api/rollcalls/${d.rollcall.id}/confirm`, { cookie: networkAdmin })).status).toBe(200);
-    expect(await count("SELECT COUNT(DISTINCT token_hash) AS n FROM rollcall_recipients WHERE rollcall_id = ?1", d.rollcall.id)).toBe(1200);
+    expect(d.preview.recipients).toBe(N);
+
+    // Every statement the confirm prepares, counted: D1 allows 1,000 queries an invocation.
+    const statements: string[] = [];
+    const db = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === "prepare") return (sql: string) => (statements.push(sql), target.prepare(sql));
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const rc = (await getRollcall(env.DB, d.rollcall.id))!;
+    expect((await startRollcall({ ...env, DB: db }, rc, null)).state).toBe("open");
+    expect(statements.filter((sql) => sql.includes("INSERT INTO rollcall_recipients"))).toHaveLength(1);
+    expect(statements.length).toBeLessThanOrEqual(6);
+    expect(await count("SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ?1 AND facility_id = ?2 AND is_facility_admin = 0", rc.id, facility)).toBe(N);
+
+    // Wave 1, page by page (200 people each), as the delivery queue runs it.
+    let after = 0;
+    let pages = 0;
+    for (;;) {
+      const r = await planPage(env, { type: "plan", rollcallId: rc.id, wave: 1, channels: ["email"], onlyUnreplied: false, fallback: true, audience: "recipients", afterPersonId: after });
+      if (r.people > 0) pages += 1;
+      if (r.nextAfter === null) break;
+      after = r.nextAfter;
+    }
+    expect(pages).toBe(Math.ceil(N / PAGE_SIZE));
+    expect(await count("SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ?1 AND token_hash IS NULL", rc.id)).toBe(0);
+    expect(await count("SELECT COUNT(DISTINCT token_hash) AS n FROM rollcall_recipients WHERE rollcall_id = ?1", rc.id)).toBe(N);
+    const { results } = await env.DB.prepare("SELECT person_id FROM rollcall_recipients WHERE rollcall_id = ?1 ORDER BY person_id").bind(rc.id).all<{ person_id: number }>();
+    for (const personId of [results[0]!.person_id, results[N >> 1]!.person_id, results[N - 1]!.person_id]) {
+      const res = await api("GET", `/r/${await replyToken(env, rc.id, rc.salt, personId)}`);
+      expect(res.status, `person ${personId}`).toBe(200);
+    }
   });
 });
 

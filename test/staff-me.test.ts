@@ -34,6 +34,8 @@ describe("GET /api/me/rollcalls", () => {
     const person = net.staff[0]!;
     const cookie = await signIn(person.email!);
     const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, title: "震度6弱 安否確認（訓練）" });
+    // As if no wave had reached the person yet: the snapshot leaves the link's hash to whoever produces the link.
+    await env.DB.prepare("UPDATE rollcall_recipients SET token_hash = NULL WHERE rollcall_id = ?1 AND person_id = ?2").bind(id, person.id).run();
     const other = await makeNetwork([{}]);
     const notMine = await openRollcall(networkAdmin, { scope: { facilityIds: [other.facilityId] }, title: "よその安否確認" });
 
@@ -45,6 +47,8 @@ describe("GET /api/me/rollcalls", () => {
     expect(first.items.map((x) => x.id)).not.toContain(notMine);
     const mine = first.items.find((x) => x.id === id)!;
     expect(mine).toMatchObject({ title: "震度6弱 安否確認（訓練）", drill: true, repliedAt: null, answer: null });
+    // The link shown works at once (this request stored its hash).
+    expect((await api("GET", new URL(mine.replyUrl).pathname)).status).toBe(200);
     const path = await replyPath(id, person.id);
     expect(mine.replyUrl).toBe(`https://anpi.example.org${path}`);
     // The link works: it opens the person's own reply page.

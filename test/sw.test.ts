@@ -12,6 +12,7 @@ import "../admin-ui/public/sw-core.js";
 import { insertTest } from "../worker/push/data";
 import { randomToken, sha256Hex } from "../worker/lib/crypto";
 import { renderFor } from "../worker/rollcall/render";
+import { fillTokenHashes } from "../worker/rollcall/tokens";
 import { clock } from "../worker/lib/clock";
 import { ORIGIN, api, signedIn } from "./helpers";
 import { addPush, adminsWithoutMfa, makeNetwork, openRollcall } from "./rollcall-fixtures";
@@ -108,6 +109,7 @@ async function rollcallPush(lang = "ja") {
   const net = await makeNetwork([{ lang }]);
   const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, title: "M6.8 Tama" });
   const person = net.staff[0]!;
+  await fillTokenHashes(env, id, [person.id]); // as the plan page does before it queues the sends
   const m = await renderFor(env, id, person.id, "push", 1, "recipients");
   return { id, person, link: m.replyUrl, payload: JSON.stringify(m.push) };
 }

@@ -6,6 +6,7 @@ import { CHANNELS, type DeliveryMessage } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { badRequest, ApiError, forbidden } from "../lib/errors";
 import { isOpen } from "../reply/service";
+import { fillTokenHashes } from "../rollcall/tokens";
 import * as data from "./data";
 import { readableRollcall } from "./drilldown";
 import { boardChanged } from "./notify";
@@ -71,6 +72,7 @@ export async function resend(env: Env, auth: Auth, id: number, input: ResendInpu
   let asked = 0;
   for (let i = 0; i < people.length; i += PAGE_SIZE) {
     const page = people.slice(i, i + PAGE_SIZE);
+    await fillTokenHashes(env, rc.id, page, rc.salt); // their links must work before they are sent
     const reach = await deliveryData.reachOf(env.DB, page);
     const rows: deliveryData.NewDelivery[] = [];
     for (const personId of page) {

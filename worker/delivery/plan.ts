@@ -1,4 +1,5 @@
 import { clock } from "../lib/clock";
+import { fillTokenHashes } from "../rollcall/tokens";
 import * as data from "./data";
 import { CHANNELS, type Channel, type DeliveryMessage } from "./types";
 
@@ -46,6 +47,8 @@ export async function planPage(env: Env, m: PlanMessage): Promise<PlanResult> {
       ? await data.facilityAdminPage(db, m.rollcallId, m.afterPersonId, PAGE_SIZE)
       : await data.recipientPage(db, m.rollcallId, m.afterPersonId, m.onlyUnreplied, PAGE_SIZE);
   if (people.length === 0) return { people: 0, sends: 0, nextAfter: null };
+  // The snapshot leaves token hashes NULL: store this page's before its links go out.
+  if (m.audience === "recipients") await fillTokenHashes(env, m.rollcallId, people);
 
   const reach = await data.reachOf(db, people);
   const rows: data.NewDelivery[] = [];

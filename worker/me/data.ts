@@ -12,6 +12,8 @@ export interface MyRollcallRow {
   repliedAt: number | null;
   answers: Answers | null;
   answeredAt: number | null;
+  /** The reply link's hash is not stored yet (no wave reached the person so far). */
+  tokenMissing: boolean;
 }
 
 interface RollcallRow {
@@ -24,13 +26,14 @@ interface RollcallRow {
   replied_at: number | null;
   answers: string | null;
   answered_at: number | null;
+  token_missing: number;
 }
 
 /** Open roll-calls (sending or open) where the person is a recipient, newest first, with their latest reply. */
 export async function openRollcallsOf(db: D1Database, personId: number): Promise<MyRollcallRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT r.id, r.title, r.drill, r.state, r.salt, r.confirmed_at, rr.replied_at, rep.answers, rep.created_at AS answered_at
+      `SELECT r.id, r.title, r.drill, r.state, r.salt, r.confirmed_at, rr.replied_at, rep.answers, rep.created_at AS answered_at, rr.token_hash IS NULL AS token_missing
        FROM rollcall_recipients rr
        JOIN rollcalls r ON r.id = rr.rollcall_id
        LEFT JOIN replies rep ON rep.id = rr.last_reply_id
@@ -50,6 +53,7 @@ export async function openRollcallsOf(db: D1Database, personId: number): Promise
     repliedAt: r.replied_at,
     answers: r.answers === null ? null : (JSON.parse(r.answers) as Answers),
     answeredAt: r.answered_at,
+    tokenMissing: r.token_missing === 1,
   }));
 }
 

@@ -4,6 +4,7 @@ import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
 import { errorResponses, jsonOk } from "../lib/schemas";
 import { replyToken, replyUrl } from "../reply/token";
+import { fillTokenHashes } from "../rollcall/tokens";
 import * as data from "./data";
 import { MyGroupListSchema, MyRollcallListSchema, type MyRollcall } from "./schemas";
 
@@ -34,19 +35,23 @@ export const meRoutes = domainApp()
     const auth = authOf(c);
     const rows = await data.openRollcallsOf(c.env.DB, auth.personId);
     const items: MyRollcall[] = await Promise.all(
-      rows.map(async (r) => ({
-        id: r.id,
-        title: r.title,
-        drill: r.drill,
-        state: r.state,
-        confirmedAt: iso(r.confirmedAt),
-        replyUrl: replyUrl(c.env, await replyToken(c.env, r.id, r.salt, auth.personId)),
-        repliedAt: iso(r.repliedAt),
-        answer:
-          r.answers && r.answeredAt !== null
-            ? { safety: r.answers.safety ?? null, availability: r.answers.availability ?? null, ack: r.answers.ack === "yes", at: new Date(r.answeredAt).toISOString() }
-            : null,
-      })),
+      rows.map(async (r) => {
+        // The link shown must work even before a wave reached the person.
+        if (r.tokenMissing) await fillTokenHashes(c.env, r.id, [auth.personId], r.salt);
+        return {
+          id: r.id,
+          title: r.title,
+          drill: r.drill,
+          state: r.state,
+          confirmedAt: iso(r.confirmedAt),
+          replyUrl: replyUrl(c.env, await replyToken(c.env, r.id, r.salt, auth.personId)),
+          repliedAt: iso(r.repliedAt),
+          answer:
+            r.answers && r.answeredAt !== null
+              ? { safety: r.answers.safety ?? null, availability: r.answers.availability ?? null, ack: r.answers.ack === "yes", at: new Date(r.answeredAt).toISOString() }
+              : null,
+        };
+      }),
     );
     c.header("cache-control", "no-store");
     return c.json({ items }, 200);

@@ -223,38 +223,68 @@ export async function samplePeople(db: D1Database, scope: Scope): Promise<{ pers
   return out;
 }
 
-/** Every person in scope with their facility and whether they administer it: the confirm snapshot. */
-export async function scopePeople(db: D1Database, scope: Scope): Promise<{ personId: number; facilityId: number | null; isFacilityAdmin: boolean }[]> {
+/** How many people a scope reaches now (the confirm refuses an empty scope). */
+export async function scopeCount(db: D1Database, scope: Scope): Promise<number> {
   const { sql, param } = scopeSql(scope);
-  const { results } = await db
-    .prepare(
-      `WITH s AS (${sql}) SELECT s.person_id, s.facility_id,
-         EXISTS (SELECT 1 FROM memberships a WHERE a.person_id = s.person_id AND a.facility_id = s.facility_id AND a.role = 'admin' AND a.removed_at IS NULL) AS is_admin
-       FROM s ORDER BY s.person_id`,
-    )
-    .bind(...(param === null ? [] : [param]))
-    .all<{ person_id: number; facility_id: number | null; is_admin: number }>();
-  return results.map((r) => ({ personId: r.person_id, facilityId: r.facility_id, isFacilityAdmin: r.is_admin === 1 }));
+  const r = await db.prepare(`WITH s AS (${sql}) SELECT COUNT(*) AS n FROM s`).bind(...(param === null ? [] : [param])).first<{ n: number }>();
+  return r!.n;
 }
 
-/** Rows per INSERT: 4 bound values a row stays under D1's 100 bound parameters per statement. */
-export const RECIPIENT_ROWS_PER_STATEMENT = 25;
+/**
+ * The confirm snapshot as ONE statement, whatever the scope's size: everyone in
+ * scope with their facility and whether they administer it. token_hash stays NULL
+ * here (it is per-person HMAC work): `tokenHashStatements` fills it page by page
+ * where the links are produced. The roll-call id is an integer we own, written into the SQL.
+ */
+export function recipientSnapshot(db: D1Database, rollcallId: number, scope: Scope): D1PreparedStatement {
+  const { sql, param } = scopeSql(scope);
+  return db
+    .prepare(
+      `WITH s AS (${sql})
+       INSERT INTO rollcall_recipients (rollcall_id, person_id, facility_id, is_facility_admin)
+       SELECT ${Math.trunc(rollcallId)}, s.person_id, s.facility_id,
+         EXISTS (SELECT 1 FROM memberships a WHERE a.person_id = s.person_id AND a.facility_id = s.facility_id AND a.role = 'admin' AND a.removed_at IS NULL)
+       FROM s`,
+    )
+    .bind(...(param === null ? [] : [param]));
+}
+
+/** The roll-call's salt (what the reply tokens are derived with), or null when there is no such roll-call. */
+export async function rollcallSalt(db: D1Database, rollcallId: number): Promise<string | null> {
+  const r = await db.prepare("SELECT salt FROM rollcalls WHERE id = ?1").bind(rollcallId).first<{ salt: string }>();
+  return r?.salt ?? null;
+}
+
+/** Which of these recipients have no token hash yet. */
+export async function recipientsWithoutTokenHash(db: D1Database, rollcallId: number, personIds: number[]): Promise<number[]> {
+  const { results } = await db
+    .prepare("SELECT person_id FROM rollcall_recipients WHERE rollcall_id = ?1 AND token_hash IS NULL AND person_id IN (SELECT value FROM json_each(?2))")
+    .bind(rollcallId, JSON.stringify(personIds))
+    .all<{ person_id: number }>();
+  return results.map((r) => r.person_id);
+}
+
+/** Rows per token-hash UPDATE: 2 bound values a row stays under D1's 100 bound parameters per statement. */
+export const TOKEN_HASH_ROWS_PER_STATEMENT = 50;
 
 /**
- * The snapshot of recipients as multi-row INSERTs. The roll-call id is an integer
- * we own, written into the SQL; each row binds person, facility, admin flag and
- * token hash (per-row values, so INSERT ... SELECT cannot compute them).
+ * Fills missing token hashes as multi-row UPDATE ... FROM (VALUES ...). Only a NULL is
+ * written: the hash of a person in a roll-call is deterministic, so a second filler
+ * racing this one would write the same value anyway.
  */
-export function recipientInserts(db: D1Database, rollcallId: number, rows: { personId: number; facilityId: number | null; isFacilityAdmin: boolean; tokenHash: string }[]): D1PreparedStatement[] {
+export function tokenHashStatements(db: D1Database, rollcallId: number, rows: { personId: number; tokenHash: string }[]): D1PreparedStatement[] {
   const id = Math.trunc(rollcallId);
   const out: D1PreparedStatement[] = [];
-  for (let i = 0; i < rows.length; i += RECIPIENT_ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + RECIPIENT_ROWS_PER_STATEMENT);
-    const values = chunk.map((_, j) => `(${id}, ?${j * 4 + 1}, ?${j * 4 + 2}, ?${j * 4 + 3}, ?${j * 4 + 4})`).join(", ");
+  for (let i = 0; i < rows.length; i += TOKEN_HASH_ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + TOKEN_HASH_ROWS_PER_STATEMENT);
+    const values = chunk.map((_, j) => `(?${j * 2 + 1}, ?${j * 2 + 2})`).join(", ");
     out.push(
       db
-        .prepare(`INSERT INTO rollcall_recipients (rollcall_id, person_id, facility_id, is_facility_admin, token_hash) VALUES ${values}`)
-        .bind(...chunk.flatMap((r) => [r.personId, r.facilityId, r.isFacilityAdmin ? 1 : 0, r.tokenHash])),
+        .prepare(
+          `UPDATE rollcall_recipients SET token_hash = v.column2 FROM (VALUES ${values}) AS v
+           WHERE rollcall_recipients.rollcall_id = ${id} AND rollcall_recipients.person_id = v.column1 AND rollcall_recipients.token_hash IS NULL`,
+        )
+        .bind(...chunk.flatMap((r) => [r.personId, r.tokenHash])),
     );
   }
   return out;
@@ -302,7 +332,7 @@ const RECIPIENT_SELECT = `SELECT x.rollcall_id, x.person_id, x.facility_id, x.is
   FROM rollcall_recipients x JOIN people p ON p.id = x.person_id LEFT JOIN facilities f ON f.id = x.facility_id`;
 
 export async function recipientByTokenHash(db: D1Database, hash: string): Promise<Recipient | null> {
-  const r = await db.prepare(`${RECIPIENT_SELECT} WHERE x.token_hash = ?1`).bind(hash).first<RecipientRow>();
+  const r = await db.prepare(`${RECIPIENT_SELECT} WHERE x.token_hash IS NOT NULL AND x.token_hash = ?1`).bind(hash).first<RecipientRow>();
   return r ? toRecipient(r) : null;
 }
 
