@@ -204,16 +204,16 @@ export async function allChannelsTemplate(base, cookie) {
 }
 
 /**
- * A copy of wrangler.toml in `dir` with absolute paths, where the worker (not the
- * static assets) also answers `/__scheduled`, the cron trigger of `--test-scheduled`.
+ * A copy of wrangler.toml in `dir` with absolute paths. wrangler.toml itself routes
+ * `/__scheduled` (the cron trigger of `--test-scheduled`) to the worker first, as
+ * `npm start` needs it too.
  */
 export function configWithScheduled(dir) {
   let toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
   toml = toml
     .replace(/^main = "(.+)"$/m, (_m, p) => `main = "${join(ROOT, p)}"`)
     .replace(/^directory = "(.+)"$/m, (_m, p) => `directory = "${join(ROOT, p)}"`)
-    .replace(/^migrations_dir = "(.+)"$/m, (_m, p) => `migrations_dir = "${join(ROOT, p)}"`)
-    .replace(/^run_worker_first = \[/m, 'run_worker_first = ["/__scheduled", ');
+    .replace(/^migrations_dir = "(.+)"$/m, (_m, p) => `migrations_dir = "${join(ROOT, p)}"`);
   const file = join(dir, "wrangler.toml");
   writeFileSync(file, toml);
   return file;
