@@ -196,6 +196,33 @@ describe("recordReply and findRecipientByToken (used by the SMS webhook)", () =>
   });
 });
 
+describe("removing an inappropriate comment (§5)", () => {
+  it("lets the person's facility admin hide a comment: answers stay, the removal is audited, others are refused", async () => {
+    const net = await makeNetwork([{}]);
+    const other = await makeNetwork([{}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId, other.facilityId] } });
+    const person = net.staff[0]!;
+    const res = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: net.admin.cookie, body: { answers: { safety: "safe", availability: "yes" }, comment: "不適切な書き込み" } });
+    const { replyId } = (await res.json()) as { replyId: number };
+    const path = `/api/rollcalls/${id}/replies/${replyId}/comment`;
+    // Another facility's admin may not; a reply of another roll-call is not found.
+    expect((await api("DELETE", path, { cookie: other.admin.cookie })).status).toBe(403);
+    expect((await api("DELETE", `/api/rollcalls/${id + 1000}/replies/${replyId}/comment`, { cookie: net.admin.cookie })).status).toBe(404);
+    const before = (await (await api("GET", `/api/rollcalls/${id}/people/${person.id}`, { cookie: net.admin.cookie })).json()) as { replies: { comment: string }[] };
+    expect(before.replies.map((r) => r.comment)).toContain("不適切な書き込み");
+
+    expect((await api("DELETE", path, { cookie: net.admin.cookie })).status).toBe(200);
+    const after = (await (await api("GET", `/api/rollcalls/${id}/people/${person.id}`, { cookie: net.admin.cookie })).json()) as { replies: { comment: string; answers: { safety: string } }[] };
+    expect(after.replies.map((r) => r.comment)).not.toContain("不適切な書き込み");
+    expect(after.replies[0]!.answers.safety).toBe("safe");
+    const audit = await env.DB.prepare("SELECT actor_id, detail FROM audit_log WHERE action = 'reply.comment_removed' AND object_id = ?1").bind(String(replyId)).first<{ actor_id: number; detail: string }>();
+    expect(audit!.actor_id).toBe(net.admin.id);
+    expect(audit!.detail).not.toContain("不適切");
+    // Twice is a conflict, and changes nothing.
+    expect((await api("DELETE", path, { cookie: net.admin.cookie })).status).toBe(409);
+  });
+});
+
 describe("proxy replies (代理回答)", () => {
   it("lets the person's facility admin record a reply, marked and audited", async () => {
     const net = await makeNetwork([{}]);

@@ -17,6 +17,7 @@ export const rollcallAccess: AccessTable = {
   "POST /api/rollcalls/:id/close": { access: ADMINS },
   "GET /api/rollcalls/:id/export.csv": { access: READERS },
   "POST /api/rollcalls/:id/replies/:personId": { access: ADMINS, body: { answers: { safety: "safe" } } },
+  "DELETE /api/rollcalls/:id/replies/:replyId/comment": { access: ADMINS },
   // Reply pages: the link's token is the proof.
   "GET /r/:token": { access: "token" },
   "POST /r/:token": { access: "token", body: "safety=safe&confirm=1" },

@@ -505,3 +505,16 @@ export async function existingIds(db: D1Database, table: "facilities WHERE remov
   const { results } = await db.prepare(`SELECT id FROM ${table} AND id IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify(ids)).all<{ id: number }>();
   return results.map((r) => r.id);
 }
+
+/** The person a reply of this roll-call belongs to, or null. */
+export async function replyOwner(db: D1Database, rollcallId: number, replyId: number): Promise<{ personId: number; commentRemoved: boolean } | null> {
+  const r = await db
+    .prepare("SELECT person_id, comment_removed_at FROM replies WHERE id = ?1 AND rollcall_id = ?2")
+    .bind(replyId, rollcallId)
+    .first<{ person_id: number; comment_removed_at: number | null }>();
+  return r ? { personId: r.person_id, commentRemoved: r.comment_removed_at !== null } : null;
+}
+
+/** Hides a reply's comment (§5: admins remove inappropriate comments); the text stays in history. */
+export const removeComment = (db: D1Database, replyId: number, by: number, at: number) =>
+  db.prepare("UPDATE replies SET comment_removed_by = ?2, comment_removed_at = ?3 WHERE id = ?1 AND comment_removed_at IS NULL").bind(replyId, by, at);

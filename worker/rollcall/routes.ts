@@ -4,7 +4,8 @@ import { authOf, route } from "../auth/access";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds } from "../auth/scope";
 import { rollcallObject } from "../board/object";
 import { domainApp } from "../lib/app";
-import { forbidden, notFound } from "../lib/errors";
+import { clock } from "../lib/clock";
+import { ApiError, forbidden, notFound } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
 import { recordReply } from "../reply/service";
 import * as data from "./data";
@@ -89,6 +90,18 @@ const proxyReply = route({
     body: jsonBody(ProxyReplySchema),
   },
   responses: { 201: jsonOk(ReplyRecordSchema, "Recorded"), ...errorResponses, ...conflictResponse },
+});
+
+const removeCommentRoute = route({
+  method: "delete",
+  path: "/api/rollcalls/{id}/replies/{replyId}/comment",
+  summary: "Remove an inappropriate comment from a reply (§5); the removal is audited and the answers stay",
+  tags: ["rollcalls"],
+  access: ADMINS,
+  request: {
+    params: IdParam.extend({ replyId: z.coerce.number().int().positive().openapi({ param: { name: "replyId", in: "path" } }) }),
+  },
+  responses: { 200: jsonOk(z.object({ replyId: z.number(), removed: z.literal(true) })), ...errorResponses, ...conflictResponse },
 });
 
 async function readable(c: { env: Env }, auth: Parameters<typeof readableFacilities>[1], id: number) {
@@ -185,4 +198,19 @@ export const rollcallRoutes = domainApp()
       { replyId: reply.id, personId: reply.personId, answers: reply.answers, comment: reply.comment, via: reply.via, proxyBy: reply.proxyBy, at: new Date(reply.createdAt).toISOString() },
       201,
     );
+  })
+  .openapi(removeCommentRoute, async (c) => {
+    const auth = authOf(c);
+    const { id, replyId } = c.req.valid("param");
+    const db = c.env.DB;
+    const owner = await data.replyOwner(db, id, replyId);
+    if (!owner) throw notFound("reply");
+    const facilities = await data.facilitiesOfPerson(db, owner.personId);
+    if (!isNetworkAdmin(auth) && !facilities.some((f) => canManageFacility(auth, f))) throw forbidden("Only the person's facility admin (or a network admin) may remove their comment.");
+    if (owner.commentRemoved) throw new ApiError(409, "conflict", "This comment was already removed.");
+    await db.batch([
+      data.removeComment(db, replyId, auth.personId, clock.now()),
+      auditStatement(db, { actorId: auth.personId, action: "reply.comment_removed", objectType: "reply", objectId: replyId, detail: { rollcallId: id, personId: owner.personId } }),
+    ]);
+    return c.json({ replyId, removed: true as const }, 200);
   });

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api } from "../api";
+import { api, failureMessage } from "../api";
 import { count, dateTime } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
@@ -17,6 +17,8 @@ addStrings({
     "dd.job": "職種",
     "dd.answeredAt": "回答日時",
     "dd.comment": "コメント",
+    "dd.removeComment": "コメントを削除",
+    "dd.removeConfirm": "このコメントを削除しますか？回答は残ります。削除は記録されます。",
     "dd.contacts": "連絡先",
     "dd.via": "経路",
     "dd.report": "施設の状況",
@@ -55,6 +57,8 @@ addStrings({
     "dd.job": "Job",
     "dd.answeredAt": "Answered",
     "dd.comment": "Comment",
+    "dd.removeComment": "Remove comment",
+    "dd.removeConfirm": "Remove this comment? The answers stay. The removal is logged.",
     "dd.contacts": "Contacts",
     "dd.via": "Via",
     "dd.report": "Facility state",
@@ -320,6 +324,19 @@ export function PersonDrill({ id, personId }: { id: number; personId: number }) 
                       {r.proxyBy ? `・${t("dd.proxyBy", { name: r.proxyBy.name })}` : ""}
                     </div>
                     {r.commentRemoved ? <p class="help">{t("dd.removed")}</p> : r.comment ? <p>{r.comment}</p> : null}
+                    {/* Admins in scope (the ones who see contacts) may remove an inappropriate comment (§5). */}
+                    {p.contacts && r.comment && !r.commentRemoved ? (
+                      <button
+                        type="button"
+                        class="btn"
+                        onClick={async () => {
+                          if (!confirm(t("dd.removeConfirm"))) return;
+                          await api.del(`/api/rollcalls/${id}/replies/${r.id}/comment`).then(result.reload, (e: unknown) => alert(failureMessage(e)));
+                        }}
+                      >
+                        {t("dd.removeComment")}
+                      </button>
+                    ) : null}
                   </li>
                 ))}
               </ol>
