@@ -11,6 +11,7 @@ import type { AppEnv } from "./env";
 import { importRoutes } from "./import/routes";
 import { invitationRoutes } from "./invitations/routes";
 import { ApiError } from "./lib/errors";
+import { redact } from "./lib/redact";
 import { meRoutes } from "./me/routes";
 import { messageRoutes } from "./messages/routes";
 import { passkeyRoutes } from "./passkeys/routes";
@@ -77,7 +78,7 @@ export function buildApp() {
       return c.json({ error: { code: status === 413 ? "too_large" : "bad_request", message: err.message || "Bad request." } }, status);
     }
     // Never log request bodies: they may hold phone numbers or emails.
-    console.error("unhandled", err instanceof Error ? err.stack : String(err));
+    console.error("unhandled", redact(err instanceof Error ? (err.stack ?? err.message) : String(err)));
     return c.json({ error: { code: "internal", message: "Something went wrong. Try again." } }, 500);
   });
   return app;

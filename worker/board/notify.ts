@@ -1,4 +1,5 @@
 import { rollcallObject } from "./object";
+import { errorText } from "../lib/redact";
 import type { UpdateReason } from "./messages";
 
 /**
@@ -9,6 +10,6 @@ export async function boardChanged(env: Pick<Env, "ROLLCALL">, rollcallId: numbe
   try {
     await rollcallObject(env, rollcallId).noteChange(reason);
   } catch (err) {
-    console.error("board: noteChange failed", rollcallId, err instanceof Error ? err.message : String(err));
+    console.error("board: noteChange failed", rollcallId, errorText(err));
   }
 }

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { errorText } from "../lib/redact";
 import type { Channel, DeliveryMessage } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { getRollcall } from "../rollcall/data";
@@ -269,7 +270,7 @@ export class RollCallObject extends DurableObject<Env> {
     const wait = Math.min(COALESCE_MS, Math.max(0, this.lastBroadcastAt + COALESCE_MS - clock.now()));
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.broadcast().catch((err) => console.error("board broadcast failed", err instanceof Error ? err.message : String(err)));
+      this.broadcast().catch((err) => console.error("board broadcast failed", errorText(err)));
     }, wait);
   }
 

@@ -1,4 +1,5 @@
 import { clock } from "../lib/clock";
+import { errorText } from "../lib/redact";
 import { backoffSeconds } from "./backoff";
 import { failDeadLettered } from "./data";
 import { planPage } from "./plan";
@@ -29,7 +30,7 @@ async function handleOne(m: Message<DeliveryMessage>, env: Env): Promise<void> {
     else m.ack();
   } catch (e) {
     // D1 or queue trouble, a render failure: transient until proven otherwise. Never log bodies (addresses).
-    console.error("delivery queue: retrying", body.type, body.type === "send" ? body.deliveryId : body.rollcallId, e instanceof Error ? e.message : String(e));
+    console.error("delivery queue: retrying", body.type, body.type === "send" ? body.deliveryId : body.rollcallId, errorText(e));
     m.retry({ delaySeconds: backoffSeconds(m.attempts) });
   }
 }
@@ -69,7 +70,7 @@ export async function handleDeadLetterBatch(batch: MessageBatch<DeliveryMessage>
     await failDeadLettered(env.DB, ids, clock.now());
     batch.ackAll();
   } catch (e) {
-    console.error("delivery dead-letter: retrying", e instanceof Error ? e.message : String(e));
+    console.error("delivery dead-letter: retrying", errorText(e));
     batch.retryAll({ delaySeconds: 30 });
   }
 }

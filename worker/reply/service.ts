@@ -1,4 +1,5 @@
 import { auditStatement } from "../audit/log";
+import { errorText } from "../lib/redact";
 import { rollcallObject } from "../board/object";
 import { clock } from "../lib/clock";
 import { ApiError, badRequest, notFound } from "../lib/errors";
@@ -110,7 +111,7 @@ export async function recordReply(env: Env, input: RecordReplyInput): Promise<Re
     await rollcallObject(env, rc.id).noteReply(input.personId, now);
   } catch (err) {
     // The reply is recorded in D1, the source of truth; the board catches up from there.
-    console.error("rollcall object: noteReply failed", rc.id, err instanceof Error ? err.message : String(err));
+    console.error("rollcall object: noteReply failed", rc.id, errorText(err));
   }
   return (await getReply(env.DB, id))!;
 }

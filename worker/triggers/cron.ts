@@ -1,4 +1,5 @@
 import { sweepDeliveries } from "../delivery/sweeper";
+import { errorText } from "../lib/redact";
 import { pollJmaFeed } from "./service";
 
 /**
@@ -9,7 +10,7 @@ export async function handleCron(_controller: ScheduledController, env: Env, _ct
   try {
     await pollJmaFeed(env);
   } catch (err) {
-    console.error("jma poll failed", err instanceof Error ? err.message : String(err));
+    console.error("jma poll failed", errorText(err));
   }
-  await sweepDeliveries(env).catch((err: unknown) => console.error("delivery sweep failed", err instanceof Error ? err.message : String(err)));
+  await sweepDeliveries(env).catch((err: unknown) => console.error("delivery sweep failed", errorText(err)));
 }
