@@ -24,3 +24,19 @@ export function time(at: number | string | null | undefined): string {
 export const count = (n: number) => new Intl.NumberFormat("ja-JP").format(n);
 
 export const percent = (part: number, whole: number) => (whole > 0 ? `${Math.round((part / whole) * 100)}%` : "—");
+
+/**
+ * A Japanese number as people read it (+819012345678 → 090-1234-5678); `tel:` links
+ * keep the E.164 form. Other countries' numbers are shown as stored.
+ */
+export function phone(e164: string | null | undefined): string {
+  if (!e164) return "";
+  const m = /^\+81(\d{9,10})$/.exec(e164);
+  if (!m) return e164;
+  const n = `0${m[1]}`;
+  if (/^0[5789]0\d{8}$/.test(n)) return `${n.slice(0, 3)}-${n.slice(3, 7)}-${n.slice(7)}`; // mobile, IP phone
+  if (/^0120\d{6}$/.test(n)) return `${n.slice(0, 4)}-${n.slice(4, 7)}-${n.slice(7)}`; // free dial
+  if (/^0[36]\d{8}$/.test(n)) return `${n.slice(0, 2)}-${n.slice(2, 6)}-${n.slice(6)}`; // Tokyo, Osaka
+  if (n.length === 10) return `${n.slice(0, 3)}-${n.slice(3, 6)}-${n.slice(6)}`; // e.g. 042-3xx-xxxx
+  return n;
+}

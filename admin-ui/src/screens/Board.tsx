@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import { RateChart } from "../board/RateChart";
-import { count, dateTime, percent, time } from "../format";
+import { count, dateTime, percent, phone, time } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
 import { watchBoard, type LiveHandle, type LiveMode } from "../live";
@@ -634,12 +634,12 @@ function PhoneChecks({ rc, checks, onChanged }: { rc: Rollcall; checks: PhoneChe
             <ul>
               {c.facilityPhone ? (
                 <li>
-                  {t("bd.facilityPhone")}：<a href={`tel:${c.facilityPhone}`}>{c.facilityPhone}</a>
+                  {t("bd.facilityPhone")}：<a href={`tel:${c.facilityPhone}`}>{phone(c.facilityPhone)}</a>
                 </li>
               ) : null}
               {c.admins.map((a) => (
                 <li key={a.personId}>
-                  {a.name}（{t(`bd.role.${a.role}`)}）：{a.mobile ? <a href={`tel:${a.mobile}`}>{a.mobile}</a> : <span class="help">{t("bd.noAdminPhone")}</span>}
+                  {a.name}（{t(`bd.role.${a.role}`)}）：{a.mobile ? <a href={`tel:${a.mobile}`}>{phone(a.mobile)}</a> : <span class="help">{t("bd.noAdminPhone")}</span>}
                 </li>
               ))}
             </ul>

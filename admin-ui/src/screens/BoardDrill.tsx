@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, failureMessage } from "../api";
-import { count, dateTime } from "../format";
+import { count, dateTime, phone } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
 import type { Answers, FacilityDetail, Me, PersonDetail } from "../types";
@@ -121,7 +121,7 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
             {label("ft", f.facility.type)}・{t("bd.replied")} {count(f.counts.replied)} / {count(f.counts.recipients)}
             {f.facility.phone ? (
               <>
-                ・{t("bd.facilityPhone")}：<a href={`tel:${f.facility.phone}`}>{f.facility.phone}</a>
+                ・{t("bd.facilityPhone")}：<a href={`tel:${f.facility.phone}`}>{phone(f.facility.phone)}</a>
               </>
             ) : null}
           </p>
@@ -181,7 +181,7 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
               <ul>
                 {f.phoneCheck.admins.map((a) => (
                   <li key={a.personId}>
-                    {a.name}（{t(`bd.role.${a.role}`, a.role)}）：{a.mobile ? <a href={`tel:${a.mobile}`}>{a.mobile}</a> : <span class="help">{t("bd.noAdminPhone")}</span>}
+                    {a.name}（{t(`bd.role.${a.role}`, a.role)}）：{a.mobile ? <a href={`tel:${a.mobile}`}>{phone(a.mobile)}</a> : <span class="help">{t("bd.noAdminPhone")}</span>}
                   </li>
                 ))}
               </ul>
@@ -236,7 +236,7 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
                       <td>{r.comment || "—"}</td>
                       {r.contacts ? (
                         <td>
-                          {r.contacts.mobile ? <a href={`tel:${r.contacts.mobile}`}>{r.contacts.mobile}</a> : null}
+                          {r.contacts.mobile ? <a href={`tel:${r.contacts.mobile}`}>{phone(r.contacts.mobile)}</a> : null}
                           {r.contacts.email ? <div>{r.contacts.email}</div> : null}
                         </td>
                       ) : f.recipients.some((x) => x.contacts) ? (
@@ -302,7 +302,7 @@ export function PersonDrill({ id, personId }: { id: number; personId: number }) 
                     {p.contacts.length === 0 ? "—" : null}
                     {p.contacts.map((c) => (
                       <div key={c.value}>
-                        {c.kind === "mobile" ? <a href={`tel:${c.value}`}>{c.value}</a> : c.value} <span class="help">{c.verified ? t("dd.verified") : t("dd.unverified")}</span>
+                        {c.kind === "mobile" ? <a href={`tel:${c.value}`}>{phone(c.value)}</a> : c.value} <span class="help">{c.verified ? t("dd.verified") : t("dd.unverified")}</span>
                       </div>
                     ))}
                   </dd>

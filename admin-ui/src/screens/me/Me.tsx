@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, ApiFailure } from "../../api";
-import { dateTime } from "../../format";
+import { dateTime, phone } from "../../format";
 import { addStrings, t } from "../../i18n";
 import type { Channel, Me, MyProfile } from "../../types";
 import { ErrorNote, Field, Link, Loaded, Notice, Page, Submit, useLoad } from "../../ui";
@@ -374,7 +374,7 @@ function ChannelRow({ channel: c, onVerified, onRemove }: { channel: Channel; on
   return (
     <li class="card narrow" data-testid="channel" data-kind={c.kind}>
       <h2>
-        {kind}：<span class="addr">{c.value}</span>
+        {kind}：<span class="addr">{c.kind === "mobile" ? phone(c.value) : c.value}</span>
       </h2>
       <p>
         {c.verified ? (
