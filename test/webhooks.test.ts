@@ -6,7 +6,8 @@ import { handleDeliveryBatch } from "../worker/delivery/consumer";
 import type { DeliveryMessage } from "../worker/delivery/types";
 import { testEnv, twilioFake, type TwilioAccount } from "./fakes/client";
 import { deliveriesOf, delivery, makeRollcall, setRollcallState } from "./fakes/rollcall";
-import { ORIGIN, makePerson } from "./helpers";
+import { openBoard } from "./board-socket";
+import { ORIGIN, makePerson, signedIn } from "./helpers";
 
 const SMS_URL = `${ORIGIN}/webhooks/twilio/sms`;
 const STATUS_URL = `${ORIGIN}/webhooks/twilio/status`;
@@ -168,6 +169,21 @@ describe("SMS status callbacks", () => {
     expect((await callback(acct, d.provider_id!, "queued")).status).toBe(200);
     expect((await callback(acct, d.provider_id!, "undelivered", "30003")).status).toBe(200);
     expect(await delivery(d.id)).toMatchObject({ state: "delivered", error: null });
+  });
+
+  it("tells the live board when a callback moves a delivery forward", async () => {
+    await env.DB.prepare("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES ('mfaRequiredForAdmins', 'false', 0)").run();
+    const admin = await signedIn({ globalRole: "network_admin" });
+    const acct = await twilioFake.account();
+    const { d } = await sentSms(acct);
+    const board = await openBoard(d.rollcall_id, admin.cookie);
+    try {
+      await board.until((m) => m.type === "snapshot");
+      expect((await callback(acct, d.provider_id!, "delivered")).status).toBe(200);
+      await board.until((m) => m.type === "update" && m.board.progress.sms?.delivered === 1);
+    } finally {
+      board.close();
+    }
   });
 
   it("undelivered marks the delivery failed with Twilio's error code", async () => {

@@ -58,6 +58,7 @@ export async function addPushSubscription(personId: number, sub: { endpoint: str
 export interface DeliveryRow {
   id: number;
   idem_key: string;
+  rollcall_id: number;
   person_id: number;
   channel: string;
   wave: number;

@@ -256,19 +256,20 @@ export async function failDeadLettered(db: D1Database, ids: number[], now: numbe
  * or sent delivery; nothing moves a delivery out of a final state.
  * Returns whether the delivery changed.
  */
-export async function applyProviderStatus(db: D1Database, channel: Channel, providerId: string, state: "delivered" | "failed", error: string | null, now: number): Promise<boolean> {
+/** Moves a delivery forward on a provider's report; answers its roll-call when it changed, else null. */
+export async function applyProviderStatus(db: D1Database, channel: Channel, providerId: string, state: "delivered" | "failed", error: string | null, now: number): Promise<number | null> {
   const stmts = [
     db
       .prepare(
         `UPDATE deliveries SET state = ?3, error = ?4, lease_until = NULL, updated_at = ?5
-         WHERE provider_id = ?1 AND channel = ?2 AND state IN ('sending','sent')`,
+         WHERE provider_id = ?1 AND channel = ?2 AND state IN ('sending','sent') RETURNING rollcall_id`,
       )
       .bind(providerId, channel, state, error, now),
   ];
   if (state === "delivered")
     stmts.push(db.prepare("UPDATE contacts SET last_ok_at = ?3 WHERE id = (SELECT address_id FROM deliveries WHERE provider_id = ?1 AND channel = ?2)").bind(providerId, channel, now));
-  const [r] = await db.batch(stmts);
-  return r!.meta.changes > 0;
+  const [r] = await db.batch<{ rollcall_id: number }>(stmts);
+  return r!.results[0]?.rollcall_id ?? null;
 }
 
 // Inbound SMS.

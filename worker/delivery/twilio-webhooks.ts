@@ -1,3 +1,4 @@
+import { boardChanged } from "../board/notify";
 import twilio from "twilio";
 import { ApiError } from "../lib/errors";
 import { clock } from "../lib/clock";
@@ -123,5 +124,7 @@ export async function handleStatusCallback(env: Env, params: Record<string, stri
   const state = FINAL_STATUS[p.data.MessageStatus];
   if (!state) return { changed: false };
   const error = state === "failed" ? `twilio: ${p.data.MessageStatus}${p.data.ErrorCode ? ` (${p.data.ErrorCode})` : ""}` : null;
-  return { changed: await data.applyProviderStatus(env.DB, "sms", p.data.MessageSid, state, error, clock.now()) };
+  const rollcallId = await data.applyProviderStatus(env.DB, "sms", p.data.MessageSid, state, error, clock.now());
+  if (rollcallId !== null) await boardChanged(env, rollcallId, "delivery");
+  return { changed: rollcallId !== null };
 }
