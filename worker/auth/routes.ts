@@ -8,8 +8,8 @@ import { loadSettings } from "../system/settings";
 import { authOf, route } from "./access";
 import * as data from "./data";
 import { hashPassword, passwordProblem, verifyPassword } from "./password";
-import { canManageFacility, holdsAdminRole, rolesOf, ROLES, type Auth } from "./scope";
-import { authFor, clearSessionCookie, startSession } from "./session";
+import { canManageFacility, holdsAdminRole, ROLES } from "./scope";
+import { clearSessionCookie, completeSignIn, meOf } from "./session";
 import { lockedUntil, recordFailure, recordSuccess, throttleKeys } from "./throttle";
 import { matchTotp, newTotpSecret, totpUri } from "./totp";
 
@@ -34,16 +34,6 @@ export const MeSchema = z
   })
   .openapi("Me");
 
-const me = (a: Auth) => ({
-  personId: a.personId,
-  name: a.name,
-  roles: [...rolesOf(a)],
-  globalRole: a.globalRole,
-  facilities: a.facilities,
-  totpEnabled: a.totpEnabled,
-  passwordExpired: a.passwordExpired,
-  mustEnrolMfa: a.mustEnrolMfa,
-});
 
 const INVALID = () => new ApiError(401, "invalid_credentials", "Email or password is wrong.");
 
@@ -154,12 +144,9 @@ export const authRoutes = domainApp()
       }
     }
     await recordSuccess(db, keys[0]);
-    await startSession(c, account.id);
-    await audit(db, { actorId: account.id, action: "auth.sign_in", detail: {} });
-    const facilities = await data.facilityRolesOf(db, account.id);
-    return c.json(me(authFor(account, facilities, "", settings, now)), 200);
+    return c.json(meOf(await completeSignIn(c, account, "password")), 200);
   })
-  .openapi(whoAmI, (c) => c.json(me(authOf(c)), 200))
+  .openapi(whoAmI, (c) => c.json(meOf(authOf(c)), 200))
   .openapi(signOut, async (c) => {
     const auth = authOf(c);
     await c.env.DB.batch([data.revokeSession(c.env.DB, auth.sessionHash, clock.now()), auditStatement(c.env.DB, { actorId: auth.personId, action: "auth.sign_out" })]);

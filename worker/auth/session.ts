@@ -2,10 +2,11 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { clock } from "../lib/clock";
 import { randomToken, sha256Hex } from "../lib/crypto";
+import { audit } from "../audit/log";
 import { loadSettings, type Settings } from "../system/settings";
 import * as data from "./data";
 import { passwordExpired } from "./password";
-import { holdsAdminRole, type Auth } from "./scope";
+import { holdsAdminRole, rolesOf, type Auth } from "./scope";
 
 export const SESSION_COOKIE = "anpi_sid";
 /** last_seen_at is written at most this often, to spare D1's single writer. */
@@ -72,3 +73,26 @@ export function authFor(
     mustEnrolMfa: settings.mfaRequiredForAdmins && !account.totpEnabled && holdsAdminRole(account.globalRole, facilities),
   };
 }
+
+/**
+ * The end of every successful sign-in (password, passkey, accepted invitation): a new
+ * session, the audit entry, and who the person now is.
+ */
+export async function completeSignIn(c: Context, account: data.AccountRow, method: "password" | "passkey" | "invitation"): Promise<Auth> {
+  await startSession(c, account.id);
+  await audit(c.env.DB, { actorId: account.id, action: "auth.sign_in", detail: { method } });
+  const facilities = await data.facilityRolesOf(c.env.DB, account.id);
+  return authFor(account, facilities, "", await loadSettings(c.env), clock.now());
+}
+
+/** The signed-in person as the API answers it (`Me`). */
+export const meOf = (a: Auth) => ({
+  personId: a.personId,
+  name: a.name,
+  roles: [...rolesOf(a)],
+  globalRole: a.globalRole,
+  facilities: a.facilities,
+  totpEnabled: a.totpEnabled,
+  passwordExpired: a.passwordExpired,
+  mustEnrolMfa: a.mustEnrolMfa,
+});

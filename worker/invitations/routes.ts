@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { authOf, route } from "../auth/access";
 import { isNetworkAdmin, managedFacilityIds, type Auth } from "../auth/scope";
-import { startSession } from "../auth/session";
+import { findAccount } from "../auth/data";
+import { completeSignIn } from "../auth/session";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
@@ -149,10 +150,8 @@ invitationRoutes
         return c.html(gonePage(inv, again.kind === "gone" ? again.reason : "accepted"), 410);
       }
       if (outcome.kind === "declined") return c.html(declinedPage(inv), 200);
-      if (outcome.newPerson) {
-        await startSession(c, outcome.personId);
-        await audit(c.env.DB, { actorId: outcome.personId, action: "auth.sign_in", detail: { method: "invitation" } });
-      }
+      const account = outcome.newPerson ? await findAccount(c.env.DB, outcome.personId) : null;
+      if (account) await completeSignIn(c, account, "invitation");
       return c.html(joinedPage(inv, { newPerson: outcome.newPerson, admin: outcome.admin, appUrl: "/" }), 200);
     } catch (err) {
       if (!(err instanceof JoinProblem)) throw err;

@@ -11,14 +11,12 @@ import { audit, auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import * as authData from "../auth/data";
 import { MeSchema } from "../auth/routes";
-import { rolesOf } from "../auth/scope";
-import { authFor, startSession } from "../auth/session";
+import { completeSignIn, meOf } from "../auth/session";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
-import { loadSettings } from "../system/settings";
 import * as data from "./data";
 import { CHALLENGE_TTL_MS, PasskeyCreateSchema, PasskeyListSchema, PasskeySchema, PasskeySignInSchema, WebAuthnOptionsSchema } from "./schemas";
 
@@ -207,23 +205,6 @@ export const passkeyRoutes = domainApp()
     if (!verified.verified) throw await fail("passkey");
     const account = await authData.findAccount(db, key.personId);
     if (!account) throw await fail("account");
-    const now = clock.now();
-    await data.usePasskey(db, key.id, verified.authenticationInfo.newCounter, now).run();
-    await startSession(c, account.id);
-    await audit(db, { actorId: account.id, action: "auth.sign_in", detail: { method: "passkey" } });
-    const facilities = await authData.facilityRolesOf(db, account.id);
-    const a = authFor(account, facilities, "", await loadSettings(c.env), now);
-    return c.json(
-      {
-        personId: a.personId,
-        name: a.name,
-        roles: [...rolesOf(a)],
-        globalRole: a.globalRole,
-        facilities: a.facilities,
-        totpEnabled: a.totpEnabled,
-        passwordExpired: a.passwordExpired,
-        mustEnrolMfa: a.mustEnrolMfa,
-      },
-      200,
-    );
+    await data.usePasskey(db, key.id, verified.authenticationInfo.newCounter, clock.now()).run();
+    return c.json(meOf(await completeSignIn(c, account, "passkey")), 200);
   });
