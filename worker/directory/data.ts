@@ -172,15 +172,28 @@ export function facilityCountQuery(f: FacilityFilter): Query {
   return { sql: `SELECT COUNT(*) AS n FROM facilities f ${where(facilityConditions(p, f))}`, binds: p.values };
 }
 
-export async function listFacilities(db: D1Database, f: FacilityFilter): Promise<{ items: Facility[]; total: number; nextCursor: Cursor | null }> {
-  const list = facilityListQuery(f);
-  const count = facilityCountQuery(f);
+/**
+ * Runs a page query (LIMIT limit + 1) and its count in one batch; answers the page,
+ * the total and the cursor after the page's last row (kana, id), if more follow.
+ */
+async function keysetPage<R, T>(
+  db: D1Database,
+  list: Query,
+  count: Query,
+  limit: number,
+  map: (row: R) => T,
+  key: (item: T) => Cursor,
+): Promise<{ items: T[]; total: number; nextCursor: Cursor | null }> {
   const [rows, n] = await db.batch([db.prepare(list.sql).bind(...list.binds), db.prepare(count.sql).bind(...count.binds)]);
-  const items = (rows!.results as FacilityRow[]).map(toFacility);
-  const more = items.length > f.limit;
+  const items = (rows!.results as R[]).map(map);
+  const more = items.length > limit;
   if (more) items.pop();
   const last = items[items.length - 1];
-  return { items, total: (n!.results[0] as { n: number }).n, nextCursor: more && last ? { kana: last.kana, id: last.id } : null };
+  return { items, total: (n!.results[0] as { n: number }).n, nextCursor: more && last ? key(last) : null };
+}
+
+export async function listFacilities(db: D1Database, f: FacilityFilter): Promise<{ items: Facility[]; total: number; nextCursor: Cursor | null }> {
+  return keysetPage(db, facilityListQuery(f), facilityCountQuery(f), f.limit, toFacility, (x: Facility) => ({ kana: x.kana, id: x.id }));
 }
 
 export interface NewFacility {
@@ -384,14 +397,7 @@ export function peopleCountQuery(f: PeopleFilter): Query {
 }
 
 export async function listPeople(db: D1Database, f: PeopleFilter): Promise<{ items: PersonRecord[]; total: number; nextCursor: Cursor | null }> {
-  const list = peopleListQuery(f);
-  const count = peopleCountQuery(f);
-  const [rows, n] = await db.batch([db.prepare(list.sql).bind(...list.binds), db.prepare(count.sql).bind(...count.binds)]);
-  const items = (rows!.results as PersonRow[]).map(toPerson);
-  const more = items.length > f.limit;
-  if (more) items.pop();
-  const last = items[items.length - 1];
-  return { items, total: (n!.results[0] as { n: number }).n, nextCursor: more && last ? { kana: last.kana, id: last.id } : null };
+  return keysetPage(db, peopleListQuery(f), peopleCountQuery(f), f.limit, toPerson, (x: PersonRecord) => ({ kana: x.kana, id: x.id }));
 }
 
 /** Whether `personId` is within the caller's reach (one person, same rule as lists). */
@@ -640,14 +646,16 @@ export async function listGroupMembers(
     "p.removed_at IS NULL",
     reachCondition(countP, reach, "p"),
   ])}`;
-  const [rows, n] = await db.batch([db.prepare(list.sql).bind(...list.binds), db.prepare(countSql).bind(...countP.values)]);
-  const items = (
-    rows!.results as { id: number; name: string; kana: string; job: string; photo_key: string | null; role: "owner" | "member"; created_at: number }[]
-  ).map((r) => ({ personId: r.id, name: r.name, kana: r.kana, job: r.job, photoKey: r.photo_key, role: r.role, joinedAt: r.created_at }));
-  const more = items.length > limit;
-  if (more) items.pop();
-  const last = items[items.length - 1];
-  return { items, total: (n!.results[0] as { n: number }).n, nextCursor: more && last ? { kana: last.kana, id: last.personId } : null };
+  return keysetPage(
+    db,
+    list,
+    { sql: countSql, binds: countP.values },
+    limit,
+    (r: { id: number; name: string; kana: string; job: string; photo_key: string | null; role: "owner" | "member"; created_at: number }) => ({
+      personId: r.id, name: r.name, kana: r.kana, job: r.job, photoKey: r.photo_key, role: r.role, joinedAt: r.created_at,
+    }),
+    (x) => ({ kana: x.kana, id: x.personId }),
+  );
 }
 
 /** Everyone now in any of these open groups (for roll-call scopes). */
