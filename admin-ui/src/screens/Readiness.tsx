@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, ApiFailure } from "../api";
+import { api } from "../api";
 import { count, dateTime, percent } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
@@ -26,7 +26,6 @@ addStrings({
     "rd.confirmHelp": "安否確認ではありません。届いたかどうかを記録し、この表に反映します。",
     "rd.cancel": "やめる",
     "rd.sent": "テストメッセージを送りました（{n}名）。",
-    "rd.missing": "平時の備えの集計（GET /api/readiness）はまだ使えません。",
     "rd.unreachable": "連絡がつかない人（先に直す）",
     "rd.tests": "最近のテストメッセージ",
     "rd.sentAt": "送信",
@@ -52,7 +51,6 @@ addStrings({
     "rd.confirmHelp": "This is not a roll-call. Arrivals are recorded and show in this table.",
     "rd.cancel": "Cancel",
     "rd.sent": "Test message sent ({n} people).",
-    "rd.missing": "Readiness figures (GET /api/readiness) are not available yet.",
     "rd.unreachable": "Nobody can reach them (fix these first)",
     "rd.tests": "Recent test messages",
     "rd.sentAt": "Sent",
@@ -71,7 +69,6 @@ export function Readiness({ me }: { me: Me }) {
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
   const isNetworkAdmin = me.roles.includes("network_admin");
-  const missing = result.error instanceof ApiFailure && result.error.status === 404 && /route/i.test(result.error.message);
   const canTest = me.roles.some((r) => r === "network_admin" || r === "facility_admin" || r === "delegate");
 
   async function send() {
@@ -94,9 +91,6 @@ export function Readiness({ me }: { me: Me }) {
   return (
     <Page title={t("nav.readiness")}>
       <p>{t("rd.intro")}</p>
-      {missing ? (
-        <p class="warn">{t("rd.missing")}</p>
-      ) : (
         <Loaded result={result}>
           {(d) => (
             <>
@@ -263,7 +257,6 @@ export function Readiness({ me }: { me: Me }) {
             </>
           )}
         </Loaded>
-      )}
     </Page>
   );
 }

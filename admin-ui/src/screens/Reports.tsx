@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, ApiFailure } from "../api";
+import { api } from "../api";
 import { dateTime } from "../format";
 import { addStrings, t } from "../i18n";
 import type { StaffReport, StaffReportList } from "../types";
@@ -15,7 +15,6 @@ addStrings({
     "rps.end": "サインインと通知をすべて止める",
     "rps.endConfirm": "{name}さんのサインインと通知の登録をすべて止めますか？本人はもう一度サインインし、通知を登録し直す必要があります。",
     "rps.ended": "{name}さん：サインイン {s}件と通知の端末 {p}台を止めました。",
-    "rps.missing": "報告の一覧（GET /api/reports）はまだ使えません。",
     "rps.handledNote": "サインインと通知をすべて止めました",
     "rps.handled": "対応済み {t} {name}",
   },
@@ -28,7 +27,6 @@ addStrings({
     "rps.end": "End all sign-ins and notifications",
     "rps.endConfirm": "End every sign-in and notification device of {name}? They will have to sign in and turn notifications on again.",
     "rps.ended": "{name}: ended {s} sign-ins and {p} notification devices.",
-    "rps.missing": "The report list (GET /api/reports) is not available yet.",
     "rps.handledNote": "Ended all sign-ins and notifications",
     "rps.handled": "Handled {t} {name}",
   },
@@ -39,7 +37,6 @@ export function Reports() {
   const result = useLoad(() => api.get<StaffReportList>("/api/reports", { query: { state: "all" } }));
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const missing = result.error instanceof ApiFailure && result.error.status === 404 && /route/i.test(result.error.message);
   async function end(r: StaffReport) {
     if (!window.confirm(t("rps.endConfirm", { name: r.personName }))) return;
     setError(null);
@@ -58,9 +55,6 @@ export function Reports() {
       <p>{t("rps.intro")}</p>
       {note ? <Notice>{note}</Notice> : null}
       <ErrorNote error={error} />
-      {missing ? (
-        <p class="warn">{t("rps.missing")}</p>
-      ) : (
         <Loaded result={result}>
           {(d) =>
             d.items.length === 0 ? (
@@ -101,7 +95,6 @@ export function Reports() {
             )
           }
         </Loaded>
-      )}
     </Page>
   );
 }

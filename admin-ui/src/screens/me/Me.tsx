@@ -14,7 +14,6 @@ addStrings({
     "me.answered": "回答済み：{t}",
     "me.change": "回答を変える",
     "me.tasks": "設定",
-    "me.notAvailable": "この機能はまだ使えません。",
     "me.ack": "確認しました",
     "nav.me": "わたし",
     "nav.profile": "プロフィール",
@@ -84,7 +83,6 @@ addStrings({
     "me.answered": "Answered: {t}",
     "me.change": "Change my answer",
     "me.tasks": "Settings",
-    "me.notAvailable": "This is not available yet.",
     "me.ack": "Acknowledged",
     "nav.me": "Me",
     "nav.profile": "Profile",
@@ -149,7 +147,6 @@ addStrings({
 });
 
 /** A route the backend does not have (yet): say so instead of a raw 404. */
-const missingRoute = (err: unknown) => err instanceof ApiFailure && err.status === 404 && err.code === "not_found" && /route/i.test(err.message);
 
 export interface MyRollcall {
   id: number;
@@ -171,7 +168,6 @@ function answerSummary(a: NonNullable<MyRollcall["answer"]>): string {
 /** The roll-calls the signed-in person is asked in, with their own reply link (GET /api/me/rollcalls). */
 export function MyRollcalls() {
   const result = useLoad(() => api.get<{ items: MyRollcall[] }>("/api/me/rollcalls"));
-  if (result.error && missingRoute(result.error)) return null;
   return (
     <section aria-labelledby="me-active" class="card">
       <h2 id="me-active">{t("me.active")}</h2>
@@ -352,7 +348,7 @@ function ChannelRow({ channel: c, onVerified, onRemove }: { channel: Channel; on
       await api.post(`/api/me/contacts/${c.id}/verify`);
       setSent(true);
     } catch (err) {
-      setError(missingRoute(err) ? new Error(t("me.notAvailable")) : err);
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -433,7 +429,7 @@ export function Report() {
       setDone(true);
       setNote("");
     } catch (err) {
-      setError(missingRoute(err) ? new Error(t("me.notAvailable")) : err);
+      setError(err);
     } finally {
       setBusy(false);
     }
