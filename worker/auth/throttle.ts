@@ -20,7 +20,7 @@ export async function recordFailure(db: D1Database, [account, address]: [string,
   const rows = await data.readThrottle(db, [account, address]);
   const window = s.loginLockMinutes * 60_000;
   const writes = ([
-    [account, s.loginMaxFailuresPerAccount],
+    [account, s.loginMaxFailuresPerAccountAndAddress],
     [address, s.loginMaxFailuresPerAddress],
   ] as const).map(([key, limit]) => {
     const prev = rows.get(key);

@@ -5,7 +5,7 @@ import type { Settings as SettingsT } from "../types";
 import { ErrorNote, fieldError, Loaded, Notice, Page, Submit, useLoad } from "../ui";
 
 type Key = keyof SettingsT;
-const NUMBER_KEYS: Key[] = ["passwordMinLength", "passwordMaxAgeDays", "sessionIdleMinutes", "sessionAbsoluteHours", "loginMaxFailuresPerAccount", "loginMaxFailuresPerAddress", "loginLockMinutes"];
+const NUMBER_KEYS: Key[] = ["passwordMinLength", "passwordMaxAgeDays", "sessionIdleMinutes", "sessionAbsoluteHours", "loginMaxFailuresPerAccountAndAddress", "loginMaxFailuresPerAddress", "loginLockMinutes"];
 const BOOL_KEYS: Key[] = ["passwordRequireLettersAndDigits", "passwordRotationOffWithMfa", "mfaRequiredForAdmins"];
 
 export function Settings() {
