@@ -38,11 +38,20 @@ export function clearSessionCookie(c: Context) {
 export async function resolveSession(c: Context): Promise<Auth | null> {
   const id = getCookie(c, SESSION_COOKIE);
   if (!id || id.length > 100) return null;
-  const db: D1Database = c.env.DB;
-  const idHash = await sha256Hex(id);
+  return authOfSession(c.env, await sha256Hex(id), { touch: true });
+}
+
+/**
+ * The one rule for whether a session still holds, by its id hash: not revoked, the
+ * person not removed, within the idle and absolute limits of the settings (an expired
+ * session is revoked on sight). Answers who the person is now. `touch` counts this
+ * as activity (a request does; the live board's re-check does not).
+ */
+export async function authOfSession(env: Env, idHash: string, opts: { touch: boolean }): Promise<Auth | null> {
+  const db: D1Database = env.DB;
   const session = await data.findSession(db, idHash);
   if (!session) return null;
-  const settings = await loadSettings(c.env);
+  const settings = await loadSettings(env);
   const now = clock.now();
   if (now - session.lastSeenAt > settings.sessionIdleMinutes * 60_000 || now - session.createdAt > settings.sessionAbsoluteHours * 3_600_000) {
     await data.revokeSession(db, idHash, now).run();
@@ -50,7 +59,7 @@ export async function resolveSession(c: Context): Promise<Auth | null> {
   }
   const account = await data.findAccount(db, session.personId);
   if (!account) return null;
-  if (now - session.lastSeenAt > TOUCH_EVERY_MS) await data.touchSession(db, idHash, now).run();
+  if (opts.touch && now - session.lastSeenAt > TOUCH_EVERY_MS) await data.touchSession(db, idHash, now).run();
   const facilities = await data.facilityRolesOf(db, account.id);
   return authFor(account, facilities, idHash, settings, now);
 }
