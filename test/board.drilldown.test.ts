@@ -116,7 +116,7 @@ describe("person drill-down", () => {
     expect(d.contacts!.map((c) => c.value).sort()).toEqual([p.email, p.mobile].sort());
     expect(await auditCount("board.person_contacts_read", net.admin.id)).toBeGreaterThan(0);
 
-    const photo = await api("GET", d.person.photoUrl!, { cookie: viewer });
+    const photo = await api("GET", d.person.photoUrl!, { cookie: net.admin.cookie });
     expect(photo.status).toBe(200);
     expect(photo.headers.get("content-type")).toBe("image/jpeg");
     expect(new Uint8Array(await photo.arrayBuffer())).toEqual(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]));
@@ -125,6 +125,9 @@ describe("person drill-down", () => {
     const text = await v.text();
     expect(v.status).toBe(200);
     expect((JSON.parse(text) as PersonDetail).contacts).toBeNull();
+    // The city viewer sees no staff faces (§5; the photo rule of GET /api/people/{id}/photo).
+    expect((JSON.parse(text) as PersonDetail).person.photoUrl).toBeNull();
+    expect((await api("GET", `/api/rollcalls/${id}/people/${p.id}/photo`, { cookie: viewer })).status).toBe(404);
     expect(text).not.toContain(p.email!);
     expect(text).not.toContain(p.mobile!);
   });

@@ -60,19 +60,6 @@ export async function phoneCheck(db: D1Database, rollcallId: number, facilityIds
   }));
 }
 
-/** Which of these sessions are still live (not revoked, person not removed), with when each began. */
-export async function liveSessions(db: D1Database, hashes: string[]): Promise<Map<string, number>> {
-  if (hashes.length === 0) return new Map();
-  const { results } = await db
-    .prepare(
-      `SELECT s.id_hash, s.created_at FROM sessions s JOIN people p ON p.id = s.person_id
-       WHERE s.id_hash IN (SELECT value FROM json_each(?1)) AND s.revoked_at IS NULL AND p.removed_at IS NULL`,
-    )
-    .bind(JSON.stringify(hashes))
-    .all<{ id_hash: string; created_at: number }>();
-  return new Map(results.map((r) => [r.id_hash, r.created_at]));
-}
-
 export interface FacilityInfo {
   id: number;
   name: string;

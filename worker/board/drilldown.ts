@@ -1,28 +1,14 @@
 import { audit } from "../audit/log";
 import type { Auth } from "../auth/scope";
 import { forbidden, notFound } from "../lib/errors";
-import { getRollcall, recipientOf, type Rollcall } from "../rollcall/data";
-import { readableFacilities } from "../rollcall/service";
+import { mayReadPhoto } from "../profile/photo";
+import { recipientOf } from "../rollcall/data";
 import { FACILITY_FIELDS } from "../templates/schemas";
 import * as data from "./data";
 import type { FacilityDetail, PersonDetail } from "./schemas";
-import { audienceFor, type Audience } from "./service";
+import { readableRollcall, type Audience } from "./service";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/**
- * A sent roll-call the person may read, and what of it: the scope of
- * `GET /api/rollcalls/{id}` (network admin and viewer everything, facility admins
- * their facilities). 404 for an unknown or never-sent roll-call, 403 otherwise.
- */
-export async function readableRollcall(env: Env, auth: Auth, id: number): Promise<{ rc: Rollcall; audience: Audience }> {
-  const rc = await getRollcall(env.DB, id);
-  if (!rc) throw notFound("roll-call");
-  const scope = await readableFacilities(env.DB, auth, rc);
-  if (scope === null) throw forbidden("You may not see this roll-call.");
-  if (rc.state === "draft" || rc.state === "withdrawn") throw notFound("board (the roll-call was never sent)");
-  return { rc, audience: audienceFor(auth, scope === "all" ? null : scope) };
-}
 
 const inScope = (a: Audience, facilityId: number | null) => a.facilityIds === null || (facilityId !== null && a.facilityIds.includes(facilityId));
 
@@ -31,7 +17,7 @@ const tally = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k
 /** One facility on the board: its recipients and answers, damage report, who can come in; contacts for admins only. */
 export async function facilityDetail(env: Env, auth: Auth, id: number, facilityId: number): Promise<FacilityDetail> {
   const { rc, audience } = await readableRollcall(env, auth, id);
-  if (!inScope(audience, facilityId)) throw forbidden("This facility is not yours to see.");
+  if (!inScope(audience, facilityId)) throw forbidden("この施設を見る権限がありません。");
   const [facility, recipients] = await Promise.all([data.facility(env.DB, facilityId), data.facilityRecipients(env.DB, rc.id, facilityId, audience.contacts)]);
   if (!facility || recipients.length === 0) throw notFound("facility in this roll-call");
 
@@ -85,18 +71,19 @@ async function readableRecipient(env: Env, auth: Auth, id: number, personId: num
   const { rc, audience } = await readableRollcall(env, auth, id);
   const recipient = await recipientOf(env.DB, rc.id, personId);
   if (!recipient) throw notFound("recipient");
-  if (!inScope(audience, recipient.facilityId)) throw forbidden("This person is not in your facilities.");
+  if (!inScope(audience, recipient.facilityId)) throw forbidden("この人を見る権限がありません。");
   return { rc, audience, recipient };
 }
 
-/** One person on the board: photo, every reply version, every delivery; contacts for admins only. */
+/** One person on the board: photo (when the photo rule allows), every reply version, every delivery; contacts for admins only. */
 export async function personDetail(env: Env, auth: Auth, id: number, personId: number): Promise<PersonDetail> {
   const { rc, audience, recipient } = await readableRecipient(env, auth, id, personId);
-  const [profile, replies, deliveries, contacts] = await Promise.all([
+  const [profile, replies, deliveries, contacts, photoAllowed] = await Promise.all([
     data.profile(env.DB, personId),
     data.replyVersions(env.DB, rc.id, personId),
     data.personDeliveries(env.DB, rc.id, personId),
     audience.contacts ? data.contactsOf(env.DB, personId) : Promise.resolve(null),
+    mayReadPhoto(env.DB, auth, personId),
   ]);
   if (!profile) throw notFound("person");
   if (contacts) await audit(env.DB, { actorId: auth.personId, action: "board.person_contacts_read", objectType: "person", objectId: personId, detail: { rollcallId: rc.id } });
@@ -107,7 +94,7 @@ export async function personDetail(env: Env, auth: Auth, id: number, personId: n
       name: profile.name,
       kana: profile.kana,
       job: profile.job,
-      photoUrl: profile.photoKey ? photoPath(rc.id, personId) : null,
+      photoUrl: profile.photoKey && photoAllowed ? photoPath(rc.id, personId) : null,
       facilityId: recipient.facilityId,
       facility: recipient.facilityName,
       isFacilityAdmin: recipient.isFacilityAdmin,
@@ -130,9 +117,13 @@ export async function personDetail(env: Env, auth: Auth, id: number, personId: n
   };
 }
 
-/** The photo object of a recipient, under the same access as the person's drill-down. */
+/**
+ * The photo object of a recipient: the person's drill-down, and then the one photo
+ * rule of the profile domain (404 when it refuses, as `GET /api/people/{id}/photo`).
+ */
 export async function personPhoto(env: Env, auth: Auth, id: number, personId: number): Promise<R2ObjectBody> {
   await readableRecipient(env, auth, id, personId);
+  if (!(await mayReadPhoto(env.DB, auth, personId))) throw notFound("photo");
   const profile = await data.profile(env.DB, personId);
   const photo = profile?.photoKey ? await env.PHOTOS.get(profile.photoKey) : null;
   if (!photo) throw notFound("photo");

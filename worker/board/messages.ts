@@ -9,7 +9,8 @@
  * JSON like any API call, 426 without the Upgrade header.
  *
  * ## Server → client (JSON text frames, {@link ServerMessage})
- * - `snapshot`: the whole board, right after connecting and after a `refresh`.
+ * - `snapshot`: the whole board, right after connecting, after a `refresh`, and when
+ *   what the socket may see changed.
  * - `update`: the whole board again after replies, delivery progress, a resend or a
  *   state change; coalesced to at most one every {@link COALESCE_MS} ms, so a reply
  *   reaches every open board within a second. Replace the previous board; `seq`
@@ -20,8 +21,16 @@
  *   {@link PING_EVERY_MS} ms; no pong within {@link PONG_TIMEOUT_MS} ms = reconnect).
  * - `{"type":"refresh"}`: answered with a `snapshot` to this socket only.
  *
+ * ## Staying allowed
+ * Before it sends anything, and every {@link RECHECK_EVERY_MS} ms while the socket is
+ * open even when nothing changes, the object decides again with the routes' own rules:
+ * the session (revoked, idle, absolute lifetime; the socket itself is not activity)
+ * and the right to read the board as the person is now. A socket whose audience
+ * changed (fewer facilities, no contacts any more) gets a `snapshot` of its new board.
+ *
  * ## Close codes
- * - 4401: the session ended (signed out, revoked, expired): do not reconnect; sign in.
+ * - 4401: the session ended (signed out, revoked, idle or too old, the person removed,
+ *   or the session may only change the password / set up MFA): do not reconnect; sign in.
  * - 4403: no longer allowed to read this roll-call: do not reconnect.
  * - anything else (1001 going away, 1006 dropped, 1011 error): reconnect.
  *
@@ -41,6 +50,8 @@ export const COALESCE_MS = 500;
 export const PING_EVERY_MS = 30_000;
 export const PONG_TIMEOUT_MS = 10_000;
 export const FALLBACK_AFTER_FAILURES = 3;
+/** How often an open board's session and access are decided again when nothing changes. */
+export const RECHECK_EVERY_MS = 5_000;
 /** Close codes the client must not reconnect after. */
 export const CLOSE_SESSION_ENDED = 4401;
 export const CLOSE_FORBIDDEN = 4403;

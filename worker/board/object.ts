@@ -1,12 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
+import { authOfSession } from "../auth/session";
 import { errorText } from "../lib/redact";
 import type { Channel, DeliveryMessage } from "../delivery/types";
 import { clock } from "../lib/clock";
-import { getRollcall } from "../rollcall/data";
-import { loadSettings } from "../system/settings";
-import * as data from "./data";
-import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, ClientMessageSchema, COALESCE_MS, type Board, type ServerMessage, type UpdateReason } from "./messages";
-import { AudienceSchema, audienceKey, buildBoard, type Audience } from "./service";
+import { getRollcall, type Rollcall } from "../rollcall/data";
+import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, ClientMessageSchema, COALESCE_MS, RECHECK_EVERY_MS, type Board, type ServerMessage, type UpdateReason } from "./messages";
+import { AudienceSchema, audienceKey, boardAudience, buildBoard, sameAudience, type Audience } from "./service";
 
 /** One wave of the escalation schedule, with when it is due and when it went out. */
 export interface PlannedWave {
@@ -47,6 +46,11 @@ export const AUDIENCE_HEADER = "x-board-audience";
  * messages.ts for the protocol). All lasting state lives in ctx.storage and on the
  * sockets' attachments, since fields do not survive hibernation; the only fields
  * are the coalescing timer, whose loss only means the next change is sent at once.
+ *
+ * Before anything goes to a socket, its session and its right to the board are
+ * decided again ({@link authOfSession}, {@link boardAudience}: the routes' own rules);
+ * while sockets are open, the one alarm also wakes the object every
+ * {@link RECHECK_EVERY_MS} to do so when nothing changes.
  * Times come from `clock` so tests can move them.
  */
 export class RollCallObject extends DurableObject<Env> {
@@ -93,21 +97,44 @@ export class RollCallObject extends DurableObject<Env> {
     return e;
   }
 
+  /** The one alarm: the waves that are due, then the re-check of open boards. */
   override async alarm(): Promise<void> {
     const e = await this.load();
-    if (!e || e.closedAt) return;
-    // Closing also tells this object; the D1 state guards against a close it missed.
-    const row = await this.env.DB.prepare("SELECT state, closed_at FROM rollcalls WHERE id = ?1").bind(e.rollcallId).first<{ state: string; closed_at: number | null }>();
-    if (!row || row.state === "closed" || row.state === "withdrawn") {
-      e.closedAt = row?.closed_at ?? clock.now();
-      await this.save(e);
-      return;
+    if (e && !e.closedAt) {
+      // Closing also tells this object; the D1 state guards against a close it missed.
+      const row = await this.env.DB.prepare("SELECT state, closed_at FROM rollcalls WHERE id = ?1").bind(e.rollcallId).first<{ state: string; closed_at: number | null }>();
+      if (!row || row.state === "closed" || row.state === "withdrawn") {
+        e.closedAt = row?.closed_at ?? clock.now();
+        await this.save(e);
+      } else await this.runDue(e, false);
     }
-    await this.runDue(e);
+    try {
+      await this.recheckBoards();
+    } finally {
+      await this.arm(true);
+    }
   }
 
-  /** Sends every wave that is due, then sets the alarm for the next one. */
-  private async runDue(e: Escalation): Promise<void> {
+  /**
+   * Sets the one alarm to whichever comes first: the next wave not yet sent, or (while
+   * a board is open) the next re-check. `replace` sets it even when one is due sooner.
+   */
+  private async arm(replace: boolean): Promise<void> {
+    const e = await this.load();
+    const nextWave = e && !e.closedAt ? e.waves.filter((w) => w.sentAt === null).reduce<number | null>((min, w) => (min === null || w.at < min ? w.at : min), null) : null;
+    // Real time, not `clock`: a re-check is due within seconds whatever a test did to the clock.
+    const recheck = this.openSockets().length ? Date.now() + RECHECK_EVERY_MS : null;
+    const next = nextWave === null ? recheck : recheck === null ? nextWave : Math.min(nextWave, recheck);
+    if (next === null) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    const current = replace ? null : await this.ctx.storage.getAlarm();
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Sends every wave that is due, then (unless the alarm will) sets the alarm for the next. */
+  private async runDue(e: Escalation, arm = true): Promise<void> {
     const now = clock.now();
     for (const w of e.waves) {
       if (w.sentAt !== null || w.at > now) continue;
@@ -126,18 +153,19 @@ export class RollCallObject extends DurableObject<Env> {
       w.sentAt = now;
       await this.save(e);
     }
-    const next = e.waves.filter((w) => w.sentAt === null).reduce<number | null>((min, w) => (min === null || w.at < min ? w.at : min), null);
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+    if (arm) await this.arm(true);
   }
 
   /** Stops the schedule: no wave goes out after this. */
   async close(at: number): Promise<Escalation | undefined> {
     const e = await this.load();
-    await this.ctx.storage.deleteAlarm();
+    if (e) {
+      e.closedAt ??= at;
+      await this.save(e);
+    }
+    // No wave after this; open boards are still re-checked.
+    await this.arm(true);
     if (!e) return undefined;
-    e.closedAt ??= at;
-    await this.save(e);
     this.schedule("state");
     return e;
   }
@@ -177,7 +205,8 @@ export class RollCallObject extends DurableObject<Env> {
 
   /**
    * A board connecting. Only the worker calls this, after checking the session and
-   * the right to read the roll-call; it passes the audience in {@link AUDIENCE_HEADER}.
+   * the right to read the roll-call ({@link boardAudience}); it passes the audience in
+   * {@link AUDIENCE_HEADER}. From then on the object decides again itself.
    */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade.", { status: 426 });
@@ -200,6 +229,7 @@ export class RollCallObject extends DurableObject<Env> {
     server.serializeAttachment(parsed.data);
     const board = await buildBoard(this.env, rc, parsed.data);
     server.send(JSON.stringify({ type: "snapshot", seq: await this.nextSeq(), at: clock.now(), board } satisfies ServerMessage));
+    await this.arm(false);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -212,14 +242,11 @@ export class RollCallObject extends DurableObject<Env> {
       return;
     }
     if (!ClientMessageSchema.safeParse(body).success) return;
-    const audience = this.audienceOf(ws);
     const rc = await this.rollcall();
-    if (!audience || !rc) return;
-    if (!(await this.liveSessions([audience])).has(audience.sessionHash)) {
-      ws.close(CLOSE_SESSION_ENDED, "session ended");
-      return;
-    }
-    const board = await buildBoard(this.env, rc, audience);
+    if (!rc) return;
+    const [admitted] = await this.admit([ws], rc);
+    if (!admitted) return;
+    const board = await buildBoard(this.env, rc, admitted.audience);
     ws.send(JSON.stringify({ type: "snapshot", seq: await this.nextSeq(), at: clock.now(), board } satisfies ServerMessage));
   }
 
@@ -245,12 +272,77 @@ export class RollCallObject extends DurableObject<Env> {
     return id ? getRollcall(this.env.DB, id) : null;
   }
 
-  /** The sessions among these that still hold: not revoked, the person not removed, within the absolute lifetime. */
-  private async liveSessions(audiences: Audience[]): Promise<Set<string>> {
-    const began = await data.liveSessions(this.env.DB, [...new Set(audiences.map((a) => a.sessionHash))]);
-    const maxAge = (await loadSettings(this.env)).sessionAbsoluteHours * 3_600_000;
+  private openSockets(): WebSocket[] {
+    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
+  }
+
+  /**
+   * What one session may see on this board now, by the routes' own rules: the session
+   * (revoked, idle, absolute, the person removed; this check is not activity), the
+   * restrictions that keep a session to the password or MFA screens, then
+   * {@link boardAudience} for the person as they are now.
+   */
+  private async verdict(held: Audience, rc: Rollcall): Promise<Audience | { code: number; reason: string }> {
+    const auth = await authOfSession(this.env, held.sessionHash, { touch: false });
+    if (!auth || auth.personId !== held.personId || auth.passwordExpired || auth.mustEnrolMfa) return { code: CLOSE_SESSION_ENDED, reason: "session ended" };
+    const audience = await boardAudience(this.env.DB, auth, rc);
+    return typeof audience === "string" ? { code: CLOSE_FORBIDDEN, reason: "not allowed" } : audience;
+  }
+
+  /**
+   * Decides these sockets again (once per session): closes those refused (4401 or
+   * 4403), keeps the new audience on the others. Answers the sockets that may be sent
+   * to, with their audience and whether it changed.
+   */
+  private async admit(sockets: WebSocket[], rc: Rollcall): Promise<{ ws: WebSocket; audience: Audience; changed: boolean }[]> {
+    const verdicts = new Map<string, Promise<Audience | { code: number; reason: string }>>();
+    const out: { ws: WebSocket; audience: Audience; changed: boolean }[] = [];
+    for (const ws of sockets) {
+      const held = this.audienceOf(ws);
+      if (!held) {
+        shut(ws, CLOSE_FORBIDDEN, "no audience");
+        continue;
+      }
+      const key = `${held.personId}:${held.sessionHash}`;
+      if (!verdicts.has(key)) verdicts.set(key, this.verdict(held, rc));
+      const v = await verdicts.get(key)!;
+      if ("code" in v) {
+        shut(ws, v.code, v.reason);
+        continue;
+      }
+      const changed = !sameAudience(held, v);
+      if (changed) ws.serializeAttachment(v);
+      out.push({ ws, audience: v, changed });
+    }
+    return out;
+  }
+
+  /** The periodic re-check: closes boards no longer allowed; a board whose audience changed gets its new board at once. */
+  private async recheckBoards(): Promise<void> {
+    const sockets = this.openSockets();
+    if (sockets.length === 0) return;
+    const rc = await this.rollcall();
+    if (!rc) return;
+    const changed = (await this.admit(sockets, rc)).filter((s) => s.changed);
+    if (changed.length === 0) return;
+    await this.sendAll(changed, rc, (seq, at, board) => ({ type: "snapshot", seq, at, board }));
+  }
+
+  /** Sends each socket the board built for its audience (one build per distinct audience). */
+  private async sendAll(sockets: { ws: WebSocket; audience: Audience }[], rc: Rollcall, message: (seq: number, at: number, board: Board) => ServerMessage): Promise<void> {
     const now = clock.now();
-    return new Set([...began].filter(([, at]) => now - at <= maxAge).map(([hash]) => hash));
+    const boards = new Map<string, Promise<Board>>();
+    const seq = await this.nextSeq();
+    for (const { ws, audience } of sockets) {
+      const key = `${audience.viewer ? "v" : "-"}${audienceKey(audience)}`;
+      if (!boards.has(key)) boards.set(key, buildBoard(this.env, rc, audience));
+      const board = await boards.get(key)!;
+      try {
+        ws.send(JSON.stringify(message(seq, now, board)));
+      } catch {
+        // A socket closing meanwhile; the others still get theirs.
+      }
+    }
   }
 
   private async nextSeq(): Promise<number> {
@@ -274,37 +366,24 @@ export class RollCallObject extends DurableObject<Env> {
     }, wait);
   }
 
-  /** Sends the board to every open socket, each built for its audience; drops sockets whose session ended. */
+  /** Sends the board to every open socket still allowed, each built for its audience as decided now; closes the others. */
   private async broadcast(): Promise<void> {
     const reasons = [...this.pendingReasons];
     this.pendingReasons.clear();
     this.lastBroadcastAt = clock.now();
-    const sockets = this.ctx.getWebSockets().map((ws) => ({ ws, audience: this.audienceOf(ws) }));
+    const sockets = this.openSockets();
     if (sockets.length === 0) return;
     const rc = await this.rollcall();
     if (!rc) return;
+    const admitted = await this.admit(sockets, rc);
+    await this.sendAll(admitted, rc, (seq, at, board) => ({ type: "update", seq, at, reasons, board }));
+  }
+}
 
-    const live = await this.liveSessions(sockets.flatMap((s) => (s.audience ? [s.audience] : [])));
-    const now = clock.now();
-    const boards = new Map<string, Promise<Board>>();
-    const seq = await this.nextSeq();
-    for (const { ws, audience } of sockets) {
-      if (!audience) {
-        ws.close(CLOSE_FORBIDDEN, "no audience");
-        continue;
-      }
-      if (!live.has(audience.sessionHash)) {
-        ws.close(CLOSE_SESSION_ENDED, "session ended");
-        continue;
-      }
-      const key = audienceKey(audience);
-      if (!boards.has(key)) boards.set(key, buildBoard(this.env, rc, audience));
-      const board = await boards.get(key)!;
-      try {
-        ws.send(JSON.stringify({ type: "update", seq, at: now, reasons, board } satisfies ServerMessage));
-      } catch {
-        // A socket closing meanwhile; the others still get theirs.
-      }
-    }
+function shut(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // Already closing.
   }
 }

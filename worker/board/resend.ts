@@ -8,7 +8,7 @@ import { badRequest, ApiError, forbidden } from "../lib/errors";
 import { isOpen } from "../reply/service";
 import { fillTokenHashes } from "../rollcall/tokens";
 import * as data from "./data";
-import { readableRollcall } from "./drilldown";
+import { readableRollcall } from "./service";
 import { boardChanged } from "./notify";
 import { rollcallObject } from "./object";
 import type { ResendInput } from "./schemas";

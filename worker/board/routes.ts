@@ -3,7 +3,7 @@ import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
 import { ApiError, forbidden } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
-import { facilityDetail, personDetail, personPhoto, readableRollcall } from "./drilldown";
+import { facilityDetail, personDetail, personPhoto } from "./drilldown";
 import { BoardSchema } from "./messages";
 import { AUDIENCE_HEADER, rollcallObject } from "./object";
 import { resend } from "./resend";
@@ -11,7 +11,7 @@ import { simulateInboundSms } from "./sandbox-sms";
 import {
   FacilityDetailSchema, FacilityParams, PersonDetailSchema, PersonParams, ResendResultSchema, ResendSchema, SmsReplyResultSchema, SmsReplySchema,
 } from "./schemas";
-import { auditContactsRead, buildBoard } from "./service";
+import { auditContactsRead, buildBoard, readableRollcall } from "./service";
 
 const ADMINS = ["network_admin", "facility_admin", "delegate"] as const;
 const READERS = ["network_admin", "facility_admin", "delegate", "viewer"] as const;
@@ -62,7 +62,7 @@ const person = route({
 const photo = route({
   method: "get",
   path: "/api/rollcalls/{id}/people/{personId}/photo",
-  summary: "A recipient's face photo (§5), under the same access as the person's drill-down",
+  summary: "A recipient's face photo (§5): the person's drill-down, then the photo rule of GET /api/people/{id}/photo (404 when it refuses)",
   tags: ["board"],
   access: READERS,
   request: { params: PersonParams },

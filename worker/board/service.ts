@@ -2,16 +2,18 @@ import { z } from "zod";
 import { audit } from "../audit/log";
 import { isViewer, type Auth } from "../auth/scope";
 import { CHANNELS, type Channel } from "../delivery/types";
+import { forbidden, notFound } from "../lib/errors";
 import { clock } from "../lib/clock";
-import { deliveryProgress, type Rollcall } from "../rollcall/data";
-import { aggregates, toApi } from "../rollcall/service";
+import { deliveryProgress, getRollcall, type Rollcall } from "../rollcall/data";
+import { aggregates, readableFacilities, toApi } from "../rollcall/service";
 import * as data from "./data";
 import type { Board, DeliveryCounts, PhoneCheck, Timeline } from "./messages";
 
 /**
- * What one board may show, fixed when it connects (kept on the socket with
- * `serializeAttachment`, so it survives hibernation). `contacts` is false for the
- * city viewer: nothing with a phone number or email is ever built for them.
+ * What one board may show. Decided by {@link boardAudience}, kept on the socket with
+ * `serializeAttachment` (so it survives hibernation) and decided again while the
+ * socket is open. `contacts` is false for the city viewer: nothing with a phone
+ * number or email is ever built for them.
  */
 export const AudienceSchema = z.object({
   personId: z.number().int(),
@@ -22,10 +24,40 @@ export const AudienceSchema = z.object({
 });
 export type Audience = z.infer<typeof AudienceSchema>;
 
-export function audienceFor(auth: Auth, facilityIds: number[] | null): Audience {
+function audienceFor(auth: Auth, facilityIds: number[] | null): Audience {
   const viewer = isViewer(auth);
   return { personId: auth.personId, sessionHash: auth.sessionHash, viewer, contacts: !viewer, facilityIds };
 }
+
+/** Why a board is refused: not this person's to read, or never sent (a draft or withdrawn). */
+export type BoardRefusal = "forbidden" | "unsent";
+
+/**
+ * The one decision "may this person read this roll-call's board, and with what
+ * audience": the read scope of `GET /api/rollcalls/{id}` (network admin and city
+ * viewer everything, facility admins and delegates their facilities), contacts for
+ * everyone but the viewer, and only once it was sent. The socket's connect and its
+ * re-checks, the JSON board, the drill-downs, the resend and the CSV export all ask here.
+ */
+export async function boardAudience(db: D1Database, auth: Auth, rc: Rollcall): Promise<Audience | BoardRefusal> {
+  const scope = await readableFacilities(db, auth, rc);
+  if (scope === null) return "forbidden";
+  if (rc.state === "draft" || rc.state === "withdrawn") return "unsent";
+  return audienceFor(auth, scope === "all" ? null : scope);
+}
+
+/** {@link boardAudience} for a route: 404 for an unknown or never-sent roll-call, 403 when refused. */
+export async function readableRollcall(env: Env, auth: Auth, id: number): Promise<{ rc: Rollcall; audience: Audience }> {
+  const rc = await getRollcall(env.DB, id);
+  if (!rc) throw notFound("roll-call");
+  const audience = await boardAudience(env.DB, auth, rc);
+  if (audience === "forbidden") throw forbidden("この安否確認を見る権限がありません。");
+  if (audience === "unsent") throw notFound("board (the roll-call was never sent)");
+  return { rc, audience };
+}
+
+/** Whether two audiences show the same board. */
+export const sameAudience = (a: Audience, b: Audience) => a.viewer === b.viewer && audienceKey(a) === audienceKey(b);
 
 /** Boards that show the same thing share one build. */
 export const audienceKey = (a: Pick<Audience, "contacts" | "facilityIds">) => `${a.contacts ? "c" : "n"}:${a.facilityIds ? a.facilityIds.join(",") : "all"}`;

@@ -29,4 +29,16 @@ export async function photoReach(db: D1Database, auth: Auth): Promise<dir.Reach>
   return { all: false, selfId: auth.personId, facilityIds: [...facilityIds], groupIds };
 }
 
+/**
+ * The one photo rule, for every path that serves a face (`GET /api/people/{id}/photo`,
+ * the board's person drill-down and its photo): whether the caller may see this
+ * person's photo at all. Within {@link photoReach}; a removed person's only for
+ * network admins. Whether there is a photo is the caller's to check.
+ */
+export async function mayReadPhoto(db: D1Database, auth: Auth, personId: number): Promise<boolean> {
+  const person = await dir.findPerson(db, personId);
+  if (!person || (person.removedAt && !isNetworkAdmin(auth))) return false;
+  return dir.withinReach(db, await photoReach(db, auth), personId);
+}
+
 export const photoUrl = (personId: number, key: string) => `/api/people/${personId}/photo?v=${encodeURIComponent(key.split("/").pop() ?? "")}`;

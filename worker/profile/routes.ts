@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
-import { isNetworkAdmin, type Auth } from "../auth/scope";
+import type { Auth } from "../auth/scope";
 import { normalizeKana, normalizeSpaces } from "../directory/contact";
 import * as dir from "../directory/data";
 import { domainApp } from "../lib/app";
@@ -11,7 +11,7 @@ import { ApiError, badRequest, notFound } from "../lib/errors";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { langOf } from "../templates/languages";
 import * as data from "./data";
-import { photoReach, photoUrl, sniffImage } from "./photo";
+import { mayReadPhoto, photoUrl, sniffImage } from "./photo";
 import { MyProfileSchema, MyProfileUpdateSchema, PHOTO_MAX_BYTES, PHOTO_TYPES, PhotoResultSchema, type MyProfile, type PhotoType } from "./schemas";
 
 const TAG = "profile";
@@ -166,10 +166,10 @@ export const profileRoutes = domainApp()
     const auth = authOf(c);
     const { id } = c.req.valid("param");
     const db = c.env.DB;
-    const person = await dir.findPerson(db, id);
     // Out of sight and no photo look the same: 404, so nobody learns who has one.
-    if (!person || (person.removedAt && !isNetworkAdmin(auth)) || !person.photoKey) throw notFound("photo");
-    if (!(await dir.withinReach(db, await photoReach(db, auth), id))) throw notFound("photo");
+    if (!(await mayReadPhoto(db, auth, id))) throw notFound("photo");
+    const person = await dir.findPerson(db, id);
+    if (!person?.photoKey) throw notFound("photo");
     const etag = `"${person.photoKey.split("/").pop()}"`;
     const headers = { "cache-control": "private, max-age=300", etag, vary: "Cookie" };
     if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);

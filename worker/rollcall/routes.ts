@@ -3,6 +3,7 @@ import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds } from "../auth/scope";
 import { rollcallObject } from "../board/object";
+import { readableRollcall } from "../board/service";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
 import { ApiError, forbidden, notFound } from "../lib/errors";
@@ -162,10 +163,9 @@ export const rollcallRoutes = domainApp()
   .openapi(exportCsv, async (c) => {
     const auth = authOf(c);
     const { id } = c.req.valid("param");
-    const { rc, facilityIds } = await readable(c, auth, id);
-    if (rc.state === "draft" || rc.state === "withdrawn") throw notFound("export (the roll-call was never sent)");
-    // Contact details are for the admins who would call people; the city viewer never gets them.
-    const withContacts = !isViewer(auth);
+    // The board's one decision: whether, which facilities, and with contacts (never the city viewer's).
+    const { rc, audience } = await readableRollcall(c.env, auth, id);
+    const { facilityIds, contacts: withContacts } = audience;
     const rows = await data.exportRows(c.env.DB, rc.id, { facilityIds, withContacts });
     await auditStatement(c.env.DB, {
       actorId: auth.personId,
