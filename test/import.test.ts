@@ -17,7 +17,7 @@ beforeAll(async () => {
 const sample = (tag: string) =>
   csvText([
     JA_HEADER,
-    [`髙橋 一郎${tag}`, "たかはし いちろう", facilityName, "医師", "０９０-１２３４-５６７８".replace("５６７８", String(1000 + (tag.length % 9000))), `ichiro.${tag}@example.jp`, "管理者"],
+    [`髙橋 一郎${tag}`, "たかはし いちろう", facilityName, "医師", "０９０-１２３４-５６７８".replace("５６７８", String(1000 + (tag.length % 9000))), `ichiro.${tag}@example.jp`, "代行"],
     [`佐藤 花子${tag}`, "ｻﾄｳ ﾊﾅｺ", "", "看護師", "", `hanako.${tag}@example.jp`, "一般"],
   ]);
 
@@ -30,7 +30,7 @@ describe("CSV encodings", () => {
     expect(body.ok).toBe(true);
     expect(body.columns).toEqual(["name", "kana", "facility", "job", "mobile", "email", "role"]);
     expect(body.rows.map((r) => [r.row, r.line, r.name, r.facility, r.role, r.action])).toEqual([
-      [1, 2, `髙橋 一郎${tag}`, facilityName, "admin", "create"],
+      [1, 2, `髙橋 一郎${tag}`, facilityName, "delegate", "create"],
       [2, 3, `佐藤 花子${tag}`, facilityName, "staff", "create"],
     ]);
   });

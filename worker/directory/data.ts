@@ -135,9 +135,10 @@ export async function findFacility(db: D1Database, id: number): Promise<Facility
   return r ? toFacility(r) : null;
 }
 
-export async function activeFacilityIdByName(db: D1Database, name: string): Promise<number | null> {
-  const r = await db.prepare("SELECT id FROM facilities WHERE name = ?1 AND removed_at IS NULL").bind(name).first<{ id: number }>();
-  return r?.id ?? null;
+/** Every active facility's id and name (a city has a few thousand at most). */
+export async function activeFacilityNames(db: D1Database): Promise<{ id: number; name: string }[]> {
+  const { results } = await db.prepare("SELECT id, name FROM facilities WHERE removed_at IS NULL ORDER BY id").all<{ id: number; name: string }>();
+  return results;
 }
 
 export interface FacilityFilter {

@@ -8,6 +8,7 @@ import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from
 import { normalizeKana, normalizeSpaces, parsePhone } from "./contact";
 import * as data from "./data";
 import { withFreshIds } from "./ids";
+import { assertFacilityNameFree } from "./service";
 import {
   FacilityCreateSchema,
   FacilityListQuerySchema,
@@ -19,7 +20,7 @@ import {
 } from "./schemas";
 
 const TAG = "directory: facilities";
-const conflictResponse = { 409: { description: "A facility of that name exists (`field`: name)", content: { "application/json": { schema: ErrorSchema } } } };
+const conflictResponse = { 409: { description: "A facility of that name exists, also written in half-width or with other spaces (`field`: name; the message names it)", content: { "application/json": { schema: ErrorSchema } } } };
 
 const list = route({
   method: "get",
@@ -71,12 +72,6 @@ const remove = route({
   responses: { 200: jsonOk(OkSchema), ...errorResponses },
 });
 
-/** The facility name is unique among active facilities (the CSV import matches rows by it). */
-async function assertNameFree(db: D1Database, name: string, exceptId: number | null) {
-  const holder = await data.activeFacilityIdByName(db, name);
-  if (holder !== null && holder !== exceptId) throw conflict("name", "A facility with this name is already registered.");
-}
-
 function applyUpdate(f: Facility, u: FacilityUpdate): data.NewFacility {
   return {
     type: u.type ?? f.type,
@@ -122,7 +117,7 @@ export const facilityRoutes = domainApp()
       lat: body.lat ?? null,
       lng: body.lng ?? null,
     };
-    await assertNameFree(db, f.name, null);
+    await assertFacilityNameFree(db, f.name, null);
     const now = clock.now();
     const id = await withFreshIds(db, ["facilities", "groups"], async ([facilityId, groupId]) => {
       try {
@@ -155,7 +150,7 @@ export const facilityRoutes = domainApp()
     if (!canManageFacility(auth, id)) throw forbidden("You may change only your own facility.");
     if (body.type !== undefined && body.type !== f.type && !isNetworkAdmin(auth)) throw new ApiError(403, "forbidden", "Only a network admin changes the facility type.", "type");
     const next = applyUpdate(f, body);
-    if (next.name !== f.name) await assertNameFree(db, next.name, id);
+    if (next.name !== f.name) await assertFacilityNameFree(db, next.name, id);
     const changed = (Object.keys(next) as (keyof data.NewFacility)[]).filter((k) => next[k] !== f[k]);
     if (changed.length) {
       const now = clock.now();

@@ -1,12 +1,11 @@
 import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
-import { isNetworkAdmin } from "../auth/scope";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
-import { ApiError, forbidden, notFound } from "../lib/errors";
+import { notFound } from "../lib/errors";
 import { errorResponses, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import * as data from "./data";
-import { appointableRoles, managesPerson } from "./scope";
+import { membershipRefusal, refusalError } from "./service";
 import { FacilityMemberParams, MembershipSchema, MembershipSetSchema } from "./schemas";
 
 const TAG = "directory: memberships";
@@ -47,24 +46,20 @@ export const membershipRoutes = domainApp()
     const db = c.env.DB;
     const facility = await data.findFacility(db, facilityId);
     if (!facility || facility.removedAt) throw notFound("facility");
-    const roles = appointableRoles(auth, facilityId);
-    if (!roles.size) throw forbidden("You may change only your own facility's members.");
     const person = await data.findPerson(db, personId);
     if (!person || person.removedAt) throw notFound("person");
-    if (!roles.has(role)) throw new ApiError(403, "forbidden", `You may not appoint the role ${role}.`, "role");
     const existing = await data.activeMembership(db, personId, facilityId);
+    const memberships = (await data.membershipsOf(db, [personId])).get(personId) ?? [];
+    const refusal = membershipRefusal(auth, facilityId, { from: existing?.role ?? null, to: role, person: { memberships } });
+    if (refusal) throw refusalError(refusal);
     const now = clock.now();
     if (existing) {
-      if (!roles.has(existing.role)) throw forbidden(`You may not change the role of a ${existing.role}.`);
       if (existing.role === role) return c.json(toJson(existing), 200);
       await db.batch([
         ...data.changeRoleStatements(db, existing, role, auth.personId, now),
         auditStatement(db, { actorId: auth.personId, action: "membership.role_changed", objectType: "person", objectId: personId, detail: { facilityId, from: existing.role, to: role } }),
       ]);
     } else {
-      // People of other facilities come in by invitation, which they accept themselves (§4, §5).
-      const theirs = (await data.membershipsOf(db, [personId])).get(personId) ?? [];
-      if (!isNetworkAdmin(auth) && !managesPerson(auth, theirs)) throw forbidden("Invite people from other facilities instead; they accept the invitation themselves.");
       await db.batch([
         ...data.addMembershipStatements(db, personId, facilityId, role, auth.personId, now),
         auditStatement(db, { actorId: auth.personId, action: "membership.added", objectType: "person", objectId: personId, detail: { facilityId, role } }),
@@ -76,11 +71,11 @@ export const membershipRoutes = domainApp()
     const auth = authOf(c);
     const { id: facilityId, personId } = c.req.valid("param");
     const db = c.env.DB;
-    const roles = appointableRoles(auth, facilityId);
-    if (!roles.size) throw forbidden("You may change only your own facility's members.");
     const existing = await data.activeMembership(db, personId, facilityId);
+    const refusal = membershipRefusal(auth, facilityId, { from: existing?.role ?? "staff", to: null });
+    if (refusal?.code === "not_your_facility") throw refusalError(refusal);
     if (!existing) throw notFound("membership");
-    if (!roles.has(existing.role)) throw forbidden(`You may not remove a ${existing.role}.`);
+    if (refusal) throw refusalError(refusal);
     await db.batch([
       ...data.endMembershipStatements(db, personId, facilityId, clock.now()),
       auditStatement(db, { actorId: auth.personId, action: "membership.ended", objectType: "person", objectId: personId, detail: { facilityId, role: existing.role } }),

@@ -8,7 +8,8 @@ import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from
 import { normalizeEmail, normalizeKana, normalizeSpaces, parseMobile } from "./contact";
 import * as data from "./data";
 import { withFreshIds } from "./ids";
-import { appointableRoles, canDeregister, canEditPerson, reachOf, seesContactsOf } from "./scope";
+import { reachOf, seesContactsOf } from "./scope";
+import { mayDeregister, mayEditPerson, membershipRefusal, refusalError } from "./service";
 import {
   PersonCreateSchema,
   PersonListQuerySchema,
@@ -167,9 +168,8 @@ export const peopleRoutes = domainApp()
     } else {
       const f = await data.findFacility(db, body.facilityId);
       if (!f || f.removedAt) throw badRequest("facilityId", "No such facility.");
-      const roles = appointableRoles(auth, body.facilityId);
-      if (!roles.size) throw forbidden("You may register people only in your own facility.");
-      if (!roles.has(body.role)) throw new ApiError(403, "forbidden", `You may not appoint the role ${body.role}.`, "role");
+      const refusal = membershipRefusal(auth, body.facilityId, { from: null, to: body.role });
+      if (refusal) throw refusalError(refusal);
     }
     const email = body.email ? normalizeEmail(body.email) : null;
     const mobile = body.mobile ? parseMobile(body.mobile) : null;
@@ -236,7 +236,7 @@ export const peopleRoutes = domainApp()
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     const db = c.env.DB;
-    const { person, memberships } = await personForChange(db, auth, id, (p, ms) => canEditPerson(auth, p, ms));
+    const { person, memberships } = await personForChange(db, auth, id, (p, ms) => mayEditPerson(auth, p, ms));
     if (body.globalRole !== undefined && body.globalRole !== person.globalRole) {
       if (!isNetworkAdmin(auth)) throw new ApiError(403, "forbidden", "Only a network admin gives network-wide roles.", "globalRole");
       if (id === auth.personId) throw new ApiError(403, "forbidden", "Ask another network admin to change your own role.", "globalRole");
@@ -287,7 +287,7 @@ export const peopleRoutes = domainApp()
     const { id } = c.req.valid("param");
     const db = c.env.DB;
     if (id === auth.personId && isNetworkAdmin(auth)) throw forbidden("Ask another network admin to deregister you.");
-    const { person, memberships } = await personForChange(db, auth, id, (p, ms) => canDeregister(auth, p, ms));
+    const { person, memberships } = await personForChange(db, auth, id, (p, ms) => mayDeregister(auth, p, ms));
     const now = clock.now();
     await db.batch([
       ...data.removePersonStatements(db, id, now),

@@ -1,4 +1,4 @@
-import { canManageFacility, isMemberOf, isNetworkAdmin, isViewer, managedFacilityIds, type Auth, type FacilityRole } from "../auth/scope";
+import { canManageFacility, isMemberOf, isNetworkAdmin, isViewer, managedFacilityIds, type Auth, type FacilityRole, type GlobalRole } from "../auth/scope";
 import * as data from "./data";
 import type { Group } from "./schemas";
 
@@ -52,7 +52,10 @@ export function appointableRoles(auth: Auth, facilityId: number): ReadonlySet<Fa
 }
 
 /** Change a person's profile and contacts: themselves, or someone who could have appointed them. */
-export function canEditPerson(auth: Auth, person: data.PersonRecord, memberships: readonly data.PersonMembership[]): boolean {
+type PersonRef = { id: number; globalRole: GlobalRole | null };
+type RoleRef = { facilityId: number; role: FacilityRole };
+
+export function canEditPerson(auth: Auth, person: PersonRef, memberships: readonly RoleRef[]): boolean {
   if (person.id === auth.personId || isNetworkAdmin(auth)) return true;
   if (person.globalRole) return false;
   return memberships.some((m) => appointableRoles(auth, m.facilityId).has(m.role));
@@ -63,7 +66,7 @@ export function canEditPerson(auth: Auth, person: data.PersonRecord, memberships
  * could have appointed them in every facility they belong to; someone who also
  * works elsewhere is taken out of the one facility instead (end the membership).
  */
-export function canDeregister(auth: Auth, person: data.PersonRecord, memberships: readonly data.PersonMembership[]): boolean {
+export function canDeregister(auth: Auth, person: PersonRef, memberships: readonly RoleRef[]): boolean {
   if (isNetworkAdmin(auth)) return person.id !== auth.personId;
   if (person.id === auth.personId) return true;
   if (person.globalRole || memberships.length === 0) return false;

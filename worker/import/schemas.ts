@@ -16,6 +16,8 @@ export const PROBLEM_CODES = [
   "ambiguous_person",
   "unknown_role",
   "role_not_allowed",
+  "not_editable",
+  "ambiguous_facility",
   "unknown_lang",
   "too_long",
 ] as const;

@@ -1,6 +1,7 @@
 import { LANGUAGES } from "../templates/languages";
 import { auditStatement } from "../audit/log";
 import { isNetworkAdmin, managedFacilityIds, type Auth, type FacilityRole } from "../auth/scope";
+import { facilityNameKey, mayEditPerson, membershipRefusal, type MembershipRefusal } from "../directory/service";
 import { checkEmail, checkMobile, normalizeKana, normalizeSpaces } from "../directory/contact";
 import { clock } from "../lib/clock";
 import { ApiError, badRequest, forbidden } from "../lib/errors";
@@ -39,8 +40,6 @@ const LANG_WORDS: Record<string, string> = Object.fromEntries(
 
 /** Names and jobs are kept as typed (NFKC would turn ① into 1), with spaces collapsed as the directory does. */
 const clean = (s: string) => normalizeSpaces(s);
-/** Facility names match loosely: full-width or half-width, with or without spaces. */
-const facilityKey = (s: string) => s.normalize("NFKC").replace(/\s+/g, "");
 
 interface Candidate {
   row: number;
@@ -110,10 +109,10 @@ const problem = (c: Candidate, code: ProblemCode, field: Column, message: string
 export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, facilityId: number | undefined) {
   const facilities = await data.activeFacilities(db);
   const scope = await resolveScope(auth, facilityId, facilities);
-  const byName = new Map(facilities.map((f) => [facilityKey(f.name), f]));
+  // Matched under the same normalization that keeps names unique (directory/service.ts).
+  const byName = new Map<string, data.FacilityRef[]>();
+  for (const f of facilities) byName.set(facilityNameKey(f.name), [...(byName.get(facilityNameKey(f.name)) ?? []), f]);
   const facilityName = new Map(facilities.map((f) => [f.id, f.name]));
-  const importerRoleAt = (fid: number): "network_admin" | FacilityRole | null =>
-    isNetworkAdmin(auth) ? "network_admin" : (auth.facilities.find((f) => f.facilityId === fid)?.role ?? null);
 
   const rows: Candidate[] = file.rows.map(({ row, line, values: v }) => {
     const c: Candidate = {
@@ -132,8 +131,11 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
     }
 
     if (c.facilityName) {
-      const f = byName.get(facilityKey(c.facilityName));
-      if (!f) problem(c, "unknown_facility", "facility", `No facility named 「${c.facilityName}」 in the directory.`);
+      const matches = byName.get(facilityNameKey(c.facilityName)) ?? [];
+      const f = matches.length === 1 ? matches[0] : undefined;
+      if (matches.length > 1)
+        problem(c, "ambiguous_facility", "facility", `「${c.facilityName}」に当たる事業所が${matches.length}つあります（${matches.map((m) => `「${m.name}」`).join("、")}）。名簿で名前を直してから取り込んでください。`);
+      else if (!f) problem(c, "unknown_facility", "facility", `No facility named 「${c.facilityName}」 in the directory.`);
       else if (scope.allowed && !scope.allowed.has(f.id)) problem(c, "facility_out_of_scope", "facility", `「${f.name}」 is not a facility you import into here.`);
       else c.facilityId = f.id;
     } else if (scope.fixed !== null) c.facilityId = scope.fixed;
@@ -160,8 +162,6 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
       if (!lang) problem(c, "unknown_lang", "lang", `言語 (lang) 「${clean(v.lang)}」 is not supported; use one of ${LANGUAGES.map((l) => `${l.code} (${l.name})`).join(", ")}.`);
       else c.lang = lang;
     }
-    if (c.role && c.role !== "staff" && c.facilityId !== null && importerRoleAt(c.facilityId) === "delegate")
-      problem(c, "role_not_allowed", "role", "A delegate (代行) imports staff only; the facility admin appoints admins and delegates.");
     return c;
   });
 
@@ -188,39 +188,54 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
 
   const people = await data.existingPeople(db, unique(rows.map((r) => r.personId)));
   const seen = new Map<number, number>();
+  // Every row asks the directory's rules exactly as the single-person routes do (directory/service.ts):
+  // PUT /api/facilities/{id}/members/{personId} for the role, PATCH /api/people/{id} for the rest.
   for (const r of rows) {
-    if (r.personId === null) continue;
-    const p = people.get(r.personId);
-    if (!p) continue;
-    // A facility admin may only change people of their own facilities (and never a network-wide account).
-    const reachable = isNetworkAdmin(auth) || (p.globalRole === null && p.memberships.some((m) => managedFacilityIds(auth).includes(m.facilityId)));
-    if (!reachable) {
-      const via = r.email && emailOwners.get(r.email)?.personId === p.id ? "email" : "mobile";
-      problem(r, via === "email" ? "email_taken" : "mobile_taken", via, `This ${via === "email" ? "email" : "mobile number"} belongs to another person.`);
+    if (r.facilityId === null) continue; // such a row already has its facility problem
+    const p = r.personId === null ? undefined : people.get(r.personId);
+    if (!p) {
+      const refusal = membershipRefusal(auth, r.facilityId, { from: null, to: r.role ?? "staff" });
+      if (refusal) roleProblem(r, refusal);
+      if (!r.problems.length) r.action = "create";
       continue;
+    }
+    const changes = changesFor(r, p);
+    const membership = p.memberships.find((m) => m.facilityId === r.facilityId);
+    const refusal = membershipRefusal(auth, r.facilityId, {
+      from: membership?.role ?? null,
+      to: r.role ?? membership?.role ?? "staff",
+      person: { memberships: p.memberships },
+    });
+    if (refusal) {
+      roleProblem(r, refusal, emailOwners.get(r.email ?? "")?.personId === p.id ? "email" : "mobile");
+      if (refusal.code === "person_elsewhere") continue;
     }
     const first = seen.get(p.id);
     if (first !== undefined) problem(r, "duplicate_person", "name", `Row ${first} is the same person.`);
     else seen.set(p.id, r.row);
-    const membership = r.facilityId === null ? undefined : p.memberships.find((m) => m.facilityId === r.facilityId);
-    if (membership && membership.role !== "staff" && r.role === "staff" && importerRoleAt(membership.facilityId) === "delegate")
-      problem(r, "role_not_allowed", "role", "Only the facility admin changes an admin's or delegate's role.");
-  }
-
-  for (const r of rows) {
-    if (r.problems.length) continue;
-    const p = r.personId === null ? undefined : people.get(r.personId);
-    if (!p) {
-      r.action = "create";
-      continue;
+    const profile = changes.filter((k) => PROFILE_FIELDS.has(k));
+    if (profile.length && !mayEditPerson(auth, p, p.memberships)) {
+      const field = profile.includes("email") ? "email" : profile.includes("mobile") ? "mobile" : "name";
+      problem(r, "not_editable", field, "この人の氏名・連絡先は変更できません。本人か、その人を登録した管理者が変更します。");
     }
-    r.changes = changesFor(r, p);
-    r.action = r.changes.length ? "update" : "unchanged";
+    if (r.problems.length) continue;
+    r.changes = changes;
+    r.action = changes.length ? "update" : "unchanged";
   }
   return { rows, people, encoding: file.encoding, columns: file.columns, ignoredColumns: file.ignoredColumns, scope };
 }
 
 type Plan = Awaited<ReturnType<typeof planImport>>;
+
+/** Changes that PATCH /api/people/{id} governs (the rest is membership). */
+const PROFILE_FIELDS: ReadonlySet<string> = new Set(["name", "kana", "job", "lang", "email", "mobile"]);
+
+/** A role change the importer may not make, worded for the preview. */
+function roleProblem(r: Candidate, refusal: MembershipRefusal, matchedBy: "email" | "mobile" = "email") {
+  // Someone the importer does not manage joins only by an invitation they accept (§4, §5); the row says which address matched.
+  if (refusal.code === "person_elsewhere") problem(r, matchedBy === "email" ? "email_taken" : "mobile_taken", matchedBy, refusal.message);
+  else problem(r, "role_not_allowed", "role", refusal.message);
+}
 
 function changesFor(r: Candidate, p: data.ExistingPerson): string[] {
   const changes: string[] = [];
