@@ -19,6 +19,40 @@ export function auditStatement(db: D1Database, e: AuditEntry): D1PreparedStateme
     .bind(clock.now(), e.actorId, e.action, e.objectType ?? null, e.objectId == null ? null : String(e.objectId), JSON.stringify(e.detail ?? {}));
 }
 
+/**
+ * The audit entry of a row inserted earlier in the same `db.batch`, whose id the
+ * caller does not know yet. `idQuery` finds that row (one column, `id`; plain `?`
+ * parameters bound from `params`) by something the caller does know, e.g. its
+ * random salt or key hash; when it finds nothing (the insert did nothing), no
+ * entry is written.
+ */
+export function auditInsertedStatement(
+  db: D1Database,
+  e: Omit<AuditEntry, "objectId">,
+  idQuery: { sql: string; params: unknown[] },
+): D1PreparedStatement {
+  return db
+    .prepare(`INSERT INTO audit_log (at, actor_id, action, object_type, object_id, detail) SELECT ?, ?, ?, ?, CAST(q.id AS TEXT), ? FROM (${idQuery.sql}) q`)
+    .bind(clock.now(), e.actorId, e.action, e.objectType ?? null, JSON.stringify(e.detail ?? {}), ...idQuery.params);
+}
+
+/**
+ * The audit entry of a guarded change (`... WHERE state = 'draft'`): put it right
+ * after that change in the batch; it is written only when the change touched a
+ * row (SQLite's changes() counts the statement just before it), so a change that
+ * lost a race leaves no entry claiming it happened.
+ */
+export function auditIfChangedStatement(db: D1Database, e: AuditEntry): D1PreparedStatement {
+  return db
+    .prepare("INSERT INTO audit_log (at, actor_id, action, object_type, object_id, detail) SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE changes() > 0")
+    .bind(clock.now(), e.actorId, e.action, e.objectType ?? null, e.objectId == null ? null : String(e.objectId), JSON.stringify(e.detail ?? {}));
+}
+
+/**
+ * A standalone entry, for what changes nothing in D1 (a read of personal data, a
+ * refused sign-in, a message sent). A change is audited with `auditStatement` in
+ * the change's own batch instead.
+ */
 export async function audit(db: D1Database, e: AuditEntry): Promise<void> {
   await auditStatement(db, e).run();
 }

@@ -44,13 +44,19 @@ export async function getCopy(db: D1Database, id: number): Promise<TemplateCopy 
   return r ? toCopy(r) : null;
 }
 
-export async function insertCopy(db: D1Database, c: { name: string; basedOn: string; body: TemplateBody; createdBy: number; now: number }): Promise<number> {
-  const r = await db
+/** Inserts a copy; RETURNING id. Put it in a batch with `copyAuditStatement`. */
+export function insertCopyStatement(db: D1Database, c: { name: string; basedOn: string; body: TemplateBody; createdBy: number; now: number }): D1PreparedStatement {
+  return db
     .prepare("INSERT INTO templates (name, based_on, body, created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id")
-    .bind(c.name, c.basedOn, JSON.stringify(c.body), c.createdBy, c.now)
-    .first<{ id: number }>();
-  return r!.id;
+    .bind(c.name, c.basedOn, JSON.stringify(c.body), c.createdBy, c.now);
 }
+
+/**
+ * Finds, for an audit entry in the same batch, the copy `insertCopyStatement` just
+ * inserted. The entry must come right after the insert (any insert in between,
+ * another audit entry too, moves last_insert_rowid()).
+ */
+export const insertedCopyId = { sql: "SELECT id FROM templates WHERE rowid = last_insert_rowid()", params: [] as unknown[] };
 
 export function updateCopyStatement(db: D1Database, id: number, c: { name: string; body: TemplateBody; now: number }): D1PreparedStatement {
   return db.prepare("UPDATE templates SET name = ?2, body = ?3, updated_at = ?4 WHERE id = ?1 AND removed_at IS NULL").bind(id, c.name, JSON.stringify(c.body), c.now);

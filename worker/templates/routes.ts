@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { auditStatement } from "../audit/log";
+import { auditIfChangedStatement, auditInsertedStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
 import { badRequest, notFound } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
-import { getCopy, insertCopy, removeCopyStatement, updateCopyStatement } from "./data";
+import { getCopy, insertCopyStatement, insertedCopyId, removeCopyStatement, updateCopyStatement } from "./data";
 import { CopyTemplateSchema, EditTemplateSchema, TemplateSchema } from "./schemas";
 import { listTemplates, resolveTemplate } from "./service";
 
@@ -60,8 +60,11 @@ export const templateRoutes = domainApp()
     if (!source) throw badRequest("basedOn", `basedOn: no template "${input.basedOn}".`);
     const now = clock.now();
     const basedOn = source.basedOn ?? source.ref;
-    const id = await insertCopy(c.env.DB, { name: input.name, basedOn, body: source.body, createdBy: auth.personId, now });
-    await auditStatement(c.env.DB, { actorId: auth.personId, action: "template.copied", objectType: "template", objectId: id, detail: { basedOn: source.ref } }).run();
+    const [inserted] = await c.env.DB.batch([
+      insertCopyStatement(c.env.DB, { name: input.name, basedOn, body: source.body, createdBy: auth.personId, now }),
+      auditInsertedStatement(c.env.DB, { actorId: auth.personId, action: "template.copied", objectType: "template", detail: { basedOn: source.ref } }, insertedCopyId),
+    ]);
+    const id = (inserted!.results[0] as { id: number }).id;
     return c.json((await resolveTemplate(c.env.DB, `db:${id}`))!, 201);
   })
   .openapi(edit, async (c) => {
@@ -72,7 +75,7 @@ export const templateRoutes = domainApp()
     if (!current) throw notFound("template");
     await c.env.DB.batch([
       updateCopyStatement(c.env.DB, id, { name: patch.name ?? current.name, body: patch.body ?? current.body, now: clock.now() }),
-      auditStatement(c.env.DB, { actorId: auth.personId, action: "template.edited", objectType: "template", objectId: id, detail: { fields: Object.keys(patch) } }),
+      auditIfChangedStatement(c.env.DB, { actorId: auth.personId, action: "template.edited", objectType: "template", objectId: id, detail: { fields: Object.keys(patch) } }),
     ]);
     return c.json((await resolveTemplate(c.env.DB, `db:${id}`))!, 200);
   })
@@ -82,7 +85,7 @@ export const templateRoutes = domainApp()
     if (!(await getCopy(c.env.DB, id))) throw notFound("template");
     await c.env.DB.batch([
       removeCopyStatement(c.env.DB, id, clock.now()),
-      auditStatement(c.env.DB, { actorId: auth.personId, action: "template.removed", objectType: "template", objectId: id }),
+      auditIfChangedStatement(c.env.DB, { actorId: auth.personId, action: "template.removed", objectType: "template", objectId: id }),
     ]);
     return c.json({ ok: true as const }, 200);
   });

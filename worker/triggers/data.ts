@@ -327,6 +327,9 @@ export function insertApiKey(
     .bind(k.name, k.prefix, k.keyHash, JSON.stringify(k.permissions), k.autoSend ? 1 : 0, k.createdBy, k.now);
 }
 
+/** Finds, for an audit entry in the same batch, the key `insertApiKey` just inserted. */
+export const apiKeyIdByHash = (keyHash: string) => ({ sql: "SELECT id FROM api_keys WHERE key_hash = ?", params: [keyHash] as unknown[] });
+
 export const apiKeyFromRow = (row: unknown): StoredApiKey => toApiKey(row as ApiKeyRow);
 
 export async function listApiKeys(db: D1Database): Promise<StoredApiKey[]> {
@@ -365,23 +368,26 @@ export async function useNonce(db: D1Database, apiKeyId: number, nonce: string, 
 }
 
 /**
- * Inserts a draft roll-call started by a trigger. The unique (source, source_ref)
- * index keeps one per event: answers null when another report already created it.
+ * Inserts a draft roll-call started by a trigger; RETURNING id. The unique
+ * (source, source_ref) index keeps one per event: no row comes back when another
+ * report already created it. Batch it with the draft's audit entries, found by
+ * `rollcallIdBySalt` (no entry when nothing was inserted).
  */
-export async function insertTriggeredRollcall(
+export function insertTriggeredRollcall(
   db: D1Database,
   d: { title: string; message: string; templateRef: string; template: string; scope: string; drill: boolean; source: ReportSource; sourceRef: string | null; salt: string; createdBy: number | null; now: number },
-): Promise<number | null> {
-  const row = await db
+): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO rollcalls (title, message, template_ref, template, scope, drill, state, owner_facility_id, source, source_ref, salt, created_by, created_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', NULL, ?7, ?8, ?9, ?10, ?11)
        ON CONFLICT DO NOTHING RETURNING id`,
     )
-    .bind(d.title, d.message, d.templateRef, d.template, d.scope, d.drill ? 1 : 0, d.source, d.sourceRef, d.salt, d.createdBy, d.now)
-    .first<{ id: number }>();
-  return row?.id ?? null;
+    .bind(d.title, d.message, d.templateRef, d.template, d.scope, d.drill ? 1 : 0, d.source, d.sourceRef, d.salt, d.createdBy, d.now);
 }
+
+/** Finds, for an audit entry in the same batch, the roll-call just inserted with this (random) salt. */
+export const rollcallIdBySalt = (salt: string) => ({ sql: "SELECT id FROM rollcalls WHERE salt = ?", params: [salt] as unknown[] });
 
 /** Withdraws a roll-call only while it is still a draft (changes = 0 when it was confirmed meanwhile). */
 export function withdrawDraftStatement(db: D1Database, id: number): D1PreparedStatement {

@@ -6,7 +6,7 @@
  * not a person: confirmed_by and the audit actor stay NULL (the audit detail names
  * the trigger).
  */
-import { auditStatement } from "../audit/log";
+import { auditIfChangedStatement, auditInsertedStatement, type AuditEntry } from "../audit/log";
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import * as rollcallData from "../rollcall/data";
@@ -23,35 +23,48 @@ export type DraftResult =
   | { ok: false; reason: "exists"; id: number }
   | { ok: false; reason: "template" | "empty"; message: string };
 
-/** Creates a draft roll-call for a trigger; one per (source, sourceRef) when sourceRef is given. */
+/**
+ * Creates a draft roll-call for a trigger; one per (source, sourceRef) when sourceRef
+ * is given. The draft, its "rollcall.drafted" entry and any `alsoAudit` entries (on
+ * the same roll-call) land in one batch, or none of them does.
+ */
 export async function createTriggeredDraft(
   env: Env,
-  d: { title: string; message: string; templateRef: string; scope: Scope; drill: boolean; source: TriggerSource; sourceRef: string | null; createdBy: number | null; detail: Record<string, unknown> },
+  d: {
+    title: string; message: string; templateRef: string; scope: Scope; drill: boolean; source: TriggerSource; sourceRef: string | null; createdBy: number | null; detail: Record<string, unknown>;
+    alsoAudit?: Omit<AuditEntry, "objectType" | "objectId">[];
+  },
 ): Promise<DraftResult> {
   const template = await resolveTemplate(env.DB, d.templateRef);
   if (!template) return { ok: false, reason: "template", message: `No template "${d.templateRef}".` };
   const preview = await buildPreview(env, { id: 0, title: d.title, message: d.message, drill: d.drill, template: template.body, scope: d.scope });
   if (preview.recipients === 0) return { ok: false, reason: "empty", message: "Nobody is in the trigger's scope." };
   const now = clock.now();
-  const id = await data.insertTriggeredRollcall(env.DB, {
-    title: d.title,
-    message: d.message,
-    templateRef: template.ref,
-    template: JSON.stringify(template.body),
-    scope: JSON.stringify(d.scope),
-    drill: d.drill,
-    source: d.source,
-    sourceRef: d.sourceRef,
-    salt: randomToken(16),
-    createdBy: d.createdBy,
-    now,
-  });
+  const salt = randomToken(16);
+  const inserted = data.rollcallIdBySalt(salt);
+  const entries = [{ actorId: d.createdBy, action: "rollcall.drafted", detail: { source: d.source, drill: d.drill, ...d.detail } }, ...(d.alsoAudit ?? [])];
+  const [row] = await env.DB.batch([
+    data.insertTriggeredRollcall(env.DB, {
+      title: d.title,
+      message: d.message,
+      templateRef: template.ref,
+      template: JSON.stringify(template.body),
+      scope: JSON.stringify(d.scope),
+      drill: d.drill,
+      source: d.source,
+      sourceRef: d.sourceRef,
+      salt,
+      createdBy: d.createdBy,
+      now,
+    }),
+    ...entries.map((e) => auditInsertedStatement(env.DB, { ...e, objectType: "rollcall" }, inserted)),
+  ]);
+  const id = (row!.results[0] as { id: number } | undefined)?.id ?? null;
   if (id === null) {
     const existing = d.sourceRef ? await data.rollcallBySource(env.DB, d.source, d.sourceRef) : null;
     if (existing) return { ok: false, reason: "exists", id: existing.id };
     throw new Error("roll-call insert refused");
   }
-  await auditStatement(env.DB, { actorId: d.createdBy, action: "rollcall.drafted", objectType: "rollcall", objectId: id, detail: { source: d.source, drill: d.drill, ...d.detail } }).run();
   const rc = await rollcallData.getRollcall(env.DB, id);
   return { ok: true, id, preview: rc ? await buildPreview(env, rc) : preview };
 }
@@ -67,7 +80,7 @@ export async function confirmTriggered(env: Env, id: number): Promise<string> {
 export async function withdrawDraft(env: Env, id: number, detail: Record<string, unknown>): Promise<boolean> {
   const [moved] = await env.DB.batch([
     data.withdrawDraftStatement(env.DB, id),
-    auditStatement(env.DB, { actorId: null, action: "rollcall.withdrawn", objectType: "rollcall", objectId: id, detail }),
+    auditIfChangedStatement(env.DB, { actorId: null, action: "rollcall.withdrawn", objectType: "rollcall", objectId: id, detail }),
   ]);
   return moved!.meta.changes === 1;
 }

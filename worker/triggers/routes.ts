@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { auditStatement } from "../audit/log";
+import { auditIfChangedStatement, auditInsertedStatement, auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
@@ -208,11 +208,16 @@ export const triggerRoutes = domainApp()
     const input = c.req.valid("json");
     const key = `anpi_${randomToken(32)}`;
     const permissions = [...new Set(input.permissions)];
+    const keyHash = await sha256Hex(key);
     const [row] = await c.env.DB.batch([
-      data.insertApiKey(c.env.DB, { name: input.name, prefix: key.slice(0, 12), keyHash: await sha256Hex(key), permissions, autoSend: input.autoSend, createdBy: auth.personId, now: clock.now() }),
+      data.insertApiKey(c.env.DB, { name: input.name, prefix: key.slice(0, 12), keyHash, permissions, autoSend: input.autoSend, createdBy: auth.personId, now: clock.now() }),
+      auditInsertedStatement(
+        c.env.DB,
+        { actorId: auth.personId, action: "triggers.key_created", objectType: "api_key", detail: { name: input.name, permissions, autoSend: input.autoSend } },
+        data.apiKeyIdByHash(keyHash),
+      ),
     ]);
     const created = data.apiKeyFromRow(row!.results[0]);
-    await auditStatement(c.env.DB, { actorId: auth.personId, action: "triggers.key_created", objectType: "api_key", objectId: created.id, detail: { name: created.name, permissions, autoSend: created.autoSend } }).run();
     return c.json({ ...toApiKey(created), key }, 201);
   })
   .openapi(revokeKey, async (c) => {
@@ -223,7 +228,7 @@ export const triggerRoutes = domainApp()
     if (key.revokedAt === null)
       await c.env.DB.batch([
         data.revokeApiKey(c.env.DB, id, auth.personId, clock.now()),
-        auditStatement(c.env.DB, { actorId: auth.personId, action: "triggers.key_revoked", objectType: "api_key", objectId: id, detail: { name: key.name } }),
+        auditIfChangedStatement(c.env.DB, { actorId: auth.personId, action: "triggers.key_revoked", objectType: "api_key", objectId: id, detail: { name: key.name } }),
       ]);
     return c.json({ ok: true as const }, 200);
   })

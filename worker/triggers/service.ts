@@ -1,4 +1,4 @@
-import { auditStatement } from "../audit/log";
+import { audit, auditStatement } from "../audit/log";
 import { alertAdminsToConfirm } from "./alert";
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
@@ -63,13 +63,15 @@ export async function act(env: Env, a: ActRequest): Promise<ActResult> {
         sourceRef: a.sourceRef,
         createdBy: a.createdBy,
         detail: { ...a.detail, decision: a.decision, awaitingConfirm: a.decision === "prepare" },
+        alsoAudit: a.decision === "prepare" ? [{ actorId: null, action: "trigger.awaiting_confirm", detail: { ...a.detail, title: a.title, drill: a.drill } }] : [],
       });
       if (!draft.ok && draft.reason === "exists")
         return { decision: "no_trigger", reason: withReason(a.reason, `（安否確認 #${draft.id} は開始済み）`, `(roll-call #${draft.id} already exists)`), rollcallId: draft.id, state: null };
       if (!draft.ok) return { decision: "error", reason: withReason(a.reason, `開始できません: ${draft.message}`, `Could not start: ${draft.message}`), rollcallId: null, state: null };
       if (a.decision === "prepare") {
         const alerted = await alertAdminsToConfirm(env, { id: draft.id, title: a.title, drill: a.drill });
-        await auditStatement(env.DB, { actorId: null, action: "trigger.awaiting_confirm", objectType: "rollcall", objectId: draft.id, detail: { ...a.detail, title: a.title, drill: a.drill, alerted } }).run();
+        // Messages sent, no change in D1 to batch with (each message is recorded by the messages domain).
+        await audit(env.DB, { actorId: null, action: "trigger.admins_alerted", objectType: "rollcall", objectId: draft.id, detail: { alerted } });
         return { decision: "prepare", reason: a.reason, rollcallId: draft.id, state: "draft" };
       }
       try {
@@ -77,7 +79,8 @@ export async function act(env: Env, a: ActRequest): Promise<ActResult> {
       } catch (err) {
         // The draft stays for an admin to confirm by hand.
         const why = err instanceof Error ? err.message : String(err);
-        await auditStatement(env.DB, { actorId: null, action: "trigger.auto_send_failed", objectType: "rollcall", objectId: draft.id, detail: { error: why } }).run();
+        // A failure: the confirm changed nothing, so there is no change to batch with.
+        await audit(env.DB, { actorId: null, action: "trigger.auto_send_failed", objectType: "rollcall", objectId: draft.id, detail: { error: why } });
         return { decision: "prepare", reason: withReason(a.reason, `自動送信に失敗したため、確定待ちです: ${why}`, `Auto-send failed, so it awaits confirmation: ${why}`), rollcallId: draft.id, state: "draft" };
       }
     }
@@ -104,6 +107,17 @@ export async function act(env: Env, a: ActRequest): Promise<ActResult> {
   }
 }
 
+/** A replay's "trigger.replayed" entry, for the batch that records the new report's outcome. */
+const replayAudit = (
+  db: D1Database,
+  input: { replayOf?: StoredReport; actorId?: number | null },
+  r: { decision: DecisionKind; rollcallId: number | null },
+  newReportId: number | null,
+): D1PreparedStatement[] =>
+  input.replayOf
+    ? [auditStatement(db, { actorId: input.actorId ?? null, action: "trigger.replayed", objectType: "trigger_report", objectId: input.replayOf.id, detail: { decision: r.decision, rollcallId: r.rollcallId, newReportId } })]
+    : [];
+
 const outcome = (r: ActResult, duplicate = false): TriggerOutcome => ({ decision: r.decision, reason: r.reason, rollcallId: r.rollcallId, state: r.state, duplicate });
 
 // ---------------------------------------------------------------- JMA
@@ -120,7 +134,10 @@ export async function handleJmaDocument(
   const parsed = parseJmaReport(doc.xml);
   if (!parsed.ok) {
     const reason = { ja: `読めない報です: ${parsed.error.message}`, en: `Unreadable report: ${parsed.error.message}` };
-    await data.insertUnreadable(env.DB, { source: "jma", externalId: doc.externalId, kind: "unknown", receivedAt: now, reasonJa: reason.ja, reasonEn: reason.en }).run();
+    await env.DB.batch([
+      data.insertUnreadable(env.DB, { source: "jma", externalId: doc.externalId, kind: "unknown", receivedAt: now, reasonJa: reason.ja, reasonEn: reason.en }),
+      ...replayAudit(env.DB, doc, { decision: "error", rollcallId: null }, null),
+    ]);
     return { decision: "error", reason, rollcallId: null, state: null, duplicate: false, reportId: null };
   }
   const report = parsed.value;
@@ -148,6 +165,7 @@ export async function handleJmaDocument(
   });
   if (reportId === null) {
     const seen = await data.reportByExternalId(env.DB, "jma", doc.externalId);
+    // (Never a replay: its external id is fresh, so its claim always succeeds.)
     return {
       decision: seen?.decision === "pending" || !seen ? "no_trigger" : seen.decision,
       reason: seen ? { ja: seen.reasonJa, en: seen.reasonEn } : { ja: "処理済みです。", en: "Already handled." },
@@ -181,7 +199,10 @@ export async function handleJmaDocument(
     const why = err instanceof Error ? err.message : String(err);
     result = { decision: "error", reason: { ja: `処理に失敗しました: ${why}`, en: `Processing failed: ${why}` }, rollcallId: null, state: null };
   }
-  await data.finishReport(env.DB, reportId, { decision: result.decision, reasonJa: result.reason.ja, reasonEn: result.reason.en, rollcallId: result.rollcallId }).run();
+  await env.DB.batch([
+    data.finishReport(env.DB, reportId, { decision: result.decision, reasonJa: result.reason.ja, reasonEn: result.reason.en, rollcallId: result.rollcallId }),
+    ...replayAudit(env.DB, doc, result, reportId),
+  ]);
   return { ...outcome(result), reportId };
 }
 
@@ -329,6 +350,7 @@ export async function handleCapAlert(
   }
   const writes = [data.finishReport(env.DB, reportId, { decision: result.decision, reasonJa: result.reason.ja, reasonEn: result.reason.en, rollcallId: result.rollcallId })];
   if (input.apiKeyId !== null) writes.push(data.touchApiKey(env.DB, input.apiKeyId, now));
+  writes.push(...replayAudit(env.DB, input, result, reportId));
   await env.DB.batch(writes);
   return { ...outcome(result), reportId };
 }
@@ -357,6 +379,7 @@ export async function handleApiTrigger(env: Env, key: StoredApiKey, input: ApiTr
     sourceRef,
     createdBy: null,
     detail: { apiKeyId: key.id, apiKey: key.name, ref: input.ref ?? null, awaitingConfirm: !key.autoSend },
+    alsoAudit: key.autoSend ? [] : [{ actorId: null, action: "trigger.awaiting_confirm", detail: { apiKeyId: key.id, title: input.title, drill: input.drill } }],
   });
   if (!draft.ok && draft.reason === "exists") {
     return { decision: "no_trigger", reason: { ja: `安否確認 #${draft.id} は開始済みです。`, en: `Roll-call #${draft.id} already exists for this ref.` }, rollcallId: draft.id, state: null, duplicate: true, reportId: null, preview: null };
@@ -375,8 +398,6 @@ export async function handleApiTrigger(env: Env, key: StoredApiKey, input: ApiTr
       const why = err instanceof Error ? err.message : String(err);
       reason = { ja: `自動送信に失敗したため、確定待ちです: ${why}`, en: `Auto-send failed, so it awaits confirmation: ${why}` };
     }
-  } else {
-    await auditStatement(env.DB, { actorId: null, action: "trigger.awaiting_confirm", objectType: "rollcall", objectId: draft.id, detail: { apiKeyId: key.id, title: input.title, drill: input.drill } }).run();
   }
   const reportId = await data.claimReport(env.DB, {
     source: "api",
@@ -411,6 +432,5 @@ export async function replayReport(env: Env, actorId: number, id: number): Promi
     report.source === "jma"
       ? await handleJmaDocument(env, { externalId, xml: report.body, replayOf: report, actorId })
       : await handleCapAlert(env, { xml: report.body, apiKeyId: null, replayOf: report, actorId, externalId });
-  await auditStatement(env.DB, { actorId, action: "trigger.replayed", objectType: "trigger_report", objectId: report.id, detail: { decision: result.decision, rollcallId: result.rollcallId, newReportId: result.reportId } }).run();
   return result;
 }
