@@ -65,19 +65,21 @@ const toRollcall = (r: RollcallRow): Rollcall => ({
 const ROLLCALL_COLUMNS =
   "r.id, r.title, r.message, r.template_ref, r.template, r.scope, r.drill, r.state, r.owner_facility_id, r.source, r.notes, r.salt, r.created_by, r.created_at, r.confirmed_at, r.closed_at";
 
-export async function insertDraft(
+/** Inserts a manual draft; RETURNING id. Batch it with its audit entry, found by `draftIdBySalt`. */
+export function insertDraftStatement(
   db: D1Database,
   d: { title: string; message: string; templateRef: string; template: TemplateBody; scope: Scope; drill: boolean; ownerFacilityId: number | null; salt: string; createdBy: number; now: number },
-): Promise<number> {
-  const row = await db
+): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO rollcalls (title, message, template_ref, template, scope, drill, state, owner_facility_id, source, salt, created_by, created_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, 'manual', ?8, ?9, ?10) RETURNING id`,
     )
-    .bind(d.title, d.message, d.templateRef, JSON.stringify(d.template), JSON.stringify(d.scope), d.drill ? 1 : 0, d.ownerFacilityId, d.salt, d.createdBy, d.now)
-    .first<{ id: number }>();
-  return row!.id;
+    .bind(d.title, d.message, d.templateRef, JSON.stringify(d.template), JSON.stringify(d.scope), d.drill ? 1 : 0, d.ownerFacilityId, d.salt, d.createdBy, d.now);
 }
+
+/** Finds, for an audit entry in the same batch, the roll-call just inserted with this (random) salt. */
+export const draftIdBySalt = (salt: string) => ({ sql: "SELECT id FROM rollcalls WHERE salt = ?", params: [salt] as unknown[] });
 
 export async function getRollcall(db: D1Database, id: number): Promise<Rollcall | null> {
   const r = await db.prepare(`SELECT ${ROLLCALL_COLUMNS} FROM rollcalls r WHERE r.id = ?1`).bind(id).first<RollcallRow>();

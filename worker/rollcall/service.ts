@@ -1,4 +1,4 @@
-import { auditStatement } from "../audit/log";
+import { auditInsertedStatement, auditStatement } from "../audit/log";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
 import { rollcallObject } from "../board/object";
 import { CHANNELS, type Channel, type DeliveryMessage } from "../delivery/types";
@@ -114,18 +114,24 @@ export async function createDraft(
   const preview = await buildPreview(env, draft);
   if (preview.recipients === 0) throw badRequest("scope", "scope: nobody is in this scope.");
   const now = clock.now();
-  const id = await data.insertDraft(env.DB, {
-    title: input.title,
-    message: input.message,
-    templateRef: template.ref,
-    template: template.body,
-    scope: input.scope,
-    drill: input.drill,
-    ownerFacilityId,
-    salt: randomToken(16),
-    createdBy: auth.personId,
-    now,
-  });
+  const salt = randomToken(16);
+  // Audited like a triggered draft (worker/triggers/rollcalls.ts), in the insert's own batch.
+  const [row] = await env.DB.batch([
+    data.insertDraftStatement(env.DB, {
+      title: input.title,
+      message: input.message,
+      templateRef: template.ref,
+      template: template.body,
+      scope: input.scope,
+      drill: input.drill,
+      ownerFacilityId,
+      salt,
+      createdBy: auth.personId,
+      now,
+    }),
+    auditInsertedStatement(env.DB, { actorId: auth.personId, action: "rollcall.drafted", objectType: "rollcall", detail: { source: "manual", drill: input.drill } }, data.draftIdBySalt(salt)),
+  ]);
+  const id = (row!.results[0] as { id: number }).id;
   const rollcall = (await data.getRollcall(env.DB, id))!;
   // The preview's links name the roll-call; render once more now that it has an id.
   return { rollcall, preview: await buildPreview(env, rollcall) };
