@@ -30,8 +30,9 @@ describe("mobile numbers", () => {
     for (const raw of ["", "123", "090-1234", "abc", "090-1234-56789"]) expect(parseMobile(raw)).toBeNull();
   });
 
-  it("accepts a foreign mobile given with its country code", () => {
-    expect(parseMobile("+1 415 555 2671")).toBe("+14155552671");
+  it("accepts a foreign mobile given with its country code, when the setting allows the country", () => {
+    // Japanese mobiles only by default (issue 10, finding 4): test/governance/sms-pumping.test.ts.
+    expect(parseMobile("+1 415 555 2671", { extraCountryCodes: ["1"] })).toBe("+14155552671");
   });
 
   it("accepts a landline as a facility phone", () => {

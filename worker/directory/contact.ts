@@ -7,7 +7,19 @@ import { z } from "@hono/zod-openapi";
  * `parseMobile` and `normalizeEmail` give the stored value or null; the `check…`
  * forms say what is wrong, for messages that name the problem.
  */
-export type ContactResult = { ok: true; value: string } | { ok: false; message: string };
+export type ContactResult = { ok: true; value: string } | { ok: false; message: string; code?: "country_not_allowed" };
+
+/** Japan's country calling code: mobiles are Japanese unless a setting allows more. */
+export const JAPAN_CALLING_CODE = "81";
+
+export interface MobileOptions {
+  /**
+   * Country calling codes allowed besides Japan's, e.g. `["63"]`: the setting
+   * `mobileExtraCountryCodes`. Omitted, only Japanese mobiles pass, so a caller
+   * without the settings at hand fails closed.
+   */
+  extraCountryCodes?: readonly string[];
+}
 
 /** Dash-like characters Japanese input methods and Excel produce in phone numbers. */
 const DASHES = /[\u2010-\u2015\u2212\u30FC\uFF70\uFF0D]/g;
@@ -48,17 +60,27 @@ export function checkPhone(raw: string): ContactResult {
 /**
  * A mobile number in E.164 (default region JP): `090-1234-5678`, `０９０－１２３４－５６７８`
  * and `+81 90 1234 5678` all give `+819012345678`. Landlines and other numbers that
- * cannot take an SMS are refused with a message saying so.
+ * cannot take an SMS are refused with a message saying so. A number of another country
+ * is refused unless its calling code is in `opts.extraCountryCodes`: every SMS to it
+ * costs the network money, and premium-rate destinations abroad are how SMS pumping pays.
  */
-export function checkMobile(raw: string): ContactResult {
+export function checkMobile(raw: string, opts: MobileOptions = {}): ContactResult {
   const cleaned = cleanPhone(raw);
   if (!cleaned) return { ok: false, message: "Enter a mobile number." };
   const n = parsePhoneNumberFromString(cleaned, "JP");
   if (!n || !n.isValid()) return { ok: false, message: "This is not a valid mobile number." };
+  const extra = opts.extraCountryCodes ?? [];
+  if (n.countryCallingCode !== JAPAN_CALLING_CODE && !extra.includes(n.countryCallingCode))
+    return { ok: false, code: "country_not_allowed", message: foreignRefusal(extra) };
   const type = n.getType();
   if (type && NOT_MOBILE.has(type))
     return { ok: false, message: "This number cannot receive SMS (landline, IP phone or free dial). Enter a mobile number (070/080/090)." };
   return { ok: true, value: n.number };
+}
+
+function foreignRefusal(extra: readonly string[]): string {
+  if (extra.length === 0) return "携帯電話番号は日本の番号（+81）だけ登録できます。";
+  return `携帯電話番号は日本（+81）と ${extra.map((c) => `+${c}`).join("、")} の番号だけ登録できます。`;
 }
 
 const EMAIL = z.email();
@@ -75,8 +97,8 @@ export function checkEmail(raw: string): ContactResult {
 }
 
 /** A mobile number in E.164, or null when `checkMobile` refuses it. */
-export function parseMobile(raw: string): string | null {
-  const r = checkMobile(raw);
+export function parseMobile(raw: string, opts: MobileOptions = {}): string | null {
+  const r = checkMobile(raw, opts);
   return r.ok ? r.value : null;
 }
 

@@ -4,18 +4,26 @@ import { checkEmail, checkMobile } from "../directory/contact";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
+import { assertContactProbeAllowed, countContactProbe, probeSource } from "../lib/ratelimit";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
+import { loadSettings } from "../system/settings";
 import * as data from "./data";
 import { ContactAddedSchema, ContactAddSchema } from "./schemas";
 
 const TAG = "profile";
-const conflictResponse = { 409: { description: "The address belongs to an account already (`field` is value)", content: { "application/json": { schema: ErrorSchema } } } };
+const conflictResponse = {
+  409: { description: "The address belongs to an account already (`field` is value)", content: { "application/json": { schema: ErrorSchema } } },
+  429: { description: "Too many answers that an address belongs to another account, from this person or client address in the last hour", content: { "application/json": { schema: ErrorSchema } } },
+};
 
 const add = route({
   method: "post",
   path: "/api/me/contacts",
   summary: "Add one's own email or mobile (unverified until confirmed: POST /api/me/contacts/{id}/verify); one per kind, a new one replaces the old",
-  description: "One address belongs to one account: an address held by anyone (oneself included) is refused with 409 naming `value`.",
+  description:
+    "One address belongs to one account: an address held by anyone (oneself included) is refused with 409 naming `value`. " +
+    "Mobiles must be Japanese (+81) unless the setting mobileExtraCountryCodes allows the country. " +
+    "Answers that an address belongs to another account are limited per person and per client address (429).",
   tags: [TAG],
   access: "signed_in",
   request: { body: jsonBody(ContactAddSchema) },
@@ -38,13 +46,18 @@ export const myContactRoutes = domainApp()
   .openapi(add, async (c) => {
     const auth = authOf(c);
     const { kind, value: raw } = c.req.valid("json");
-    const checked = kind === "mobile" ? checkMobile(raw) : checkEmail(raw);
-    if (!checked.ok) throw badRequest("value", checked.message);
+    const checked = kind === "mobile" ? checkMobile(raw, { extraCountryCodes: (await loadSettings(c.env)).mobileExtraCountryCodes }) : checkEmail(raw);
+    if (!checked.ok) throw badRequest("value", checked.message, checked.code);
     const value = checked.value;
     const db = c.env.DB;
+    const probe = probeSource(c, auth.personId);
+    await assertContactProbeAllowed(db, probe, "value");
     const holder = await data.addressHolder(db, kind, value);
-    if (holder)
-      throw conflict("value", holder.personId === auth.personId ? `This ${kind === "mobile" ? "number" : "address"} is yours already.` : `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`);
+    if (holder?.personId === auth.personId) throw conflict("value", `This ${kind === "mobile" ? "number" : "address"} is yours already.`);
+    if (holder) {
+      await countContactProbe(db, probe);
+      throw conflict("value", `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`);
+    }
     const before = await data.channelsOf(db, auth.personId);
     const replaced = before.some((ch) => ch.kind === kind);
     const now = clock.now();
@@ -58,7 +71,10 @@ export const myContactRoutes = domainApp()
       inserted = results[1]!;
     } catch (err) {
       // Another account took the address between the check and the write: the whole batch rolled back.
-      if (data.isAddressTaken(err)) throw conflict("value", `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`);
+      if (data.isAddressTaken(err)) {
+        await countContactProbe(db, probe);
+        throw conflict("value", `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`);
+      }
       throw err;
     }
     const id = inserted.results[0]?.id;

@@ -115,3 +115,83 @@ export async function personLang(db: D1Database, personId: number): Promise<stri
   const r = await db.prepare("SELECT lang FROM people WHERE id = ?1").bind(personId).first<{ lang: string }>();
   return r?.lang ?? null;
 }
+
+// ---------------------------------------------------------------- limits on verification SMS
+
+export interface SmsWindow {
+  personId: number;
+  /** SHA-256 of the destination number (never the number itself). */
+  numberHash: string;
+  contactId: number;
+  now: number;
+  /** Start of the hourly window (per contact) and of the daily one (per account, per number, network). */
+  hourAgo: number;
+  dayAgo: number;
+}
+
+export interface SmsLimits {
+  perContactPerHour: number;
+  perAccountPerDay: number;
+  perNumberPerDay: number;
+  networkPerDay: number;
+}
+
+/**
+ * Counts one verification SMS only while every limit holds. The counts and the insert
+ * are one statement, so requests racing each other cannot all pass the same check.
+ * Returns the new row's id, or null when a limit was reached.
+ */
+export async function reserveSms(db: D1Database, w: SmsWindow, l: SmsLimits): Promise<number | null> {
+  const r = await db
+    .prepare(
+      `INSERT INTO verification_sms (person_id, number_hash, created_at)
+       SELECT ?1, ?2, ?3
+       WHERE (SELECT COUNT(*) FROM contact_verifications WHERE contact_id = ?4 AND created_at > ?5) < ?6
+         AND (SELECT COUNT(*) FROM verification_sms WHERE person_id = ?1 AND created_at > ?7) < ?8
+         AND (SELECT COUNT(*) FROM verification_sms WHERE number_hash = ?2 AND created_at > ?7) < ?9
+         AND (SELECT COUNT(*) FROM verification_sms WHERE created_at > ?7) < ?10
+       RETURNING id`,
+    )
+    .bind(w.personId, w.numberHash, w.now, w.contactId, w.hourAgo, l.perContactPerHour, w.dayAgo, l.perAccountPerDay, l.perNumberPerDay, l.networkPerDay)
+    .first<{ id: number }>();
+  return r?.id ?? null;
+}
+
+export interface SmsCounts {
+  contactHour: number;
+  accountDay: number;
+  numberDay: number;
+  networkDay: number;
+}
+
+/** The counts `reserveSms` checks, to say which limit was reached. */
+export async function smsCounts(db: D1Database, w: SmsWindow): Promise<SmsCounts> {
+  const r = await db
+    .prepare(
+      `SELECT (SELECT COUNT(*) FROM contact_verifications WHERE contact_id = ?3 AND created_at > ?4) AS contact_hour,
+              (SELECT COUNT(*) FROM verification_sms WHERE person_id = ?1 AND created_at > ?5) AS account_day,
+              (SELECT COUNT(*) FROM verification_sms WHERE number_hash = ?2 AND created_at > ?5) AS number_day,
+              (SELECT COUNT(*) FROM verification_sms WHERE created_at > ?5) AS network_day`,
+    )
+    .bind(w.personId, w.numberHash, w.contactId, w.hourAgo, w.dayAgo)
+    .first<{ contact_hour: number; account_day: number; number_day: number; network_day: number }>();
+  return { contactHour: r!.contact_hour, accountDay: r!.account_day, numberDay: r!.number_day, networkDay: r!.network_day };
+}
+
+/** Verification SMS counted over the last day, network-wide. */
+export async function networkSmsSince(db: D1Database, since: number): Promise<number> {
+  const r = await db.prepare("SELECT COUNT(*) AS n FROM verification_sms WHERE created_at > ?1").bind(since).first<{ n: number }>();
+  return r!.n;
+}
+
+/** Counted SMS older than any window: nothing reads them any more. */
+export const forgetOldSms = (db: D1Database, before: number) => db.prepare("DELETE FROM verification_sms WHERE created_at < ?1").bind(before);
+
+/** Claims the day's ceiling alert; true for the one caller that claimed it first. */
+export async function claimCeilingAlert(db: D1Database, day: string, at: number): Promise<boolean> {
+  const r = await db.prepare("INSERT INTO verification_sms_alerts (day, claimed_at) VALUES (?1, ?2) ON CONFLICT(day) DO NOTHING RETURNING day").bind(day, at).first<{ day: string }>();
+  return r !== null;
+}
+
+export const recordCeilingAlert = (db: D1Database, day: string, accepted: number) =>
+  db.prepare("UPDATE verification_sms_alerts SET alerts_accepted = ?2 WHERE day = ?1").bind(day, accepted);
