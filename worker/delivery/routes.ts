@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { audit } from "../audit/log";
 import { authOf, route } from "../auth/access";
-import { isNetworkAdmin, managedFacilityIds } from "../auth/scope";
 import { domainApp } from "../lib/app";
-import { ApiError, forbidden, notFound } from "../lib/errors";
+import { ApiError, notFound } from "../lib/errors";
 import { errorResponses, jsonOk } from "../lib/schemas";
+import { presentRollcallMessage, rollcallOutboxFacilities } from "../messages/service";
 import { sandboxInUse } from "./channels";
 import { listOutbox, rollcallOwner } from "./data";
 import { OutboxQuery, OutboxSchema } from "./schemas";
@@ -15,7 +15,7 @@ const outbox = route({
   path: "/api/outbox",
   summary: "The sandbox outbox of a roll-call: each delivery with its channel, recipient, text and reply link",
   description:
-    "Only while some channel has no provider secrets (the local default); 404 once every provider is configured. Facility admins see only their facilities' people.",
+    "Only while some channel has no provider secrets (the local default); 404 once every provider is configured. Facility admins see only their facilities' people, and of them only the records: a reply link answers as its recipient, so text and replyUrl are empty (`withheld`) except for the network admin and the recipient themselves.",
   tags: ["delivery"],
   access: ["network_admin", "facility_admin", "delegate"],
   request: { query: OutboxQuery },
@@ -68,16 +68,10 @@ export const deliveryRoutes = domainApp()
     const q = c.req.valid("query");
     const rc = await rollcallOwner(c.env.DB, q.rollcall);
     if (!rc) throw notFound("roll-call");
-    let facilityIds: number[] | null = null;
-    if (!isNetworkAdmin(auth)) {
-      facilityIds = managedFacilityIds(auth);
-      if (facilityIds.length === 0) throw forbidden();
-      // A facility roll-call of another facility is not theirs at all; a network one, only their people.
-      if (rc.ownerFacilityId !== null && !facilityIds.includes(rc.ownerFacilityId)) throw forbidden();
-    }
-    const items = await listOutbox(c.env.DB, q.rollcall, facilityIds, q.after, q.limit);
-    await audit(c.env.DB, { actorId: auth.personId, action: "outbox.read", objectType: "rollcall", objectId: q.rollcall, detail: { items: items.length } });
-    return c.json({ rollcallId: q.rollcall, items, next: items.length === q.limit ? items[items.length - 1]!.deliveryId : null }, 200);
+    const rows = await listOutbox(c.env.DB, q.rollcall, rollcallOutboxFacilities(auth, rc), q.after, q.limit);
+    const items = rows.map((m) => presentRollcallMessage(auth, m));
+    await audit(c.env.DB, { actorId: auth.personId, action: "outbox.read", objectType: "rollcall", objectId: q.rollcall, detail: { items: items.length, withheld: items.filter((m) => m.withheld).length } });
+    return c.json({ rollcallId: q.rollcall, items, next: rows.length === q.limit ? rows[rows.length - 1]!.deliveryId : null }, 200);
   })
   .openapi(inboundSms, async (c) => {
     const params = await twilioParams(c);

@@ -19,6 +19,8 @@ export const OutboxItemSchema = z
     subject: z.string(),
     text: z.string(),
     replyUrl: z.string(),
+    /** True when the reader may not read this recipient's reply link: text and replyUrl are then empty. */
+    withheld: z.boolean(),
     createdAt: z.string(),
   })
   .openapi("OutboxItem");

@@ -12,7 +12,8 @@ export const DirectMessageSchema = z
     recipient: z.string().openapi({ description: "Name or device and a masked address" }),
     subject: z.string(),
     text: z.string(),
-    link: z.string().openapi({ description: "The invitation or verification link the message carries" }),
+    link: z.string().openapi({ description: "The invitation or verification link the message carries (empty when withheld)" }),
+    withheld: z.boolean().openapi({ description: "True when the message carries a secret the reader may not read: text and link are then empty" }),
     state: z.enum(["sent", "delivered", "failed"]),
     createdAt: z.string(),
   })

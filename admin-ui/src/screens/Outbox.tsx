@@ -36,6 +36,12 @@ addStrings({
     "ob.smsYou": "あなた（{r}）",
     "ob.smsAnswer": "返信（TwiML）",
     "ob.smsOutcome": "結果：{o}",
+    "ob.kind.trigger_alert": "送信待ちの知らせ",
+    "ob.kind.admin_alert": "上限の知らせ",
+    "ob.kind.security_notice": "安全のお知らせ",
+    "ob.withheldRollcall": "回答リンクを開くと、その人として回答できます。そのため本文とリンクは、宛先のご本人とネットワーク管理者にだけ表示します。電話で確かめた人の回答は、安否確認の画面の「代理回答」で記録してください。",
+    "ob.withheldOther": "招待や確認コードのように、本人だけが使うものを含むメッセージは、宛先のご本人とネットワーク管理者にだけ本文とリンクを表示します。ここには送った記録だけを表示します。",
+    "ob.withheldOne": "本文とリンクは表示されません（宛先のご本人とネットワーク管理者だけが見られます）。",
   },
   en: {
     "ob.intro": "In the sandbox nothing is really sent: messages land here, shown as their recipient would see them. Open a reply link to answer as that person.",
@@ -65,6 +71,12 @@ addStrings({
     "ob.smsYou": "You ({r})",
     "ob.smsAnswer": "Answer (TwiML)",
     "ob.smsOutcome": "Outcome: {o}",
+    "ob.kind.trigger_alert": "Waiting for confirmation",
+    "ob.kind.admin_alert": "Limit alert",
+    "ob.kind.security_notice": "Security notice",
+    "ob.withheldRollcall": "A reply link answers as its recipient, so text and link are shown only to the recipient and the network admin. Record an answer you took by phone with 代理回答 on the roll-call's screen.",
+    "ob.withheldOther": "Messages with something only the addressee may use (invitations, codes) show their text and link only to the addressee and the network admin. Here you see that they were sent.",
+    "ob.withheldOne": "Text and link not shown (only the addressee and the network admin see them).",
   },
 });
 
@@ -150,6 +162,11 @@ function RollcallOutbox({ me }: { me: Me }) {
       ) : (
         <>
           <p role="status">{t("ob.count", { n: items.length })}</p>
+          {items.some((m) => m.withheld) ? (
+            <p class="warn" data-testid="outbox-withheld">
+              {t("ob.withheldRollcall")}
+            </p>
+          ) : null}
           <ol class="outbox">
             {items.map((m) => (
               <li key={m.deliveryId}>
@@ -179,7 +196,9 @@ function Message({ m, canSms }: { m: OutboxItem; canSms: boolean }) {
         <span>{label("dstate", m.state)}</span>
         <span>{dateTime(m.createdAt)}</span>
       </div>
-      {m.channel === "sms" ? (
+      {m.withheld ? (
+        <p class="help">{t("ob.withheldOne")}</p>
+      ) : m.channel === "sms" ? (
         <div class="phone">
           <pre class="bubble">{m.text}</pre>
         </div>
@@ -286,30 +305,37 @@ function DirectMessages() {
       ) : items.length === 0 ? (
         <p>{t("ob.empty")}</p>
       ) : (
-        <ol class="outbox">
-          {items.map((m) => (
-            <li key={m.id}>
-              <article class={`message msg-${m.channel}`} data-testid="direct-message" data-kind={m.kind} data-channel={m.channel} aria-label={`${t(`ob.kind.${m.kind}`)} ${m.recipient}`}>
-                <div class="meta">
-                  <strong>{t(`ob.kind.${m.kind}`)}</strong>
-                  <span>{label("ch", m.channel)}</span>
-                  <span>{t("ob.to", { r: m.recipient })}</span>
-                  <span>{label("dstate", m.state)}</span>
-                  <span>{dateTime(m.createdAt)}</span>
-                </div>
-                {m.subject ? <p class="subject">{m.subject}</p> : null}
-                <pre class={m.channel === "sms" ? "bubble" : ""}>{m.text}</pre>
-                {m.link ? (
-                  <p>
-                    <a href={m.link} target="_blank" rel="noopener" class="btn small direct-link">
-                      {t("ob.openLink")}
-                    </a>
-                  </p>
-                ) : null}
-              </article>
-            </li>
-          ))}
-        </ol>
+        <>
+          {items.some((m) => m.withheld) ? (
+            <p class="warn" data-testid="outbox-withheld">
+              {t("ob.withheldOther")}
+            </p>
+          ) : null}
+          <ol class="outbox">
+            {items.map((m) => (
+              <li key={m.id}>
+                <article class={`message msg-${m.channel}`} data-testid="direct-message" data-kind={m.kind} data-channel={m.channel} aria-label={`${t(`ob.kind.${m.kind}`)} ${m.recipient}`}>
+                  <div class="meta">
+                    <strong>{t(`ob.kind.${m.kind}`)}</strong>
+                    <span>{label("ch", m.channel)}</span>
+                    <span>{t("ob.to", { r: m.recipient })}</span>
+                    <span>{label("dstate", m.state)}</span>
+                    <span>{dateTime(m.createdAt)}</span>
+                  </div>
+                  {m.subject ? <p class="subject">{m.subject}</p> : null}
+                  {m.withheld ? <p class="help">{t("ob.withheldOne")}</p> : <pre class={m.channel === "sms" ? "bubble" : ""}>{m.text}</pre>}
+                  {m.link ? (
+                    <p>
+                      <a href={m.link} target="_blank" rel="noopener" class="btn small direct-link">
+                        {t("ob.openLink")}
+                      </a>
+                    </p>
+                  ) : null}
+                </article>
+              </li>
+            ))}
+          </ol>
+        </>
       )}
       {next !== null ? (
         <button type="button" class="btn" onClick={() => load(next)}>
