@@ -12,6 +12,7 @@ export const coreAccess: AccessTable = {
   "POST /api/me/totp/enable": { access: "signed_in", body: {} },
   "DELETE /api/me/totp": { access: "signed_in", body: {} },
   "POST /api/people/:id/end-sessions": { access: ["network_admin", "facility_admin", "delegate"] },
+  "DELETE /api/me/sessions": { access: "signed_in" },
   "GET /api/settings": { access: ["network_admin"] },
   "PATCH /api/settings": { access: ["network_admin"], body: {} },
   "GET /api/audit": { access: ["network_admin"] },

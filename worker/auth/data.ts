@@ -5,6 +5,8 @@ import type { FacilityRole, GlobalRole } from "./scope";
 export interface AccountRow {
   id: number;
   name: string;
+  /** The person's language (messages to them). */
+  lang: string;
   globalRole: GlobalRole | null;
   passwordHash: string | null;
   passwordChangedAt: number | null;
@@ -16,6 +18,7 @@ export interface AccountRow {
 interface PeopleRow {
   id: number;
   name: string;
+  lang: string;
   global_role: GlobalRole | null;
   password_hash: string | null;
   password_changed_at: number | null;
@@ -27,6 +30,7 @@ interface PeopleRow {
 const toAccount = (r: PeopleRow): AccountRow => ({
   id: r.id,
   name: r.name,
+  lang: r.lang,
   globalRole: r.global_role,
   passwordHash: r.password_hash,
   passwordChangedAt: r.password_changed_at,
@@ -35,7 +39,7 @@ const toAccount = (r: PeopleRow): AccountRow => ({
   totpLastStep: r.totp_last_step,
 });
 
-const ACCOUNT_COLUMNS = "p.id, p.name, p.global_role, p.password_hash, p.password_changed_at, p.totp_secret, p.totp_enabled_at, p.totp_last_step";
+const ACCOUNT_COLUMNS = "p.id, p.name, p.lang, p.global_role, p.password_hash, p.password_changed_at, p.totp_secret, p.totp_enabled_at, p.totp_last_step";
 
 export async function findAccountByEmail(db: D1Database, email: string): Promise<AccountRow | null> {
   const row = await db
@@ -90,6 +94,10 @@ export const revokeSession = (db: D1Database, idHash: string, at: number) =>
 export const revokeAllSessions = (db: D1Database, personId: number, at: number) =>
   db.prepare("UPDATE sessions SET revoked_at = ?2 WHERE person_id = ?1 AND revoked_at IS NULL").bind(personId, at);
 
+/** Every session of the person but `keepHash` (the caller's own): a password change, "sign out my other devices". */
+export const revokeOtherSessions = (db: D1Database, personId: number, keepHash: string, at: number) =>
+  db.prepare("UPDATE sessions SET revoked_at = ?3 WHERE person_id = ?1 AND id_hash <> ?2 AND revoked_at IS NULL").bind(personId, keepHash, at);
+
 export const revokeAllPushSubscriptions = (db: D1Database, personId: number, at: number) =>
   db.prepare("UPDATE push_subscriptions SET revoked_at = ?2 WHERE person_id = ?1 AND revoked_at IS NULL").bind(personId, at);
 
@@ -114,21 +122,62 @@ export interface ThrottleRow {
   failures: number;
   windowStart: number;
   lockedUntil: number | null;
+  lastFailureAt: number | null;
+  notifiedAt: number | null;
 }
 
 export async function readThrottle(db: D1Database, keys: string[]): Promise<Map<string, ThrottleRow>> {
   const { results } = await db
-    .prepare(`SELECT key, failures, window_start, locked_until FROM login_throttle WHERE key IN (${keys.map((_, i) => `?${i + 1}`).join(",")})`)
+    .prepare(`SELECT key, failures, window_start, locked_until, last_failure_at, notified_at FROM login_throttle WHERE key IN (${keys.map((_, i) => `?${i + 1}`).join(",")})`)
     .bind(...keys)
-    .all<{ key: string; failures: number; window_start: number; locked_until: number | null }>();
-  return new Map(results.map((r) => [r.key, { failures: r.failures, windowStart: r.window_start, lockedUntil: r.locked_until }]));
+    .all<{ key: string; failures: number; window_start: number; locked_until: number | null; last_failure_at: number | null; notified_at: number | null }>();
+  return new Map(
+    results.map((r) => [r.key, { failures: r.failures, windowStart: r.window_start, lockedUntil: r.locked_until, lastFailureAt: r.last_failure_at, notifiedAt: r.notified_at }]),
+  );
 }
 
-export const writeThrottle = (db: D1Database, key: string, row: ThrottleRow) =>
-  db
+/**
+ * Counts one failure against a key that locks: failures within `windowMs` of the
+ * first; on reaching `limit` the key is locked for `windowMs` and the count starts
+ * over. One statement, so concurrent failures all count (SQLite evaluates the SET
+ * expressions on the old row).
+ */
+export function countLockingFailure(db: D1Database, key: string, now: number, windowMs: number, limit: number) {
+  const next = "(CASE WHEN ?2 - window_start > ?3 THEN 1 ELSE failures + 1 END)";
+  return db
     .prepare(
-      "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET failures = ?2, window_start = ?3, locked_until = ?4",
+      `INSERT INTO login_throttle (key, failures, window_start, locked_until, last_failure_at)
+       VALUES (?1, CASE WHEN 1 >= ?4 THEN 0 ELSE 1 END, ?2, CASE WHEN 1 >= ?4 THEN ?2 + ?3 END, ?2)
+       ON CONFLICT(key) DO UPDATE SET
+         failures = CASE WHEN ${next} >= ?4 THEN 0 ELSE ${next} END,
+         window_start = CASE WHEN ${next} >= ?4 OR ?2 - window_start > ?3 THEN ?2 ELSE window_start END,
+         locked_until = CASE WHEN ${next} >= ?4 THEN ?2 + ?3 ELSE locked_until END,
+         last_failure_at = ?2`,
     )
-    .bind(key, row.failures, row.windowStart, row.lockedUntil);
+    .bind(key, now, windowMs, limit);
+}
+
+/**
+ * Counts one failure against the whole account: it never locks. The count goes on
+ * while failures keep coming and starts over after `windowMs` without one. Returns
+ * the row (`failures`, `notified_at`).
+ */
+export function countAccountFailure(db: D1Database, key: string, now: number, windowMs: number) {
+  return db
+    .prepare(
+      `INSERT INTO login_throttle (key, failures, window_start, locked_until, last_failure_at) VALUES (?1, 1, ?2, NULL, ?2)
+       ON CONFLICT(key) DO UPDATE SET
+         failures = CASE WHEN ?2 - COALESCE(last_failure_at, window_start) > ?3 THEN 1 ELSE failures + 1 END,
+         window_start = CASE WHEN ?2 - COALESCE(last_failure_at, window_start) > ?3 THEN ?2 ELSE window_start END,
+         locked_until = NULL,
+         last_failure_at = ?2
+       RETURNING failures, notified_at`,
+    )
+    .bind(key, now, windowMs);
+}
+
+/** Claims the one notice of a window: 1 change when no notice went out within `windowMs`. */
+export const claimFailureNotice = (db: D1Database, key: string, now: number, windowMs: number) =>
+  db.prepare("UPDATE login_throttle SET notified_at = ?2 WHERE key = ?1 AND (notified_at IS NULL OR ?2 - notified_at >= ?3)").bind(key, now, windowMs);
 
 export const clearThrottle = (db: D1Database, key: string) => db.prepare("DELETE FROM login_throttle WHERE key = ?1").bind(key);

@@ -1,16 +1,16 @@
 import { z } from "@hono/zod-openapi";
-import { auditStatement, audit } from "../audit/log";
+import { auditStatement } from "../audit/log";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
-import { ApiError, badRequest, forbidden, notFound } from "../lib/errors";
+import { ApiError, badRequest, forbidden } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { loadSettings } from "../system/settings";
 import { authOf, route } from "./access";
 import * as data from "./data";
-import { hashPassword, passwordProblem, verifyPassword } from "./password";
-import { canManageFacility, holdsAdminRole, ROLES } from "./scope";
+import { holdsAdminRole, ROLES } from "./scope";
+import { changeOwnPassword, checkPasswordSignIn, endMyOtherSessions, endPersonSessions, SignInLocked } from "./service";
 import { clearSessionCookie, completeSignIn, meOf } from "./session";
-import { lockedUntil, recordFailure, recordSuccess, throttleKeys } from "./throttle";
+import { clientAddress } from "./throttle";
 import { matchTotp, newTotpSecret, totpUri } from "./totp";
 
 export const SignInSchema = z
@@ -35,8 +35,6 @@ export const MeSchema = z
   .openapi("Me");
 
 
-const INVALID = () => new ApiError(401, "invalid_credentials", "Email or password is wrong.");
-
 const signIn = route({
   method: "post",
   path: "/api/session",
@@ -44,7 +42,11 @@ const signIn = route({
   tags: ["auth"],
   access: "public",
   request: { body: jsonBody(SignInSchema) },
-  responses: { 200: jsonOk(MeSchema, "Signed in; sets the session cookie"), ...errorResponses, 429: { description: "Too many failures" } },
+  responses: {
+    200: jsonOk(MeSchema, "Signed in; sets the session cookie"),
+    ...errorResponses,
+    429: { description: "Too many failures from this address, or for this account from this address (Retry-After says when to try again)" },
+  },
 });
 
 const whoAmI = route({
@@ -68,11 +70,11 @@ const signOut = route({
 const changePassword = route({
   method: "post",
   path: "/api/me/password",
-  summary: "Change one's own password",
+  summary: "Change one's own password; every other session of the person ends",
   tags: ["auth"],
   access: "signed_in",
   request: { body: jsonBody(z.object({ current: z.string().min(1).max(200), next: z.string().min(1).max(200) })) },
-  responses: { 200: jsonOk(OkSchema), ...errorResponses },
+  responses: { 200: jsonOk(z.object({ ok: z.literal(true), sessionsEnded: z.number() }), "Changed; every other session of the person ended"), ...errorResponses },
 });
 
 const totpSetup = route({
@@ -114,37 +116,31 @@ const endSessions = route({
   responses: { 200: jsonOk(z.object({ sessions: z.number(), pushSubscriptions: z.number(), passkeys: z.number() })), ...errorResponses },
 });
 
+const endMySessions = route({
+  method: "delete",
+  path: "/api/me/sessions",
+  summary: "End every session of one's own but this one (a lost or shared device, §5)",
+  tags: ["auth"],
+  access: "signed_in",
+  responses: { 200: jsonOk(z.object({ sessions: z.number() }), "How many sessions ended"), ...errorResponses },
+});
+
 export const authRoutes = domainApp()
   .openapi(signIn, async (c) => {
     const { email, password, code } = c.req.valid("json");
-    const db = c.env.DB;
-    const now = clock.now();
-    const settings = await loadSettings(c.env);
-    const keys = await throttleKeys(email, c.req.header("cf-connecting-ip") ?? "local");
-    if (await lockedUntil(db, keys, now)) {
-      await audit(db, { actorId: null, action: "auth.sign_in_throttled", detail: {} });
-      throw new ApiError(429, "too_many_attempts", "Too many failed sign-ins. Try again later.");
+    let waiter: { waitUntil(p: Promise<unknown>): void } | null = null;
+    try {
+      waiter = c.executionCtx;
+    } catch {
+      waiter = null;
     }
-    const account = await data.findAccountByEmail(db, email);
-    // verifyPassword hashes even without an account, so both paths take the same time.
-    const ok = await verifyPassword(password, account?.passwordHash ?? null);
-    if (!account || !ok) {
-      await recordFailure(db, keys, settings, now);
-      await audit(db, { actorId: account?.id ?? null, action: "auth.sign_in_failed", detail: { reason: "password" } });
-      throw INVALID();
+    try {
+      const account = await checkPasswordSignIn(c.env, waiter, { email, password, code, address: clientAddress(c.req.header("cf-connecting-ip")) });
+      return c.json(meOf(await completeSignIn(c, account, "password")), 200);
+    } catch (err) {
+      if (err instanceof SignInLocked) c.header("Retry-After", String(err.retryAfter));
+      throw err;
     }
-    if (account.totpEnabled && account.totpSecret) {
-      if (!code) throw new ApiError(401, "code_required", "Enter the one-time code from your app.", "code");
-      const step = matchTotp(account.totpSecret, code, now);
-      const used = step === null ? null : await data.useTotpStep(db, account.id, step).run();
-      if (!used || used.meta.changes !== 1) {
-        await recordFailure(db, keys, settings, now);
-        await audit(db, { actorId: account.id, action: "auth.sign_in_failed", detail: { reason: "code" } });
-        throw new ApiError(401, "invalid_code", "The one-time code is wrong or already used.", "code");
-      }
-    }
-    await recordSuccess(db, keys[0]);
-    return c.json(meOf(await completeSignIn(c, account, "password")), 200);
   })
   .openapi(whoAmI, (c) => c.json(meOf(authOf(c)), 200))
   .openapi(signOut, async (c) => {
@@ -154,17 +150,9 @@ export const authRoutes = domainApp()
     return c.json({ ok: true as const }, 200);
   })
   .openapi(changePassword, async (c) => {
-    const auth = authOf(c);
     const { current, next } = c.req.valid("json");
-    const db = c.env.DB;
-    const account = await data.findAccount(db, auth.personId);
-    if (!account || !(await verifyPassword(current, account.passwordHash))) throw new ApiError(400, "invalid", "The current password is wrong.", "current");
-    if (current === next) throw badRequest("next", "Choose a password different from the current one.");
-    const problem = passwordProblem(next, await loadSettings(c.env), [account.name]);
-    if (problem) throw badRequest("next", problem, "weak_password");
-    const at = clock.now();
-    await db.batch([data.setPassword(db, auth.personId, await hashPassword(next), at), auditStatement(db, { actorId: auth.personId, action: "auth.password_changed", objectType: "person", objectId: auth.personId })]);
-    return c.json({ ok: true as const }, 200);
+    const { sessionsEnded } = await changeOwnPassword(c.env, authOf(c), current, next);
+    return c.json({ ok: true as const, sessionsEnded }, 200);
   })
   .openapi(totpSetup, async (c) => {
     const auth = authOf(c);
@@ -195,20 +183,5 @@ export const authRoutes = domainApp()
     await db.batch([data.setTotpSecret(db, auth.personId, null, clock.now()), auditStatement(db, { actorId: auth.personId, action: "auth.totp_disabled", objectType: "person", objectId: auth.personId })]);
     return c.json({ ok: true as const }, 200);
   })
-  .openapi(endSessions, async (c) => {
-    const auth = authOf(c);
-    const { id } = c.req.valid("param");
-    const db = c.env.DB;
-    const target = await data.findAccount(db, id);
-    if (!target) throw notFound("person");
-    const theirs = await data.facilityRolesOf(db, id);
-    if (!theirs.some((f) => canManageFacility(auth, f.facilityId)) && !(auth.globalRole === "network_admin")) throw forbidden();
-    const at = clock.now();
-    const [sessions, subs, passkeys] = await db.batch([
-      data.revokeAllSessions(db, id, at),
-      data.revokeAllPushSubscriptions(db, id, at),
-      data.revokeAllPasskeys(db, id, at),
-      auditStatement(db, { actorId: auth.personId, action: "auth.sessions_ended", objectType: "person", objectId: id }),
-    ]);
-    return c.json({ sessions: sessions!.meta.changes, pushSubscriptions: subs!.meta.changes, passkeys: passkeys!.meta.changes }, 200);
-  });
+  .openapi(endSessions, async (c) => c.json(await endPersonSessions(c.env.DB, authOf(c), c.req.valid("param").id), 200))
+  .openapi(endMySessions, async (c) => c.json(await endMyOtherSessions(c.env.DB, authOf(c)), 200));

@@ -10,6 +10,8 @@ export interface InvitationRecord {
   groupId: number | null;
   place: string;
   role: FacilityRole;
+  /** Who held the invited address when the invitation was sent (null: nobody); the accepted person afterwards. */
+  personId: number | null;
   name: string;
   contactKind: "email" | "mobile";
   contactValue: string;
@@ -31,6 +33,7 @@ interface Row {
   group_id: number | null;
   place: string | null;
   role: FacilityRole;
+  person_id: number | null;
   name: string;
   contact_kind: "email" | "mobile";
   contact_value: string;
@@ -52,6 +55,7 @@ const toRecord = (r: Row): InvitationRecord => ({
   groupId: r.group_id,
   place: r.place ?? "",
   role: r.role,
+  personId: r.person_id,
   name: r.name,
   contactKind: r.contact_kind,
   contactValue: r.contact_value,
@@ -74,7 +78,7 @@ export function stateOf(r: Pick<InvitationRecord, "acceptedAt" | "declinedAt" | 
   return r.expiresAt <= now ? "expired" : "pending";
 }
 
-const SELECT = `SELECT i.id, i.facility_id, i.group_id, COALESCE(f.name, g.name) AS place, i.role, i.name, i.contact_kind, i.contact_value,
+const SELECT = `SELECT i.id, i.facility_id, i.group_id, COALESCE(f.name, g.name) AS place, i.role, i.person_id, i.name, i.contact_kind, i.contact_value,
   i.message, i.lang, i.invited_by, p.name AS inviter_name, i.created_at, i.expires_at, i.accepted_at, i.declined_at, i.revoked_at, i.accepted_person_id
   FROM invitations i LEFT JOIN facilities f ON f.id = i.facility_id LEFT JOIN groups g ON g.id = i.group_id LEFT JOIN people p ON p.id = i.invited_by`;
 

@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { authOf, route } from "../auth/access";
 import { isNetworkAdmin, managedFacilityIds, type Auth } from "../auth/scope";
 import { findAccount } from "../auth/data";
-import { completeSignIn } from "../auth/session";
+import { completeSignIn, resolveSession } from "../auth/session";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
@@ -13,7 +13,7 @@ import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk } from "../lib/s
 import { audit } from "../audit/log";
 import { loadSettings } from "../system/settings";
 import * as data from "./data";
-import { declinedPage, gonePage, joinedPage, joinPage, notFoundPage } from "./page";
+import { declinedPage, gonePage, joinedPage, joinPage, movedPage, notFoundPage } from "./page";
 import { InvitationCreatedSchema, InvitationCreateSchema, InvitationListQuery, InvitationListSchema, InvitationSchema, JoinFormSchema } from "./schemas";
 import { answerInvitation, createInvitation, JoinProblem, openInvitation, present, problemText, revokeInvitation } from "./service";
 
@@ -65,7 +65,11 @@ const show = route({
   tags: [TAG],
   access: "public", // the token is the proof
   request: { params: TokenParam },
-  responses: { 200: htmlPage("The invitation"), 404: htmlPage("Unknown link"), 410: htmlPage("Expired, used, declined or withdrawn") },
+  responses: {
+    200: htmlPage("The invitation (with a note when the browser is signed in as someone other than the invitee)"),
+    404: htmlPage("Unknown link"),
+    410: htmlPage("Expired, used, declined or withdrawn, or the invited address has changed hands since it was sent"),
+  },
 });
 
 const answer = route({
@@ -79,13 +83,23 @@ const answer = route({
     200: htmlPage("Joined (a new account is signed in) or declined"),
     400: htmlPage("A field is wrong; the form is shown again naming it"),
     404: htmlPage("Unknown link"),
-    410: htmlPage("Expired, used, declined or withdrawn: nothing changed"),
+    410: htmlPage("Expired, used, declined or withdrawn, or the invited address has changed hands: nothing changed"),
   },
 });
 
 /** Who may see and withdraw an invitation: its inviter, an admin of its facility, a network admin. */
 const mayManage = (auth: Auth) => (i: data.InvitationRecord) =>
   isNetworkAdmin(auth) || i.invitedBy === auth.personId || (i.facilityId !== null && managedFacilityIds(auth).includes(i.facilityId));
+
+/**
+ * Whether the browser is signed in as someone other than the invitee (`invitee` null:
+ * a new account). Only for the page's note: who the invitation is for is the
+ * service's decision (`openInvitation`), never the session's.
+ */
+async function otherSignedIn(c: Context<AppEnv>, invitee: number | null): Promise<boolean> {
+  const auth = await resolveSession(c);
+  return auth !== null && auth.personId !== invitee;
+}
 
 function noStore(c: Context<AppEnv>) {
   c.header("cache-control", "no-store");
@@ -125,22 +139,26 @@ invitationRoutes
     const view = await openInvitation(c.env, c.req.valid("param").token);
     if (view.kind === "notfound") return c.html(notFoundPage(), 404);
     if (view.kind === "gone") return c.html(gonePage(view.invitation, view.reason), 410);
+    if (view.kind === "moved") return c.html(movedPage(view.invitation), 410);
     const settings = await loadSettings(c.env);
-    return c.html(joinPage(view.invitation, { existing: view.existingPersonId !== null, minLength: settings.passwordMinLength }), 200);
+    const other = await otherSignedIn(c, view.existingPersonId);
+    return c.html(joinPage(view.invitation, { existing: view.existingPersonId !== null, minLength: settings.passwordMinLength, otherSignedIn: other }), 200);
   })
   .openapi(answer, async (c) => {
     noStore(c);
     const view = await openInvitation(c.env, c.req.valid("param").token);
     if (view.kind === "notfound") return c.html(notFoundPage(), 404);
     if (view.kind === "gone") return c.html(gonePage(view.invitation, view.reason), 410);
+    if (view.kind === "moved") return c.html(movedPage(view.invitation), 410);
     const inv = view.invitation;
     const minLength = (await loadSettings(c.env)).passwordMinLength;
     const existing = view.existingPersonId !== null;
+    const other = await otherSignedIn(c, view.existingPersonId);
     const parsed = await joinForm(c);
     if (!parsed.success) {
       const field = String(parsed.error.issues[0]?.path[0] ?? "decision");
       const text = field === "decision" ? problemText(inv.lang, new JoinProblem("decision", "join.error.decision")) : `${field}: ${parsed.error.issues[0]?.message ?? ""}`;
-      return c.html(joinPage(inv, { existing, minLength, error: { field, text } }), 400);
+      return c.html(joinPage(inv, { existing, minLength, otherSignedIn: other, error: { field, text } }), 400);
     }
     const form = parsed.data;
     try {
@@ -152,9 +170,9 @@ invitationRoutes
       if (outcome.kind === "declined") return c.html(declinedPage(inv), 200);
       const account = outcome.newPerson ? await findAccount(c.env.DB, outcome.personId) : null;
       if (account) await completeSignIn(c, account, "invitation");
-      return c.html(joinedPage(inv, { newPerson: outcome.newPerson, admin: outcome.admin, appUrl: "/" }), 200);
+      return c.html(joinedPage(inv, { newPerson: outcome.newPerson, admin: outcome.admin, appUrl: "/", otherSignedIn: other && !outcome.newPerson }), 200);
     } catch (err) {
       if (!(err instanceof JoinProblem)) throw err;
-      return c.html(joinPage(inv, { existing, minLength, values: { name: form.name, kana: form.kana }, error: { field: err.field, text: problemText(inv.lang, err) } }), 400);
+      return c.html(joinPage(inv, { existing, minLength, otherSignedIn: other, values: { name: form.name, kana: form.kana }, error: { field: err.field, text: problemText(inv.lang, err) } }), 400);
     }
   });

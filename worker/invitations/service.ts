@@ -173,9 +173,21 @@ export async function revokeInvitation(env: Env, auth: Auth, id: number, mayMana
 export type JoinView =
   | { kind: "notfound" }
   | { kind: "gone"; invitation: data.InvitationRecord; reason: "expired" | "accepted" | "declined" | "revoked" }
+  /** The invited address changed hands after the invitation was sent: refused, nothing changes. */
+  | { kind: "moved"; invitation: data.InvitationRecord }
   | { kind: "open"; invitation: data.InvitationRecord; existingPersonId: number | null };
 
-/** What /join/{token} shows: not found, no longer usable (and why), or open. */
+/**
+ * What /join/{token} shows: not found, no longer usable (and why), or open.
+ *
+ * Who the invitation is for is decided here, once, for the page and the answer: the
+ * holder of the invited address, who must be the one it was sent to (`personId`,
+ * recorded at creation; null = nobody held it, so a new account). If the address has
+ * moved to another account, or been taken or given up since, the invitation is
+ * refused rather than bound to someone the inviter never chose: they send a new one.
+ * The person signed in on the browser plays no part (the join routes never read the
+ * session to decide).
+ */
 export async function openInvitation(env: Env, token: string): Promise<JoinView> {
   if (!TOKEN_SHAPE.test(token)) return { kind: "notfound" };
   const inv = await data.findByTokenHash(env.DB, await sha256Hex(token));
@@ -183,6 +195,7 @@ export async function openInvitation(env: Env, token: string): Promise<JoinView>
   const state = data.stateOf(inv, clock.now());
   if (state !== "pending") return { kind: "gone", invitation: inv, reason: state };
   const holder = await dir.contactHolder(env.DB, inv.contactKind, inv.contactValue);
+  if (holder !== inv.personId) return { kind: "moved", invitation: inv };
   return { kind: "open", invitation: inv, existingPersonId: holder };
 }
 

@@ -37,6 +37,12 @@ addStrings({
     "dev.permission": "通知が許可されませんでした。",
     "dev.rename": "名前を変える",
     "dev.save": "保存",
+    "dev.others.title": "ほかの端末のサインイン",
+    "dev.others.intro": "スマホをなくしたときや、ほかのパソコンでサインインしたままのときに使います。この端末はサインインしたままです。通知は止まらないので、なくした端末は上の一覧から削除してください。",
+    "dev.others.button": "ほかの端末をすべてサインアウト",
+    "dev.others.confirm": "この端末以外のサインインをすべて終わりにしますか？ほかの端末では、もう一度サインインが必要になります。",
+    "dev.others.done": "ほかの端末のサインインを{n}件終わりにしました。",
+    "dev.others.none": "ほかにサインインしている端末はありませんでした。",
   },
   en: {
     "dev.title": "Devices for notifications",
@@ -68,6 +74,12 @@ addStrings({
     "dev.permission": "Notifications were not allowed.",
     "dev.rename": "Rename",
     "dev.save": "Save",
+    "dev.others.title": "Sign-ins on other devices",
+    "dev.others.intro": "For a lost phone, or a computer where you are still signed in. This device stays signed in. Notifications do not stop: remove a lost device from the list above.",
+    "dev.others.button": "Sign out all other devices",
+    "dev.others.confirm": "End every sign-in except this device? The other devices will have to sign in again.",
+    "dev.others.done": "Ended {n} sign-ins on other devices.",
+    "dev.others.none": "No other device was signed in.",
   },
 });
 
@@ -95,7 +107,42 @@ export function Devices() {
           }
         </Loaded>
       </section>
+      <SignOutOthers />
     </Page>
+  );
+}
+
+/** DELETE /api/me/sessions: every sign-in but this one ends (a lost phone, §5). */
+function SignOutOthers() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [note, setNote] = useState<string | null>(null);
+  async function signOutOthers() {
+    if (!window.confirm(t("dev.others.confirm"))) return;
+    setBusy(true);
+    setError(null);
+    setNote(null);
+    try {
+      const r = await api.del<{ sessions: number }>("/api/me/sessions");
+      setNote(r.sessions > 0 ? t("dev.others.done", { n: r.sessions }) : t("dev.others.none"));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <section aria-labelledby="dev-others" class="card narrow">
+      <h2 id="dev-others">{t("dev.others.title")}</h2>
+      <p class="help">{t("dev.others.intro")}</p>
+      {note ? <Notice>{note}</Notice> : null}
+      <ErrorNote error={error} />
+      <div class="buttons">
+        <button type="button" class="btn danger" disabled={busy} onClick={signOutOthers} data-testid="sign-out-others">
+          {t("dev.others.button")}
+        </button>
+      </div>
+    </section>
   );
 }
 

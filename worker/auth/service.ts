@@ -1,0 +1,210 @@
+import { auditStatement, type AuditEntry } from "../audit/log";
+import * as dir from "../directory/data";
+import { canEditPerson, reachOf } from "../directory/scope";
+import { clock } from "../lib/clock";
+import { ApiError, badRequest, forbidden, notFound } from "../lib/errors";
+import { sendDirect } from "../messages/send";
+import { langOfPerson, say } from "../messages/wording";
+import { loadSettings, type Settings } from "../system/settings";
+import * as data from "./data";
+import { hashPassword, passwordProblem, verifyPassword } from "./password";
+import type { Auth } from "./scope";
+import { claimNotice, failureStatements, pacing, signInGate, successStatement, throttleKeys } from "./throttle";
+import { matchTotp } from "./totp";
+
+/**
+ * The auth domain's governed operations. Routes validate input, call these and
+ * present the result; the rules live here.
+ */
+
+// ---------------------------------------------------------------- ending sessions
+
+/**
+ * Who may end another person's sessions (§7 remote wipe): whoever may edit that
+ * person (§2: delegates act under the admin who appointed them), by the directory's
+ * one rule `canEditPerson`. 404 when the person is out of the caller's sight (or
+ * deregistered), 403 when seen but not theirs.
+ */
+export async function authorizeEndSessions(db: D1Database, auth: Auth, personId: number): Promise<void> {
+  const person = await dir.findPerson(db, personId);
+  if (!person || person.removedAt) throw notFound("person");
+  const memberships = (await dir.membershipsOf(db, [personId])).get(personId) ?? [];
+  if (canEditPerson(auth, person, memberships)) return;
+  if (!(await dir.withinReach(db, await reachOf(db, auth), personId))) throw notFound("person");
+  throw forbidden("この人のサインインを終了する権限がありません。");
+}
+
+export interface EndSessions {
+  /** The session that stays (the caller's own), or null to end every one. */
+  keep: string | null;
+  /** Also revoke push subscriptions and passkeys (a lost phone). */
+  devices: boolean;
+}
+
+/**
+ * The statements that end a person's sessions, for the caller's db.batch beside its
+ * own change and audit entry: the remote wipe, "sign out my other devices", the
+ * password change and (when it exists) the password reset all end sessions here.
+ * Results in order: sessions, then with `devices` push subscriptions and passkeys.
+ */
+export function endSessionsStatements(db: D1Database, personId: number, at: number, o: EndSessions): D1PreparedStatement[] {
+  const sessions = o.keep ? data.revokeOtherSessions(db, personId, o.keep, at) : data.revokeAllSessions(db, personId, at);
+  return o.devices ? [sessions, data.revokeAllPushSubscriptions(db, personId, at), data.revokeAllPasskeys(db, personId, at)] : [sessions];
+}
+
+/** POST /api/people/{id}/end-sessions: every session, push subscription and passkey of the person. */
+export async function endPersonSessions(db: D1Database, auth: Auth, personId: number) {
+  await authorizeEndSessions(db, auth, personId);
+  const at = clock.now();
+  const [sessions, subs, passkeys] = await db.batch([
+    ...endSessionsStatements(db, personId, at, { keep: null, devices: true }),
+    auditStatement(db, { actorId: auth.personId, action: "auth.sessions_ended", objectType: "person", objectId: personId }),
+  ]);
+  return { sessions: sessions!.meta.changes, pushSubscriptions: subs!.meta.changes, passkeys: passkeys!.meta.changes };
+}
+
+/** DELETE /api/me/sessions: every session of the caller but the current one. Anyone may, for themselves (§5). */
+export async function endMyOtherSessions(db: D1Database, auth: Auth): Promise<{ sessions: number }> {
+  const at = clock.now();
+  const [ended] = await db.batch([
+    ...endSessionsStatements(db, auth.personId, at, { keep: auth.sessionHash, devices: false }),
+    auditStatement(db, { actorId: auth.personId, action: "auth.other_sessions_ended", objectType: "person", objectId: auth.personId }),
+  ]);
+  const sessions = ended!.meta.changes;
+  return { sessions };
+}
+
+// ---------------------------------------------------------------- passwords
+
+/**
+ * Writes a new password and ends the person's sessions but `keep`, with the audit
+ * entry, in one db.batch. The password change keeps the caller's session; a
+ * password reset (a person with no session) passes `keep: null`.
+ */
+export async function replacePassword(
+  db: D1Database,
+  p: { personId: number; next: string; keep: string | null; audit: AuditEntry },
+): Promise<{ sessionsEnded: number }> {
+  const hash = await hashPassword(p.next);
+  const at = clock.now();
+  const [, ended] = await db.batch([
+    data.setPassword(db, p.personId, hash, at),
+    ...endSessionsStatements(db, p.personId, at, { keep: p.keep, devices: false }),
+    auditStatement(db, p.audit),
+  ]);
+  return { sessionsEnded: ended!.meta.changes };
+}
+
+/** POST /api/me/password: checks the current password and the rules, then replaces it; other sessions end. */
+export async function changeOwnPassword(env: Env, auth: Auth, current: string, next: string): Promise<{ sessionsEnded: number }> {
+  const db = env.DB;
+  const account = await data.findAccount(db, auth.personId);
+  if (!account || !(await verifyPassword(current, account.passwordHash))) throw new ApiError(400, "invalid", "今のパスワードが違います。", "current");
+  if (current === next) throw badRequest("next", "今のパスワードとは違うものにしてください。");
+  const problem = passwordProblem(next, await loadSettings(env), [account.name]);
+  if (problem) throw badRequest("next", problem, "weak_password");
+  return replacePassword(db, {
+    personId: auth.personId,
+    next,
+    keep: auth.sessionHash,
+    audit: { actorId: auth.personId, action: "auth.password_changed", objectType: "person", objectId: auth.personId },
+  });
+}
+
+// ---------------------------------------------------------------- password sign-in
+
+const INVALID = () => new ApiError(401, "invalid_credentials", "Email or password is wrong.");
+
+/** A 429 for a locked (account, address) or address key; `retryAfter` in seconds. */
+export class SignInLocked extends ApiError {
+  constructor(readonly retryAfter: number) {
+    super(429, "too_many_attempts", "サインインの失敗が続いたため、しばらく待ってからもう一度お試しください。");
+  }
+}
+
+interface Waiter {
+  waitUntil(p: Promise<unknown>): void;
+}
+
+/**
+ * Checks an email, password (and one-time code where set up) under the throttles of
+ * `throttle.ts`, and answers the account; the caller starts the session. Never
+ * locks the account as a whole; tells the person by email of repeated failures.
+ */
+export async function checkPasswordSignIn(
+  env: Env,
+  waiter: Waiter | null,
+  input: { email: string; password: string; code?: string; address: string },
+): Promise<data.AccountRow> {
+  const db = env.DB;
+  const settings = await loadSettings(env);
+  const keys = await throttleKeys(input.email, input.address);
+  const gate = await signInGate(db, keys, settings, clock.now());
+  if (gate.locked) {
+    await db.batch([auditStatement(db, { actorId: null, action: "auth.sign_in_throttled", detail: {} })]);
+    throw new SignInLocked(Math.max(1, Math.ceil((gate.until - clock.now()) / 1000)));
+  }
+  if (gate.waitMs > 0) await pacing.wait(gate.waitMs);
+  const account = await data.findAccountByEmail(db, input.email);
+  // verifyPassword hashes even without an account, so both paths take the same time.
+  const ok = await verifyPassword(input.password, account?.passwordHash ?? null);
+  if (!account || !ok) {
+    await failed(env, waiter, keys, settings, account, input.email, { actorId: account?.id ?? null, action: "auth.sign_in_failed", detail: { reason: "password" } });
+    throw INVALID();
+  }
+  if (account.totpEnabled && account.totpSecret) {
+    if (!input.code) throw new ApiError(401, "code_required", "Enter the one-time code from your app.", "code");
+    const step = matchTotp(account.totpSecret, input.code, clock.now());
+    const used = step === null ? null : await data.useTotpStep(db, account.id, step).run();
+    if (!used || used.meta.changes !== 1) {
+      await failed(env, waiter, keys, settings, account, input.email, { actorId: account.id, action: "auth.sign_in_failed", detail: { reason: "code" } });
+      throw new ApiError(401, "invalid_code", "The one-time code is wrong or already used.", "code");
+    }
+  }
+  await successStatement(db, keys).run();
+  return account;
+}
+
+/** Counts a failure (with its audit entry, one batch) and tells the person once per window after enough of them. */
+async function failed(
+  env: Env,
+  waiter: Waiter | null,
+  keys: Awaited<ReturnType<typeof throttleKeys>>,
+  s: Settings,
+  account: data.AccountRow | null,
+  email: string,
+  entry: AuditEntry,
+) {
+  const db = env.DB;
+  const now = clock.now();
+  const results = await db.batch([...failureStatements(db, keys, s, now), auditStatement(db, entry)]);
+  const row = (results[2]?.results?.[0] ?? null) as { failures: number } | null;
+  if (!account || !row || row.failures < s.loginNotifyAfterAccountFailures) return;
+  if (!(await claimNotice(db, keys, s, now))) return;
+  // After the answer: the failing caller must not learn by the time taken whether the account exists.
+  const sending = notifyRepeatedFailures(env, account, email, row.failures).catch(() => undefined);
+  if (waiter) waiter.waitUntil(sending);
+  else await sending;
+}
+
+/**
+ * Tells the person by email that sign-ins with a wrong password keep failing on
+ * their account. The email the failures used is theirs (the account was found by
+ * it). No address, time of day or password: only the count and what to do.
+ */
+export async function notifyRepeatedFailures(env: Env, account: data.AccountRow, email: string, failures: number) {
+  const lang = langOfPerson(account.lang);
+  const link = `${env.PUBLIC_URL.replace(/\/+$/, "")}/account`;
+  const vars = { name: account.name, count: failures, link };
+  await sendDirect(env, {
+    kind: "security_notice",
+    channel: "email",
+    to: email,
+    personId: account.id,
+    senderId: null,
+    facilityId: null,
+    subject: say(lang, "security.failures.subject", vars),
+    text: say(lang, "security.failures.text", vars),
+    link,
+  });
+}
