@@ -1,6 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { secureHeaders } from "hono/secure-headers";
 import { auditRoutes } from "./audit/routes";
 import { authRoutes } from "./auth/routes";
 import { resolveSession } from "./auth/session";
@@ -22,7 +21,8 @@ import { readinessRoutes } from "./readiness/routes";
 import { replyRoutes } from "./reply/routes";
 import { reportRoutes } from "./reports/routes";
 import { rollcallRoutes } from "./rollcall/routes";
-import { docsPage } from "./system/docs";
+import { apiDocsGate, docsPage } from "./system/docs";
+import { notFoundResponse, workerHeaders } from "./system/headers";
 import { systemRoutes } from "./system/routes";
 import { templateRoutes } from "./templates/routes";
 import { triggerRoutes } from "./triggers/routes";
@@ -55,7 +55,7 @@ export const domains = [
 
 export function buildApp() {
   const app = new OpenAPIHono<AppEnv>();
-  app.use("*", secureHeaders({ crossOriginEmbedderPolicy: false, referrerPolicy: "no-referrer" }));
+  app.use("*", workerHeaders);
   app.use("*", async function loadSession(c, next) {
     // Sessions matter only to the API; reply pages and webhooks carry their own proof.
     c.set("auth", c.req.path.startsWith("/api/") ? await resolveSession(c) : null);
@@ -67,10 +67,13 @@ export function buildApp() {
     openapi: "3.1.0",
     info: { title: "安否確認 roll-call API", version: "0.1.0", description: "Disaster roll-call for a city medical and care network." },
   };
+  // Who may read the API description: the API_DOCS setting (public in local and test, network admins otherwise).
+  app.use("/api/openapi.json", apiDocsGate());
+  app.use("/api/docs", apiDocsGate());
   app.doc31("/api/openapi.json", doc);
   app.route("/", docsPage(() => app.getOpenAPI31Document(doc)));
 
-  app.notFound((c) => (c.req.path.startsWith("/api/") ? c.json({ error: { code: "not_found", message: "No such route." } }, 404) : c.env.ASSETS.fetch(c.req.raw)));
+  app.notFound(notFoundResponse);
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
     if (err instanceof HTTPException) {

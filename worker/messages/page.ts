@@ -6,7 +6,7 @@ import { htmlLang, say } from "./wording";
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 /** One inline style sheet, no script, large touch targets: the join and verify pages work on any phone. */
-const CSS = `body{margin:0;font:18px/1.5 system-ui,sans-serif;color:#111;background:#f6f6f4}main{max-width:34rem;margin:auto;padding:1rem}
+export const CSS = `body{margin:0;font:18px/1.5 system-ui,sans-serif;color:#111;background:#f6f6f4}main{max-width:34rem;margin:auto;padding:1rem}
 h1{font-size:1.35rem;margin:.5rem 0}.box{background:#fff;padding:.8rem;border-radius:8px;margin:.8rem 0}
 label{display:block;font-weight:700;margin:.8rem 0 .2rem}input{width:100%;box-sizing:border-box;font:inherit;padding:.6rem;border:2px solid #bbb;border-radius:8px}
 button,a.b{display:block;box-sizing:border-box;width:100%;min-height:3.2rem;margin:.6rem 0;padding:.7rem;font:inherit;font-weight:700;text-align:center;text-decoration:none;border:0;border-radius:8px;background:#0b5394;color:#fff}

@@ -10,7 +10,7 @@ import type { Reply } from "./data";
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 /** Small on purpose: one inline style sheet, no script, large touch targets. */
-const CSS = `body{margin:0;font:18px/1.5 system-ui,sans-serif;color:#111;background:#f6f6f4}main{max-width:34rem;margin:auto;padding:1rem}
+export const CSS = `body{margin:0;font:18px/1.5 system-ui,sans-serif;color:#111;background:#f6f6f4}main{max-width:34rem;margin:auto;padding:1rem}
 h1{font-size:1.35rem;margin:.5rem 0}.drill{background:#ffe08a;padding:.5rem .75rem;font-weight:700;border-radius:6px}
 fieldset{border:0;margin:1rem 0;padding:0}legend{font-weight:700;margin-bottom:.4rem}
 label.o{display:flex;align-items:center;gap:.6rem;min-height:3rem;padding:.3rem .8rem;margin:.35rem 0;background:#fff;border:2px solid #bbb;border-radius:8px}
