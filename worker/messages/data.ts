@@ -2,7 +2,7 @@ import type { Channel } from "../delivery/types";
 
 /** All SQL of direct messages (messages outside roll-calls). */
 
-export type DirectKind = "invitation" | "contact_code" | "contact_link" | "report" | "push_test" | "trigger_alert" | "admin_alert";
+export type DirectKind = "invitation" | "contact_code" | "contact_link" | "report" | "push_test" | "trigger_alert" | "admin_alert" | "security_notice";
 
 export interface NewDirectMessage {
   kind: DirectKind;

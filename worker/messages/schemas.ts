@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 
-export const DIRECT_KINDS = ["invitation", "contact_code", "contact_link", "report", "push_test", "trigger_alert", "admin_alert"] as const;
+export const DIRECT_KINDS = ["invitation", "contact_code", "contact_link", "report", "push_test", "trigger_alert", "admin_alert", "security_notice"] as const;
 
 export const DirectMessageSchema = z
   .object({
