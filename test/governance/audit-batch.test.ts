@@ -257,6 +257,28 @@ describe("roll-call drafts", () => {
     expect(await entriesSince(since)).toEqual([]);
   });
 
+  it("a readiness test's entry lands with its confirm: refused, the test stays an unsent draft", async () => {
+    const f = await makeFacility();
+    const fa = await signedIn({ facilityId: f, role: "admin" });
+    await makePerson({ facilityId: f, role: "staff", password: null });
+    const send = () => api("POST", "/api/readiness/test", { cookie: fa.cookie, body: { facilityId: f } });
+    const since = await lastAuditId();
+    expect((await auditRefused(send, "readiness.test_sent")).status).toBe(500);
+    expect((await entriesSince(since)).map((e) => e.action)).not.toContain("rollcall.confirmed");
+    const { results } = await env.DB.prepare("SELECT state FROM rollcalls WHERE owner_facility_id = ?1 AND source = 'test'").bind(f).all<{ state: string }>();
+    expect(results.map((r) => r.state)).toEqual(["draft"]);
+
+    const sent = await send();
+    expect(sent.status).toBe(201);
+    const id = ((await sent.json()) as { rollcall: { id: number } }).rollcall.id;
+    const entries = (await entriesSince(since)).filter((e) => e.object_id === String(id));
+    expect(entries.map((e) => [e.action, e.actor_id])).toEqual([
+      ["rollcall.drafted", fa.id],
+      ["rollcall.confirmed", fa.id],
+      ["readiness.test_sent", fa.id],
+    ]);
+  });
+
   it("a withdrawal is audited only when the draft was withdrawn", async () => {
     const d = await draft(facilityAdmin.cookie, { scope: { facilityIds: [facilityId] } });
     const sent = await openRollcall(facilityAdmin.cookie, { scope: { facilityIds: [facilityId] } });

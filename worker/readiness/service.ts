@@ -1,4 +1,3 @@
-import { audit } from "../audit/log";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
 import { clock } from "../lib/clock";
 import { ApiError, badRequest, forbidden } from "../lib/errors";
@@ -94,13 +93,9 @@ export async function sendTest(env: Env, auth: Auth, input: SendTestInput) {
     throw err;
   });
   if (!(await data.markAsTest(env.DB, rollcall.id))) throw new ApiError(409, "conflict", "The test changed meanwhile; try again.");
-  const started = await startRollcall(env, (await getRollcall(env.DB, rollcall.id))!, auth.personId);
-  await audit(env.DB, {
-    actorId: auth.personId,
-    action: "readiness.test_sent",
-    objectType: "rollcall",
-    objectId: started.id,
-    detail: { facilityId, people: preview.recipients },
-  });
+  // The test's entry lands in the confirm's own batch.
+  const started = await startRollcall(env, (await getRollcall(env.DB, rollcall.id))!, auth.personId, [
+    { actorId: auth.personId, action: "readiness.test_sent", detail: { facilityId, people: preview.recipients } },
+  ]);
   return { rollcall: toApi(started), people: preview.recipients, byChannel: preview.firstWave, unreachable: preview.unreachable };
 }

@@ -1,4 +1,4 @@
-import { auditInsertedStatement, auditStatement } from "../audit/log";
+import { auditInsertedStatement, auditStatement, type AuditEntry } from "../audit/log";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
 import { rollcallObject } from "../board/object";
 import { CHANNELS, type Channel, type DeliveryMessage } from "../delivery/types";
@@ -168,8 +168,9 @@ export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise
 /**
  * The confirm without the person checks, for callers that made them (or an
  * automatic trigger the network admin switched to auto-send: actorId null).
+ * `alsoAudit`: the caller's own entries on this confirm, in the confirm's batch.
  */
-export async function startRollcall(env: Env, rc: Rollcall, actorId: number | null): Promise<Rollcall> {
+export async function startRollcall(env: Env, rc: Rollcall, actorId: number | null, alsoAudit: Omit<AuditEntry, "objectType" | "objectId">[] = []): Promise<Rollcall> {
   if (rc.state !== "draft") throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
   const recipients = await data.scopeCount(env.DB, rc.scope);
   if (!recipients) throw badRequest("scope", "scope: nobody is in this scope any more.");
@@ -179,6 +180,7 @@ export async function startRollcall(env: Env, rc: Rollcall, actorId: number | nu
       data.stateStatement(env.DB, rc.id, ["draft"], "open", actorId, now),
       data.recipientSnapshot(env.DB, rc.id, rc.scope),
       auditStatement(env.DB, { actorId, action: "rollcall.confirmed", objectType: "rollcall", objectId: rc.id, detail: { recipients, drill: rc.drill, scope: rc.scope } }),
+      ...alsoAudit.map((e) => auditStatement(env.DB, { ...e, objectType: "rollcall", objectId: rc.id })),
     ]);
     if (results[0]!.meta.changes !== 1) throw new Error("state moved");
   } catch (err) {
