@@ -77,7 +77,7 @@ beforeAll(async () => {
     onlyF: await openRollcall(admin, { scope: { facilityIds: [world.F] } }),
     onlyG: await openRollcall(admin, { scope: { facilityIds: [world.G] } }),
   };
-});
+}, 120_000);
 
 /** What the route's role gate lets through (test/access): refused roles never reach the rule. */
 function gateAdmits(route: string, role: Role): boolean {

@@ -5,7 +5,24 @@ import type { Settings as SettingsT } from "../types";
 import { ErrorNote, fieldError, Loaded, Notice, Page, Submit, useLoad } from "../ui";
 
 type Key = keyof SettingsT;
-const NUMBER_KEYS: Key[] = ["passwordMinLength", "passwordMaxAgeDays", "sessionIdleMinutes", "sessionAbsoluteHours", "loginMaxFailuresPerAccountAndAddress", "loginMaxFailuresPerAddress", "loginLockMinutes"];
+const NUMBER_KEYS: Key[] = [
+  "passwordMinLength",
+  "passwordMaxAgeDays",
+  "sessionIdleMinutes",
+  "sessionAbsoluteHours",
+  "loginMaxFailuresPerAccountAndAddress",
+  "loginMaxFailuresPerAddress",
+  "loginLockMinutes",
+  "loginSlowAfterAccountFailures",
+  "loginNotifyAfterAccountFailures",
+  "verificationCodesPerAccountPerDay",
+  "verificationCodesPerNumberPerDay",
+  "verificationSmsDailyCeiling",
+];
+/** Lists typed as comma-separated words. */
+const LIST_KEYS = ["mobileExtraCountryCodes"] as const;
+const listText = (v: unknown) => (Array.isArray(v) ? v.join(", ") : String(v ?? ""));
+const listValue = (text: string) => text.split(/[,、\s]+/).map((x) => x.replace(/^\+/, "").trim()).filter(Boolean);
 const BOOL_KEYS: Key[] = ["passwordRequireLettersAndDigits", "passwordRotationOffWithMfa", "mfaRequiredForAdmins"];
 
 export function Settings() {
@@ -14,7 +31,8 @@ export function Settings() {
 }
 
 function SettingsForm({ initial }: { initial: SettingsT }) {
-  const [values, setValues] = useState<Record<string, string | boolean>>(() => ({ ...initial }) as unknown as Record<string, string | boolean>);
+  const asValues = (x: SettingsT) => ({ ...x, mobileExtraCountryCodes: listText(x.mobileExtraCountryCodes) }) as unknown as Record<string, string | boolean>;
+  const [values, setValues] = useState<Record<string, string | boolean>>(() => asValues(initial));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
@@ -24,16 +42,17 @@ function SettingsForm({ initial }: { initial: SettingsT }) {
     setBusy(true);
     setError(null);
     // Send only what changed, so the audit entry says exactly what was changed.
-    const patch: Record<string, number | boolean> = {};
+    const patch: Record<string, number | boolean | string[]> = {};
     for (const k of NUMBER_KEYS) {
       const v = Number(values[k]);
       if (v !== initial[k]) patch[k] = Number.isFinite(v) && String(values[k]).trim() !== "" ? v : NaN;
     }
     for (const k of BOOL_KEYS) if (values[k] !== initial[k]) patch[k] = Boolean(values[k]);
+    for (const k of LIST_KEYS) if (values[k] !== listText(initial[k])) patch[k] = listValue(String(values[k]));
     try {
       const next = await api.patch<SettingsT>("/api/settings", patch);
       Object.assign(initial, next);
-      setValues({ ...next } as unknown as Record<string, string | boolean>);
+      setValues(asValues(next));
       setSaved(true);
     } catch (err) {
       setError(err);
@@ -71,6 +90,34 @@ function SettingsForm({ initial }: { initial: SettingsT }) {
           </div>
         );
       })}
+      {LIST_KEYS.map((k) => {
+        const msg = fieldError(error, k);
+        return (
+          <div class={`field${msg ? " has-error" : ""}`} key={k}>
+            <label for={`s-${k}`}>{t(`settings.${k}`)}</label>
+            <input
+              id={`s-${k}`}
+              name={k}
+              inputMode="numeric"
+              value={String(values[k])}
+              aria-invalid={msg ? "true" : undefined}
+              aria-describedby={`s-${k}-help${msg ? ` s-${k}-err` : ""}`}
+              onInput={(e) => {
+                setSaved(false);
+                setValues({ ...values, [k]: (e.currentTarget as HTMLInputElement).value });
+              }}
+            />
+            <p class="help" id={`s-${k}-help`}>
+              {t(`settings.${k}.help`)}
+            </p>
+            {msg ? (
+              <p class="field-error" id={`s-${k}-err`} role="alert">
+                {msg}
+              </p>
+            ) : null}
+          </div>
+        );
+      })}
       {BOOL_KEYS.map((k) => {
         const msg = fieldError(error, k);
         return (
@@ -88,7 +135,7 @@ function SettingsForm({ initial }: { initial: SettingsT }) {
           </div>
         );
       })}
-      <ErrorNote error={error} fields={[...NUMBER_KEYS, ...BOOL_KEYS]} />
+      <ErrorNote error={error} fields={[...NUMBER_KEYS, ...BOOL_KEYS, ...LIST_KEYS]} />
       {saved ? <Notice>{t("settings.saved")}</Notice> : null}
       <Submit busy={busy}>{t("settings.save")}</Submit>
     </form>
