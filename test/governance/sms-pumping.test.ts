@@ -10,7 +10,8 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { checkMobile, parseMobile } from "../../worker/directory/contact";
+import { checkMobile, checkMobileShape, parseMobile, requireMobile } from "../../worker/directory/contact";
+import { ApiError } from "../../worker/lib/errors";
 import { clock } from "../../worker/lib/clock";
 import { twilioFake } from "../fakes/client";
 import { api, makeFacility, signedIn, signIn } from "../helpers";
@@ -61,6 +62,20 @@ describe("mobiles are Japanese unless a setting allows the country", () => {
     // Japanese numbers pass whatever the setting.
     expect(parseMobile("090-1234-5678", { extraCountryCodes: [] })).toBe("+819012345678");
     expect(parseMobile("+81 90 1234 5678")).toBe("+819012345678");
+  });
+
+  it("requireMobile throws 400 naming the field; checkMobileShape (for request schemas) checks the form only", () => {
+    expect(requireMobile("090-1234-5678", "mobile")).toBe("+819012345678");
+    expect(requireMobile(PH[0]!, "mobile", { extraCountryCodes: ["63"] })).toBe("+639171000001");
+    try {
+      requireMobile(PH[0]!, "mobile");
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ApiError);
+      expect(e).toMatchObject({ status: 400, code: "country_not_allowed", field: "mobile" });
+    }
+    expect(checkMobileShape(PH[0]!)).toEqual({ ok: true, value: "+639171000001" });
+    expect(checkMobileShape("03-1234-5678").ok).toBe(false);
   });
 
   it("POST /api/me/contacts refuses a foreign mobile with 400 naming value; allowed once the setting lists the country", async () => {

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type NumberType } from "libphonenumber-js/max";
 import { z } from "@hono/zod-openapi";
+import { badRequest } from "../lib/errors";
 
 /**
  * Contact channels as people type them into forms and Excel lists (連絡網):
@@ -65,12 +66,31 @@ export function checkPhone(raw: string): ContactResult {
  * costs the network money, and premium-rate destinations abroad are how SMS pumping pays.
  */
 export function checkMobile(raw: string, opts: MobileOptions = {}): ContactResult {
+  return mobileCheck(raw, opts.extraCountryCodes ?? []);
+}
+
+/**
+ * The form of a mobile number, of any country: for request schemas, which have no
+ * settings at hand. The handler must then pass the value through `checkMobile` or
+ * `requireMobile` with the settings: this alone lets any country through.
+ */
+export function checkMobileShape(raw: string): ContactResult {
+  return mobileCheck(raw, "any");
+}
+
+/** The stored form of a mobile given in a request field, or 400 naming `field` (and `country_not_allowed` when it is the country). */
+export function requireMobile(raw: string, field: string, opts: MobileOptions = {}): string {
+  const r = checkMobile(raw, opts);
+  if (!r.ok) throw badRequest(field, r.message, r.code);
+  return r.value;
+}
+
+function mobileCheck(raw: string, extra: readonly string[] | "any"): ContactResult {
   const cleaned = cleanPhone(raw);
   if (!cleaned) return { ok: false, message: "Enter a mobile number." };
   const n = parsePhoneNumberFromString(cleaned, "JP");
   if (!n || !n.isValid()) return { ok: false, message: "This is not a valid mobile number." };
-  const extra = opts.extraCountryCodes ?? [];
-  if (n.countryCallingCode !== JAPAN_CALLING_CODE && !extra.includes(n.countryCallingCode))
+  if (extra !== "any" && n.countryCallingCode !== JAPAN_CALLING_CODE && !extra.includes(n.countryCallingCode))
     return { ok: false, code: "country_not_allowed", message: foreignRefusal(extra) };
   const type = n.getType();
   if (type && NOT_MOBILE.has(type))
