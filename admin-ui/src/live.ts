@@ -66,9 +66,14 @@ export function watch<T>(load: () => Promise<T>, onData: (data: T) => void, onEr
   };
 }
 
+/** Why a board stopped for good: the session ended (4401 / 401), or no longer allowed (4403 / 403). */
+export type BoardEnd = "session" | "forbidden";
+
 export interface BoardWatchOptions {
   onBoard: (board: BoardData) => void;
   onError: (err: unknown) => void;
+  /** The board may no longer be shown: drop it and say why. Nothing is retried after this. */
+  onEnded?: (why: BoardEnd) => void;
   onMode?: (mode: LiveMode) => void;
   /** Test hook and escape hatch: never open the socket, only poll. */
   pollOnly?: boolean;
@@ -100,9 +105,10 @@ export function watchBoard(id: number, opts: BoardWatchOptions): LiveHandle {
     if (poller || stopped) return;
     mode("polling");
     poller = watch(pollBoard, opts.onBoard, (err) => {
-      opts.onError(err);
       // Signed out or no longer allowed: polling will not get better.
-      if (err instanceof ApiFailure && (err.status === 401 || err.status === 403 || err.status === 404)) stop();
+      if (err instanceof ApiFailure && (err.status === 401 || err.status === 403)) return ended(err.status === 401 ? "session" : "forbidden");
+      opts.onError(err);
+      if (err instanceof ApiFailure && err.status === 404) stop();
     });
   }
   function stopPolling() {
@@ -169,9 +175,7 @@ export function watchBoard(id: number, opts: BoardWatchOptions): LiveHandle {
   function onDropped(code: number, wasOpen = false) {
     if (stopped) return;
     if (code === CLOSE_SESSION_ENDED || code === CLOSE_FORBIDDEN) {
-      // One poll says why (401 signs the UI out, 403 shows the message); then stop.
-      stop();
-      pollBoard().then(opts.onBoard, opts.onError);
+      ended(code === CLOSE_SESSION_ENDED ? "session" : "forbidden");
       return;
     }
     if (!wasOpen) failures++;
@@ -183,6 +187,13 @@ export function watchBoard(id: number, opts: BoardWatchOptions): LiveHandle {
     reconnectTimer = setTimeout(connect, backoffMs(attempt++));
     // Nothing shown yet and the socket failed: fetch once so the screen is not empty.
     if (!wasOpen && failures === 1) pollBoard().then(opts.onBoard, opts.onError);
+  }
+
+  /** Stops for good; a session that ended also signs the UI out (the 401 of a session check), so the person signs in again. */
+  function ended(why: BoardEnd) {
+    stop();
+    opts.onEnded?.(why);
+    if (why === "session") api.get("/api/session").catch(() => {});
   }
 
   function stop() {

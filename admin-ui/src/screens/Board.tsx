@@ -4,7 +4,7 @@ import { RateChart } from "../board/RateChart";
 import { count, dateTime, percent, phone, time } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
-import { watchBoard, type LiveHandle, type LiveMode } from "../live";
+import { watchBoard, type BoardEnd, type LiveHandle, type LiveMode } from "../live";
 import type { BoardData, Me, PhoneCheck, ResendResult, Rollcall, RollcallDetail } from "../types";
 import { ErrorNote, Link, Loading, Notice, Page } from "../ui";
 import { DraftView } from "./Trigger";
@@ -45,6 +45,8 @@ addStrings({
     "bd.viaProxy": "代理回答 {n}件",
     "bd.ack": "確認 {n}件",
     "bd.loadError": "最新の状況を読み込めません。自動で再試行します。",
+    "bd.forbidden": "権限がありません。このボードはもう表示できません。",
+    "bd.sessionEnded": "サインインの期限が切れました。もう一度サインインしてください。",
     "bd.mode.live": "ライブ（自動で更新）",
     "bd.mode.connecting": "接続中…",
     "bd.mode.polling": "5秒ごとに更新",
@@ -103,6 +105,8 @@ addStrings({
     "bd.viaProxy": "{n} by proxy",
     "bd.ack": "{n} acknowledged",
     "bd.loadError": "Cannot load the latest state. Retrying by itself.",
+    "bd.forbidden": "You are not allowed to see this board any more.",
+    "bd.sessionEnded": "Your session has ended. Please sign in again.",
     "bd.mode.live": "Live",
     "bd.mode.connecting": "Connecting…",
     "bd.mode.polling": "Refreshing every 5 s",
@@ -136,6 +140,7 @@ export function Board({ id, me }: { id: number; me: Me }) {
   const [detail, setDetail] = useState<RollcallDetail | null>(null);
   const [board, setBoard] = useState<BoardData | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [ended, setEnded] = useState<BoardEnd | null>(null);
   const [updatedAt, setUpdatedAt] = useState<number | null>(null);
   const [mode, setMode] = useState<LiveMode>("connecting");
   const [big, setBig] = useState(false);
@@ -147,6 +152,7 @@ export function Board({ id, me }: { id: number; me: Me }) {
     setDetail(null);
     setBoard(null);
     setError(null);
+    setEnded(null);
     api.get<RollcallDetail>(`/api/rollcalls/${id}`).then(setDetail, setError);
   }, [id, loadTick]);
 
@@ -162,6 +168,11 @@ export function Board({ id, me }: { id: number; me: Me }) {
         if (b.rollcall.state === "closed") h.stop();
       },
       onError: setError,
+      // No longer allowed (or signed out): what was shown goes, contacts included.
+      onEnded: (why) => {
+        setBoard(null);
+        setEnded(why);
+      },
       onMode: setMode,
     });
     live.current = h;
@@ -180,6 +191,14 @@ export function Board({ id, me }: { id: number; me: Me }) {
     return (
       <Page title={detail.rollcall.title}>
         <p>{label("state", detail.rollcall.state)}</p>
+      </Page>
+    );
+  if (ended)
+    return (
+      <Page title={detail.rollcall.title}>
+        <p class="error-note" role="alert" data-testid="board-ended">
+          {t(ended === "session" ? "bd.sessionEnded" : "bd.forbidden")}
+        </p>
       </Page>
     );
   if (!board) return error ? <ErrorNote error={error} /> : <Loading />;
