@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import type { AuditEntrySchema } from "../../worker/audit/routes";
-import type { MeSchema } from "../../worker/auth/routes";
+import type { MeSchema } from "../../worker/auth/schemas";
 import type { ErrorSchema } from "../../worker/lib/schemas";
 
 export type Me = z.infer<typeof MeSchema>;

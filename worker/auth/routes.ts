@@ -7,33 +7,12 @@ import { errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/sche
 import { loadSettings } from "../system/settings";
 import { authOf, route } from "./access";
 import * as data from "./data";
-import { holdsAdminRole, ROLES } from "./scope";
+import { MeSchema, SignInSchema } from "./schemas";
+import { holdsAdminRole } from "./scope";
 import { changeOwnPassword, checkPasswordSignIn, endMyOtherSessions, endPersonSessions, SignInLocked } from "./service";
 import { clearSessionCookie, completeSignIn, meOf } from "./session";
 import { clientAddress } from "./throttle";
 import { matchTotp, newTotpSecret, totpUri } from "./totp";
-
-export const SignInSchema = z
-  .object({
-    email: z.string().trim().toLowerCase().email().max(254),
-    password: z.string().min(1).max(200),
-    code: z.string().max(10).optional(),
-  })
-  .openapi("SignIn");
-
-export const MeSchema = z
-  .object({
-    personId: z.number(),
-    name: z.string(),
-    roles: z.array(z.enum(ROLES as [string, ...string[]])),
-    globalRole: z.enum(["network_admin", "viewer"]).nullable(),
-    facilities: z.array(z.object({ facilityId: z.number(), role: z.enum(["admin", "delegate", "staff"]) })),
-    totpEnabled: z.boolean(),
-    passwordExpired: z.boolean(),
-    mustEnrolMfa: z.boolean(),
-  })
-  .openapi("Me");
-
 
 const signIn = route({
   method: "post",

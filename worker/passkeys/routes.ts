@@ -10,7 +10,7 @@ import { isoBase64URL } from "@simplewebauthn/server/helpers";
 import { audit, auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import * as authData from "../auth/data";
-import { MeSchema } from "../auth/routes";
+import { MeSchema } from "../auth/schemas";
 import { completeSignIn, meOf } from "../auth/session";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
