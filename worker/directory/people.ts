@@ -5,7 +5,9 @@ import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
-import { normalizeEmail, normalizeKana, normalizeSpaces, parseMobile } from "./contact";
+import { loadSettings } from "../system/settings";
+import { assertContactProbeAllowed, countContactProbe, probeSource, type ProbeSource } from "../lib/ratelimit";
+import { normalizeEmail, normalizeKana, normalizeSpaces, requireMobile } from "./contact";
 import * as data from "./data";
 import { withFreshIds } from "./ids";
 import { reachOf, seesContactsOf } from "./scope";
@@ -99,21 +101,31 @@ function contactsRead(auth: Auth, ids: number[]): AuditEntry | null {
     : { actorId: auth.personId, action: "contacts.read", objectType: "people", detail: { count: others.length, personIds: others } };
 }
 
-/** One address belongs to one account (§5, §6). */
-async function assertAddressFree(db: D1Database, kind: "email" | "mobile", value: string, personId: number | null) {
+/**
+ * One address belongs to one account (§5, §6). The answer tells whether an address
+ * is someone's, so these answers are counted and limited (lib/ratelimit.ts).
+ */
+async function assertAddressFree(db: D1Database, probe: ProbeSource, kind: "email" | "mobile", value: string, personId: number | null) {
   const holder = await data.contactHolder(db, kind, value);
-  if (holder !== null && holder !== personId)
+  if (holder !== null && holder !== personId) {
+    await countContactProbe(db, probe);
     throw conflict(kind, kind === "email" ? "This email address belongs to another account." : "This mobile number belongs to another account.");
+  }
 }
 
 /** A concurrent writer took the address between the check and the batch. */
-async function addressRace(db: D1Database, err: unknown, email: string | null, mobile: string | null, personId: number | null): Promise<never> {
+async function addressRace(db: D1Database, probe: ProbeSource, err: unknown, email: string | null, mobile: string | null, personId: number | null): Promise<never> {
   if (data.isUniqueViolation(err, "contacts.")) {
-    if (email) await assertAddressFree(db, "email", email, personId);
-    if (mobile) await assertAddressFree(db, "mobile", mobile, personId);
+    if (email) await assertAddressFree(db, probe, "email", email, personId);
+    if (mobile) await assertAddressFree(db, probe, "mobile", mobile, personId);
     throw conflict("email", "This address belongs to another account.");
   }
   throw err;
+}
+
+/** The mobile as stored, refused (400 naming `mobile`) outside the countries the settings allow. */
+async function mobileOf(env: Env, raw: string): Promise<string> {
+  return requireMobile(raw, "mobile", { extraCountryCodes: (await loadSettings(env)).mobileExtraCountryCodes });
 }
 
 /** Reads one person for a change; 404 when out of the caller's sight, 403 when seen but not theirs to change. */
@@ -172,10 +184,12 @@ export const peopleRoutes = domainApp()
       if (refusal) throw refusalError(refusal);
     }
     const email = body.email ? normalizeEmail(body.email) : null;
-    const mobile = body.mobile ? parseMobile(body.mobile) : null;
+    const mobile = body.mobile ? await mobileOf(c.env, body.mobile) : null;
     if (!email && !mobile) throw badRequest("email", "Give an email address or a mobile number, so the roll-call can reach the person.");
-    if (email) await assertAddressFree(db, "email", email, null);
-    if (mobile) await assertAddressFree(db, "mobile", mobile, null);
+    const probe = probeSource(c, auth.personId);
+    await assertContactProbeAllowed(db, probe, email ? "email" : "mobile");
+    if (email) await assertAddressFree(db, probe, "email", email, null);
+    if (mobile) await assertAddressFree(db, probe, "mobile", mobile, null);
     const now = clock.now();
     const record: data.NewPerson = {
       name: normalizeSpaces(body.name),
@@ -208,7 +222,7 @@ export const peopleRoutes = domainApp()
         ]);
       } catch (err) {
         if (data.isIdRace(err, "people")) throw err;
-        await addressRace(db, err, email, mobile, null);
+        await addressRace(db, probe, err, email, mobile, null);
       }
       return personId;
     });
@@ -243,11 +257,13 @@ export const peopleRoutes = domainApp()
     }
     const current = (await data.contactsOf(db, [id])).get(id)!;
     const email = body.email === undefined ? current.email : body.email === null ? null : normalizeEmail(body.email);
-    const mobile = body.mobile === undefined ? current.mobile : body.mobile === null ? null : parseMobile(body.mobile);
+    const mobile = body.mobile === undefined ? current.mobile : body.mobile === null ? null : await mobileOf(c.env, body.mobile);
     if (!email && !mobile && (body.email === null || body.mobile === null))
       throw badRequest(body.email === null ? "email" : "mobile", "Keep an email address or a mobile number, so the roll-call can reach the person.");
-    if (email && email !== current.email) await assertAddressFree(db, "email", email, id);
-    if (mobile && mobile !== current.mobile) await assertAddressFree(db, "mobile", mobile, id);
+    const probe = probeSource(c, auth.personId);
+    if ((email && email !== current.email) || (mobile && mobile !== current.mobile)) await assertContactProbeAllowed(db, probe, email !== current.email ? "email" : "mobile");
+    if (email && email !== current.email) await assertAddressFree(db, probe, "email", email, id);
+    if (mobile && mobile !== current.mobile) await assertAddressFree(db, probe, "mobile", mobile, id);
     const next: data.NewPerson = {
       name: body.name === undefined ? person.name : normalizeSpaces(body.name),
       kana: body.kana === undefined ? person.kana : normalizeKana(body.kana),
@@ -272,7 +288,7 @@ export const peopleRoutes = domainApp()
           auditStatement(db, { actorId: auth.personId, action: "person.updated", objectType: "person", objectId: id, detail: { fields: changed } }),
         ]);
       } catch (err) {
-        await addressRace(db, err, email, mobile, id);
+        await addressRace(db, probe, err, email, mobile, id);
       }
     }
     const updated = (await data.findPerson(db, id))!;

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { LANGS } from "../templates/languages";
-import { checkEmail, checkMobile, checkPhone, isKatakana, normalizeKana } from "./contact";
+import { checkEmail, checkMobileShape, checkPhone, isKatakana, normalizeKana } from "./contact";
 
 /**
  * The directory's API shapes: validation, the OpenAPI document and the admin UI's
@@ -77,7 +77,8 @@ const mobileInput = z
   .string()
   .max(40)
   .superRefine((s, ctx) => {
-    const r = checkMobile(s);
+    // The form only: the handler checks the country against the settings (requireMobile).
+    const r = checkMobileShape(s);
     if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
   })
   .openapi({ example: "090-1234-5678", description: "Any common Japanese notation; stored as E.164" });

@@ -5,6 +5,7 @@ import { domainApp } from "../lib/app";
 import { ApiError, badRequest } from "../lib/errors";
 import { errorResponses, ErrorSchema, jsonOk } from "../lib/schemas";
 import { ImportQuerySchema, ImportRejectedSchema, ImportReportSchema } from "./schemas";
+import { loadSettings } from "../system/settings";
 import { commitPlan, MAX_BYTES, parseFile, planImport, report } from "./service";
 
 const ADMINS = ["network_admin", "facility_admin", "delegate"] as const;
@@ -83,13 +84,15 @@ export const importRoutes = domainApp()
   .openapi(preview, async (c) => {
     const auth = authOf(c);
     const { facilityId } = c.req.valid("query");
-    const plan = await planImport(c.env.DB, auth, parseFile(await fileBytes(c)), facilityId);
+    const mobile = { extraCountryCodes: (await loadSettings(c.env)).mobileExtraCountryCodes };
+    const plan = await planImport(c.env.DB, auth, parseFile(await fileBytes(c)), facilityId, mobile);
     return c.json(report(plan, false), 200);
   })
   .openapi(commit, async (c) => {
     const auth = authOf(c);
     const { facilityId } = c.req.valid("query");
-    const plan = await planImport(c.env.DB, auth, parseFile(await fileBytes(c)), facilityId);
+    const mobile = { extraCountryCodes: (await loadSettings(c.env)).mobileExtraCountryCodes };
+    const plan = await planImport(c.env.DB, auth, parseFile(await fileBytes(c)), facilityId, mobile);
     const before = report(plan, false);
     if (!before.ok) {
       const message = `${before.counts.invalid} of ${before.counts.rows} rows have problems; nothing was imported.`;

@@ -2,7 +2,7 @@ import { LANGUAGES } from "../templates/languages";
 import { auditStatement } from "../audit/log";
 import { isNetworkAdmin, managedFacilityIds, type Auth, type FacilityRole } from "../auth/scope";
 import { facilityNameKey, mayEditPerson, membershipRefusal, type MembershipRefusal } from "../directory/service";
-import { checkEmail, checkMobile, normalizeKana, normalizeSpaces } from "../directory/contact";
+import { checkEmail, checkMobile, normalizeKana, normalizeSpaces, type MobileOptions } from "../directory/contact";
 import { clock } from "../lib/clock";
 import { ApiError, badRequest, forbidden } from "../lib/errors";
 import { guessDelimiter, parseCsv } from "./csv";
@@ -105,8 +105,11 @@ async function resolveScope(auth: Auth, facilityId: number | undefined, faciliti
 
 const problem = (c: Candidate, code: ProblemCode, field: Column, message: string) => c.problems.push({ code, field, message });
 
-/** Checks every row against the file and the directory, and decides what commit would do with each. */
-export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, facilityId: number | undefined) {
+/**
+ * Checks every row against the file and the directory, and decides what commit would do with each.
+ * `mobile` carries the countries the settings allow, as every other path that takes a mobile.
+ */
+export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, facilityId: number | undefined, mobile: MobileOptions) {
   const facilities = await data.activeFacilities(db);
   const scope = await resolveScope(auth, facilityId, facilities);
   // Matched under the same normalization that keeps names unique (directory/service.ts).
@@ -143,9 +146,9 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
     if (c.facilityId !== null) c.facilityName = facilityName.get(c.facilityId)!;
 
     if (v.mobile.trim()) {
-      const mobile = checkMobile(v.mobile);
-      if (mobile.ok) c.mobile = mobile.value;
-      else problem(c, "bad_phone", "mobile", `携帯電話 (mobile): ${mobile.message}`);
+      const checked = checkMobile(v.mobile, mobile);
+      if (checked.ok) c.mobile = checked.value;
+      else problem(c, "bad_phone", "mobile", `携帯電話 (mobile): ${checked.message}`);
     }
     if (v.email.trim()) {
       const email = checkEmail(v.email);
