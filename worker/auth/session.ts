@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { clock } from "../lib/clock";
 import { randomToken, sha256Hex } from "../lib/crypto";
-import { audit } from "../audit/log";
+import { auditStatement } from "../audit/log";
 import { loadSettings, type Settings } from "../system/settings";
 import * as data from "./data";
 import { passwordExpired } from "./password";
@@ -12,11 +12,14 @@ export const SESSION_COOKIE = "anpi_sid";
 /** last_seen_at is written at most this often, to spare D1's single writer. */
 const TOUCH_EVERY_MS = 60_000;
 
-/** Starts a new session with a fresh random id (never reuses one) and sets the cookie. */
-export async function startSession(c: Context, personId: number): Promise<void> {
+/**
+ * Starts a new session with a fresh random id (never reuses one) and sets the cookie;
+ * `extra` (the sign-in's audit entry) lands in the same batch as the session row.
+ */
+export async function startSession(c: Context, personId: number, extra: D1PreparedStatement[] = []): Promise<void> {
   const id = randomToken(32);
   const at = clock.now();
-  await data.insertSession(c.env.DB, await sha256Hex(id), personId, at, c.req.header("user-agent") ?? "").run();
+  await c.env.DB.batch([data.insertSession(c.env.DB, await sha256Hex(id), personId, at, c.req.header("user-agent") ?? ""), ...extra]);
   const settings = await loadSettings(c.env);
   setCookie(c, SESSION_COOKIE, id, {
     httpOnly: true,
@@ -88,8 +91,7 @@ export function authFor(
  * session, the audit entry, and who the person now is.
  */
 export async function completeSignIn(c: Context, account: data.AccountRow, method: "password" | "passkey" | "invitation"): Promise<Auth> {
-  await startSession(c, account.id);
-  await audit(c.env.DB, { actorId: account.id, action: "auth.sign_in", detail: { method } });
+  await startSession(c, account.id, [auditStatement(c.env.DB, { actorId: account.id, action: "auth.sign_in", detail: { method } })]);
   const facilities = await data.facilityRolesOf(c.env.DB, account.id);
   return authFor(account, facilities, "", await loadSettings(c.env), clock.now());
 }

@@ -7,6 +7,7 @@ import { findAccount } from "../auth/data";
 import { completeSignIn, resolveSession } from "../auth/session";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
+import { probeSource } from "../lib/ratelimit";
 import { clock } from "../lib/clock";
 import { forbidden } from "../lib/errors";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
@@ -116,7 +117,8 @@ export const invitationRoutes = domainApp();
 invitationRoutes.use("/join/*", bodyLimit({ maxSize: 8 * 1024 }));
 invitationRoutes
   .openapi(create, async (c) => {
-    const r = await createInvitation(c.env, authOf(c), c.req.valid("json"));
+    const auth = authOf(c);
+    const r = await createInvitation(c.env, auth, c.req.valid("json"), probeSource(c, auth.personId));
     return c.json({ ...r.invitation, sent: r.sent, sandbox: r.sandbox }, 201);
   })
   .openapi(list, async (c) => {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { checkEmail, checkMobile } from "../directory/contact";
+import { checkEmail, checkMobileShape } from "../directory/contact";
 import { MembershipRoleSchema, nameInput, PersonLangSchema } from "../directory/schemas";
 
 /** Invitations (§4, §5): sent by email or SMS, accepted or declined by the invitee on /join/{token}. */
@@ -25,7 +25,7 @@ export const InvitationCreateSchema = z
     role: MembershipRoleSchema.default("staff").openapi({ description: "The role in the facility (facility invitations only)" }),
     name: nameInput.openapi({ description: "The invitee's name, as the inviter knows it; they may correct it" }),
     email: checked(checkEmail).optional().openapi({ description: "Send the invitation here (one of email or mobile)", example: "hanako@example.org" }),
-    mobile: checked(checkMobile).optional().openapi({ description: "Send the invitation by SMS here", example: "090-1234-5678" }),
+    mobile: checked(checkMobileShape).optional().openapi({ description: "Send the invitation by SMS here", example: "090-1234-5678" }),
     message: z.string().max(500).default("").openapi({ description: "Why they are invited (shown on the join page)" }),
     lang: PersonLangSchema.default("ja").openapi({ description: "The invitee's language (message and join page)" }),
   })

@@ -2,10 +2,12 @@ import { auditStatement } from "../audit/log";
 import * as authData from "../auth/data";
 import { hashPassword, passwordProblem } from "../auth/password";
 import type { Auth } from "../auth/scope";
-import { isKatakana, normalizeEmail, normalizeKana, normalizeSpaces, parseMobile } from "../directory/contact";
+import { isKatakana, normalizeEmail, normalizeKana, normalizeSpaces, requireMobile } from "../directory/contact";
+import { assertContactProbeAllowed, countContactProbe, type ProbeSource } from "../lib/ratelimit";
 import * as dir from "../directory/data";
 import { withFreshIds } from "../directory/ids";
-import { appointableRoles, canManageGroup } from "../directory/scope";
+import { canManageGroup } from "../directory/scope";
+import { membershipRefusal, refusalError } from "../directory/service";
 import { clock } from "../lib/clock";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
@@ -49,9 +51,8 @@ async function target(db: D1Database, auth: Auth, body: InvitationCreate): Promi
   if (body.facilityId !== undefined) {
     const f = await dir.findFacility(db, body.facilityId);
     if (!f || f.removedAt) throw badRequest("facilityId", "No such facility.");
-    const roles = appointableRoles(auth, body.facilityId);
-    if (!roles.size) throw forbidden("You may invite people only to your own facility.");
-    if (!roles.has(body.role)) throw new ApiError(403, "forbidden", `You may not appoint the role ${body.role}.`, "role");
+    const refusal = membershipRefusal(auth, body.facilityId, { from: null, to: body.role });
+    if (refusal) throw refusalError(refusal);
     return { facilityId: body.facilityId, groupId: null };
   }
   const group = await dir.findGroup(db, body.groupId!);
@@ -63,10 +64,10 @@ async function target(db: D1Database, auth: Auth, body: InvitationCreate): Promi
 }
 
 /** The invitee's address in its stored form. */
-function addressOf(body: InvitationCreate): { kind: "email" | "mobile"; value: string } {
+function addressOf(body: InvitationCreate, extraCountryCodes: readonly string[]): { kind: "email" | "mobile"; value: string } {
   if (body.email !== undefined && body.mobile !== undefined) throw badRequest("mobile", "Send the invitation to one address: an email or a mobile number, not both.");
   if (body.email !== undefined) return { kind: "email", value: normalizeEmail(body.email)! };
-  if (body.mobile !== undefined) return { kind: "mobile", value: parseMobile(body.mobile)! };
+  if (body.mobile !== undefined) return { kind: "mobile", value: requireMobile(body.mobile, "mobile", { extraCountryCodes }) };
   throw badRequest("email", "Give the email address or the mobile number to send the invitation to.");
 }
 
@@ -75,14 +76,21 @@ function addressOf(body: InvitationCreate): { kind: "email" | "mobile"; value: s
  * When the channel refuses the message the invitation is withdrawn at once and the
  * caller gets 502: an invitation nobody received must not wait around.
  */
-export async function createInvitation(env: Env, auth: Auth, body: InvitationCreate): Promise<{ invitation: Invitation; sent: boolean; sandbox: boolean }> {
+export async function createInvitation(env: Env, auth: Auth, body: InvitationCreate, probe: ProbeSource): Promise<{ invitation: Invitation; sent: boolean; sandbox: boolean }> {
   const db = env.DB;
   const place = await target(db, auth, body);
-  const address = addressOf(body);
+  const address = addressOf(body, (await loadSettings(env)).mobileExtraCountryCodes);
+  // "Already a member" tells whose the address is: such answers are counted and limited.
+  await assertContactProbeAllowed(db, probe, address.kind);
   const holder = await dir.contactHolder(db, address.kind, address.value);
   if (holder !== null) {
-    if (place.facilityId !== null && (await dir.activeMembership(db, holder, place.facilityId))) throw conflict(address.kind, "This person already works at this facility.");
-    if (place.groupId !== null && (await dir.groupMembership(db, place.groupId, holder))) throw conflict(address.kind, "This person is already in this group.");
+    const already =
+      (place.facilityId !== null && (await dir.activeMembership(db, holder, place.facilityId)) && "This person already works at this facility.") ||
+      (place.groupId !== null && (await dir.groupMembership(db, place.groupId, holder)) && "This person is already in this group.");
+    if (already) {
+      await countContactProbe(db, probe);
+      throw conflict(address.kind, already);
+    }
   }
   const token = randomToken(32);
   const now = clock.now();
