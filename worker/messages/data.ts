@@ -93,3 +93,20 @@ export async function listSandboxMessages(
     .all<Row>();
   return results.map(toMessage);
 }
+
+export interface AdminAddress {
+  personId: number;
+  kind: "email" | "mobile";
+  value: string;
+}
+
+/** Every active email and mobile of the network admins: a prepared roll-call wakes them on each. */
+export async function networkAdminAddresses(db: D1Database): Promise<AdminAddress[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT p.id AS person_id, c.kind, c.value FROM people p JOIN contacts c ON c.person_id = p.id AND c.removed_at IS NULL
+       WHERE p.global_role = 'network_admin' AND p.removed_at IS NULL ORDER BY p.id, c.kind LIMIT 100`,
+    )
+    .all<{ person_id: number; kind: "email" | "mobile"; value: string }>();
+  return results.map((r) => ({ personId: r.person_id, kind: r.kind, value: r.value }));
+}

@@ -2,7 +2,7 @@ import { channelRoute } from "../delivery/channels";
 import { maskAddress } from "../delivery/channels/sandbox";
 import type { Channel, OutgoingMessage, PushTarget } from "../delivery/types";
 import { clock } from "../lib/clock";
-import { insertDirectMessage, type DirectKind } from "./data";
+import { insertDirectMessage, networkAdminAddresses, type DirectKind } from "./data";
 
 export interface DirectSend {
   kind: DirectKind;
@@ -54,4 +54,31 @@ export async function sendDirect(env: Env, m: DirectSend): Promise<DirectResult>
   }
   const id = await insertDirectMessage(env.DB, { ...base, ...empty, state: "failed", providerId: null, error: r.error.slice(0, 200) });
   return { ok: false, id, error: r.error, gone: r.gone ?? false };
+}
+
+/**
+ * Wakes every network admin at once, by SMS and by email, on each of their addresses
+ * (a roll-call waiting for confirmation, the SMS ceiling reached). Returns how many
+ * messages were accepted; a failed send is recorded and does not stop the others.
+ */
+export async function alertNetworkAdmins(
+  env: Env,
+  m: { kind: Extract<DirectKind, "trigger_alert" | "admin_alert">; subject: string; sms: string; email: string; link: string },
+): Promise<number> {
+  let accepted = 0;
+  for (const a of await networkAdminAddresses(env.DB)) {
+    const r = await sendDirect(env, {
+      kind: m.kind,
+      channel: a.kind === "email" ? "email" : "sms",
+      to: a.value,
+      personId: a.personId,
+      senderId: null,
+      facilityId: null,
+      subject: m.subject,
+      text: a.kind === "email" ? m.email : m.sms,
+      link: m.link,
+    });
+    if (r.ok) accepted++;
+  }
+  return accepted;
 }

@@ -1,5 +1,4 @@
-import { sendDirect } from "../messages/send";
-import { networkAdminAddresses } from "./data";
+import { alertNetworkAdmins } from "../messages/send";
 
 /**
  * An automatic trigger prepared a roll-call that waits for confirmation (確定操作):
@@ -14,20 +13,5 @@ export async function alertAdminsToConfirm(env: Env, rc: { id: number; title: st
   const subject = `${drill}【要確認】安否確認の送信待ち: ${rc.title}`;
   const sms = `${drill}【要確認】${rc.title}\n安否確認が送信待ちです。確認して送信してください。\n${link}`;
   const text = `${sms}\n\nA roll-call was prepared automatically and waits for your confirmation: ${link}`;
-  let accepted = 0;
-  for (const a of await networkAdminAddresses(env.DB)) {
-    const r = await sendDirect(env, {
-      kind: "trigger_alert",
-      channel: a.kind === "email" ? "email" : "sms",
-      to: a.value,
-      personId: a.personId,
-      senderId: null,
-      facilityId: null,
-      subject,
-      text: a.kind === "email" ? text : sms,
-      link,
-    });
-    if (r.ok) accepted++;
-  }
-  return accepted;
+  return alertNetworkAdmins(env, { kind: "trigger_alert", subject, sms, email: text, link });
 }

@@ -3,10 +3,9 @@ import { checkMobile } from "../directory/contact";
 import { clock } from "../lib/clock";
 import { randomToken, sha256Hex, timingSafeEqual } from "../lib/crypto";
 import { ApiError, conflict, notFound } from "../lib/errors";
-import { sendDirect } from "../messages/send";
+import { alertNetworkAdmins, sendDirect } from "../messages/send";
 import { langOfPerson, say } from "../messages/wording";
 import { loadSettings, type Settings } from "../system/settings";
-import { networkAdminAddresses } from "../triggers/data";
 import * as data from "./data";
 import { CODE_TTL_MS, LINK_TTL_MS, MAX_ATTEMPTS, MAX_REQUESTS_PER_HOUR } from "./schemas";
 
@@ -103,21 +102,7 @@ async function alertCeilingOnce(env: Env, ceiling: number, now: number): Promise
   const subject = "【要確認】確認コードのSMSが1日の上限に達しました";
   const sms = `【要確認】連絡先の確認コードのSMSが1日の上限（${ceiling}通）に達したため、送信を止めています。不正な利用のおそれがあります。監査ログを確認してください。\n${link}`;
   const text = `${sms}\n\nVerification SMS reached the network's daily ceiling (${ceiling}); no more are sent today. Someone may be pumping SMS: check the audit log. The ceiling is the setting verificationSmsDailyCeiling.`;
-  let accepted = 0;
-  for (const a of await networkAdminAddresses(env.DB)) {
-    const r = await sendDirect(env, {
-      kind: "admin_alert",
-      channel: a.kind === "email" ? "email" : "sms",
-      to: a.value,
-      personId: a.personId,
-      senderId: null,
-      facilityId: null,
-      subject,
-      text: a.kind === "email" ? text : sms,
-      link,
-    });
-    if (r.ok) accepted++;
-  }
+  const accepted = await alertNetworkAdmins(env, { kind: "admin_alert", subject, sms, email: text, link });
   await env.DB.batch([
     data.recordCeilingAlert(env.DB, day, accepted),
     auditStatement(env.DB, { actorId: null, action: "verification.sms_ceiling_reached", objectType: "network", detail: { day, ceiling, alertsAccepted: accepted } }),
