@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { authOf, route } from "../auth/access";
+import { ADMINS, READERS } from "../auth/roles";
 import { domainApp } from "../lib/app";
 import { ApiError, forbidden } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
@@ -13,8 +14,6 @@ import {
 } from "./schemas";
 import { auditContactsRead, buildBoard, readableRollcall } from "./service";
 
-const ADMINS = ["network_admin", "facility_admin", "delegate"] as const;
-const READERS = ["network_admin", "facility_admin", "delegate", "viewer"] as const;
 const conflictResponse = { 409: { description: "The roll-call is closed", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } } };
 
 const live = route({

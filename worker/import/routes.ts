@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { authOf, route } from "../auth/access";
+import { ADMINS } from "../auth/roles";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { ApiError, badRequest } from "../lib/errors";
@@ -8,7 +9,6 @@ import { ImportQuerySchema, ImportRejectedSchema, ImportReportSchema } from "./s
 import { loadSettings } from "../system/settings";
 import { commitPlan, MAX_BYTES, parseFile, planImport, report } from "./service";
 
-const ADMINS = ["network_admin", "facility_admin", "delegate"] as const;
 
 const fileBody = {
   required: true,

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { authOf, route } from "../auth/access";
+import { ADMINS } from "../auth/roles";
 import { isNetworkAdmin, managedFacilityIds, type Auth } from "../auth/scope";
 import { findAccount } from "../auth/data";
 import { completeSignIn, resolveSession } from "../auth/session";
@@ -19,7 +20,6 @@ import { InvitationCreatedSchema, InvitationCreateSchema, InvitationListQuery, I
 import { answerInvitation, createInvitation, JoinProblem, openInvitation, present, problemText, revokeInvitation } from "./service";
 
 const TAG = "invitations";
-const ADMINS = ["network_admin", "facility_admin", "delegate"] as const;
 const TokenParam = z.object({ token: z.string().max(200).openapi({ param: { name: "token", in: "path" } }) });
 const htmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
 

@@ -1,4 +1,5 @@
 import { authOf, route } from "../auth/access";
+import { ADMINS, READERS } from "../auth/roles";
 import { domainApp } from "../lib/app";
 import { errorResponses, jsonBody, jsonOk } from "../lib/schemas";
 import { ReadinessSchema, SendTestResultSchema, SendTestSchema } from "./schemas";
@@ -10,7 +11,7 @@ const get = route({
   summary: "平時の備え: per facility, the share of staff with a working channel, unconfirmed contacts, the last successful test",
   description: "Network admin: every facility. Facility admins and delegates: their own. City viewer: the network's numbers only.",
   tags: ["readiness"],
-  access: ["network_admin", "facility_admin", "delegate", "viewer"],
+  access: READERS,
   responses: { 200: jsonOk(ReadinessSchema), ...errorResponses },
 });
 
@@ -20,7 +21,7 @@ const test = route({
   summary: "Send a test message to a facility or the whole network (a notice roll-call, source test, through the real fan-out); audited",
   description: "Network admins: `all` or any facility. Facility admins and delegates: their own facility. 409 `too_soon` within 10 minutes of the last test of the same scope.",
   tags: ["readiness"],
-  access: ["network_admin", "facility_admin", "delegate"],
+  access: ADMINS,
   request: { body: jsonBody(SendTestSchema) },
   responses: {
     201: jsonOk(SendTestResultSchema, "Sent"),

@@ -1,5 +1,6 @@
 import { audit, auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
+import { ADMINS } from "../auth/roles";
 import { isNetworkAdmin, managedFacilityIds, type Auth } from "../auth/scope";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
@@ -11,7 +12,6 @@ import * as data from "./data";
 import { MAX_REPORTS_PER_HOUR, ReportCreateSchema, ReportHandleSchema, ReportListQuery, ReportListSchema, ReportSchema, type Report } from "./schemas";
 
 const TAG = "reports";
-const ADMINS = ["network_admin", "facility_admin", "delegate"] as const;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 const present = (r: data.ReportRow): Report => ({

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
+import { ADMINS, READERS } from "../auth/roles";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds } from "../auth/scope";
 import { rollcallObject } from "../board/object";
 import { readableRollcall } from "../board/service";
@@ -16,8 +17,6 @@ import {
 } from "./schemas";
 import { aggregates, buildPreview, closeRollcall, confirmRollcall, createDraft, readableFacilities, toApi } from "./service";
 
-const ADMINS = ["network_admin", "facility_admin", "delegate"] as const;
-const READERS = ["network_admin", "facility_admin", "delegate", "viewer"] as const;
 const conflictResponse = { 409: { description: "Not in a state that allows this", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } } };
 
 const create = route({
