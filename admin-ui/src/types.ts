@@ -69,7 +69,7 @@ export type FacilityDetail = Brd.FacilityDetail;
 export type PersonDetail = Brd.PersonDetail;
 export type ResendInput = z.input<typeof Brd.ResendSchema>;
 export type ResendResult = z.infer<typeof Brd.ResendResultSchema>;
-export type SmsReplyResult = z.infer<typeof Brd.SmsReplyResultSchema>;
+export type SmsReplyResult = z.infer<typeof Del.SmsReplyResultSchema>;
 
 import type * as Msg from "../../worker/messages/schemas";
 export type DirectMessage = z.infer<typeof Msg.DirectMessageSchema>;

@@ -248,23 +248,3 @@ export async function contactsReadSince(db: D1Database, actorId: number, rollcal
     .first<{ x: number }>();
   return r !== null;
 }
-
-/** A person's first active mobile number (for the sandbox's simulated inbound SMS). */
-export async function mobileOf(db: D1Database, personId: number): Promise<string | null> {
-  const r = await db
-    .prepare("SELECT value FROM contacts WHERE person_id = ?1 AND kind = 'mobile' AND removed_at IS NULL ORDER BY verified_at IS NULL, id LIMIT 1")
-    .bind(personId)
-    .first<{ value: string }>();
-  return r?.value ?? null;
-}
-
-export async function deliveryOwner(db: D1Database, deliveryId: number): Promise<{ rollcallId: number; personId: number } | null> {
-  const r = await db.prepare("SELECT rollcall_id, person_id FROM deliveries WHERE id = ?1").bind(deliveryId).first<{ rollcall_id: number; person_id: number }>();
-  return r ? { rollcallId: r.rollcall_id, personId: r.person_id } : null;
-}
-
-/** The roll-call an inbound SMS was recorded for (by its MessageSid). */
-export async function inboundRollcall(db: D1Database, messageSid: string): Promise<number | null> {
-  const r = await db.prepare("SELECT rollcall_id FROM inbound_sms WHERE message_sid = ?1").bind(messageSid).first<{ rollcall_id: number | null }>();
-  return r?.rollcall_id ?? null;
-}

@@ -1,4 +1,4 @@
-import { rollcallObject } from "./object";
+import { rollcallObject } from "./stub";
 import { errorText } from "../lib/redact";
 import type { UpdateReason } from "./messages";
 

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { authOfSession } from "../auth/session";
 import { errorText } from "../lib/redact";
-import type { Channel, DeliveryMessage } from "../delivery/types";
+import { planMessage, type Channel } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { getRollcall, type Rollcall } from "../rollcall/data";
 import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, ClientMessageSchema, COALESCE_MS, RECHECK_EVERY_MS, type Board, type ServerMessage, type UpdateReason } from "./messages";
@@ -27,10 +27,7 @@ export interface Escalation {
   lastReplyAt: number | null;
 }
 
-/** The Durable Object of a roll-call, addressed by its id. */
-export function rollcallObject(env: Pick<Env, "ROLLCALL">, rollcallId: number) {
-  return env.ROLLCALL.get(env.ROLLCALL.idFromName(`rollcall:${rollcallId}`));
-}
+export { rollcallObject } from "./stub";
 
 const KEY = "escalation";
 const ROLLCALL_KEY = "rollcallId";
@@ -138,17 +135,7 @@ export class RollCallObject extends DurableObject<Env> {
     const now = clock.now();
     for (const w of e.waves) {
       if (w.sentAt !== null || w.at > now) continue;
-      const msg: DeliveryMessage = {
-        type: "plan",
-        rollcallId: e.rollcallId,
-        wave: w.wave,
-        channels: w.channels,
-        onlyUnreplied: w.onlyUnreplied,
-        fallback: w.fallback,
-        audience: w.audience,
-        afterPersonId: 0,
-      };
-      await this.env.DELIVERY_QUEUE.send(msg);
+      await this.env.DELIVERY_QUEUE.send(planMessage(e.rollcallId, w.wave, w));
       // Saved per wave: a crash after the send repeats at most this wave, and plan messages are idempotent.
       w.sentAt = now;
       await this.save(e);

@@ -10,7 +10,7 @@ import { fillTokenHashes } from "../rollcall/tokens";
 import * as data from "./data";
 import { readableRollcall } from "./service";
 import { boardChanged } from "./notify";
-import { rollcallObject } from "./object";
+import { rollcallObject } from "./stub";
 import type { ResendInput } from "./schemas";
 
 /** Queues take at most 100 messages per sendBatch. */

@@ -8,9 +8,8 @@ import { facilityDetail, personDetail, personPhoto } from "./drilldown";
 import { BoardSchema } from "./messages";
 import { AUDIENCE_HEADER, rollcallObject } from "./object";
 import { resend } from "./resend";
-import { simulateInboundSms } from "./sandbox-sms";
 import {
-  FacilityDetailSchema, FacilityParams, PersonDetailSchema, PersonParams, ResendResultSchema, ResendSchema, SmsReplyResultSchema, SmsReplySchema,
+  FacilityDetailSchema, FacilityParams, PersonDetailSchema, PersonParams, ResendResultSchema, ResendSchema,
 } from "./schemas";
 import { auditContactsRead, buildBoard, readableRollcall } from "./service";
 
@@ -78,17 +77,6 @@ const resendRoute = route({
   responses: { 200: jsonOk(ResendResultSchema), ...errorResponses, ...conflictResponse },
 });
 
-const smsReply = route({
-  method: "post",
-  path: "/api/outbox/sms-reply",
-  summary: "Sandbox only: answer as a recipient by SMS (a signed, simulated inbound message through the real Twilio webhook)",
-  description: "404 when every channel has a real provider (like GET /api/outbox). Answers the webhook's TwiML text.",
-  tags: ["delivery"],
-  access: ["network_admin"],
-  request: { body: jsonBody(SmsReplySchema) },
-  responses: { 200: jsonOk(SmsReplyResultSchema), ...errorResponses },
-});
-
 /** A cross-site page may not open a board with the visitor's cookie (the cookie is SameSite=Strict too). */
 function checkOrigin(env: Env, requestUrl: string, origin: string | undefined): void {
   if (!origin) return;
@@ -96,7 +84,7 @@ function checkOrigin(env: Env, requestUrl: string, origin: string | undefined): 
   throw forbidden("Open the board from this site.");
 }
 
-/** The live board (WebSocket), its JSON twin for polling, drill-downs, resend, and the sandbox's SMS answer box. */
+/** The live board (WebSocket), its JSON twin for polling, drill-downs and resend. */
 export const boardRoutes = domainApp()
   .openapi(live, async (c) => {
     const auth = authOf(c);
@@ -136,7 +124,4 @@ export const boardRoutes = domainApp()
   })
   .openapi(resendRoute, async (c) => {
     return c.json(await resend(c.env, authOf(c), c.req.valid("param").id, c.req.valid("json")), 200);
-  })
-  .openapi(smsReply, async (c) => {
-    return c.json(await simulateInboundSms(c.env, authOf(c), c.req.valid("json"), c.executionCtx), 200);
   });

@@ -1,4 +1,4 @@
-/** The board's HTTP shapes (drill-down, resend, the sandbox SMS box); the socket's are in messages.ts. */
+/** The board's HTTP shapes (drill-down, resend); the socket's are in messages.ts. */
 import { z } from "@hono/zod-openapi";
 import { AnswersSchema } from "../rollcall/schemas";
 
@@ -139,28 +139,3 @@ export const ResendResultSchema = z
     unreachable: count,
   })
   .openapi("ResendResult");
-
-export const SmsReplySchema = z
-  .object({
-    deliveryId: id.optional(),
-    personId: id.optional(),
-    rollcallId: id.optional(),
-    body: z.string().max(1600),
-  })
-  .strict()
-  .superRefine((b, ctx) => {
-    if (b.deliveryId === undefined && (b.personId === undefined || b.rollcallId === undefined))
-      ctx.addIssue({ code: "custom", message: "give deliveryId, or personId and rollcallId", path: [b.personId === undefined ? "personId" : "rollcallId"] });
-  })
-  .openapi("SandboxSmsReply");
-
-export const SmsReplyResultSchema = z
-  .object({
-    /** The webhook's HTTP status (200 when the signature and form were accepted). */
-    status: count,
-    /** The text the webhook answered with (TwiML <Message>), as the phone would show it. */
-    reply: z.string(),
-    outcome: z.string().nullable(),
-    rollcallId: count.nullable(),
-  })
-  .openapi("SandboxSmsReplyResult");

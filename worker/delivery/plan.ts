@@ -1,9 +1,9 @@
 import { clock } from "../lib/clock";
 import { fillTokenHashes } from "../rollcall/tokens";
 import * as data from "./data";
-import { CHANNELS, type Channel, type DeliveryMessage } from "./types";
+import { CHANNELS, type Channel, type DeliveryMessage, type PlanMessage } from "./types";
 
-export type PlanMessage = Extract<DeliveryMessage, { type: "plan" }>;
+export type { PlanMessage } from "./types";
 
 /** Recipients per plan message: keeps each invocation well under D1's query and time limits. */
 export const PAGE_SIZE = 200;

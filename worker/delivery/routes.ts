@@ -3,11 +3,12 @@ import { audit } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
 import { ApiError, notFound } from "../lib/errors";
-import { errorResponses, jsonOk } from "../lib/schemas";
+import { errorResponses, jsonBody, jsonOk } from "../lib/schemas";
 import { presentRollcallMessage, rollcallOutboxFacilities } from "../messages/service";
 import { sandboxInUse } from "./channels";
 import { listOutbox, rollcallOwner } from "./data";
-import { OutboxQuery, OutboxSchema } from "./schemas";
+import { simulateInboundSms } from "./sandbox-sms";
+import { OutboxQuery, OutboxSchema, SmsReplyResultSchema, SmsReplySchema } from "./schemas";
 import { handleInboundSms, handleStatusCallback, MAX_WEBHOOK_BYTES, twiml, verifiedTwilioParams } from "./twilio-webhooks";
 
 const outbox = route({
@@ -20,6 +21,17 @@ const outbox = route({
   access: ["network_admin", "facility_admin", "delegate"],
   request: { query: OutboxQuery },
   responses: { 200: jsonOk(OutboxSchema), ...errorResponses },
+});
+
+const smsReply = route({
+  method: "post",
+  path: "/api/outbox/sms-reply",
+  summary: "Sandbox only: answer as a recipient by SMS (a signed, simulated inbound message through the Twilio webhook's signature check and handler)",
+  description: "404 when every channel has a real provider (like GET /api/outbox). Answers the webhook's TwiML text.",
+  tags: ["delivery"],
+  access: ["network_admin"],
+  request: { body: jsonBody(SmsReplySchema) },
+  responses: { 200: jsonOk(SmsReplyResultSchema), ...errorResponses },
 });
 
 const twilioResponses = {
@@ -60,7 +72,7 @@ async function twilioParams(c: { env: Env; req: { raw: Request; path: string; ur
   return params;
 }
 
-/** The sandbox outbox and the provider webhooks (Twilio inbound SMS and status callbacks). */
+/** The sandbox outbox with its answer-by-SMS box, and the provider webhooks (Twilio inbound SMS and status callbacks). */
 export const deliveryRoutes = domainApp()
   .openapi(outbox, async (c) => {
     const auth = authOf(c);
@@ -72,6 +84,9 @@ export const deliveryRoutes = domainApp()
     const items = rows.map((m) => presentRollcallMessage(auth, m));
     await audit(c.env.DB, { actorId: auth.personId, action: "outbox.read", objectType: "rollcall", objectId: q.rollcall, detail: { items: items.length, withheld: items.filter((m) => m.withheld).length } });
     return c.json({ rollcallId: q.rollcall, items, next: rows.length === q.limit ? rows[rows.length - 1]!.deliveryId : null }, 200);
+  })
+  .openapi(smsReply, async (c) => {
+    return c.json(await simulateInboundSms(c.env, authOf(c), c.req.valid("json")), 200);
   })
   .openapi(inboundSms, async (c) => {
     const params = await twilioParams(c);

@@ -58,3 +58,32 @@ export const DeliveryMessageSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("send"), deliveryId: z.number().int().positive() }),
 ]);
+
+const id = z.number().int().positive();
+const count = z.number().int();
+
+/** The sandbox's "answer as this recipient by SMS" box (POST /api/outbox/sms-reply). */
+export const SmsReplySchema = z
+  .object({
+    deliveryId: id.optional(),
+    personId: id.optional(),
+    rollcallId: id.optional(),
+    body: z.string().max(1600),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.deliveryId === undefined && (b.personId === undefined || b.rollcallId === undefined))
+      ctx.addIssue({ code: "custom", message: "give deliveryId, or personId and rollcallId", path: [b.personId === undefined ? "personId" : "rollcallId"] });
+  })
+  .openapi("SandboxSmsReply");
+
+export const SmsReplyResultSchema = z
+  .object({
+    /** The webhook's HTTP status (200 when the signature and form were accepted). */
+    status: count,
+    /** The text the webhook answered with (TwiML <Message>), as the phone would show it. */
+    reply: z.string(),
+    outcome: z.string().nullable(),
+    rollcallId: count.nullable(),
+  })
+  .openapi("SandboxSmsReplyResult");

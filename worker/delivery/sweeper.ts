@@ -2,8 +2,8 @@ import { z } from "zod";
 import { clock } from "../lib/clock";
 import { WaveSchema } from "../templates/schemas";
 import * as data from "./data";
-import { channelsFor, PAGE_SIZE, type PlanMessage } from "./plan";
-import type { DeliveryMessage } from "./types";
+import { channelsFor, PAGE_SIZE } from "./plan";
+import { planMessage, type DeliveryMessage, type PlanMessage } from "./types";
 
 /**
  * The delivery sweeper, run by the cron every minute. Queues are at-least-once while
@@ -66,8 +66,7 @@ export async function sweepDeliveries(env: Env, now = clock.now()): Promise<Swee
     if (!parsed.success) continue;
     for (const [i, w] of parsed.data.waves.entries()) {
       if (rc.confirmedAt + w.delayMinutes * 60_000 + after > now) continue;
-      const m: PlanMessage = { type: "plan", rollcallId: rc.id, wave: i + 1, channels: w.channels, onlyUnreplied: w.onlyUnreplied, fallback: w.fallback, audience: w.audience, afterPersonId: 0 };
-      m.afterPersonId = await data.lastPlannedPerson(db, rc.id, m.wave, m.audience);
+      const m = planMessage(rc.id, i + 1, w, await data.lastPlannedPerson(db, rc.id, i + 1, w.audience));
       if (await someoneLeft(db, m)) {
         await env.DELIVERY_QUEUE.send(m);
         plans++;

@@ -26,6 +26,19 @@ export type DeliveryMessage =
   /** Send one delivery (by id); safe to receive twice. */
   | { type: "send"; deliveryId: number };
 
+export type PlanMessage = Extract<DeliveryMessage, { type: "plan" }>;
+
+/** What a wave asks for: a template's wave, or one of the escalation schedule. */
+export type WaveSpec = Pick<PlanMessage, "channels" | "onlyUnreplied" | "fallback" | "audience">;
+
+/**
+ * The one way to build a `plan` message: the first page of `wave` (or the page after
+ * `afterPersonId`, for the sweeper picking a stopped wave up again).
+ */
+export function planMessage(rollcallId: number, wave: number, spec: WaveSpec, afterPersonId = 0): PlanMessage {
+  return { type: "plan", rollcallId, wave, channels: spec.channels, onlyUnreplied: spec.onlyUnreplied, fallback: spec.fallback, audience: spec.audience, afterPersonId };
+}
+
 /** A rendered message for one recipient on one channel. */
 export interface OutgoingMessage {
   channel: Channel;

@@ -3,7 +3,7 @@ import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import { ADMINS, READERS } from "../auth/roles";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds } from "../auth/scope";
-import { rollcallObject } from "../board/object";
+import { rollcallObject } from "../board/stub";
 import { readableRollcall } from "../board/service";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";

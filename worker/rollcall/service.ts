@@ -1,7 +1,7 @@
 import { auditInsertedStatement, auditStatement, type AuditEntry } from "../audit/log";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
-import { rollcallObject } from "../board/object";
-import { CHANNELS, type Channel, type DeliveryMessage } from "../delivery/types";
+import { rollcallObject } from "../board/stub";
+import { CHANNELS, planMessage, type Channel } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
@@ -190,8 +190,8 @@ export async function startRollcall(env: Env, rc: Rollcall, actorId: number | nu
     throw err;
   }
   const first = rc.template.waves[0]!;
-  const plan: DeliveryMessage = { type: "plan", rollcallId: rc.id, wave: 1, channels: first.channels, onlyUnreplied: false, fallback: first.fallback, audience: "recipients", afterPersonId: 0 };
-  await env.DELIVERY_QUEUE.send(plan);
+  // The first wave goes to every recipient, whatever the template says of it.
+  await env.DELIVERY_QUEUE.send(planMessage(rc.id, 1, { ...first, onlyUnreplied: false, audience: "recipients" }));
   await rollcallObject(env, rc.id).start(
     rc.id,
     rc.template.waves.map((w, i) => ({ ...w, wave: i + 1, sentAt: i === 0 ? now : null })),
