@@ -1,24 +1,16 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { audit, auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
-import { channelRoute } from "../delivery/channels";
-import { pushProvider } from "../delivery/channels/push";
-import type { OutgoingMessage } from "../delivery/types";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
-import { clock } from "../lib/clock";
-import { randomToken, sha256Hex } from "../lib/crypto";
-import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
+import { badRequest, notFound } from "../lib/errors";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
-import { sendDirect } from "../messages/send";
-import { langOfPerson, say } from "../messages/wording";
-import { findPerson } from "../directory/data";
 import { closedPage, donePage, notFoundPage } from "../reply/page";
-import { findRecipientByToken, isOpen, recordReply } from "../reply/service";
+import { findRecipientByToken } from "../reply/service";
 import { replyUrl } from "../reply/token";
-import * as data from "./data";
+import type * as data from "./data";
+import * as service from "./service";
 import {
   AckBody,
   AckQuery,
@@ -28,7 +20,6 @@ import {
   DeviceRenameSchema,
   DeviceSchema,
   DeviceTestSchema,
-  ONE_TAP,
   OneTapResultSchema,
   OneTapSchema,
   VapidKeySchema,
@@ -36,12 +27,6 @@ import {
 } from "./schemas";
 
 const TAG = "push devices";
-/** More than this many devices for one person is a sign of something wrong (a loop re-subscribing). */
-const MAX_DEVICES = 10;
-/** A test's acknowledgement counts within a day. */
-const TEST_ACK_MS = 86_400_000;
-/** 16 bytes = 128 bits, 22 base64url characters. */
-const ACK_TOKEN = /^[A-Za-z0-9_-]{22}$/;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const present = (d: data.DeviceRow): Device => ({
@@ -146,14 +131,6 @@ const oneTap = route({
   },
 });
 
-/** http endpoints only where the push fake runs (tests, local); a real push service speaks https. */
-function checkEndpoint(env: Env, endpoint: string) {
-  const u = new URL(endpoint);
-  if (u.protocol === "https:") return;
-  if (u.protocol === "http:" && (env.APP_ENV === "test" || env.APP_ENV === "local")) return;
-  throw badRequest("subscription.endpoint", "A push endpoint is an https URL.");
-}
-
 async function ackToken(c: Context<AppEnv>, fromQuery: string | undefined): Promise<string> {
   if (fromQuery) return fromQuery;
   const body = (await c.req.json().catch(() => null)) as unknown;
@@ -178,105 +155,27 @@ export const pushRoutes = domainApp();
 pushRoutes.use("/r/:token/action", bodyLimit({ maxSize: 4 * 1024 }));
 pushRoutes.use("/api/push/ack", bodyLimit({ maxSize: 1024 }));
 pushRoutes
-  .openapi(vapidKey, (c) => {
-    const st = pushProvider(c.env);
-    const r = channelRoute(c.env, "push");
-    return c.json({ publicKey: st.kind === "ready" ? st.settings.VAPID_PUBLIC_KEY : null, mode: r.kind }, 200);
-  })
-  .openapi(list, async (c) => {
-    const auth = authOf(c);
-    return c.json({ items: (await data.devicesOf(c.env.DB, auth.personId)).map(present) }, 200);
-  })
+  .openapi(vapidKey, (c) => c.json(service.vapidKey(c.env), 200))
+  .openapi(list, async (c) => c.json({ items: (await service.devicesOf(c.env.DB, authOf(c))).map(present) }, 200))
   .openapi(add, async (c) => {
-    const auth = authOf(c);
-    const { subscription, name } = c.req.valid("json");
-    checkEndpoint(c.env, subscription.endpoint);
-    const db = c.env.DB;
-    const sub = { endpoint: subscription.endpoint, p256dh: subscription.keys.p256dh, auth: subscription.keys.auth };
-    const now = clock.now();
-    const existing = await data.activeByEndpoint(db, sub.endpoint);
-    if (existing && existing.personId === auth.personId) {
-      await db.batch([data.refreshDevice(db, existing.id, sub, name), auditStatement(db, { actorId: auth.personId, action: "push.device_refreshed", objectType: "push_subscription", objectId: existing.id })]);
-      return c.json(present((await data.deviceOf(db, auth.personId, existing.id))!), 200);
-    }
-    if ((await data.countDevices(db, auth.personId)) >= MAX_DEVICES) throw conflict("subscription", `At most ${MAX_DEVICES} devices; remove one first.`);
-    // The browser (endpoint) now belongs to whoever signed in on it: the previous holder stops getting its notifications.
-    const results = await db.batch<{ id: number }>([
-      ...(existing ? [data.revokeDevice(db, existing.id, now)] : []),
-      data.insertDevice(db, auth.personId, sub, name, now),
-      auditStatement(db, { actorId: auth.personId, action: "push.device_added", objectType: "person", objectId: auth.personId, detail: { movedFrom: existing?.personId ?? null } }),
-    ]);
-    const id = results[existing ? 1 : 0]!.results[0]!.id;
-    return c.json(present((await data.deviceOf(db, auth.personId, id))!), 201);
+    const { device, created } = await service.addDevice(c.env, authOf(c), c.req.valid("json"));
+    return created ? c.json(present(device), 201) : c.json(present(device), 200);
   })
-  .openapi(rename, async (c) => {
-    const auth = authOf(c);
-    const { id } = c.req.valid("param");
-    const db = c.env.DB;
-    if (!(await data.deviceOf(db, auth.personId, id))) throw notFound("device");
-    await data.renameDevice(db, id, c.req.valid("json").name).run();
-    return c.json(present((await data.deviceOf(db, auth.personId, id))!), 200);
-  })
+  .openapi(rename, async (c) => c.json(present(await service.renameDevice(c.env.DB, authOf(c), c.req.valid("param").id, c.req.valid("json").name)), 200))
   .openapi(remove, async (c) => {
-    const auth = authOf(c);
-    const { id } = c.req.valid("param");
-    const db = c.env.DB;
-    if (!(await data.deviceOf(db, auth.personId, id))) throw notFound("device");
-    await db.batch([data.revokeDevice(db, id, clock.now()), auditStatement(db, { actorId: auth.personId, action: "push.device_removed", objectType: "push_subscription", objectId: id })]);
+    await service.removeDevice(c.env.DB, authOf(c), c.req.valid("param").id);
     return c.json({ ok: true as const }, 200);
   })
-  .openapi(test, async (c) => {
-    const auth = authOf(c);
-    const { id } = c.req.valid("param");
-    const db = c.env.DB;
-    const device = await data.deviceOf(db, auth.personId, id);
-    if (!device) throw notFound("device");
-    const person = await findPerson(db, auth.personId);
-    const lang = langOfPerson(person?.lang);
-    const token = randomToken(16);
-    const testId = await data.insertTest(db, id, await sha256Hex(token), clock.now());
-    const base = c.env.PUBLIC_URL.replace(/\/+$/, "");
-    // The payload names nobody: a title, a line, where a tap leads and where to acknowledge.
-    const payload = { type: "test" as const, title: say(lang, "push.test.title"), body: say(lang, "push.test.body"), url: `${base}/me/devices`, tag: `push-test-${testId}`, ackUrl: `${base}/api/push/ack?token=${token}` };
-    const push: NonNullable<OutgoingMessage["push"]> = payload;
-    const r = await sendDirect(c.env, {
-      kind: "push_test",
-      channel: "push",
-      to: { endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } },
-      deviceName: device.name,
-      personId: auth.personId,
-      senderId: auth.personId,
-      facilityId: null,
-      text: `${payload.title}\n${payload.body}`,
-      push,
-      link: payload.url,
-    });
-    if (!r.ok) {
-      if (r.gone) {
-        await db.batch([data.revokeDevice(db, id, clock.now()), auditStatement(db, { actorId: auth.personId, action: "push.device_gone", objectType: "push_subscription", objectId: id })]);
-        throw new ApiError(410, "gone", "This device no longer accepts notifications; it was removed. Turn notifications on again on the device.", "id");
-      }
-      throw new ApiError(502, "send_failed", `The push service did not take the test (${r.error}).`, "id");
-    }
-    await audit(db, { actorId: auth.personId, action: "push.test_sent", objectType: "push_subscription", objectId: id });
-    return c.json({ sent: true as const, sandbox: r.sandbox, testId }, 200);
-  })
+  .openapi(test, async (c) => c.json({ sent: true as const, ...(await service.sendTestNotification(c.env, authOf(c), c.req.valid("param").id)) }, 200))
   .openapi(ack, async (c) => {
-    const token = await ackToken(c, c.req.valid("query").token);
-    if (!ACK_TOKEN.test(token)) throw notFound("test");
-    const db = c.env.DB;
-    const t = await data.testByTokenHash(db, await sha256Hex(token));
-    if (!t || t.revoked) throw notFound("test");
-    const now = clock.now();
-    if (t.arrivedAt !== null) return c.json({ ok: true as const, deviceId: t.subscriptionId, arrivedAt: new Date(t.arrivedAt).toISOString() }, 200);
-    if (now - t.sentAt > TEST_ACK_MS) throw new ApiError(410, "expired", "This test is too old; send a new one.", "token");
-    await db.batch(data.arrivalStatements(db, t, now));
-    return c.json({ ok: true as const, deviceId: t.subscriptionId, arrivedAt: new Date(now).toISOString() }, 200);
+    const { deviceId, arrivedAt } = await service.acknowledgeTest(c.env.DB, await ackToken(c, c.req.valid("query").token));
+    return c.json({ ok: true as const, deviceId, arrivedAt: new Date(arrivedAt).toISOString() }, 200);
   })
   .openapi(oneTap, async (c) => {
     c.header("cache-control", "no-store");
     const html = wantsHtml(c);
-    const found = await findRecipientByToken(c.env, c.req.valid("param").token);
+    const { token } = c.req.valid("param");
+    const found = await findRecipientByToken(c.env, token);
     if (!found) {
       if (html) return c.html(notFoundPage(), 404);
       throw notFound("reply link");
@@ -284,19 +183,13 @@ pushRoutes
     const parsed = OneTapSchema.safeParse({ action: await oneTapAction(c) });
     if (!parsed.success) throw badRequest("action", "action: one of safe_yes, safe_no, need_help.");
     const { action } = parsed.data;
-    if (!isOpen(found.rollcall)) {
+    const outcome = await service.answerOneTap(c.env, found, action);
+    if (outcome.closed) {
       if (html) return c.html(closedPage(found, null), 409);
-      throw new ApiError(409, "closed", "This roll-call has closed; replies are no longer accepted.", "rollcall");
+      throw outcome.error;
     }
-    let reply;
-    try {
-      reply = await recordReply(c.env, { rollcallId: found.rollcall.id, personId: found.recipient.personId, answers: ONE_TAP[action], via: "push" });
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 400) throw badRequest("action", `action: this roll-call does not take "${action}" as an answer; open the reply page.`);
-      if (err instanceof ApiError && err.code === "closed" && html) return c.html(closedPage(found, null), 409);
-      throw err;
-    }
+    const { reply } = outcome;
     if (html) return c.html(donePage(found, reply), 200);
     const answers = { safety: reply.answers.safety, availability: reply.answers.availability };
-    return c.json({ ok: true as const, action, answers, replyUrl: replyUrl(c.env, c.req.valid("param").token) }, 200);
+    return c.json({ ok: true as const, action, answers, replyUrl: replyUrl(c.env, token) }, 200);
   });
