@@ -47,6 +47,9 @@ const toReport = (r: Row): ReportRow => ({
 const SELECT = `SELECT r.id, r.kind, r.note, r.person_id, p.name AS person_name, r.facility_ids, r.created_at, r.handled_at, r.handled_by, h.name AS handled_by_name, r.handling_note
   FROM incident_reports r JOIN people p ON p.id = r.person_id LEFT JOIN people h ON h.id = r.handled_by`;
 
+/** Another report took the id between reading the next one and inserting. */
+export const isReportIdTaken = (err: unknown): boolean => err instanceof Error && /UNIQUE constraint failed: incident_reports\.id/.test(err.message);
+
 export async function nextReportId(db: D1Database): Promise<number> {
   return (await db.prepare("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM incident_reports").first<{ id: number }>())!.id;
 }
@@ -65,13 +68,15 @@ export async function reportsSince(db: D1Database, personId: number, since: numb
   return (await db.prepare("SELECT COUNT(*) AS n FROM incident_reports WHERE person_id = ?1 AND created_at > ?2").bind(personId, since).first<{ n: number }>())!.n;
 }
 
+export type ReportState = "open" | "handled" | "all";
+
 /**
  * Reports for an admin: `facilityIds` null = all (network admin); else those filed by
  * people of these facilities (as they were when reporting). Newest first.
  */
 export async function listReports(
   db: D1Database,
-  q: { facilityIds: number[] | null; personId?: number; state: "open" | "handled" | "all"; before?: number; limit: number },
+  q: { facilityIds: number[] | null; personId?: number; state: ReportState; before?: number; limit: number },
 ): Promise<ReportRow[]> {
   const state = { open: "r.handled_at IS NULL", handled: "r.handled_at IS NOT NULL", all: "1 = 1" }[q.state];
   const { results } = await db
