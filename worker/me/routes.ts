@@ -1,15 +1,10 @@
 import { authOf, route } from "../auth/access";
-import { networkGroup } from "../directory/data";
 import { domainApp } from "../lib/app";
-import { clock } from "../lib/clock";
 import { errorResponses, jsonOk } from "../lib/schemas";
-import { replyToken, replyUrl } from "../reply/token";
-import { fillTokenHashes } from "../rollcall/tokens";
-import * as data from "./data";
-import { MyGroupListSchema, MyRollcallListSchema, type MyRollcall } from "./schemas";
+import { MyGroupListSchema, MyRollcallListSchema } from "./schemas";
+import { myGroups, myOpenRollcalls } from "./service";
 
 const TAG = "me";
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 const rollcalls = route({
   method: "get",
@@ -32,41 +27,8 @@ const groups = route({
 
 export const meRoutes = domainApp()
   .openapi(rollcalls, async (c) => {
-    const auth = authOf(c);
-    const rows = await data.openRollcallsOf(c.env.DB, auth.personId);
-    const items: MyRollcall[] = await Promise.all(
-      rows.map(async (r) => {
-        // The link shown must work even before a wave reached the person.
-        if (r.tokenMissing) await fillTokenHashes(c.env, r.id, [auth.personId], r.salt);
-        return {
-          id: r.id,
-          title: r.title,
-          drill: r.drill,
-          state: r.state,
-          confirmedAt: iso(r.confirmedAt),
-          replyUrl: replyUrl(c.env, await replyToken(c.env, r.id, r.salt, auth.personId)),
-          repliedAt: iso(r.repliedAt),
-          answer:
-            r.answers && r.answeredAt !== null
-              ? { safety: r.answers.safety ?? null, availability: r.answers.availability ?? null, ack: r.answers.ack === "yes", at: new Date(r.answeredAt).toISOString() }
-              : null,
-        };
-      }),
-    );
+    const items = await myOpenRollcalls(c.env, authOf(c));
     c.header("cache-control", "no-store");
     return c.json({ items }, 200);
   })
-  .openapi(groups, async (c) => {
-    const auth = authOf(c);
-    const db = c.env.DB;
-    await networkGroup(db, clock.now()); // made on first use, as GET /api/groups does
-    const rows = await data.groupsOf(db, auth.personId);
-    const items = rows.map((g) => ({
-      id: g.id,
-      name: g.name,
-      kind: g.kind,
-      role: g.role,
-      leavable: g.kind === "custom" ? g.role !== "owner" : g.kind === "facility" && !g.stillInFacility,
-    }));
-    return c.json({ items }, 200);
-  });
+  .openapi(groups, async (c) => c.json({ items: await myGroups(c.env.DB, authOf(c)) }, 200));
