@@ -1,14 +1,9 @@
-import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
-import { checkEmail, checkMobile } from "../directory/contact";
 import { domainApp } from "../lib/app";
-import { clock } from "../lib/clock";
-import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
-import { assertContactProbeAllowed, countContactProbe, probeSource } from "../lib/ratelimit";
+import { probeSource } from "../lib/ratelimit";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
-import { loadSettings } from "../system/settings";
-import * as data from "./data";
 import { ContactAddedSchema, ContactAddSchema } from "./schemas";
+import { addMyContact, removeMyContact } from "./service";
 
 const TAG = "profile";
 const conflictResponse = {
@@ -40,62 +35,13 @@ const remove = route({
   responses: { 200: jsonOk(OkSchema), ...errorResponses },
 });
 
-const lastOne = () => badRequest("id", "This is your only contact: a roll-call must be able to reach you. Add another one first, then remove this one.", "last_contact");
-
+/** One's own contacts; the rules are in service.ts. */
 export const myContactRoutes = domainApp()
   .openapi(add, async (c) => {
     const auth = authOf(c);
-    const { kind, value: raw } = c.req.valid("json");
-    const checked = kind === "mobile" ? checkMobile(raw, { extraCountryCodes: (await loadSettings(c.env)).mobileExtraCountryCodes }) : checkEmail(raw);
-    if (!checked.ok) throw badRequest("value", checked.message, checked.code);
-    const value = checked.value;
-    const db = c.env.DB;
-    const probe = probeSource(c, auth.personId);
-    await assertContactProbeAllowed(db, probe, "value");
-    const holder = await data.addressHolder(db, kind, value);
-    if (holder?.personId === auth.personId) throw conflict("value", `This ${kind === "mobile" ? "number" : "address"} is yours already.`);
-    if (holder) {
-      await countContactProbe(db, probe);
-      throw conflict("value", `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`);
-    }
-    const before = await data.channelsOf(db, auth.personId);
-    const replaced = before.some((ch) => ch.kind === kind);
-    const now = clock.now();
-    let inserted: D1Result<{ id: number }>;
-    try {
-      const results = await db.batch<{ id: number }>([
-        data.releaseOwnKind(db, auth.personId, kind, now),
-        data.insertOwnContact(db, auth.personId, kind, value, now),
-        auditStatement(db, { actorId: auth.personId, action: replaced ? "contact.replaced" : "contact.added", objectType: "person", objectId: auth.personId, detail: { kind, self: true } }),
-      ]);
-      inserted = results[1]!;
-    } catch (err) {
-      // Another account took the address between the check and the write: the whole batch rolled back.
-      if (data.isAddressTaken(err)) {
-        await countContactProbe(db, probe);
-        throw conflict("value", `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`);
-      }
-      throw err;
-    }
-    const id = inserted.results[0]?.id;
-    if (id === undefined) throw notFound("person");
-    return c.json({ channel: { id, kind, value, verified: false, verifiedAt: null, lastOkAt: null }, replaced }, 201);
+    return c.json(await addMyContact(c.env, auth, probeSource(c, auth.personId), c.req.valid("json")), 201);
   })
   .openapi(remove, async (c) => {
-    const auth = authOf(c);
-    const { id } = c.req.valid("param");
-    const db = c.env.DB;
-    const mine = await data.channelsOf(db, auth.personId);
-    const contact = mine.find((ch) => ch.id === id);
-    if (!contact) throw notFound("contact");
-    if (mine.length <= 1) throw lastOne();
-    const [removed] = await db.batch([
-      data.removeOwnContact(db, auth.personId, id, clock.now()),
-      auditStatement(db, { actorId: auth.personId, action: "contact.removed", objectType: "contact", objectId: id, detail: { kind: contact.kind, self: true } }),
-    ]);
-    if (removed!.meta.changes !== 1) {
-      // Lost a race with another removal: the contact stays (only the attempt is in the audit log).
-      throw new ApiError(400, "last_contact", "This is your only contact: a roll-call must be able to reach you.", "id");
-    }
+    await removeMyContact(c.env.DB, authOf(c), c.req.valid("param").id);
     return c.json({ ok: true as const }, 200);
   });
