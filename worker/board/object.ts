@@ -3,7 +3,8 @@ import { authOfSession } from "../auth/session";
 import { errorText } from "../lib/redact";
 import { planMessage, type Channel } from "../delivery/types";
 import { clock } from "../lib/clock";
-import { getRollcall, type Rollcall } from "../rollcall/data";
+import { getRollcall, rollcallStateOf, type Rollcall } from "../rollcall/data";
+import { isFinal } from "../rollcall/state";
 import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, ClientMessageSchema, COALESCE_MS, RECHECK_EVERY_MS, type Board, type ServerMessage, type UpdateReason } from "./messages";
 import { AudienceSchema, audienceKey, boardAudience, buildBoard, sameAudience, type Audience } from "./service";
 
@@ -99,9 +100,9 @@ export class RollCallObject extends DurableObject<Env> {
     const e = await this.load();
     if (e && !e.closedAt) {
       // Closing also tells this object; the D1 state guards against a close it missed.
-      const row = await this.env.DB.prepare("SELECT state, closed_at FROM rollcalls WHERE id = ?1").bind(e.rollcallId).first<{ state: string; closed_at: number | null }>();
-      if (!row || row.state === "closed" || row.state === "withdrawn") {
-        e.closedAt = row?.closed_at ?? clock.now();
+      const row = await rollcallStateOf(this.env.DB, e.rollcallId);
+      if (!row || isFinal(row.state)) {
+        e.closedAt = row?.closedAt ?? clock.now();
         await this.save(e);
       } else await this.runDue(e, false);
     }

@@ -1,17 +1,12 @@
-/** All SQL of the delivery domain. Raw SQL with ?N parameters and explicit row mappers. */
+/**
+ * All SQL of the delivery domain. Raw SQL with ?N parameters and explicit row mappers.
+ * A roll-call's state is read through rollcall/data.ts's SQL fragments, never its table.
+ */
+import { liveRollcallSql, rollcallStateSql } from "../rollcall/data";
 import type { Channel, PushTarget } from "./types";
 
 export type DeliveryState = "queued" | "sending" | "sent" | "delivered" | "failed" | "cancelled";
 export type Audience = "recipients" | "facility_admins";
-
-/** Roll-call states in which messages may go out. */
-export const SENDABLE_ROLLCALL_STATES = ["sending", "open"] as const;
-export const isSendable = (state: string | null | undefined): boolean => (SENDABLE_ROLLCALL_STATES as readonly string[]).includes(state ?? "");
-
-export async function rollcallState(db: D1Database, rollcallId: number): Promise<string | null> {
-  const r = await db.prepare("SELECT state FROM rollcalls WHERE id = ?1").bind(rollcallId).first<{ state: string }>();
-  return r?.state ?? null;
-}
 
 /** One page of recipients (person id > after), optionally only those who have not replied. */
 export async function recipientPage(db: D1Database, rollcallId: number, after: number, onlyUnreplied: boolean, limit: number): Promise<number[]> {
@@ -117,7 +112,8 @@ export interface SendRow {
   state: DeliveryState;
   leaseUntil: number | null;
   sendAt: number | null;
-  rollcallState: string;
+  /** null only if the roll-call is gone. */
+  rollcallState: string | null;
   personName: string;
   /** E.164 or email; null when the contact was removed. Never logged. */
   address: string | null;
@@ -135,7 +131,7 @@ interface SendDbRow {
   state: DeliveryState;
   lease_until: number | null;
   send_at: number | null;
-  rollcall_state: string;
+  rollcall_state: string | null;
   person_name: string;
   contact_value: string | null;
   endpoint: string | null;
@@ -148,10 +144,9 @@ export async function loadForSend(db: D1Database, id: number): Promise<SendRow |
   const r = await db
     .prepare(
       `SELECT d.id, d.rollcall_id, d.person_id, d.channel, d.wave, d.audience, d.address_id, d.state, d.lease_until, d.send_at,
-              c.state AS rollcall_state, p.name AS person_name,
+              ${rollcallStateSql("d.rollcall_id")} AS rollcall_state, p.name AS person_name,
               ct.value AS contact_value, ps.endpoint, ps.p256dh, ps.auth, ps.device_name
        FROM deliveries d
-       JOIN rollcalls c ON c.id = d.rollcall_id
        JOIN people p ON p.id = d.person_id
        LEFT JOIN contacts ct ON d.channel IN ('sms','email') AND ct.id = d.address_id AND ct.removed_at IS NULL
        LEFT JOIN push_subscriptions ps ON d.channel = 'push' AND ps.id = d.address_id AND ps.revoked_at IS NULL
@@ -291,19 +286,6 @@ export async function personByMobile(db: D1Database, e164: string): Promise<SmsS
   return r ? { personId: r.id, lang: r.lang } : null;
 }
 
-/** The latest open roll-call the person was asked in. */
-export async function latestOpenRollcallOf(db: D1Database, personId: number): Promise<number | null> {
-  const r = await db
-    .prepare(
-      `SELECT c.id FROM rollcall_recipients r JOIN rollcalls c ON c.id = r.rollcall_id
-       WHERE r.person_id = ?1 AND c.state IN ('sending','open')
-       ORDER BY COALESCE(c.confirmed_at, c.created_at) DESC, c.id DESC LIMIT 1`,
-    )
-    .bind(personId)
-    .first<{ id: number }>();
-  return r?.id ?? null;
-}
-
 /** Claims an inbound MessageSid; false when it was handled before (a replay). */
 export async function claimInbound(db: D1Database, messageSid: string, now: number): Promise<boolean> {
   const r = await db
@@ -365,11 +347,6 @@ export async function insertOutbox(
     .run();
 }
 
-export async function rollcallOwner(db: D1Database, rollcallId: number): Promise<{ ownerFacilityId: number | null } | null> {
-  const r = await db.prepare("SELECT owner_facility_id FROM rollcalls WHERE id = ?1").bind(rollcallId).first<{ owner_facility_id: number | null }>();
-  return r ? { ownerFacilityId: r.owner_facility_id } : null;
-}
-
 export interface OutboxItem {
   deliveryId: number;
   personId: number;
@@ -423,14 +400,6 @@ export async function listOutbox(db: D1Database, rollcallId: number, facilityIds
 
 // The sweeper (sweeper.ts): deliveries and plan pages whose queue message was lost.
 
-/** Open roll-calls with their template's waves (JSON) and confirm time. */
-export async function sweepableRollcalls(db: D1Database): Promise<{ id: number; template: string; confirmedAt: number }[]> {
-  const { results } = await db
-    .prepare("SELECT id, template, confirmed_at FROM rollcalls WHERE state IN ('sending','open') AND confirmed_at IS NOT NULL ORDER BY id")
-    .all<{ id: number; template: string; confirmed_at: number }>();
-  return results.map((r) => ({ id: r.id, template: r.template, confirmedAt: r.confirmed_at }));
-}
-
 /** The last person a wave's plan pages reached (pages run in person order), 0 when none. */
 export async function lastPlannedPerson(db: D1Database, rollcallId: number, wave: number, audience: Audience): Promise<number> {
   const r = await db
@@ -441,15 +410,15 @@ export async function lastPlannedPerson(db: D1Database, rollcallId: number, wave
 }
 
 /**
- * Deliveries of open roll-calls that nobody is working on: queued and untouched for
+ * Deliveries of live roll-calls that nobody is working on: queued and untouched for
  * longer than any wait the consumer sets (never tried: `freshMs`, after a retry:
  * `retriedMs`, past their SMS slot), or 'sending' with a lease that ran out.
  */
 export async function staleDeliveries(db: D1Database, now: number, o: { freshMs: number; retriedMs: number; limit: number }): Promise<{ id: number; attempts: number }[]> {
   const { results } = await db
     .prepare(
-      `SELECT d.id, d.attempts FROM deliveries d JOIN rollcalls c ON c.id = d.rollcall_id
-       WHERE c.state IN ('sending','open') AND (
+      `SELECT d.id, d.attempts FROM deliveries d
+       WHERE ${liveRollcallSql("d.rollcall_id")} AND (
          (d.state = 'queued' AND d.updated_at < ?1 - (CASE WHEN d.attempts = 0 THEN ?2 ELSE ?3 END) AND (d.send_at IS NULL OR d.send_at < ?1 - ?2))
          OR (d.state = 'sending' AND d.lease_until < ?1))
        ORDER BY d.id LIMIT ?4`,

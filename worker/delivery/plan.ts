@@ -1,4 +1,6 @@
 import { clock } from "../lib/clock";
+import { rollcallStateOf } from "../rollcall/data";
+import { isLive } from "../rollcall/state";
 import { fillTokenHashes } from "../rollcall/tokens";
 import * as data from "./data";
 import { CHANNELS, type Channel, type DeliveryMessage, type PlanMessage } from "./types";
@@ -41,7 +43,7 @@ export interface PlanResult {
  */
 export async function planPage(env: Env, m: PlanMessage): Promise<PlanResult> {
   const db = env.DB;
-  if (!data.isSendable(await data.rollcallState(db, m.rollcallId))) return { people: 0, sends: 0, nextAfter: null, skipped: "rollcall not sendable" };
+  if (!isLive((await rollcallStateOf(db, m.rollcallId))?.state)) return { people: 0, sends: 0, nextAfter: null, skipped: "rollcall not sendable" };
   const people =
     m.audience === "facility_admins"
       ? await data.facilityAdminPage(db, m.rollcallId, m.afterPersonId, PAGE_SIZE)

@@ -1,6 +1,7 @@
 import { boardChanged } from "../board/notify";
 import { clock } from "../lib/clock";
 import { renderFor } from "../rollcall/render";
+import { isLive } from "../rollcall/state";
 import { retryDelaySeconds, MAX_DELAY_SECONDS } from "./backoff";
 import { channelRoute } from "./channels";
 import { maskAddress, sandboxAdapter } from "./channels/sandbox";
@@ -34,7 +35,7 @@ export async function sendDelivery(env: Env, deliveryId: number, attempt: number
   if (!d) return { kind: "done", result: "missing" };
   if (FINAL.has(d.state)) return { kind: "done", result: "already" };
   const now = clock.now();
-  if (!data.isSendable(d.rollcallState)) {
+  if (!isLive(d.rollcallState)) {
     await data.markFinal(db, d.id, "cancelled", `rollcall ${d.rollcallState}`, now);
     await boardChanged(env, d.rollcallId, "delivery");
     return { kind: "done", result: "cancelled" };

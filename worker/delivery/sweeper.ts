@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { clock } from "../lib/clock";
+import { confirmedLiveRollcalls } from "../rollcall/data";
 import { WaveSchema } from "../templates/schemas";
 import * as data from "./data";
 import { channelsFor, PAGE_SIZE } from "./plan";
@@ -61,7 +62,7 @@ export async function sweepDeliveries(env: Env, now = clock.now()): Promise<Swee
     await env.DELIVERY_QUEUE.sendBatch(again.slice(i, i + SEND_BATCH).map((deliveryId) => ({ body: { type: "send", deliveryId } satisfies DeliveryMessage })));
 
   let plans = 0;
-  for (const rc of await data.sweepableRollcalls(db)) {
+  for (const rc of await confirmedLiveRollcalls(db)) {
     const parsed = WavesSchema.safeParse(JSON.parse(rc.template));
     if (!parsed.success) continue;
     for (const [i, w] of parsed.data.waves.entries()) {

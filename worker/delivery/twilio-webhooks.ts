@@ -2,7 +2,7 @@ import { boardChanged } from "../board/notify";
 import twilio from "twilio";
 import { ApiError } from "../lib/errors";
 import { clock } from "../lib/clock";
-import { getRollcall } from "../rollcall/data";
+import { getRollcall, latestLiveRollcallOf } from "../rollcall/data";
 import { recordReply } from "../reply/service";
 import * as data from "./data";
 import { TwilioInboundSchema, TwilioStatusSchema } from "./schemas";
@@ -74,7 +74,7 @@ async function decideInbound(env: Env, from: string, body: string): Promise<Outc
   const sender = await data.personByMobile(env.DB, from);
   if (!sender) return { rollcallId: null, personId: null, outcome: "unknown_sender", reply: smsText("ja", "unknown") };
   const { personId, lang } = sender;
-  const rollcallId = await data.latestOpenRollcallOf(env.DB, personId);
+  const rollcallId = await latestLiveRollcallOf(env.DB, personId);
   const rc = rollcallId === null ? null : await getRollcall(env.DB, rollcallId);
   if (!rc || rollcallId === null) return { rollcallId, personId, outcome: "no_rollcall", reply: smsText(lang, "noRollcall") };
 

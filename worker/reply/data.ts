@@ -1,3 +1,4 @@
+import { liveRollcallSql } from "../rollcall/data";
 import type { Answers } from "../rollcall/schemas";
 
 /** All SQL of replies. Every version is kept; rollcall_recipients points at the latest. */
@@ -41,7 +42,7 @@ const toReply = (r: ReplyRow): Reply => ({
  * is open: both statements check the state, so a reply racing a close lands wholly or not at all.
  */
 export function replyWrites(db: D1Database, r: Omit<Reply, "id">): D1PreparedStatement[] {
-  const open = "EXISTS (SELECT 1 FROM rollcalls WHERE id = ?1 AND state IN ('sending', 'open'))";
+  const open = liveRollcallSql("?1");
   return [
     db
       .prepare(

@@ -1,10 +1,11 @@
 import { auditStatement } from "../audit/log";
 import { errorText } from "../lib/redact";
-import { rollcallObject } from "../board/object";
+import { rollcallObject } from "../board/stub";
 import { clock } from "../lib/clock";
 import { ApiError, badRequest, notFound } from "../lib/errors";
 import { getRollcall, recipientByTokenHash, recipientOf, type Recipient, type Rollcall } from "../rollcall/data";
 import { AnswersSchema, type Answers } from "../rollcall/schemas";
+import { isLive } from "../rollcall/state";
 import { FACILITY_FIELDS, type TemplateBody } from "../templates/schemas";
 import { getReply, replyWrites, type Reply } from "./data";
 import { isTokenShaped, tokenHash } from "./token";
@@ -23,7 +24,8 @@ export async function findRecipientByToken(env: Env, token: string): Promise<{ r
   return rollcall ? { recipient, rollcall } : null;
 }
 
-export const isOpen = (rc: Pick<Rollcall, "state">) => rc.state === "open" || rc.state === "sending";
+/** Whether replies are taken: the roll-call is live (rollcall/state.ts). */
+export const isOpen = (rc: Pick<Rollcall, "state">) => isLive(rc.state);
 
 /**
  * Checks answers against what the template asks this recipient. Questions not

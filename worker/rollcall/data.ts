@@ -1,8 +1,13 @@
 import type { Channel } from "../delivery/types";
 import { TemplateBodySchema, type TemplateBody } from "../templates/schemas";
-import type { Answers, RollcallState, Scope } from "./schemas";
+import type { Answers, Scope } from "./schemas";
+import { LIVE_STATES, TRANSITIONS, type RollcallState, type Transition } from "./state";
 
-/** All SQL of the roll-call domain. Times are UTC ms. */
+/**
+ * All SQL of the roll-call domain, and the only writer of its tables (rollcalls,
+ * rollcall_recipients). Other domains read a roll-call through the functions and
+ * SQL fragments exported here. Times are UTC ms.
+ */
 
 export interface Rollcall {
   id: number;
@@ -65,17 +70,32 @@ const toRollcall = (r: RollcallRow): Rollcall => ({
 const ROLLCALL_COLUMNS =
   "r.id, r.title, r.message, r.template_ref, r.template, r.scope, r.drill, r.state, r.owner_facility_id, r.source, r.notes, r.salt, r.created_by, r.created_at, r.confirmed_at, r.closed_at";
 
-/** Inserts a manual draft; RETURNING id. Batch it with its audit entry, found by `draftIdBySalt`. */
+/** `('open')`: the live states (state.ts) as an SQL list. The states are constants of ours, not input. */
+const LIVE_IN = `(${LIVE_STATES.map((s) => `'${s}'`).join(", ")})`;
+
+/** Where a roll-call came from: a person, a trigger (JMA, CAP, an API key), or a readiness test. */
+export type RollcallSource = "manual" | "jma" | "cap" | "api" | "test";
+
+/**
+ * Inserts a draft; RETURNING id. The unique (source, source_ref) index keeps one
+ * roll-call per event: no row comes back when another report already created it
+ * (a NULL source_ref never collides). Batch it with its audit entries, found by
+ * `draftIdBySalt` (no entry when nothing was inserted).
+ */
 export function insertDraftStatement(
   db: D1Database,
-  d: { title: string; message: string; templateRef: string; template: TemplateBody; scope: Scope; drill: boolean; ownerFacilityId: number | null; salt: string; createdBy: number; now: number },
+  d: {
+    title: string; message: string; templateRef: string; template: TemplateBody; scope: Scope; drill: boolean; ownerFacilityId: number | null;
+    source: RollcallSource; sourceRef: string | null; salt: string; createdBy: number | null; now: number;
+  },
 ): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO rollcalls (title, message, template_ref, template, scope, drill, state, owner_facility_id, source, salt, created_by, created_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, 'manual', ?8, ?9, ?10) RETURNING id`,
+      `INSERT INTO rollcalls (title, message, template_ref, template, scope, drill, state, owner_facility_id, source, source_ref, salt, created_by, created_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?9, ?10, ?11, ?12)
+       ON CONFLICT DO NOTHING RETURNING id`,
     )
-    .bind(d.title, d.message, d.templateRef, JSON.stringify(d.template), JSON.stringify(d.scope), d.drill ? 1 : 0, d.ownerFacilityId, d.salt, d.createdBy, d.now);
+    .bind(d.title, d.message, d.templateRef, JSON.stringify(d.template), JSON.stringify(d.scope), d.drill ? 1 : 0, d.ownerFacilityId, d.source, d.sourceRef, d.salt, d.createdBy, d.now);
 }
 
 /** Finds, for an audit entry in the same batch, the roll-call just inserted with this (random) salt. */
@@ -107,12 +127,68 @@ export async function listRollcalls(
   return results.map((r) => ({ ...toRollcall(r), recipients: r.recipients, replied: r.replied }));
 }
 
-/** Moves a roll-call between states; answers false when it was not in `from`. */
-export function stateStatement(db: D1Database, id: number, from: RollcallState[], to: RollcallState, actorId: number | null, now: number): D1PreparedStatement {
-  const who = to === "closed" ? ", closed_by = ?4, closed_at = ?5" : to === "open" || to === "sending" ? ", confirmed_by = COALESCE(confirmed_by, ?4), confirmed_at = COALESCE(confirmed_at, ?5)" : "";
-  const stmt = db.prepare(`UPDATE rollcalls SET state = ?2${who} WHERE id = ?1 AND state IN (SELECT value FROM json_each(?3))`);
-  return who ? stmt.bind(id, to, JSON.stringify(from), actorId, now) : stmt.bind(id, to, JSON.stringify(from));
+/** The one way a roll-call's state changes: a move of TRANSITIONS, only from its `from` state (changes = 0 otherwise). */
+export function transitionStatement(db: D1Database, id: number, move: Transition, actorId: number | null, now: number): D1PreparedStatement {
+  const { from, to } = TRANSITIONS[move];
+  const who = to === "closed" ? ", closed_by = ?4, closed_at = ?5" : to === "open" ? ", confirmed_by = COALESCE(confirmed_by, ?4), confirmed_at = COALESCE(confirmed_at, ?5)" : "";
+  const stmt = db.prepare(`UPDATE rollcalls SET state = ?2${who} WHERE id = ?1 AND state = ?3`);
+  return who ? stmt.bind(id, to, from, actorId, now) : stmt.bind(id, to, from);
 }
+
+/** Adds a note (時刻つきの記録) to a roll-call: a later report, a cancellation. */
+export async function appendNote(db: D1Database, id: number, at: number, text: string): Promise<void> {
+  await db.prepare("UPDATE rollcalls SET notes = json_insert(notes, '$[#]', json_object('at', ?2, 'text', ?3)) WHERE id = ?1").bind(id, at, text).run();
+}
+
+/** Marks a fresh draft as a readiness test message (source 'test'); false when it is no longer a draft. */
+export async function markAsTest(db: D1Database, id: number): Promise<boolean> {
+  const r = await db.prepare("UPDATE rollcalls SET source = 'test' WHERE id = ?1 AND state = 'draft'").bind(id).run();
+  return r.meta.changes === 1;
+}
+
+/** A roll-call's state and close time, without its template (the escalation alarm, the planner). */
+export async function rollcallStateOf(db: D1Database, id: number): Promise<{ state: RollcallState; closedAt: number | null } | null> {
+  const r = await db.prepare("SELECT state, closed_at FROM rollcalls WHERE id = ?1").bind(id).first<{ state: RollcallState; closed_at: number | null }>();
+  return r ? { state: r.state, closedAt: r.closed_at } : null;
+}
+
+/** The roll-call an event started (source and source_ref are unique together). */
+export async function rollcallBySource(db: D1Database, source: RollcallSource, sourceRef: string): Promise<{ id: number; state: RollcallState } | null> {
+  return db.prepare("SELECT id, state FROM rollcalls WHERE source = ?1 AND source_ref = ?2").bind(source, sourceRef).first<{ id: number; state: RollcallState }>();
+}
+
+/** The latest live roll-call a person was asked in (where an inbound SMS answers). */
+export async function latestLiveRollcallOf(db: D1Database, personId: number): Promise<number | null> {
+  const r = await db
+    .prepare(
+      `SELECT c.id FROM rollcall_recipients r JOIN rollcalls c ON c.id = r.rollcall_id
+       WHERE r.person_id = ?1 AND c.state IN ${LIVE_IN}
+       ORDER BY COALESCE(c.confirmed_at, c.created_at) DESC, c.id DESC LIMIT 1`,
+    )
+    .bind(personId)
+    .first<{ id: number }>();
+  return r?.id ?? null;
+}
+
+/** Live roll-calls with their template (its JSON text, as stored) and confirm time: what the delivery sweeper looks over. */
+export async function confirmedLiveRollcalls(db: D1Database): Promise<{ id: number; template: string; confirmedAt: number }[]> {
+  const { results } = await db
+    .prepare(`SELECT id, template, confirmed_at FROM rollcalls WHERE state IN ${LIVE_IN} AND confirmed_at IS NOT NULL ORDER BY id`)
+    .all<{ id: number; template: string; confirmed_at: number }>();
+  return results.map((r) => ({ id: r.id, template: r.template, confirmedAt: r.confirmed_at }));
+}
+
+// ---------------------------------------------------------------- SQL for other domains' queries
+
+/**
+ * SQL condition: the roll-call whose id is `idSql` (a column or a parameter such as
+ * `?1`) is live. For other domains' statements that must check it in the same query
+ * (a reply racing a close, the sweeper's deliveries).
+ */
+export const liveRollcallSql = (idSql: string): string => `${idSql} IN (SELECT id FROM rollcalls WHERE state IN ${LIVE_IN})`;
+
+/** SQL expression: the state of the roll-call whose id is `idSql`. */
+export const rollcallStateSql = (idSql: string): string => `(SELECT state FROM rollcalls WHERE id = ${idSql})`;
 
 // ---------------------------------------------------------------- scope
 

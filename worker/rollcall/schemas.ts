@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { AVAILABILITY, DAMAGE, SAFETY, TemplateRefSchema, YES_NO } from "../templates/schemas";
+import { ROLLCALL_STATES } from "./state";
 
 export const FACILITY_TYPES = [
   "clinic", "hospital", "dental", "pharmacy", "visiting_nurse", "visiting_rehab",
@@ -29,9 +30,6 @@ export const ScopeSchema = z
   })
   .openapi("Scope");
 export type Scope = z.infer<typeof ScopeSchema>;
-
-export const ROLLCALL_STATES = ["draft", "sending", "open", "closed", "withdrawn"] as const;
-export type RollcallState = (typeof ROLLCALL_STATES)[number];
 
 export const CreateRollcallSchema = z
   .object({

@@ -1,4 +1,4 @@
-import { auditInsertedStatement, auditStatement, type AuditEntry } from "../audit/log";
+import { auditIfChangedStatement, auditInsertedStatement, auditStatement, type AuditEntry } from "../audit/log";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
 import { rollcallObject } from "../board/stub";
 import { CHANNELS, planMessage, type Channel } from "../delivery/types";
@@ -9,11 +9,12 @@ import { replyUrl, TOKEN_LENGTH } from "../reply/token";
 import { messagesFor } from "../templates/files";
 import { resolveTemplate } from "../templates/service";
 import { smsSegments } from "../templates/render";
-import { langOf, LANGS, type Lang } from "../templates/schemas";
+import { langOf, LANGS, type Lang, type Template } from "../templates/schemas";
 import * as data from "./data";
-import type { Rollcall } from "./data";
+import type { Rollcall, RollcallSource } from "./data";
 import { baseVars, boardUrl, renderMessage } from "./render";
 import type { Aggregates, Preview, Scope } from "./schemas";
+import { canMove, endingOf, TRANSITIONS, type RollcallState } from "./state";
 import { FACILITY_FIELDS } from "../templates/schemas";
 
 /** A stand-in token of the real length: the preview never shows a link that works. */
@@ -101,6 +102,7 @@ export async function buildPreview(env: Env, rc: Pick<Rollcall, "id" | "title" |
 
 // ---------------------------------------------------------------- draft, confirm, close
 
+/** A manual draft: the person's scope rules, then {@link draftRollcall}. */
 export async function createDraft(
   env: Env,
   auth: Auth,
@@ -110,31 +112,64 @@ export async function createDraft(
   const template = await resolveTemplate(env.DB, input.template);
   if (!template) throw badRequest("template", `template: no template "${input.template}".`);
   await checkScopeExists(env.DB, input.scope);
-  const draft = { id: 0, title: input.title, message: input.message, drill: input.drill, template: template.body, scope: input.scope };
-  const preview = await buildPreview(env, draft);
-  if (preview.recipients === 0) throw badRequest("scope", "scope: nobody is in this scope.");
-  const now = clock.now();
+  const draft = await draftRollcall(env, { ...input, template, ownerFacilityId, source: "manual", sourceRef: null, createdBy: auth.personId });
+  if (!draft.ok) throw badRequest("scope", "scope: nobody is in this scope.");
+  return draft;
+}
+
+export type DraftResult =
+  | { ok: true; rollcall: Rollcall; preview: Preview }
+  /** Another report of the same event won the race: the unique (source, sourceRef) index kept one. */
+  | { ok: false; reason: "exists"; id: number }
+  | { ok: false; reason: "empty" };
+
+/**
+ * Creates a draft roll-call: the one way a roll-call comes to be, for a person
+ * ({@link createDraft}) and for a trigger (worker/triggers/rollcalls.ts). Refuses an
+ * empty scope. One per (source, sourceRef) when sourceRef is given. The draft, its
+ * "rollcall.drafted" entry (detail: source, drill, then `detail`) and any `alsoAudit`
+ * entries land in one batch, or none of them does. A trigger acts for the network,
+ * not a person: createdBy and the audit actor are then null.
+ */
+export async function draftRollcall(
+  env: Env,
+  d: {
+    title: string; message: string; template: Template; scope: Scope; drill: boolean; ownerFacilityId: number | null;
+    source: RollcallSource; sourceRef: string | null; createdBy: number | null;
+    detail?: Record<string, unknown>; alsoAudit?: Omit<AuditEntry, "objectType" | "objectId">[];
+  },
+): Promise<DraftResult> {
+  const preview = await buildPreview(env, { id: 0, title: d.title, message: d.message, drill: d.drill, template: d.template.body, scope: d.scope });
+  if (preview.recipients === 0) return { ok: false, reason: "empty" };
   const salt = randomToken(16);
-  // Audited like a triggered draft (worker/triggers/rollcalls.ts), in the insert's own batch.
+  const inserted = data.draftIdBySalt(salt);
+  const entries = [{ actorId: d.createdBy, action: "rollcall.drafted", detail: { source: d.source, drill: d.drill, ...d.detail } }, ...(d.alsoAudit ?? [])];
   const [row] = await env.DB.batch([
     data.insertDraftStatement(env.DB, {
-      title: input.title,
-      message: input.message,
-      templateRef: template.ref,
-      template: template.body,
-      scope: input.scope,
-      drill: input.drill,
-      ownerFacilityId,
+      title: d.title,
+      message: d.message,
+      templateRef: d.template.ref,
+      template: d.template.body,
+      scope: d.scope,
+      drill: d.drill,
+      ownerFacilityId: d.ownerFacilityId,
+      source: d.source,
+      sourceRef: d.sourceRef,
       salt,
-      createdBy: auth.personId,
-      now,
+      createdBy: d.createdBy,
+      now: clock.now(),
     }),
-    auditInsertedStatement(env.DB, { actorId: auth.personId, action: "rollcall.drafted", objectType: "rollcall", detail: { source: "manual", drill: input.drill } }, data.draftIdBySalt(salt)),
+    ...entries.map((e) => auditInsertedStatement(env.DB, { ...e, objectType: "rollcall" }, inserted)),
   ]);
-  const id = (row!.results[0] as { id: number }).id;
+  const id = (row!.results[0] as { id: number } | undefined)?.id ?? null;
+  if (id === null) {
+    const existing = d.sourceRef ? await data.rollcallBySource(env.DB, d.source, d.sourceRef) : null;
+    if (existing) return { ok: false, reason: "exists", id: existing.id };
+    throw new Error("roll-call insert refused");
+  }
   const rollcall = (await data.getRollcall(env.DB, id))!;
   // The preview's links name the roll-call; render once more now that it has an id.
-  return { rollcall, preview: await buildPreview(env, rollcall) };
+  return { ok: true, rollcall, preview: await buildPreview(env, rollcall) };
 }
 
 async function checkScopeExists(db: D1Database, scope: Scope): Promise<void> {
@@ -160,7 +195,7 @@ export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise
   const rc = await data.getRollcall(env.DB, id);
   if (!rc) throw notFound("roll-call");
   if (!canManageRollcall(auth, rc)) throw forbidden("You may not confirm this roll-call.");
-  if (rc.state !== "draft") throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
+  if (!canMove(rc.state, "confirm")) throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
   ownerForScope(auth, rc.scope);
   return startRollcall(env, rc, auth.personId);
 }
@@ -171,13 +206,13 @@ export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise
  * `alsoAudit`: the caller's own entries on this confirm, in the confirm's batch.
  */
 export async function startRollcall(env: Env, rc: Rollcall, actorId: number | null, alsoAudit: Omit<AuditEntry, "objectType" | "objectId">[] = []): Promise<Rollcall> {
-  if (rc.state !== "draft") throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
+  if (!canMove(rc.state, "confirm")) throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
   const recipients = await data.scopeCount(env.DB, rc.scope);
   if (!recipients) throw badRequest("scope", "scope: nobody is in this scope any more.");
   const now = clock.now();
   try {
     const results = await env.DB.batch([
-      data.stateStatement(env.DB, rc.id, ["draft"], "open", actorId, now),
+      data.transitionStatement(env.DB, rc.id, "confirm", actorId, now),
       data.recipientSnapshot(env.DB, rc.id, rc.scope),
       auditStatement(env.DB, { actorId, action: "rollcall.confirmed", objectType: "rollcall", objectId: rc.id, detail: { recipients, drill: rc.drill, scope: rc.scope } }),
       ...alsoAudit.map((e) => auditStatement(env.DB, { ...e, objectType: "rollcall", objectId: rc.id })),
@@ -186,7 +221,7 @@ export async function startRollcall(env: Env, rc: Rollcall, actorId: number | nu
   } catch (err) {
     // A second confirm racing this one fails on the recipients' primary key and rolls back whole.
     const current = await data.getRollcall(env.DB, rc.id);
-    if (current && current.state !== "draft") throw conflict("state", `The roll-call is ${current.state}; only a draft can be confirmed.`);
+    if (current && !canMove(current.state, "confirm")) throw conflict("state", `The roll-call is ${current.state}; only a draft can be confirmed.`);
     throw err;
   }
   const first = rc.template.waves[0]!;
@@ -204,17 +239,41 @@ export async function closeRollcall(env: Env, auth: Auth, id: number): Promise<R
   const rc = await data.getRollcall(env.DB, id);
   if (!rc) throw notFound("roll-call");
   if (!canManageRollcall(auth, rc)) throw forbidden("You may not close this roll-call.");
-  if (rc.state === "closed" || rc.state === "withdrawn") throw conflict("state", `The roll-call is already ${rc.state}.`);
-  const now = clock.now();
   // A draft is withdrawn (never sent); anything sent is closed.
-  const to = rc.state === "draft" ? "withdrawn" : "closed";
+  const move = endingOf(rc.state);
+  if (!move) throw conflict("state", `The roll-call is already ${rc.state}.`);
+  const to = TRANSITIONS[move].to;
+  const now = clock.now();
   const [moved] = await env.DB.batch([
-    data.stateStatement(env.DB, rc.id, [rc.state], to, auth.personId, now),
+    data.transitionStatement(env.DB, rc.id, move, auth.personId, now),
     auditStatement(env.DB, { actorId: auth.personId, action: `rollcall.${to}`, objectType: "rollcall", objectId: rc.id }),
   ]);
   if (moved!.meta.changes !== 1) throw conflict("state", "The roll-call changed meanwhile; reload it.");
-  if (to === "closed") await rollcallObject(env, rc.id).close(now);
+  if (move === "close") await rollcallObject(env, rc.id).close(now);
   return (await data.getRollcall(env.DB, id))!;
+}
+
+/**
+ * Withdraws a roll-call only while it is still a draft (a trigger's 取消, acting for
+ * the network: no actor); answers false when it was confirmed meanwhile. The entry
+ * is written only when the draft was withdrawn.
+ */
+export async function withdrawDraft(env: Env, id: number, detail: Record<string, unknown>): Promise<boolean> {
+  const [moved] = await env.DB.batch([
+    data.transitionStatement(env.DB, id, "withdraw", null, clock.now()),
+    auditIfChangedStatement(env.DB, { actorId: null, action: "rollcall.withdrawn", objectType: "rollcall", objectId: id, detail }),
+  ]);
+  return moved!.meta.changes === 1;
+}
+
+/** Adds a note (時刻つきの記録) to a roll-call: a later report of its event, a cancellation. */
+export async function noteOnRollcall(env: Env, id: number, text: string): Promise<void> {
+  await data.appendNote(env.DB, id, clock.now(), text);
+}
+
+/** The roll-call an event (a JMA EventID, a CAP thread, an API ref) started, if any. */
+export async function rollcallOfEvent(env: Env, source: RollcallSource, sourceRef: string): Promise<{ id: number; state: RollcallState } | null> {
+  return data.rollcallBySource(env.DB, source, sourceRef);
 }
 
 // ---------------------------------------------------------------- aggregates

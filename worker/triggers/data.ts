@@ -1,6 +1,5 @@
 import { TriggerRulesSchema, DEFAULT_RULES, API_PERMISSIONS, type ApiPermission, type DecisionKind, type TriggerRules } from "./schemas";
 import { isIntensity, maxIntensity, type Intensity } from "./jma/intensity";
-import type { RollcallState } from "./jma/decide";
 
 /** All SQL of the triggers domain. Times are UTC ms. */
 
@@ -271,16 +270,6 @@ export async function reportByExternalId(db: D1Database, source: ReportSource, e
   return r ? toReport(r) : null;
 }
 
-// ---------------------------------------------------------------- roll-calls started by a source
-
-/**
- * The roll-call an event started. Reads the roll-call domain's table by its unique
- * (source, source_ref) index: the one fact a trigger needs, so no service call.
- */
-export async function rollcallBySource(db: D1Database, source: "jma" | "cap" | "api", sourceRef: string): Promise<{ id: number; state: RollcallState } | null> {
-  return db.prepare("SELECT id, state FROM rollcalls WHERE source = ?1 AND source_ref = ?2").bind(source, sourceRef).first<{ id: number; state: RollcallState }>();
-}
-
 // ---------------------------------------------------------------- API keys
 
 export interface StoredApiKey {
@@ -365,36 +354,4 @@ export async function useNonce(db: D1Database, apiKeyId: number, nonce: string, 
     db.prepare("INSERT INTO cap_nonces (api_key_id, nonce, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING").bind(apiKeyId, nonce, expiresAt),
   ]);
   return (inserted?.meta.changes ?? 0) === 1;
-}
-
-/**
- * Inserts a draft roll-call started by a trigger; RETURNING id. The unique
- * (source, source_ref) index keeps one per event: no row comes back when another
- * report already created it. Batch it with the draft's audit entries, found by
- * `rollcallIdBySalt` (no entry when nothing was inserted).
- */
-export function insertTriggeredRollcall(
-  db: D1Database,
-  d: { title: string; message: string; templateRef: string; template: string; scope: string; drill: boolean; source: ReportSource; sourceRef: string | null; salt: string; createdBy: number | null; now: number },
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO rollcalls (title, message, template_ref, template, scope, drill, state, owner_facility_id, source, source_ref, salt, created_by, created_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', NULL, ?7, ?8, ?9, ?10, ?11)
-       ON CONFLICT DO NOTHING RETURNING id`,
-    )
-    .bind(d.title, d.message, d.templateRef, d.template, d.scope, d.drill ? 1 : 0, d.source, d.sourceRef, d.salt, d.createdBy, d.now);
-}
-
-/** Finds, for an audit entry in the same batch, the roll-call just inserted with this (random) salt. */
-export const rollcallIdBySalt = (salt: string) => ({ sql: "SELECT id FROM rollcalls WHERE salt = ?", params: [salt] as unknown[] });
-
-/** Withdraws a roll-call only while it is still a draft (changes = 0 when it was confirmed meanwhile). */
-export function withdrawDraftStatement(db: D1Database, id: number): D1PreparedStatement {
-  return db.prepare("UPDATE rollcalls SET state = 'withdrawn' WHERE id = ?1 AND state = 'draft'").bind(id);
-}
-
-/** Adds a note (時刻つきの記録) to a roll-call: a later report, a cancellation. */
-export async function appendRollcallNote(db: D1Database, id: number, at: number, text: string): Promise<void> {
-  await db.prepare("UPDATE rollcalls SET notes = json_insert(notes, '$[#]', json_object('at', ?2, 'text', ?3)) WHERE id = ?1").bind(id, at, text).run();
 }

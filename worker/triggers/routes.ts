@@ -8,6 +8,7 @@ import { badRequest, notFound } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { listRollcalls } from "../rollcall/data";
 import { PreviewSchema } from "../rollcall/schemas";
+import { wasSent } from "../rollcall/state";
 import { resolveTemplate } from "../templates/service";
 import { capAtomFeed } from "./cap/feed";
 import { keyFromHeader, SIGNATURE_HEADERS, verifySignedRequest } from "./cap/verify";
@@ -259,7 +260,7 @@ export const triggerRoutes = domainApp()
   .openapi(capFeed, async (c) => {
     await keyFromHeader(c.env.DB, c.req.header("authorization"), "feed");
     const items = await listRollcalls(c.env.DB, { limit: 50, facilityIds: null });
-    const sent = items.filter((r) => r.state === "sending" || r.state === "open" || r.state === "closed");
+    const sent = items.filter((r) => wasSent(r.state));
     const xml = capAtomFeed(sent, c.env.PUBLIC_URL, clock.now());
     return c.body(xml, 200, { "content-type": "application/atom+xml; charset=utf-8", "cache-control": "no-store" });
   });

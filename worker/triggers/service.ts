@@ -11,7 +11,7 @@ import type { StoredApiKey, StoredReport } from "./data";
 import { decideJma, type Decision } from "./jma/decide";
 import { fetchJmaDocument, fetchJmaFeed } from "./jma/feed";
 import { parseJmaReport } from "./jma/parse";
-import { confirmTriggered, createTriggeredDraft, noteOnRollcall, withdrawDraft, type TriggerSource } from "./rollcalls";
+import { confirmTriggered, createTriggeredDraft, noteOnRollcall, rollcallOfEvent, withdrawDraft, type TriggerSource } from "./rollcalls";
 import type { ApiTrigger, DecisionKind, Reason, TriggerOutcome } from "./schemas";
 
 /** What a trigger decided, as the roll-call side needs it. */
@@ -143,7 +143,7 @@ export async function handleJmaDocument(
   const report = parsed.value;
   const rules = await data.loadRules(env);
   const replay = doc.replayOf !== undefined;
-  const existing = replay ? null : await data.rollcallBySource(env.DB, "jma", report.eventId);
+  const existing = replay ? null : await rollcallOfEvent(env, "jma", report.eventId);
   const noted = replay ? null : await data.notedIntensity(env.DB, "jma", report.eventId);
   const decision: Decision = decideJma(report, rules, { rollcall: existing, noted }, { now, replayAsDrill: replay });
 
@@ -298,7 +298,7 @@ export async function handleCapAlert(
     eventKey = referenced?.eventId ?? capKey(ref.sender, ref.identifier);
   }
   const rules = await data.loadRules(env);
-  const existing = replay ? null : await data.rollcallBySource(env.DB, "cap", eventKey);
+  const existing = replay ? null : await rollcallOfEvent(env, "cap", eventKey);
   const decision = decideCap(alert, rules, { rollcall: existing }, { replayAsDrill: replay });
   const lead = alert.infos[0];
   const reportId = await data.claimReport(env.DB, {

@@ -7,6 +7,7 @@ import { label } from "../labels";
 import { watchBoard, type BoardEnd, type LiveHandle, type LiveMode } from "../live";
 import type { BoardData, Me, PhoneCheck, ResendResult, Rollcall, RollcallDetail } from "../types";
 import { ErrorNote, Link, Loading, Notice, Page } from "../ui";
+import { isLive } from "../../../worker/rollcall/state";
 import { DraftView } from "./Trigger";
 
 addStrings({
@@ -220,7 +221,7 @@ export function Board({ id, me }: { id: number; me: Me }) {
       title={rc.title}
       actions={
         <>
-          {isAdmin && (rc.state === "open" || rc.state === "sending") ? (
+          {isAdmin && isLive(rc.state) ? (
             <button type="button" class="btn danger" onClick={close}>
               {t("bd.close")}
             </button>
@@ -533,7 +534,7 @@ function NonResponders({ rc, first, isAdmin, onChanged }: { rc: Rollcall; first:
     else s.delete(id);
     setChosen(s);
   }
-  const open = rc.state === "open" || rc.state === "sending";
+  const open = isLive(rc.state);
   const canProxy = isAdmin && rc.state === "open" && rc.kind === "rollcall";
   const canResend = isAdmin && open;
   const picked = items.filter((p) => chosen.has(p.personId)).map((p) => p.personId);
@@ -628,7 +629,7 @@ function PhoneChecks({ rc, checks, onChanged }: { rc: Rollcall; checks: PhoneChe
   const [error, setError] = useState<unknown>(null);
   const waiting = checks.filter((c) => c.unreplied > 0);
   if (!waiting.length) return null;
-  const open = rc.state === "open" || rc.state === "sending";
+  const open = isLive(rc.state);
   async function resendFacility(facilityId: number) {
     setError(null);
     try {

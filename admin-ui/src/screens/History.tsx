@@ -5,6 +5,7 @@ import { addStrings, t } from "../i18n";
 import { label } from "../labels";
 import type { RollcallList, RollcallListItem } from "../types";
 import { ErrorNote, Link, Loading, Page } from "../ui";
+import { ROLLCALL_STATES } from "../../../worker/rollcall/state";
 
 addStrings({
   ja: {
@@ -35,7 +36,7 @@ addStrings({
   },
 });
 
-const STATES = ["draft", "sending", "open", "closed", "withdrawn"];
+const STATES = ROLLCALL_STATES;
 
 export function History() {
   const [drill, setDrill] = useState("");

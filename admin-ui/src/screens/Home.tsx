@@ -6,6 +6,7 @@ import { may, SCREENS } from "../nav";
 import type { Me, RollcallList, RollcallListItem } from "../types";
 import { Link, Page } from "../ui";
 import { MyRollcalls, StaffTasks } from "./me/Me";
+import { LIVE_STATES } from "../../../worker/rollcall/state";
 
 const READERS = ["network_admin", "facility_admin", "delegate", "viewer"];
 
@@ -16,8 +17,8 @@ export function Home({ me }: { me: Me }) {
   const [active, setActive] = useState<RollcallListItem[] | null>(null);
   useEffect(() => {
     if (!canRead) return;
-    Promise.all(["sending", "open"].map((state) => api.get<RollcallList>("/api/rollcalls", { query: { state, limit: 20 } }))).then(
-      ([a, b]) => setActive([...a!.items, ...b!.items]),
+    Promise.all(LIVE_STATES.map((state) => api.get<RollcallList>("/api/rollcalls", { query: { state, limit: 20 } }))).then(
+      (lists) => setActive(lists.flatMap((l) => l.items)),
       () => setActive([]),
     );
   }, [canRead]);

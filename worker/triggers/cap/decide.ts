@@ -1,3 +1,4 @@
+import { isFinal } from "../../rollcall/state";
 import type { EventHistory } from "../jma/decide";
 import { CAP_SEVERITIES, type CapSeverity, type DecisionKind, type Reason, type TriggerRules } from "../schemas";
 import type { CapAlert, CapInfo } from "./parse";
@@ -48,7 +49,7 @@ export function decideCap(alert: CapAlert, rules: TriggerRules, history: Pick<Ev
   }
 
   if (rc) {
-    if (alert.msgType === "Update" && rc.state !== "closed" && rc.state !== "withdrawn")
+    if (alert.msgType === "Update" && !isFinal(rc.state))
       return out("note", reason(`Update: 安否確認 #${rc.id} に記録します。`, `Update: noted on roll-call #${rc.id}.`), { note: `${alert.sender}: ${title}` });
     return out("no_trigger", reason(`この警報の安否確認 #${rc.id} は開始済みです（重複）。`, `Roll-call #${rc.id} already exists for this alert (duplicate).`));
   }

@@ -1,13 +1,12 @@
+import { isFinal, type RollcallState } from "../../rollcall/state";
 import type { DecisionKind, Reason, TriggerRules } from "../schemas";
 import { atLeast, intensityEn, intensityJa, intensityRank, maxIntensity, type Intensity } from "./intensity";
 import { reportedPlaces, type JmaReport, type ReportedPlace } from "./parse";
 
-/** States of the roll-call an earlier report of the same event started. */
-export type RollcallState = "draft" | "sending" | "open" | "closed" | "withdrawn";
 
 /** What is already known about the event (EventID) when a new report arrives. */
 export interface EventHistory {
-  /** The roll-call this event started, if any (at most one: rollcalls is unique on source and source_ref). */
+  /** The roll-call this event started, if any (at most one per source and source_ref), in the state it is in now. */
   rollcall: { id: number; state: RollcallState } | null;
   /** The highest watched intensity already acted on for this event (triggered, prepared or noted). */
   noted: Intensity | null;
@@ -89,7 +88,7 @@ export function decideJma(report: JmaReport, rules: TriggerRules, history: Event
   if (rc) {
     const raised = watchedMax !== null && (history.noted === null || intensityRank(watchedMax) > intensityRank(history.noted));
     const corrected = report.infoType === "訂正" && watchedMax !== history.noted;
-    if ((raised || corrected) && rc.state !== "closed" && rc.state !== "withdrawn" && watchedMax) {
+    if ((raised || corrected) && !isFinal(rc.state) && watchedMax) {
       const what = raised ? "震度が上がりました" : "訂正報";
       return out("note", reason(`${what}: ${placesJa(watched)}。安否確認 #${rc.id} に記録します。`, `${raised ? "Intensity raised" : "Correction"}: ${placesEn(watched)}. Noted on roll-call #${rc.id}.`), {
         note: `${report.title}（${report.infoType}）: ${placesJa(watched)} / ${placesEn(watched)}`,
