@@ -61,6 +61,12 @@ export const TEST_SPACING_MS = 10 * 60_000;
 
 const DEFAULT_MESSAGE = "連絡網の到達テストです。届いたら「確認しました」を押してください。/ A test of the contact network: please press Acknowledge.";
 
+/** Who may send a test: network admins to the whole network or any facility, facility admins and delegates to their own. */
+export function authorizeTest(auth: Auth, facilityId: number | null): void {
+  if (facilityId === null && !isNetworkAdmin(auth)) throw new ApiError(403, "forbidden", "Only network admins test the whole network.", "all");
+  if (facilityId !== null && !canManageFacility(auth, facilityId)) throw new ApiError(403, "forbidden", "You may test only your own facility.", "facilityId");
+}
+
 /**
  * Sends a test message: a notice roll-call with source 'test' through the normal draft,
  * confirm and fan-out, so it exercises the real path (every successful delivery marks its
@@ -69,8 +75,7 @@ const DEFAULT_MESSAGE = "連絡網の到達テストです。届いたら「確�
  */
 export async function sendTest(env: Env, auth: Auth, input: SendTestInput) {
   const facilityId = input.facilityId ?? null;
-  if (facilityId === null && !isNetworkAdmin(auth)) throw new ApiError(403, "forbidden", "Only network admins test the whole network.", "all");
-  if (facilityId !== null && !canManageFacility(auth, facilityId)) throw new ApiError(403, "forbidden", "You may test only your own facility.", "facilityId");
+  authorizeTest(auth, facilityId);
   const templateRef = input.template ?? "notice";
   const template = await resolveTemplate(env.DB, templateRef);
   if (!template) throw badRequest("template", `template: no template "${templateRef}".`);
@@ -78,7 +83,6 @@ export async function sendTest(env: Env, auth: Auth, input: SendTestInput) {
   const last = await data.lastTestSent(env.DB, facilityId);
   if (last !== null && clock.now() - last < TEST_SPACING_MS)
     throw new ApiError(409, "too_soon", "A test of this scope went out less than 10 minutes ago.", facilityId === null ? "all" : "facilityId");
-
 
   const field = facilityId === null ? "all" : "facilityId";
   const { rollcall, preview } = await createDraft(env, auth, {
