@@ -9,7 +9,7 @@ import type { ErrorSchema } from "../../worker/lib/schemas";
 
 export type Me = z.infer<typeof MeSchema>;
 export type Role = Me["roles"][number];
-export type Settings = import("../../worker/system/settings").Settings;
+export type Settings = import("../../worker/system/schemas").Settings;
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 export type ApiErrorBody = z.infer<typeof ErrorSchema>;
 

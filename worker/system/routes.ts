@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
 import { errorResponses, jsonBody, jsonOk } from "../lib/schemas";
-import { loadSettings, SettingsSchema, settingsWrites } from "./settings";
+import { SettingsSchema } from "./schemas";
+import { changeSettings, health as checkHealth } from "./service";
+import { loadSettings } from "./settings";
 
 const health = route({
   method: "get",
@@ -35,16 +36,8 @@ const patchSettings = route({
 
 export const systemRoutes = domainApp()
   .openapi(health, async (c) => {
-    const db = await c.env.DB.prepare("SELECT 1 AS one").first<{ one: number }>().then((r) => r?.one === 1, () => false);
-    return c.json({ ok: db, db, time: new Date().toISOString() }, db ? 200 : 503);
+    const h = await checkHealth(c.env.DB);
+    return c.json(h, h.db ? 200 : 503);
   })
   .openapi(getSettings, async (c) => c.json(await loadSettings(c.env), 200))
-  .openapi(patchSettings, async (c) => {
-    const auth = authOf(c);
-    const patch = c.req.valid("json");
-    await c.env.DB.batch([
-      ...settingsWrites(c.env, patch, auth.personId),
-      auditStatement(c.env.DB, { actorId: auth.personId, action: "settings.changed", detail: patch }),
-    ]);
-    return c.json(await loadSettings(c.env), 200);
-  });
+  .openapi(patchSettings, async (c) => c.json(await changeSettings(c.env, authOf(c), c.req.valid("json")), 200));

@@ -1,37 +1,9 @@
-import { z } from "zod";
 import { clock } from "../lib/clock";
+import * as data from "./data";
+import { SettingsSchema, type Settings } from "./schemas";
 
-/**
- * Runtime settings kept in D1 and changed by the network admin. Defaults come from
- * the network's policy (§6): 8+ characters mixing letters and digits, changed within 60 days.
- */
-export const SettingsSchema = z.object({
-  passwordMinLength: z.number().int().min(8).max(128),
-  passwordRequireLettersAndDigits: z.boolean(),
-  passwordMaxAgeDays: z.number().int().min(0).max(3650),
-  passwordRotationOffWithMfa: z.boolean(),
-  mfaRequiredForAdmins: z.boolean(),
-  sessionIdleMinutes: z.number().int().min(1).max(24 * 60),
-  sessionAbsoluteHours: z.number().int().min(1).max(24 * 30),
-  /** Wrong passwords from one address for one account before that pair is locked. */
-  loginMaxFailuresPerAccountAndAddress: z.number().int().min(1).max(100),
-  /** Wrong passwords from one address (any accounts) before the address is locked. */
-  loginMaxFailuresPerAddress: z.number().int().min(1).max(10_000),
-  loginLockMinutes: z.number().int().min(1).max(24 * 60),
-  /** Failures across the whole account (any address) after which sign-in slows down; the account is never locked by them. */
-  loginSlowAfterAccountFailures: z.number().int().min(1).max(1_000),
-  /** Failures across the whole account after which the person is told by email. */
-  loginNotifyAfterAccountFailures: z.number().int().min(1).max(1_000),
-  /** Country calling codes besides Japan's (81) allowed for mobiles, e.g. ["63", "84"]. Empty: Japanese mobiles only. */
-  mobileExtraCountryCodes: z.array(z.string().regex(/^[1-9][0-9]{0,2}$/)).max(50),
-  /** Verification codes by SMS per account per day. */
-  verificationCodesPerAccountPerDay: z.number().int().min(1).max(100),
-  /** Verification codes by SMS per destination number per day. */
-  verificationCodesPerNumberPerDay: z.number().int().min(1).max(100),
-  /** Verification SMS the whole network sends per day; at the ceiling no more go out and the network admins are alerted. */
-  verificationSmsDailyCeiling: z.number().int().min(1).max(1_000_000),
-});
-export type Settings = z.infer<typeof SettingsSchema>;
+/** Runtime settings (schema in schemas.ts, for the admin UI): their defaults, reading and writing. */
+export { SettingsSchema, type Settings } from "./schemas";
 
 export function defaultSettings(env: Pick<Env, "APP_ENV">): Settings {
   return {
@@ -55,10 +27,9 @@ export function defaultSettings(env: Pick<Env, "APP_ENV">): Settings {
   };
 }
 
+/** The settings as in force: the stored values over the network's defaults; a stored set that no longer parses falls back to the defaults. */
 export async function loadSettings(env: Env): Promise<Settings> {
-  const { results } = await env.DB.prepare("SELECT key, value FROM settings").all<{ key: string; value: string }>();
-  const stored: Record<string, unknown> = {};
-  for (const row of results) stored[row.key] = JSON.parse(row.value);
+  const stored = await data.storedSettings(env.DB);
   const merged = { ...defaultSettings(env), ...stored };
   const parsed = SettingsSchema.safeParse(merged);
   return parsed.success ? parsed.data : defaultSettings(env);
@@ -67,9 +38,5 @@ export async function loadSettings(env: Env): Promise<Settings> {
 /** Writes the given keys; returns the statements so the caller can batch them with its audit entry. */
 export function settingsWrites(env: Env, patch: Partial<Settings>, actorId: number): D1PreparedStatement[] {
   const at = clock.now();
-  return Object.entries(patch).map(([key, value]) =>
-    env.DB.prepare(
-      "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET value = ?2, updated_at = ?3, updated_by = ?4",
-    ).bind(key, JSON.stringify(value), at, actorId),
-  );
+  return Object.entries(patch).map(([key, value]) => data.writeSetting(env.DB, key, value, at, actorId));
 }

@@ -1,0 +1,24 @@
+/** All SQL of the system domain: the settings table and the health check's ping. */
+
+/** The stored settings, key → parsed JSON value. */
+export async function storedSettings(db: D1Database): Promise<Record<string, unknown>> {
+  const { results } = await db.prepare("SELECT key, value FROM settings").all<{ key: string; value: string }>();
+  const stored: Record<string, unknown> = {};
+  for (const row of results) stored[row.key] = JSON.parse(row.value);
+  return stored;
+}
+
+export const writeSetting = (db: D1Database, key: string, value: unknown, at: number, actorId: number) =>
+  db
+    .prepare("INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET value = ?2, updated_at = ?3, updated_by = ?4")
+    .bind(key, JSON.stringify(value), at, actorId);
+
+/** Whether the database answers. */
+export const pingDatabase = (db: D1Database): Promise<boolean> =>
+  db
+    .prepare("SELECT 1 AS one")
+    .first<{ one: number }>()
+    .then(
+      (r) => r?.one === 1,
+      () => false,
+    );
