@@ -3,7 +3,7 @@
  * worker reaches the bundle). Add a line here when a domain publishes a schema.
  */
 import type { z } from "zod";
-import type { AuditEntrySchema } from "../../worker/audit/routes";
+import type { AuditEntrySchema } from "../../worker/audit/schemas";
 import type { MeSchema } from "../../worker/auth/schemas";
 import type { ErrorSchema } from "../../worker/lib/schemas";
 
