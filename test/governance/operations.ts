@@ -373,7 +373,7 @@ const photoRead: Operation = {
   paths: [
     {
       route: "GET /api/people/:id/photo",
-      file: "worker/profile/routes.ts",
+      file: "worker/profile/service.ts",
       async run(w, role, object) {
         return outcomeOf(await api("GET", `/api/people/${reader(w, object).id}/photo`, { cookie: w.actors[role].cookie }));
       },

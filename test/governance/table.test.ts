@@ -17,7 +17,7 @@ const sources = Object.entries(SOURCES).map(([path, text]) => ({ file: path.repl
  */
 const NOT_PATHS: Record<string, string> = {
   "worker/profile/contacts.ts": "one's own contacts only (POST/DELETE /api/me/contacts)",
-  "worker/profile/routes.ts": "one's own profile and photo (GET/PATCH /api/me, PUT/DELETE /api/me/photo)",
+  "worker/profile/service.ts": "one's own profile and photo (GET/PATCH /api/me, PUT/DELETE /api/me/photo)",
   "worker/auth/routes.ts": "one's own sessions: sign-out, password change (ends one's other sessions)",
   "worker/auth/session.ts": "one's own session",
   "worker/invitations/service.ts": "the invitee's own acceptance (§5: the invitee accepts, and only their own account changes)",
