@@ -1,4 +1,6 @@
+import { liveRollcallSql } from "../rollcall/data";
 import type { Answers } from "../rollcall/schemas";
+import type { LIVE_STATES } from "../rollcall/state";
 
 /** All SQL of the "me" domain: what the signed-in person is asked and where they belong. */
 
@@ -6,7 +8,7 @@ export interface MyRollcallRow {
   id: number;
   title: string;
   drill: boolean;
-  state: "sending" | "open";
+  state: (typeof LIVE_STATES)[number];
   salt: string;
   confirmedAt: number | null;
   repliedAt: number | null;
@@ -20,7 +22,7 @@ interface RollcallRow {
   id: number;
   title: string;
   drill: number;
-  state: "sending" | "open";
+  state: (typeof LIVE_STATES)[number];
   salt: string;
   confirmed_at: number | null;
   replied_at: number | null;
@@ -29,7 +31,7 @@ interface RollcallRow {
   token_missing: number;
 }
 
-/** Open roll-calls (sending or open) where the person is a recipient, newest first, with their latest reply. */
+/** Live roll-calls (rollcall/state.ts) where the person is a recipient, newest first, with their latest reply. */
 export async function openRollcallsOf(db: D1Database, personId: number): Promise<MyRollcallRow[]> {
   const { results } = await db
     .prepare(
@@ -37,7 +39,7 @@ export async function openRollcallsOf(db: D1Database, personId: number): Promise
        FROM rollcall_recipients rr
        JOIN rollcalls r ON r.id = rr.rollcall_id
        LEFT JOIN replies rep ON rep.id = rr.last_reply_id
-       WHERE rr.person_id = ?1 AND r.state IN ('sending', 'open')
+       WHERE rr.person_id = ?1 AND ${liveRollcallSql("r.id")}
        ORDER BY COALESCE(r.confirmed_at, r.created_at) DESC, r.id DESC
        LIMIT 50`,
     )

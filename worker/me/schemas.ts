@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { AVAILABILITY, SAFETY } from "../templates/schemas";
+import { LIVE_STATES } from "../rollcall/state";
 
 /** The signed-in person's own roll-calls and groups (the staff home and the leave screen). */
 
@@ -17,7 +18,7 @@ export const MyRollcallSchema = z
     id: z.number(),
     title: z.string(),
     drill: z.boolean(),
-    state: z.enum(["sending", "open"]),
+    state: z.enum(LIVE_STATES),
     confirmedAt: z.string().nullable(),
     replyUrl: z.string().openapi({ description: "The person's own reply link: shown only to them, never logged" }),
     repliedAt: z.string().nullable().openapi({ description: "First reply; null when not answered yet" }),
