@@ -2,7 +2,9 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { currentTotp } from "../worker/auth/totp";
 import { clock } from "../worker/lib/clock";
-import { api, makeFacility, makePerson, PASSWORD, signIn, signedIn } from "./helpers";
+import { adminsWithoutMfa } from "./support/db";
+import { makeFacility, makePerson, signedIn } from "./support/factories";
+import { api, PASSWORD, signIn } from "./support/http";
 
 /** Audit actions recorded after `sinceId` (storage is shared by the tests of a file). */
 async function auditActions(sinceId = 0): Promise<string[]> {
@@ -147,7 +149,7 @@ describe("ending sessions (lost phone)", () => {
     const f = await makeFacility();
     const other = await makeFacility();
     const netAdmin = await makePerson({ globalRole: "network_admin" });
-    await env.DB.prepare("INSERT INTO settings (key, value, updated_at) VALUES ('mfaRequiredForAdmins', 'false', 0)").run();
+    await adminsWithoutMfa();
     const admin = await signedIn({ facilityId: f, role: "admin" });
     const staff = await signedIn({ facilityId: f });
     const outsider = await signedIn({ facilityId: other });

@@ -8,8 +8,9 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { api, makeFacility, makePerson, signedIn, type TestPerson } from "./helpers";
-import { adminsWithoutMfa, openRollcall, postForm, replyPath } from "./rollcall-fixtures";
+import { adminsWithoutMfa, replyPath } from "./support/db";
+import { makeFacility, makePerson, openRollcall, signedIn, type TestPerson } from "./support/factories";
+import { api, postForm } from "./support/http";
 
 type Actor = "facility_admin" | "delegate" | "staff" | "viewer";
 interface Probe {

@@ -7,8 +7,9 @@ import { SANDBOX_TWILIO_AUTH_TOKEN } from "../worker/delivery/twilio-webhooks";
 import { clock } from "../worker/lib/clock";
 import { recordReply } from "../worker/reply/service";
 import { twilioFake } from "./fakes/client";
-import { api, makeFacility, makePerson, ORIGIN, signedIn, type PersonSpec, type TestPerson } from "./helpers";
-import { adminsWithoutMfa, makeNetwork, openRollcall, type Network } from "./rollcall-fixtures";
+import { adminsWithoutMfa } from "./support/db";
+import { makeFacility, makeNetwork, makePerson, type Network, openRollcall, type PersonSpec, signedIn, type TestPerson } from "./support/factories";
+import { api, ORIGIN } from "./support/http";
 
 let networkAdmin: TestPerson & { cookie: string };
 let viewer: string;

@@ -3,9 +3,10 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { rollcallObject } from "../worker/board/object";
 import type { ServerMessage } from "../worker/board/messages";
 import { recordReply } from "../worker/reply/service";
-import { api, makeFacility, signedIn, type TestPerson } from "./helpers";
-import { BoardSocket, openBoard, refusedUpgrade } from "./board-socket";
-import { adminsWithoutMfa, makeNetwork, openRollcall, type Network } from "./rollcall-fixtures";
+import { BoardSocket, openBoard, refusedUpgrade } from "./support/board-socket";
+import { adminsWithoutMfa } from "./support/db";
+import { makeFacility, makeNetwork, type Network, openRollcall, signedIn, type TestPerson } from "./support/factories";
+import { api } from "./support/http";
 
 let networkAdmin: string;
 let viewer: string;

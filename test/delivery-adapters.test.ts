@@ -8,7 +8,7 @@ import { handleDeliveryBatch } from "../worker/delivery/consumer";
 import type { DeliveryMessage, OutgoingMessage } from "../worker/delivery/types";
 import { allProviders, pushFake, smtpFake, testEnv, TWILIO_FROM, twilioFake, VAPID } from "./fakes/client";
 import { addPushSubscription, deliveriesOf, makeRollcall } from "./fakes/rollcall";
-import { makeFacility, makePerson } from "./helpers";
+import { makeFacility, makePerson } from "./support/factories";
 
 const ready = <S>(st: ProviderState<S>): S => {
   if (st.kind !== "ready") throw new Error(`provider not ready: ${JSON.stringify(st)}`);

@@ -6,7 +6,9 @@ import type { OutboxItemDto } from "../worker/delivery/schemas";
 import type { DeliveryMessage } from "../worker/delivery/types";
 import { allProviders, testEnv, twilioFake } from "./fakes/client";
 import { makeRollcall } from "./fakes/rollcall";
-import { api, makeFacility, makePerson, ORIGIN, signedIn } from "./helpers";
+import { adminsWithoutMfa } from "./support/db";
+import { makeFacility, makePerson, signedIn } from "./support/factories";
+import { api, ORIGIN } from "./support/http";
 
 async function deliver(rollcallId: number) {
   const e = testEnv();
@@ -28,7 +30,7 @@ describe("GET /api/outbox", () => {
   let staff1: Awaited<ReturnType<typeof makePerson>>, staff2: Awaited<ReturnType<typeof makePerson>>;
   let network: string, admin1: string;
   beforeAll(async () => {
-    await env.DB.prepare("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES ('mfaRequiredForAdmins', 'false', 0)").run();
+    await adminsWithoutMfa();
     f1 = await makeFacility();
     f2 = await makeFacility();
     staff1 = await makePerson({ facilityId: f1, name: "一号 職員" });

@@ -6,7 +6,7 @@ import type { Channel, DeliveryMessage } from "../worker/delivery/types";
 import { clock } from "../worker/lib/clock";
 import { testEnv, twilioFake } from "./fakes/client";
 import { addPushSubscription, deliveriesOf, delivery, makeRollcall, setRollcallState } from "./fakes/rollcall";
-import { makeFacility, makePerson } from "./helpers";
+import { makeFacility, makePerson } from "./support/factories";
 
 let msgSeq = 0;
 /**

@@ -1,12 +1,13 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FACILITY_TYPE_LABELS, FACILITY_TYPES, type Facility } from "../worker/directory/schemas";
-import { api, makeFacility, signedIn } from "./helpers";
-import { auditSince, json, lastAuditId, noAdminMfa, uniq } from "./directory.fixtures";
+import { adminsWithoutMfa, auditSince, lastAuditId } from "./support/db";
+import { makeFacility, signedIn, uniq } from "./support/factories";
+import { api, json } from "./support/http";
 
 let admin: string;
 beforeAll(async () => {
-  await noAdminMfa();
+  await adminsWithoutMfa();
   admin = (await signedIn({ globalRole: "network_admin" })).cookie;
 });
 

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Group } from "../worker/directory/schemas";
-import { api, makeFacility, makePerson, signedIn, type TestPerson } from "./helpers";
-import { auditSince, createPerson, json, lastAuditId, noAdminMfa, uniq } from "./directory.fixtures";
+import { adminsWithoutMfa, auditSince, lastAuditId } from "./support/db";
+import { createPerson, makeFacility, makePerson, signedIn, type TestPerson, uniq } from "./support/factories";
+import { api, json } from "./support/http";
 
 type Members = { items: { personId: number; name: string; role: string }[]; total: number; nextCursor: string | null };
 type Signed = TestPerson & { cookie: string };
@@ -16,7 +17,7 @@ let staffA2: Signed;
 let staffB: Signed;
 
 beforeAll(async () => {
-  await noAdminMfa();
+  await adminsWithoutMfa();
   A = await makeFacility();
   B = await makeFacility();
   net = await signedIn({ globalRole: "network_admin" });

@@ -1,15 +1,16 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Person } from "../worker/directory/schemas";
-import { api, makeFacility, makePerson, PASSWORD, signedIn } from "./helpers";
-import { auditSince, createPerson, freshMobile, json, lastAuditId, noAdminMfa, uniq } from "./directory.fixtures";
+import { adminsWithoutMfa, auditSince, lastAuditId } from "./support/db";
+import { createPerson, freshMobile, makeFacility, makePerson, signedIn, uniq } from "./support/factories";
+import { api, json, PASSWORD } from "./support/http";
 
 type List = { items: Person[]; total: number; nextCursor: string | null };
 
 let admin: { id: number; cookie: string };
 let facility: number;
 beforeAll(async () => {
-  await noAdminMfa();
+  await adminsWithoutMfa();
   admin = await signedIn({ globalRole: "network_admin" });
   facility = await makeFacility();
 });

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Person } from "../worker/directory/schemas";
-import { api, makeFacility, makePerson, signedIn, type TestPerson } from "./helpers";
-import { auditSince, createPerson, freshMobile, json, lastAuditId, noAdminMfa, uniq } from "./directory.fixtures";
+import { adminsWithoutMfa, auditSince, lastAuditId } from "./support/db";
+import { createPerson, freshMobile, makeFacility, makePerson, signedIn, type TestPerson, uniq } from "./support/factories";
+import { api, json } from "./support/http";
 
 type List = { items: Person[]; total: number; nextCursor: string | null };
 type Signed = TestPerson & { cookie: string };
@@ -19,7 +20,7 @@ let viewer: Signed;
 let net: Signed;
 
 beforeAll(async () => {
-  await noAdminMfa();
+  await adminsWithoutMfa();
   A = await makeFacility();
   B = await makeFacility();
   adminA = await signedIn({ facilityId: A, role: "admin" });

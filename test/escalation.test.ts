@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { rollcallObject, type Escalation, type RollCallObject } from "../worker/board/object";
 import { clock } from "../worker/lib/clock";
 import { recordReply } from "../worker/reply/service";
-import { api, signedIn } from "./helpers";
-import { adminsWithoutMfa, makeNetwork, openRollcall } from "./rollcall-fixtures";
+import { adminsWithoutMfa } from "./support/db";
+import { makeNetwork, openRollcall, signedIn } from "./support/factories";
+import { api } from "./support/http";
 
 let networkAdmin: string;
 beforeAll(async () => {

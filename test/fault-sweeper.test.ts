@@ -15,8 +15,8 @@ import * as triggers from "../worker/triggers/data";
 import { DEFAULT_RULES } from "../worker/triggers/schemas";
 import { smtpFake, testEnv, twilioFake } from "./fakes/client";
 import { deliveriesOf, delivery, makeRollcall, setRollcallState } from "./fakes/rollcall";
-import { QueueSim } from "./fault-sim";
-import { makePerson } from "./helpers";
+import { makePerson } from "./support/factories";
+import { QueueSim } from "./support/queue-sim";
 
 const MIN = 60_000;
 // The cron also polls the JMA feed: switched off here, so nothing leaves the machine.

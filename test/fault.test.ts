@@ -11,9 +11,10 @@ import type { Channel, DeliveryMessage } from "../worker/delivery/types";
 import { createExecutionContext } from "cloudflare:test";
 import { pushFake, smtpFake, testEnv, twilioFake, type TwilioAccount } from "./fakes/client";
 import { addPushSubscription, deliveriesOf, makeRollcall, setRollcallState, type DeliveryRow } from "./fakes/rollcall";
-import { QueueSim } from "./fault-sim";
-import { api, makeFacility, makePerson, ORIGIN, signedIn } from "./helpers";
-import { adminsWithoutMfa, postForm, replyPath } from "./rollcall-fixtures";
+import { adminsWithoutMfa, replyPath } from "./support/db";
+import { makeFacility, makePerson, signedIn } from "./support/factories";
+import { api, ORIGIN, postForm } from "./support/http";
+import { QueueSim } from "./support/queue-sim";
 
 let networkAdmin: string;
 beforeAll(async () => {

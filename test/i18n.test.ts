@@ -23,8 +23,9 @@ import {
 import { FALLBACK_LANG, LANGS, LANGUAGES, langOf, languageOf } from "../worker/templates/languages";
 import { smsSegments } from "../worker/templates/render";
 import type { MessageSet } from "../worker/templates/schemas";
-import { api, signedIn } from "./helpers";
-import { adminsWithoutMfa, draft, makeNetwork, openRollcall, postForm, replyPath } from "./rollcall-fixtures";
+import { adminsWithoutMfa, replyPath } from "./support/db";
+import { draft, makeNetwork, openRollcall, signedIn } from "./support/factories";
+import { api, postForm } from "./support/http";
 
 const OTHERS = LANGS.filter((l) => l !== FALLBACK_LANG);
 const DIRS: StringDir[] = ["page", "i18n"];

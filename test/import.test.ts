@@ -1,14 +1,15 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { makeFacility, makePerson, signedIn } from "./helpers";
-import { csvText, holdersOf, JA_HEADER, mfaOff, sjis, uniq, upload, utf8 } from "./import-helpers";
+import { adminsWithoutMfa, holdersOf } from "./support/db";
+import { makeFacility, makePerson, signedIn, uniq } from "./support/factories";
+import { csvText, JA_HEADER, sjis, upload, utf8 } from "./support/import";
 
 let admin: string;
 let facility: number;
 let facilityName: string;
 
 beforeAll(async () => {
-  await mfaOff();
+  await adminsWithoutMfa();
   facilityName = `小金井本町クリニック${uniq()}`;
   facility = await makeFacility({ name: facilityName });
   admin = (await signedIn({ facilityId: facility, role: "admin" })).cookie;

@@ -5,7 +5,7 @@ import { handleCron } from "../worker/triggers/cron";
 import * as data from "../worker/triggers/data";
 import { pollJmaFeed } from "../worker/triggers/service";
 import { DEFAULT_RULES, type TriggerRules } from "../worker/triggers/schemas";
-import { makeFacility, makePerson } from "./helpers";
+import { makeFacility, makePerson } from "./support/factories";
 import { jma } from "./fixtures/jma";
 
 const FAKE = env.FAKE_JMA_URL;

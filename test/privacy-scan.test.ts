@@ -12,9 +12,10 @@ import { containsContactDetail } from "../worker/delivery/channels/push";
 import type { DeliveryMessage } from "../worker/delivery/types";
 import { pushFake, smtpFake, testEnv, twilioFake } from "./fakes/client";
 import { addPushSubscription, deliveriesOf, makeRollcall } from "./fakes/rollcall";
-import { QueueSim } from "./fault-sim";
-import { api, makeFacility, makePerson, ORIGIN, signedIn, type TestPerson } from "./helpers";
-import { adminsWithoutMfa, postForm, replyPath } from "./rollcall-fixtures";
+import { adminsWithoutMfa, replyPath } from "./support/db";
+import { makeFacility, makePerson, signedIn, type TestPerson } from "./support/factories";
+import { api, ORIGIN, postForm } from "./support/http";
+import { QueueSim } from "./support/queue-sim";
 
 const captured: string[] = [];
 const originals = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };

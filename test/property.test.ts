@@ -17,9 +17,10 @@ import { twilioFake, type TwilioAccount } from "./fakes/client";
 import { makeRollcall } from "./fakes/rollcall";
 import { cap } from "./fixtures/cap";
 import { jma } from "./fixtures/jma";
-import { api, makeFacility, makePerson, ORIGIN, signedIn } from "./helpers";
-import { csvText, mfaOff, upload } from "./import-helpers";
-import { postForm, replyPath } from "./rollcall-fixtures";
+import { adminsWithoutMfa, replyPath } from "./support/db";
+import { makeFacility, makePerson, signedIn } from "./support/factories";
+import { api, ORIGIN, postForm } from "./support/http";
+import { csvText, upload } from "./support/import";
 
 const RUNS = { numRuns: 30, seed: 20260901 };
 
@@ -42,7 +43,7 @@ let facility: number;
 let admin: { id: number; cookie: string };
 let network: string;
 beforeAll(async () => {
-  await mfaOff();
+  await adminsWithoutMfa();
   facility = await makeFacility();
   admin = await signedIn({ facilityId: facility, role: "admin" });
   network = (await signedIn({ globalRole: "network_admin" })).cookie;

@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { clock } from "../worker/lib/clock";
 import type { Readiness } from "../worker/readiness/schemas";
 import { recordReply } from "../worker/reply/service";
-import { api, makeFacility, makePerson, signedIn, type TestPerson } from "./helpers";
-import { addPush, adminsWithoutMfa } from "./rollcall-fixtures";
+import { addPush, adminsWithoutMfa } from "./support/db";
+import { makeFacility, makePerson, signedIn, type TestPerson } from "./support/factories";
+import { api } from "./support/http";
 
 let networkAdmin: TestPerson & { cookie: string };
 let viewer: string;

@@ -3,8 +3,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "../worker/lib/errors";
 import { findRecipientByToken, recordReply } from "../worker/reply/service";
 import { replyToken } from "../worker/reply/token";
-import { api, makePerson, signedIn } from "./helpers";
-import { adminsWithoutMfa, makeNetwork, openRollcall, postForm, replyCount, replyPath } from "./rollcall-fixtures";
+import { adminsWithoutMfa, replyCount, replyPath } from "./support/db";
+import { makeNetwork, makePerson, openRollcall, signedIn } from "./support/factories";
+import { api, postForm } from "./support/http";
 
 let networkAdmin: string;
 beforeAll(async () => {

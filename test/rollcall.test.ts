@@ -6,8 +6,9 @@ import { recordReply } from "../worker/reply/service";
 import { replyToken, tokenHash } from "../worker/reply/token";
 import { getRollcall } from "../worker/rollcall/data";
 import { startRollcall } from "../worker/rollcall/service";
-import { api, makeFacility, makePerson, signedIn } from "./helpers";
-import { addPush, adminsWithoutMfa, draft, makeNetwork, openRollcall } from "./rollcall-fixtures";
+import { addPush, adminsWithoutMfa } from "./support/db";
+import { draft, makeFacility, makeNetwork, makePerson, openRollcall, signedIn } from "./support/factories";
+import { api } from "./support/http";
 
 let networkAdmin: string;
 let viewer: string;

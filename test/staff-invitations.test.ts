@@ -2,8 +2,9 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { clock } from "../worker/lib/clock";
 import { smtpFake, twilioFake } from "./fakes/client";
-import { api, makeFacility, makePerson, signedIn, signIn } from "./helpers";
-import { adminsWithoutMfa, auditActions, call, cookieOf, count, errorOf, json, lastAuditId } from "./staff-helpers";
+import { adminsWithoutMfa, auditActions, count, lastAuditId } from "./support/db";
+import { makeFacility, makePerson, signedIn } from "./support/factories";
+import { api, cookieOf, errorOf, json, signIn } from "./support/http";
 
 const JOIN_LINK = /https:\/\/anpi\.example\.org(\/join\/[A-Za-z0-9_-]{43})/;
 const GOOD = "Sakura2026ab";
@@ -20,7 +21,7 @@ beforeAll(async () => {
 async function inviteByMail(body: Record<string, unknown>, cookie = admin.cookie): Promise<{ path: string; id: number; address: string }> {
   const domain = await smtpFake.domain();
   const address = `invitee${Math.random().toString(36).slice(2, 8)}@${domain}`;
-  const res = await call("POST", "/api/invitations", { cookie, env: smtpFake.env(), body: { name: "招待 花子", email: address, ...body } });
+  const res = await api("POST", "/api/invitations", { cookie, env: smtpFake.env(), body: { name: "招待 花子", email: address, ...body } });
   expect(res.status, await res.clone().text()).toBe(201);
   const inv = await json<{ id: number }>(res);
   const [mail] = await smtpFake.received(domain);
@@ -30,13 +31,13 @@ async function inviteByMail(body: Record<string, unknown>, cookie = admin.cookie
 }
 
 const accept = (path: string, over: Record<string, string> = {}) =>
-  call("POST", path, { form: { decision: "accept", name: "招待 花子", kana: "しょうたい はなこ", password: GOOD, password2: GOOD, ...over } });
+  api("POST", path, { form: { decision: "accept", name: "招待 花子", kana: "しょうたい はなこ", password: GOOD, password2: GOOD, ...over } });
 
 describe("invitations: create and send", () => {
   it("an admin invites by email: the mail carries the join link, the API answers without the token, the address is masked", async () => {
     const domain = await smtpFake.domain();
     const address = `hanako@${domain}`;
-    const res = await call("POST", "/api/invitations", {
+    const res = await api("POST", "/api/invitations", {
       cookie: admin.cookie,
       env: smtpFake.env(),
       body: { facilityId: facility, role: "staff", name: "招待 花子", email: address, message: "訪問看護の連絡網です" },
@@ -58,7 +59,7 @@ describe("invitations: create and send", () => {
 
   it("by SMS through the Twilio fake, with the link in a short text", async () => {
     const acct = await twilioFake.account();
-    const res = await call("POST", "/api/invitations", { cookie: admin.cookie, env: twilioFake.env(acct), body: { facilityId: facility, name: "エスエムエス 太郎", mobile: "090-5555-0101" } });
+    const res = await api("POST", "/api/invitations", { cookie: admin.cookie, env: twilioFake.env(acct), body: { facilityId: facility, name: "エスエムエス 太郎", mobile: "090-5555-0101" } });
     expect(res.status).toBe(201);
     expect(await json(res)).toMatchObject({ channel: "sms", recipient: "+81****0101" });
     const [sms] = await twilioFake.messages(acct);
@@ -112,7 +113,7 @@ describe("invitations: create and send", () => {
   it("a channel that refuses the message: 502 naming the address, and the invitation is withdrawn", async () => {
     const domain = await smtpFake.domain();
     await smtpFake.mode(domain, { failRate: 1, failStatus: 550, times: 1 });
-    const res = await call("POST", "/api/invitations", { cookie: admin.cookie, env: smtpFake.env(), body: { facilityId: facility, name: "届かない", email: `nobody@${domain}` } });
+    const res = await api("POST", "/api/invitations", { cookie: admin.cookie, env: smtpFake.env(), body: { facilityId: facility, name: "届かない", email: `nobody@${domain}` } });
     expect(res.status).toBe(502);
     expect(await errorOf(res)).toMatchObject({ code: "send_failed", field: "email" });
     const row = await env.DB.prepare("SELECT revoked_at FROM invitations WHERE name = '届かない'").first<{ revoked_at: number | null }>();
@@ -213,7 +214,7 @@ describe("invitations: the join page", () => {
 
   it("declining registers nothing, and the link is then used up", async () => {
     const { path, address } = await inviteByMail({ facilityId: facility });
-    const res = await call("POST", path, { form: { decision: "decline" } });
+    const res = await api("POST", path, { form: { decision: "decline" } });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("参加を見送りました");
     expect(await count("SELECT id FROM contacts WHERE value = ?1", address)).toBe(0);
@@ -244,7 +245,7 @@ describe("invitations: the join page", () => {
   it("unknown or malformed links: 404 page", async () => {
     expect((await api("GET", "/join/short")).status).toBe(404);
     expect((await api("GET", `/join/${"A".repeat(43)}`)).status).toBe(404);
-    expect((await call("POST", `/join/${"A".repeat(43)}`, { form: { decision: "decline" } })).status).toBe(404);
+    expect((await api("POST", `/join/${"A".repeat(43)}`, { form: { decision: "decline" } })).status).toBe(404);
   });
 
   it("an existing account invited to a second facility gains the membership, keeps its password and is not signed in by the link", async () => {
@@ -260,7 +261,7 @@ describe("invitations: the join page", () => {
     const page = await (await api("GET", path)).text();
     expect(page).not.toContain('type="password"');
     expect(page).toContain("アカウントはすでにあります");
-    const done = await call("POST", path, { form: { decision: "accept" } });
+    const done = await api("POST", path, { form: { decision: "accept" } });
     expect(done.status).toBe(200);
     expect(cookieOf(done)).toBeNull();
     const roles = await env.DB.prepare("SELECT facility_id FROM memberships WHERE person_id = ?1 AND removed_at IS NULL ORDER BY facility_id").bind(nurse.id).all<{ facility_id: number }>();

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, makeFacility, makePerson, PASSWORD, signedIn, signIn } from "./helpers";
-import { makeNetwork, openRollcall, postForm, replyPath } from "./rollcall-fixtures";
-import { adminsWithoutMfa, auditActions, count, errorOf, json, lastAuditId } from "./staff-helpers";
+import { adminsWithoutMfa, auditActions, count, lastAuditId, replyPath } from "./support/db";
+import { makeFacility, makeNetwork, makePerson, openRollcall, signedIn } from "./support/factories";
+import { api, errorOf, json, PASSWORD, postForm, signIn } from "./support/http";
 
 interface MyRollcall {
   id: number;

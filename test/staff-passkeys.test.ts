@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, makeFacility, ORIGIN, signedIn } from "./helpers";
-import { SoftAuthenticator } from "./staff-webauthn";
-import { adminsWithoutMfa, auditActions, cookieOf, count, errorOf, json, lastAuditId } from "./staff-helpers";
+import { adminsWithoutMfa, auditActions, count, lastAuditId } from "./support/db";
+import { makeFacility, signedIn } from "./support/factories";
+import { api, cookieOf, errorOf, json, ORIGIN } from "./support/http";
+import { SoftAuthenticator } from "./support/webauthn";
 
 type CreateOptions = { challenge: string; rp: { id?: string; name: string }; user: { id: string; name: string }; authenticatorSelection: { residentKey: string; userVerification: string } };
 type GetOptions = { challenge: string; rpId?: string; userVerification: string };

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, makeFacility, makePerson, signedIn } from "./helpers";
-import { adminsWithoutMfa, count, errorOf, json } from "./staff-helpers";
+import { adminsWithoutMfa, count } from "./support/db";
+import { makeFacility, makePerson, signedIn } from "./support/factories";
+import { api, errorOf, json } from "./support/http";
 
 /** The smallest valid-looking files of each kind: the magic numbers, then filler. */
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, ...new Array(200).fill(7)]);

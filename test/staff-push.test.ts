@@ -6,8 +6,9 @@ import { clock } from "../worker/lib/clock";
 import { replyToken } from "../worker/reply/token";
 import { pushFake, testEnv, VAPID } from "./fakes/client";
 import { makeRollcall, setRollcallState } from "./fakes/rollcall";
-import { api, makeFacility, signedIn } from "./helpers";
-import { adminsWithoutMfa, call, count, errorOf, json } from "./staff-helpers";
+import { adminsWithoutMfa, count } from "./support/db";
+import { makeFacility, signedIn } from "./support/factories";
+import { api, errorOf, json } from "./support/http";
 
 interface Device {
   id: number;
@@ -28,7 +29,7 @@ const subscribeBody = (sub: { endpoint: string; keys: { p256dh: string; auth: st
 describe("push devices", () => {
   it("the VAPID public key: null in the sandbox, the configured key otherwise", async () => {
     expect(await json(await api("GET", "/api/push/vapid-public-key"))).toEqual({ publicKey: null, mode: "sandbox" });
-    expect(await json(await call("GET", "/api/push/vapid-public-key", { env: pushFake.env() }))).toEqual({ publicKey: VAPID.publicKey, mode: "provider" });
+    expect(await json(await api("GET", "/api/push/vapid-public-key", { env: pushFake.env() }))).toEqual({ publicKey: VAPID.publicKey, mode: "provider" });
   });
 
   it("subscribe, list, refresh the same endpoint, rename and remove", async () => {
@@ -78,7 +79,7 @@ describe("push devices", () => {
       expect(res.status).toBe(400);
       expect((await errorOf(res)).field).toBe(field);
     }
-    const http = await call("POST", "/api/me/devices", { cookie: me.cookie, env: { APP_ENV: "production" }, body: subscribeBody(sub) });
+    const http = await api("POST", "/api/me/devices", { cookie: me.cookie, env: { APP_ENV: "production" }, body: subscribeBody(sub) });
     expect(http.status).toBe(400);
     expect((await errorOf(http)).field).toBe("subscription.endpoint");
     expect(await count("SELECT id FROM push_subscriptions WHERE person_id = ?1", me.id)).toBe(0);
@@ -91,7 +92,7 @@ describe("send me a test", () => {
     const tenant = await pushFake.tenant();
     const sub = await pushFake.subscribe(tenant);
     const device = await json<Device>(await api("POST", "/api/me/devices", { cookie: me.cookie, body: subscribeBody(sub) }));
-    const res = await call("POST", `/api/me/devices/${device.id}/test`, { cookie: me.cookie, env: pushFake.env() });
+    const res = await api("POST", `/api/me/devices/${device.id}/test`, { cookie: me.cookie, env: pushFake.env() });
     expect(res.status).toBe(200);
     expect(await json(res)).toMatchObject({ sent: true, sandbox: false });
     const [got] = await pushFake.received(tenant);
@@ -127,7 +128,7 @@ describe("send me a test", () => {
     const me = await signedIn({ facilityId: facility });
     const tenant = await pushFake.tenant();
     const device = await json<Device>(await api("POST", "/api/me/devices", { cookie: me.cookie, body: subscribeBody(await pushFake.subscribe(tenant)) }));
-    await call("POST", `/api/me/devices/${device.id}/test`, { cookie: me.cookie, env: pushFake.env() });
+    await api("POST", `/api/me/devices/${device.id}/test`, { cookie: me.cookie, env: pushFake.env() });
     const [got] = await pushFake.received(tenant);
     const ackUrl = new URL((JSON.parse(got!.payload) as { ackUrl: string }).ackUrl);
     clock.advance(2 * 86_400_000);
@@ -142,7 +143,7 @@ describe("send me a test", () => {
     const sub = await pushFake.subscribe(tenant);
     const device = await json<Device>(await api("POST", "/api/me/devices", { cookie: me.cookie, body: subscribeBody(sub) }));
     await pushFake.gone(tenant, sub.id);
-    const res = await call("POST", `/api/me/devices/${device.id}/test`, { cookie: me.cookie, env: pushFake.env() });
+    const res = await api("POST", `/api/me/devices/${device.id}/test`, { cookie: me.cookie, env: pushFake.env() });
     expect(res.status).toBe(410);
     expect((await errorOf(res)).code).toBe("gone");
     expect((await json<{ items: Device[] }>(await api("GET", "/api/me/devices", { cookie: me.cookie }))).items).toEqual([]);
@@ -191,7 +192,7 @@ describe("one-tap replies from notification actions", () => {
     expect(JSON.parse(r!.answers)).toEqual({ safety: "safe", availability: "no" });
 
     // The answer can change the same way; a form post from a page gets the small HTML page.
-    const page = await call("POST", `${url.pathname}/action`, { form: { action: "need_help" }, headers: { accept: "text/html" } });
+    const page = await api("POST", `${url.pathname}/action`, { form: { action: "need_help" }, headers: { accept: "text/html" } });
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain("重傷・要救助");

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { smtpFake } from "./fakes/client";
-import { api, makeFacility, makePerson, signedIn, signIn } from "./helpers";
-import { adminsWithoutMfa, auditActions, call, count, errorOf, json, lastAuditId } from "./staff-helpers";
+import { adminsWithoutMfa, auditActions, count, lastAuditId } from "./support/db";
+import { makeFacility, makePerson, signedIn } from "./support/factories";
+import { api, errorOf, json, signIn } from "./support/http";
 
 interface Report {
   id: number;
@@ -29,7 +30,7 @@ describe("reports (§5, §7)", () => {
     const phoneSession = await signIn(reporter.email!);
     const since = await lastAuditId();
 
-    const res = await call("POST", "/api/me/reports", { cookie: reporter.cookie, env: smtpFake.env(), body: { kind: "lost_device", note: "電車に置き忘れました。暗証番号はかけています" } });
+    const res = await api("POST", "/api/me/reports", { cookie: reporter.cookie, env: smtpFake.env(), body: { kind: "lost_device", note: "電車に置き忘れました。暗証番号はかけています" } });
     expect(res.status).toBe(201);
     const filed = await json<Report>(res);
     expect(filed).toMatchObject({ kind: "lost_device", personName: "紛失 花子", handledAt: null, notified: 1 });

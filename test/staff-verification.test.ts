@@ -2,8 +2,9 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { clock } from "../worker/lib/clock";
 import { smtpFake, twilioFake } from "./fakes/client";
-import { api, makeFacility, signedIn } from "./helpers";
-import { adminsWithoutMfa, call, count, errorOf, json } from "./staff-helpers";
+import { adminsWithoutMfa, count } from "./support/db";
+import { makeFacility, signedIn } from "./support/factories";
+import { api, errorOf, json } from "./support/http";
 
 let facility: number;
 beforeAll(async () => {
@@ -28,7 +29,7 @@ describe("mobile: a 6-digit code by SMS", () => {
   it("through the Twilio fake: the code arrives, is stored only hashed, and verifies the number", async () => {
     const acct = await twilioFake.account();
     const me = await unverified("mobile");
-    const res = await call("POST", `/api/me/contacts/${me.contactId}/verify`, { cookie: me.cookie, env: twilioFake.env(acct) });
+    const res = await api("POST", `/api/me/contacts/${me.contactId}/verify`, { cookie: me.cookie, env: twilioFake.env(acct) });
     expect(res.status).toBe(200);
     const started = await json<{ method: string; expiresAt: string; sandbox: boolean }>(res);
     expect(started).toMatchObject({ method: "code", sandbox: false });
@@ -114,7 +115,7 @@ describe("email: a link", () => {
   it("through the SMTP fake: the page asks to confirm (GET changes nothing), the POST verifies, the link is then used up", async () => {
     const domain = await smtpFake.domain();
     const me = await unverified("email", { email: `verify${Date.now()}@${domain}` });
-    const res = await call("POST", `/api/me/contacts/${me.contactId}/verify`, { cookie: me.cookie, env: smtpFake.env() });
+    const res = await api("POST", `/api/me/contacts/${me.contactId}/verify`, { cookie: me.cookie, env: smtpFake.env() });
     expect(await json(res)).toMatchObject({ method: "link", sandbox: false });
     const [mail] = await smtpFake.received(domain);
     const path = /https:\/\/anpi\.example\.org(\/verify\/[A-Za-z0-9_-]{43})/.exec(mail!.text)![1]!;
@@ -122,11 +123,11 @@ describe("email: a link", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("確認する");
     expect(await verifiedAt(me.contactId)).toBeNull();
-    const done = await call("POST", path);
+    const done = await api("POST", path);
     expect(done.status).toBe(200);
     expect(await done.text()).toContain("確認しました");
     expect(await verifiedAt(me.contactId)).not.toBeNull();
-    expect((await call("POST", path)).status).toBe(410);
+    expect((await api("POST", path)).status).toBe(410);
     expect((await api("GET", path)).status).toBe(410);
   });
 
@@ -139,7 +140,7 @@ describe("email: a link", () => {
     expect(code.status).toBe(400);
     expect((await errorOf(code)).field).toBe("id");
     clock.advance(24 * 3_600_000 + 1);
-    const late = await call("POST", path);
+    const late = await api("POST", path);
     expect(late.status).toBe(410);
     expect(await late.text()).toContain("このリンクは使えません");
     expect(await verifiedAt(me.contactId)).toBeNull();

@@ -14,8 +14,9 @@ import { randomToken, sha256Hex } from "../worker/lib/crypto";
 import { renderFor } from "../worker/rollcall/render";
 import { fillTokenHashes } from "../worker/rollcall/tokens";
 import { clock } from "../worker/lib/clock";
-import { ORIGIN, api, signedIn } from "./helpers";
-import { addPush, adminsWithoutMfa, makeNetwork, openRollcall } from "./rollcall-fixtures";
+import { addPush, adminsWithoutMfa } from "./support/db";
+import { makeNetwork, openRollcall, signedIn } from "./support/factories";
+import { api, ORIGIN } from "./support/http";
 
 interface Shown {
   title: string;

@@ -6,7 +6,9 @@ import { fileTemplates, wording } from "../worker/templates/files";
 import { fill, smsSegments } from "../worker/templates/render";
 import { renderMessage, baseVars } from "../worker/rollcall/render";
 import { LANGS } from "../worker/templates/schemas";
-import { api, makeFacility, signedIn } from "./helpers";
+import { adminsWithoutMfa } from "./support/db";
+import { makeFacility, signedIn } from "./support/factories";
+import { api } from "./support/http";
 
 /** The files on disk, read by Vite at test time: the bundled module must match them. */
 const onDisk = import.meta.glob("../templates/**/*.{txt,html}", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
@@ -78,7 +80,7 @@ describe("template API", () => {
   let admin: string;
   let facilityAdmin: string;
   beforeAll(async () => {
-    await env.DB.prepare("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES ('mfaRequiredForAdmins', 'false', 0)").run();
+    await adminsWithoutMfa();
     admin = (await signedIn({ globalRole: "network_admin" })).cookie;
     facilityAdmin = (await signedIn({ facilityId: await makeFacility(), role: "admin" })).cookie;
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api } from "./helpers";
+import { api } from "./support/http";
 
 describe("triggers in the OpenAPI document", () => {
   it("documents every trigger route with its access, and the API trigger body schema", async () => {

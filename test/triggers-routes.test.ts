@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { clock } from "../worker/lib/clock";
 import { handleJmaDocument } from "../worker/triggers/service";
 import { DEFAULT_RULES } from "../worker/triggers/schemas";
-import { api, makeFacility, makePerson, signedIn } from "./helpers";
+import { adminsWithoutMfa } from "./support/db";
+import { makeFacility, makePerson, signedIn } from "./support/factories";
+import { api } from "./support/http";
 import { cap, capVariant } from "./fixtures/cap";
 import { jma } from "./fixtures/jma";
 
@@ -65,7 +67,7 @@ async function snapshot() {
 const rollcall = (id: number) => env.DB.prepare("SELECT id, state, drill, source, source_ref, notes, created_by FROM rollcalls WHERE id = ?1").bind(id).first<{ id: number; state: string; drill: number; source: string; source_ref: string | null; notes: string; created_by: number | null }>();
 
 beforeAll(async () => {
-  await env.DB.prepare("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES ('mfaRequiredForAdmins', 'false', 0)").run();
+  await adminsWithoutMfa();
   facilityId = await makeFacility();
   admin = (await signedIn({ globalRole: "network_admin" })).cookie;
   facilityAdmin = (await signedIn({ facilityId, role: "admin" })).cookie;

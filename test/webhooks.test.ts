@@ -6,8 +6,10 @@ import { handleDeliveryBatch } from "../worker/delivery/consumer";
 import type { DeliveryMessage } from "../worker/delivery/types";
 import { testEnv, twilioFake, type TwilioAccount } from "./fakes/client";
 import { deliveriesOf, delivery, makeRollcall, setRollcallState } from "./fakes/rollcall";
-import { openBoard } from "./board-socket";
-import { ORIGIN, makePerson, signedIn } from "./helpers";
+import { openBoard } from "./support/board-socket";
+import { adminsWithoutMfa } from "./support/db";
+import { makePerson, signedIn } from "./support/factories";
+import { ORIGIN } from "./support/http";
 
 const SMS_URL = `${ORIGIN}/webhooks/twilio/sms`;
 const STATUS_URL = `${ORIGIN}/webhooks/twilio/status`;
@@ -172,7 +174,7 @@ describe("SMS status callbacks", () => {
   });
 
   it("tells the live board when a callback moves a delivery forward", async () => {
-    await env.DB.prepare("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES ('mfaRequiredForAdmins', 'false', 0)").run();
+    await adminsWithoutMfa();
     const admin = await signedIn({ globalRole: "network_admin" });
     const acct = await twilioFake.account();
     const { d } = await sentSms(acct);

@@ -1,8 +1,9 @@
-import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../worker/app";
 import type { Role } from "../../worker/auth/scope";
-import { api, makeFacility, signedIn } from "../helpers";
+import { adminsWithoutMfa } from "../support/db";
+import { makeFacility, signedIn } from "../support/factories";
+import { api } from "../support/http";
 import { accessTable } from "./index";
 
 /** Every registered route: "METHOD /path" as Hono registered it (middleware excluded). */
@@ -26,7 +27,7 @@ describe("role matrix", () => {
 
   const cookies = {} as Record<Role, string>;
   beforeAll(async () => {
-    await env.DB.prepare("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES ('mfaRequiredForAdmins', 'false', 0)").run();
+    await adminsWithoutMfa();
     const f = await makeFacility();
     cookies.network_admin = (await signedIn({ globalRole: "network_admin" })).cookie;
     cookies.viewer = (await signedIn({ globalRole: "viewer" })).cookie;

@@ -13,8 +13,9 @@ import { createTriggeredDraft, withdrawDraft } from "../../worker/triggers/rollc
 import { DEFAULT_RULES } from "../../worker/triggers/schemas";
 import { handleJmaDocument } from "../../worker/triggers/service";
 import { jma } from "../fixtures/jma";
-import { api, makeFacility, makePerson, signedIn } from "../helpers";
-import { adminsWithoutMfa, draft, openRollcall } from "../rollcall-fixtures";
+import { adminsWithoutMfa } from "../support/db";
+import { draft, makeFacility, makePerson, openRollcall, signedIn } from "../support/factories";
+import { api } from "../support/http";
 
 let admin: { id: number; cookie: string };
 let facilityAdmin: { id: number; cookie: string };

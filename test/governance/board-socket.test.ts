@@ -11,9 +11,10 @@ import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, RECHECK_EVERY_MS, type ServerMess
 import { rollcallObject } from "../../worker/board/object";
 import { clock } from "../../worker/lib/clock";
 import { recordReply } from "../../worker/reply/service";
-import { BoardSocket, openBoard } from "../board-socket";
-import { api, signedIn } from "../helpers";
-import { adminsWithoutMfa, makeNetwork, openRollcall } from "../rollcall-fixtures";
+import { BoardSocket, openBoard } from "../support/board-socket";
+import { adminsWithoutMfa } from "../support/db";
+import { makeNetwork, openRollcall, signedIn } from "../support/factories";
+import { api } from "../support/http";
 
 const MIN = 60_000;
 const open: BoardSocket[] = [];

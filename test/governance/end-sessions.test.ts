@@ -7,8 +7,9 @@ import { authFor } from "../../worker/auth/session";
 import { clock } from "../../worker/lib/clock";
 import { sha256Hex } from "../../worker/lib/crypto";
 import { loadSettings } from "../../worker/system/settings";
-import { api, makeFacility, signedIn } from "../helpers";
-import { adminsWithoutMfa, auditActions, lastAuditId } from "../staff-helpers";
+import { adminsWithoutMfa, auditActions, lastAuditId } from "../support/db";
+import { makeFacility, signedIn } from "../support/factories";
+import { api } from "../support/http";
 
 /** The `Auth` a session cookie stands for, to call the service function directly. */
 async function resolveSessionFor(cookie: string): Promise<Auth> {

@@ -9,9 +9,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../worker/app";
 import { apiDocsMode } from "../../worker/system/docs";
 import { servedByWorker, styleHash } from "../../worker/system/headers";
-import { api, makeFacility, makePerson, signedIn } from "../helpers";
+import { adminsWithoutMfa } from "../support/db";
+import { makeFacility, makePerson, signedIn } from "../support/factories";
+import { api } from "../support/http";
 import { makeRollcall } from "../fakes/rollcall";
-import { adminsWithoutMfa, call } from "../staff-helpers";
 import { replyToken } from "../../worker/reply/token";
 
 const directives = (csp: string | null): Map<string, string[]> =>
@@ -165,22 +166,22 @@ describe("the API description (API_DOCS)", () => {
 
     for (const path of ["/api/openapi.json", "/api/docs"]) {
       it(`${path}: 401 anonymous, 403 to other roles, 200 to a network admin`, async () => {
-        const anon = await call("GET", path, { env: production });
+        const anon = await api("GET", path, { env: production });
         expect(anon.status).toBe(401);
         expect(await anon.text()).not.toContain("/api/session\"");
         for (const cookie of [staff, facilityAdmin]) {
-          const res = await call("GET", path, { env: production, cookie });
+          const res = await api("GET", path, { env: production, cookie });
           expect(res.status).toBe(403);
           expect(((await res.json()) as { error: { code: string } }).error.code).toBe("role_forbidden");
         }
-        const ok = await call("GET", path, { env: production, cookie: admin });
+        const ok = await api("GET", path, { env: production, cookie: admin });
         expect(ok.status).toBe(200);
         expect(await ok.text()).toContain("/api/session");
       });
 
       it(`${path}: 404 with API_DOCS=off even to a network admin; anyone with API_DOCS=public`, async () => {
-        expect((await call("GET", path, { env: { ...production, API_DOCS: "off" }, cookie: admin })).status).toBe(404);
-        expect((await call("GET", path, { env: { ...production, API_DOCS: "public" } })).status).toBe(200);
+        expect((await api("GET", path, { env: { ...production, API_DOCS: "off" }, cookie: admin })).status).toBe(404);
+        expect((await api("GET", path, { env: { ...production, API_DOCS: "public" } })).status).toBe(200);
       });
     }
   });

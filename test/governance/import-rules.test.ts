@@ -4,8 +4,10 @@
  */
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, makeFacility, makePerson, signedIn, type TestPerson } from "../helpers";
-import { csvText, holdersOf, JA_HEADER, mfaOff, uniq, upload, utf8 } from "../import-helpers";
+import { adminsWithoutMfa, holdersOf } from "../support/db";
+import { makeFacility, makePerson, signedIn, type TestPerson, uniq } from "../support/factories";
+import { api } from "../support/http";
+import { csvText, JA_HEADER, upload, utf8 } from "../support/import";
 
 let facility: number;
 let facilityName: string;
@@ -13,7 +15,7 @@ let admin: TestPerson & { cookie: string };
 let delegate: TestPerson & { cookie: string };
 
 beforeAll(async () => {
-  await mfaOff();
+  await adminsWithoutMfa();
   facilityName = `貫井北町クリニック${uniq()}`;
   facility = await makeFacility({ name: facilityName });
   admin = await signedIn({ facilityId: facility, role: "admin" });

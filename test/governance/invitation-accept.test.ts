@@ -6,8 +6,9 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { clock } from "../../worker/lib/clock";
-import { api, makeFacility, makePerson, signedIn } from "../helpers";
-import { adminsWithoutMfa, call, cookieOf, count, json } from "../staff-helpers";
+import { adminsWithoutMfa, count } from "../support/db";
+import { makeFacility, makePerson, signedIn } from "../support/factories";
+import { api, cookieOf, json } from "../support/http";
 
 const GOOD = "Sakura2026ab";
 const OTHER_NOTE = "いまサインインしている方とは別の宛先";
@@ -50,11 +51,11 @@ describe("accepting while someone else is signed in", () => {
   it("the join page says, in plain Japanese and naming no address, that the invitation is for someone else", async () => {
     const address = `shown${Date.now()}@example.org`;
     const { path } = await invite(address);
-    const signedInPage = await (await call("GET", path, { cookie: a.cookie })).text();
+    const signedInPage = await (await api("GET", path, { cookie: a.cookie })).text();
     expect(signedInPage).toContain(OTHER_NOTE);
     expect(signedInPage).not.toContain(address);
     expect(signedInPage).not.toContain(a.email!);
-    const anonymous = await (await call("GET", path)).text();
+    const anonymous = await (await api("GET", path)).text();
     expect(anonymous).not.toContain(OTHER_NOTE);
   });
 
@@ -63,7 +64,7 @@ describe("accepting while someone else is signed in", () => {
     const { id, path } = await invite(address, "delegate");
     const aBefore = await facilitiesOf(a.id);
     const aContacts = await count("SELECT id FROM contacts WHERE person_id = ?1", a.id);
-    const res = await call("POST", path, { cookie: a.cookie, form: acceptForm });
+    const res = await api("POST", path, { cookie: a.cookie, form: acceptForm });
     expect(res.status, await res.clone().text()).toBe(200);
     const b = await env.DB.prepare("SELECT person_id FROM contacts WHERE kind = 'email' AND value = ?1 AND removed_at IS NULL").bind(address).first<{ person_id: number }>();
     expect(b).not.toBeNull();
@@ -84,7 +85,7 @@ describe("accepting while someone else is signed in", () => {
     const c = await makePerson({ facilityId: await makeFacility(), name: "既存 C" });
     const { id, path } = await invite(c.email!);
     const aBefore = await facilitiesOf(a.id);
-    const res = await call("POST", path, { cookie: a.cookie, form: { decision: "accept" } });
+    const res = await api("POST", path, { cookie: a.cookie, form: { decision: "accept" } });
     expect(res.status, await res.clone().text()).toBe(200);
     const page = await res.text();
     expect(page).toContain("いまサインインしているアカウントには何も加わっていません");
@@ -103,10 +104,10 @@ describe("the invited address changed hands after the invitation was sent", () =
     // A adds the invited address to their own account before the invitee opens the link.
     await env.DB.prepare("INSERT INTO contacts (person_id, kind, value, verified_at, created_at) VALUES (?1, 'email', ?2, NULL, ?3)").bind(a.id, address, clock.now()).run();
     const aBefore = await facilitiesOf(a.id);
-    const page = await call("GET", path);
+    const page = await api("GET", path);
     expect(page.status).toBe(410);
     expect(await page.text()).toContain("宛先の登録が変わりました");
-    const res = await call("POST", path, { form: { decision: "accept" } });
+    const res = await api("POST", path, { form: { decision: "accept" } });
     expect(res.status).toBe(410);
     expect(await facilitiesOf(a.id)).toEqual(aBefore);
     const contact = await env.DB.prepare("SELECT verified_at FROM contacts WHERE person_id = ?1 AND value = ?2").bind(a.id, address).first<{ verified_at: number | null }>();
@@ -124,7 +125,7 @@ describe("the invited address changed hands after the invitation was sent", () =
       env.DB.prepare("UPDATE contacts SET removed_at = ?2 WHERE person_id = ?1 AND kind = 'email'").bind(c.id, now),
       env.DB.prepare("INSERT INTO contacts (person_id, kind, value, verified_at, created_at) VALUES (?1, 'email', ?2, ?3, ?3)").bind(d.id, c.email, now),
     ]);
-    const res = await call("POST", path, { form: { decision: "accept" } });
+    const res = await api("POST", path, { form: { decision: "accept" } });
     expect(res.status).toBe(410);
     expect(await facilitiesOf(c.id)).not.toContain(facility);
     expect(await facilitiesOf(d.id)).not.toContain(facility);
@@ -135,7 +136,7 @@ describe("the invited address changed hands after the invitation was sent", () =
     const { path } = await invite(c.email!);
     await env.DB.prepare("UPDATE contacts SET removed_at = ?2 WHERE person_id = ?1 AND kind = 'email'").bind(c.id, clock.now()).run();
     const people = await count("SELECT id FROM people");
-    const res = await call("POST", path, { form: acceptForm });
+    const res = await api("POST", path, { form: acceptForm });
     expect(res.status).toBe(410);
     expect(await count("SELECT id FROM people")).toBe(people);
   });

@@ -11,7 +11,8 @@ import { env } from "cloudflare:test";
 import type { Role } from "../../worker/auth/scope";
 import { sha256Hex } from "../../worker/lib/crypto";
 import { clock } from "../../worker/lib/clock";
-import { api, makePerson, type TestPerson } from "../helpers";
+import { makePerson, type TestPerson, uniq } from "../support/factories";
+import { api } from "../support/http";
 
 export type Outcome = "allowed" | "refused";
 export const ROLES: Role[] = ["network_admin", "facility_admin", "delegate", "staff", "viewer"];
@@ -46,8 +47,6 @@ export interface Operation {
 
 const A: Outcome = "allowed";
 const R: Outcome = "refused";
-let seq = 0;
-const uniq = () => `${Date.now().toString(36)}${++seq}`;
 const ROLE_WORD = { admin: "管理者", delegate: "代行", staff: "一般" } as const;
 type FacilityRole = keyof typeof ROLE_WORD;
 

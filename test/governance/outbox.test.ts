@@ -16,8 +16,9 @@ import { carriesSecret, mayReadSecret, presentDirectMessage, presentRollcallMess
 import { DIRECT_KINDS } from "../../worker/messages/schemas";
 import { testEnv } from "../fakes/client";
 import { makeRollcall } from "../fakes/rollcall";
-import { api, makeFacility, makePerson, signedIn, signIn } from "../helpers";
-import { adminsWithoutMfa } from "../staff-helpers";
+import { adminsWithoutMfa } from "../support/db";
+import { makeFacility, makePerson, signedIn } from "../support/factories";
+import { api, signIn } from "../support/http";
 
 interface Direct {
   id: number;

@@ -8,8 +8,9 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { PersonDetail } from "../../worker/board/schemas";
 import { clock } from "../../worker/lib/clock";
-import { api, makeFacility, signedIn, type TestPerson } from "../helpers";
-import { adminsWithoutMfa, makeNetwork, openRollcall } from "../rollcall-fixtures";
+import { adminsWithoutMfa } from "../support/db";
+import { makeFacility, makeNetwork, openRollcall, signedIn, type TestPerson } from "../support/factories";
+import { api } from "../support/http";
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0]);
 

@@ -2,8 +2,9 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { verifyPassword } from "../../worker/auth/password";
 import { replacePassword } from "../../worker/auth/service";
-import { api, makeFacility, makePerson, PASSWORD, signIn, signedIn } from "../helpers";
-import { adminsWithoutMfa, auditActions, lastAuditId } from "../staff-helpers";
+import { adminsWithoutMfa, auditActions, lastAuditId } from "../support/db";
+import { makeFacility, makePerson, signedIn } from "../support/factories";
+import { api, PASSWORD, signIn } from "../support/http";
 
 /**
  * Finding 6 (issue 10): a password change ends every other session of the person,

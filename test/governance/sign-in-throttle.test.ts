@@ -2,9 +2,10 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MAX_PAUSE_MS, pacing } from "../../worker/auth/throttle";
 import { clock } from "../../worker/lib/clock";
-import { api, makeFacility, makePerson, ORIGIN, PASSWORD } from "../helpers";
-import { SoftAuthenticator } from "../staff-webauthn";
-import { adminsWithoutMfa, json } from "../staff-helpers";
+import { adminsWithoutMfa } from "../support/db";
+import { makeFacility, makePerson } from "../support/factories";
+import { api, json, ORIGIN, PASSWORD } from "../support/http";
+import { SoftAuthenticator } from "../support/webauthn";
 
 /**
  * Finding 9 (issue 10): nobody can lock someone else's account. Locks are per

@@ -14,8 +14,9 @@ import { checkMobile, checkMobileShape, parseMobile, requireMobile } from "../..
 import { ApiError } from "../../worker/lib/errors";
 import { clock } from "../../worker/lib/clock";
 import { twilioFake } from "../fakes/client";
-import { api, makeFacility, signedIn, signIn } from "../helpers";
-import { adminsWithoutMfa, call, count, errorOf, json } from "../staff-helpers";
+import { adminsWithoutMfa, count } from "../support/db";
+import { makeFacility, signedIn } from "../support/factories";
+import { api, errorOf, json, signIn } from "../support/http";
 
 const DAY = 24 * 3_600_000;
 const PH = ["+63 917 100 0001", "+63 917 100 0002", "+63 917 100 0003"];
@@ -45,7 +46,7 @@ async function addedId(cookie: string, value: string): Promise<number> {
   expect(res.status, await res.clone().text()).toBe(201);
   return (await json<{ channel: { id: number } }>(res)).channel.id;
 }
-const verify = (cookie: string, contactId: number, over?: Partial<Env>) => call("POST", `/api/me/contacts/${contactId}/verify`, { cookie, env: over });
+const verify = (cookie: string, contactId: number, over?: Partial<Env>) => api("POST", `/api/me/contacts/${contactId}/verify`, { cookie, env: over });
 const codesSentTo = (personId: number) => count("SELECT id FROM direct_messages WHERE kind = 'contact_code' AND person_id = ?1", personId);
 
 describe("mobiles are Japanese unless a setting allows the country", () => {

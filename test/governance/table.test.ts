@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../../worker/auth/scope";
 import { clock } from "../../worker/lib/clock";
 import { accessTable } from "../access";
-import { makeFacility, makePerson, signedIn } from "../helpers";
-import { adminsWithoutMfa, openRollcall } from "../rollcall-fixtures";
+import { adminsWithoutMfa } from "../support/db";
+import { makeFacility, makePerson, openRollcall, signedIn } from "../support/factories";
 import { OPERATIONS, ROLES, type World } from "./operations";
 
 /** Every worker source file, as text, for the check that no path is missing from the table. */

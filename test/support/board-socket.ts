@@ -1,0 +1,65 @@
+/** A board client for the tests: opens the live socket through the worker and collects what it receives. */
+import { expect, vi } from "vitest";
+import type { ServerMessage } from "../../worker/board/messages";
+import { api } from "./http";
+
+export class BoardSocket {
+  readonly messages: ServerMessage[] = [];
+  readonly raw: string[] = [];
+  closed: { code: number; reason: string } | null = null;
+
+  constructor(readonly ws: WebSocket) {
+    ws.addEventListener("message", (e) => {
+      const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
+      this.raw.push(text);
+      if (text !== "pong") this.messages.push(JSON.parse(text) as ServerMessage);
+    });
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+    });
+    ws.accept();
+  }
+
+  get last(): ServerMessage | undefined {
+    return this.messages[this.messages.length - 1];
+  }
+
+  /** Waits until a message satisfies `test` (within `timeout` ms) and answers it. */
+  async until(test: (m: ServerMessage) => boolean, timeout = 5_000): Promise<ServerMessage> {
+    return vi.waitFor(
+      () => {
+        const m = [...this.messages].reverse().find(test);
+        expect(m, "no matching board message yet").toBeDefined();
+        return m!;
+      },
+      { timeout, interval: 20 },
+    );
+  }
+
+  close(): void {
+    try {
+      this.ws.close(1000, "done");
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** Opens `GET /api/rollcalls/{id}/live` as a browser would; answers the socket, or the refusing response. */
+export async function openBoard(rollcallId: number, cookie?: string, headers: Record<string, string> = {}): Promise<BoardSocket> {
+  const res = await api("GET", `/api/rollcalls/${rollcallId}/live`, { cookie, headers: { upgrade: "websocket", ...headers } });
+  if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade refused: ${res.status} ${await res.text()}`);
+  return new BoardSocket(res.webSocket);
+}
+
+export async function refusedUpgrade(
+  rollcallId: number,
+  cookie?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; code: string | undefined }> {
+  const res = await api("GET", `/api/rollcalls/${rollcallId}/live`, { cookie, headers: { upgrade: "websocket", ...headers } });
+  res.webSocket?.accept();
+  res.webSocket?.close();
+  const body = (await res.json().catch(() => ({}))) as { error?: { code?: string } };
+  return { status: res.status, code: body.error?.code };
+}
