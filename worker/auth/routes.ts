@@ -6,6 +6,7 @@ import { ApiError, badRequest, forbidden } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { loadSettings } from "../system/settings";
 import { authOf, route } from "./access";
+import { ADMINS } from "./roles";
 import * as data from "./data";
 import { MeSchema, SignInSchema } from "./schemas";
 import { holdsAdminRole } from "./scope";
@@ -90,7 +91,7 @@ const endSessions = route({
   path: "/api/people/{id}/end-sessions",
   summary: "End every session, push subscription and passkey of a person (lost phone, §7 remote wipe)",
   tags: ["auth"],
-  access: ["network_admin", "facility_admin", "delegate"],
+  access: ADMINS,
   request: { params: IdParam },
   responses: { 200: jsonOk(z.object({ sessions: z.number(), pushSubscriptions: z.number(), passkeys: z.number() })), ...errorResponses },
 });

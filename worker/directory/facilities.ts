@@ -1,5 +1,6 @@
 import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
+import { ADMINS } from "../auth/roles";
 import { canManageFacility, isNetworkAdmin } from "../auth/scope";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
@@ -57,7 +58,7 @@ const update = route({
   path: "/api/facilities/{id}",
   summary: "Change a facility's details (its own admins and delegates, or a network admin; only a network admin changes the type)",
   tags: [TAG],
-  access: ["network_admin", "facility_admin", "delegate"],
+  access: ADMINS,
   request: { params: IdParam, body: jsonBody(FacilityUpdateSchema) },
   responses: { 200: jsonOk(FacilitySchema), ...errorResponses, ...conflictResponse },
 });

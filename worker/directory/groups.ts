@@ -1,5 +1,6 @@
 import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
+import { ADMINS } from "../auth/roles";
 import { isNetworkAdmin, type Auth } from "../auth/scope";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
@@ -91,7 +92,7 @@ const addMember = route({
   path: "/api/groups/{id}/members",
   summary: "Add one of your facility's people to a group you manage (people of other facilities join by invitation)",
   tags: [TAG],
-  access: ["network_admin", "facility_admin", "delegate"],
+  access: ADMINS,
   request: { params: IdParam, body: jsonBody(GroupMemberAddSchema) },
   responses: { 200: jsonOk(OkSchema), ...errorResponses, ...conflictResponse },
 });
@@ -101,7 +102,7 @@ const removeMember = route({
   path: "/api/groups/{id}/members/{personId}",
   summary: "Remove a member (the group's manager, or the member's facility admin); §5",
   tags: [TAG],
-  access: ["network_admin", "facility_admin", "delegate"],
+  access: ADMINS,
   request: { params: GroupMemberParams },
   responses: { 200: jsonOk(OkSchema), ...errorResponses, ...conflictResponse },
 });

@@ -1,5 +1,6 @@
 import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
+import { ADMINS } from "../auth/roles";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
 import { notFound } from "../lib/errors";
@@ -15,7 +16,7 @@ const set = route({
   path: "/api/facilities/{id}/members/{personId}",
   summary: "Give a person a role in a facility, or change it (admins appoint delegates and staff, delegates staff; §2)",
   tags: [TAG],
-  access: ["network_admin", "facility_admin", "delegate"],
+  access: ADMINS,
   request: { params: FacilityMemberParams, body: jsonBody(MembershipSetSchema) },
   responses: { 200: jsonOk(MembershipSchema), ...errorResponses },
 });
@@ -25,7 +26,7 @@ const end = route({
   path: "/api/facilities/{id}/members/{personId}",
   summary: "Take a person out of a facility (and its group); the history stays",
   tags: [TAG],
-  access: ["network_admin", "facility_admin", "delegate"],
+  access: ADMINS,
   request: { params: FacilityMemberParams },
   responses: { 200: jsonOk(OkSchema), ...errorResponses },
 });

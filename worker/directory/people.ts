@@ -1,5 +1,6 @@
 import { auditStatement, type AuditEntry } from "../audit/log";
 import { authOf, route } from "../auth/access";
+import { ADMINS } from "../auth/roles";
 import { isNetworkAdmin, type Auth } from "../auth/scope";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
@@ -42,7 +43,7 @@ const create = route({
   path: "/api/people",
   summary: "Register a person with their facility, role, email and mobile (admins and delegates for their own facility)",
   tags: [TAG],
-  access: ["network_admin", "facility_admin", "delegate"],
+  access: ADMINS,
   request: { body: jsonBody(PersonCreateSchema) },
   responses: { 201: jsonOk(PersonSchema, "Created"), ...errorResponses, ...conflictResponse },
 });
