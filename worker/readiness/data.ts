@@ -162,12 +162,6 @@ export async function recentTests(db: D1Database, facilityIds: number[] | null, 
   }));
 }
 
-/** Marks a fresh draft as a test message (createDraft writes 'manual'); false when it is no longer a draft. */
-export async function markAsTest(db: D1Database, rollcallId: number): Promise<boolean> {
-  const r = await db.prepare("UPDATE rollcalls SET source = 'test' WHERE id = ?1 AND state = 'draft'").bind(rollcallId).run();
-  return r.meta.changes === 1;
-}
-
 /** When a test of this scope (a facility, or the network: null) last went out. */
 export async function lastTestSent(db: D1Database, facilityId: number | null): Promise<number | null> {
   const r = await db

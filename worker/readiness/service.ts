@@ -1,7 +1,7 @@
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
 import { clock } from "../lib/clock";
 import { ApiError, badRequest, forbidden } from "../lib/errors";
-import { getRollcall } from "../rollcall/data";
+import { getRollcall, markAsTest } from "../rollcall/data";
 import { createDraft, startRollcall, toApi } from "../rollcall/service";
 import { resolveTemplate } from "../templates/service";
 import * as data from "./data";
@@ -96,7 +96,7 @@ export async function sendTest(env: Env, auth: Auth, input: SendTestInput) {
     if (err instanceof ApiError && err.field?.startsWith("scope")) throw new ApiError(err.status, err.code, err.message.replace(/^scope(\.facilityIds)?/, field), field);
     throw err;
   });
-  if (!(await data.markAsTest(env.DB, rollcall.id))) throw new ApiError(409, "conflict", "The test changed meanwhile; try again.");
+  if (!(await markAsTest(env.DB, rollcall.id))) throw new ApiError(409, "conflict", "The test changed meanwhile; try again.");
   // The test's entry lands in the confirm's own batch.
   const started = await startRollcall(env, (await getRollcall(env.DB, rollcall.id))!, auth.personId, [
     { actorId: auth.personId, action: "readiness.test_sent", detail: { facilityId, people: preview.recipients } },

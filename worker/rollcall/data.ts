@@ -140,7 +140,7 @@ export async function appendNote(db: D1Database, id: number, at: number, text: s
   await db.prepare("UPDATE rollcalls SET notes = json_insert(notes, '$[#]', json_object('at', ?2, 'text', ?3)) WHERE id = ?1").bind(id, at, text).run();
 }
 
-/** Marks a fresh draft as a readiness test message (source 'test'); false when it is no longer a draft. */
+/** Marks a fresh draft as a readiness test message (createDraft writes 'manual'; source 'test'); false when it is no longer a draft. */
 export async function markAsTest(db: D1Database, id: number): Promise<boolean> {
   const r = await db.prepare("UPDATE rollcalls SET source = 'test' WHERE id = ?1 AND state = 'draft'").bind(id).run();
   return r.meta.changes === 1;
