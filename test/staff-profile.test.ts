@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adminsWithoutMfa, count } from "./support/db";
 import { makeFacility, makePerson, signedIn } from "./support/factories";
-import { api, errorOf, json } from "./support/http";
+import { api, errorOf, json, signIn } from "./support/http";
 
 /** The smallest valid-looking files of each kind: the magic numbers, then filler. */
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, ...new Array(200).fill(7)]);
@@ -129,7 +129,6 @@ describe("photo", () => {
     const group = await json<{ id: number }>(await api("POST", "/api/groups", { cookie: admin.cookie, body: { name: `顔合わせ${Date.now()}` } }));
     const outsider = await makePerson({ facilityId: await makeFacility() });
     await env.DB.prepare("INSERT INTO group_members (group_id, person_id, role, created_at) VALUES (?1, ?2, 'member', 0), (?1, ?3, 'member', 0)").bind(group.id, owner.id, outsider.id).run();
-    const { signIn } = await import("./helpers");
     const outsiderCookie = await signIn(outsider.email!);
     expect((await api("GET", path, { cookie: outsiderCookie })).status).toBe(200);
     expect((await api("POST", `/api/groups/${group.id}/leave`, { cookie: outsiderCookie })).status).toBe(200);
