@@ -40,16 +40,33 @@ export const DOCS_CSS = `body{font:15px/1.5 system-ui,sans-serif;margin:1rem aut
  * A self-contained API reference page built from the OpenAPI document: no CDN,
  * so it works offline and on a congested network.
  */
-export function docsPage(getDoc: () => Record<string, any>) {
+/** What the reference page reads of the OpenAPI document. */
+export interface DocsSource {
+  info?: { title?: string; version?: string };
+  paths?: object;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
+export function docsPage(getDoc: () => DocsSource) {
   return new Hono<AppEnv>().get("/api/docs", (c) => {
     const doc = getDoc();
-    const ops: { method: string; path: string; op: any }[] = [];
-    for (const [path, item] of Object.entries<any>(doc.paths ?? {}))
-      for (const [method, op] of Object.entries<any>(item)) ops.push({ method: method.toUpperCase(), path, op });
+    const ops: { method: string; path: string; summary: string; access: string }[] = [];
+    for (const [path, item] of Object.entries(doc.paths ?? {})) {
+      if (!isRecord(item)) continue;
+      for (const [method, op] of Object.entries(item)) {
+        if (!isRecord(op)) continue;
+        const access = op["x-access"];
+        ops.push({
+          method: method.toUpperCase(),
+          path,
+          summary: typeof op.summary === "string" ? op.summary : "",
+          access: Array.isArray(access) ? access.join(", ") : typeof access === "string" ? access : "",
+        });
+      }
+    }
     const rows = ops.map(
-      ({ method, path, op }) => html`<tr><td><code>${method}</code></td><td><code>${path}</code></td><td>${op.summary ?? ""}</td><td>${
-        Array.isArray(op["x-access"]) ? op["x-access"].join(", ") : (op["x-access"] ?? "")
-      }</td></tr>`,
+      ({ method, path, summary, access }) => html`<tr><td><code>${method}</code></td><td><code>${path}</code></td><td>${summary}</td><td>${access}</td></tr>`,
     );
     return c.html(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>API reference</title><style>${raw(DOCS_CSS)}</style></head>
