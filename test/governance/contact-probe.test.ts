@@ -7,7 +7,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { clock } from "../../worker/lib/clock";
-import { CONTACT_PROBES_PER_ADDRESS_PER_HOUR, CONTACT_PROBES_PER_PERSON_PER_HOUR } from "../../worker/lib/ratelimit";
+import { CONTACT_PROBES_PER_ADDRESS_PER_HOUR, CONTACT_PROBES_PER_PERSON_PER_HOUR } from "../../worker/auth/ratelimit";
 import { adminsWithoutMfa, count } from "../support/db";
 import { makeFacility, makePerson, signedIn } from "../support/factories";
 import { api, errorOf, signIn } from "../support/http";

@@ -181,3 +181,19 @@ export const claimFailureNotice = (db: D1Database, key: string, now: number, win
   db.prepare("UPDATE login_throttle SET notified_at = ?2 WHERE key = ?1 AND (notified_at IS NULL OR ?2 - notified_at >= ?3)").bind(key, now, windowMs);
 
 export const clearThrottle = (db: D1Database, key: string) => db.prepare("DELETE FROM login_throttle WHERE key = ?1").bind(key);
+
+/** Events of the rate limiter (auth/ratelimit.ts): how many each key has had since its window began. */
+export async function rateLimitCounts(db: D1Database, windows: readonly { key: string; since: number }[]): Promise<number[]> {
+  const results = await db.batch<{ n: number }>(
+    windows.map((w) => db.prepare("SELECT COUNT(*) AS n FROM rate_limit_events WHERE key = ?1 AND at > ?2").bind(w.key, w.since)),
+  );
+  return results.map((r) => r.results[0]?.n ?? 0);
+}
+
+/** One event under each key, after forgetting events older than `forgetBefore`. */
+export function rateLimitEventStatements(db: D1Database, keys: readonly string[], at: number, forgetBefore: number): D1PreparedStatement[] {
+  return [
+    db.prepare("DELETE FROM rate_limit_events WHERE at < ?1").bind(forgetBefore),
+    ...keys.map((key) => db.prepare("INSERT INTO rate_limit_events (key, at) VALUES (?1, ?2)").bind(key, at)),
+  ];
+}

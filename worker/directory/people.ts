@@ -7,7 +7,7 @@ import { clock } from "../lib/clock";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { loadSettings } from "../system/settings";
-import { assertContactProbeAllowed, countContactProbe, probeSource, type ProbeSource } from "../lib/ratelimit";
+import { assertContactProbeAllowed, countContactProbe, probeSource, type ProbeSource } from "../auth/ratelimit";
 import { normalizeEmail, normalizeKana, normalizeSpaces, requireMobile } from "./contact";
 import * as data from "./data";
 import { withFreshIds } from "./ids";

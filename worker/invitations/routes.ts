@@ -8,7 +8,7 @@ import { findAccount } from "../auth/data";
 import { completeSignIn, resolveSession } from "../auth/session";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
-import { probeSource } from "../lib/ratelimit";
+import { probeSource } from "../auth/ratelimit";
 import { clock } from "../lib/clock";
 import { forbidden } from "../lib/errors";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";

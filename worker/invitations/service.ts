@@ -3,7 +3,7 @@ import * as authData from "../auth/data";
 import { hashPassword, passwordProblem } from "../auth/password";
 import type { Auth } from "../auth/scope";
 import { isKatakana, normalizeEmail, normalizeKana, normalizeSpaces, requireMobile } from "../directory/contact";
-import { assertContactProbeAllowed, countContactProbe, type ProbeSource } from "../lib/ratelimit";
+import { assertContactProbeAllowed, countContactProbe, type ProbeSource } from "../auth/ratelimit";
 import * as dir from "../directory/data";
 import { withFreshIds } from "../directory/ids";
 import { canManageGroup } from "../directory/scope";

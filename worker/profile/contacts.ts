@@ -1,6 +1,6 @@
 import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
-import { probeSource } from "../lib/ratelimit";
+import { probeSource } from "../auth/ratelimit";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { ContactAddedSchema, ContactAddSchema } from "./schemas";
 import { addMyContact, removeMyContact } from "./service";

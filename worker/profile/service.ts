@@ -5,7 +5,7 @@ import * as dir from "../directory/data";
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
-import { assertContactProbeAllowed, countContactProbe, type ProbeSource } from "../lib/ratelimit";
+import { assertContactProbeAllowed, countContactProbe, type ProbeSource } from "../auth/ratelimit";
 import { loadSettings } from "../system/settings";
 import { langOf } from "../templates/languages";
 import * as data from "./data";

@@ -1,13 +1,14 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
-import { clock } from "./clock";
-import { ApiError } from "./errors";
+import { clock } from "../lib/clock";
+import { ApiError } from "../lib/errors";
+import { rateLimitCounts, rateLimitEventStatements } from "./data";
 
 /**
  * A small sliding-window limiter kept in D1 (table rate_limit_events): each counted
  * event is a row under a key, and a key is over its limit when it holds `limit` rows
- * younger than the window. Its own SQL sits here rather than in a domain's data file
- * because the limiter serves several domains and owns its one table.
+ * younger than the window. The auth domain owns it with its other throttles; its SQL
+ * is in auth/data.ts.
  */
 export interface Limit {
   key: string;
@@ -18,18 +19,13 @@ export interface Limit {
 /** The keys (of those given) that have reached their limit now. */
 export async function overLimit(db: D1Database, limits: readonly Limit[], now = clock.now()): Promise<Limit[]> {
   if (limits.length === 0) return [];
-  const counts = await db.batch<{ n: number }>(
-    limits.map((l) => db.prepare("SELECT COUNT(*) AS n FROM rate_limit_events WHERE key = ?1 AND at > ?2").bind(l.key, now - l.windowMs)),
-  );
-  return limits.filter((l, i) => (counts[i]!.results[0]?.n ?? 0) >= l.limit);
+  const counts = await rateLimitCounts(db, limits.map((l) => ({ key: l.key, since: now - l.windowMs })));
+  return limits.filter((l, i) => counts[i]! >= l.limit);
 }
 
 /** Counts one event under each key, and forgets events older than a day (no window here is longer). */
 export function countStatements(db: D1Database, keys: readonly string[], now = clock.now()): D1PreparedStatement[] {
-  return [
-    db.prepare("DELETE FROM rate_limit_events WHERE at < ?1").bind(now - 24 * 3_600_000),
-    ...keys.map((key) => db.prepare("INSERT INTO rate_limit_events (key, at) VALUES (?1, ?2)").bind(key, now)),
-  ];
+  return rateLimitEventStatements(db, keys, now, now - 24 * 3_600_000);
 }
 
 // ---------------------------------------------------------------- contact probes
