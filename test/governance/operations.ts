@@ -285,6 +285,19 @@ const facilityOf = (w: World, object: string) => (object === "staffG" ? w.G : w.
 /** Whether a response shows the person's mobile, in any format (E.164 or national). */
 const shows = (text: string, p: TestPerson) => text.includes(p.mobile!) || text.includes(nationalMobile(p.mobile!)) || text.includes(p.mobile!.slice(3));
 
+/** A path that answers a person's contacts when `url` shows them to the reader. */
+function readsContacts(route: string, file: string, url: (w: World, object: string) => string, skip?: readonly string[]): Path {
+  return {
+    route,
+    file,
+    skip,
+    async run(w, role, object) {
+      const res = await api("GET", url(w, object), { cookie: w.actors[role].cookie });
+      return outcomeOf(res) === A && shows(await res.text(), reader(w, object)) ? A : R;
+    },
+  };
+}
+
 /** Email and mobile: the network admin, and the admins and delegates of the person's facility; never the viewer, never other staff. */
 const contactsRead: Operation = {
   sinks: ["contactsOf", "facilityRecipients", "phoneCheck", "exportRows"],
@@ -297,62 +310,13 @@ const contactsRead: Operation = {
     viewer: { staffF: R, adminF: R, staffG: R },
   },
   paths: [
-    {
-      route: "GET /api/people/:id",
-      file: "worker/directory/people.ts",
-      async run(w, role, object) {
-        const p = reader(w, object);
-        const res = await api("GET", `/api/people/${p.id}`, { cookie: w.actors[role].cookie });
-        return outcomeOf(res) === A && shows(await res.text(), p) ? A : R;
-      },
-    },
-    {
-      route: "GET /api/people",
-      file: "worker/directory/people.ts",
-      async run(w, role, object) {
-        const p = reader(w, object);
-        const res = await api("GET", `/api/people?facilityId=${facilityOf(w, object)}&contacts=true&limit=200`, { cookie: w.actors[role].cookie });
-        return outcomeOf(res) === A && shows(await res.text(), p) ? A : R;
-      },
-    },
-    {
-      route: "GET /api/rollcalls/:id/people/:personId",
-      file: "worker/board/drilldown.ts",
-      async run(w, role, object) {
-        const p = reader(w, object);
-        const res = await api("GET", `/api/rollcalls/${w.rollcalls.both}/people/${p.id}`, { cookie: w.actors[role].cookie });
-        return outcomeOf(res) === A && shows(await res.text(), p) ? A : R;
-      },
-    },
-    {
-      route: "GET /api/rollcalls/:id/facilities/:facilityId",
-      file: "worker/board/drilldown.ts",
-      async run(w, role, object) {
-        const p = reader(w, object);
-        const res = await api("GET", `/api/rollcalls/${w.rollcalls.both}/facilities/${facilityOf(w, object)}`, { cookie: w.actors[role].cookie });
-        return outcomeOf(res) === A && shows(await res.text(), p) ? A : R;
-      },
-    },
-    {
-      route: "GET /api/rollcalls/:id/export.csv",
-      file: "worker/rollcall/routes.ts",
-      async run(w, role, object) {
-        const p = reader(w, object);
-        const res = await api("GET", `/api/rollcalls/${w.rollcalls.both}/export.csv`, { cookie: w.actors[role].cookie });
-        return outcomeOf(res) === A && shows(await res.text(), p) ? A : R;
-      },
-    },
-    {
-      // The board's phone list names the facility admins with their mobiles.
-      route: "GET /api/rollcalls/:id/board",
-      file: "worker/board/service.ts",
-      skip: ["staffF", "staffG"],
-      async run(w, role, object) {
-        const p = reader(w, object);
-        const res = await api("GET", `/api/rollcalls/${w.rollcalls.both}/board`, { cookie: w.actors[role].cookie });
-        return outcomeOf(res) === A && shows(await res.text(), p) ? A : R;
-      },
-    },
+    readsContacts("GET /api/people/:id", "worker/directory/people.ts", (w, object) => `/api/people/${reader(w, object).id}`),
+    readsContacts("GET /api/people", "worker/directory/people.ts", (w, object) => `/api/people?facilityId=${facilityOf(w, object)}&contacts=true&limit=200`),
+    readsContacts("GET /api/rollcalls/:id/people/:personId", "worker/board/drilldown.ts", (w, object) => `/api/rollcalls/${w.rollcalls.both}/people/${reader(w, object).id}`),
+    readsContacts("GET /api/rollcalls/:id/facilities/:facilityId", "worker/board/drilldown.ts", (w, object) => `/api/rollcalls/${w.rollcalls.both}/facilities/${facilityOf(w, object)}`),
+    readsContacts("GET /api/rollcalls/:id/export.csv", "worker/rollcall/routes.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/export.csv`),
+    // The board's phone list names the facility admins with their mobiles.
+    readsContacts("GET /api/rollcalls/:id/board", "worker/board/service.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/board`, ["staffF", "staffG"]),
   ],
 };
 
