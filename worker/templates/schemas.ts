@@ -9,14 +9,8 @@ export { LANGS, langOf, type Lang } from "./languages";
 export const QUESTIONS = ["safety", "availability", "comment", "ack"] as const;
 export type Question = (typeof QUESTIONS)[number];
 
-export const SAFETY = ["safe", "minor", "severe"] as const;
-export const AVAILABILITY = ["yes", "conditional", "no"] as const;
-export const DAMAGE = ["none", "partial", "unusable"] as const;
-export const YES_NO = ["yes", "no"] as const;
-/** What facility admins answer for their facility (施設の状況). */
-export const FACILITY_FIELDS = ["damage", "electricity", "water", "patients"] as const;
-export type FacilityField = (typeof FACILITY_FIELDS)[number];
-export const FACILITY_OPTIONS: Record<FacilityField, readonly string[]> = { damage: DAMAGE, electricity: YES_NO, water: YES_NO, patients: YES_NO };
+/** The answer lists live in ./answers.ts (no zod: the admin UI bundles them); re-exported here. */
+export { AVAILABILITY, DAMAGE, FACILITY_FIELDS, FACILITY_OPTIONS, SAFETY, YES_NO, type FacilityField } from "./answers";
 
 const text = (max: number) => z.string().max(max);
 

@@ -8,6 +8,7 @@ import { watchBoard, type BoardEnd, type LiveHandle, type LiveMode } from "../li
 import type { BoardData, Me, PhoneCheck, ResendResult, Rollcall, RollcallDetail } from "../types";
 import { ErrorNote, Link, Loading, Notice, Page } from "../ui";
 import { isLive } from "../../../worker/rollcall/state";
+import { AVAILABILITY, SAFETY } from "../../../worker/templates/answers";
 import { DraftView } from "./Trigger";
 
 addStrings({
@@ -352,8 +353,8 @@ function BoardBody({ board, isAdmin, big, onChanged }: { board: BoardData; isAdm
             {t("bd.safety")}・{t("bd.availability")}
           </h2>
           <ul class="stats">
-            <Tally kind="safety" tally={a.byAnswer.safety} order={["safe", "minor", "severe"]} />
-            <Tally kind="availability" tally={a.byAnswer.availability} order={["yes", "conditional", "no"]} />
+            <Tally kind="safety" tally={a.byAnswer.safety} order={SAFETY} />
+            <Tally kind="availability" tally={a.byAnswer.availability} order={AVAILABILITY} />
           </ul>
           {a.byAnswer.viaProxy ? <p>{t("bd.viaProxy", { n: a.byAnswer.viaProxy })}</p> : null}
         </section>
@@ -424,7 +425,7 @@ function BoardBody({ board, isAdmin, big, onChanged }: { board: BoardData; isAdm
                       {count(f.replied)} / {count(f.recipients)}
                     </td>
                     <td>
-                      {(["safe", "minor", "severe"] as const)
+                      {SAFETY
                         .filter((k) => f.safety[k])
                         .map((k) => `${label("safety", k)} ${f.safety[k]}`)
                         .join("・") || "—"}
@@ -698,7 +699,7 @@ function ProxyForm({ rollcallId, personId, name, onDone }: { rollcallId: number;
         {t("bd.safety")}
       </label>
       <select id={`px-s-${personId}`} value={safety} onChange={(e) => setSafety((e.currentTarget as HTMLSelectElement).value)}>
-        {["safe", "minor", "severe"].map((k) => (
+        {SAFETY.map((k) => (
           <option key={k} value={k}>
             {label("safety", k)}
           </option>
@@ -708,7 +709,7 @@ function ProxyForm({ rollcallId, personId, name, onDone }: { rollcallId: number;
         {t("bd.availability")}
       </label>
       <select id={`px-a-${personId}`} value={availability} onChange={(e) => setAvailability((e.currentTarget as HTMLSelectElement).value)}>
-        {["yes", "conditional", "no"].map((k) => (
+        {AVAILABILITY.map((k) => (
           <option key={k} value={k}>
             {label("availability", k)}
           </option>

@@ -5,6 +5,7 @@ import { addStrings, t } from "../i18n";
 import { label } from "../labels";
 import type { Answers, FacilityDetail, Me, PersonDetail } from "../types";
 import { ErrorNote, Link, Loaded, Notice, Page, useLoad } from "../ui";
+import { AVAILABILITY, SAFETY } from "../../../worker/templates/answers";
 import { isAdminOf, resendTo } from "./Board";
 
 addStrings({
@@ -126,13 +127,13 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
             ) : null}
           </p>
           <ul class="stats">
-            {(["safe", "minor", "severe"] as const).map((k) => (
+            {SAFETY.map((k) => (
               <li class="stat" key={k}>
                 <span class="label">{label("safety", k)}</span>
                 <span class="value">{count(f.counts.safety[k] ?? 0)}</span>
               </li>
             ))}
-            {(["yes", "conditional", "no"] as const).map((k) => (
+            {AVAILABILITY.map((k) => (
               <li class="stat" key={k}>
                 <span class="label">{label("availability", k)}</span>
                 <span class="value">{count(f.counts.availability[k] ?? 0)}</span>
