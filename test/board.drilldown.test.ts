@@ -35,6 +35,25 @@ const auditCount = async (action: string, actorId: number) =>
   (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = ?1 AND actor_id = ?2").bind(action, actorId).first<{ n: number }>())!.n;
 
 describe("facility drill-down", () => {
+  it("the board and the facility page show the same report: the latest facility answer of one of its admins, taken whole", async () => {
+    const { net, id } = await drill([{ name: "副院長 二郎", role: "admin" }, { name: "看護 花子" }]);
+    const [deputy, nurse] = net.staff;
+    await recordReply(env, {
+      rollcallId: id, personId: net.admin.id, answers: { safety: "safe", facility: { damage: "partial", electricity: "no", water: "yes", patients: "yes" } }, via: "link",
+    });
+    clock.advance(60_000);
+    await recordReply(env, { rollcallId: id, personId: deputy!.id, answers: { safety: "safe", facility: { damage: "unusable", electricity: "no" } }, via: "link" });
+    clock.advance(60_000);
+    // A facility answer from someone who is not an admin of the facility is no report.
+    await recordReply(env, { rollcallId: id, personId: nurse!.id, answers: { safety: "minor", facility: { damage: "none" } }, via: "link" });
+
+    const latest = { damage: "unusable", electricity: "no", water: null, patients: null };
+    const d = await json<FacilityDetail>(await api("GET", `/api/rollcalls/${id}/facilities/${net.facilityId}`, { cookie: networkAdmin.cookie }));
+    expect(d.report).toMatchObject({ ...latest, by: { personId: deputy!.id } });
+    const board = await json<{ aggregates: { byFacility: { facilityId: number; report: unknown }[] } }>(await api("GET", `/api/rollcalls/${id}`, { cookie: networkAdmin.cookie }));
+    expect(board.aggregates.byFacility.find((f) => f.facilityId === net.facilityId)!.report).toEqual(latest);
+  });
+
   it("lists the facility's recipients with answers, the damage report, who can come in; contacts for admins, audited", async () => {
     const { net, id } = await drill();
     const [nurse, pharmacist] = net.staff;

@@ -78,6 +78,7 @@ export interface RecipientRow {
   job: string;
   isFacilityAdmin: boolean;
   repliedAt: number | null;
+  replyId: number | null;
   answers: Answers | null;
   comment: string;
   via: string | null;
@@ -94,7 +95,7 @@ export async function facilityRecipients(db: D1Database, rollcallId: number, fac
     : "NULL AS mobile, NULL AS email";
   const { results } = await db
     .prepare(
-      `SELECT x.person_id, p.name, p.kana, p.job, x.is_facility_admin, x.replied_at, r.answers, r.comment, r.comment_removed_at, r.via,
+      `SELECT x.person_id, p.name, p.kana, p.job, x.is_facility_admin, x.replied_at, x.last_reply_id, r.answers, r.comment, r.comment_removed_at, r.via,
          r.created_at AS answered_at, ${contacts}
        FROM rollcall_recipients x JOIN people p ON p.id = x.person_id LEFT JOIN replies r ON r.id = x.last_reply_id
        WHERE x.rollcall_id = ?1 AND x.facility_id = ?2
@@ -102,7 +103,7 @@ export async function facilityRecipients(db: D1Database, rollcallId: number, fac
     )
     .bind(rollcallId, facilityId)
     .all<{
-      person_id: number; name: string; kana: string; job: string; is_facility_admin: number; replied_at: number | null; answers: string | null;
+      person_id: number; name: string; kana: string; job: string; is_facility_admin: number; replied_at: number | null; last_reply_id: number | null; answers: string | null;
       comment: string | null; comment_removed_at: number | null; via: string | null; answered_at: number | null; mobile: string | null; email: string | null;
     }>();
   return results.map((r) => ({
@@ -112,6 +113,7 @@ export async function facilityRecipients(db: D1Database, rollcallId: number, fac
     job: r.job,
     isFacilityAdmin: r.is_facility_admin === 1,
     repliedAt: r.replied_at,
+    replyId: r.last_reply_id,
     answers: r.answers ? (JSON.parse(r.answers) as Answers) : null,
     comment: r.comment_removed_at ? "" : (r.comment ?? ""),
     via: r.via,

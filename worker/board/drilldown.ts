@@ -3,7 +3,7 @@ import type { Auth } from "../auth/scope";
 import { forbidden, notFound } from "../lib/errors";
 import { mayReadPhoto } from "../profile/photo";
 import { recipientOf } from "../rollcall/data";
-import { FACILITY_FIELDS } from "../templates/schemas";
+import { answerCounts, facilityReport } from "../rollcall/service";
 import * as data from "./data";
 import type { FacilityDetail, PersonDetail } from "./schemas";
 import { readableRollcall, type Audience } from "./service";
@@ -12,8 +12,6 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 const inScope = (a: Audience, facilityId: number | null) => a.facilityIds === null || (facilityId !== null && a.facilityIds.includes(facilityId));
 
-const tally = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<string, number>;
-
 /** One facility on the board: its recipients and answers, damage report, who can come in; contacts for admins only. */
 export async function facilityDetail(env: Env, auth: Auth, id: number, facilityId: number): Promise<FacilityDetail> {
   const { rc, audience } = await readableRollcall(env, auth, id);
@@ -21,20 +19,11 @@ export async function facilityDetail(env: Env, auth: Auth, id: number, facilityI
   const [facility, recipients] = await Promise.all([data.facility(env.DB, facilityId), data.facilityRecipients(env.DB, rc.id, facilityId, audience.contacts)]);
   if (!facility || recipients.length === 0) throw notFound("facility in this roll-call");
 
-  const safety = tally(["safe", "minor", "severe"]);
-  const availability = tally(["yes", "conditional", "no"]);
-  let report: FacilityDetail["report"] = null;
-  let reportAt = -1;
-  for (const r of recipients) {
-    if (r.answers?.safety) safety[r.answers.safety] = (safety[r.answers.safety] ?? 0) + 1;
-    if (r.answers?.availability) availability[r.answers.availability] = (availability[r.answers.availability] ?? 0) + 1;
-    const f = r.answers?.facility;
-    if (f && r.isFacilityAdmin && r.answeredAt !== null && r.answeredAt > reportAt) {
-      reportAt = r.answeredAt;
-      report = { damage: null, electricity: null, water: null, patients: null, by: { personId: r.personId, name: r.name }, at: new Date(r.answeredAt).toISOString() };
-      for (const k of FACILITY_FIELDS) report[k] = f[k] ?? null;
-    }
-  }
+  const { safety, availability } = answerCounts(recipients.map((r) => r.answers));
+  const latest = facilityReport(recipients);
+  const report: FacilityDetail["report"] = latest
+    ? { ...latest.report, by: { personId: latest.from.personId, name: latest.from.name }, at: new Date(latest.from.answeredAt).toISOString() }
+    : null;
   const phone = audience.contacts ? await data.phoneCheck(env.DB, rc.id, [facilityId]) : null;
   if (audience.contacts)
     await audit(env.DB, { actorId: auth.personId, action: "board.facility_contacts_read", objectType: "rollcall", objectId: rc.id, detail: { facilityId, people: recipients.length } });

@@ -44,7 +44,7 @@
  * for them, and no other part of the board holds contact details for anyone.
  */
 import { z } from "@hono/zod-openapi";
-import { AggregatesSchema, RollcallSchema } from "../rollcall/schemas";
+import { AggregatesSchema, DeliveryProgressSchema, RollcallSchema } from "../rollcall/schemas";
 
 export const COALESCE_MS = 500;
 export const PING_EVERY_MS = 30_000;
@@ -57,11 +57,6 @@ export const CLOSE_SESSION_ENDED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 
 const count = z.number().int();
-
-export const DeliveryCountsSchema = z
-  .object({ queued: count, sending: count, sent: count, delivered: count, failed: count, cancelled: count })
-  .openapi("BoardDeliveryCounts");
-export type DeliveryCounts = z.infer<typeof DeliveryCountsSchema>;
 
 /**
  * Response over time, ready for uPlot (`[t, cumulative]` is an `AlignedData`):
@@ -99,8 +94,8 @@ export const BoardSchema = z
   .object({
     rollcall: RollcallSchema,
     aggregates: AggregatesSchema,
-    /** Deliveries per channel and state (cancelled included: not sent because the roll-call closed). */
-    progress: z.record(z.enum(["push", "sms", "email"]), DeliveryCountsSchema),
+    /** Deliveries per channel and state (cancelled included: not sent because the roll-call closed); the aggregates' `delivery`. */
+    progress: DeliveryProgressSchema,
     timeline: TimelineSchema,
     /** null on the city viewer's board (no contact details). */
     phoneCheck: z.array(PhoneCheckSchema).nullable(),

@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { audit } from "../audit/log";
 import { isViewer, type Auth } from "../auth/scope";
-import { CHANNELS, type Channel } from "../delivery/types";
 import { forbidden, notFound } from "../lib/errors";
 import { clock } from "../lib/clock";
-import { deliveryProgress, getRollcall, type Rollcall } from "../rollcall/data";
+import { getRollcall, type Rollcall } from "../rollcall/data";
 import { aggregates, readableFacilities, toApi } from "../rollcall/service";
 import * as data from "./data";
-import type { Board, DeliveryCounts, PhoneCheck, Timeline } from "./messages";
+import type { Board, PhoneCheck, Timeline } from "./messages";
 
 /**
  * What one board may show. Decided by {@link boardAudience}, kept on the socket with
@@ -86,16 +85,6 @@ export async function buildTimeline(db: D1Database, rc: Rollcall, recipients: nu
   return { start, bucketSeconds: bucketMs / 1000, recipients, t, replies, cumulative };
 }
 
-async function progressOf(db: D1Database, rollcallId: number): Promise<Record<Channel, DeliveryCounts>> {
-  const out = {} as Record<Channel, DeliveryCounts>;
-  for (const c of CHANNELS) out[c] = { queued: 0, sending: 0, sent: 0, delivered: 0, failed: 0, cancelled: 0 };
-  for (const p of await deliveryProgress(db, rollcallId)) {
-    const counts = out[p.channel as Channel];
-    if (counts && p.state in counts) counts[p.state as keyof DeliveryCounts] += p.n;
-  }
-  return out;
-}
-
 async function phoneCheckOf(db: D1Database, rollcallId: number, facilityIds: number[] | null): Promise<PhoneCheck[]> {
   const byFacility = new Map<number, PhoneCheck>();
   for (const r of await data.phoneCheck(db, rollcallId, facilityIds)) {
@@ -111,15 +100,14 @@ export const BOARD_NON_RESPONDERS = 100;
 
 /** The whole board for one audience, from D1 (the source of truth). */
 export async function buildBoard(env: Env, rc: Rollcall, audience: Pick<Audience, "viewer" | "contacts" | "facilityIds">): Promise<Board> {
-  const [agg, progress, phone] = await Promise.all([
+  const [agg, phone] = await Promise.all([
     aggregates(env, rc, { after: 0, limit: BOARD_NON_RESPONDERS, facilityIds: audience.facilityIds }),
-    progressOf(env.DB, rc.id),
     audience.contacts ? phoneCheckOf(env.DB, rc.id, audience.facilityIds) : Promise.resolve(null),
   ]);
   return {
     rollcall: toApi(rc),
     aggregates: agg,
-    progress,
+    progress: agg.delivery,
     timeline: await buildTimeline(env.DB, rc, agg.recipients),
     phoneCheck: phone,
     audience: { viewer: audience.viewer, contacts: audience.contacts, facilityIds: audience.facilityIds },

@@ -3,9 +3,9 @@
  * A roll-call's state is read through rollcall/data.ts's SQL fragments, never its table.
  */
 import { liveRollcallSql, rollcallStateSql } from "../rollcall/data";
-import type { Channel, PushTarget } from "./types";
+import type { Channel, DeliveryState, PushTarget } from "./types";
 
-export type DeliveryState = "queued" | "sending" | "sent" | "delivered" | "failed" | "cancelled";
+export type { DeliveryState } from "./types";
 export type Audience = "recipients" | "facility_admins";
 
 /** One page of recipients (person id > after), optionally only those who have not replied. */

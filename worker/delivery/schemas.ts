@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DELIVERY_STATES } from "./types";
 
 export const OutboxQuery = z.object({
   rollcall: z.coerce.number().int().positive().openapi({ param: { name: "rollcall", in: "query" }, example: 1 }),
@@ -13,7 +14,7 @@ export const OutboxItemSchema = z
     channel: z.enum(["push", "sms", "email"]),
     wave: z.number().int(),
     audience: z.enum(["recipients", "facility_admins"]),
-    state: z.enum(["queued", "sending", "sent", "delivered", "failed", "cancelled"]),
+    state: z.enum(DELIVERY_STATES),
     /** Name and a masked address. */
     recipient: z.string(),
     subject: z.string(),

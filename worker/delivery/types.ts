@@ -5,6 +5,10 @@
 export type Channel = "push" | "sms" | "email";
 export const CHANNELS: readonly Channel[] = ["push", "sms", "email"];
 
+/** A delivery's states (`cancelled`: not sent because the roll-call closed first). */
+export const DELIVERY_STATES = ["queued", "sending", "sent", "delivered", "failed", "cancelled"] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
 /** Messages on the delivery queue (DELIVERY_QUEUE). */
 export type DeliveryMessage =
   /**

@@ -463,6 +463,8 @@ export interface LatestAnswer {
   isFacilityAdmin: boolean;
   answers: Answers;
   via: string;
+  replyId: number;
+  answeredAt: number;
 }
 
 /** Counts per facility (type) over the snapshot; a facility filter limits it to those facilities. */
@@ -482,12 +484,20 @@ export async function facilityCounts(db: D1Database, rollcallId: number): Promis
 export async function latestAnswers(db: D1Database, rollcallId: number): Promise<LatestAnswer[]> {
   const { results } = await db
     .prepare(
-      `SELECT x.person_id, x.facility_id, x.is_facility_admin, r.answers, r.via FROM rollcall_recipients x
+      `SELECT x.person_id, x.facility_id, x.is_facility_admin, r.id AS reply_id, r.answers, r.via, r.created_at AS answered_at FROM rollcall_recipients x
        JOIN replies r ON r.id = x.last_reply_id WHERE x.rollcall_id = ?1`,
     )
     .bind(rollcallId)
-    .all<{ person_id: number; facility_id: number | null; is_facility_admin: number; answers: string; via: string }>();
-  return results.map((r) => ({ personId: r.person_id, facilityId: r.facility_id, isFacilityAdmin: r.is_facility_admin === 1, answers: JSON.parse(r.answers) as Answers, via: r.via }));
+    .all<{ person_id: number; facility_id: number | null; is_facility_admin: number; reply_id: number; answers: string; via: string; answered_at: number }>();
+  return results.map((r) => ({
+    personId: r.person_id,
+    facilityId: r.facility_id,
+    isFacilityAdmin: r.is_facility_admin === 1,
+    answers: JSON.parse(r.answers) as Answers,
+    via: r.via,
+    replyId: r.reply_id,
+    answeredAt: r.answered_at,
+  }));
 }
 
 /** Non-responders in person-id order, paged by `after`; `facilityIds` limits them to those facilities. */

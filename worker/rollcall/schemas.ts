@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DELIVERY_STATES, type DeliveryState } from "../delivery/types";
 import { AVAILABILITY, DAMAGE, SAFETY, TemplateRefSchema, YES_NO } from "../templates/schemas";
 import { ROLLCALL_STATES } from "./state";
 
@@ -104,6 +105,15 @@ export const ListQuery = z.object({
 
 const tally = z.record(z.string(), count);
 
+/** Deliveries of one channel per state: the one shape of the counts, on the board and in the aggregates. */
+export const DeliveryCountsSchema = z
+  .object(Object.fromEntries(DELIVERY_STATES.map((s) => [s, count])) as Record<DeliveryState, typeof count>)
+  .openapi("DeliveryCounts");
+export type DeliveryCounts = z.infer<typeof DeliveryCountsSchema>;
+/** {@link DeliveryCountsSchema} for every channel (cancelled included: not sent because the roll-call closed). */
+export const DeliveryProgressSchema = z.record(z.enum(["push", "sms", "email"]), DeliveryCountsSchema);
+export type DeliveryProgress = z.infer<typeof DeliveryProgressSchema>;
+
 export const AggregatesSchema = z
   .object({
     recipients: count,
@@ -131,7 +141,7 @@ export const AggregatesSchema = z
       items: z.array(z.object({ personId: count, name: z.string(), facilityId: count.nullable(), facility: z.string().nullable() })),
       nextAfter: count.nullable(),
     }),
-    delivery: z.record(z.string(), z.object({ queued: count, sending: count, sent: count, delivered: count, failed: count })),
+    delivery: DeliveryProgressSchema,
   })
   .openapi("RollcallAggregates");
 export type Aggregates = z.infer<typeof AggregatesSchema>;

@@ -1,7 +1,7 @@
 import { auditIfChangedStatement, auditInsertedStatement, auditStatement, type AuditEntry } from "../audit/log";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
 import { rollcallObject } from "../board/stub";
-import { CHANNELS, planMessage, type Channel } from "../delivery/types";
+import { CHANNELS, DELIVERY_STATES, planMessage, type Channel } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
@@ -9,13 +9,12 @@ import { replyUrl, TOKEN_LENGTH } from "../reply/token";
 import { messagesFor } from "../templates/files";
 import { resolveTemplate } from "../templates/service";
 import { smsSegments } from "../templates/render";
-import { langOf, LANGS, type Lang, type Template } from "../templates/schemas";
+import { AVAILABILITY, FACILITY_FIELDS, FACILITY_OPTIONS, langOf, LANGS, SAFETY, type FacilityField, type Lang, type Template } from "../templates/schemas";
 import * as data from "./data";
 import type { Rollcall, RollcallSource } from "./data";
 import { baseVars, boardUrl, renderMessage } from "./render";
-import type { Aggregates, Preview, Scope } from "./schemas";
+import type { Aggregates, Answers, DeliveryProgress, Preview, Scope } from "./schemas";
 import { canMove, endingOf, TRANSITIONS, type RollcallState } from "./state";
-import { FACILITY_FIELDS } from "../templates/schemas";
 
 /** A stand-in token of the real length: the preview never shows a link that works. */
 const SAMPLE_TOKEN = "SAMPLE-reply-link-0123456789abcd".slice(0, TOKEN_LENGTH);
@@ -278,45 +277,79 @@ export async function rollcallOfEvent(env: Env, source: RollcallSource, sourceRe
 
 // ---------------------------------------------------------------- aggregates
 
-const tally = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<string, number>;
+/** Zeroed counts for every option of a list, so that a tally shows the options nobody chose. */
+export const tally = (options: readonly string[]): Record<string, number> => Object.fromEntries(options.map((k) => [k, 0]));
+
+const countInto = (t: Record<string, number>, option: string | undefined) => {
+  if (option) t[option] = (t[option] ?? 0) + 1;
+};
+
+/** Safety and availability over these answers (null: not replied), every option present. The board and the facility page count with it. */
+export function answerCounts(answers: Iterable<Answers | null>): { safety: Record<string, number>; availability: Record<string, number> } {
+  const counts = { safety: tally(SAFETY), availability: tally(AVAILABILITY) };
+  for (const a of answers) {
+    countInto(counts.safety, a?.safety);
+    countInto(counts.availability, a?.availability);
+  }
+  return counts;
+}
+
+/** A person's latest answer, as the aggregates and the facility page read it. */
+export interface LatestAnswerOf {
+  isFacilityAdmin: boolean;
+  answers: Answers | null;
+  replyId: number | null;
+  answeredAt: number | null;
+}
+
+export type FacilityReport = Record<FacilityField, string | null>;
+
+/**
+ * A facility's report (施設の状況), decided once for the board's aggregates and the
+ * facility page: the latest facility answer one of its facility admins gave (by the
+ * time of the answer, then the reply), taken whole (a field that admin left out is
+ * null). `from` is whose answer it is; null when no facility admin answered for it.
+ */
+export function facilityReport<T extends LatestAnswerOf>(answers: Iterable<T>): { report: FacilityReport; from: T & { answeredAt: number } } | null {
+  let from: (T & { answeredAt: number }) | null = null;
+  for (const a of answers) {
+    if (!a.answers?.facility || !a.isFacilityAdmin || a.answeredAt === null) continue;
+    if (from === null || a.answeredAt > from.answeredAt || (a.answeredAt === from.answeredAt && (a.replyId ?? 0) > (from.replyId ?? 0))) from = a as T & { answeredAt: number };
+  }
+  if (from === null) return null;
+  const f = from.answers!.facility!;
+  return { report: Object.fromEntries(FACILITY_FIELDS.map((k) => [k, f[k] ?? null])) as FacilityReport, from };
+}
+
+/** Deliveries per channel and state, every channel and state present: the board's progress and the aggregates' `delivery`. */
+export async function deliveryCounts(db: D1Database, rollcallId: number): Promise<DeliveryProgress> {
+  const out = Object.fromEntries(CHANNELS.map((c) => [c, Object.fromEntries(DELIVERY_STATES.map((st) => [st, 0]))])) as DeliveryProgress;
+  for (const p of await data.deliveryProgress(db, rollcallId)) {
+    const counts = out[p.channel as Channel] as Record<string, number> | undefined;
+    if (counts && p.state in counts) counts[p.state]! += p.n;
+  }
+  return out;
+}
 
 export async function aggregates(env: Env, rc: Rollcall, q: { after: number; limit: number; facilityIds: number[] | null }): Promise<Aggregates> {
-  const [facilities, answers, nonResponders, progress] = await Promise.all([
+  const [facilities, answers, nonResponders, delivery] = await Promise.all([
     data.facilityCounts(env.DB, rc.id),
     data.latestAnswers(env.DB, rc.id),
     data.nonResponders(env.DB, rc.id, { after: q.after, limit: q.limit + 1, facilityIds: q.facilityIds }),
-    data.deliveryProgress(env.DB, rc.id),
+    deliveryCounts(env.DB, rc.id),
   ]);
   const byAnswer: Aggregates["byAnswer"] = {
-    safety: tally(["safe", "minor", "severe"]),
-    availability: tally(["yes", "conditional", "no"]),
+    ...answerCounts(answers.map((a) => a.answers)),
     ack: 0,
-    facility: { damage: tally(["none", "partial", "unusable"]), electricity: tally(["yes", "no"]), water: tally(["yes", "no"]), patients: tally(["yes", "no"]) },
+    facility: Object.fromEntries(FACILITY_FIELDS.map((k) => [k, tally(FACILITY_OPTIONS[k])])) as Aggregates["byAnswer"]["facility"],
     viaProxy: 0,
   };
-  const perFacilitySafety = new Map<number | null, Record<string, number>>();
-  const reports = new Map<number | null, Record<string, string | null>>();
+  const byFacility = new Map<number | null, data.LatestAnswer[]>();
   for (const a of answers) {
-    if (a.answers.safety) {
-      byAnswer.safety[a.answers.safety]! += 1;
-      const t = perFacilitySafety.get(a.facilityId) ?? tally(["safe", "minor", "severe"]);
-      t[a.answers.safety]! += 1;
-      perFacilitySafety.set(a.facilityId, t);
-    }
-    if (a.answers.availability) byAnswer.availability[a.answers.availability]! += 1;
     if (a.answers.ack) byAnswer.ack += 1;
     if (a.via === "proxy") byAnswer.viaProxy += 1;
-    if (a.answers.facility && a.isFacilityAdmin) {
-      const report = reports.get(a.facilityId) ?? { damage: null, electricity: null, water: null, patients: null };
-      for (const k of FACILITY_FIELDS) {
-        const v = a.answers.facility[k];
-        if (v) {
-          byAnswer.facility[k][v] = (byAnswer.facility[k][v] ?? 0) + 1;
-          report[k] = v;
-        }
-      }
-      reports.set(a.facilityId, report);
-    }
+    if (a.answers.facility && a.isFacilityAdmin) for (const k of FACILITY_FIELDS) countInto(byAnswer.facility[k], a.answers.facility[k]);
+    byFacility.set(a.facilityId, [...(byFacility.get(a.facilityId) ?? []), a]);
   }
   const byType = new Map<string, { recipients: number; replied: number }>();
   for (const f of facilities) {
@@ -326,12 +359,6 @@ export async function aggregates(env: Env, rc: Rollcall, q: { after: number; lim
     t.replied += f.replied;
     byType.set(key, t);
   }
-  const delivery: Aggregates["delivery"] = {};
-  for (const c of CHANNELS) delivery[c] = { queued: 0, sending: 0, sent: 0, delivered: 0, failed: 0 };
-  for (const p of progress) {
-    const d = delivery[p.channel];
-    if (d && p.state in d) d[p.state as keyof typeof d] += p.n;
-  }
   const more = nonResponders.length > q.limit;
   const items = nonResponders.slice(0, q.limit);
   return {
@@ -339,11 +366,10 @@ export async function aggregates(env: Env, rc: Rollcall, q: { after: number; lim
     replied: facilities.reduce((n, f) => n + f.replied, 0),
     byAnswer,
     byFacilityType: [...byType].map(([type, t]) => ({ type, ...t })),
-    byFacility: facilities.map((f) => ({
-      ...f,
-      safety: perFacilitySafety.get(f.facilityId) ?? tally(["safe", "minor", "severe"]),
-      report: (reports.get(f.facilityId) as Aggregates["byFacility"][number]["report"]) ?? null,
-    })),
+    byFacility: facilities.map((f) => {
+      const own = byFacility.get(f.facilityId) ?? [];
+      return { ...f, safety: answerCounts(own.map((a) => a.answers)).safety, report: facilityReport(own)?.report ?? null };
+    }),
     nonResponders: { items, nextAfter: more ? items[items.length - 1]!.personId : null },
     delivery,
   };
