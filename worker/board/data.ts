@@ -1,5 +1,6 @@
 /** All SQL of the board domain (reads over the roll-call, reply and delivery tables). Times are UTC ms. */
 import type { Channel } from "../delivery/types";
+import { latestReplyOf } from "../rollcall/data";
 import type { Answers } from "../rollcall/schemas";
 
 /** First replies per time bucket since `start` (bucket = floor((replied_at - start) / bucketMs)). */
@@ -114,10 +115,7 @@ export async function facilityRecipients(db: D1Database, rollcallId: number, fac
     isFacilityAdmin: r.is_facility_admin === 1,
     repliedAt: r.replied_at,
     replyId: r.last_reply_id,
-    answers: r.answers ? (JSON.parse(r.answers) as Answers) : null,
-    comment: r.comment_removed_at ? "" : (r.comment ?? ""),
-    via: r.via,
-    answeredAt: r.answered_at,
+    ...latestReplyOf(r),
     mobile: r.mobile,
     email: r.email,
   }));

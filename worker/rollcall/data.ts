@@ -528,6 +528,14 @@ export async function deliveryProgress(db: D1Database, rollcallId: number): Prom
   return results;
 }
 
+/** A recipient's latest reply as read back (none: not replied): answers parsed, a removed comment (§5) as "". The export and the facility page map it so. */
+export const latestReplyOf = (r: { answers: string | null; comment: string | null; comment_removed_at: number | null; via: string | null; answered_at: number | null }) => ({
+  answers: r.answers ? (JSON.parse(r.answers) as Answers) : null,
+  comment: r.comment_removed_at ? "" : (r.comment ?? ""),
+  via: r.via,
+  answeredAt: r.answered_at,
+});
+
 export interface ExportRow {
   personId: number;
   name: string;
@@ -578,11 +586,8 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
     facilityId: r.facility_id,
     isFacilityAdmin: r.is_facility_admin === 1,
     repliedAt: r.replied_at,
-    answers: r.answers ? (JSON.parse(r.answers) as Answers) : null,
-    comment: r.comment_removed_at ? "" : (r.comment ?? ""),
-    via: r.via,
+    ...latestReplyOf(r),
     proxyBy: r.proxy_by,
-    answeredAt: r.answered_at,
     mobile: r.mobile,
     email: r.email,
   }));
