@@ -8,20 +8,15 @@ import { decideCap } from "./cap/decide";
 import { capKey, parseCapAlert } from "./cap/parse";
 import * as data from "./data";
 import type { StoredApiKey, StoredReport } from "./data";
-import { decideJma, type Decision } from "./jma/decide";
+import type { Decision } from "./decide";
+import { decideJma } from "./jma/decide";
 import { fetchJmaDocument, fetchJmaFeed } from "./jma/feed";
 import { parseJmaReport } from "./jma/parse";
 import { confirmTriggered, createTriggeredDraft, noteOnRollcall, rollcallOfEvent, withdrawDraft, type TriggerSource } from "./rollcalls";
-import type { ApiTrigger, DecisionKind, Reason, TriggerOutcome } from "./schemas";
+import type { ApiTrigger, DecisionKind, Reason, TriggerOutcome, TriggerRules } from "./schemas";
 
-/** What a trigger decided, as the roll-call side needs it. */
-export interface ActRequest {
-  decision: Exclude<DecisionKind, "error">;
-  reason: Reason;
-  drill: boolean;
-  title: string;
-  message: string;
-  note: string | null;
+/** What a trigger decided (../decide.ts), with what the roll-call side needs to carry it out. */
+export interface ActRequest extends Decision {
   templateRef: string;
   scope: Scope;
   source: TriggerSource;
@@ -120,6 +115,74 @@ const replayAudit = (
 
 const outcome = (r: ActResult, duplicate = false): TriggerOutcome => ({ decision: r.decision, reason: r.reason, rollcallId: r.rollcallId, state: r.state, duplicate });
 
+// ---------------------------------------------------------------- a feed's report, whatever its source
+
+/** One report of a feed (JMA or CAP), read and decided by its source's handler. */
+interface DecidedReport {
+  claim: data.ReportClaim;
+  decision: Decision;
+  rules: TriggerRules;
+  /** The roll-call an earlier report of the same event started (none on a replay). */
+  existing: { id: number } | null;
+  replay: { replayOf?: StoredReport; actorId?: number | null };
+  /** The audit detail of what is done, naming the report's row. */
+  detail: (reportId: number) => Record<string, unknown>;
+  /** The reason answered for a report already claimed whose record is gone. */
+  alreadySeen: Reason;
+  /** Writes for the batch that records the outcome. */
+  alsoWrites?: D1PreparedStatement[];
+}
+
+/**
+ * The one path from a decided report to its outcome: claims the report (the same
+ * report twice is answered from its record and changes nothing), acts on the
+ * decision, and records the outcome with its reason. `inProgress` (only on a
+ * duplicate): claimed by a run that has not finished, or died (the claim then goes
+ * stale and is taken up again).
+ */
+async function actOnReport(env: Env, r: DecidedReport): Promise<{ outcome: TriggerOutcome & { reportId: number | null }; inProgress: boolean | null }> {
+  const replay = r.replay.replayOf !== undefined;
+  const reportId = await data.claimReport(env.DB, r.claim);
+  if (reportId === null) {
+    // (Never a replay: its external id is fresh, so its claim always succeeds.)
+    const seen = await data.reportByExternalId(env.DB, r.claim.source, r.claim.externalId);
+    return {
+      outcome: {
+        decision: !seen || seen.decision === "pending" ? "no_trigger" : seen.decision,
+        reason: seen ? { ja: seen.reasonJa, en: seen.reasonEn } : r.alreadySeen,
+        rollcallId: seen?.rollcallId ?? null,
+        state: null,
+        duplicate: true,
+        reportId: seen?.id ?? null,
+      },
+      inProgress: seen?.decision === "pending",
+    };
+  }
+  let result: ActResult;
+  try {
+    result = await act(env, {
+      ...r.decision,
+      templateRef: r.rules.templateRef,
+      scope: r.rules.scope,
+      source: r.claim.source,
+      sourceRef: replay ? null : r.claim.eventId,
+      existingRollcallId: r.existing?.id ?? null,
+      createdBy: r.replay.actorId ?? null,
+      detail: { ...r.detail(reportId), ...(replay ? { replayOf: r.replay.replayOf!.id } : {}) },
+    });
+  } catch (err) {
+    // Recorded as an error; the next run takes it up again (a few times at most).
+    const why = err instanceof Error ? err.message : String(err);
+    result = { decision: "error", reason: { ja: `処理に失敗しました: ${why}`, en: `Processing failed: ${why}` }, rollcallId: null, state: null };
+  }
+  await env.DB.batch([
+    data.finishReport(env.DB, reportId, { decision: result.decision, reasonJa: result.reason.ja, reasonEn: result.reason.en, rollcallId: result.rollcallId }),
+    ...(r.alsoWrites ?? []),
+    ...replayAudit(env.DB, r.replay, result, reportId),
+  ]);
+  return { outcome: { ...outcome(result), reportId }, inProgress: null };
+}
+
 // ---------------------------------------------------------------- JMA
 
 /**
@@ -145,65 +208,32 @@ export async function handleJmaDocument(
   const replay = doc.replayOf !== undefined;
   const existing = replay ? null : await rollcallOfEvent(env, "jma", report.eventId);
   const noted = replay ? null : await data.notedIntensity(env.DB, "jma", report.eventId);
-  const decision: Decision = decideJma(report, rules, { rollcall: existing, noted }, { now, replayAsDrill: replay });
-
-  const reportId = await data.claimReport(env.DB, {
-    source: "jma",
-    externalId: doc.externalId,
-    kind: report.kind,
-    eventId: report.eventId,
-    status: report.status,
-    infoType: report.infoType,
-    title: `${report.title}${report.hypocenter ? ` ${report.hypocenter}` : ""}${report.maxInt ? ` 最大${report.maxInt}` : ""}`,
-    reportAt: report.reportAt,
-    receivedAt: now,
-    watchedMax: decision.watchedMax,
-    drill: decision.drill,
-    apiKeyId: null,
-    // Kept for replay as a drill; D1 rows stay under its 2 MB limit.
-    body: doc.xml.length <= 1_500_000 ? doc.xml : null,
-  });
-  if (reportId === null) {
-    const seen = await data.reportByExternalId(env.DB, "jma", doc.externalId);
-    // (Never a replay: its external id is fresh, so its claim always succeeds.)
-    return {
-      decision: seen?.decision === "pending" || !seen ? "no_trigger" : seen.decision,
-      reason: seen ? { ja: seen.reasonJa, en: seen.reasonEn } : { ja: "処理済みです。", en: "Already handled." },
-      rollcallId: seen?.rollcallId ?? null,
-      state: null,
-      duplicate: true,
-      reportId: seen?.id ?? null,
-      // Claimed by a run that has not finished (or died: the claim goes stale and is taken up again).
-      inProgress: seen?.decision === "pending",
-    };
-  }
-  let result: ActResult;
-  try {
-    result = await act(env, {
-      decision: decision.decision,
-      reason: decision.reason,
-      drill: decision.drill,
-      title: decision.title,
-      message: decision.message,
-      note: decision.note,
-      templateRef: rules.templateRef,
-      scope: rules.scope,
+  const decision = decideJma(report, rules, { rollcall: existing, noted }, { now, replayAsDrill: replay });
+  const { outcome: out, inProgress } = await actOnReport(env, {
+    claim: {
       source: "jma",
-      sourceRef: replay ? null : report.eventId,
-      existingRollcallId: existing?.id ?? null,
-      createdBy: doc.actorId ?? null,
-      detail: { eventId: report.eventId, kind: report.kind, reportId, ...(replay ? { replayOf: doc.replayOf!.id } : {}) },
-    });
-  } catch (err) {
-    // Recorded as an error; the next run takes it up again (a few times at most).
-    const why = err instanceof Error ? err.message : String(err);
-    result = { decision: "error", reason: { ja: `処理に失敗しました: ${why}`, en: `Processing failed: ${why}` }, rollcallId: null, state: null };
-  }
-  await env.DB.batch([
-    data.finishReport(env.DB, reportId, { decision: result.decision, reasonJa: result.reason.ja, reasonEn: result.reason.en, rollcallId: result.rollcallId }),
-    ...replayAudit(env.DB, doc, result, reportId),
-  ]);
-  return { ...outcome(result), reportId };
+      externalId: doc.externalId,
+      kind: report.kind,
+      eventId: report.eventId,
+      status: report.status,
+      infoType: report.infoType,
+      title: `${report.title}${report.hypocenter ? ` ${report.hypocenter}` : ""}${report.maxInt ? ` 最大${report.maxInt}` : ""}`,
+      reportAt: report.reportAt,
+      receivedAt: now,
+      watchedMax: decision.watchedMax,
+      drill: decision.drill,
+      apiKeyId: null,
+      // Kept for replay as a drill; D1 rows stay under its 2 MB limit.
+      body: doc.xml.length <= 1_500_000 ? doc.xml : null,
+    },
+    decision,
+    rules,
+    existing,
+    replay: doc,
+    detail: (reportId) => ({ eventId: report.eventId, kind: report.kind, reportId }),
+    alreadySeen: { ja: "処理済みです。", en: "Already handled." },
+  });
+  return inProgress === null ? out : { ...out, inProgress };
 }
 
 export interface PollSummary {
@@ -301,58 +331,31 @@ export async function handleCapAlert(
   const existing = replay ? null : await rollcallOfEvent(env, "cap", eventKey);
   const decision = decideCap(alert, rules, { rollcall: existing }, { replayAsDrill: replay });
   const lead = alert.infos[0];
-  const reportId = await data.claimReport(env.DB, {
-    source: "cap",
-    externalId,
-    kind: `CAP ${alert.msgType}`,
-    eventId: eventKey,
-    status: alert.status,
-    infoType: alert.msgType,
-    title: `${alert.sender}: ${lead?.headline || lead?.event || alert.msgType}`.slice(0, 200),
-    reportAt: alert.sent,
-    receivedAt: now,
-    watchedMax: lead?.severity ?? null,
-    drill: decision.drill,
-    apiKeyId: input.apiKeyId,
-    body: input.xml,
-  });
-  if (reportId === null) {
-    const seen = await data.reportByExternalId(env.DB, "cap", externalId);
-    return {
-      decision: !seen || seen.decision === "pending" ? "no_trigger" : seen.decision,
-      reason: seen ? { ja: seen.reasonJa, en: seen.reasonEn } : { ja: "受信済みです。", en: "Already received." },
-      rollcallId: seen?.rollcallId ?? null,
-      state: null,
-      duplicate: true,
-      reportId: seen?.id ?? null,
-    };
-  }
-  let result: ActResult;
-  try {
-    result = await act(env, {
-      decision: decision.decision,
-      reason: decision.reason,
-      drill: decision.drill,
-      title: decision.title,
-      message: decision.message,
-      note: decision.note,
-      templateRef: rules.templateRef,
-      scope: rules.scope,
+  const { outcome: out } = await actOnReport(env, {
+    claim: {
       source: "cap",
-      sourceRef: replay ? null : eventKey,
-      existingRollcallId: existing?.id ?? null,
-      createdBy: input.actorId ?? null,
-      detail: { cap: externalId, msgType: alert.msgType, status: alert.status, reportId, apiKeyId: input.apiKeyId, ...(replay ? { replayOf: input.replayOf!.id } : {}) },
-    });
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    result = { decision: "error", reason: { ja: `処理に失敗しました: ${why}`, en: `Processing failed: ${why}` }, rollcallId: null, state: null };
-  }
-  const writes = [data.finishReport(env.DB, reportId, { decision: result.decision, reasonJa: result.reason.ja, reasonEn: result.reason.en, rollcallId: result.rollcallId })];
-  if (input.apiKeyId !== null) writes.push(data.touchApiKey(env.DB, input.apiKeyId, now));
-  writes.push(...replayAudit(env.DB, input, result, reportId));
-  await env.DB.batch(writes);
-  return { ...outcome(result), reportId };
+      externalId,
+      kind: `CAP ${alert.msgType}`,
+      eventId: eventKey,
+      status: alert.status,
+      infoType: alert.msgType,
+      title: `${alert.sender}: ${lead?.headline || lead?.event || alert.msgType}`.slice(0, 200),
+      reportAt: alert.sent,
+      receivedAt: now,
+      watchedMax: lead?.severity ?? null,
+      drill: decision.drill,
+      apiKeyId: input.apiKeyId,
+      body: input.xml,
+    },
+    decision,
+    rules,
+    existing,
+    replay: input,
+    detail: (reportId) => ({ cap: externalId, msgType: alert.msgType, status: alert.status, reportId, apiKeyId: input.apiKeyId }),
+    alreadySeen: { ja: "受信済みです。", en: "Already received." },
+    alsoWrites: input.apiKeyId !== null ? [data.touchApiKey(env.DB, input.apiKeyId, now)] : [],
+  });
+  return out;
 }
 
 // ---------------------------------------------------------------- API trigger
