@@ -37,6 +37,9 @@ export interface ActResult {
 
 const withReason = (r: Reason, ja: string, en: string): Reason => ({ ja: `${r.ja} ${ja}`, en: `${r.en} ${en}` });
 
+/** Why a draft confirmed at once (auto-send) stays a draft: for any source, the admin then confirms by hand. */
+const autoSendFailed = (why: string): Reason => ({ ja: `自動送信に失敗したため、確定待ちです: ${why}`, en: `Auto-send failed, so it awaits confirmation: ${why}` });
+
 /**
  * Carries a decision out: a draft (prepare), a draft confirmed at once (trigger),
  * a note, a withdrawal. Races end safely: a second report of the same event finds
@@ -76,7 +79,8 @@ export async function act(env: Env, a: ActRequest): Promise<ActResult> {
         const why = err instanceof Error ? err.message : String(err);
         // A failure: the confirm changed nothing, so there is no change to batch with.
         await audit(env.DB, { actorId: null, action: "trigger.auto_send_failed", objectType: "rollcall", objectId: draft.id, detail: { error: why } });
-        return { decision: "prepare", reason: withReason(a.reason, `自動送信に失敗したため、確定待ちです: ${why}`, `Auto-send failed, so it awaits confirmation: ${why}`), rollcallId: draft.id, state: "draft" };
+        const failed = autoSendFailed(why);
+        return { decision: "prepare", reason: withReason(a.reason, failed.ja, failed.en), rollcallId: draft.id, state: "draft" };
       }
     }
     case "note":
@@ -399,7 +403,7 @@ export async function handleApiTrigger(env: Env, key: StoredApiKey, input: ApiTr
       reason = { ja: `APIキー「${key.name}」（自動送信可）から送信しました。`, en: `Sent from API key "${key.name}" (allowed to auto-send).` };
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      reason = { ja: `自動送信に失敗したため、確定待ちです: ${why}`, en: `Auto-send failed, so it awaits confirmation: ${why}` };
+      reason = autoSendFailed(why);
     }
   }
   const reportId = await data.claimReport(env.DB, {
