@@ -18,7 +18,20 @@ import { gzipSync, brotliCompressSync } from "node:zlib";
 import autocannon from "autocannon";
 import WebSocket from "ws";
 import { fakeClient, ROOT, startFakes } from "./lib/fakes.mjs";
-import { ADMIN, allChannelsTemplate, api, configWithScheduled, cpuSeconds, d1, killGroup, removeState, seededState, signIn, sleep, startWrangler, workerdPids } from "./lib/system.mjs";
+import {
+  ADMIN,
+  allChannelsTemplate,
+  api,
+  configWithScheduled,
+  cpuSeconds,
+  d1,
+  removeState,
+  seededState,
+  signIn,
+  sleep,
+  startWrangler,
+  workerdPids,
+} from "./lib/system.mjs";
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,7 +72,13 @@ async function fanout(fakes, client, people) {
   const s = await seededState({ people, fakes, client, log });
   // The cron (delivery sweeper) every minute, as Cloudflare runs it: wrangler dev does not, and it
   // reloads (dropping its in-memory queue) whenever a source file changes.
-  const w = await startWrangler({ stateDir: s.stateDir, vars: s.vars, logFile: join(LOGS, `fanout-${people}.log`), testScheduled: true, config: configWithScheduled(s.stateDir) });
+  const w = await startWrangler({
+    stateDir: s.stateDir,
+    vars: s.vars,
+    logFile: join(LOGS, `fanout-${people}.log`),
+    testScheduled: true,
+    config: configWithScheduled(s.stateDir),
+  });
   try {
     const cookie = await signIn(w.base, s.adminEmail, ADMIN.password);
     const template = await allChannelsTemplate(w.base, cookie);
@@ -119,35 +138,71 @@ async function fanoutFloor(fakes, client, byChannel, sample, capMs) {
   const [twilio, pushTenant, mailDomain] = await Promise.all([client.twilioAccount(), client.pushTenant(), client.mailDomain()]);
   const total = byChannel.push + byChannel.sms + byChannel.email;
   const subs = [];
-  for (let i = 0; i < byChannel.push; i += 50) subs.push(...(await Promise.all(Array.from({ length: Math.min(50, byChannel.push - i) }, () => client.pushSubscribe(pushTenant)))));
+  for (let i = 0; i < byChannel.push; i += 50)
+    subs.push(...(await Promise.all(Array.from({ length: Math.min(50, byChannel.push - i) }, () => client.pushSubscribe(pushTenant)))));
   const pushPayload = JSON.parse(sample.push.payload);
   const messages = [];
   for (let i = 0; i < Math.max(byChannel.push, byChannel.sms, byChannel.email); i++) {
-    if (i < byChannel.push) messages.push({ channel: "push", to: { endpoint: subs[i].endpoint, keys: subs[i].keys }, text: pushPayload.body, push: pushPayload, replyUrl: pushPayload.url });
-    if (i < byChannel.sms) messages.push({ channel: "sms", to: `+8190${String(20000000 + i)}`, text: sample.sms.body, replyUrl: "", statusCallbackUrl: sample.sms.statusCallback });
-    if (i < byChannel.email) messages.push({ channel: "email", to: `floor${i}@${mailDomain}`, subject: sample.mail.subject, text: sample.mail.text, html: sample.mail.html, replyUrl: "" });
+    if (i < byChannel.push)
+      messages.push({
+        channel: "push",
+        to: { endpoint: subs[i].endpoint, keys: subs[i].keys },
+        text: pushPayload.body,
+        push: pushPayload,
+        replyUrl: pushPayload.url,
+      });
+    if (i < byChannel.sms)
+      messages.push({ channel: "sms", to: `+8190${String(20000000 + i)}`, text: sample.sms.body, replyUrl: "", statusCallbackUrl: sample.sms.statusCallback });
+    if (i < byChannel.email)
+      messages.push({
+        channel: "email",
+        to: `floor${i}@${mailDomain}`,
+        subject: sample.mail.subject,
+        text: sample.mail.text,
+        html: sample.mail.html,
+        replyUrl: "",
+      });
   }
   const stateDir = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "anpi-floor-"));
   const webpush = (await import("web-push")).default;
   const vapid = webpush.generateVAPIDKeys();
   const vars = {
-    TWILIO_ACCOUNT_SID: twilio.sid, TWILIO_AUTH_TOKEN: twilio.token, TWILIO_FROM: "+15005550006", TWILIO_API_BASE: fakes.twilioUrl, SMS_RATE_PER_SECOND: "1000",
-    SMTP_URL: `smtp://anpi:smtp-secret@127.0.0.1:${fakes.smtpPort}`, MAIL_FROM: "安否確認 <anpi@example.org>",
-    VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: "mailto:anpi-admin@example.org",
+    TWILIO_ACCOUNT_SID: twilio.sid,
+    TWILIO_AUTH_TOKEN: twilio.token,
+    TWILIO_FROM: "+15005550006",
+    TWILIO_API_BASE: fakes.twilioUrl,
+    SMS_RATE_PER_SECOND: "1000",
+    SMTP_URL: `smtp://anpi:smtp-secret@127.0.0.1:${fakes.smtpPort}`,
+    MAIL_FROM: "安否確認 <anpi@example.org>",
+    VAPID_PUBLIC_KEY: vapid.publicKey,
+    VAPID_PRIVATE_KEY: vapid.privateKey,
+    VAPID_SUBJECT: "mailto:anpi-admin@example.org",
   };
   const w = await startWrangler({ stateDir, vars, config: join(ROOT, "bench", "floor", "fanout.toml"), logFile: join(LOGS, "floor-fanout.log") });
   try {
     const cpu0 = cpuOf(w.child);
     const t0 = Date.now();
     for (let i = 0; i < messages.length && Date.now() - t0 < capMs; i += 300) {
-      const res = await fetch(w.base, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: messages.slice(i, i + 300) }) });
+      const res = await fetch(w.base, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages: messages.slice(i, i + 300) }),
+      });
       if (res.status !== 200) throw new Error(`floor: ${res.status} ${await res.text()}`);
     }
     const got = await accepted(client, { twilio, pushTenant, mailDomain });
     const rel = got.at.map((a) => a - t0);
     const cpu = cpuOf(w.child) - cpu0;
     const done = got.at.length;
-    return { total, done, wallMs: rel[rel.length - 1], rate: done / (rel[rel.length - 1] / 1000), t50: rel[Math.ceil(done * 0.5) - 1], t95: rel[Math.ceil(done * 0.95) - 1], cpuMsPerDelivery: (cpu * 1000) / Math.max(1, done) };
+    return {
+      total,
+      done,
+      wallMs: rel[rel.length - 1],
+      rate: done / (rel[rel.length - 1] / 1000),
+      t50: rel[Math.ceil(done * 0.5) - 1],
+      t95: rel[Math.ceil(done * 0.95) - 1],
+      cpuMsPerDelivery: (cpu * 1000) / Math.max(1, done),
+    };
   } finally {
     await w.stop();
     removeState(stateDir);
@@ -231,11 +286,13 @@ async function board(base, cookie, rollcallId, tokens, n) {
   const opened = [];
   for (let k = 0; k < n; k++) {
     const ws = new WebSocket(`${base.replace("http", "ws")}/api/rollcalls/${rollcallId}/live`, { headers: { cookie, origin: base } });
-    opened.push(new Promise((ok, fail) => {
-      ws.once("open", ok);
-      ws.once("error", fail);
-      ws.once("unexpected-response", (_req, res) => fail(new Error(`board ${res.statusCode}`)));
-    }));
+    opened.push(
+      new Promise((ok, fail) => {
+        ws.once("open", ok);
+        ws.once("error", fail);
+        ws.once("unexpected-response", (_req, res) => fail(new Error(`board ${res.statusCode}`)));
+      }),
+    );
     ws.on("message", (data) => {
       let m;
       try {
@@ -260,7 +317,11 @@ async function board(base, cookie, rollcallId, tokens, n) {
       // A person who has not replied yet, so the count moves.
       const token = tokens[r];
       const t0 = Date.now();
-      const res = await fetch(`${base}/r/${token}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "safety=safe&availability=yes&confirm=1" });
+      const res = await fetch(`${base}/r/${token}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "safety=safe&availability=yes&confirm=1",
+      });
       if (res.status !== 200) throw new Error(`reply ${res.status}`);
       const accepted = Date.now();
       const seen = new Array(n).fill(NaN);
@@ -292,7 +353,12 @@ async function replyPage(base, token) {
   const chromiumPath = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
   const raw = await fetch(`${base}/r/${token}`);
   const html = await raw.text();
-  const sizes = { html: Buffer.byteLength(html), gzip: gzipSync(html, { level: 9 }).length, brotli: brotliCompressSync(html).length, contentEncoding: raw.headers.get("content-encoding") ?? "none" };
+  const sizes = {
+    html: Buffer.byteLength(html),
+    gzip: gzipSync(html, { level: 9 }).length,
+    brotli: brotliCompressSync(html).length,
+    contentEncoding: raw.headers.get("content-encoding") ?? "none",
+  };
   if (!chromiumPath) return { ...sizes, chromium: null };
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
@@ -302,7 +368,12 @@ async function replyPage(base, token) {
     const cdp = await context.newCDPSession(page);
     await cdp.send("Network.enable");
     // "Congested 3G" (DevTools' Slow 3G): 2,000 ms round trip, 400 kbit/s each way.
-    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 2000, downloadThroughput: (400 * 1024) / 8, uploadThroughput: (400 * 1024) / 8 });
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 2000,
+      downloadThroughput: (400 * 1024) / 8,
+      uploadThroughput: (400 * 1024) / 8,
+    });
     let bytes = 0;
     let requests = 0;
     cdp.on("Network.requestWillBeSent", () => requests++);
@@ -362,7 +433,17 @@ function machine() {
 async function main() {
   const fakes = await startFakes();
   const client = fakeClient(fakes);
-  const out = { machine: machine(), date: new Date().toISOString(), fanout: [], floors: [], replies: null, repliesFloor: null, board: null, page: null, notes: [] };
+  const out = {
+    machine: machine(),
+    date: new Date().toISOString(),
+    fanout: [],
+    floors: [],
+    replies: null,
+    repliesFloor: null,
+    board: null,
+    page: null,
+    notes: [],
+  };
   try {
     for (const n of SIZES) {
       const f = await fanout(fakes, client, n);
@@ -397,27 +478,52 @@ function report(o) {
   const lines = [];
   const m = o.machine;
   lines.push("# Benchmarks", "");
-  lines.push(`Measured ${o.date.slice(0, 16).replace("T", " ")} UTC on ${m.nproc} × ${m.model}, ${m.ramGiB} GiB RAM, with \`npm run bench\` (bench/run.mjs), which regenerates this file.`);
-  lines.push("Everything runs on this one machine: `wrangler dev` (workerd, local D1, Queues, Durable Objects), the provider fakes of test/fakes/ (Twilio REST, Web Push with RFC 8291 decryption, SMTP), and the load generators. Each measurement has a floor measured in the same run; the ratio is the number that carries over to other machines.", "");
+  lines.push(
+    `Measured ${o.date.slice(0, 16).replace("T", " ")} UTC on ${m.nproc} × ${m.model}, ${m.ramGiB} GiB RAM, with \`npm run bench\` (bench/run.mjs), which regenerates this file.`,
+  );
+  lines.push(
+    "Everything runs on this one machine: `wrangler dev` (workerd, local D1, Queues, Durable Objects), the provider fakes of test/fakes/ (Twilio REST, Web Push with RFC 8291 decryption, SMTP), and the load generators. Each measurement has a floor measured in the same run; the ratio is the number that carries over to other machines.",
+    "",
+  );
   lines.push("## Fan-out: confirm → last message accepted by the fakes", "");
-  lines.push("Every channel on (one wave: push, SMS and email), SMS pacing raised to 1,000/s (one Twilio long code sends 1 segment/s: real SMS throughput is set by the number of senders, not by this system).", "");
-  lines.push("| recipients | messages | sent | msg/s | 50 % | 95 % | 100 % | worker CPU / delivery | floor msg/s | floor CPU / delivery | ratio to floor (msg/s) |");
+  lines.push(
+    "Every channel on (one wave: push, SMS and email), SMS pacing raised to 1,000/s (one Twilio long code sends 1 segment/s: real SMS throughput is set by the number of senders, not by this system).",
+    "",
+  );
+  lines.push(
+    "| recipients | messages | sent | msg/s | 50 % | 95 % | 100 % | worker CPU / delivery | floor msg/s | floor CPU / delivery | ratio to floor (msg/s) |",
+  );
   lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   o.fanout.forEach((f, i) => {
     const fl = o.floors[i] ?? {};
-    lines.push(`| ${f.recipients.toLocaleString("en")} | ${f.expected.toLocaleString("en")} | ${f.done.toLocaleString("en")}${f.complete ? "" : " (capped)"} | ${r1(f.rate)} | ${sec(f.t50)} | ${sec(f.t95)} | ${f.complete ? sec(f.t100) : `not reached in ${FANOUT_CAP_S} s`} | ${f.cpuMsPerDelivery > 0 ? `${r1(f.cpuMsPerDelivery)} ms` : "n/a"} | ${r1(fl.rate)} | ${r1(fl.cpuMsPerDelivery)} ms | ${r1(f.rate / fl.rate)} |`);
+    lines.push(
+      `| ${f.recipients.toLocaleString("en")} | ${f.expected.toLocaleString("en")} | ${f.done.toLocaleString("en")}${f.complete ? "" : " (capped)"} | ${r1(f.rate)} | ${sec(f.t50)} | ${sec(f.t95)} | ${f.complete ? sec(f.t100) : `not reached in ${FANOUT_CAP_S} s`} | ${f.cpuMsPerDelivery > 0 ? `${r1(f.cpuMsPerDelivery)} ms` : "n/a"} | ${r1(fl.rate)} | ${r1(fl.cpuMsPerDelivery)} ms | ${r1(f.rate / fl.rate)} |`,
+    );
   });
   lines.push("");
-  for (const f of o.fanout) lines.push(`- ${f.recipients.toLocaleString("en")} recipients, last accepted per channel: push ${sec(f.perChannel.push.last)} (${f.perChannel.push.n}), SMS ${sec(f.perChannel.sms.last)} (${f.perChannel.sms.n}), email ${sec(f.perChannel.email.last)} (${f.perChannel.email.n}).`);
+  for (const f of o.fanout)
+    lines.push(
+      `- ${f.recipients.toLocaleString("en")} recipients, last accepted per channel: push ${sec(f.perChannel.push.last)} (${f.perChannel.push.n}), SMS ${sec(f.perChannel.sms.last)} (${f.perChannel.sms.n}), email ${sec(f.perChannel.email.last)} (${f.perChannel.email.n}).`,
+    );
   lines.push("");
   lines.push("## Replies: `autocannon`, 10 connections, real reply links, the confirm step included", "");
   const rp = o.replies;
   const rf = o.repliesFloor;
   lines.push("| | replies/s | p50 | p99 | errors | accepted | stored |");
   lines.push("|---|---:|---:|---:|---:|---:|---:|");
-  if (rp) lines.push(`| system (2 POSTs per reply: form → confirm page, confirm=1 → recorded) | ${r1(rp.perSecond)} | ${ms(rp.p50)} | ${ms(rp.p99)} | ${rp.errors} | ${rp.replies} | ${rp.stored} |`);
-  if (rf) lines.push(`| floor (Hono + one D1 INSERT per request) | ${r1(rf.perSecond)} | ${ms(rf.p50)} | ${ms(rf.p99)} | ${rf.errors} | ${rf.replies} | ${rf.stored} |`);
-  if (rp && rf) lines.push("", `Ratio to floor: ${r1(rp.perSecond / rf.perSecond)} (replies/s). ${rp.distinctTokens} distinct reply links, used in turn (a link answered again records a new version, as a changed answer does). Latency is per request. "Accepted" counts the 200 answers autocannon received before its ${REPLIES_S} s ran out; "stored" counts the rows in D1 afterwards. Requests still in flight when autocannon stops (at most one per connection, 10) are stored but their answers are never read, so stored − accepted must lie between 0 and 10: ${rp.stored - rp.replies} here${rf ? ` (floor: ${rf.stored - rf.replies})` : ""}. No reply was lost: every accepted one is stored.`);
+  if (rp)
+    lines.push(
+      `| system (2 POSTs per reply: form → confirm page, confirm=1 → recorded) | ${r1(rp.perSecond)} | ${ms(rp.p50)} | ${ms(rp.p99)} | ${rp.errors} | ${rp.replies} | ${rp.stored} |`,
+    );
+  if (rf)
+    lines.push(
+      `| floor (Hono + one D1 INSERT per request) | ${r1(rf.perSecond)} | ${ms(rf.p50)} | ${ms(rf.p99)} | ${rf.errors} | ${rf.replies} | ${rf.stored} |`,
+    );
+  if (rp && rf)
+    lines.push(
+      "",
+      `Ratio to floor: ${r1(rp.perSecond / rf.perSecond)} (replies/s). ${rp.distinctTokens} distinct reply links, used in turn (a link answered again records a new version, as a changed answer does). Latency is per request. "Accepted" counts the 200 answers autocannon received before its ${REPLIES_S} s ran out; "stored" counts the rows in D1 afterwards. Requests still in flight when autocannon stops (at most one per connection, 10) are stored but their answers are never read, so stored − accepted must lie between 0 and 10: ${rp.stored - rp.replies} here${rf ? ` (floor: ${rf.stored - rf.replies})` : ""}. No reply was lost: every accepted one is stored.`,
+    );
   lines.push("");
   lines.push(`## Board: ${o.board?.boards ?? BOARDS} WebSocket boards, reply accepted → every board has it`, "");
   if (o.board) {
@@ -429,22 +535,36 @@ function report(o) {
   lines.push("## Reply page", "");
   if (o.page) {
     const c = o.page.chromium;
-    lines.push(`HTML ${o.page.html.toLocaleString("en")} bytes; gzip ${o.page.gzip.toLocaleString("en")}, brotli ${o.page.brotli.toLocaleString("en")} (what Cloudflare's edge sends; local wrangler dev sends Content-Encoding: ${o.page.contentEncoding}).`);
-    if (c) lines.push("", `Chromium (mobile viewport) throttled to congested 3G (2,000 ms round trip, 400 kbit/s): ${c.requests} request(s), ${c.bytes.toLocaleString("en")} bytes on the wire (uncompressed locally), DOMContentLoaded ${ms(c.dclMs)}, load ${ms(c.loadMs)}, first answer tappable ${ms(c.usableMs)}. Floor: one round trip at that profile is 2,000 ms.`);
+    lines.push(
+      `HTML ${o.page.html.toLocaleString("en")} bytes; gzip ${o.page.gzip.toLocaleString("en")}, brotli ${o.page.brotli.toLocaleString("en")} (what Cloudflare's edge sends; local wrangler dev sends Content-Encoding: ${o.page.contentEncoding}).`,
+    );
+    if (c)
+      lines.push(
+        "",
+        `Chromium (mobile viewport) throttled to congested 3G (2,000 ms round trip, 400 kbit/s): ${c.requests} request(s), ${c.bytes.toLocaleString("en")} bytes on the wire (uncompressed locally), DOMContentLoaded ${ms(c.dclMs)}, load ${ms(c.loadMs)}, first answer tappable ${ms(c.usableMs)}. Floor: one round trip at that profile is 2,000 ms.`,
+      );
   }
   lines.push("");
   lines.push("## Targets missed", "");
   const missed = [];
-  for (const f of o.fanout) if (!f.complete) missed.push(`Fan-out to ${f.recipients.toLocaleString("en")} recipients did not finish within the ${FANOUT_CAP_S} s cap (${f.done.toLocaleString("en")} of ${f.expected.toLocaleString("en")} sent at ${r1(f.rate)} msg/s; all of it would take about ${r1(f.expected / f.rate / 60)} min here).`);
+  for (const f of o.fanout)
+    if (!f.complete)
+      missed.push(
+        `Fan-out to ${f.recipients.toLocaleString("en")} recipients did not finish within the ${FANOUT_CAP_S} s cap (${f.done.toLocaleString("en")} of ${f.expected.toLocaleString("en")} sent at ${r1(f.rate)} msg/s; all of it would take about ${r1(f.expected / f.rate / 60)} min here).`,
+      );
   const best = o.fanout.find((f) => f.complete);
-  if (!o.fanout.some((f) => f.people >= 100_000)) missed.push(`100,000 recipients were not run: about ${Math.round(100_000 * (best ? best.expected / best.recipients : 2.8)).toLocaleString("en")} messages at the ${best ? r1(best.rate) : "measured"} msg/s of this 2-core machine take about ${best ? Math.round((100_000 * best.expected) / best.recipients / best.rate / 60) : "?"} min, over the ~10 min a benchmark run may take here (see the capacity note).`);
-  if (rp && rp.errors) missed.push(`Replies: ${rp.errors} errors (target 0).`);
-  if (rp && (rp.stored < rp.replies || rp.stored - rp.replies > 10)) missed.push(`Replies: stored ${rp.stored} does not match accepted ${rp.replies} (beyond the requests in flight at the stop).`);
+  if (!o.fanout.some((f) => f.people >= 100_000))
+    missed.push(
+      `100,000 recipients were not run: about ${Math.round(100_000 * (best ? best.expected / best.recipients : 2.8)).toLocaleString("en")} messages at the ${best ? r1(best.rate) : "measured"} msg/s of this 2-core machine take about ${best ? Math.round((100_000 * best.expected) / best.recipients / best.rate / 60) : "?"} min, over the ~10 min a benchmark run may take here (see the capacity note).`,
+    );
+  if (rp?.errors) missed.push(`Replies: ${rp.errors} errors (target 0).`);
+  if (rp && (rp.stored < rp.replies || rp.stored - rp.replies > 10))
+    missed.push(`Replies: stored ${rp.stored} does not match accepted ${rp.replies} (beyond the requests in flight at the stop).`);
   for (const n of o.notes) missed.push(n);
   lines.push(...(missed.length ? missed.map((x) => `- ${x}`) : ["- none"]));
   lines.push("");
   lines.push(capacity(o));
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 function capacity(o) {
@@ -457,8 +577,8 @@ function capacity(o) {
     "",
     `Measured cost: about ${r1(cpu)} ms of workerd CPU per delivery (rendering, D1 claim and result, the SDK's request: VAPID signing and RFC 8291 encryption for push, an SMTP session per email) and ${r1(msgsPerPerson)} messages per person with every channel on; a recorded reply takes two requests (confirm page, then confirm).`,
     "",
-    `- **100,000 people**: about ${Math.round(100_000 * msgsPerPerson).toLocaleString("en")} messages in the first wave. On Cloudflare, Queues deliver up to 5,000 messages/s per queue and run consumers concurrently (up to 250 invocations), so the first wave is bounded by provider rates and by D1, not by the queue: every delivery makes about 3 D1 writes (insert, claim, result), about ${Math.round(300_000 * msgsPerPerson / 1000).toLocaleString("en")} k writes, and D1 has one writer per database (on the order of 1,000 small writes/s), so about ${r1(100_000 * msgsPerPerson * 3 / 1000 / 60)} min of writes for the wave. SMS is the slowest channel by far: one long code sends 1 segment/s, so ${Math.round(100_000 * 0.93).toLocaleString("en")} SMS need a Messaging Service with a pool of senders or a short code. The board Durable Object sees one notification per reply: ${rp ? `at the ${r1(rp.perSecond)} replies/s measured here` : "at the reply rate"}, well under its ~1,000 requests/s.`,
-    `- **1,000,000 people**: about ${Math.round(1_000_000 * msgsPerPerson / 1e6 * 10) / 10} million messages. What changes first is D1's single writer: ~${Math.round(3 * msgsPerPerson)} million delivery writes would take about an hour. The design then needs (1) deliveries written in batches per plan page and results written in batches per consumer invocation (one statement per batch instead of per message), or deliveries sharded over several D1 databases by roll-call and facility; (2) more than one delivery queue (5,000 msg/s each) with per-channel queues so slow SMS pacing never holds push; (3) the per-roll-call Durable Object fed batched reply counts (a reply storm of 1,000/s reaches its limit), with the board reading aggregates from a per-facility DO or a summary table instead of re-reading D1 per update.`,
+    `- **100,000 people**: about ${Math.round(100_000 * msgsPerPerson).toLocaleString("en")} messages in the first wave. On Cloudflare, Queues deliver up to 5,000 messages/s per queue and run consumers concurrently (up to 250 invocations), so the first wave is bounded by provider rates and by D1, not by the queue: every delivery makes about 3 D1 writes (insert, claim, result), about ${Math.round((300_000 * msgsPerPerson) / 1000).toLocaleString("en")} k writes, and D1 has one writer per database (on the order of 1,000 small writes/s), so about ${r1((100_000 * msgsPerPerson * 3) / 1000 / 60)} min of writes for the wave. SMS is the slowest channel by far: one long code sends 1 segment/s, so ${Math.round(100_000 * 0.93).toLocaleString("en")} SMS need a Messaging Service with a pool of senders or a short code. The board Durable Object sees one notification per reply: ${rp ? `at the ${r1(rp.perSecond)} replies/s measured here` : "at the reply rate"}, well under its ~1,000 requests/s.`,
+    `- **1,000,000 people**: about ${Math.round(((1_000_000 * msgsPerPerson) / 1e6) * 10) / 10} million messages. What changes first is D1's single writer: ~${Math.round(3 * msgsPerPerson)} million delivery writes would take about an hour. The design then needs (1) deliveries written in batches per plan page and results written in batches per consumer invocation (one statement per batch instead of per message), or deliveries sharded over several D1 databases by roll-call and facility; (2) more than one delivery queue (5,000 msg/s each) with per-channel queues so slow SMS pacing never holds push; (3) the per-roll-call Durable Object fed batched reply counts (a reply storm of 1,000/s reaches its limit), with the board reading aggregates from a per-facility DO or a summary table instead of re-reading D1 per update.`,
     "- The confirm snapshot is one `INSERT INTO rollcall_recipients ... SELECT` over the scope (facility and facility-admin flag computed in SQL), so confirming is the same handful of D1 statements for 100 or 100,000 people (test/rollcall.test.ts counts them for 3,000). The reply-token hashes, per-person HMAC work, are left NULL at confirm and filled page by page where the links are produced: each delivery plan page (200 people, before its sends are queued: every wave), each board resend page, and the person's own `GET /api/me/rollcalls`; each fill is multi-row `UPDATE ... FROM (VALUES ...)` of 50 rows (100 bound values), 4 statements a page. A reply lookup by hash never matches a NULL.",
     `- Password hashing: scrypt N=2^14, r=8, p=5 (worker/auth/password.ts) took ${r1(o.scryptMs)} ms a hash in this run (Node's scrypt, the OpenSSL-family implementation workerd's node:crypto also runs natively), so every sign-in costs that much CPU: the paid Workers plan is needed (10 ms CPU on the free plan), and a burst of 1,000 admins signing in at once is about ${r1((o.scryptMs * 1000) / 1000 / 60)} CPU-minutes spread over isolates, not a bottleneck.`,
     "",

@@ -14,10 +14,11 @@ const reset = argv.includes("--reset");
 const large = argv.includes("--large");
 const at = argv.indexOf("--persist-to");
 const persistTo = at >= 0 ? argv[at + 1] : undefined;
-for (const [i, a] of argv.entries()) if (!["--reset", "--large", "--persist-to"].includes(a) && argv[i - 1] !== "--persist-to") {
-  console.error(`Unknown option ${a}. Options: --reset, --large, --persist-to DIR`);
-  process.exit(2);
-}
+for (const [i, a] of argv.entries())
+  if (!["--reset", "--large", "--persist-to"].includes(a) && argv[i - 1] !== "--persist-to") {
+    console.error(`Unknown option ${a}. Options: --reset, --large, --persist-to DIR`);
+    process.exit(2);
+  }
 
 try {
   if (reset) console.log(`Deleted the local state in ${wipeLocalState(persistTo)}.`);

@@ -27,7 +27,8 @@ function parseArgs(argv) {
 const step = (msg) => console.log(`\x1b[36m▸\x1b[0m ${msg}`);
 
 /** Box-drawing widths: CJK characters take two columns in a terminal. */
-const width = (s) => [...s].reduce((n, ch) => n + (/[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/.test(ch) ? 2 : 1), 0);
+const width = (s) =>
+  [...s].reduce((n, ch) => n + (/[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/.test(ch) ? 2 : 1), 0);
 
 export function banner(url) {
   const lines = [
@@ -42,7 +43,7 @@ export function banner(url) {
   ];
   const w = Math.max(...lines.map(width));
   const pad = (s) => s + " ".repeat(w - width(s));
-  return ["╔" + "═".repeat(w + 2) + "╗", ...lines.map((l) => `║ ${pad(l)} ║`), "╚" + "═".repeat(w + 2) + "╝"].join("\n");
+  return [`╔${"═".repeat(w + 2)}╗`, ...lines.map((l) => `║ ${pad(l)} ║`), `╚${"═".repeat(w + 2)}╝`].join("\n");
 }
 
 async function waitForHealth(url, child, timeoutMs = 120_000) {
@@ -77,7 +78,13 @@ async function main() {
   // Reply links are built from PUBLIC_URL (wrangler.toml says localhost:8787); follow the port.
   const url = `http://localhost:${o.port}`;
   const args = [
-    "dev", "--port", String(o.port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--test-scheduled",
+    "dev",
+    "--port",
+    String(o.port),
+    "--ip",
+    "127.0.0.1",
+    "--show-interactive-dev-session=false",
+    "--test-scheduled",
     ...(o.port === 8787 ? [] : ["--var", `PUBLIC_URL:${url}`]),
     ...(o.persistTo ? ["--persist-to", o.persistTo] : []),
   ];

@@ -182,11 +182,16 @@ async function sandboxRun(specs, chromium, env, reserveMs) {
     process.execPath,
     wranglerArgs(
       "dev",
-      "--port", String(port),
-      "--ip", "127.0.0.1",
-      "--inspector-port", String(inspectorPort),
-      "--persist-to", stateDir,
-      "--var", `PUBLIC_URL:${base}`,
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      stateDir,
+      "--var",
+      `PUBLIC_URL:${base}`,
       "--show-interactive-dev-session=false",
       "--live-reload=false",
     ),
@@ -256,4 +261,4 @@ async function main() {
   finish(0, 0);
 }
 
-main().catch((err) => finish(0, 1, err instanceof Error ? err.stack ?? err.message : String(err)));
+main().catch((err) => finish(0, 1, err instanceof Error ? (err.stack ?? err.message) : String(err)));

@@ -62,11 +62,19 @@ describe("the code's shape", () => {
 
   it("has no explicit any", () => {
     const any = /:\s*any\b|<any>|\bas any\b|\bany\[\]/;
-    expect(Object.entries(src).filter(([f, t]) => !GENERATED.test(f) && any.test(bare(t))).map(([f]) => f)).toEqual([]);
+    expect(
+      Object.entries(src)
+        .filter(([f, t]) => !GENERATED.test(f) && any.test(bare(t)))
+        .map(([f]) => f),
+    ).toEqual([]);
   });
 
   it("lets only the rollcall domain write the roll-call tables", () => {
     const writes = /(INSERT INTO|UPDATE|DELETE FROM)\s+rollcalls\b/;
-    expect(Object.entries(src).filter(([f, t]) => !f.startsWith("worker/rollcall/") && writes.test(t)).map(([f]) => f)).toEqual([]);
+    expect(
+      Object.entries(src)
+        .filter(([f, t]) => !f.startsWith("worker/rollcall/") && writes.test(t))
+        .map(([f]) => f),
+    ).toEqual([]);
   });
 });

@@ -45,7 +45,9 @@ beforeAll(async () => {
   // Let the confirm's fan-out (the real queue, sandbox outbox) settle before taking B's state.
   await vi.waitFor(
     async () => {
-      const r = await env.DB.prepare("SELECT COUNT(*) AS n, SUM(state IN ('queued','sending')) AS open FROM deliveries WHERE rollcall_id = ?1").bind(rollcall).first<{ n: number; open: number }>();
+      const r = await env.DB.prepare("SELECT COUNT(*) AS n, SUM(state IN ('queued','sending')) AS open FROM deliveries WHERE rollcall_id = ?1")
+        .bind(rollcall)
+        .first<{ n: number; open: number }>();
       expect(r!.n).toBeGreaterThan(0);
       expect(r!.open).toBe(0);
     },
@@ -59,7 +61,12 @@ const PROBES: Probe[] = [
   { name: "read a B person", method: "GET", path: () => `/api/people/${b.staff[1]!.id}`, viewerMayRead: true },
   { name: "change a B person", method: "PATCH", path: () => `/api/people/${b.staff[1]!.id}`, body: () => ({ name: "乗っ取り", email: "taken@example.org" }) },
   { name: "deregister a B person", method: "DELETE", path: () => `/api/people/${b.staff[1]!.id}` },
-  { name: "register into B", method: "POST", path: () => "/api/people", body: () => ({ name: "潜入 者", facilityId: b.facility, email: `in${Date.now()}@example.org` }) },
+  {
+    name: "register into B",
+    method: "POST",
+    path: () => "/api/people",
+    body: () => ({ name: "潜入 者", facilityId: b.facility, email: `in${Date.now()}@example.org` }),
+  },
   { name: "make someone B's admin", method: "PUT", path: () => `/api/facilities/${b.facility}/members/${b.staff[1]!.id}`, body: () => ({ role: "admin" }) },
   { name: "remove B's admin", method: "DELETE", path: () => `/api/facilities/${b.facility}/members/${b.admin.id}` },
   { name: "change facility B", method: "PATCH", path: () => `/api/facilities/${b.facility}`, body: () => ({ name: "乗っ取り薬局" }) },
@@ -72,17 +79,42 @@ const PROBES: Probe[] = [
   { name: "read B's outbox", method: "GET", path: () => `/api/outbox?rollcall=${b.rollcall}` },
   { name: "close B's roll-call", method: "POST", path: () => `/api/rollcalls/${b.rollcall}/close` },
   { name: "resend B's roll-call", method: "POST", path: () => `/api/rollcalls/${b.rollcall}/resend`, body: () => ({ personIds: [b.staff[1]!.id] }) },
-  { name: "proxy-reply for B's staff", method: "POST", path: () => `/api/rollcalls/${b.rollcall}/replies/${b.staff[0]!.id}`, body: () => ({ answers: { safety: "severe" } }) },
-  { name: "start a roll-call for B", method: "POST", path: () => "/api/rollcalls", body: () => ({ title: "乗っ取り", template: "safety", scope: { facilityIds: [b.facility] }, drill: true }) },
-  { name: "confirm into B (network scope)", method: "POST", path: () => "/api/rollcalls", body: () => ({ title: "全体", template: "safety", scope: { all: true }, drill: true }) },
+  {
+    name: "proxy-reply for B's staff",
+    method: "POST",
+    path: () => `/api/rollcalls/${b.rollcall}/replies/${b.staff[0]!.id}`,
+    body: () => ({ answers: { safety: "severe" } }),
+  },
+  {
+    name: "start a roll-call for B",
+    method: "POST",
+    path: () => "/api/rollcalls",
+    body: () => ({ title: "乗っ取り", template: "safety", scope: { facilityIds: [b.facility] }, drill: true }),
+  },
+  {
+    name: "confirm into B (network scope)",
+    method: "POST",
+    path: () => "/api/rollcalls",
+    body: () => ({ title: "全体", template: "safety", scope: { all: true }, drill: true }),
+  },
 ];
 
 /** Everything of B's a probe could touch, as one comparable value. */
 async function stateOfB() {
-  const q = (sql: string, ...args: unknown[]) => env.DB.prepare(sql).bind(...args).all().then((r) => r.results);
+  const q = (sql: string, ...args: unknown[]) =>
+    env.DB.prepare(sql)
+      .bind(...args)
+      .all()
+      .then((r) => r.results);
   return JSON.stringify({
-    people: await q("SELECT id, name, removed_at, updated_at FROM people WHERE id IN (SELECT person_id FROM memberships WHERE facility_id = ?1) ORDER BY id", b.facility),
-    contacts: await q("SELECT id, value, removed_at FROM contacts WHERE person_id IN (SELECT person_id FROM memberships WHERE facility_id = ?1) ORDER BY id", b.facility),
+    people: await q(
+      "SELECT id, name, removed_at, updated_at FROM people WHERE id IN (SELECT person_id FROM memberships WHERE facility_id = ?1) ORDER BY id",
+      b.facility,
+    ),
+    contacts: await q(
+      "SELECT id, value, removed_at FROM contacts WHERE person_id IN (SELECT person_id FROM memberships WHERE facility_id = ?1) ORDER BY id",
+      b.facility,
+    ),
     memberships: await q("SELECT person_id, role, removed_at FROM memberships WHERE facility_id = ?1 ORDER BY person_id", b.facility),
     facility: await q("SELECT name, updated_at, removed_at FROM facilities WHERE id = ?1", b.facility),
     sessions: await q("SELECT COUNT(*) AS n FROM sessions WHERE person_id = ?1 AND revoked_at IS NULL", b.admin.id),

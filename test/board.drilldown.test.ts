@@ -39,10 +39,18 @@ describe("facility drill-down", () => {
     const { net, id } = await drill([{ name: "副院長 二郎", role: "admin" }, { name: "看護 花子" }]);
     const [deputy, nurse] = net.staff;
     await recordReply(env, {
-      rollcallId: id, personId: net.admin.id, answers: { safety: "safe", facility: { damage: "partial", electricity: "no", water: "yes", patients: "yes" } }, via: "link",
+      rollcallId: id,
+      personId: net.admin.id,
+      answers: { safety: "safe", facility: { damage: "partial", electricity: "no", water: "yes", patients: "yes" } },
+      via: "link",
     });
     clock.advance(60_000);
-    await recordReply(env, { rollcallId: id, personId: deputy!.id, answers: { safety: "safe", facility: { damage: "unusable", electricity: "no" } }, via: "link" });
+    await recordReply(env, {
+      rollcallId: id,
+      personId: deputy!.id,
+      answers: { safety: "safe", facility: { damage: "unusable", electricity: "no" } },
+      via: "link",
+    });
     clock.advance(60_000);
     // A facility answer from someone who is not an admin of the facility is no report.
     await recordReply(env, { rollcallId: id, personId: nurse!.id, answers: { safety: "minor", facility: { damage: "none" } }, via: "link" });
@@ -50,7 +58,9 @@ describe("facility drill-down", () => {
     const latest = { damage: "unusable", electricity: "no", water: null, patients: null };
     const d = await json<FacilityDetail>(await api("GET", `/api/rollcalls/${id}/facilities/${net.facilityId}`, { cookie: networkAdmin.cookie }));
     expect(d.report).toMatchObject({ ...latest, by: { personId: deputy!.id } });
-    const board = await json<{ aggregates: { byFacility: { facilityId: number; report: unknown }[] } }>(await api("GET", `/api/rollcalls/${id}`, { cookie: networkAdmin.cookie }));
+    const board = await json<{ aggregates: { byFacility: { facilityId: number; report: unknown }[] } }>(
+      await api("GET", `/api/rollcalls/${id}`, { cookie: networkAdmin.cookie }),
+    );
     expect(board.aggregates.byFacility.find((f) => f.facilityId === net.facilityId)!.report).toEqual(latest);
   });
 
@@ -70,7 +80,10 @@ describe("facility drill-down", () => {
     expect(d.counts).toEqual({ recipients: 4, replied: 3, safety: { safe: 2, minor: 1, severe: 0 }, availability: { yes: 1, conditional: 1, no: 1 } });
     expect(d.report).toMatchObject({ damage: "partial", electricity: "no", water: "yes", patients: "yes", by: { personId: net.admin.id } });
     expect(d.available.map((a) => [a.personId, a.availability, a.arrival]).sort()).toEqual(
-      [[net.admin.id, "yes", null], [nurse!.id, "conditional", "1時間後"]].sort(),
+      [
+        [net.admin.id, "yes", null],
+        [nurse!.id, "conditional", "1時間後"],
+      ].sort(),
     );
     // Non-responders first, so the phone list starts with them.
     expect(d.recipients[0]).toMatchObject({ personId: net.staff[2]!.id, repliedAt: null, answers: null });
@@ -100,9 +113,10 @@ describe("facility drill-down", () => {
     const b = await makeNetwork([{}]);
     const id = await openRollcall(networkAdmin.cookie, { scope: { facilityIds: [a.facilityId, b.facilityId] } });
     expect((await api("GET", `/api/rollcalls/${id}/facilities/${a.facilityId}`, { cookie: a.admin.cookie })).status).toBe(200);
-    expect((await json<{ error: { code: string } }>(await api("GET", `/api/rollcalls/${id}/facilities/${b.facilityId}`, { cookie: a.admin.cookie }), 403)).error.code).toBe(
-      "forbidden",
-    );
+    expect(
+      (await json<{ error: { code: string } }>(await api("GET", `/api/rollcalls/${id}/facilities/${b.facilityId}`, { cookie: a.admin.cookie }), 403)).error
+        .code,
+    ).toBe("forbidden");
     const elsewhere = await makeFacility();
     expect((await api("GET", `/api/rollcalls/${id}/facilities/${elsewhere}`, { cookie: networkAdmin.cookie })).status).toBe(404);
   });
@@ -132,7 +146,9 @@ describe("person drill-down", () => {
       [{ safety: "minor" }, "足を捻挫", "link", null],
       [{ safety: "safe", availability: "yes" }, "", "proxy", net.admin.id],
     ]);
-    expect(d.deliveries).toEqual([expect.objectContaining({ channel: "email", wave: 1, audience: "recipients", state: expect.stringMatching(/^(sent|delivered)$/) })]);
+    expect(d.deliveries).toEqual([
+      expect.objectContaining({ channel: "email", wave: 1, audience: "recipients", state: expect.stringMatching(/^(sent|delivered)$/) }),
+    ]);
     expect(d.contacts!.map((c) => c.value).sort()).toEqual([p.email, p.mobile].sort());
     expect(await auditCount("board.person_contacts_read", net.admin.id)).toBeGreaterThan(0);
 
@@ -178,19 +194,25 @@ describe("POST /api/rollcalls/{id}/resend", () => {
     const { net, id } = await drill();
     const [a, b, c] = net.staff;
     await recordReply(env, { rollcallId: id, personId: a!.id, answers: { safety: "safe" }, via: "link" });
-    const r = await json<Resend>(await api("POST", `/api/rollcalls/${id}/resend`, { cookie: networkAdmin.cookie, body: { personIds: [a!.id, b!.id, c!.id], channels: ["sms"] } }));
+    const r = await json<Resend>(
+      await api("POST", `/api/rollcalls/${id}/resend`, { cookie: networkAdmin.cookie, body: { personIds: [a!.id, b!.id, c!.id], channels: ["sms"] } }),
+    );
     // The safety template has 4 waves: the first resend is wave 5.
     expect(r).toEqual({ wave: 5, people: 2, deliveries: 2, alreadyReplied: 1, unreachable: 0 });
     expect(await wavesOf(id)).toEqual([`5:${b!.id}:sms`, `5:${c!.id}:sms`]);
     // The queue sends them (to the sandbox outbox here).
     await vi.waitFor(
       async () => {
-        const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM outbox o JOIN deliveries d ON d.id = o.delivery_id WHERE d.rollcall_id = ?1 AND d.wave = 5").bind(id).first<{ n: number }>();
+        const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM outbox o JOIN deliveries d ON d.id = o.delivery_id WHERE d.rollcall_id = ?1 AND d.wave = 5")
+          .bind(id)
+          .first<{ n: number }>();
         expect(n!.n).toBe(2);
       },
       { timeout: 15_000, interval: 200 },
     );
-    const entry = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'rollcall.resend' AND object_id = ?1").bind(String(id)).first<{ detail: string }>();
+    const entry = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'rollcall.resend' AND object_id = ?1")
+      .bind(String(id))
+      .first<{ detail: string }>();
     expect(JSON.parse(entry!.detail)).toEqual({ wave: 5, people: 2, channels: ["sms"] });
 
     // A second resend is a wave of its own; by default on every channel the person has.
@@ -201,11 +223,17 @@ describe("POST /api/rollcalls/{id}/resend", () => {
 
   it("resends to all of a facility's non-responders for its own admin, and nobody left means no wave", async () => {
     const { net, id } = await drill([{}, { mobile: null, email: null }]);
-    const r = await json<Resend>(await api("POST", `/api/rollcalls/${id}/resend`, { cookie: net.admin.cookie, body: { facilityId: net.facilityId, channels: ["email"] } }));
+    const r = await json<Resend>(
+      await api("POST", `/api/rollcalls/${id}/resend`, { cookie: net.admin.cookie, body: { facilityId: net.facilityId, channels: ["email"] } }),
+    );
     expect(r).toMatchObject({ wave: 5, people: 2, alreadyReplied: 0, unreachable: 1 });
     for (const p of [net.admin, ...net.staff]) await recordReply(env, { rollcallId: id, personId: p.id, answers: { safety: "safe" }, via: "link" });
     expect(await json<Resend>(await api("POST", `/api/rollcalls/${id}/resend`, { cookie: net.admin.cookie, body: { facilityId: net.facilityId } }))).toEqual({
-      wave: null, people: 0, deliveries: 0, alreadyReplied: 0, unreachable: 0,
+      wave: null,
+      people: 0,
+      deliveries: 0,
+      alreadyReplied: 0,
+      unreachable: 0,
     });
   });
 
@@ -247,14 +275,20 @@ describe("POST /api/outbox/sms-reply (the sandbox's answer-by-SMS box)", () => {
     const r = await json<SmsReply>(await api("POST", "/api/outbox/sms-reply", { cookie: networkAdmin.cookie, body: { deliveryId, body: "１　２" } }));
     // The TwiML echo, as the phone shows it (wording from the templates).
     expect(r).toEqual({ status: 200, reply: expect.stringMatching(/^回答を記録しました：.*無事.*条件付き/), outcome: "recorded", rollcallId: id });
-    const reply = await env.DB.prepare("SELECT answers, via FROM replies WHERE rollcall_id = ?1 AND person_id = ?2").bind(id, p.id).first<{ answers: string; via: string }>();
+    const reply = await env.DB.prepare("SELECT answers, via FROM replies WHERE rollcall_id = ?1 AND person_id = ?2")
+      .bind(id, p.id)
+      .first<{ answers: string; via: string }>();
     expect({ answers: JSON.parse(reply!.answers), via: reply!.via }).toEqual({ answers: { safety: "safe", availability: "conditional" }, via: "sms" });
 
     // By person and roll-call; text the parser cannot read gets the how-to answer.
-    const howTo = await json<SmsReply>(await api("POST", "/api/outbox/sms-reply", { cookie: networkAdmin.cookie, body: { personId: net.staff[1]!.id, rollcallId: id, body: "はい" } }));
+    const howTo = await json<SmsReply>(
+      await api("POST", "/api/outbox/sms-reply", { cookie: networkAdmin.cookie, body: { personId: net.staff[1]!.id, rollcallId: id, body: "はい" } }),
+    );
     expect(howTo).toMatchObject({ status: 200, outcome: "unparsed" });
     expect(howTo.reply).toContain("例「1 1」");
-    const audit = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'outbox.sms_reply' AND object_id = ?1").bind(String(p.id)).first<{ detail: string }>();
+    const audit = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'outbox.sms_reply' AND object_id = ?1")
+      .bind(String(p.id))
+      .first<{ detail: string }>();
     expect(audit!.detail).not.toContain(p.mobile!);
   });
 
@@ -311,4 +345,5 @@ describe("POST /api/outbox/sms-reply (the sandbox's answer-by-SMS box)", () => {
   });
 });
 
-const replyCountOf = async (id: number) => (await env.DB.prepare("SELECT COUNT(*) AS n FROM replies WHERE rollcall_id = ?1").bind(id).first<{ n: number }>())!.n;
+const replyCountOf = async (id: number) =>
+  (await env.DB.prepare("SELECT COUNT(*) AS n FROM replies WHERE rollcall_id = ?1").bind(id).first<{ n: number }>())!.n;

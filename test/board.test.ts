@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { rollcallObject } from "../worker/board/object";
 import type { ServerMessage } from "../worker/board/messages";
 import { recordReply } from "../worker/reply/service";
-import { BoardSocket, openBoard, refusedUpgrade } from "./support/board-socket";
+import { type BoardSocket, openBoard, refusedUpgrade } from "./support/board-socket";
 import { adminsWithoutMfa } from "./support/db";
 import { makeFacility, makeNetwork, type Network, openRollcall, signedIn, type TestPerson } from "./support/factories";
 import { api } from "./support/http";
@@ -94,12 +94,22 @@ describe("live board over WebSocket", () => {
     const a = await admin.until(isSnapshot);
     const v = await view.until(isSnapshot);
     expect(a.board.phoneCheck).toEqual([
-      expect.objectContaining({ facilityId: net.facilityId, unreplied: 3, admins: [expect.objectContaining({ personId: net.admin.id, role: "admin", mobile: net.admin.mobile })] }),
+      expect.objectContaining({
+        facilityId: net.facilityId,
+        unreplied: 3,
+        admins: [expect.objectContaining({ personId: net.admin.id, role: "admin", mobile: net.admin.mobile })],
+      }),
     ]);
     expect(v.board.phoneCheck).toBeNull();
     expect(v.board.audience).toEqual({ viewer: true, contacts: false, facilityIds: null });
 
-    await recordReply(env, { rollcallId: id, personId: net.staff[1]!.id, answers: { safety: "severe", availability: "no" }, comment: "連絡は 090-1234-5678 まで", via: "link" });
+    await recordReply(env, {
+      rollcallId: id,
+      personId: net.staff[1]!.id,
+      answers: { safety: "severe", availability: "no" },
+      comment: "連絡は 090-1234-5678 まで",
+      via: "link",
+    });
     await view.until(repliedIs(1));
     await admin.until(repliedIs(1));
     const everything = view.raw.join("\n");
@@ -215,7 +225,10 @@ describe("live board over WebSocket", () => {
 
 describe("GET /api/rollcalls/{id}/board (the polling fallback)", () => {
   it("is in the OpenAPI document with the board's schema", async () => {
-    const doc = (await (await api("GET", "/api/openapi.json")).json()) as { paths: Record<string, Record<string, { "x-access"?: unknown }>>; components: { schemas: Record<string, unknown> } };
+    const doc = (await (await api("GET", "/api/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { "x-access"?: unknown }>>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(doc.paths["/api/rollcalls/{id}/live"]!.get!["x-access"]).toEqual(["network_admin", "facility_admin", "delegate", "viewer"]);
     expect(doc.paths["/api/rollcalls/{id}/board"]).toBeDefined();
     expect(doc.paths["/api/rollcalls/{id}/resend"]!.post).toBeDefined();
@@ -247,9 +260,11 @@ describe("GET /api/rollcalls/{id}/board (the polling fallback)", () => {
 
   it("is 404 for a draft (never sent)", async () => {
     const net = await makeNetwork([{}]);
-    const d = await api("POST", "/api/rollcalls", { cookie: networkAdmin, body: { title: "下書き", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } } });
+    const d = await api("POST", "/api/rollcalls", {
+      cookie: networkAdmin,
+      body: { title: "下書き", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } },
+    });
     const { rollcall } = (await d.json()) as { rollcall: { id: number } };
     expect((await api("GET", `/api/rollcalls/${rollcall.id}/board`, { cookie: networkAdmin })).status).toBe(404);
   });
 });
-

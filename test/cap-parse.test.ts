@@ -14,7 +14,14 @@ function alert(xml: string): CapAlert {
 describe("CAP 1.2 parsing", () => {
   it("reads the alert, every info and their areas with geocodes", () => {
     const a = alert(cap.alert);
-    expect(a).toMatchObject({ identifier: "koganei-bousai-2026-0001", sender: "bousai.city.koganei.example.jp", status: "Actual", msgType: "Alert", scope: "Public", references: [] });
+    expect(a).toMatchObject({
+      identifier: "koganei-bousai-2026-0001",
+      sender: "bousai.city.koganei.example.jp",
+      status: "Actual",
+      msgType: "Alert",
+      scope: "Public",
+      references: [],
+    });
     expect(a.sent).toBe(Date.parse("2026-11-28T00:15:00Z"));
     expect(a.infos).toHaveLength(2);
     expect(a.infos[0]).toMatchObject({ language: "ja-JP", event: "地震", severity: "Severe", headline: "小金井市で震度5強の地震" });
@@ -77,7 +84,18 @@ describe("CAP decision", () => {
 });
 
 describe("CAP out", () => {
-  const rc = { id: 12, title: "地震 小金井市 震度5弱", message: "", drill: true, state: "open", createdAt: Date.parse("2026-11-28T00:15:00Z"), confirmedAt: Date.parse("2026-11-28T00:16:00Z"), closedAt: null, recipients: 40, replied: 12 };
+  const rc = {
+    id: 12,
+    title: "地震 小金井市 震度5弱",
+    message: "",
+    drill: true,
+    state: "open",
+    createdAt: Date.parse("2026-11-28T00:15:00Z"),
+    confirmedAt: Date.parse("2026-11-28T00:16:00Z"),
+    closedAt: null,
+    recipients: 40,
+    replied: 12,
+  };
   it("a roll-call is a valid CAP 1.2 alert that this parser reads back; drills are Exercise", () => {
     const back = alert(rollcallAsCap(rc, "https://anpi.example.org"));
     expect(back).toMatchObject({ identifier: "rollcall-12", sender: "anpi.example.org", status: "Exercise", msgType: "Alert", scope: "Restricted" });

@@ -19,7 +19,10 @@ const withEnv = (over: Partial<Env>) => ({ ...env, ...over }) as Env;
 async function drain(e: Env & { queue: { take(): DeliveryMessage[] } }, first: DeliveryMessage[]) {
   let pending = first;
   for (let round = 0; pending.length && round < 10; round++) {
-    const batch = createMessageBatch<DeliveryMessage>("anpi-deliveries", pending.map((body, i) => ({ id: `r${round}-${i}`, timestamp: new Date(), attempts: 1, body })));
+    const batch = createMessageBatch<DeliveryMessage>(
+      "anpi-deliveries",
+      pending.map((body, i) => ({ id: `r${round}-${i}`, timestamp: new Date(), attempts: 1, body })),
+    );
     const ctx = createExecutionContext();
     await handleDeliveryBatch(batch, e);
     const r = await getQueueResult(batch, ctx);
@@ -29,17 +32,36 @@ async function drain(e: Env & { queue: { take(): DeliveryMessage[] } }, first: D
 }
 
 const planAll = (rollcallId: number, channels: ("push" | "sms" | "email")[]): Extract<DeliveryMessage, { type: "plan" }> => ({
-  type: "plan", rollcallId, wave: 1, channels, onlyUnreplied: false, fallback: false, audience: "recipients", afterPersonId: 0,
+  type: "plan",
+  rollcallId,
+  wave: 1,
+  channels,
+  onlyUnreplied: false,
+  fallback: false,
+  audience: "recipients",
+  afterPersonId: 0,
 });
 
-const pushMsg = (to: OutgoingMessage["to"], push: NonNullable<OutgoingMessage["push"]>): OutgoingMessage => ({ channel: "push", to, text: `${push.title}\n${push.body}`, push, replyUrl: push.url });
+const pushMsg = (to: OutgoingMessage["to"], push: NonNullable<OutgoingMessage["push"]>): OutgoingMessage => ({
+  channel: "push",
+  to,
+  text: `${push.title}\n${push.body}`,
+  push,
+  replyUrl: push.url,
+});
 
 describe("Web Push through the push service fake", () => {
   it("the payload the service decrypts (RFC 8291) is what was sent, with Urgency high, a TTL and a valid VAPID JWT", async () => {
     const tenant = await pushFake.tenant();
     const sub = await pushFake.subscribe(tenant);
     const adapter = pushAdapter(ready(pushProvider(withEnv(pushFake.env()))));
-    const push = { title: "【訓練】安否確認", body: "無事かどうか回答してください", url: "https://anpi.example.org/r/abcdefghijklmnopqrstuvwxyz012345", tag: "rollcall-1", actions: [{ action: "open", title: "回答" }] };
+    const push = {
+      title: "【訓練】安否確認",
+      body: "無事かどうか回答してください",
+      url: "https://anpi.example.org/r/abcdefghijklmnopqrstuvwxyz012345",
+      tag: "rollcall-1",
+      actions: [{ action: "open", title: "回答" }],
+    };
     const r = await adapter.send(pushMsg(sub, push));
     expect(r).toMatchObject({ ok: true, state: "sent" });
     const [got] = await pushFake.received(tenant);
@@ -107,7 +129,12 @@ describe("Web Push through the push service fake", () => {
     await pushFake.gone(tenant, s2.id);
     await drain(e, [{ ...planAll(rc.id, ["push"]), wave: 2 }]);
     const wave2 = (await deliveriesOf(rc.id)).filter((d) => d.wave === 2);
-    expect(wave2.map((d) => [d.address_id, d.state]).sort()).toEqual([[id1, "sent"], [id2, "failed"]].sort());
+    expect(wave2.map((d) => [d.address_id, d.state]).sort()).toEqual(
+      [
+        [id1, "sent"],
+        [id2, "failed"],
+      ].sort(),
+    );
     const revoked = await env.DB.prepare("SELECT id FROM push_subscriptions WHERE person_id = ?1 AND revoked_at IS NOT NULL").bind(p.id).all<{ id: number }>();
     expect(revoked.results.map((r) => r.id)).toEqual([id2]);
   });
@@ -117,11 +144,22 @@ describe("SMS through the Twilio REST fake", () => {
   it("sends with Basic auth and Twilio's form fields, and gets the message sid", async () => {
     const acct = await twilioFake.account();
     const adapter = smsAdapter(ready(smsProvider(withEnv(twilioFake.env(acct)))));
-    const r = await adapter.send({ channel: "sms", to: "+819012345678", text: "【訓練】安否確認 https://anpi.example.org/r/x", replyUrl: "https://anpi.example.org/r/x", statusCallbackUrl: "https://anpi.example.org/webhooks/twilio/status" });
+    const r = await adapter.send({
+      channel: "sms",
+      to: "+819012345678",
+      text: "【訓練】安否確認 https://anpi.example.org/r/x",
+      replyUrl: "https://anpi.example.org/r/x",
+      statusCallbackUrl: "https://anpi.example.org/webhooks/twilio/status",
+    });
     expect(r).toMatchObject({ ok: true, state: "sent" });
     const [m] = await twilioFake.messages(acct);
     expect(r.ok && r.providerId).toBe(m!.sid);
-    expect(m).toMatchObject({ to: "+819012345678", from: TWILIO_FROM, body: "【訓練】安否確認 https://anpi.example.org/r/x", statusCallback: "https://anpi.example.org/webhooks/twilio/status" });
+    expect(m).toMatchObject({
+      to: "+819012345678",
+      from: TWILIO_FROM,
+      body: "【訓練】安否確認 https://anpi.example.org/r/x",
+      statusCallback: "https://anpi.example.org/webhooks/twilio/status",
+    });
   });
 
   it("wrong credentials and refused numbers are permanent; 5xx and stalls are retryable", async () => {
@@ -158,7 +196,14 @@ describe("email through the SMTP fake", () => {
   it("sends text and HTML with the subject over SMTP with AUTH", async () => {
     const domain = await smtpFake.domain();
     const adapter = emailAdapter(ready(emailProvider(withEnv(smtpFake.env()))));
-    const r = await adapter.send({ channel: "email", to: `taro@${domain}`, subject: "【訓練】安否確認", text: "回答: https://anpi.example.org/r/x", html: "<p>回答: <a href=\"https://anpi.example.org/r/x\">link</a></p>", replyUrl: "https://anpi.example.org/r/x" });
+    const r = await adapter.send({
+      channel: "email",
+      to: `taro@${domain}`,
+      subject: "【訓練】安否確認",
+      text: "回答: https://anpi.example.org/r/x",
+      html: '<p>回答: <a href="https://anpi.example.org/r/x">link</a></p>',
+      replyUrl: "https://anpi.example.org/r/x",
+    });
     expect(r).toMatchObject({ ok: true, state: "sent" });
     const [mail] = await smtpFake.received(domain);
     expect(mail).toMatchObject({ to: [`taro@${domain}`], subject: "【訓練】安否確認", text: "回答: https://anpi.example.org/r/x" });
@@ -196,7 +241,11 @@ describe("email through the SMTP fake", () => {
     expect(mail!.text).toMatch(/https:\/\/anpi\.example\.org\/r\/[A-Za-z0-9_-]{32}/);
     expect(await twilioFake.messages(all.twilio)).toHaveLength(1);
     expect(await pushFake.received(all.pushTenant)).toHaveLength(1);
-    expect((await deliveriesOf(rc.id)).map((d) => [d.channel, d.state]).sort()).toEqual([["email", "sent"], ["push", "sent"], ["sms", "sent"]]);
+    expect((await deliveriesOf(rc.id)).map((d) => [d.channel, d.state]).sort()).toEqual([
+      ["email", "sent"],
+      ["push", "sent"],
+      ["sms", "sent"],
+    ]);
     // With real providers nothing goes to the sandbox.
     expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM outbox WHERE rollcall_id = ?1").bind(rc.id).first("n")).toBe(0);
   });

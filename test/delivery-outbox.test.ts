@@ -12,9 +12,17 @@ import { api, ORIGIN } from "./support/http";
 
 async function deliver(rollcallId: number) {
   const e = testEnv();
-  let pending: DeliveryMessage[] = [{ type: "plan", rollcallId, wave: 1, channels: ["email", "sms"], onlyUnreplied: false, fallback: true, audience: "recipients", afterPersonId: 0 }];
+  let pending: DeliveryMessage[] = [
+    { type: "plan", rollcallId, wave: 1, channels: ["email", "sms"], onlyUnreplied: false, fallback: true, audience: "recipients", afterPersonId: 0 },
+  ];
   while (pending.length) {
-    await handleDeliveryBatch(createMessageBatch("anpi-deliveries", pending.map((body, i) => ({ id: `o${i}`, timestamp: new Date(), attempts: 1, body }))), e);
+    await handleDeliveryBatch(
+      createMessageBatch(
+        "anpi-deliveries",
+        pending.map((body, i) => ({ id: `o${i}`, timestamp: new Date(), attempts: 1, body })),
+      ),
+      e,
+    );
     pending = e.queue.take();
   }
 }
@@ -37,7 +45,14 @@ describe("GET /api/outbox", () => {
     staff2 = await makePerson({ facilityId: f2, name: "二号 職員", email: null });
     network = (await signedIn({ globalRole: "network_admin" })).cookie;
     admin1 = (await signedIn({ facilityId: f1, role: "admin" })).cookie;
-    rc = (await makeRollcall({ people: [{ id: staff1.id, facilityId: f1 }, { id: staff2.id, facilityId: f2 }] })).id;
+    rc = (
+      await makeRollcall({
+        people: [
+          { id: staff1.id, facilityId: f1 },
+          { id: staff2.id, facilityId: f2 },
+        ],
+      })
+    ).id;
     own = (await makeRollcall({ people: [{ id: staff2.id, facilityId: f2 }], ownerFacilityId: f2 })).id;
     await deliver(rc);
     await deliver(own);
@@ -48,7 +63,13 @@ describe("GET /api/outbox", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Outbox;
     expect(body.rollcallId).toBe(rc);
-    expect(body.items.map((i) => [i.personId, i.channel]).sort()).toEqual([[staff1.id, "email"], [staff1.id, "sms"], [staff2.id, "sms"]].sort());
+    expect(body.items.map((i) => [i.personId, i.channel]).sort()).toEqual(
+      [
+        [staff1.id, "email"],
+        [staff1.id, "sms"],
+        [staff2.id, "sms"],
+      ].sort(),
+    );
     for (const item of body.items) {
       expect(item.state).toBe("delivered");
       expect(item.replyUrl).toMatch(/^https:\/\/anpi\.example\.org\/r\/[A-Za-z0-9_-]{32}$/);

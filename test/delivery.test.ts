@@ -49,7 +49,11 @@ const plan = (rollcallId: number, over: Partial<Extract<DeliveryMessage, { type:
   ...over,
 });
 
-const sendsIn = (bodies: DeliveryMessage[]) => bodies.filter((b) => b.type === "send").map((b) => (b as { deliveryId: number }).deliveryId).sort((a, b) => a - b);
+const sendsIn = (bodies: DeliveryMessage[]) =>
+  bodies
+    .filter((b) => b.type === "send")
+    .map((b) => (b as { deliveryId: number }).deliveryId)
+    .sort((a, b) => a - b);
 
 describe("planning a wave", () => {
   it("creates one delivery per person and channel (one per push device), falls back, and queues the sends", async () => {
@@ -144,7 +148,12 @@ describe("planning a wave", () => {
     const silent = await makePerson({ facilityId: open, name: "未回答 花子" });
     const otherAdmin = await makePerson({ facilityId: done, role: "admin" });
     const answered = await makePerson({ facilityId: done });
-    const rc = await makeRollcall({ people: [{ id: silent.id, facilityId: open }, { id: answered.id, facilityId: done }] });
+    const rc = await makeRollcall({
+      people: [
+        { id: silent.id, facilityId: open },
+        { id: answered.id, facilityId: done },
+      ],
+    });
     await env.DB.prepare("UPDATE rollcall_recipients SET replied_at = 1 WHERE rollcall_id = ?1 AND person_id = ?2").bind(rc.id, answered.id).run();
 
     const e = testEnv();
@@ -194,7 +203,9 @@ describe("sending", () => {
     expect(r.retryMessages).toEqual([]);
     const rows = await deliveriesOf(rc.id);
     expect(rows.map((d) => d.state)).toEqual(["delivered", "delivered"]);
-    const { results: box } = await env.DB.prepare("SELECT channel, recipient, subject, body, reply_url FROM outbox WHERE rollcall_id = ?1 ORDER BY id").bind(rc.id).all<Record<string, string>>();
+    const { results: box } = await env.DB.prepare("SELECT channel, recipient, subject, body, reply_url FROM outbox WHERE rollcall_id = ?1 ORDER BY id")
+      .bind(rc.id)
+      .all<Record<string, string>>();
     expect(box).toHaveLength(2);
     for (const o of box) {
       expect(o.reply_url).toMatch(/^https:\/\/anpi\.example\.org\/r\/[A-Za-z0-9_-]{32}$/);
@@ -292,7 +303,9 @@ describe("sending", () => {
     await run(e, [plan(rc.id, { channels: ["sms"] })]);
     const [send] = e.queue.take();
     const [d] = await deliveriesOf(rc.id);
-    await env.DB.prepare("UPDATE deliveries SET state = 'sending', lease_until = ?2 WHERE id = ?1").bind(d!.id, clock.now() + 30_000).run();
+    await env.DB.prepare("UPDATE deliveries SET state = 'sending', lease_until = ?2 WHERE id = ?1")
+      .bind(d!.id, clock.now() + 30_000)
+      .run();
     const held = await run(e, [send!]);
     expect(held.retryMessages).toHaveLength(1);
     expect(held.retryMessages[0]!.delaySeconds).toBeGreaterThanOrEqual(30);

@@ -39,7 +39,9 @@ describe("facilities", () => {
   it("reads, updates and lists by type, district and name or reading (hiragana input)", async () => {
     const tag = uniq();
     const district = `緑町${tag}`;
-    const a = await json<Facility>(await api("POST", "/api/facilities", { cookie: admin, body: { type: "clinic", name: `あおば内科${tag}`, kana: "アオバナイカ", district } }));
+    const a = await json<Facility>(
+      await api("POST", "/api/facilities", { cookie: admin, body: { type: "clinic", name: `あおば内科${tag}`, kana: "アオバナイカ", district } }),
+    );
     await api("POST", "/api/facilities", { cookie: admin, body: { type: "dental", name: `いずみ歯科${tag}`, kana: "イズミシカ", district } });
     await api("POST", "/api/facilities", { cookie: admin, body: { type: "clinic", name: `うめ診療所${tag}`, kana: "ウメシンリョウジョ", district } });
 
@@ -52,7 +54,9 @@ describe("facilities", () => {
     const clinics = await json<List>(await api("GET", `/api/facilities?district=${encodeURIComponent(district)}&type=clinic`, { cookie: admin }));
     expect(clinics.items.map((f) => f.kana)).toEqual(["アオバナイカ", "ウメシンリョウジョ"]);
 
-    const byKana = await json<List>(await api("GET", `/api/facilities?district=${encodeURIComponent(district)}&q=${encodeURIComponent("いずみ")}`, { cookie: admin }));
+    const byKana = await json<List>(
+      await api("GET", `/api/facilities?district=${encodeURIComponent(district)}&q=${encodeURIComponent("いずみ")}`, { cookie: admin }),
+    );
     expect(byKana.items.map((f) => f.kana)).toEqual(["イズミシカ"]);
     const byName = await json<List>(await api("GET", `/api/facilities?q=${encodeURIComponent(`うめ診療所${tag}`)}`, { cookie: admin }));
     expect(byName.items.map((f) => f.id)).toHaveLength(1);
@@ -121,7 +125,9 @@ describe("facilities", () => {
     const m = await env.DB.prepare("SELECT removed_at FROM memberships WHERE facility_id = ?1").bind(f.id).all<{ removed_at: number | null }>();
     expect(m.results.length).toBe(1);
     expect(m.results.every((r) => r.removed_at !== null)).toBe(true);
-    expect((await env.DB.prepare("SELECT closed_at FROM groups WHERE id = ?1").bind(f.groupId).first<{ closed_at: number | null }>())!.closed_at).not.toBeNull();
+    expect(
+      (await env.DB.prepare("SELECT closed_at FROM groups WHERE id = ?1").bind(f.groupId).first<{ closed_at: number | null }>())!.closed_at,
+    ).not.toBeNull();
 
     expect(await json(await api("GET", "/api/session", { cookie: staff.cookie }))).toMatchObject({ facilities: [] });
     expect((await api("GET", `/api/facilities/${f.id}`, { cookie: staff.cookie })).status).toBe(404);

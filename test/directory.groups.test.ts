@@ -118,14 +118,18 @@ describe("custom groups", () => {
     expect((await api("GET", `/api/groups/${groupId}`, { cookie: staffA.cookie })).status).toBe(404);
     expect((await api("GET", `/api/groups/${groupId}`, { cookie: net.cookie })).status).toBe(200);
     expect((await api("POST", `/api/groups/${groupId}/members`, { cookie: adminA.cookie, body: { personId: staffA.id } })).status).toBe(404);
-    const rows = await env.DB.prepare("SELECT COUNT(*) AS n, SUM(removed_at IS NULL) AS active FROM group_members WHERE group_id = ?1").bind(groupId).first<{ n: number; active: number }>();
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n, SUM(removed_at IS NULL) AS active FROM group_members WHERE group_id = ?1")
+      .bind(groupId)
+      .first<{ n: number; active: number }>();
     expect(rows).toEqual({ n: 4, active: 0 });
   });
 });
 
 describe("facility groups", () => {
   it("hold the facility's members; a member cannot be taken out while in the facility", async () => {
-    const f = await json<{ id: number; groupId: number }>(await api("POST", "/api/facilities", { cookie: net.cookie, body: { type: "visiting_nurse", name: `訪看${uniq()}` } }));
+    const f = await json<{ id: number; groupId: number }>(
+      await api("POST", "/api/facilities", { cookie: net.cookie, body: { type: "visiting_nurse", name: `訪看${uniq()}` } }),
+    );
     const p = await json<{ id: number }>(await createPerson(net.cookie, { name: "訪問 看護", facilityId: f.id, email: `vn${uniq()}@example.org` }));
     expect((await members(net.cookie, f.groupId)).items.map((m) => m.personId)).toEqual([p.id]);
     expect((await api("DELETE", `/api/groups/${f.groupId}/members/${p.id}`, { cookie: net.cookie })).status).toBe(409);

@@ -1,7 +1,10 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
-type Doc = { paths: Record<string, Record<string, { summary?: string; tags?: string[]; "x-access"?: unknown }>>; components: { schemas: Record<string, unknown> } };
+type Doc = {
+  paths: Record<string, Record<string, { summary?: string; tags?: string[]; "x-access"?: unknown }>>;
+  components: { schemas: Record<string, unknown> };
+};
 
 describe("directory in the OpenAPI document", () => {
   it("describes every directory route with a summary, a tag and its access", async () => {

@@ -15,7 +15,10 @@ beforeAll(async () => {
   facility = await makeFacility();
 });
 
-const count = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
+const count = async (sql: string, ...binds: unknown[]) =>
+  (await env.DB.prepare(sql)
+    .bind(...binds)
+    .first<{ n: number }>())!.n;
 
 describe("registering people", () => {
   it("creates a person with membership, role, email and mobile in E.164, audited without the values", async () => {
@@ -32,7 +35,14 @@ describe("registering people", () => {
     });
     expect(res.status).toBe(201);
     const p = await json<Person>(res);
-    expect(p).toMatchObject({ name: "山田 花子", kana: "ヤマダ ハナコ", job: "看護師", email, mobile: "+819031234567", facilities: [{ facilityId: facility, role: "staff" }] });
+    expect(p).toMatchObject({
+      name: "山田 花子",
+      kana: "ヤマダ ハナコ",
+      job: "看護師",
+      email,
+      mobile: "+819031234567",
+      facilities: [{ facilityId: facility, role: "staff" }],
+    });
     const audit = await auditSince(since);
     expect(audit.map((a) => a.action)).toEqual(["person.created"]);
     expect(audit[0]!.detail).not.toContain(email);
@@ -52,7 +62,12 @@ describe("registering people", () => {
     const dupEmail = await createPerson(admin.cookie, { name: "重複 一郎", facilityId: facility, email: ` ${taken.email!.toUpperCase()} ` });
     expect(dupEmail.status).toBe(409);
     expect(await json(dupEmail)).toMatchObject({ error: { code: "conflict", field: "email" } });
-    const dupMobile = await createPerson(admin.cookie, { name: "重複 二郎", facilityId: facility, email: `x${uniq()}@example.org`, mobile: "+81 90 5555 0001" });
+    const dupMobile = await createPerson(admin.cookie, {
+      name: "重複 二郎",
+      facilityId: facility,
+      email: `x${uniq()}@example.org`,
+      mobile: "+81 90 5555 0001",
+    });
     expect(dupMobile.status).toBe(409);
     expect(await json(dupMobile)).toMatchObject({ error: { code: "conflict", field: "mobile" } });
     expect(await count("SELECT COUNT(*) AS n FROM people")).toBe(before);
@@ -90,10 +105,21 @@ describe("registering people", () => {
 
 describe("reading and changing people", () => {
   it("updates profile and contacts; the old address is released", async () => {
-    const p = await json<Person>(await createPerson(admin.cookie, { name: "佐藤 次郎", kana: "サトウ ジロウ", facilityId: facility, email: `jiro${uniq()}@example.org`, mobile: freshMobile() }));
+    const p = await json<Person>(
+      await createPerson(admin.cookie, {
+        name: "佐藤 次郎",
+        kana: "サトウ ジロウ",
+        facilityId: facility,
+        email: `jiro${uniq()}@example.org`,
+        mobile: freshMobile(),
+      }),
+    );
     const newMobile = freshMobile();
     const since = await lastAuditId();
-    const res = await api("PATCH", `/api/people/${p.id}`, { cookie: admin.cookie, body: { job: "理学療法士", email: `jiro.new${uniq()}@example.org`, mobile: newMobile } });
+    const res = await api("PATCH", `/api/people/${p.id}`, {
+      cookie: admin.cookie,
+      body: { job: "理学療法士", email: `jiro.new${uniq()}@example.org`, mobile: newMobile },
+    });
     expect(res.status).toBe(200);
     const u = await json<Person>(res);
     expect(u.job).toBe("理学療法士");
@@ -216,7 +242,9 @@ describe("search and pagination", () => {
 describe("deregistration", () => {
   it("keeps history, ends sessions and push subscriptions, releases addresses, and the person cannot sign in", async () => {
     const p = await signedIn({ facilityId: facility });
-    await env.DB.prepare("INSERT INTO push_subscriptions (person_id, endpoint, p256dh, auth, created_at) VALUES (?1, ?2, 'k', 'a', 0)").bind(p.id, `https://push.example/${uniq()}`).run();
+    await env.DB.prepare("INSERT INTO push_subscriptions (person_id, endpoint, p256dh, auth, created_at) VALUES (?1, ?2, 'k', 'a', 0)")
+      .bind(p.id, `https://push.example/${uniq()}`)
+      .run();
     const since = await lastAuditId();
     expect((await api("DELETE", `/api/people/${p.id}`, { cookie: admin.cookie })).status).toBe(200);
     expect((await auditSince(since)).map((a) => a.action)).toEqual(["person.removed"]);

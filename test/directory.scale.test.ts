@@ -42,7 +42,9 @@ beforeAll(async () => {
 async function measure(q: data.Query) {
   const stmt = env.DB.prepare(q.sql).bind(...q.binds);
   const { results, meta } = await stmt.all();
-  const { results: plan } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).bind(...q.binds).all<{ detail: string }>();
+  const { results: plan } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
+    .bind(...q.binds)
+    .all<{ detail: string }>();
   return { rows: results.length, read: meta.rows_read, plan: plan.map((p) => p.detail) };
 }
 

@@ -86,8 +86,13 @@ describe("facility admin scope", () => {
     expect(await json(res)).toMatchObject({ personId: p.id, facilityId: A, role: "delegate", appointedBy: adminA.id });
     expect(await auditSince(since)).toMatchObject([{ action: "membership.role_changed" }]);
     // history: the staff row ended, the delegate row is new
-    const rows = await env.DB.prepare("SELECT role, removed_at FROM memberships WHERE person_id = ?1 ORDER BY id").bind(p.id).all<{ role: string; removed_at: number | null }>();
-    expect(rows.results.map((r) => [r.role, r.removed_at === null])).toEqual([["staff", false], ["delegate", true]]);
+    const rows = await env.DB.prepare("SELECT role, removed_at FROM memberships WHERE person_id = ?1 ORDER BY id")
+      .bind(p.id)
+      .all<{ role: string; removed_at: number | null }>();
+    expect(rows.results.map((r) => [r.role, r.removed_at === null])).toEqual([
+      ["staff", false],
+      ["delegate", true],
+    ]);
   });
 
   it("cannot pull a person of another facility in (that is an invitation)", async () => {

@@ -17,7 +17,9 @@ const MIN = 60_000;
 
 /** Deliveries the queue consumer made for a wave: "person:channel[:digest]". */
 async function wave(rollcallId: number, n: number): Promise<string[]> {
-  const { results } = await env.DB.prepare("SELECT person_id, channel, idem_key FROM deliveries WHERE rollcall_id = ?1 AND wave = ?2 ORDER BY person_id, channel")
+  const { results } = await env.DB.prepare(
+    "SELECT person_id, channel, idem_key FROM deliveries WHERE rollcall_id = ?1 AND wave = ?2 ORDER BY person_id, channel",
+  )
     .bind(rollcallId, n)
     .all<{ person_id: number; channel: string; idem_key: string }>();
   return results.map((r) => `${r.person_id}:${r.channel}${r.idem_key.endsWith(":digest") ? ":digest" : ""}`);
@@ -45,7 +47,10 @@ describe("escalation (one Durable Object per roll-call)", () => {
     const stub = rollcallObject(env, id);
     let s = (await status(id))!;
     expect(s.waves.map((w) => [w.wave, w.at - s.startedAt, w.sentAt !== null])).toEqual([
-      [1, 0, true], [2, 5 * MIN, false], [3, 10 * MIN, false], [4, 15 * MIN, false],
+      [1, 0, true],
+      [2, 5 * MIN, false],
+      [3, 10 * MIN, false],
+      [4, 15 * MIN, false],
     ]);
     expect(s.replies).toBe(1); // the reply reached the object
     expect(await runInDurableObject(stub, (_o: RollCallObject, state) => state.storage.getAlarm())).toBe(s.startedAt + 5 * MIN);
@@ -111,14 +116,20 @@ describe("escalation (one Durable Object per roll-call)", () => {
 
   it("takes its waves and delays from the template", async () => {
     const copy = await api("POST", "/api/templates", { cookie: networkAdmin, body: { basedOn: "safety", name: "短い間隔" } });
-    const t = (await copy.json()) as { id: number; body: { waves: { delayMinutes: number; channels: string[]; fallback: boolean; onlyUnreplied: boolean; audience: string }[] } };
+    const t = (await copy.json()) as {
+      id: number;
+      body: { waves: { delayMinutes: number; channels: string[]; fallback: boolean; onlyUnreplied: boolean; audience: string }[] };
+    };
     const body = structuredClone(t.body);
     body.waves = [body.waves[0]!, { delayMinutes: 2, channels: ["sms"], fallback: false, onlyUnreplied: true, audience: "recipients" }];
     expect((await api("PATCH", `/api/templates/${t.id}`, { cookie: networkAdmin, body: { body } })).status).toBe(200);
     const net = await makeNetwork([{}]);
     const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, template: `db:${t.id}` });
     const s = (await status(id))!;
-    expect(s.waves.map((w) => [w.wave, (w.at - s.startedAt) / MIN, w.channels])).toEqual([[1, 0, ["push", "email"]], [2, 2, ["sms"]]]);
+    expect(s.waves.map((w) => [w.wave, (w.at - s.startedAt) / MIN, w.channels])).toEqual([
+      [1, 0, ["push", "email"]],
+      [2, 2, ["sms"]],
+    ]);
     clock.advance(2 * MIN);
     await runDurableObjectAlarm(rollcallObject(env, id));
     await planned(id, 2, [`${net.admin.id}:sms`, `${net.staff[0]!.id}:sms`]);

@@ -38,8 +38,18 @@ async function rollcall(n: number, emailDomain: string) {
   return { rc, people };
 }
 
-const plan1 = (rollcallId: number): Extract<DeliveryMessage, { type: "plan" }> => ({ type: "plan", rollcallId, wave: 1, channels: ["email"], onlyUnreplied: false, fallback: false, audience: "recipients", afterPersonId: 0 });
-const sendsFor = (msgs: { body: DeliveryMessage }[], ids: number[]) => msgs.filter((m) => m.body.type === "send" && ids.includes(m.body.deliveryId)).map((m) => (m.body as { deliveryId: number }).deliveryId);
+const plan1 = (rollcallId: number): Extract<DeliveryMessage, { type: "plan" }> => ({
+  type: "plan",
+  rollcallId,
+  wave: 1,
+  channels: ["email"],
+  onlyUnreplied: false,
+  fallback: false,
+  audience: "recipients",
+  afterPersonId: 0,
+});
+const sendsFor = (msgs: { body: DeliveryMessage }[], ids: number[]) =>
+  msgs.filter((m) => m.body.type === "send" && ids.includes(m.body.deliveryId)).map((m) => (m.body as { deliveryId: number }).deliveryId);
 
 describe("the delivery sweeper", () => {
   it("queues again the sends a restart lost, once they are overdue, and they go out once", async () => {
@@ -78,7 +88,9 @@ describe("the delivery sweeper", () => {
     await q.step();
     e.queue.sent = [];
     const [d] = await deliveriesOf(rc.id);
-    await env.DB.prepare("UPDATE deliveries SET state = 'sending', attempts = 1, lease_until = ?2 WHERE id = ?1").bind(d!.id, clock.now() + 60_000).run();
+    await env.DB.prepare("UPDATE deliveries SET state = 'sending', attempts = 1, lease_until = ?2 WHERE id = ?1")
+      .bind(d!.id, clock.now() + 60_000)
+      .run();
     clock.advance(30_000);
     await sweepDeliveries(e);
     expect(sendsFor(e.queue.sent, [d!.id])).toEqual([]);
@@ -117,11 +129,15 @@ describe("the delivery sweeper", () => {
   it("plans the rest of a wave whose next plan page was lost, and only once the wave is overdue", async () => {
     const e = testEnv(); // the sandbox outbox: 230 sends, fast
     const now = clock.now();
-    const { results } = await env.DB.prepare(`INSERT INTO people (name, lang, created_at, updated_at) SELECT '掃除 ' || value, 'ja', ?1, ?1 FROM json_each(?2) RETURNING id`)
+    const { results } = await env.DB.prepare(
+      `INSERT INTO people (name, lang, created_at, updated_at) SELECT '掃除 ' || value, 'ja', ?1, ?1 FROM json_each(?2) RETURNING id`,
+    )
       .bind(now, JSON.stringify(Array.from({ length: PAGE_SIZE + 30 }, (_, i) => i)))
       .all<{ id: number }>();
     const ids = results.map((r) => r.id).sort((a, b) => a - b);
-    await env.DB.prepare(`INSERT INTO contacts (person_id, kind, value, created_at) SELECT value, 'email', 'sw' || value || '@example.org', ?1 FROM json_each(?2)`)
+    await env.DB.prepare(
+      `INSERT INTO contacts (person_id, kind, value, created_at) SELECT value, 'email', 'sw' || value || '@example.org', ?1 FROM json_each(?2)`,
+    )
       .bind(now, JSON.stringify(ids))
       .run();
     const rc = await makeRollcall({ people: ids.map((id) => ({ id })) });
@@ -162,7 +178,9 @@ describe("the delivery sweeper", () => {
     expect(wave2(e.queue.sent)).toEqual([]);
     clock.advance(2 * MIN);
     await sweepDeliveries(e);
-    expect(wave2(e.queue.sent).map((m) => m.body)).toEqual([{ type: "plan", rollcallId: rc.id, wave: 2, channels: ["sms"], onlyUnreplied: true, fallback: false, audience: "recipients", afterPersonId: 0 }]);
+    expect(wave2(e.queue.sent).map((m) => m.body)).toEqual([
+      { type: "plan", rollcallId: rc.id, wave: 2, channels: ["sms"], onlyUnreplied: true, fallback: false, audience: "recipients", afterPersonId: 0 },
+    ]);
     e.queue.sent = [];
 
     await setRollcallState(rc.id, "closed");

@@ -94,7 +94,8 @@ async function receipts(w: World): Promise<Map<string, number>> {
 /** Per person and channel, how many deliveries ended accepted by the provider. */
 function acceptedDeliveries(rows: DeliveryRow[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const d of rows) if (d.state === "sent" || d.state === "delivered") out.set(`${d.person_id}:${d.channel}`, (out.get(`${d.person_id}:${d.channel}`) ?? 0) + 1);
+  for (const d of rows)
+    if (d.state === "sent" || d.state === "delivered") out.set(`${d.person_id}:${d.channel}`, (out.get(`${d.person_id}:${d.channel}`) ?? 0) + 1);
   return out;
 }
 
@@ -161,7 +162,9 @@ describe("providers failing while a roll-call runs", () => {
     const agg = (await aggregates(rc.id)).aggregates;
     for (const c of ["push", "sms", "email"]) expect(agg.delivery[c]!.failed).toBe(failed.filter((d) => d.channel === c).length);
     expect(agg.replied).toBe(repliedIds.size);
-    const { results } = await env.DB.prepare("SELECT person_id, answers FROM replies WHERE rollcall_id = ?1 ORDER BY id").bind(rc.id).all<{ person_id: number; answers: string }>();
+    const { results } = await env.DB.prepare("SELECT person_id, answers FROM replies WHERE rollcall_id = ?1 ORDER BY id")
+      .bind(rc.id)
+      .all<{ person_id: number; answers: string }>();
     expect(results.map((r) => [r.person_id, (JSON.parse(r.answers) as { safety: string }).safety])).toEqual(accepted.map((a) => [a.personId, a.safety]));
   });
 
@@ -176,7 +179,11 @@ describe("providers failing while a roll-call runs", () => {
     q.pending = [0, 1, 2].flatMap((n) => sends.map((s) => ({ body: s.body, attempts: 1 + n, delaySeconds: n })));
     await q.drain();
     const rows = await deliveriesOf(rc.id);
-    expect(rows.map((d) => [d.state, d.attempts])).toEqual([["sent", 1], ["sent", 1], ["sent", 1]]);
+    expect(rows.map((d) => [d.state, d.attempts])).toEqual([
+      ["sent", 1],
+      ["sent", 1],
+      ["sent", 1],
+    ]);
     expect(await twilioFake.stats(w.twilio)).toEqual({ requests: 3, accepted: 3 });
   });
 });
@@ -253,7 +260,11 @@ describe("a queue that redelivers, reorders and outlives the close", () => {
       const cb = await twilioFake.callback(w.twilio, d!.provider_id!, status, { url });
       expect(twilio.validateRequest(w.twilio.token, cb.signature, url, cb.params)).toBe(true);
       const res = await app.fetch(
-        new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": cb.signature }, body: new URLSearchParams(cb.params) }),
+        new Request(url, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": cb.signature },
+          body: new URLSearchParams(cb.params),
+        }),
         w.e,
         createExecutionContext(),
       );

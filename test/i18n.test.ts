@@ -71,7 +71,11 @@ describe("translation files", () => {
   it("have no key the Japanese file lacks (a typo would never be shown)", () => {
     for (const dir of DIRS) {
       const ja = new Set(keysOf(TEMPLATE_FILES[`${dir}/ja.txt`]!));
-      for (const lang of OTHERS) expect(keysOf(TEMPLATE_FILES[`${dir}/${lang}.txt`]!).filter((k) => !ja.has(k)), `${dir}/${lang}.txt`).toEqual([]);
+      for (const lang of OTHERS)
+        expect(
+          keysOf(TEMPLATE_FILES[`${dir}/${lang}.txt`]!).filter((k) => !ja.has(k)),
+          `${dir}/${lang}.txt`,
+        ).toEqual([]);
     }
   });
 
@@ -108,7 +112,8 @@ describe("translation files", () => {
 
   it("declare which strings still need review by a native speaker", () => {
     for (const dir of DIRS)
-      for (const lang of OTHERS) expect(reviewState(TEMPLATE_FILES[`${dir}/${lang}.txt`]!).file, `${dir}/${lang}.txt has "# review: needed|done"`).not.toBeNull();
+      for (const lang of OTHERS)
+        expect(reviewState(TEMPLATE_FILES[`${dir}/${lang}.txt`]!).file, `${dir}/${lang}.txt has "# review: needed|done"`).not.toBeNull();
     const listed = [...(TEMPLATE_FILES["messages/review.txt"] ?? "").matchAll(/^([a-z]+\.[a-z-]+)\s*=\s*(needed|done\b.*)$/gm)].map((m) => m[1]);
     for (const kind of KINDS) for (const lang of OTHERS) expect(listed, `messages/review.txt lists ${kind}.${lang}`).toContain(`${kind}.${lang}`);
     // Machine-made or developer-written translations: all of them await review today.
@@ -179,7 +184,14 @@ describe("every language renders", () => {
             [messagesFor(t.messages, lang), t.kind],
             [messagesFor(t.digest, lang), "digest"],
           ] as const) {
-            const vars = { ...baseVars({ drill, title: "震度6弱 小金井市", message: "" }, lang), person: "Nguyen Van A", facility: "小金井診療所", link, count: 2, names: "・A\n・B" };
+            const vars = {
+              ...baseVars({ drill, title: "震度6弱 小金井市", message: "" }, lang),
+              person: "Nguyen Van A",
+              facility: "小金井診療所",
+              link,
+              count: 2,
+              names: "・A\n・B",
+            };
             for (const channel of ["sms", "email", "push"] as const) {
               const m = renderMessage(set, channel, vars, { link, tag: "t", lang, type });
               const all = [m.text, m.subject ?? "", m.html ?? "", m.push?.title ?? ""].join("\n");
@@ -215,7 +227,11 @@ describe("every language renders", () => {
 
   it("the one-tap answers in the person's language (Japanese as the issue names them)", () => {
     expect(PUSH_ACTIONS.map((a) => strings("ja")[`action.${a}`])).toEqual(["無事・出勤可", "無事・出勤不可", "要支援"]);
-    for (const lang of OTHERS) expect(PUSH_ACTIONS.map((a) => strings(lang)[`action.${a}`]), lang).not.toEqual(["無事・出勤可", "無事・出勤不可", "要支援"]);
+    for (const lang of OTHERS)
+      expect(
+        PUSH_ACTIONS.map((a) => strings(lang)[`action.${a}`]),
+        lang,
+      ).not.toEqual(["無事・出勤可", "無事・出勤不可", "要支援"]);
   });
 
   it("the SMS reply echoes in every language", () => {
@@ -226,7 +242,9 @@ describe("every language renders", () => {
       expect(recorded).not.toMatch(/\{\w+\}/);
       for (const key of ["howTo", "howToAck", "noRollcall", "unknown"] as const) expect(smsText(lang, key)).toBe(strings(lang)[`sms.${key}`]);
     }
-    expect(recordedText("en", { safety: "safe", availability: "yes" })).toBe("Recorded: Are you safe?: Safe, Can you come to work?: Yes. To change it, send a new reply.");
+    expect(recordedText("en", { safety: "safe", availability: "yes" })).toBe(
+      "Recorded: Are you safe?: Safe, Can you come to work?: Yes. To change it, send a new reply.",
+    );
     expect(smsText("xx", "howToAck")).toBe("確認の返信は「OK」と送ってください。");
   });
 });
@@ -283,4 +301,3 @@ describe("the reply page and what is sent, for a person in each language", () =>
 
 /** Hono's html`` escapes text; the wording has quotes in some languages. */
 const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-

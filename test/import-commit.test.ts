@@ -40,7 +40,13 @@ describe("commit", () => {
     const { status, body } = await upload("commit", sjis(text), admin.cookie);
     expect(status).toBe(200);
     expect(body).toMatchObject({ ok: true, committed: true, counts: { rows: 2, create: 2, update: 0, unchanged: 0, invalid: 0 } });
-    expect(await personByEmail(`kobayashi.${tag}@example.jp`)).toMatchObject({ name: `小林 一${tag}`, kana: "コバヤシ ハジメ", job: "看護師", lang: "ja", role: "delegate" });
+    expect(await personByEmail(`kobayashi.${tag}@example.jp`)).toMatchObject({
+      name: `小林 一${tag}`,
+      kana: "コバヤシ ハジメ",
+      job: "看護師",
+      lang: "ja",
+      role: "delegate",
+    });
     const [mai] = await holdersOf("mobile", "+818070000002");
     const maiRow = await env.DB.prepare("SELECT lang FROM people WHERE id = ?1").bind(mai).first();
     expect(maiRow).toEqual({ lang: "vi" });
@@ -51,7 +57,9 @@ describe("commit", () => {
       .all<{ kind: string }>();
     expect(groups.results.map((g) => g.kind)).toEqual(["facility", "network"]);
 
-    const audit = await env.DB.prepare("SELECT actor_id, action, object_type, object_id, detail FROM audit_log WHERE id > ?1").bind(since).all<{ actor_id: number; action: string; object_type: string; object_id: string; detail: string }>();
+    const audit = await env.DB.prepare("SELECT actor_id, action, object_type, object_id, detail FROM audit_log WHERE id > ?1")
+      .bind(since)
+      .all<{ actor_id: number; action: string; object_type: string; object_id: string; detail: string }>();
     expect(audit.results).toHaveLength(1);
     expect(audit.results[0]).toMatchObject({ actor_id: admin.id, action: "import.people" });
     expect(JSON.parse(audit.results[0]!.detail)).toEqual({ encoding: "Shift_JIS", rows: 2, created: 2, updated: 0, unchanged: 0 });
@@ -72,11 +80,23 @@ describe("commit", () => {
 
   it("writes hundreds of rows in chunks that stay under D1's 100 parameters a statement", async () => {
     const tag = uniq();
-    const rows = Array.from({ length: 260 }, (_, i) => [`大量 ${i}${tag}`, "タイリョウ", "", "介護支援専門員", `090-71${String(i).padStart(2, "0").slice(-2)}-${String(1000 + i)}`, `many${i}.${tag}@example.jp`, ""]);
+    const rows = Array.from({ length: 260 }, (_, i) => [
+      `大量 ${i}${tag}`,
+      "タイリョウ",
+      "",
+      "介護支援専門員",
+      `090-71${String(i).padStart(2, "0").slice(-2)}-${String(1000 + i)}`,
+      `many${i}.${tag}@example.jp`,
+      "",
+    ]);
     const { status, body } = await upload("commit", utf8(csvText([JA_HEADER, ...rows]), true), admin.cookie);
     expect(status).toBe(200);
     expect(body.counts).toMatchObject({ rows: 260, create: 260 });
-    const n = await env.DB.prepare("SELECT COUNT(DISTINCT m.person_id) AS n FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = ?1 AND p.name LIKE ?2").bind(facility, `大量 %${tag}`).first<{ n: number }>();
+    const n = await env.DB.prepare(
+      "SELECT COUNT(DISTINCT m.person_id) AS n FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.facility_id = ?1 AND p.name LIKE ?2",
+    )
+      .bind(facility, `大量 %${tag}`)
+      .first<{ n: number }>();
     expect(n!.n).toBe(260);
   });
 });
@@ -96,7 +116,13 @@ describe("re-import", () => {
 
   it("matches by email, else mobile, else name within the facility, and updates in place", async () => {
     const tag = uniq();
-    const byEmail = await makePerson({ name: `旧姓 一${tag}`, facilityId: facility, email: `match.${tag}@example.jp`, mobile: "+819073000001", password: null });
+    const byEmail = await makePerson({
+      name: `旧姓 一${tag}`,
+      facilityId: facility,
+      email: `match.${tag}@example.jp`,
+      mobile: "+819073000001",
+      password: null,
+    });
     const byMobile = await makePerson({ name: `携帯 二${tag}`, facilityId: facility, email: null, mobile: "+819073000002", password: null });
     const byName = await makePerson({ name: `氏名 三${tag}`, facilityId: facility, email: null, mobile: null, password: null });
     const text = csvText([
@@ -130,7 +156,9 @@ describe("re-import", () => {
     expect(body.rows[0]).toMatchObject({ action: "update", changes: ["email"] });
     expect(await holdersOf("email", `old.${tag}@example.jp`)).toEqual([]);
     expect(await holdersOf("email", `fresh.${tag}@example.jp`)).toEqual([p.id]);
-    const kept = await env.DB.prepare("SELECT COUNT(*) AS n FROM contacts WHERE value = ?1 AND removed_at IS NOT NULL").bind(`old.${tag}@example.jp`).first<{ n: number }>();
+    const kept = await env.DB.prepare("SELECT COUNT(*) AS n FROM contacts WHERE value = ?1 AND removed_at IS NOT NULL")
+      .bind(`old.${tag}@example.jp`)
+      .first<{ n: number }>();
     expect(kept!.n).toBe(1);
   });
 });
@@ -157,7 +185,11 @@ describe("who may import where", () => {
     const tag = uniq();
     const other = await makeFacility({ name: `緑町クリニック${tag}` });
     const theirs = await makePerson({ name: `他院 五${tag}`, facilityId: other, email: `theirs.${tag}@example.jp`, password: null });
-    const { status, body } = await upload("commit", utf8(csvText([JA_HEADER, [`乗っ取り${tag}`, "", "", "", "", `theirs.${tag}@example.jp`, ""]])), admin.cookie);
+    const { status, body } = await upload(
+      "commit",
+      utf8(csvText([JA_HEADER, [`乗っ取り${tag}`, "", "", "", "", `theirs.${tag}@example.jp`, ""]])),
+      admin.cookie,
+    );
     expect(status).toBe(422);
     expect(body.rows[0]!.problems.map((p) => p.code)).toEqual(["email_taken"]);
     const still = await env.DB.prepare("SELECT name FROM people WHERE id = ?1").bind(theirs.id).first();
@@ -167,7 +199,11 @@ describe("who may import where", () => {
   it("lets a delegate import staff but not appoint admins", async () => {
     const delegate = await signedIn({ facilityId: facility, role: "delegate" });
     const tag = uniq();
-    const { body } = await upload("preview", utf8(csvText([JA_HEADER, [`代行 六${tag}`, "", "", "", "", "", "一般"], [`代行 七${tag}`, "", "", "", "", "", "管理者"]])), delegate.cookie);
+    const { body } = await upload(
+      "preview",
+      utf8(csvText([JA_HEADER, [`代行 六${tag}`, "", "", "", "", "", "一般"], [`代行 七${tag}`, "", "", "", "", "", "管理者"]])),
+      delegate.cookie,
+    );
     expect(body.rows.map((r) => r.problems.map((p) => p.code))).toEqual([[], ["role_not_allowed"]]);
   });
 
@@ -175,7 +211,17 @@ describe("who may import where", () => {
     const net = await signedIn({ globalRole: "network_admin" });
     const tag = uniq();
     const other = await makeFacility({ name: `前原町歯科${tag}`, type: "dental" });
-    const named = await upload("commit", utf8(csvText([["氏名", "事業所名", "職種"], [`歯科 八${tag}`, `前原町歯科${tag}`, "歯科医師"], [`看護 九${tag}`, facilityName, "看護師"]])), net.cookie);
+    const named = await upload(
+      "commit",
+      utf8(
+        csvText([
+          ["氏名", "事業所名", "職種"],
+          [`歯科 八${tag}`, `前原町歯科${tag}`, "歯科医師"],
+          [`看護 九${tag}`, facilityName, "看護師"],
+        ]),
+      ),
+      net.cookie,
+    );
     expect(named.status).toBe(200);
     expect(named.body.rows.map((r) => r.facility)).toEqual([`前原町歯科${tag}`, facilityName]);
     const blank = await upload("preview", utf8(`氏名,事業所名\r\n歯科 十${tag},\r\n`), net.cookie, `?facilityId=${other}`);

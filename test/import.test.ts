@@ -18,7 +18,15 @@ beforeAll(async () => {
 const sample = (tag: string) =>
   csvText([
     JA_HEADER,
-    [`髙橋 一郎${tag}`, "たかはし いちろう", facilityName, "医師", "０９０-１２３４-５６７８".replace("５６７８", String(1000 + (tag.length % 9000))), `ichiro.${tag}@example.jp`, "代行"],
+    [
+      `髙橋 一郎${tag}`,
+      "たかはし いちろう",
+      facilityName,
+      "医師",
+      "０９０-１２３４-５６７８".replace("５６７８", String(1000 + (tag.length % 9000))),
+      `ichiro.${tag}@example.jp`,
+      "代行",
+    ],
     [`佐藤 花子${tag}`, "ｻﾄｳ ﾊﾅｺ", "", "看護師", "", `hanako.${tag}@example.jp`, "一般"],
   ]);
 
@@ -202,9 +210,15 @@ describe("row problems", () => {
     const tag = uniq();
     const text = csvText([
       ["氏名", "メールアドレス", "言語"],
-      ...[["タガログ語", "tl"], ["Tagalog", "tl"], ["やさしい日本語", "ja-easy"], ["नेपाली", "ne"], ["中国語", "zh"], ["Bahasa Indonesia", "id"], ["ミャンマー語", "my"]].map(
-        ([word], i) => [`言語 ${i}${tag}`, `lang${i}.${tag}@example.jp`, word!],
-      ),
+      ...[
+        ["タガログ語", "tl"],
+        ["Tagalog", "tl"],
+        ["やさしい日本語", "ja-easy"],
+        ["नेपाली", "ne"],
+        ["中国語", "zh"],
+        ["Bahasa Indonesia", "id"],
+        ["ミャンマー語", "my"],
+      ].map(([word], i) => [`言語 ${i}${tag}`, `lang${i}.${tag}@example.jp`, word!]),
     ]);
     const { status, body } = await upload("commit", utf8(text), admin);
     expect(status).toBe(200);
@@ -219,7 +233,11 @@ describe("row problems", () => {
     const b = await makeFacility({ name: `乙${tag}` });
     const two = await signedIn({ facilityId: a, role: "admin" });
     await env.DB.prepare("INSERT INTO memberships (person_id, facility_id, role, created_at) VALUES (?1, ?2, 'admin', 0)").bind(two.id, b).run();
-    const text = csvText([["氏名", "事業所名"], [`甲 一${tag}`, `甲${tag}`], [`不明 二${tag}`, ""]]);
+    const text = csvText([
+      ["氏名", "事業所名"],
+      [`甲 一${tag}`, `甲${tag}`],
+      [`不明 二${tag}`, ""],
+    ]);
     const { body } = await upload("preview", utf8(text), two.cookie);
     expect(body.rows.map((r) => r.problems.map((p) => p.code))).toEqual([[], ["missing_facility"]]);
     const scoped = await upload("preview", utf8(text), two.cookie, `?facilityId=${b}`);

@@ -13,7 +13,10 @@ const FEED = `${FAKE}/developer/xml/feed/eqvol.xml`;
 let adminId = 0;
 
 async function control(path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${FAKE}/control/${path}`, { method: body === undefined ? "GET" : "POST", body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${FAKE}/control/${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return res.json();
 }
 const setEntries = (entries: { name: string; xml?: string; fixture?: string; updated: string }[]) => control("entries", entries);
@@ -32,9 +35,15 @@ async function runCron() {
 }
 
 const rollcallsOf = (ref: string) =>
-  env.DB.prepare("SELECT id, state, drill, title, notes, source FROM rollcalls WHERE source = 'jma' AND source_ref = ?1").bind(ref).all<{ id: number; state: string; drill: number; title: string; notes: string; source: string }>().then((r) => r.results);
+  env.DB.prepare("SELECT id, state, drill, title, notes, source FROM rollcalls WHERE source = 'jma' AND source_ref = ?1")
+    .bind(ref)
+    .all<{ id: number; state: string; drill: number; title: string; notes: string; source: string }>()
+    .then((r) => r.results);
 const reportsOf = (eventId: string) =>
-  env.DB.prepare("SELECT kind, decision, reason_ja, reason_en, rollcall_id, info_type FROM trigger_reports WHERE event_id = ?1 ORDER BY id").bind(eventId).all<{ kind: string; decision: string; reason_ja: string; reason_en: string; rollcall_id: number | null; info_type: string }>().then((r) => r.results);
+  env.DB.prepare("SELECT kind, decision, reason_ja, reason_en, rollcall_id, info_type FROM trigger_reports WHERE event_id = ?1 ORDER BY id")
+    .bind(eventId)
+    .all<{ kind: string; decision: string; reason_ja: string; reason_en: string; rollcall_id: number | null; info_type: string }>()
+    .then((r) => r.results);
 
 /** A fixture with its EventID changed, so each test owns its earthquake (D1 is shared across the file). */
 const withEvent = (xml: string, eventId: string) => xml.replace(/<EventID>\d+<\/EventID>/, `<EventID>${eventId}</EventID>`);
@@ -69,10 +78,14 @@ describe("JMA cron: polling the feed and acting", () => {
     expect(rcs).toHaveLength(1);
     expect(rcs[0]).toMatchObject({ state: "draft", drill: 0 });
     expect(reports[1]!.rollcall_id).toBe(rcs[0]!.id);
-    const alert = await env.DB.prepare("SELECT action FROM audit_log WHERE action = 'trigger.awaiting_confirm' AND object_id = ?1").bind(String(rcs[0]!.id)).first();
+    const alert = await env.DB.prepare("SELECT action FROM audit_log WHERE action = 'trigger.awaiting_confirm' AND object_id = ?1")
+      .bind(String(rcs[0]!.id))
+      .first();
     expect(alert).not.toBeNull();
     // The network admins are woken by SMS and email with the link to the confirm screen.
-    const { results: alerts } = await env.DB.prepare("SELECT channel, body, link FROM direct_messages WHERE kind = 'trigger_alert' AND person_id = ?1 ORDER BY channel")
+    const { results: alerts } = await env.DB.prepare(
+      "SELECT channel, body, link FROM direct_messages WHERE kind = 'trigger_alert' AND person_id = ?1 ORDER BY channel",
+    )
       .bind(netAdmin.id)
       .all<{ channel: string; body: string; link: string }>();
     expect(alerts.map((m) => m.channel)).toEqual(["email", "sms"]);
@@ -229,7 +242,9 @@ describe("JMA cron: polling the feed and acting", () => {
     const name = "20110311055458_0_VXSE53_990005.xml";
     await setEntries([{ name, xml, updated: "2011-03-11T05:54:58Z" }]);
     // A run claimed it and died before acting.
-    await env.DB.prepare("INSERT INTO trigger_reports (source, external_id, kind, event_id, received_at, decision) VALUES ('jma', ?1, 'VXSE53', '20110311990005', ?2, 'pending')")
+    await env.DB.prepare(
+      "INSERT INTO trigger_reports (source, external_id, kind, event_id, received_at, decision) VALUES ('jma', ?1, 'VXSE53', '20110311990005', ?2, 'pending')",
+    )
       .bind(`${FAKE}/developer/xml/data/${name}`, clock.now())
       .run();
     expect(await pollJmaFeed(env)).toMatchObject({ handled: 0, deferred: 1 });

@@ -87,10 +87,9 @@ describe("JMA decision: derived cases", () => {
   });
 
   it("a later report that raises the watched intensity adds a note to the running roll-call", () => {
-    const raised = big.replace(
-      "<City><Name>小金井市</Name><Code>1321000</Code><MaxInt>5-</MaxInt>",
-      "<City><Name>小金井市</Name><Code>1321000</Code><MaxInt>6-</MaxInt>",
-    ).replace("<Serial>1</Serial>", "<Serial>2</Serial>");
+    const raised = big
+      .replace("<City><Name>小金井市</Name><Code>1321000</Code><MaxInt>5-</MaxInt>", "<City><Name>小金井市</Name><Code>1321000</Code><MaxInt>6-</MaxInt>")
+      .replace("<Serial>1</Serial>", "<Serial>2</Serial>");
     // 'sending' is no state of the code any more (worker/rollcall/state.ts), though the table's CHECK allows it: a row holding it still counts as sent.
     for (const state of ["draft", "sending", "open"] as RollcallState[]) {
       const d = decide(raised, {}, { rollcall: { id: 9, state }, noted: "5-" });
@@ -151,7 +150,10 @@ describe("JMA decision: derived cases", () => {
     expect(d.title).not.toContain("【訓練】"); // the engine marks drills in every message itself
     expect(d.message).toContain("小金井市 震度5弱");
     const drill = report(jma["32-35_01_03_100806_VXSE53.xml"]);
-    expect(decideJma(drill, rules({ areaCodes: [], cityCodes: ["2230600"], mode: "auto" }), fresh, { now: 0, replayAsDrill: true })).toMatchObject({ decision: "prepare", drill: true }); // even in auto mode, a replay awaits confirmation
+    expect(decideJma(drill, rules({ areaCodes: [], cityCodes: ["2230600"], mode: "auto" }), fresh, { now: 0, replayAsDrill: true })).toMatchObject({
+      decision: "prepare",
+      drill: true,
+    }); // even in auto mode, a replay awaits confirmation
     expect(decideJma(report(jma["32-35_06_06_100915_VXSE53.xml"]), rules(), fresh, { now: 0, replayAsDrill: true }).decision).toBe("no_trigger");
   });
 });

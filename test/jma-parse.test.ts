@@ -43,7 +43,10 @@ describe("JMA report parsing", () => {
     expect(place(r, "0338100")).toMatchObject({ name: "金ケ崎町", maxInt: "5-", unreported: true });
     // 大蔵村 states MaxInt 4 but one station has not reported: 5-lower.
     expect(place(r, "0636500")).toMatchObject({ name: "大蔵村", maxInt: "5-", unreported: true });
-    const kanegasaki = r.prefs.flatMap((p) => p.areas).flatMap((a) => a.cities).find((c) => c.code === "0338100")!;
+    const kanegasaki = r.prefs
+      .flatMap((p) => p.areas)
+      .flatMap((a) => a.cities)
+      .find((c) => c.code === "0338100")!;
     expect(kanegasaki.stations[0]).toMatchObject({ int: null, unreported: true });
   });
 
@@ -74,7 +77,11 @@ describe("JMA report parsing", () => {
       ["<Report><Head/></Report>", "missing_field", "Report/Control"],
       [jma["32-39_11_05_120615_VXSE53.xml"].replace("<Status>通常</Status>", "<Status>本番</Status>"), "invalid_field", "Control/Status"],
       [jma["32-39_11_05_120615_VXSE53.xml"].replace("<EventID>20110311144640</EventID>", ""), "missing_field", "Head/EventID"],
-      [jma["32-39_11_05_120615_VXSE53.xml"].replace("<Title>震源・震度に関する情報</Title>", "<Title>津波警報・注意報・予報a</Title>"), "wrong_document", "Control/Title"],
+      [
+        jma["32-39_11_05_120615_VXSE53.xml"].replace("<Title>震源・震度に関する情報</Title>", "<Title>津波警報・注意報・予報a</Title>"),
+        "wrong_document",
+        "Control/Title",
+      ],
       [jma["32-39_11_05_120615_VXSE53.xml"].slice(0, 5000), "xml_malformed"],
     ];
     for (const [xml, code, field] of cases) {

@@ -49,7 +49,10 @@ describe("privacy scan of a full roll-call", () => {
     const facility = await makeFacility();
     const admin = await signedIn({ facilityId: facility, role: "admin", email: `admin.${Date.now()}@${domain}` });
     const people: TestPerson[] = [admin];
-    for (let i = 0; i < 6; i++) people.push(await makePerson({ facilityId: facility, password: null, email: `staff${i}.${Date.now()}@${i === 5 ? badDomain : domain}`, name: `走査 ${i}` }));
+    for (let i = 0; i < 6; i++)
+      people.push(
+        await makePerson({ facilityId: facility, password: null, email: `staff${i}.${Date.now()}@${i === 5 ? badDomain : domain}`, name: `走査 ${i}` }),
+      );
     // One with a number Twilio refuses (a permanent error is logged and stored), one whose mail bounces.
     people.push(await makePerson({ facilityId: facility, password: null, mobile: "+0123456789", email: null }));
     await smtpFake.mode(badDomain, { failRate: 1, failStatus: 550 });
@@ -60,10 +63,22 @@ describe("privacy scan of a full roll-call", () => {
     const e = testEnv({ ...twilioFake.env(acct), ...pushFake.env(), ...smtpFake.env() });
     await pushFake.mode(tenant, { failRate: 1, failStatus: 503, times: 3 });
     const q = new QueueSim(e);
-    const plan = (wave: number, channels: ("push" | "sms" | "email")[], audience: "recipients" | "facility_admins" = "recipients"): DeliveryMessage => ({ type: "plan", rollcallId: rc.id, wave, channels, onlyUnreplied: wave > 1, fallback: true, audience, afterPersonId: 0 });
+    const plan = (wave: number, channels: ("push" | "sms" | "email")[], audience: "recipients" | "facility_admins" = "recipients"): DeliveryMessage => ({
+      type: "plan",
+      rollcallId: rc.id,
+      wave,
+      channels,
+      onlyUnreplied: wave > 1,
+      fallback: true,
+      audience,
+      afterPersonId: 0,
+    });
     q.push(plan(1, ["push", "email"]));
     await q.drain();
-    expect(await postForm(await replyPath(rc.id, people[1]!.id), { safety: "minor", availability: "no", comment: "足を怪我", confirm: "1" })).toHaveProperty("status", 200);
+    expect(await postForm(await replyPath(rc.id, people[1]!.id), { safety: "minor", availability: "no", comment: "足を怪我", confirm: "1" })).toHaveProperty(
+      "status",
+      200,
+    );
     q.push(plan(2, ["sms"]));
     q.push(plan(4, ["push", "email"], "facility_admins"));
     await q.drain();
@@ -75,7 +90,11 @@ describe("privacy scan of a full roll-call", () => {
     const post = async (path: string, params: Record<string, string>) => {
       const url = `${ORIGIN}${path}`;
       const res = await app.fetch(
-        new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": twilio.getExpectedTwilioSignature(acct.token, url, params) }, body: new URLSearchParams(params) }),
+        new Request(url, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": twilio.getExpectedTwilioSignature(acct.token, url, params) },
+          body: new URLSearchParams(params),
+        }),
         e,
         createExecutionContext(),
       );
@@ -84,9 +103,21 @@ describe("privacy scan of a full roll-call", () => {
     await post("/webhooks/twilio/sms", { AccountSid: acct.sid, From: people[2]!.mobile!, Body: "1 1", MessageSid: `SM${"a".repeat(32)}`, To: "+15005550006" });
     await post("/webhooks/twilio/sms", { AccountSid: acct.sid, From: "+819099999999", Body: "1 1", MessageSid: `SM${"b".repeat(32)}`, To: "+15005550006" });
     const sms = await twilioFake.messages(acct);
-    await post("/webhooks/twilio/status", { AccountSid: acct.sid, MessageSid: sms[0]!.sid, MessageStatus: "undelivered", ErrorCode: "30003", To: sms[0]!.to, From: sms[0]!.from });
+    await post("/webhooks/twilio/status", {
+      AccountSid: acct.sid,
+      MessageSid: sms[0]!.sid,
+      MessageStatus: "undelivered",
+      ErrorCode: "30003",
+      To: sms[0]!.to,
+      From: sms[0]!.from,
+    });
     // The admin reads the board, drills into a person (contacts, audited), exports.
-    for (const path of [`/api/rollcalls/${rc.id}`, `/api/rollcalls/${rc.id}/board`, `/api/rollcalls/${rc.id}/people/${people[3]!.id}`, `/api/rollcalls/${rc.id}/export.csv`])
+    for (const path of [
+      `/api/rollcalls/${rc.id}`,
+      `/api/rollcalls/${rc.id}/board`,
+      `/api/rollcalls/${rc.id}/people/${people[3]!.id}`,
+      `/api/rollcalls/${rc.id}/export.csv`,
+    ])
       expect((await api("GET", path, { cookie: admin.cookie })).status).toBe(200);
 
     const secrets = people.flatMap(forms);
@@ -100,10 +131,17 @@ describe("privacy scan of a full roll-call", () => {
     ].filter(Boolean);
     expect(urls.some((u) => u.includes("/r/"))).toBe(true);
     expect(urls.some((u) => u.endsWith("/webhooks/twilio/status"))).toBe(true);
-    const audit = (await env.DB.prepare("SELECT action, detail FROM audit_log WHERE id > ?1").bind(auditFrom).all<{ action: string; detail: string | null }>()).results.map((r) => `${r.action} ${r.detail ?? ""}`);
+    const audit = (
+      await env.DB.prepare("SELECT action, detail FROM audit_log WHERE id > ?1").bind(auditFrom).all<{ action: string; detail: string | null }>()
+    ).results.map((r) => `${r.action} ${r.detail ?? ""}`);
     expect(audit.length).toBeGreaterThan(0);
 
-    const places: [string, string[]][] = [["log", captured], ["url", urls], ["push payload", pushes.map((p) => p.payload)], ["audit", audit]];
+    const places: [string, string[]][] = [
+      ["log", captured],
+      ["url", urls],
+      ["push payload", pushes.map((p) => p.payload)],
+      ["audit", audit],
+    ];
     for (const [where, texts] of places)
       for (const t of texts) {
         for (const s of secrets) expect(t, `${where} holds ${s}`).not.toContain(s);

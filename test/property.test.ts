@@ -30,12 +30,17 @@ const MARKUP = [
   '"><img src=x onerror=alert(1)>',
   "<svg/onload=alert(1)>",
   "</textarea><script>x</script>",
-  "<a href=\"javascript:alert(1)\">x</a>",
+  '<a href="javascript:alert(1)">x</a>',
   "<iframe src=//evil.example>",
   "'><b onmouseover=alert(1)>b</b>",
 ];
 const RAW_MARKERS = [/<script/i, /<img\s/i, /<svg/i, /<iframe/i, /<b onmouseover/i, /<a href="javascript/i];
-const markupOrText = fc.oneof(fc.constantFrom(...MARKUP), fc.string({ maxLength: 80 }), fc.string({ unit: "grapheme", maxLength: 40 }), fc.constantFrom("", " ", "１", "無事", "safe", "yes", "no"));
+const markupOrText = fc.oneof(
+  fc.constantFrom(...MARKUP),
+  fc.string({ maxLength: 80 }),
+  fc.string({ unit: "grapheme", maxLength: 40 }),
+  fc.constantFrom("", " ", "１", "無事", "safe", "yes", "no"),
+);
 
 const unescapedIn = (html: string) => RAW_MARKERS.filter((r) => r.test(html)).map(String);
 
@@ -58,7 +63,19 @@ describe("reply form (POST /r/{token})", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.nat({ max: paths.length - 1 }),
-        fc.record({ safety: markupOrText, availability: markupOrText, arrival: markupOrText, comment: markupOrText, damage: markupOrText, water: markupOrText, confirm: fc.constantFrom("1", "", "0"), edit: fc.constantFrom("", "1") }, { requiredKeys: [] }),
+        fc.record(
+          {
+            safety: markupOrText,
+            availability: markupOrText,
+            arrival: markupOrText,
+            comment: markupOrText,
+            damage: markupOrText,
+            water: markupOrText,
+            confirm: fc.constantFrom("1", "", "0"),
+            edit: fc.constantFrom("", "1"),
+          },
+          { requiredKeys: [] },
+        ),
         async (who, fields) => {
           const res = await postForm(paths[who]!, fields as Record<string, string>);
           expect([200, 400, 409]).toContain(res.status);
@@ -99,10 +116,17 @@ describe("reply form (POST /r/{token})", () => {
 describe("inbound SMS", () => {
   it("the parser takes any text without throwing", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "grapheme", maxLength: 50 }), fc.constantFrom("1 1", "１　１", "無事", "ぶじ", "OK", "2", "3 3 遅れます")), (body) => {
-        const r = parseSmsReply(body);
-        if (r !== null) expect(["safe", "minor", "severe"]).toContain(r.safety);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.string({ unit: "grapheme", maxLength: 50 }),
+          fc.constantFrom("1 1", "１　１", "無事", "ぶじ", "OK", "2", "3 3 遅れます"),
+        ),
+        (body) => {
+          const r = parseSmsReply(body);
+          if (r !== null) expect(["safe", "minor", "severe"]).toContain(r.safety);
+        },
+      ),
       { numRuns: 500, seed: 1 },
     );
   });
@@ -114,13 +138,17 @@ describe("inbound SMS", () => {
     const url = `${ORIGIN}/webhooks/twilio/sms`;
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(markupOrText, fc.constantFrom("1 1", "1 " + MARKUP[1], "無事 " + MARKUP[0])), async (body) => {
+      fc.asyncProperty(fc.oneof(markupOrText, fc.constantFrom("1 1", `1 ${MARKUP[1]}`, `無事 ${MARKUP[0]}`)), async (body) => {
         const sid = `SM${String(++n).padStart(32, "0")}`;
         const params = { AccountSid: acct.sid, Body: body, From: p.mobile!, MessageSid: sid, To: "+15005550006" };
         const signature = twilio.getExpectedTwilioSignature(acct.token, url, params);
         const before = await replies(rc.id);
         const res = await app.fetch(
-          new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, body: new URLSearchParams(params) }),
+          new Request(url, {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+            body: new URLSearchParams(params),
+          }),
           { ...env, ...twilioFake.env(acct) },
           createExecutionContext(),
         );
@@ -134,7 +162,11 @@ describe("inbound SMS", () => {
   });
 });
 
-const replies = (id: number) => env.DB.prepare("SELECT COUNT(*) AS n FROM replies WHERE rollcall_id = ?1").bind(id).first<number>("n").then((n) => n ?? 0);
+const replies = (id: number) =>
+  env.DB.prepare("SELECT COUNT(*) AS n FROM replies WHERE rollcall_id = ?1")
+    .bind(id)
+    .first<number>("n")
+    .then((n) => n ?? 0);
 const peopleCount = () => env.DB.prepare("SELECT COUNT(*) AS n FROM people").first<number>("n");
 
 describe("CSV import preview", () => {
@@ -159,7 +191,18 @@ describe("CSV import preview", () => {
 /** JSON-ish values an attacker or a buggy client might send. */
 const jsonish = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
-  fc.record({ name: markupOrText, kana: markupOrText, email: markupOrText, mobile: markupOrText, facilityId: fc.oneof(fc.integer(), fc.constant(0)), role: markupOrText, lang: markupOrText }, { requiredKeys: [] }),
+  fc.record(
+    {
+      name: markupOrText,
+      kana: markupOrText,
+      email: markupOrText,
+      mobile: markupOrText,
+      facilityId: fc.oneof(fc.integer(), fc.constant(0)),
+      role: markupOrText,
+      lang: markupOrText,
+    },
+    { requiredKeys: [] },
+  ),
 );
 
 function expectClear4xx(status: number, body: { error?: { code?: unknown; message?: unknown; field?: unknown } }) {
@@ -190,7 +233,10 @@ describe("API bodies", () => {
     );
     void created;
     // A name made of markup, created through the API, then rendered where people read it.
-    const res = await api("POST", "/api/people", { cookie: admin.cookie, body: { name: MARKUP[1], facilityId: facility, email: `markup${Date.now()}@example.jp` } });
+    const res = await api("POST", "/api/people", {
+      cookie: admin.cookie,
+      body: { name: MARKUP[1], facilityId: facility, email: `markup${Date.now()}@example.jp` },
+    });
     expect(res.status).toBe(201);
     const person = (await res.json()) as { id: number };
     const rc = await makeRollcall({ people: [{ id: person.id, facilityId: facility }], title: MARKUP[0] });
@@ -211,7 +257,13 @@ describe("API bodies", () => {
           message: markupOrText,
           template: fc.oneof(fc.constantFrom("safety", "notice", "db:0", "db:99999999", "../x"), markupOrText),
           drill: fc.oneof(fc.boolean(), markupOrText),
-          scope: fc.oneof(fc.constant({ facilityIds: [facility] }), fc.constant({ all: true }), fc.constant({}), fc.jsonValue({ maxDepth: 2 }), fc.record({ facilityIds: fc.array(fc.integer(), { maxLength: 3 }) })),
+          scope: fc.oneof(
+            fc.constant({ facilityIds: [facility] }),
+            fc.constant({ all: true }),
+            fc.constant({}),
+            fc.jsonValue({ maxDepth: 2 }),
+            fc.record({ facilityIds: fc.array(fc.integer(), { maxLength: 3 }) }),
+          ),
         },
         { requiredKeys: [] },
       ),
@@ -254,7 +306,7 @@ function mutated(doc: string) {
     fc.tuple(fc.nat({ max: doc.length }), fc.nat({ max: 200 })).map(([at, len]) => doc.slice(0, at) + doc.slice(at + len)),
     fc.constantFrom(
       '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxxxx"><!ENTITY y "&x;&x;&x;&x;&x;&x;&x;&x;">]><alert>&y;</alert>',
-      "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\"></alert>",
+      '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"></alert>',
       "",
       "not xml",
     ),
@@ -266,12 +318,15 @@ describe("CAP and JMA documents", () => {
   it("the parsers answer ok or a problem for any document, never throw", () => {
     const docs = [cap.alert, ...Object.values(jma)];
     fc.assert(
-      fc.property(fc.constantFrom(...docs).chain((d) => mutated(d)), (xml) => {
-        for (const parse of [parseCapAlert, parseJmaReport]) {
-          const r = parse(xml);
-          if (!r.ok) expect(typeof r.error.code).toBe("string");
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...docs).chain((d) => mutated(d)),
+        (xml) => {
+          for (const parse of [parseCapAlert, parseJmaReport]) {
+            const r = parse(xml);
+            if (!r.ok) expect(typeof r.error.code).toBe("string");
+          }
+        },
+      ),
       { numRuns: 300, seed: 3 },
     );
   });

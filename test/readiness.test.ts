@@ -66,7 +66,12 @@ describe("GET /api/readiness", () => {
       tested: 0,
       lastTestAt: null,
     });
-    expect(r.unreachable!.filter((u) => u.facilityId === f.facilityId).map((u) => u.personId).sort()).toEqual([f.unconfirmed.id, f.none.id].sort());
+    expect(
+      r
+        .unreachable!.filter((u) => u.facilityId === f.facilityId)
+        .map((u) => u.personId)
+        .sort(),
+    ).toEqual([f.unconfirmed.id, f.none.id].sort());
   });
 
   it("gives facility admins their own facilities (people in two count once in the totals), no contacts anywhere", async () => {
@@ -102,7 +107,12 @@ describe("GET /api/readiness", () => {
   });
 });
 
-type Sent = { rollcall: { id: number; source: string; drill: boolean; kind: string; state: string; scope: unknown }; people: number; byChannel: Record<string, number>; unreachable: number };
+type Sent = {
+  rollcall: { id: number; source: string; drill: boolean; kind: string; state: string; scope: unknown };
+  people: number;
+  byChannel: Record<string, number>;
+  unreachable: number;
+};
 
 describe("POST /api/readiness/test", () => {
   it("sends a notice roll-call marked test through the real fan-out; successes date the test and make contacts count as working", async () => {
@@ -127,7 +137,9 @@ describe("POST /api/readiness/test", () => {
     expect(row(r, f.facilityId)).toMatchObject({ staff: 5, reachable: 4, email: 2, unverified: 0, tested: 4, noChannel: 1 });
     expect(Date.parse(row(r, f.facilityId).lastTestAt!)).toBeGreaterThan(clock.now() - 60_000);
     expect(r.tests[0]).toMatchObject({ rollcallId: sent.rollcall.id, facilityId: f.facilityId, recipients: 5, reached: 4, acknowledged: 1 });
-    const entry = await env.DB.prepare("SELECT actor_id FROM audit_log WHERE action = 'readiness.test_sent' AND object_id = ?1").bind(String(sent.rollcall.id)).first<{ actor_id: number }>();
+    const entry = await env.DB.prepare("SELECT actor_id FROM audit_log WHERE action = 'readiness.test_sent' AND object_id = ?1")
+      .bind(String(sent.rollcall.id))
+      .first<{ actor_id: number }>();
     expect(entry!.actor_id).toBe(f.admin.id);
   });
 
@@ -135,7 +147,7 @@ describe("POST /api/readiness/test", () => {
     const f = await facilityOfFive();
     const sent = await json<Sent>(await api("POST", "/api/readiness/test", { cookie: networkAdmin.cookie, body: { facilityId: f.facilityId } }), 201);
     const ids = async (q: string) =>
-      ((await json<{ items: { id: number }[] }>(await api("GET", `/api/rollcalls${q}`, { cookie: networkAdmin.cookie }))).items).map((i) => i.id);
+      (await json<{ items: { id: number }[] }>(await api("GET", `/api/rollcalls${q}`, { cookie: networkAdmin.cookie }))).items.map((i) => i.id);
     expect(await ids("")).not.toContain(sent.rollcall.id);
     expect(await ids("?drill=true&state=open")).not.toContain(sent.rollcall.id);
     expect(await ids("?tests=only")).toContain(sent.rollcall.id);
@@ -145,7 +157,10 @@ describe("POST /api/readiness/test", () => {
   it("refuses a second test of the same scope within 10 minutes, not after", async () => {
     const f = await facilityOfFive();
     await json<Sent>(await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }), 201);
-    const again = await json<{ error: { code: string; field: string } }>(await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }), 409);
+    const again = await json<{ error: { code: string; field: string } }>(
+      await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }),
+      409,
+    );
     expect(again.error).toMatchObject({ code: "too_soon", field: "facilityId" });
     clock.advance(11 * 60_000);
     await json<Sent>(await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }), 201);
@@ -153,7 +168,10 @@ describe("POST /api/readiness/test", () => {
 
   it("lets only the network admin test the whole network", async () => {
     const f = await facilityOfFive();
-    const refused = await json<{ error: { code: string; field: string } }>(await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { all: true } }), 403);
+    const refused = await json<{ error: { code: string; field: string } }>(
+      await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { all: true } }),
+      403,
+    );
     expect(refused.error).toMatchObject({ code: "forbidden", field: "all" });
     const sent = await json<Sent>(await api("POST", "/api/readiness/test", { cookie: networkAdmin.cookie, body: { all: true } }), 201);
     expect(sent.rollcall).toMatchObject({ source: "test", scope: { all: true } });

@@ -89,8 +89,20 @@ describe("reply page", () => {
   it("records the facility state from a facility admin", async () => {
     const net = await makeNetwork([{}]);
     const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
-    await postForm(await replyPath(id, net.admin.id), { safety: "safe", availability: "yes", damage: "unusable", electricity: "no", water: "no", patients: "no", confirm: "1" });
-    expect(JSON.parse((await latest(id, net.admin.id))!.answers)).toEqual({ safety: "safe", availability: "yes", facility: { damage: "unusable", electricity: "no", water: "no", patients: "no" } });
+    await postForm(await replyPath(id, net.admin.id), {
+      safety: "safe",
+      availability: "yes",
+      damage: "unusable",
+      electricity: "no",
+      water: "no",
+      patients: "no",
+      confirm: "1",
+    });
+    expect(JSON.parse((await latest(id, net.admin.id))!.answers)).toEqual({
+      safety: "safe",
+      availability: "yes",
+      facility: { damage: "unusable", electricity: "no", water: "no", patients: "no" },
+    });
     // Staff cannot slip facility answers in.
     await postForm(await replyPath(id, net.staff[0]!.id), { safety: "safe", damage: "unusable", confirm: "1" });
     expect(JSON.parse((await latest(id, net.staff[0]!.id))!.answers)).toEqual({ safety: "safe" });
@@ -98,7 +110,12 @@ describe("reply page", () => {
 
   it("asks a notice only for the acknowledgement", async () => {
     const net = await makeNetwork([{}]);
-    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, template: "notice", title: "研修会のお知らせ", message: "10月1日 19時から" });
+    const id = await openRollcall(networkAdmin, {
+      scope: { facilityIds: [net.facilityId] },
+      template: "notice",
+      title: "研修会のお知らせ",
+      message: "10月1日 19時から",
+    });
     const path = await replyPath(id, net.staff[0]!.id);
     const page = await (await api("GET", path)).text();
     expect(page).toContain("確認しました");
@@ -123,7 +140,7 @@ describe("reply page", () => {
   });
 
   it("answers 404 for malformed and unknown links", async () => {
-    for (const path of ["/r/short", "/r/" + "A".repeat(32), "/r/" + "%3Cx%3E".repeat(5), "/r/" + "A".repeat(33)]) {
+    for (const path of ["/r/short", `/r/${"A".repeat(32)}`, `/r/${"%3Cx%3E".repeat(5)}`, `/r/${"A".repeat(33)}`]) {
       const res = await api("GET", path);
       expect(res.status, path).toBe(404);
       expect(await res.text()).toContain("リンクが見つかりません");
@@ -203,20 +220,29 @@ describe("removing an inappropriate comment (§5)", () => {
     const other = await makeNetwork([{}]);
     const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId, other.facilityId] } });
     const person = net.staff[0]!;
-    const res = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: net.admin.cookie, body: { answers: { safety: "safe", availability: "yes" }, comment: "不適切な書き込み" } });
+    const res = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, {
+      cookie: net.admin.cookie,
+      body: { answers: { safety: "safe", availability: "yes" }, comment: "不適切な書き込み" },
+    });
     const { replyId } = (await res.json()) as { replyId: number };
     const path = `/api/rollcalls/${id}/replies/${replyId}/comment`;
     // Another facility's admin may not; a reply of another roll-call is not found.
     expect((await api("DELETE", path, { cookie: other.admin.cookie })).status).toBe(403);
     expect((await api("DELETE", `/api/rollcalls/${id + 1000}/replies/${replyId}/comment`, { cookie: net.admin.cookie })).status).toBe(404);
-    const before = (await (await api("GET", `/api/rollcalls/${id}/people/${person.id}`, { cookie: net.admin.cookie })).json()) as { replies: { comment: string }[] };
+    const before = (await (await api("GET", `/api/rollcalls/${id}/people/${person.id}`, { cookie: net.admin.cookie })).json()) as {
+      replies: { comment: string }[];
+    };
     expect(before.replies.map((r) => r.comment)).toContain("不適切な書き込み");
 
     expect((await api("DELETE", path, { cookie: net.admin.cookie })).status).toBe(200);
-    const after = (await (await api("GET", `/api/rollcalls/${id}/people/${person.id}`, { cookie: net.admin.cookie })).json()) as { replies: { comment: string; answers: { safety: string } }[] };
+    const after = (await (await api("GET", `/api/rollcalls/${id}/people/${person.id}`, { cookie: net.admin.cookie })).json()) as {
+      replies: { comment: string; answers: { safety: string } }[];
+    };
     expect(after.replies.map((r) => r.comment)).not.toContain("不適切な書き込み");
     expect(after.replies[0]!.answers.safety).toBe("safe");
-    const audit = await env.DB.prepare("SELECT actor_id, detail FROM audit_log WHERE action = 'reply.comment_removed' AND object_id = ?1").bind(String(replyId)).first<{ actor_id: number; detail: string }>();
+    const audit = await env.DB.prepare("SELECT actor_id, detail FROM audit_log WHERE action = 'reply.comment_removed' AND object_id = ?1")
+      .bind(String(replyId))
+      .first<{ actor_id: number; detail: string }>();
     expect(audit!.actor_id).toBe(net.admin.id);
     expect(audit!.detail).not.toContain("不適切");
     // Twice is a conflict, and changes nothing.
@@ -229,15 +255,22 @@ describe("proxy replies (代理回答)", () => {
     const net = await makeNetwork([{}]);
     const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
     const person = net.staff[0]!;
-    const res = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: net.admin.cookie, body: { answers: { safety: "safe", availability: "no" }, comment: "電話で確認" } });
+    const res = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, {
+      cookie: net.admin.cookie,
+      body: { answers: { safety: "safe", availability: "no" }, comment: "電話で確認" },
+    });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ via: "proxy", proxyBy: net.admin.id, answers: { safety: "safe", availability: "no" } });
     expect(await latest(id, person.id)).toMatchObject({ via: "proxy", proxy_by: net.admin.id, comment: "電話で確認" });
-    const audit = await env.DB.prepare("SELECT actor_id, detail FROM audit_log WHERE action = 'reply.proxy' AND object_id = ?1").bind(String(id)).first<{ actor_id: number; detail: string }>();
+    const audit = await env.DB.prepare("SELECT actor_id, detail FROM audit_log WHERE action = 'reply.proxy' AND object_id = ?1")
+      .bind(String(id))
+      .first<{ actor_id: number; detail: string }>();
     expect(audit!.actor_id).toBe(net.admin.id);
     expect(JSON.parse(audit!.detail)).toMatchObject({ personId: person.id });
     // The aggregates count it, and say it was by proxy.
-    const detail = (await (await api("GET", `/api/rollcalls/${id}`, { cookie: net.admin.cookie })).json()) as { aggregates: { replied: number; byAnswer: { viaProxy: number } } };
+    const detail = (await (await api("GET", `/api/rollcalls/${id}`, { cookie: net.admin.cookie })).json()) as {
+      aggregates: { replied: number; byAnswer: { viaProxy: number } };
+    };
     expect(detail.aggregates).toMatchObject({ replied: 1, byAnswer: { viaProxy: 1 } });
   });
 
@@ -246,11 +279,16 @@ describe("proxy replies (代理回答)", () => {
     const other = await makeNetwork([]);
     const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
     const person = net.staff[0]!;
-    expect((await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: other.admin.cookie, body: { answers: { safety: "safe" } } })).status).toBe(403);
+    expect((await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: other.admin.cookie, body: { answers: { safety: "safe" } } })).status).toBe(
+      403,
+    );
     const bad = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: net.admin.cookie, body: { answers: { safety: "maybe" } } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { field: string } }).error.field).toBe("answers.safety");
-    const long = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: net.admin.cookie, body: { answers: { safety: "safe" }, comment: "x".repeat(201) } });
+    const long = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, {
+      cookie: net.admin.cookie,
+      body: { answers: { safety: "safe" }, comment: "x".repeat(201) },
+    });
     expect(long.status).toBe(400);
     expect(((await long.json()) as { error: { field: string } }).error.field).toBe("comment");
     expect((await api("POST", `/api/rollcalls/${id}/replies/999999`, { cookie: net.admin.cookie, body: { answers: { safety: "safe" } } })).status).toBe(404);

@@ -18,7 +18,10 @@ beforeAll(async () => {
   viewer = (await signedIn({ globalRole: "viewer" })).cookie;
 });
 
-const count = async (sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).first<{ n: number }>())!.n;
+const count = async (sql: string, ...binds: unknown[]) =>
+  (await env.DB.prepare(sql)
+    .bind(...binds)
+    .first<{ n: number }>())!.n;
 
 describe("draft and preview", () => {
   it("counts recipients per channel, the first wave with its SMS fallback, and who cannot be reached", async () => {
@@ -42,7 +45,8 @@ describe("draft and preview", () => {
 
     // Every message as sent, in both languages, each with 【訓練】; the SMS with its segment count.
     const kinds = d.preview.messages.map((m) => `${m.audience}:${m.channel}:${m.lang}`);
-    for (const k of ["recipients:push:ja", "recipients:email:ja", "recipients:sms:ja", "recipients:sms:en", "facility_admins:email:ja"]) expect(kinds).toContain(k);
+    for (const k of ["recipients:push:ja", "recipients:email:ja", "recipients:sms:ja", "recipients:sms:en", "facility_admins:email:ja"])
+      expect(kinds).toContain(k);
     for (const m of d.preview.messages) {
       expect(m.text).toContain("【訓練】");
       if (m.subject !== undefined) expect(m.subject).toContain("【訓練】");
@@ -68,15 +72,32 @@ describe("draft and preview", () => {
     const net = await makeNetwork([{}]);
     const other = await makeFacility();
     const delegate = await signedIn({ facilityId: net.facilityId, role: "delegate" });
-    expect((await api("POST", "/api/rollcalls", { cookie: net.admin.cookie, body: { title: "t", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } } })).status).toBe(201);
-    expect((await api("POST", "/api/rollcalls", { cookie: delegate.cookie, body: { title: "t", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } } })).status).toBe(201);
+    expect(
+      (
+        await api("POST", "/api/rollcalls", {
+          cookie: net.admin.cookie,
+          body: { title: "t", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api("POST", "/api/rollcalls", {
+          cookie: delegate.cookie,
+          body: { title: "t", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } },
+        })
+      ).status,
+    ).toBe(201);
     for (const scope of [{ facilityIds: [other] }, { facilityIds: [net.facilityId, other] }, { all: true }, { facilityTypes: ["clinic"] }]) {
       const res = await api("POST", "/api/rollcalls", { cookie: net.admin.cookie, body: { title: "t", template: "safety", drill: true, scope } });
       expect(res.status, JSON.stringify(scope)).toBe(403);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("forbidden");
     }
     const staff = await signedIn({ facilityId: net.facilityId, role: "staff" });
-    const refused = await api("POST", "/api/rollcalls", { cookie: staff.cookie, body: { title: "t", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } } });
+    const refused = await api("POST", "/api/rollcalls", {
+      cookie: staff.cookie,
+      body: { title: "t", template: "safety", drill: true, scope: { facilityIds: [net.facilityId] } },
+    });
     expect(refused.status).toBe(403);
   });
 
@@ -124,16 +145,33 @@ describe("confirm (確定操作)", () => {
     const res = await api("POST", `/api/rollcalls/${d.rollcall.id}/confirm`, { cookie: net.admin.cookie });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { state: string }).state).toBe("open");
-    const { results } = await env.DB.prepare("SELECT person_id, facility_id, is_facility_admin, token_hash FROM rollcall_recipients WHERE rollcall_id = ?1 ORDER BY person_id")
+    const { results } = await env.DB.prepare(
+      "SELECT person_id, facility_id, is_facility_admin, token_hash FROM rollcall_recipients WHERE rollcall_id = ?1 ORDER BY person_id",
+    )
       .bind(d.rollcall.id)
       .all<{ person_id: number; facility_id: number; is_facility_admin: number; token_hash: string }>();
     expect(results.map((r) => r.person_id)).toEqual([net.admin.id, ...net.staff.map((s) => s.id)].sort((a, b) => a - b));
     expect(results.every((r) => r.facility_id === net.facilityId)).toBe(true);
     expect(results.find((r) => r.person_id === net.admin.id)!.is_facility_admin).toBe(1);
     // The hashes are stored by the plan page that produces the links (the snapshot leaves them NULL).
-    expect((await planPage(env, { type: "plan", rollcallId: d.rollcall.id, wave: 1, channels: ["email"], onlyUnreplied: false, fallback: true, audience: "recipients", afterPersonId: 0 })).people).toBe(3);
+    expect(
+      (
+        await planPage(env, {
+          type: "plan",
+          rollcallId: d.rollcall.id,
+          wave: 1,
+          channels: ["email"],
+          onlyUnreplied: false,
+          fallback: true,
+          audience: "recipients",
+          afterPersonId: 0,
+        })
+      ).people,
+    ).toBe(3);
     const salt = (await env.DB.prepare("SELECT salt FROM rollcalls WHERE id = ?1").bind(d.rollcall.id).first<{ salt: string }>())!.salt;
-    const hashes = await env.DB.prepare("SELECT person_id, token_hash FROM rollcall_recipients WHERE rollcall_id = ?1").bind(d.rollcall.id).all<{ person_id: number; token_hash: string }>();
+    const hashes = await env.DB.prepare("SELECT person_id, token_hash FROM rollcall_recipients WHERE rollcall_id = ?1")
+      .bind(d.rollcall.id)
+      .all<{ person_id: number; token_hash: string }>();
     expect(hashes.results).toHaveLength(3);
     for (const r of hashes.results) expect(r.token_hash).toBe(await tokenHash(await replyToken(env, d.rollcall.id, salt, r.person_id)));
     expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'rollcall.confirmed' AND object_id = ?1", String(d.rollcall.id))).toBe(1);
@@ -175,10 +213,12 @@ describe("confirm (確定操作)", () => {
     await env.DB.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${N})
        INSERT INTO people (name, kana, lang, created_at, updated_at) SELECT '大量 ' || i, 'タイリョウ ' || ?2, 'ja', ?1, ?1 FROM n`,
-    ).bind(now, String(facility)).run();
-    await env.DB.prepare(
-      "INSERT INTO memberships (person_id, facility_id, role, created_at) SELECT id, ?1, 'staff', ?2 FROM people WHERE kana = ?3",
-    ).bind(facility, now, `タイリョウ ${facility}`).run();
+    )
+      .bind(now, String(facility))
+      .run();
+    await env.DB.prepare("INSERT INTO memberships (person_id, facility_id, role, created_at) SELECT id, ?1, 'staff', ?2 FROM people WHERE kana = ?3")
+      .bind(facility, now, `タイリョウ ${facility}`)
+      .run();
     const d = await draft(networkAdmin, { scope: { facilityIds: [facility] } });
     expect(d.preview.recipients).toBe(N);
 
@@ -195,13 +235,24 @@ describe("confirm (確定操作)", () => {
     expect((await startRollcall({ ...env, DB: db }, rc, null)).state).toBe("open");
     expect(statements.filter((sql) => sql.includes("INSERT INTO rollcall_recipients"))).toHaveLength(1);
     expect(statements.length).toBeLessThanOrEqual(6);
-    expect(await count("SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ?1 AND facility_id = ?2 AND is_facility_admin = 0", rc.id, facility)).toBe(N);
+    expect(
+      await count("SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ?1 AND facility_id = ?2 AND is_facility_admin = 0", rc.id, facility),
+    ).toBe(N);
 
     // Wave 1, page by page (200 people each), as the delivery queue runs it.
     let after = 0;
     let pages = 0;
     for (;;) {
-      const r = await planPage(env, { type: "plan", rollcallId: rc.id, wave: 1, channels: ["email"], onlyUnreplied: false, fallback: true, audience: "recipients", afterPersonId: after });
+      const r = await planPage(env, {
+        type: "plan",
+        rollcallId: rc.id,
+        wave: 1,
+        channels: ["email"],
+        onlyUnreplied: false,
+        fallback: true,
+        audience: "recipients",
+        afterPersonId: after,
+      });
       if (r.people > 0) pages += 1;
       if (r.nextAfter === null) break;
       after = r.nextAfter;
@@ -209,7 +260,9 @@ describe("confirm (確定操作)", () => {
     expect(pages).toBe(Math.ceil(N / PAGE_SIZE));
     expect(await count("SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ?1 AND token_hash IS NULL", rc.id)).toBe(0);
     expect(await count("SELECT COUNT(DISTINCT token_hash) AS n FROM rollcall_recipients WHERE rollcall_id = ?1", rc.id)).toBe(N);
-    const { results } = await env.DB.prepare("SELECT person_id FROM rollcall_recipients WHERE rollcall_id = ?1 ORDER BY person_id").bind(rc.id).all<{ person_id: number }>();
+    const { results } = await env.DB.prepare("SELECT person_id FROM rollcall_recipients WHERE rollcall_id = ?1 ORDER BY person_id")
+      .bind(rc.id)
+      .all<{ person_id: number }>();
     for (const personId of [results[0]!.person_id, results[N >> 1]!.person_id, results[N - 1]!.person_id]) {
       const res = await api("GET", `/r/${await replyToken(env, rc.id, rc.salt, personId)}`);
       expect(res.status, `person ${personId}`).toBe(200);
@@ -227,7 +280,10 @@ describe("state, aggregates, close and export", () => {
     // A changed answer counts once, as its latest version.
     await recordReply(env, { rollcallId: id, personId: b!.id, answers: { safety: "severe", availability: "no" }, via: "link" });
     await recordReply(env, {
-      rollcallId: id, personId: net.admin.id, answers: { safety: "safe", availability: "yes", facility: { damage: "partial", electricity: "no", water: "yes", patients: "no" } }, via: "link",
+      rollcallId: id,
+      personId: net.admin.id,
+      answers: { safety: "safe", availability: "yes", facility: { damage: "partial", electricity: "no", water: "yes", patients: "no" } },
+      via: "link",
     });
 
     const res = await api("GET", `/api/rollcalls/${id}?limit=1`, { cookie: viewer });
@@ -240,7 +296,8 @@ describe("state, aggregates, close and export", () => {
     const { rollcall, aggregates: agg } = JSON.parse(text) as {
       rollcall: { state: string; drill: boolean };
       aggregates: {
-        recipients: number; replied: number;
+        recipients: number;
+        replied: number;
         byAnswer: { safety: Record<string, number>; availability: Record<string, number>; facility: { damage: Record<string, number> } };
         byFacilityType: { type: string; recipients: number; replied: number }[];
         byFacility: { facilityId: number; recipients: number; replied: number; safety: Record<string, number>; report: Record<string, string> | null }[];
@@ -255,11 +312,18 @@ describe("state, aggregates, close and export", () => {
     expect(agg.byAnswer.availability).toEqual({ yes: 2, conditional: 0, no: 1 });
     expect(agg.byAnswer.facility.damage).toEqual({ none: 0, partial: 1, unusable: 0 });
     expect(agg.byFacilityType).toEqual([{ type: "clinic", recipients: 5, replied: 3 }]);
-    expect(agg.byFacility[0]).toMatchObject({ facilityId: net.facilityId, recipients: 5, replied: 3, report: { damage: "partial", electricity: "no", water: "yes", patients: "no" } });
+    expect(agg.byFacility[0]).toMatchObject({
+      facilityId: net.facilityId,
+      recipients: 5,
+      replied: 3,
+      report: { damage: "partial", electricity: "no", water: "yes", patients: "no" },
+    });
     expect(Object.keys(agg.delivery).sort()).toEqual(["email", "push", "sms"]);
     // Non-responders, one page at a time.
     expect(agg.nonResponders.items).toEqual([{ personId: c!.id, name: "未回答 三", facilityId: net.facilityId, facility: expect.any(String) }]);
-    const next = (await (await api("GET", `/api/rollcalls/${id}?limit=1&after=${agg.nonResponders.nextAfter}`, { cookie: viewer })).json()) as { aggregates: { nonResponders: { items: { name: string }[]; nextAfter: number | null } } };
+    const next = (await (await api("GET", `/api/rollcalls/${id}?limit=1&after=${agg.nonResponders.nextAfter}`, { cookie: viewer })).json()) as {
+      aggregates: { nonResponders: { items: { name: string }[]; nextAfter: number | null } };
+    };
     expect(next.aggregates.nonResponders.items.map((i) => i.name)).toEqual(["未回答 四"]);
     expect(next.aggregates.nonResponders.nextAfter).toBeNull();
   });
@@ -269,7 +333,9 @@ describe("state, aggregates, close and export", () => {
     const drillId = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, drill: true });
     const realId = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] }, drill: false });
     await recordReply(env, { rollcallId: drillId, personId: net.staff[0]!.id, answers: { safety: "safe" }, via: "link" });
-    const drills = (await (await api("GET", "/api/rollcalls?drill=true", { cookie: networkAdmin })).json()) as { items: { id: number; drill: boolean; recipients: number; replied: number }[] };
+    const drills = (await (await api("GET", "/api/rollcalls?drill=true", { cookie: networkAdmin })).json()) as {
+      items: { id: number; drill: boolean; recipients: number; replied: number }[];
+    };
     const real = (await (await api("GET", "/api/rollcalls?drill=false", { cookie: networkAdmin })).json()) as typeof drills;
     expect(drills.items.every((i) => i.drill)).toBe(true);
     expect(real.items.every((i) => !i.drill)).toBe(true);
@@ -287,16 +353,25 @@ describe("state, aggregates, close and export", () => {
     const id = await openRollcall(net.admin.cookie, { scope: { facilityIds: [net.facilityId] } });
     const res = await api("POST", `/api/rollcalls/${id}/close`, { cookie: net.admin.cookie });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { state: string; closedAt: string | null })).toMatchObject({ state: "closed", closedAt: expect.any(String) });
-    await expect(recordReply(env, { rollcallId: id, personId: net.staff[0]!.id, answers: { safety: "safe" }, via: "link" })).rejects.toMatchObject({ status: 409, code: "closed" });
+    expect((await res.json()) as { state: string; closedAt: string | null }).toMatchObject({ state: "closed", closedAt: expect.any(String) });
+    await expect(recordReply(env, { rollcallId: id, personId: net.staff[0]!.id, answers: { safety: "safe" }, via: "link" })).rejects.toMatchObject({
+      status: 409,
+      code: "closed",
+    });
     expect(await count("SELECT COUNT(*) AS n FROM replies WHERE rollcall_id = ?1", id)).toBe(0);
     expect(await count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'rollcall.closed' AND object_id = ?1", String(id))).toBe(1);
   });
 
   it("exports CSV with a BOM and CRLF, contacts for admins only, audited", async () => {
-    const net = await makeNetwork([{ name: "山田 花子" }, { name: "=HYPERLINK(\"x\")" }]);
+    const net = await makeNetwork([{ name: "山田 花子" }, { name: '=HYPERLINK("x")' }]);
     const id = await openRollcall(net.admin.cookie, { scope: { facilityIds: [net.facilityId] } });
-    await recordReply(env, { rollcallId: id, personId: net.staff[0]!.id, answers: { safety: "minor", availability: "conditional", arrival: "14時" }, comment: "足を怪我, \"少し\"", via: "link" });
+    await recordReply(env, {
+      rollcallId: id,
+      personId: net.staff[0]!.id,
+      answers: { safety: "minor", availability: "conditional", arrival: "14時" },
+      comment: '足を怪我, "少し"',
+      via: "link",
+    });
 
     const res = await api("GET", `/api/rollcalls/${id}/export.csv`, { cookie: net.admin.cookie });
     expect(res.status).toBe(200);
@@ -308,7 +383,9 @@ describe("state, aggregates, close and export", () => {
     const lines = csv.split("\r\n");
     expect(lines.at(-1)).toBe("");
     expect(csv.replace(/\r\n/g, "")).not.toContain("\n"); // every line break is CRLF
-    expect(lines[0]).toBe("訓練,施設,施設種別,氏名,ふりがな,管理者,回答,安否,出勤可否,到着見込み,確認,建物の被害,電気,水道,受け入れ,コメント,回答方法,代理回答者,最初の回答日時,最新の回答日時,携帯電話,メール");
+    expect(lines[0]).toBe(
+      "訓練,施設,施設種別,氏名,ふりがな,管理者,回答,安否,出勤可否,到着見込み,確認,建物の被害,電気,水道,受け入れ,コメント,回答方法,代理回答者,最初の回答日時,最新の回答日時,携帯電話,メール",
+    );
     expect(lines.length).toBe(1 + 3 + 1);
     const hanako = lines.find((l) => l.includes("山田 花子"))!;
     expect(hanako).toContain(",軽傷,条件付きで可能,14時,");
@@ -322,8 +399,13 @@ describe("state, aggregates, close and export", () => {
       expect(cityCsv).not.toContain(p.email!);
       expect(cityCsv).not.toContain(p.mobile!);
     }
-    const audits = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'rollcall.exported' AND object_id = ?1 ORDER BY id").bind(String(id)).all<{ detail: string }>();
-    expect(audits.results.map((r) => JSON.parse(r.detail))).toEqual([{ rows: 3, contacts: true }, { rows: 3, contacts: false }]);
+    const audits = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'rollcall.exported' AND object_id = ?1 ORDER BY id")
+      .bind(String(id))
+      .all<{ detail: string }>();
+    expect(audits.results.map((r) => JSON.parse(r.detail))).toEqual([
+      { rows: 3, contacts: true },
+      { rows: 3, contacts: false },
+    ]);
   });
 });
 

@@ -44,14 +44,25 @@ describe("invitations: create and send", () => {
     });
     expect(res.status).toBe(201);
     const inv = await json<Record<string, unknown>>(res);
-    expect(inv).toMatchObject({ facilityId: facility, groupId: null, role: "staff", channel: "email", state: "pending", sent: true, sandbox: false, recipient: `h***@${domain}` });
+    expect(inv).toMatchObject({
+      facilityId: facility,
+      groupId: null,
+      role: "staff",
+      channel: "email",
+      state: "pending",
+      sent: true,
+      sandbox: false,
+      recipient: `h***@${domain}`,
+    });
     expect(JSON.stringify(inv)).not.toContain(address);
     const [mail] = await smtpFake.received(domain);
     expect(mail!.subject).toContain("招待テスト診療所");
     expect(mail!.text).toContain("訪問看護の連絡網です");
     const token = JOIN_LINK.exec(mail!.text)![1]!.slice(6);
     expect(JSON.stringify(inv)).not.toContain(token);
-    const stored = await env.DB.prepare("SELECT token_hash, expires_at - created_at AS ttl FROM invitations WHERE id = ?1").bind(inv.id).first<{ token_hash: string; ttl: number }>();
+    const stored = await env.DB.prepare("SELECT token_hash, expires_at - created_at AS ttl FROM invitations WHERE id = ?1")
+      .bind(inv.id)
+      .first<{ token_hash: string; ttl: number }>();
     expect(stored!.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(stored!.token_hash).not.toContain(token);
     expect(stored!.ttl).toBe(7 * 86_400_000);
@@ -59,7 +70,11 @@ describe("invitations: create and send", () => {
 
   it("by SMS through the Twilio fake, with the link in a short text", async () => {
     const acct = await twilioFake.account();
-    const res = await api("POST", "/api/invitations", { cookie: admin.cookie, env: twilioFake.env(acct), body: { facilityId: facility, name: "エスエムエス 太郎", mobile: "090-5555-0101" } });
+    const res = await api("POST", "/api/invitations", {
+      cookie: admin.cookie,
+      env: twilioFake.env(acct),
+      body: { facilityId: facility, name: "エスエムエス 太郎", mobile: "090-5555-0101" },
+    });
     expect(res.status).toBe(201);
     expect(await json(res)).toMatchObject({ channel: "sms", recipient: "+81****0101" });
     const [sms] = await twilioFake.messages(acct);
@@ -68,17 +83,24 @@ describe("invitations: create and send", () => {
   });
 
   it("locally goes to the sandbox outbox: the network admin reads the link, the inviter sees it was sent (no link), others nothing", async () => {
-    const res = await api("POST", "/api/invitations", { cookie: admin.cookie, body: { facilityId: facility, name: "砂箱 次郎", email: `sandbox${Date.now()}@example.org` } });
+    const res = await api("POST", "/api/invitations", {
+      cookie: admin.cookie,
+      body: { facilityId: facility, name: "砂箱 次郎", email: `sandbox${Date.now()}@example.org` },
+    });
     expect(res.status).toBe(201);
     const inv = await json<{ id: number; sandbox: boolean }>(res);
     expect(inv.sandbox).toBe(true);
     // Issue 10 (finding 7): only the addressee and the network admin (every mailbox of the demo) read an invitation's link.
     const network = await signedIn({ globalRole: "network_admin" });
-    const list = await json<{ items: { id: number; kind: string; link: string; recipient: string; text: string }[] }>(await api("GET", "/api/outbox/messages?kind=invitation", { cookie: network.cookie }));
+    const list = await json<{ items: { id: number; kind: string; link: string; recipient: string; text: string }[] }>(
+      await api("GET", "/api/outbox/messages?kind=invitation", { cookie: network.cookie }),
+    );
     const mine = list.items.find((m) => m.text.includes("砂箱 次郎"));
     expect(mine!.link).toMatch(JOIN_LINK);
     expect(mine!.recipient).toMatch(/^s\*\*\*@example\.org$/);
-    const inviters = await json<{ items: { id: number; link: string; text: string; withheld: boolean }[] }>(await api("GET", "/api/outbox/messages?kind=invitation", { cookie: admin.cookie }));
+    const inviters = await json<{ items: { id: number; link: string; text: string; withheld: boolean }[] }>(
+      await api("GET", "/api/outbox/messages?kind=invitation", { cookie: admin.cookie }),
+    );
     expect(inviters.items.find((m) => m.id === mine!.id)).toMatchObject({ link: "", text: "", withheld: true });
     const other = await signedIn({ facilityId: await makeFacility(), role: "admin" });
     const theirs = await json<{ items: { id: number }[] }>(await api("GET", "/api/outbox/messages?kind=invitation", { cookie: other.cookie }));
@@ -106,14 +128,20 @@ describe("invitations: create and send", () => {
       expect((await errorOf(res)).field).toBe(field);
     }
     const staff = await signedIn({ facilityId: facility, role: "staff" });
-    expect((await api("POST", "/api/invitations", { cookie: staff.cookie, body: { facilityId: facility, name: "x", email: "a@example.org" } })).status).toBe(403);
+    expect((await api("POST", "/api/invitations", { cookie: staff.cookie, body: { facilityId: facility, name: "x", email: "a@example.org" } })).status).toBe(
+      403,
+    );
     expect(await count("SELECT id FROM invitations")).toBe(before);
   });
 
   it("a channel that refuses the message: 502 naming the address, and the invitation is withdrawn", async () => {
     const domain = await smtpFake.domain();
     await smtpFake.mode(domain, { failRate: 1, failStatus: 550, times: 1 });
-    const res = await api("POST", "/api/invitations", { cookie: admin.cookie, env: smtpFake.env(), body: { facilityId: facility, name: "届かない", email: `nobody@${domain}` } });
+    const res = await api("POST", "/api/invitations", {
+      cookie: admin.cookie,
+      env: smtpFake.env(),
+      body: { facilityId: facility, name: "届かない", email: `nobody@${domain}` },
+    });
     expect(res.status).toBe(502);
     expect(await errorOf(res)).toMatchObject({ code: "send_failed", field: "email" });
     const row = await env.DB.prepare("SELECT revoked_at FROM invitations WHERE name = '届かない'").first<{ revoked_at: number | null }>();
@@ -162,14 +190,20 @@ describe("invitations: the join page", () => {
     expect(me).toMatchObject({ name: "招待 花子", facilities: [{ facilityId: facility, role: "delegate" }] });
     const person = await env.DB.prepare("SELECT kana, lang FROM people WHERE id = ?1").bind(me.personId).first<{ kana: string; lang: string }>();
     expect(person).toEqual({ kana: "ショウタイ ハナコ", lang: "ja" });
-    const contact = await env.DB.prepare("SELECT verified_at FROM contacts WHERE person_id = ?1 AND kind = 'email' AND value = ?2 AND removed_at IS NULL").bind(me.personId, address).first<{ verified_at: number | null }>();
+    const contact = await env.DB.prepare("SELECT verified_at FROM contacts WHERE person_id = ?1 AND kind = 'email' AND value = ?2 AND removed_at IS NULL")
+      .bind(me.personId, address)
+      .first<{ verified_at: number | null }>();
     expect(contact!.verified_at).not.toBeNull();
-    const groups = await env.DB.prepare("SELECT g.kind FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.person_id = ?1 AND gm.removed_at IS NULL ORDER BY g.kind")
+    const groups = await env.DB.prepare(
+      "SELECT g.kind FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.person_id = ?1 AND gm.removed_at IS NULL ORDER BY g.kind",
+    )
       .bind(me.personId)
       .all<{ kind: string }>();
     expect(groups.results.map((g) => g.kind)).toEqual(["facility", "network"]);
     expect(await signIn(address, GOOD)).toMatch(/^anpi_sid=/);
-    const inv = await json<{ items: { id: number; state: string; acceptedPersonId: number }[] }>(await api("GET", "/api/invitations", { cookie: admin.cookie }));
+    const inv = await json<{ items: { id: number; state: string; acceptedPersonId: number }[] }>(
+      await api("GET", "/api/invitations", { cookie: admin.cookie }),
+    );
     expect(inv.items.find((i) => i.id === id)).toMatchObject({ state: "accepted", acceptedPersonId: me.personId });
     expect(await auditActions(since)).toEqual(expect.arrayContaining(["invitation.accepted", "auth.sign_in"]));
   });
@@ -224,8 +258,14 @@ describe("invitations: the join page", () => {
   it("a weak password, a mismatch, a bad reading or no decision: the form again, naming the field, nothing registered", async () => {
     const { path, address } = await inviteByMail({ facilityId: facility });
     const cases: [Record<string, string>, string][] = [
-      [{ password: "short1", password2: "short1" }, 'id="password" name="password" type="password" autocomplete="new-password" minlength="8" maxlength="128" required aria-invalid="true"'],
-      [{ password: "onlyletters", password2: "onlyletters" }, 'name="password" type="password" autocomplete="new-password" minlength="8" maxlength="128" required aria-invalid="true"'],
+      [
+        { password: "short1", password2: "short1" },
+        'id="password" name="password" type="password" autocomplete="new-password" minlength="8" maxlength="128" required aria-invalid="true"',
+      ],
+      [
+        { password: "onlyletters", password2: "onlyletters" },
+        'name="password" type="password" autocomplete="new-password" minlength="8" maxlength="128" required aria-invalid="true"',
+      ],
       [{ password2: "Different2026" }, 'name="password2" type="password" autocomplete="new-password" maxlength="128" required aria-invalid="true"'],
       [{ kana: "Hanako" }, 'name="kana" maxlength="100" value="Hanako" aria-invalid="true"'],
       [{ decision: "maybe" }, "「参加する」か「参加しない」を選んでください"],
@@ -255,7 +295,9 @@ describe("invitations: the join page", () => {
     const res = await api("POST", "/api/invitations", { cookie: secondAdmin.cookie, body: { facilityId: second, name: "兼務 看子", email: nurse.email } });
     expect(res.status).toBe(201);
     // The link is the addressee's (or the network admin's, in the demo); the inviting admin sees only that it was sent.
-    const messages = await json<{ items: { link: string; personId: number | null }[] }>(await api("GET", "/api/outbox/messages?kind=invitation", { cookie: await signIn(nurse.email!) }));
+    const messages = await json<{ items: { link: string; personId: number | null }[] }>(
+      await api("GET", "/api/outbox/messages?kind=invitation", { cookie: await signIn(nurse.email!) }),
+    );
     const link = messages.items.find((m) => m.personId === nurse.id)!.link;
     const path = new URL(link).pathname;
     const page = await (await api("GET", path)).text();
@@ -264,7 +306,9 @@ describe("invitations: the join page", () => {
     const done = await api("POST", path, { form: { decision: "accept" } });
     expect(done.status).toBe(200);
     expect(cookieOf(done)).toBeNull();
-    const roles = await env.DB.prepare("SELECT facility_id FROM memberships WHERE person_id = ?1 AND removed_at IS NULL ORDER BY facility_id").bind(nurse.id).all<{ facility_id: number }>();
+    const roles = await env.DB.prepare("SELECT facility_id FROM memberships WHERE person_id = ?1 AND removed_at IS NULL ORDER BY facility_id")
+      .bind(nurse.id)
+      .all<{ facility_id: number }>();
     expect(roles.results.map((r) => r.facility_id)).toEqual([facility, second].sort((a, b) => a - b));
     expect(await signIn(nurse.email!)).toMatch(/^anpi_sid=/);
   });
@@ -281,7 +325,11 @@ describe("invitations: outside invitees (§4)", () => {
     const me = await json<{ personId: number; facilities: unknown[]; roles: string[] }>(await api("GET", "/api/session", { cookie: cookieOf(res)! }));
     expect(me.facilities).toEqual([]);
     expect(me.roles).toEqual(["staff"]);
-    const groups = await env.DB.prepare("SELECT g.kind FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.person_id = ?1 AND gm.removed_at IS NULL").bind(me.personId).all<{ kind: string }>();
+    const groups = await env.DB.prepare(
+      "SELECT g.kind FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE gm.person_id = ?1 AND gm.removed_at IS NULL",
+    )
+      .bind(me.personId)
+      .all<{ kind: string }>();
     expect(groups.results.map((g) => g.kind)).toEqual(["custom"]);
     const put = await api("PUT", `/api/facilities/${facility}/members/${me.personId}`, { cookie: admin.cookie, body: { role: "staff" } });
     expect(put.status).toBe(403);

@@ -81,7 +81,9 @@ describe("GET /api/me/groups", () => {
     const created = await json<{ id: number }>(await api("POST", "/api/groups", { cookie: admin.cookie, body: { name: "訪問看護連絡会" } }));
     expect((await api("POST", `/api/groups/${created.id}/members`, { cookie: admin.cookie, body: { personId: me.id } })).status).toBe(200);
 
-    const list = await json<{ items: { id: number; name: string; kind: string; role: string; leavable: boolean }[] }>(await api("GET", "/api/me/groups", { cookie: me.cookie }));
+    const list = await json<{ items: { id: number; name: string; kind: string; role: string; leavable: boolean }[] }>(
+      await api("GET", "/api/me/groups", { cookie: me.cookie }),
+    );
     const byKind = (k: string) => list.items.filter((g) => g.kind === k);
     expect(byKind("network")).toHaveLength(1);
     expect(byKind("network")[0]!.leavable).toBe(false);
@@ -89,7 +91,9 @@ describe("GET /api/me/groups", () => {
     expect(list.items.find((g) => g.id === created.id)).toMatchObject({ name: "訪問看護連絡会", kind: "custom", role: "member", leavable: true });
 
     // The network group refuses with a message (everyone registered has its row); the custom one lets go.
-    await env.DB.prepare("INSERT INTO group_members (group_id, person_id, role, created_at) VALUES (?1, ?2, 'member', 0)").bind(byKind("network")[0]!.id, me.id).run();
+    await env.DB.prepare("INSERT INTO group_members (group_id, person_id, role, created_at) VALUES (?1, ?2, 'member', 0)")
+      .bind(byKind("network")[0]!.id, me.id)
+      .run();
     const refused = await api("POST", `/api/groups/${byKind("network")[0]!.id}/leave`, { cookie: me.cookie });
     expect(refused.status).toBe(409);
     expect((await errorOf(refused)).message).toMatch(/network group/);
@@ -122,7 +126,9 @@ describe("POST /api/me/contacts, DELETE /api/me/contacts/{id}", () => {
     expect((await api("POST", `/api/me/contacts/${added.channel.id}/verify`, { cookie: me.cookie })).status).toBe(200);
 
     // A second mobile replaces the first: one mobile per person.
-    const swap = await json<{ channel: Channel; replaced: boolean }>(await api("POST", "/api/me/contacts", { cookie: me.cookie, body: { kind: "mobile", value: "080-1111-2299" } }));
+    const swap = await json<{ channel: Channel; replaced: boolean }>(
+      await api("POST", "/api/me/contacts", { cookie: me.cookie, body: { kind: "mobile", value: "080-1111-2299" } }),
+    );
     expect(swap.replaced).toBe(true);
     expect((await channels(me.cookie)).filter((c) => c.kind === "mobile").map((c) => c.value)).toEqual(["+818011112299"]);
   });
@@ -145,7 +151,11 @@ describe("POST /api/me/contacts, DELETE /api/me/contacts/{id}", () => {
     }
     const landline = await errorOf(await api("POST", "/api/me/contacts", { cookie: me.cookie, body: { kind: "mobile", value: "03-1234-5678" } }));
     expect(landline.message).toMatch(/SMS/);
-    for (const body of [{ kind: "email", value: other.email!.toUpperCase() }, { kind: "mobile", value: other.mobile! }, { kind: "email", value: me.email! }]) {
+    for (const body of [
+      { kind: "email", value: other.email!.toUpperCase() },
+      { kind: "mobile", value: other.mobile! },
+      { kind: "email", value: me.email! },
+    ]) {
       const taken = await api("POST", "/api/me/contacts", { cookie: me.cookie, body });
       expect(taken.status).toBe(409);
       expect((await errorOf(taken)).field).toBe("value");

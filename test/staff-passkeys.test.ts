@@ -4,7 +4,12 @@ import { makeFacility, signedIn } from "./support/factories";
 import { api, cookieOf, errorOf, json, ORIGIN } from "./support/http";
 import { SoftAuthenticator } from "./support/webauthn";
 
-type CreateOptions = { challenge: string; rp: { id?: string; name: string }; user: { id: string; name: string }; authenticatorSelection: { residentKey: string; userVerification: string } };
+type CreateOptions = {
+  challenge: string;
+  rp: { id?: string; name: string };
+  user: { id: string; name: string };
+  authenticatorSelection: { residentKey: string; userVerification: string };
+};
 type GetOptions = { challenge: string; rpId?: string; userVerification: string };
 
 let facility: number;
@@ -87,11 +92,17 @@ describe("passkeys", () => {
     const me = await signedIn({ facilityId: facility });
     const auth = new SoftAuthenticator(ORIGIN);
     const options = await json<CreateOptions>(await api("POST", "/api/me/passkeys/options", { cookie: me.cookie }));
-    const wrongChallenge = await api("POST", "/api/me/passkeys", { cookie: me.cookie, body: { response: await auth.create({ ...options, challenge: "AAAA" }) } });
+    const wrongChallenge = await api("POST", "/api/me/passkeys", {
+      cookie: me.cookie,
+      body: { response: await auth.create({ ...options, challenge: "AAAA" }) },
+    });
     expect(wrongChallenge.status).toBe(400);
     expect((await errorOf(wrongChallenge)).field).toBe("response");
     const options2 = await json<CreateOptions>(await api("POST", "/api/me/passkeys/options", { cookie: me.cookie }));
-    const wrongOrigin = await api("POST", "/api/me/passkeys", { cookie: me.cookie, body: { response: await auth.create(options2, { origin: "https://evil.example" }) } });
+    const wrongOrigin = await api("POST", "/api/me/passkeys", {
+      cookie: me.cookie,
+      body: { response: await auth.create(options2, { origin: "https://evil.example" }) },
+    });
     expect(wrongOrigin.status).toBe(400);
     const malformed = await api("POST", "/api/me/passkeys", { cookie: me.cookie, body: { response: { id: "x", type: "password" } } });
     expect(malformed.status).toBe(400);

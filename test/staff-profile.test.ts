@@ -10,7 +10,8 @@ const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...n
 const WEBP = new Uint8Array([...new TextEncoder().encode("RIFF"), 0x20, 0, 0, 0, ...new TextEncoder().encode("WEBPVP8 "), ...new Array(200).fill(2)]);
 const GIF = new TextEncoder().encode("GIF89a........................");
 
-const putPhoto = (cookie: string, bytes: Uint8Array, type = "image/jpeg") => api("PUT", "/api/me/photo", { cookie, body: bytes, headers: { "content-type": type } });
+const putPhoto = (cookie: string, bytes: Uint8Array, type = "image/jpeg") =>
+  api("PUT", "/api/me/photo", { cookie, body: bytes, headers: { "content-type": type } });
 
 interface Profile {
   id: number;
@@ -43,13 +44,21 @@ describe("profile", () => {
 
   it("PATCH /api/me changes name, reading, job and language (all nine languages); bad input names the field and changes nothing", async () => {
     const me = await signedIn({ facilityId: facility });
-    const res = await api("PATCH", "/api/me", { cookie: me.cookie, body: { name: "グエン　ティ　ラン", kana: "ぐえん てぃ らん", job: "介護福祉士", lang: "vi" } });
+    const res = await api("PATCH", "/api/me", {
+      cookie: me.cookie,
+      body: { name: "グエン　ティ　ラン", kana: "ぐえん てぃ らん", job: "介護福祉士", lang: "vi" },
+    });
     expect(res.status).toBe(200);
     expect(await json(res)).toMatchObject({ name: "グエン ティ ラン", kana: "グエン ティ ラン", job: "介護福祉士", lang: "vi" });
     for (const lang of ["ja", "en", "vi", "id", "tl", "ne", "my", "zh", "ja-easy"]) {
       expect((await api("PATCH", "/api/me", { cookie: me.cookie, body: { lang } })).status, lang).toBe(200);
     }
-    for (const [body, field] of [[{ lang: "fr" }, "lang"], [{ name: " " }, "name"], [{ kana: "Lan" }, "kana"], [{ job: "x".repeat(51) }, "job"]] as const) {
+    for (const [body, field] of [
+      [{ lang: "fr" }, "lang"],
+      [{ name: " " }, "name"],
+      [{ kana: "Lan" }, "kana"],
+      [{ job: "x".repeat(51) }, "job"],
+    ] as const) {
       const bad = await api("PATCH", "/api/me", { cookie: me.cookie, body });
       expect(bad.status).toBe(400);
       expect((await errorOf(bad)).field).toBe(field);
@@ -59,7 +68,10 @@ describe("profile", () => {
 
   it("the directory accepts the nine languages too", async () => {
     const admin = await signedIn({ facilityId: facility, role: "admin" });
-    const res = await api("POST", "/api/people", { cookie: admin.cookie, body: { name: "Maria Santos", facilityId: facility, email: `maria${Date.now()}@example.org`, lang: "tl" } });
+    const res = await api("POST", "/api/people", {
+      cookie: admin.cookie,
+      body: { name: "Maria Santos", facilityId: facility, email: `maria${Date.now()}@example.org`, lang: "tl" },
+    });
     expect(res.status).toBe(201);
     expect(await json(res)).toMatchObject({ lang: "tl" });
   });
@@ -68,7 +80,11 @@ describe("profile", () => {
 describe("photo", () => {
   it("JPEG, PNG and WebP are stored in R2 and served to the person with private cache headers", async () => {
     const me = await signedIn({ facilityId: facility });
-    for (const [bytes, type] of [[PNG, "image/png"], [WEBP, "image/webp"], [JPEG, "image/jpeg"]] as const) {
+    for (const [bytes, type] of [
+      [PNG, "image/png"],
+      [WEBP, "image/webp"],
+      [JPEG, "image/jpeg"],
+    ] as const) {
       const res = await putPhoto(me.cookie, bytes, type);
       expect(res.status, type).toBe(200);
       expect(await json(res)).toMatchObject({ bytes: bytes.length, type });
@@ -90,7 +106,13 @@ describe("photo", () => {
 
   it("a file that claims to be a JPEG and is not: 400 naming photo, nothing stored", async () => {
     const me = await signedIn({ facilityId: facility });
-    for (const [bytes, type] of [[GIF, "image/jpeg"], [PNG, "image/jpeg"], [JPEG, "image/png"], [new TextEncoder().encode("<svg/>"), "image/svg+xml"], [new Uint8Array(), "image/jpeg"]] as const) {
+    for (const [bytes, type] of [
+      [GIF, "image/jpeg"],
+      [PNG, "image/jpeg"],
+      [JPEG, "image/png"],
+      [new TextEncoder().encode("<svg/>"), "image/svg+xml"],
+      [new Uint8Array(), "image/jpeg"],
+    ] as const) {
       const res = await putPhoto(me.cookie, bytes, type);
       expect(res.status, `${type} ${bytes.length}`).toBe(400);
       expect((await errorOf(res)).field).toBe("photo");
@@ -128,7 +150,9 @@ describe("photo", () => {
     // Sharing a custom group opens it; leaving the group closes it again.
     const group = await json<{ id: number }>(await api("POST", "/api/groups", { cookie: admin.cookie, body: { name: `顔合わせ${Date.now()}` } }));
     const outsider = await makePerson({ facilityId: await makeFacility() });
-    await env.DB.prepare("INSERT INTO group_members (group_id, person_id, role, created_at) VALUES (?1, ?2, 'member', 0), (?1, ?3, 'member', 0)").bind(group.id, owner.id, outsider.id).run();
+    await env.DB.prepare("INSERT INTO group_members (group_id, person_id, role, created_at) VALUES (?1, ?2, 'member', 0), (?1, ?3, 'member', 0)")
+      .bind(group.id, owner.id, outsider.id)
+      .run();
     const outsiderCookie = await signIn(outsider.email!);
     expect((await api("GET", path, { cookie: outsiderCookie })).status).toBe(200);
     expect((await api("POST", `/api/groups/${group.id}/leave`, { cookie: outsiderCookie })).status).toBe(200);

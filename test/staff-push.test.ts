@@ -24,7 +24,10 @@ beforeAll(async () => {
   facility = await makeFacility();
 });
 
-const subscribeBody = (sub: { endpoint: string; keys: { p256dh: string; auth: string } }, name = "私のスマホ") => ({ subscription: { ...sub, expirationTime: null }, name });
+const subscribeBody = (sub: { endpoint: string; keys: { p256dh: string; auth: string } }, name = "私のスマホ") => ({
+  subscription: { ...sub, expirationTime: null },
+  name,
+});
 
 describe("push devices", () => {
   it("the VAPID public key: null in the sandbox, the configured key otherwise", async () => {
@@ -57,7 +60,11 @@ describe("push devices", () => {
     const b = await signedIn({ facilityId: facility });
     const sub = await pushFake.subscribe(await pushFake.tenant());
     const mine = await json<Device>(await api("POST", "/api/me/devices", { cookie: a.cookie, body: subscribeBody(sub) }));
-    for (const [m, p, body] of [["PATCH", "", { name: "x" }], ["DELETE", "", undefined], ["POST", "/test", undefined]] as const) {
+    for (const [m, p, body] of [
+      ["PATCH", "", { name: "x" }],
+      ["DELETE", "", undefined],
+      ["POST", "/test", undefined],
+    ] as const) {
       expect((await api(m, `/api/me/devices/${mine.id}${p}`, { cookie: b.cookie, body })).status).toBe(404);
     }
     expect((await api("POST", "/api/me/devices", { cookie: b.cookie, body: subscribeBody(sub, "共用端末") })).status).toBe(201);
@@ -151,10 +158,14 @@ describe("send me a test", () => {
 
   it("locally the test goes to the sandbox outbox, for the person to see", async () => {
     const me = await signedIn({ facilityId: facility });
-    const device = await json<Device>(await api("POST", "/api/me/devices", { cookie: me.cookie, body: subscribeBody(await pushFake.subscribe(await pushFake.tenant()), "砂場の端末") }));
+    const device = await json<Device>(
+      await api("POST", "/api/me/devices", { cookie: me.cookie, body: subscribeBody(await pushFake.subscribe(await pushFake.tenant()), "砂場の端末") }),
+    );
     const res = await api("POST", `/api/me/devices/${device.id}/test`, { cookie: me.cookie });
     expect(await json(res)).toMatchObject({ sent: true, sandbox: true });
-    const out = await json<{ items: { kind: string; recipient: string; text: string }[] }>(await api("GET", "/api/outbox/messages?kind=push_test", { cookie: me.cookie }));
+    const out = await json<{ items: { kind: string; recipient: string; text: string }[] }>(
+      await api("GET", "/api/outbox/messages?kind=push_test", { cookie: me.cookie }),
+    );
     expect(out.items[0]).toMatchObject({ kind: "push_test", recipient: "砂場の端末", text: "テスト通知\nこの端末に安否確認の通知が届きます。" });
   });
 });
@@ -163,7 +174,10 @@ describe("one-tap replies from notification actions", () => {
   async function drain(e: ReturnType<typeof testEnv>, first: DeliveryMessage[]) {
     let pending = first;
     for (let round = 0; pending.length && round < 10; round++) {
-      const batch = createMessageBatch<DeliveryMessage>("anpi-deliveries", pending.map((body, i) => ({ id: `t${round}-${i}`, timestamp: new Date(), attempts: 1, body })));
+      const batch = createMessageBatch<DeliveryMessage>(
+        "anpi-deliveries",
+        pending.map((body, i) => ({ id: `t${round}-${i}`, timestamp: new Date(), attempts: 1, body })),
+      );
       await handleDeliveryBatch(batch, e);
       await getQueueResult(batch, createExecutionContext());
       pending = e.queue.take();
@@ -180,7 +194,9 @@ describe("one-tap replies from notification actions", () => {
     const tenant = await pushFake.tenant();
     await api("POST", "/api/me/devices", { cookie: me.cookie, body: subscribeBody(await pushFake.subscribe(tenant)) });
     const rc = await makeRollcall({ people: [{ id: me.id, facilityId: facility }] });
-    await drain(testEnv(pushFake.env()), [{ type: "plan", rollcallId: rc.id, wave: 1, channels: ["push"], onlyUnreplied: false, fallback: false, audience: "recipients", afterPersonId: 0 }]);
+    await drain(testEnv(pushFake.env()), [
+      { type: "plan", rollcallId: rc.id, wave: 1, channels: ["push"], onlyUnreplied: false, fallback: false, audience: "recipients", afterPersonId: 0 },
+    ]);
     const [got] = await pushFake.received(tenant);
     const url = new URL((JSON.parse(got!.payload) as { url: string }).url);
 

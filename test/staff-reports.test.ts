@@ -30,7 +30,11 @@ describe("reports (§5, §7)", () => {
     const phoneSession = await signIn(reporter.email!);
     const since = await lastAuditId();
 
-    const res = await api("POST", "/api/me/reports", { cookie: reporter.cookie, env: smtpFake.env(), body: { kind: "lost_device", note: "電車に置き忘れました。暗証番号はかけています" } });
+    const res = await api("POST", "/api/me/reports", {
+      cookie: reporter.cookie,
+      env: smtpFake.env(),
+      body: { kind: "lost_device", note: "電車に置き忘れました。暗証番号はかけています" },
+    });
     expect(res.status).toBe(201);
     const filed = await json<Report>(res);
     expect(filed).toMatchObject({ kind: "lost_device", personName: "紛失 花子", handledAt: null, notified: 1 });
@@ -62,7 +66,9 @@ describe("reports (§5, §7)", () => {
     const other = await makeFacility();
     const otherAdmin = await signedIn({ facilityId: other, role: "delegate" });
     const reporter = await signedIn({ facilityId: facility });
-    const filed = await json<Report>(await api("POST", "/api/me/reports", { cookie: reporter.cookie, body: { kind: "unauthorised_access", note: "知らないログイン通知" } }));
+    const filed = await json<Report>(
+      await api("POST", "/api/me/reports", { cookie: reporter.cookie, body: { kind: "unauthorised_access", note: "知らないログイン通知" } }),
+    );
     expect((await json<{ items: Report[] }>(await api("GET", "/api/reports", { cookie: otherAdmin.cookie }))).items.some((r) => r.id === filed.id)).toBe(false);
     expect((await api("POST", `/api/reports/${filed.id}/handle`, { cookie: otherAdmin.cookie, body: {} })).status).toBe(404);
     // The reporter is out of the other facility's sight: 404, as for editing them (issue 10, #5).
@@ -81,7 +87,9 @@ describe("reports (§5, §7)", () => {
     const admin = await signedIn({ facilityId: facility, role: "admin" });
     const reporter = await signedIn({ facilityId: facility, name: "砂場 報告" });
     await api("POST", "/api/me/reports", { cookie: reporter.cookie, body: { kind: "system_fault" } });
-    const out = await json<{ items: { kind: string; subject: string; link: string }[] }>(await api("GET", "/api/outbox/messages?kind=report", { cookie: admin.cookie }));
+    const out = await json<{ items: { kind: string; subject: string; link: string }[] }>(
+      await api("GET", "/api/outbox/messages?kind=report", { cookie: admin.cookie }),
+    );
     expect(out.items.some((m) => m.subject.includes("砂場 報告") && m.subject.includes("システムの不具合"))).toBe(true);
 
     const network = await makePerson({ globalRole: "network_admin" });
@@ -93,7 +101,11 @@ describe("reports (§5, §7)", () => {
 
   it("bad input names the field and files nothing; at most 5 reports an hour", async () => {
     const reporter = await signedIn({ facilityId: facility });
-    for (const [body, field] of [[{ kind: "stolen" }, "kind"], [{}, "kind"], [{ kind: "lost_device", note: "x".repeat(1001) }, "note"]] as const) {
+    for (const [body, field] of [
+      [{ kind: "stolen" }, "kind"],
+      [{}, "kind"],
+      [{ kind: "lost_device", note: "x".repeat(1001) }, "note"],
+    ] as const) {
       const res = await api("POST", "/api/me/reports", { cookie: reporter.cookie, body });
       expect(res.status).toBe(400);
       expect((await errorOf(res)).field).toBe(field);

@@ -42,11 +42,19 @@ describe("mobile: a 6-digit code by SMS", () => {
     // With a real provider nothing of the message is kept.
     expect(await count("SELECT id FROM direct_messages WHERE kind = 'contact_code' AND person_id = ?1 AND body != ''", me.id)).toBe(0);
 
-    expect((await json<{ channels: { kind: string; verified: boolean }[] }>(await api("GET", "/api/me", { cookie: me.cookie }))).channels.find((ch) => ch.kind === "mobile")!.verified).toBe(false);
+    expect(
+      (await json<{ channels: { kind: string; verified: boolean }[] }>(await api("GET", "/api/me", { cookie: me.cookie }))).channels.find(
+        (ch) => ch.kind === "mobile",
+      )!.verified,
+    ).toBe(false);
     const ok = await api("POST", `/api/me/contacts/${me.contactId}/confirm`, { cookie: me.cookie, body: { code } });
     expect(ok.status).toBe(200);
     expect(await verifiedAt(me.contactId)).not.toBeNull();
-    expect((await json<{ channels: { kind: string; verified: boolean }[] }>(await api("GET", "/api/me", { cookie: me.cookie }))).channels.find((ch) => ch.kind === "mobile")!.verified).toBe(true);
+    expect(
+      (await json<{ channels: { kind: string; verified: boolean }[] }>(await api("GET", "/api/me", { cookie: me.cookie }))).channels.find(
+        (ch) => ch.kind === "mobile",
+      )!.verified,
+    ).toBe(true);
     // Used once: the same code again is refused, and a verified number needs no new code.
     expect((await api("POST", `/api/me/contacts/${me.contactId}/confirm`, { cookie: me.cookie, body: { code } })).status).toBe(410);
     expect((await api("POST", `/api/me/contacts/${me.contactId}/verify`, { cookie: me.cookie })).status).toBe(409);
@@ -75,24 +83,32 @@ describe("mobile: a 6-digit code by SMS", () => {
     // A new code works.
     await api("POST", `/api/me/contacts/${me.contactId}/verify`, { cookie: me.cookie });
     const again = await json<{ items: { text: string }[] }>(await api("GET", "/api/outbox/messages?kind=contact_code", { cookie: me.cookie }));
-    expect((await api("POST", `/api/me/contacts/${me.contactId}/confirm`, { cookie: me.cookie, body: { code: codeIn(again.items[0]!.text) } })).status).toBe(200);
+    expect((await api("POST", `/api/me/contacts/${me.contactId}/confirm`, { cookie: me.cookie, body: { code: codeIn(again.items[0]!.text) } })).status).toBe(
+      200,
+    );
   });
 
   it("an expired code, a replaced code, a malformed code: clear 4xx naming code, nothing verified", async () => {
     const me = await unverified("mobile");
     await api("POST", `/api/me/contacts/${me.contactId}/verify`, { cookie: me.cookie });
-    const first = codeIn((await json<{ items: { text: string }[] }>(await api("GET", "/api/outbox/messages?kind=contact_code", { cookie: me.cookie }))).items[0]!.text);
+    const first = codeIn(
+      (await json<{ items: { text: string }[] }>(await api("GET", "/api/outbox/messages?kind=contact_code", { cookie: me.cookie }))).items[0]!.text,
+    );
     const bad = await api("POST", `/api/me/contacts/${me.contactId}/confirm`, { cookie: me.cookie, body: { code: "12345" } });
     expect(bad.status).toBe(400);
     expect((await errorOf(bad)).field).toBe("code");
     await api("POST", `/api/me/contacts/${me.contactId}/verify`, { cookie: me.cookie });
     // Only the newest code lives: the first is dead, whatever its digits.
-    const rows = await env.DB.prepare("SELECT dead_at FROM contact_verifications WHERE contact_id = ?1 ORDER BY id").bind(me.contactId).all<{ dead_at: number | null }>();
+    const rows = await env.DB.prepare("SELECT dead_at FROM contact_verifications WHERE contact_id = ?1 ORDER BY id")
+      .bind(me.contactId)
+      .all<{ dead_at: number | null }>();
     expect(rows.results.map((r) => r.dead_at !== null)).toEqual([true, false]);
     void first;
     const me2 = await unverified("mobile");
     await api("POST", `/api/me/contacts/${me2.contactId}/verify`, { cookie: me2.cookie });
-    const code = codeIn((await json<{ items: { text: string }[] }>(await api("GET", "/api/outbox/messages?kind=contact_code", { cookie: me2.cookie }))).items[0]!.text);
+    const code = codeIn(
+      (await json<{ items: { text: string }[] }>(await api("GET", "/api/outbox/messages?kind=contact_code", { cookie: me2.cookie }))).items[0]!.text,
+    );
     clock.advance(10 * 60_000 + 1);
     const late = await api("POST", `/api/me/contacts/${me2.contactId}/confirm`, { cookie: me2.cookie, body: { code } });
     expect(late.status).toBe(410);

@@ -190,7 +190,14 @@ describe("service worker: roll-call notifications", () => {
 
   it("shows a notice or a digest without buttons and without holding the screen", async () => {
     const s = scope(3);
-    await s.push({ type: "notice", title: "【訓練】連絡", body: "内容を確認して「確認しました」を押してください。", url: `${ORIGIN}/r/${"A".repeat(32)}`, tag: "rollcall-9", lang: "ja" });
+    await s.push({
+      type: "notice",
+      title: "【訓練】連絡",
+      body: "内容を確認して「確認しました」を押してください。",
+      url: `${ORIGIN}/r/${"A".repeat(32)}`,
+      tag: "rollcall-9",
+      lang: "ja",
+    });
     expect(s.shown[0]!.options).toMatchObject({ requireInteraction: false, actions: [] });
     await s.click(0, "safe_yes"); // not offered: a stray action opens the page, posts nothing
     expect(s.fetched).toEqual([]);
@@ -207,7 +214,14 @@ describe("service worker: test messages", () => {
     const token = randomToken(16);
     const testId = await insertTest(env.DB, sub.id, await sha256Hex(token), clock.now());
     const s = scope(2);
-    await s.push({ type: "test", title: "テスト通知", body: "この端末に安否確認の通知が届きます。", url: `${ORIGIN}/me/devices`, tag: `push-test-${testId}`, ackUrl: `${ORIGIN}/api/push/ack?token=${token}` });
+    await s.push({
+      type: "test",
+      title: "テスト通知",
+      body: "この端末に安否確認の通知が届きます。",
+      url: `${ORIGIN}/me/devices`,
+      tag: `push-test-${testId}`,
+      ackUrl: `${ORIGIN}/api/push/ack?token=${token}`,
+    });
     expect(s.shown).toHaveLength(1);
     expect(s.shown[0]!.title).toBe("テスト通知");
     expect(s.shown[0]!.options).toMatchObject({ requireInteraction: false, renotify: false, actions: [] });
@@ -221,7 +235,14 @@ describe("service worker: only our origin, nothing kept", () => {
   it("never calls another origin, even when a payload names one", async () => {
     const s = scope(3);
     await s.push({ type: "test", title: "x", body: "", url: "https://evil.example/r/abc", tag: "t", ackUrl: "https://evil.example/ack" });
-    await s.push({ type: "rollcall", title: "y", body: "", url: "https://evil.example/r/abc", tag: "u", actions: [{ action: "safe_yes", title: "無事・出勤可" }] });
+    await s.push({
+      type: "rollcall",
+      title: "y",
+      body: "",
+      url: "https://evil.example/r/abc",
+      tag: "u",
+      actions: [{ action: "safe_yes", title: "無事・出勤可" }],
+    });
     expect(s.shown.map((n) => n.options.actions)).toEqual([[], []]);
     await s.click(1, "safe_yes");
     expect(s.fetched).toEqual([]);
@@ -249,8 +270,17 @@ describe("service worker: only our origin, nothing kept", () => {
 
 describe("web app manifest", () => {
   const manifest = JSON.parse(
-    (import.meta.glob("../admin-ui/public/manifest.webmanifest", { query: "?raw", import: "default", eager: true }) as Record<string, string>)["../admin-ui/public/manifest.webmanifest"]!,
-  ) as { name: string; short_name: string; start_url: string; scope: string; display: string; icons: { src: string; sizes: string; type: string; purpose: string }[] };
+    (import.meta.glob("../admin-ui/public/manifest.webmanifest", { query: "?raw", import: "default", eager: true }) as Record<string, string>)[
+      "../admin-ui/public/manifest.webmanifest"
+    ]!,
+  ) as {
+    name: string;
+    short_name: string;
+    start_url: string;
+    scope: string;
+    display: string;
+    icons: { src: string; sizes: string; type: string; purpose: string }[];
+  };
   const pngs = import.meta.glob("../admin-ui/public/icons/*.png", { query: "?inline", import: "default", eager: true }) as Record<string, string>;
 
   /** Width and height from a PNG's IHDR. */

@@ -52,7 +52,7 @@ describe("SMS segments", () => {
     expect(smsSegments("あ".repeat(71))).toMatchObject({ encoding: "UCS-2", segments: 2, perSegment: 67 });
     expect(smsSegments("あ".repeat(134)).segments).toBe(2);
     expect(smsSegments("あ".repeat(135)).segments).toBe(3);
-    expect(smsSegments("a".repeat(69) + "😀").units).toBe(71); // a surrogate pair is two units on the wire
+    expect(smsSegments(`${"a".repeat(69)}😀`).units).toBe(71); // a surrogate pair is two units on the wire
   });
 
   // The test env's origin (24 characters) and the longest that fits, one a city might use (26):
@@ -62,7 +62,12 @@ describe("SMS segments", () => {
       const t = fileTemplates().get("safety")!;
       const link = `${origin}/r/${"A".repeat(32)}`;
       for (const drill of [true, false]) {
-        const m = renderMessage(t.messages.ja, "sms", { ...baseVars({ drill, title: "震度6弱 小金井市", message: "" }, "ja"), person: "山田 花子", facility: "小金井診療所", link }, { link, tag: "t", lang: "ja" });
+        const m = renderMessage(
+          t.messages.ja,
+          "sms",
+          { ...baseVars({ drill, title: "震度6弱 小金井市", message: "" }, "ja"), person: "山田 花子", facility: "小金井診療所", link },
+          { link, tag: "t", lang: "ja" },
+        );
         expect(m.text).toContain(link);
         if (drill) expect(m.text.startsWith("【訓練】")).toBe(true);
         expect(smsSegments(m.text)).toMatchObject({ encoding: "UCS-2", segments: 1 });
@@ -89,7 +94,12 @@ describe("template API", () => {
     const res = await api("GET", "/api/templates", { cookie: facilityAdmin });
     expect(res.status).toBe(200);
     const { items } = (await res.json()) as { items: { ref: string; source: string }[] };
-    expect(items.filter((t) => t.source === "file").map((t) => t.ref).sort()).toEqual(["notice", "safety"]);
+    expect(
+      items
+        .filter((t) => t.source === "file")
+        .map((t) => t.ref)
+        .sort(),
+    ).toEqual(["notice", "safety"]);
     const copy = await api("POST", "/api/templates", { cookie: facilityAdmin, body: { basedOn: "safety", name: "x" } });
     expect(copy.status).toBe(403);
   });
@@ -97,7 +107,12 @@ describe("template API", () => {
   it("copies, edits and removes a template, with audit entries", async () => {
     const copied = await api("POST", "/api/templates", { cookie: admin, body: { basedOn: "safety", name: "夜間用" } });
     expect(copied.status).toBe(201);
-    const t = (await copied.json()) as { id: number; ref: string; basedOn: string; body: { waves: { delayMinutes: number }[]; messages: { ja: { sms: string } } } };
+    const t = (await copied.json()) as {
+      id: number;
+      ref: string;
+      basedOn: string;
+      body: { waves: { delayMinutes: number }[]; messages: { ja: { sms: string } } };
+    };
     expect(t.ref).toBe(`db:${t.id}`);
     expect(t.basedOn).toBe("safety");
     const body = structuredClone(t.body);
@@ -117,7 +132,9 @@ describe("template API", () => {
     expect((await api("DELETE", `/api/templates/${t.id}`, { cookie: admin })).status).toBe(200);
     const list = (await (await api("GET", "/api/templates", { cookie: admin })).json()) as { items: { ref: string }[] };
     expect(list.items.map((i) => i.ref)).not.toContain(t.ref);
-    const { results } = await env.DB.prepare("SELECT action FROM audit_log WHERE object_type = 'template' AND object_id = ?1 ORDER BY id").bind(String(t.id)).all<{ action: string }>();
+    const { results } = await env.DB.prepare("SELECT action FROM audit_log WHERE object_type = 'template' AND object_id = ?1 ORDER BY id")
+      .bind(String(t.id))
+      .all<{ action: string }>();
     expect(results.map((r) => r.action)).toEqual(["template.copied", "template.edited", "template.removed"]);
   });
 

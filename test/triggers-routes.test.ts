@@ -55,7 +55,10 @@ async function createKey(body: { name: string; permissions: string[]; autoSend?:
 
 /** Everything a refused request must leave alone. */
 async function snapshot() {
-  const q = (sql: string) => env.DB.prepare(sql).first<{ n: number }>().then((r) => r!.n);
+  const q = (sql: string) =>
+    env.DB.prepare(sql)
+      .first<{ n: number }>()
+      .then((r) => r!.n);
   return {
     reports: await q("SELECT COUNT(*) AS n FROM trigger_reports"),
     rollcalls: await q("SELECT COUNT(*) AS n FROM rollcalls"),
@@ -64,7 +67,10 @@ async function snapshot() {
   };
 }
 
-const rollcall = (id: number) => env.DB.prepare("SELECT id, state, drill, source, source_ref, notes, created_by FROM rollcalls WHERE id = ?1").bind(id).first<{ id: number; state: string; drill: number; source: string; source_ref: string | null; notes: string; created_by: number | null }>();
+const rollcall = (id: number) =>
+  env.DB.prepare("SELECT id, state, drill, source, source_ref, notes, created_by FROM rollcalls WHERE id = ?1")
+    .bind(id)
+    .first<{ id: number; state: string; drill: number; source: string; source_ref: string | null; notes: string; created_by: number | null }>();
 
 beforeAll(async () => {
   await adminsWithoutMfa();
@@ -201,14 +207,20 @@ describe("CAP in: POST /api/triggers/cap", () => {
 
     const again = (await (await signedPost("/api/triggers/cap", { key: capKey, body })).json()) as { decision: string; duplicate: boolean; rollcallId: number };
     expect(again).toMatchObject({ duplicate: true, decision: "prepare", rollcallId: out.rollcallId });
-    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM rollcalls WHERE source = 'cap' AND source_ref = ?1").bind("bousai.city.koganei.example.jp|real-1").first<{ n: number }>();
+    const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM rollcalls WHERE source = 'cap' AND source_ref = ?1")
+      .bind("bousai.city.koganei.example.jp|real-1")
+      .first<{ n: number }>();
     expect(n!.n).toBe(1);
 
     // An Update notes on it; a Cancel withdraws it while it awaits confirmation.
     const ref = "bousai.city.koganei.example.jp,real-1,2026-11-28T09:15:00+09:00";
-    const upd = (await (await signedPost("/api/triggers/cap", { key: capKey, body: capVariant({ identifier: "real-1-u", msgType: "Update", references: ref }) })).json()) as { decision: string };
+    const upd = (await (
+      await signedPost("/api/triggers/cap", { key: capKey, body: capVariant({ identifier: "real-1-u", msgType: "Update", references: ref }) })
+    ).json()) as { decision: string };
     expect(upd.decision).toBe("note");
-    const cancel = (await (await signedPost("/api/triggers/cap", { key: capKey, body: capVariant({ identifier: "real-1-c", msgType: "Cancel", references: ref }) })).json()) as { decision: string };
+    const cancel = (await (
+      await signedPost("/api/triggers/cap", { key: capKey, body: capVariant({ identifier: "real-1-c", msgType: "Cancel", references: ref }) })
+    ).json()) as { decision: string };
     expect(cancel.decision).toBe("withdraw");
     const rc = await rollcall(out.rollcallId);
     expect(rc!.state).toBe("withdrawn");
@@ -216,12 +228,20 @@ describe("CAP in: POST /api/triggers/cap", () => {
   });
 
   it("Exercise starts a drill; Test and other areas start nothing", async () => {
-    const ex = (await (await signedPost("/api/triggers/cap", { key: capKey, body: capVariant({ identifier: "ex-1", status: "Exercise" }) })).json()) as { decision: string; rollcallId: number };
+    const ex = (await (await signedPost("/api/triggers/cap", { key: capKey, body: capVariant({ identifier: "ex-1", status: "Exercise" }) })).json()) as {
+      decision: string;
+      rollcallId: number;
+    };
     expect(ex.decision).toBe("prepare");
     expect((await rollcall(ex.rollcallId))!.drill).toBe(1);
-    const test = (await (await signedPost("/api/triggers/cap", { key: capKey, body: capVariant({ identifier: "test-1", status: "Test" }) })).json()) as { decision: string; rollcallId: number | null };
+    const test = (await (await signedPost("/api/triggers/cap", { key: capKey, body: capVariant({ identifier: "test-1", status: "Test" }) })).json()) as {
+      decision: string;
+      rollcallId: number | null;
+    };
     expect(test).toMatchObject({ decision: "no_trigger", rollcallId: null });
-    const far = (await (await signedPost("/api/triggers/cap", { key: capKey, body: capVariant({ identifier: "far-1", geocode: "27100" }) })).json()) as { decision: string };
+    const far = (await (await signedPost("/api/triggers/cap", { key: capKey, body: capVariant({ identifier: "far-1", geocode: "27100" }) })).json()) as {
+      decision: string;
+    };
     expect(far.decision).toBe("no_trigger");
   });
 });
@@ -236,14 +256,21 @@ describe("API trigger: POST /api/triggers/rollcalls", () => {
     expect(out).toMatchObject({ decision: "prepare", state: "draft" });
     expect(out.preview.recipients).toBeGreaterThanOrEqual(4);
     expect(await rollcall(out.rollcallId)).toMatchObject({ state: "draft", drill: 1, source: "api" });
-    const again = (await (await signedPost("/api/triggers/rollcalls", { key, body, contentType: "application/json" })).json()) as { duplicate: boolean; rollcallId: number };
+    const again = (await (await signedPost("/api/triggers/rollcalls", { key, body, contentType: "application/json" })).json()) as {
+      duplicate: boolean;
+      rollcallId: number;
+    };
     expect(again).toMatchObject({ duplicate: true, rollcallId: out.rollcallId });
   });
 
   it("a key allowed to auto-send confirms at once", async () => {
     const { key } = await createKey({ name: "自動送信", permissions: ["trigger"], autoSend: true });
     const body = JSON.stringify({ title: "通常連絡", templateRef: "safety", scope: { facilityIds: [facilityId] }, drill: true });
-    const out = (await (await signedPost("/api/triggers/rollcalls", { key, body, contentType: "application/json" })).json()) as { decision: string; state: string; rollcallId: number };
+    const out = (await (await signedPost("/api/triggers/rollcalls", { key, body, contentType: "application/json" })).json()) as {
+      decision: string;
+      state: string;
+      rollcallId: number;
+    };
     expect(out).toMatchObject({ decision: "trigger", state: "open" });
     const n = await env.DB.prepare("SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ?1").bind(out.rollcallId).first<{ n: number }>();
     expect(n!.n).toBeGreaterThanOrEqual(4);
@@ -265,7 +292,11 @@ describe("API trigger: POST /api/triggers/rollcalls", () => {
     const after = await snapshot();
     expect({ ...after, nonces: before.nonces }).toEqual(before);
     const capOnly = await createKey({ name: "cap only", permissions: ["cap"] });
-    const res = await signedPost("/api/triggers/rollcalls", { key: capOnly.key, body: JSON.stringify({ title: "x", templateRef: "safety", scope: { all: true }, drill: true }), contentType: "application/json" });
+    const res = await signedPost("/api/triggers/rollcalls", {
+      key: capOnly.key,
+      body: JSON.stringify({ title: "x", templateRef: "safety", scope: { all: true }, drill: true }),
+      contentType: "application/json",
+    });
     expect(res.status).toBe(403);
   });
 });
@@ -289,7 +320,10 @@ describe("CAP out: GET /api/triggers/cap.atom", () => {
 describe("reports and replay", () => {
   it("lists the reports seen with decision and reason, and replays a stored JMA report as a drill awaiting confirmation", async () => {
     clock.advance(Date.parse("2011-03-11T05:55:00Z") - clock.now());
-    const first = await handleJmaDocument(env, { externalId: "test:replay:2011", xml: jma["32-39_11_05_120615_VXSE53.xml"].replace("<EventID>20110311144640</EventID>", "<EventID>20110311880001</EventID>") });
+    const first = await handleJmaDocument(env, {
+      externalId: "test:replay:2011",
+      xml: jma["32-39_11_05_120615_VXSE53.xml"].replace("<EventID>20110311144640</EventID>", "<EventID>20110311880001</EventID>"),
+    });
     expect(first.decision).toBe("prepare");
     clock.reset();
 

@@ -34,7 +34,9 @@ function inbound(acct: TwilioAccount, from: string, body: string, sid = messageS
 }
 
 async function repliesOf(rollcallId: number, personId: number) {
-  const { results } = await env.DB.prepare("SELECT answers, comment, via FROM replies WHERE rollcall_id = ?1 AND person_id = ?2 ORDER BY id").bind(rollcallId, personId).all<{ answers: string; comment: string; via: string }>();
+  const { results } = await env.DB.prepare("SELECT answers, comment, via FROM replies WHERE rollcall_id = ?1 AND person_id = ?2 ORDER BY id")
+    .bind(rollcallId, personId)
+    .all<{ answers: string; comment: string; via: string }>();
   return results.map((r) => ({ ...r, answers: JSON.parse(r.answers) as Record<string, string> }));
 }
 
@@ -83,7 +85,11 @@ describe("inbound SMS replies", () => {
 
     // Without an auth token configured there is nothing to check against: refused too.
     const res = await app.fetch(
-      new Request(SMS_URL, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, body: new URLSearchParams(params) }),
+      new Request(SMS_URL, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+        body: new URLSearchParams(params),
+      }),
       env,
       createExecutionContext(),
     );
@@ -142,10 +148,15 @@ describe("SMS status callbacks", () => {
     const rc = await makeRollcall({ people: [{ id: p.id }] });
     const e = testEnv(twilioFake.env(acct));
     const run = async (bodies: DeliveryMessage[]) => {
-      const batch = createMessageBatch<DeliveryMessage>("anpi-deliveries", bodies.map((body, i) => ({ id: `s${i}`, timestamp: new Date(), attempts: 1, body })));
+      const batch = createMessageBatch<DeliveryMessage>(
+        "anpi-deliveries",
+        bodies.map((body, i) => ({ id: `s${i}`, timestamp: new Date(), attempts: 1, body })),
+      );
       await handleDeliveryBatch(batch, e);
     };
-    await run([{ type: "plan", rollcallId: rc.id, wave: 1, channels: ["sms"], onlyUnreplied: false, fallback: false, audience: "recipients", afterPersonId: 0 }]);
+    await run([
+      { type: "plan", rollcallId: rc.id, wave: 1, channels: ["sms"], onlyUnreplied: false, fallback: false, audience: "recipients", afterPersonId: 0 },
+    ]);
     await run(e.queue.take());
     const [d] = await deliveriesOf(rc.id);
     expect(d!.state).toBe("sent");
@@ -164,7 +175,9 @@ describe("SMS status callbacks", () => {
     const { d, person } = await sentSms(acct);
     expect((await callback(acct, d.provider_id!, "delivered")).status).toBe(200);
     expect((await delivery(d.id)).state).toBe("delivered");
-    const ok = await env.DB.prepare("SELECT last_ok_at FROM contacts WHERE person_id = ?1 AND kind = 'mobile'").bind(person.id).first<{ last_ok_at: number | null }>();
+    const ok = await env.DB.prepare("SELECT last_ok_at FROM contacts WHERE person_id = ?1 AND kind = 'mobile'")
+      .bind(person.id)
+      .first<{ last_ok_at: number | null }>();
     expect(ok!.last_ok_at).not.toBeNull();
 
     expect((await callback(acct, d.provider_id!, "sent")).status).toBe(200);

@@ -71,7 +71,10 @@ export function buildApp() {
   app.use("/api/openapi.json", apiDocsGate());
   app.use("/api/docs", apiDocsGate());
   app.doc31("/api/openapi.json", doc);
-  app.route("/", docsPage(() => app.getOpenAPI31Document(doc)));
+  app.route(
+    "/",
+    docsPage(() => app.getOpenAPI31Document(doc)),
+  );
 
   app.notFound(notFoundResponse);
   app.onError((err, c) => {

@@ -10,9 +10,7 @@
  * (PushPayload), talks only to its own origin and caches nothing: no personal
  * data is kept on the phone beyond the notification itself.
  */
-(function (root) {
-  "use strict";
-
+((root) => {
   /** Which answers stay when the platform shows fewer buttons than offered (Chrome shows two): the usual answer and the call for help; the page has the rest. */
   var ACTION_PRIORITY = ["safe_yes", "need_help", "safe_no"];
   var ICON = "/icons/icon-192.png";
@@ -30,7 +28,7 @@
     try {
       var u = new URL(url, origin);
       return u.origin === origin ? u.href : null;
-    } catch (e) {
+    } catch (_e) {
       return null;
     }
   }
@@ -41,7 +39,7 @@
     try {
       if (p && typeof p.json === "function") p = p.json();
       else if (isString(p)) p = JSON.parse(p);
-    } catch (e) {
+    } catch (_e) {
       return null;
     }
     if (!p || typeof p !== "object" || !isString(p.title) || !isString(p.url)) return null;
@@ -53,29 +51,21 @@
    * Notification.maxActions (undefined where actions are unknown: offered as given).
    */
   function notificationFor(payload, origin, maxActions) {
-    var url = ownUrl(payload.url, origin) || origin + "/";
+    var url = ownUrl(payload.url, origin) || `${origin}/`;
     var type = isString(payload.type) ? payload.type : "rollcall";
-    var offered = Array.isArray(payload.actions)
-      ? payload.actions.filter(function (a) {
-          return a && isString(a.action) && isString(a.title);
-        })
-      : [];
+    var offered = Array.isArray(payload.actions) ? payload.actions.filter((a) => a && isString(a.action) && isString(a.title)) : [];
     // One-tap answers only go where they can be posted: our own reply link.
     if (!ownUrl(payload.url, origin)) offered = [];
     var shown = offered;
     if (typeof maxActions === "number" && offered.length > maxActions) {
       var keep = offered
         .slice()
-        .sort(function (a, b) {
-          return rank(a.action) - rank(b.action);
-        })
+        .sort((a, b) => rank(a.action) - rank(b.action))
         .slice(0, Math.max(0, maxActions));
-      shown = offered.filter(function (a) {
-        return keep.indexOf(a) >= 0;
-      });
+      shown = offered.filter((a) => keep.indexOf(a) >= 0);
     }
     var titles = {};
-    offered.forEach(function (a) {
+    offered.forEach((a) => {
       titles[a.action] = a.title;
     });
     var options = {
@@ -87,9 +77,7 @@
       // A roll-call stays until it is answered or dismissed; a repeat (same tag) alerts again.
       requireInteraction: type === "rollcall",
       renotify: isString(payload.tag) && type !== "test",
-      actions: shown.map(function (a) {
-        return { action: a.action, title: a.title };
-      }),
+      actions: shown.map((a) => ({ action: a.action, title: a.title })),
       data: {
         type: type,
         url: url,
@@ -120,19 +108,19 @@
    * notification's data (from notificationFor); `action` the clicked button ("" for the body).
    */
   function clickPlan(data, action, origin) {
-    var url = (data && ownUrl(data.url, origin)) || origin + "/";
-    if (action && data && data.titles && Object.prototype.hasOwnProperty.call(data.titles, action) && ownUrl(data.url, origin)) {
+    var url = (data && ownUrl(data.url, origin)) || `${origin}/`;
+    if (action && data?.titles && Object.hasOwn(data.titles, action) && ownUrl(data.url, origin)) {
       return {
         kind: "post",
         url: url,
         request: [
-          url.replace(/\/+$/, "") + "/action",
+          `${url.replace(/\/+$/, "")}/action`,
           {
             method: "POST",
             credentials: "omit",
             cache: "no-store",
             headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
-            body: "action=" + encodeURIComponent(action),
+            body: `action=${encodeURIComponent(action)}`,
           },
         ],
         title: data.titles[action],
@@ -143,14 +131,14 @@
 
   /** The short notification after a one-tap answer: [title, options]; tapping it opens the page. */
   function confirmationFor(data, answerTitle, ok, tag) {
-    var text = ok ? data.sent || "✓ {answer}" : data.failed || "⚠ " + FALLBACK.title;
+    var text = ok ? data.sent || "✓ {answer}" : data.failed || `⚠ ${FALLBACK.title}`;
     var options = { body: "", icon: ICON, badge: BADGE, data: { type: "confirmation", url: data.url, titles: {} } };
     if (tag) options.tag = tag;
     return [text.replace("{answer}", answerTitle), options];
   }
 
   function openPage(scope, url) {
-    return scope.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
+    return scope.clients.matchAll({ type: "window", includeUncontrolled: true }).then((list) => {
       for (var i = 0; i < list.length; i++) {
         if (list[i].url === url && typeof list[i].focus === "function") return list[i].focus();
       }
@@ -172,11 +160,7 @@
     return Promise.all([
       scope.registration.showNotification(shown[0], shown[1]),
       // The arrival counts for readiness even if showing fails; a failed acknowledgement is only a missing tick.
-      ack
-        ? scope.fetch(ack[0], ack[1]).catch(function () {
-            return null;
-          })
-        : null,
+      ack ? scope.fetch(ack[0], ack[1]).catch(() => null) : null,
     ]);
   }
 
@@ -189,14 +173,10 @@
     return scope
       .fetch(plan.request[0], plan.request[1])
       .then(
-        function (res) {
-          return res.ok;
-        },
-        function () {
-          return false;
-        },
+        (res) => res.ok,
+        () => false,
       )
-      .then(function (ok) {
+      .then((ok) => {
         var c = confirmationFor(data, plan.title, ok, notification.tag);
         return scope.registration.showNotification(c[0], c[1]);
       });
@@ -204,16 +184,16 @@
 
   /** Wires the handlers onto a ServiceWorkerGlobalScope (or a test's fake of one). */
   function install(scope) {
-    scope.addEventListener("install", function () {
+    scope.addEventListener("install", () => {
       if (scope.skipWaiting) scope.skipWaiting();
     });
-    scope.addEventListener("activate", function (event) {
-      if (scope.clients && scope.clients.claim) event.waitUntil(scope.clients.claim());
+    scope.addEventListener("activate", (event) => {
+      if (scope.clients?.claim) event.waitUntil(scope.clients.claim());
     });
-    scope.addEventListener("push", function (event) {
+    scope.addEventListener("push", (event) => {
       event.waitUntil(onPush(scope, event.data));
     });
-    scope.addEventListener("notificationclick", function (event) {
+    scope.addEventListener("notificationclick", (event) => {
       event.waitUntil(onClick(scope, event.notification, event.action || ""));
     });
   }

@@ -162,7 +162,8 @@ function Screen({ me, path, reloadMe, signedOut }: { me: Me; path: string; reloa
   if (path === "/rollcalls/new") return <Trigger me={me} />;
   if (path === "/rollcalls") return <History />;
   const facility = match("/rollcalls/:id/facilities/:facilityId", path);
-  if (facility && Number(facility.id) > 0 && Number(facility.facilityId) > 0) return <FacilityDrill id={Number(facility.id)} facilityId={Number(facility.facilityId)} me={me} />;
+  if (facility && Number(facility.id) > 0 && Number(facility.facilityId) > 0)
+    return <FacilityDrill id={Number(facility.id)} facilityId={Number(facility.facilityId)} me={me} />;
   const person = match("/rollcalls/:id/people/:personId", path);
   if (person && Number(person.id) > 0 && Number(person.personId) > 0) return <PersonDrill id={Number(person.id)} personId={Number(person.personId)} />;
   const board = match("/rollcalls/:id", path);

@@ -44,9 +44,9 @@ addStrings({
     "dstate.delivered": "到達",
     "dstate.failed": "失敗",
     "dstate.cancelled": "取り消し",
-    "drill": "訓練",
-    "real": "本番",
-    "unanswered": "未回答",
+    drill: "訓練",
+    real: "本番",
+    unanswered: "未回答",
   },
   en: {
     "ft.clinic": "Clinic",
@@ -90,13 +90,24 @@ addStrings({
     "dstate.delivered": "Delivered",
     "dstate.failed": "Failed",
     "dstate.cancelled": "Cancelled",
-    "drill": "Drill",
-    "real": "Real",
-    "unanswered": "No answer",
+    drill: "Drill",
+    real: "Real",
+    unanswered: "No answer",
   },
 });
 
-export const FACILITY_TYPES = ["clinic", "hospital", "dental", "pharmacy", "visiting_nurse", "visiting_rehab", "care_manager", "home_care", "community_support", "city_division"] as const;
+export const FACILITY_TYPES = [
+  "clinic",
+  "hospital",
+  "dental",
+  "pharmacy",
+  "visiting_nurse",
+  "visiting_rehab",
+  "care_manager",
+  "home_care",
+  "community_support",
+  "city_division",
+] as const;
 export const CHANNELS = ["push", "sms", "email"] as const;
 
 /** A label for a value of a known kind, or the value itself. */

@@ -43,5 +43,7 @@ export function may(me: Me, roles: Screen["roles"]): boolean {
 
 export function screenFor(path: string): Screen | undefined {
   // Longest prefix wins: /rollcalls/12 belongs to /rollcalls.
-  return [...SCREENS].sort((a, b) => b.path.length - a.path.length).find((s) => (s.path === "/" ? path === "/" : path === s.path || path.startsWith(s.path + "/")));
+  return [...SCREENS]
+    .sort((a, b) => b.path.length - a.path.length)
+    .find((s) => (s.path === "/" ? path === "/" : path === s.path || path.startsWith(`${s.path}/`)));
 }

@@ -142,7 +142,13 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
 }
 
 /** Renders loading / error / data for a `useLoad` result. */
-export function Loaded<T>({ result, children }: { result: { data: T | null; error: unknown; loading: boolean; reload: () => void }; children: (data: T) => ComponentChildren }) {
+export function Loaded<T>({
+  result,
+  children,
+}: {
+  result: { data: T | null; error: unknown; loading: boolean; reload: () => void };
+  children: (data: T) => ComponentChildren;
+}) {
   if (result.error)
     return (
       <div>
@@ -157,7 +163,17 @@ export function Loaded<T>({ result, children }: { result: { data: T | null; erro
 }
 
 /** Submit button that shows it is working and cannot be pressed twice. */
-export function Submit({ busy, children, class: cls = "btn primary", disabled }: { busy: boolean; children: ComponentChildren; class?: string; disabled?: boolean }) {
+export function Submit({
+  busy,
+  children,
+  class: cls = "btn primary",
+  disabled,
+}: {
+  busy: boolean;
+  children: ComponentChildren;
+  class?: string;
+  disabled?: boolean;
+}) {
   return (
     <button type="submit" class={cls} disabled={busy || disabled} aria-busy={busy ? "true" : undefined}>
       {children}

@@ -31,7 +31,8 @@ async function call(url, init = {}) {
   if (!res.ok) throw new Error(`fake ${url}: ${res.status} ${await res.text()}`);
   return res.json();
 }
-const post = (url, body) => call(url, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }) });
+const post = (url, body) =>
+  call(url, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }) });
 
 /** The control APIs of the fakes (see test/fakes/*.ts), from Node. */
 export function fakeClient(f) {

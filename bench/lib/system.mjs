@@ -32,7 +32,13 @@ export function freePort() {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function wrangler(args, timeout = 600_000) {
-  return execFileSync(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: CHILD_ENV, stdio: ["ignore", "pipe", "pipe"], timeout, maxBuffer: 64 * 1024 * 1024 }).toString();
+  return execFileSync(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    env: CHILD_ENV,
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout,
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString();
 }
 
 /** Runs SQL against the local D1 of a state directory; answers the rows of the last statement. */
@@ -109,10 +115,19 @@ export async function startWrangler({ stateDir, vars = {}, config, logFile, port
   const inspectorPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const args = [
-    WRANGLER, "dev",
+    WRANGLER,
+    "dev",
     ...(config ? ["--config", config] : []),
-    "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort),
-    "--persist-to", stateDir, "--show-interactive-dev-session=false", "--live-reload=false",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    stateDir,
+    "--show-interactive-dev-session=false",
+    "--live-reload=false",
     ...(testScheduled ? ["--test-scheduled"] : []),
     ...Object.entries({ PUBLIC_URL: base, ...vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ...extraArgs,
@@ -165,7 +180,11 @@ export async function killGroup(child, signal = "SIGTERM") {
 export function workerdPids(child) {
   try {
     const out = execFileSync("ps", ["-o", "pid=,comm=", "-g", String(child.pid)]).toString();
-    return out.split("\n").map((l) => l.trim().split(/\s+/)).filter(([, c]) => c && c.includes("workerd")).map(([p]) => Number(p));
+    return out
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([, c]) => c?.includes("workerd"))
+      .map(([p]) => Number(p));
   } catch {
     return [];
   }
@@ -183,13 +202,21 @@ export function cpuSeconds(pid) {
 }
 
 export async function signIn(base, email, password) {
-  const res = await fetch(`${base}/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${base}/api/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
   if (res.status !== 200) throw new Error(`sign-in ${res.status}: ${await res.text()}`);
   return /anpi_sid=[^;]+/.exec(res.headers.get("set-cookie") ?? "")[0];
 }
 
 export async function api(base, cookie, method, path, body) {
-  const res = await fetch(`${base}${path}`, { method, headers: { cookie, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { cookie, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : null;

@@ -39,75 +39,324 @@ export function prng(seed) {
 
 // [kanji, kana, centre lat, centre lng]
 const DISTRICTS = [
-  ["本町", "ホンチョウ", 35.7005, 139.5090],
-  ["東町", "ヒガシチョウ", 35.7005, 139.5270],
-  ["緑町", "ミドリチョウ", 35.7130, 139.5040],
-  ["中町", "ナカチョウ", 35.6960, 139.5150],
-  ["前原町", "マエハラチョウ", 35.6930, 139.5020],
-  ["梶野町", "カジノチョウ", 35.7070, 139.5290],
-  ["関野町", "セキノチョウ", 35.7150, 139.5180],
-  ["貫井北町", "ヌクイキタマチ", 35.7130, 139.4930],
-  ["貫井南町", "ヌクイミナミマチ", 35.6960, 139.4890],
-  ["桜町", "サクラチョウ", 35.7060, 139.5000],
+  ["本町", "ホンチョウ", 35.7005, 139.509],
+  ["東町", "ヒガシチョウ", 35.7005, 139.527],
+  ["緑町", "ミドリチョウ", 35.713, 139.504],
+  ["中町", "ナカチョウ", 35.696, 139.515],
+  ["前原町", "マエハラチョウ", 35.693, 139.502],
+  ["梶野町", "カジノチョウ", 35.707, 139.529],
+  ["関野町", "セキノチョウ", 35.715, 139.518],
+  ["貫井北町", "ヌクイキタマチ", 35.713, 139.493],
+  ["貫井南町", "ヌクイミナミマチ", 35.696, 139.489],
+  ["桜町", "サクラチョウ", 35.706, 139.5],
 ];
 
 const PREFIXES = [
-  ["さくら", "サクラ"], ["みどり", "ミドリ"], ["けやき", "ケヤキ"], ["はけの森", "ハケノモリ"], ["野川", "ノガワ"],
-  ["武蔵野", "ムサシノ"], ["駅前", "エキマエ"], ["ひかり", "ヒカリ"], ["あおば", "アオバ"], ["つばさ", "ツバサ"],
-  ["なごみ", "ナゴミ"], ["こがねい", "コガネイ"], ["たんぽぽ", "タンポポ"], ["ひまわり", "ヒマワリ"], ["すずらん", "スズラン"],
-  ["栗山", "クリヤマ"], ["公園通り", "コウエンドオリ"], ["連雀通り", "レンジャクドオリ"], ["小金井橋", "コガネイバシ"], ["玉川上水", "タマガワジョウスイ"],
+  ["さくら", "サクラ"],
+  ["みどり", "ミドリ"],
+  ["けやき", "ケヤキ"],
+  ["はけの森", "ハケノモリ"],
+  ["野川", "ノガワ"],
+  ["武蔵野", "ムサシノ"],
+  ["駅前", "エキマエ"],
+  ["ひかり", "ヒカリ"],
+  ["あおば", "アオバ"],
+  ["つばさ", "ツバサ"],
+  ["なごみ", "ナゴミ"],
+  ["こがねい", "コガネイ"],
+  ["たんぽぽ", "タンポポ"],
+  ["ひまわり", "ヒマワリ"],
+  ["すずらん", "スズラン"],
+  ["栗山", "クリヤマ"],
+  ["公園通り", "コウエンドオリ"],
+  ["連雀通り", "レンジャクドオリ"],
+  ["小金井橋", "コガネイバシ"],
+  ["玉川上水", "タマガワジョウスイ"],
 ];
 
 /** Per type: how many, name suffixes, relative size, jobs (first is the admin's), and a staff minimum. */
 const TYPES = {
-  clinic: { count: 30, suffix: [["クリニック", "クリニック"], ["内科クリニック", "ナイカクリニック"], ["診療所", "シンリョウジョ"], ["整形外科", "セイケイゲカ"], ["小児科", "ショウニカ"]], weight: 1.6, min: 3, jobs: [["医師", 2], ["看護師", 4], ["臨床検査技師", 1], ["事務", 3]] },
-  hospital: { count: 6, suffix: [["病院", "ビョウイン"], ["総合病院", "ソウゴウビョウイン"], ["記念病院", "キネンビョウイン"]], weight: 14, min: 30, jobs: [["医師", 3], ["看護師", 8], ["薬剤師", 1], ["理学療法士", 1], ["作業療法士", 1], ["言語聴覚士", 0.4], ["医療ソーシャルワーカー", 0.4], ["管理栄養士", 0.4], ["事務", 2]] },
-  dental: { count: 18, suffix: [["歯科", "シカ"], ["歯科医院", "シカイイン"], ["デンタルクリニック", "デンタルクリニック"]], weight: 1.1, min: 3, jobs: [["歯科医師", 2], ["歯科衛生士", 3], ["歯科技工士", 0.5], ["事務", 1.5]] },
-  pharmacy: { count: 22, suffix: [["薬局", "ヤッキョク"], ["調剤薬局", "チョウザイヤッキョク"]], weight: 1, min: 2, jobs: [["薬剤師", 3], ["事務", 1.5]] },
-  visiting_nurse: { count: 12, suffix: [["訪問看護ステーション", "ホウモンカンゴステーション"]], weight: 1.7, min: 4, jobs: [["看護師", 6], ["理学療法士", 1], ["作業療法士", 0.6], ["事務", 1]] },
-  visiting_rehab: { count: 5, suffix: [["訪問リハビリセンター", "ホウモンリハビリセンター"]], weight: 1.1, min: 3, jobs: [["理学療法士", 3], ["作業療法士", 2], ["言語聴覚士", 1]] },
-  care_manager: { count: 12, suffix: [["居宅介護支援事業所", "キョタクカイゴシエンジギョウショ"], ["ケアプランセンター", "ケアプランセンター"]], weight: 0.8, min: 2, jobs: [["介護支援専門員", 4], ["事務", 0.6]] },
-  home_care: { count: 10, suffix: [["ヘルパーステーション", "ヘルパーステーション"], ["訪問介護事業所", "ホウモンカイゴジギョウショ"]], weight: 2.6, min: 5, jobs: [["サービス提供責任者", 1], ["訪問介護員", 6], ["事務", 0.5]] },
-  community_support: { count: 4, suffix: [["地域包括支援センター", "チイキホウカツシエンセンター"]], weight: 1.2, min: 4, jobs: [["保健師", 1], ["社会福祉士", 1], ["主任介護支援専門員", 1]] },
-  city_division: { count: 1, suffix: [["", ""]], weight: 1.2, min: 4, jobs: [["行政職", 3], ["保健師", 1]] },
+  clinic: {
+    count: 30,
+    suffix: [
+      ["クリニック", "クリニック"],
+      ["内科クリニック", "ナイカクリニック"],
+      ["診療所", "シンリョウジョ"],
+      ["整形外科", "セイケイゲカ"],
+      ["小児科", "ショウニカ"],
+    ],
+    weight: 1.6,
+    min: 3,
+    jobs: [
+      ["医師", 2],
+      ["看護師", 4],
+      ["臨床検査技師", 1],
+      ["事務", 3],
+    ],
+  },
+  hospital: {
+    count: 6,
+    suffix: [
+      ["病院", "ビョウイン"],
+      ["総合病院", "ソウゴウビョウイン"],
+      ["記念病院", "キネンビョウイン"],
+    ],
+    weight: 14,
+    min: 30,
+    jobs: [
+      ["医師", 3],
+      ["看護師", 8],
+      ["薬剤師", 1],
+      ["理学療法士", 1],
+      ["作業療法士", 1],
+      ["言語聴覚士", 0.4],
+      ["医療ソーシャルワーカー", 0.4],
+      ["管理栄養士", 0.4],
+      ["事務", 2],
+    ],
+  },
+  dental: {
+    count: 18,
+    suffix: [
+      ["歯科", "シカ"],
+      ["歯科医院", "シカイイン"],
+      ["デンタルクリニック", "デンタルクリニック"],
+    ],
+    weight: 1.1,
+    min: 3,
+    jobs: [
+      ["歯科医師", 2],
+      ["歯科衛生士", 3],
+      ["歯科技工士", 0.5],
+      ["事務", 1.5],
+    ],
+  },
+  pharmacy: {
+    count: 22,
+    suffix: [
+      ["薬局", "ヤッキョク"],
+      ["調剤薬局", "チョウザイヤッキョク"],
+    ],
+    weight: 1,
+    min: 2,
+    jobs: [
+      ["薬剤師", 3],
+      ["事務", 1.5],
+    ],
+  },
+  visiting_nurse: {
+    count: 12,
+    suffix: [["訪問看護ステーション", "ホウモンカンゴステーション"]],
+    weight: 1.7,
+    min: 4,
+    jobs: [
+      ["看護師", 6],
+      ["理学療法士", 1],
+      ["作業療法士", 0.6],
+      ["事務", 1],
+    ],
+  },
+  visiting_rehab: {
+    count: 5,
+    suffix: [["訪問リハビリセンター", "ホウモンリハビリセンター"]],
+    weight: 1.1,
+    min: 3,
+    jobs: [
+      ["理学療法士", 3],
+      ["作業療法士", 2],
+      ["言語聴覚士", 1],
+    ],
+  },
+  care_manager: {
+    count: 12,
+    suffix: [
+      ["居宅介護支援事業所", "キョタクカイゴシエンジギョウショ"],
+      ["ケアプランセンター", "ケアプランセンター"],
+    ],
+    weight: 0.8,
+    min: 2,
+    jobs: [
+      ["介護支援専門員", 4],
+      ["事務", 0.6],
+    ],
+  },
+  home_care: {
+    count: 10,
+    suffix: [
+      ["ヘルパーステーション", "ヘルパーステーション"],
+      ["訪問介護事業所", "ホウモンカイゴジギョウショ"],
+    ],
+    weight: 2.6,
+    min: 5,
+    jobs: [
+      ["サービス提供責任者", 1],
+      ["訪問介護員", 6],
+      ["事務", 0.5],
+    ],
+  },
+  community_support: {
+    count: 4,
+    suffix: [["地域包括支援センター", "チイキホウカツシエンセンター"]],
+    weight: 1.2,
+    min: 4,
+    jobs: [
+      ["保健師", 1],
+      ["社会福祉士", 1],
+      ["主任介護支援専門員", 1],
+    ],
+  },
+  city_division: {
+    count: 1,
+    suffix: [["", ""]],
+    weight: 1.2,
+    min: 4,
+    jobs: [
+      ["行政職", 3],
+      ["保健師", 1],
+    ],
+  },
 };
 
 // [kanji, kana, romaji]
 const SURNAMES = [
-  ["佐藤", "サトウ", "sato"], ["鈴木", "スズキ", "suzuki"], ["高橋", "タカハシ", "takahashi"], ["田中", "タナカ", "tanaka"], ["伊藤", "イトウ", "ito"],
-  ["渡辺", "ワタナベ", "watanabe"], ["山本", "ヤマモト", "yamamoto"], ["中村", "ナカムラ", "nakamura"], ["小林", "コバヤシ", "kobayashi"], ["加藤", "カトウ", "kato"],
-  ["吉田", "ヨシダ", "yoshida"], ["山田", "ヤマダ", "yamada"], ["佐々木", "ササキ", "sasaki"], ["山口", "ヤマグチ", "yamaguchi"], ["松本", "マツモト", "matsumoto"],
-  ["井上", "イノウエ", "inoue"], ["木村", "キムラ", "kimura"], ["林", "ハヤシ", "hayashi"], ["斎藤", "サイトウ", "saito"], ["清水", "シミズ", "shimizu"],
-  ["山崎", "ヤマザキ", "yamazaki"], ["森", "モリ", "mori"], ["池田", "イケダ", "ikeda"], ["橋本", "ハシモト", "hashimoto"], ["阿部", "アベ", "abe"],
-  ["石川", "イシカワ", "ishikawa"], ["山下", "ヤマシタ", "yamashita"], ["中島", "ナカジマ", "nakajima"], ["石井", "イシイ", "ishii"], ["小川", "オガワ", "ogawa"],
-  ["前田", "マエダ", "maeda"], ["岡田", "オカダ", "okada"], ["長谷川", "ハセガワ", "hasegawa"], ["藤田", "フジタ", "fujita"], ["後藤", "ゴトウ", "goto"],
-  ["近藤", "コンドウ", "kondo"], ["村上", "ムラカミ", "murakami"], ["遠藤", "エンドウ", "endo"], ["青木", "アオキ", "aoki"], ["坂本", "サカモト", "sakamoto"],
-  ["斉藤", "サイトウ", "saito"], ["福田", "フクダ", "fukuda"], ["太田", "オオタ", "ota"], ["西村", "ニシムラ", "nishimura"], ["藤井", "フジイ", "fujii"],
-  ["金子", "カネコ", "kaneko"], ["岡本", "オカモト", "okamoto"], ["藤原", "フジワラ", "fujiwara"], ["中野", "ナカノ", "nakano"], ["三浦", "ミウラ", "miura"],
-  ["原田", "ハラダ", "harada"], ["中川", "ナカガワ", "nakagawa"], ["松田", "マツダ", "matsuda"], ["竹内", "タケウチ", "takeuchi"], ["小野", "オノ", "ono"],
-  ["田村", "タムラ", "tamura"], ["中山", "ナカヤマ", "nakayama"], ["和田", "ワダ", "wada"], ["石田", "イシダ", "ishida"], ["森田", "モリタ", "morita"],
-  ["上田", "ウエダ", "ueda"], ["原", "ハラ", "hara"], ["柴田", "シバタ", "shibata"], ["酒井", "サカイ", "sakai"], ["工藤", "クドウ", "kudo"],
-  ["横山", "ヨコヤマ", "yokoyama"], ["宮崎", "ミヤザキ", "miyazaki"], ["宮本", "ミヤモト", "miyamoto"], ["内田", "ウチダ", "uchida"], ["高木", "タカギ", "takagi"],
-  ["髙橋", "タカハシ", "takahashi"], ["山﨑", "ヤマザキ", "yamazaki"], ["小金井", "コガネイ", "koganei"], ["武田", "タケダ", "takeda"], ["野口", "ノグチ", "noguchi"],
+  ["佐藤", "サトウ", "sato"],
+  ["鈴木", "スズキ", "suzuki"],
+  ["高橋", "タカハシ", "takahashi"],
+  ["田中", "タナカ", "tanaka"],
+  ["伊藤", "イトウ", "ito"],
+  ["渡辺", "ワタナベ", "watanabe"],
+  ["山本", "ヤマモト", "yamamoto"],
+  ["中村", "ナカムラ", "nakamura"],
+  ["小林", "コバヤシ", "kobayashi"],
+  ["加藤", "カトウ", "kato"],
+  ["吉田", "ヨシダ", "yoshida"],
+  ["山田", "ヤマダ", "yamada"],
+  ["佐々木", "ササキ", "sasaki"],
+  ["山口", "ヤマグチ", "yamaguchi"],
+  ["松本", "マツモト", "matsumoto"],
+  ["井上", "イノウエ", "inoue"],
+  ["木村", "キムラ", "kimura"],
+  ["林", "ハヤシ", "hayashi"],
+  ["斎藤", "サイトウ", "saito"],
+  ["清水", "シミズ", "shimizu"],
+  ["山崎", "ヤマザキ", "yamazaki"],
+  ["森", "モリ", "mori"],
+  ["池田", "イケダ", "ikeda"],
+  ["橋本", "ハシモト", "hashimoto"],
+  ["阿部", "アベ", "abe"],
+  ["石川", "イシカワ", "ishikawa"],
+  ["山下", "ヤマシタ", "yamashita"],
+  ["中島", "ナカジマ", "nakajima"],
+  ["石井", "イシイ", "ishii"],
+  ["小川", "オガワ", "ogawa"],
+  ["前田", "マエダ", "maeda"],
+  ["岡田", "オカダ", "okada"],
+  ["長谷川", "ハセガワ", "hasegawa"],
+  ["藤田", "フジタ", "fujita"],
+  ["後藤", "ゴトウ", "goto"],
+  ["近藤", "コンドウ", "kondo"],
+  ["村上", "ムラカミ", "murakami"],
+  ["遠藤", "エンドウ", "endo"],
+  ["青木", "アオキ", "aoki"],
+  ["坂本", "サカモト", "sakamoto"],
+  ["斉藤", "サイトウ", "saito"],
+  ["福田", "フクダ", "fukuda"],
+  ["太田", "オオタ", "ota"],
+  ["西村", "ニシムラ", "nishimura"],
+  ["藤井", "フジイ", "fujii"],
+  ["金子", "カネコ", "kaneko"],
+  ["岡本", "オカモト", "okamoto"],
+  ["藤原", "フジワラ", "fujiwara"],
+  ["中野", "ナカノ", "nakano"],
+  ["三浦", "ミウラ", "miura"],
+  ["原田", "ハラダ", "harada"],
+  ["中川", "ナカガワ", "nakagawa"],
+  ["松田", "マツダ", "matsuda"],
+  ["竹内", "タケウチ", "takeuchi"],
+  ["小野", "オノ", "ono"],
+  ["田村", "タムラ", "tamura"],
+  ["中山", "ナカヤマ", "nakayama"],
+  ["和田", "ワダ", "wada"],
+  ["石田", "イシダ", "ishida"],
+  ["森田", "モリタ", "morita"],
+  ["上田", "ウエダ", "ueda"],
+  ["原", "ハラ", "hara"],
+  ["柴田", "シバタ", "shibata"],
+  ["酒井", "サカイ", "sakai"],
+  ["工藤", "クドウ", "kudo"],
+  ["横山", "ヨコヤマ", "yokoyama"],
+  ["宮崎", "ミヤザキ", "miyazaki"],
+  ["宮本", "ミヤモト", "miyamoto"],
+  ["内田", "ウチダ", "uchida"],
+  ["高木", "タカギ", "takagi"],
+  ["髙橋", "タカハシ", "takahashi"],
+  ["山﨑", "ヤマザキ", "yamazaki"],
+  ["小金井", "コガネイ", "koganei"],
+  ["武田", "タケダ", "takeda"],
+  ["野口", "ノグチ", "noguchi"],
 ];
 const GIVEN = [
-  ["太郎", "タロウ", "taro"], ["一郎", "イチロウ", "ichiro"], ["健太", "ケンタ", "kenta"], ["翔太", "ショウタ", "shota"], ["大輔", "ダイスケ", "daisuke"],
-  ["拓也", "タクヤ", "takuya"], ["直樹", "ナオキ", "naoki"], ["誠", "マコト", "makoto"], ["浩", "ヒロシ", "hiroshi"], ["修", "オサム", "osamu"],
-  ["亮", "リョウ", "ryo"], ["剛", "ツヨシ", "tsuyoshi"], ["隆", "タカシ", "takashi"], ["学", "マナブ", "manabu"], ["聡", "サトシ", "satoshi"],
-  ["蓮", "レン", "ren"], ["悠斗", "ユウト", "yuto"], ["陽翔", "ハルト", "haruto"], ["大翔", "ヒロト", "hiroto"], ["湊", "ミナト", "minato"],
-  ["和也", "カズヤ", "kazuya"], ["正人", "マサト", "masato"], ["達也", "タツヤ", "tatsuya"], ["健一", "ケンイチ", "kenichi"], ["康介", "コウスケ", "kosuke"],
-  ["花子", "ハナコ", "hanako"], ["陽子", "ヨウコ", "yoko"], ["美穂", "ミホ", "miho"], ["由美", "ユミ", "yumi"], ["恵子", "ケイコ", "keiko"],
-  ["直子", "ナオコ", "naoko"], ["真由美", "マユミ", "mayumi"], ["智子", "トモコ", "tomoko"], ["久美子", "クミコ", "kumiko"], ["裕子", "ユウコ", "yuko"],
-  ["さくら", "サクラ", "sakura"], ["結衣", "ユイ", "yui"], ["葵", "アオイ", "aoi"], ["陽菜", "ヒナ", "hina"], ["美咲", "ミサキ", "misaki"],
-  ["彩", "アヤ", "aya"], ["愛", "アイ", "ai"], ["麻衣", "マイ", "mai"], ["沙織", "サオリ", "saori"], ["千尋", "チヒロ", "chihiro"],
-  ["明美", "アケミ", "akemi"], ["幸子", "サチコ", "sachiko"], ["典子", "ノリコ", "noriko"], ["香織", "カオリ", "kaori"], ["奈々", "ナナ", "nana"],
+  ["太郎", "タロウ", "taro"],
+  ["一郎", "イチロウ", "ichiro"],
+  ["健太", "ケンタ", "kenta"],
+  ["翔太", "ショウタ", "shota"],
+  ["大輔", "ダイスケ", "daisuke"],
+  ["拓也", "タクヤ", "takuya"],
+  ["直樹", "ナオキ", "naoki"],
+  ["誠", "マコト", "makoto"],
+  ["浩", "ヒロシ", "hiroshi"],
+  ["修", "オサム", "osamu"],
+  ["亮", "リョウ", "ryo"],
+  ["剛", "ツヨシ", "tsuyoshi"],
+  ["隆", "タカシ", "takashi"],
+  ["学", "マナブ", "manabu"],
+  ["聡", "サトシ", "satoshi"],
+  ["蓮", "レン", "ren"],
+  ["悠斗", "ユウト", "yuto"],
+  ["陽翔", "ハルト", "haruto"],
+  ["大翔", "ヒロト", "hiroto"],
+  ["湊", "ミナト", "minato"],
+  ["和也", "カズヤ", "kazuya"],
+  ["正人", "マサト", "masato"],
+  ["達也", "タツヤ", "tatsuya"],
+  ["健一", "ケンイチ", "kenichi"],
+  ["康介", "コウスケ", "kosuke"],
+  ["花子", "ハナコ", "hanako"],
+  ["陽子", "ヨウコ", "yoko"],
+  ["美穂", "ミホ", "miho"],
+  ["由美", "ユミ", "yumi"],
+  ["恵子", "ケイコ", "keiko"],
+  ["直子", "ナオコ", "naoko"],
+  ["真由美", "マユミ", "mayumi"],
+  ["智子", "トモコ", "tomoko"],
+  ["久美子", "クミコ", "kumiko"],
+  ["裕子", "ユウコ", "yuko"],
+  ["さくら", "サクラ", "sakura"],
+  ["結衣", "ユイ", "yui"],
+  ["葵", "アオイ", "aoi"],
+  ["陽菜", "ヒナ", "hina"],
+  ["美咲", "ミサキ", "misaki"],
+  ["彩", "アヤ", "aya"],
+  ["愛", "アイ", "ai"],
+  ["麻衣", "マイ", "mai"],
+  ["沙織", "サオリ", "saori"],
+  ["千尋", "チヒロ", "chihiro"],
+  ["明美", "アケミ", "akemi"],
+  ["幸子", "サチコ", "sachiko"],
+  ["典子", "ノリコ", "noriko"],
+  ["香織", "カオリ", "kaori"],
+  ["奈々", "ナナ", "nana"],
 ];
 /** A few staff from abroad, who read roll-calls in English or Vietnamese. */
 const FOREIGN = [
-  ["Nguyen Thi Lan", "グエン ティ ラン", "lan.nguyen", "vi"], ["Tran Van Minh", "チャン ヴァン ミン", "minh.tran", "vi"],
-  ["Pham Thi Hoa", "ファム ティ ホア", "hoa.pham", "vi"], ["Le Van Duc", "レ ヴァン ドゥック", "duc.le", "vi"],
-  ["Maria Santos", "マリア サントス", "maria.santos", "en"], ["John Miller", "ジョン ミラー", "john.miller", "en"],
-  ["Priya Sharma", "プリヤ シャルマ", "priya.sharma", "en"], ["Anna Reyes", "アンナ レジェス", "anna.reyes", "en"],
+  ["Nguyen Thi Lan", "グエン ティ ラン", "lan.nguyen", "vi"],
+  ["Tran Van Minh", "チャン ヴァン ミン", "minh.tran", "vi"],
+  ["Pham Thi Hoa", "ファム ティ ホア", "hoa.pham", "vi"],
+  ["Le Van Duc", "レ ヴァン ドゥック", "duc.le", "vi"],
+  ["Maria Santos", "マリア サントス", "maria.santos", "en"],
+  ["John Miller", "ジョン ミラー", "john.miller", "en"],
+  ["Priya Sharma", "プリヤ シャルマ", "priya.sharma", "en"],
+  ["Anna Reyes", "アンナ レジェス", "anna.reyes", "en"],
 ];
 
 const KANJI_DIGITS = ["", "第二", "第三", "第四", "第五", "第六", "第七", "第八", "第九"];
@@ -115,7 +364,9 @@ const KANA_DIGITS = ["", "ダイニ", "ダイサン", "ダイヨン", "ダイゴ
 
 /** scrypt in worker/auth/password.ts's format, so the worker verifies it. */
 export function hashPassword(password, salt = randomBytes(16)) {
-  const N = 16384, r = 8, p = 5;
+  const N = 16384,
+    r = 8,
+    p = 5;
   const key = scryptSync(password.normalize("NFKC"), salt, 32, { N, r, p, maxmem: 64 * 1024 * 1024 });
   return `scrypt$${N}$${r}$${p}$${salt.toString("base64")}$${key.toString("base64")}`;
 }
@@ -130,7 +381,11 @@ export function buildNetwork({ people = 1500, seed = 20260901, scale = 1 } = {})
     const id = facilities.length + 1;
     const chome = rnd.int(1, 5);
     facilities.push({
-      id, type, name, kana, district: d,
+      id,
+      type,
+      name,
+      kana,
+      district: d,
       address: `東京都小金井市${d}${chome}-${rnd.int(1, 20)}-${rnd.int(1, 30)}`,
       phone: `+81423${String(rnd.int(0, 99)).padStart(2, "0")}${String(rnd.int(0, 9999)).padStart(4, "0")}`,
       lat: +(lat + (rnd.next() - 0.5) * 0.008).toFixed(5),
@@ -140,7 +395,12 @@ export function buildNetwork({ people = 1500, seed = 20260901, scale = 1 } = {})
     return id;
   };
   // The demo accounts' clinic comes first so its id is stable.
-  addFacility(DEMO_FACILITY.type, DEMO_FACILITY.name, DEMO_FACILITY.kana, DISTRICTS.find((d) => d[0] === DEMO_FACILITY.district));
+  addFacility(
+    DEMO_FACILITY.type,
+    DEMO_FACILITY.name,
+    DEMO_FACILITY.kana,
+    DISTRICTS.find((d) => d[0] === DEMO_FACILITY.district),
+  );
   for (const [type, spec] of Object.entries(TYPES)) {
     const count = type === "city_division" ? 1 : spec.count * scale - (type === DEMO_FACILITY.type ? 1 : 0);
     for (let i = 0; i < count; i++) {
@@ -151,12 +411,16 @@ export function buildNetwork({ people = 1500, seed = 20260901, scale = 1 } = {})
       const district = rnd.pick(DISTRICTS);
       const [suffix, suffixKana] = rnd.pick(spec.suffix);
       const style = rnd.next();
-      let [stem, stemKana] =
-        style < 0.35 ? [`小金井${district[0]}`, `コガネイ${district[1]}`] : style < 0.55 ? [district[0], district[1]] : rnd.pick(PREFIXES);
+      let [stem, stemKana] = style < 0.35 ? [`小金井${district[0]}`, `コガネイ${district[1]}`] : style < 0.55 ? [district[0], district[1]] : rnd.pick(PREFIXES);
       if (type === "community_support") [stem, stemKana] = [`小金井市${district[0]}`, `コガネイシ${district[1]}`];
       let n = 0;
       while (taken.has(`${stem}${KANJI_DIGITS[n % 9]}${n >= 9 ? n : ""}${suffix}`)) n++;
-      addFacility(type, `${stem}${KANJI_DIGITS[n % 9]}${n >= 9 ? n : ""}${suffix}`, `${stemKana}${KANA_DIGITS[n % 9]}${n >= 9 ? n : ""}${suffixKana}`, district);
+      addFacility(
+        type,
+        `${stem}${KANJI_DIGITS[n % 9]}${n >= 9 ? n : ""}${suffix}`,
+        `${stemKana}${KANA_DIGITS[n % 9]}${n >= 9 ? n : ""}${suffixKana}`,
+        district,
+      );
     }
   }
 
@@ -171,15 +435,17 @@ export function buildNetwork({ people = 1500, seed = 20260901, scale = 1 } = {})
   // admin) per facility. A full round that changes nothing ends the pass: it used to spin forever.
   const settle = (floor) => {
     for (let i = 0, idle = 0; diff !== 0 && idle < sizes.length; i = (i + 1) % sizes.length) {
-      if (diff > 0) (sizes[i]++, diff--, (idle = 0));
-      else if (sizes[i] > floor(i)) (sizes[i]--, diff++, (idle = 0));
+      if (diff > 0) sizes[i]++, diff--, (idle = 0);
+      else if (sizes[i] > floor(i)) sizes[i]--, diff++, (idle = 0);
       else idle++;
     }
   };
   settle((i) => TYPES[facilities[i].type].min);
   settle(() => 1);
   if (diff !== 0)
-    throw new Error(`--people ${people} is too small: this network needs at least ${facilities.length + demoCount} (one per facility and the ${demoCount} demo accounts).`);
+    throw new Error(
+      `--people ${people} is too small: this network needs at least ${facilities.length + demoCount} (one per facility and the ${demoCount} demo accounts).`,
+    );
 
   const persons = [];
   const memberships = [];
@@ -215,7 +481,10 @@ export function buildNetwork({ people = 1500, seed = 20260901, scale = 1 } = {})
     const delegates = f.id === 1 ? 0 : f.type === "hospital" ? 2 : rnd.chance(0.12) ? 1 : 0;
     for (let k = 0; k < sizes[fi]; k++) {
       const isForeign = (f.type === "home_care" || f.type === "hospital" || f.type === "visiting_nurse") && rnd.chance(0.02);
-      let name, kana, local, lang = "ja";
+      let name,
+        kana,
+        local,
+        lang = "ja";
       if (isForeign) {
         const [n, kn, l, lg] = FOREIGN[foreign++ % FOREIGN.length];
         [name, kana, local, lang] = [n, kn, l, lg];
@@ -243,7 +512,10 @@ const q = (v) => (v === null || v === undefined ? "NULL" : typeof v === "number"
 function inserts(table, columns, rows, per = 200) {
   const out = [];
   for (let i = 0; i < rows.length; i += per) {
-    const values = rows.slice(i, i + per).map((r) => `(${r.map(q).join(",")})`).join(",\n");
+    const values = rows
+      .slice(i, i + per)
+      .map((r) => `(${r.map(q).join(",")})`)
+      .join(",\n");
     out.push(`INSERT INTO ${table} (${columns.join(", ")}) VALUES\n${values};`);
   }
   return out;
@@ -253,21 +525,58 @@ function inserts(table, columns, rows, per = 200) {
 export function toSql(net, now = Date.now()) {
   const salt = (email) => Buffer.from(email.padEnd(16, "#").slice(0, 16)); // demo only: deterministic output
   const statements = [];
-  statements.push(...inserts("facilities", ["id", "type", "name", "kana", "address", "district", "phone", "lat", "lng", "created_at", "updated_at"],
-    net.facilities.map((f) => [f.id, f.type, f.name, f.kana, f.address, f.district, f.phone, f.lat, f.lng, now, now])));
-  statements.push(...inserts("people", ["id", "name", "kana", "job", "lang", "global_role", "password_hash", "password_changed_at", "created_at", "updated_at"],
-    net.persons.map((p) => {
-      const email = p.password ? DEMO_ACCOUNTS.find((a) => a.password === p.password).email : null;
-      return [p.id, p.name, p.kana, p.job, p.lang, p.globalRole, p.password ? hashPassword(p.password, salt(email)) : null, p.password ? now : null, now, now];
-    })));
-  statements.push(...inserts("memberships", ["person_id", "facility_id", "role", "appointed_by", "created_at"],
-    net.memberships.map((m) => [m.personId, m.facilityId, m.role, m.appointedBy, now])));
-  statements.push(...inserts("contacts", ["person_id", "kind", "value", "verified_at", "created_at"],
-    net.contacts.map((c) => [c.personId, c.kind, c.value, now, now])));
+  statements.push(
+    ...inserts(
+      "facilities",
+      ["id", "type", "name", "kana", "address", "district", "phone", "lat", "lng", "created_at", "updated_at"],
+      net.facilities.map((f) => [f.id, f.type, f.name, f.kana, f.address, f.district, f.phone, f.lat, f.lng, now, now]),
+    ),
+  );
+  statements.push(
+    ...inserts(
+      "people",
+      ["id", "name", "kana", "job", "lang", "global_role", "password_hash", "password_changed_at", "created_at", "updated_at"],
+      net.persons.map((p) => {
+        const email = p.password ? DEMO_ACCOUNTS.find((a) => a.password === p.password).email : null;
+        return [
+          p.id,
+          p.name,
+          p.kana,
+          p.job,
+          p.lang,
+          p.globalRole,
+          p.password ? hashPassword(p.password, salt(email)) : null,
+          p.password ? now : null,
+          now,
+          now,
+        ];
+      }),
+    ),
+  );
+  statements.push(
+    ...inserts(
+      "memberships",
+      ["person_id", "facility_id", "role", "appointed_by", "created_at"],
+      net.memberships.map((m) => [m.personId, m.facilityId, m.role, m.appointedBy, now]),
+    ),
+  );
+  statements.push(
+    ...inserts(
+      "contacts",
+      ["person_id", "kind", "value", "verified_at", "created_at"],
+      net.contacts.map((c) => [c.personId, c.kind, c.value, now, now]),
+    ),
+  );
   // Groups: the network group (created by migration 0004; kept if already there), one per facility, one custom.
   statements.push(`INSERT OR IGNORE INTO groups (kind, name, created_at) VALUES ('network', '全体グループ', ${now});`);
   statements.push(`UPDATE groups SET owner_id = ${net.networkAdminId} WHERE kind = 'network' AND owner_id IS NULL;`);
-  statements.push(...inserts("groups", ["kind", "name", "facility_id", "created_at"], net.facilities.map((f) => ["facility", f.name, f.id, now])));
+  statements.push(
+    ...inserts(
+      "groups",
+      ["kind", "name", "facility_id", "created_at"],
+      net.facilities.map((f) => ["facility", f.name, f.id, now]),
+    ),
+  );
   statements.push(`INSERT INTO groups (kind, name, owner_id, created_at) VALUES ('custom', '災害対策委員会', ${net.networkAdminId}, ${now});`);
   statements.push(
     `INSERT INTO group_members (group_id, person_id, role, created_at)
@@ -318,8 +627,7 @@ export function parseArgs(argv) {
     else if (a === "--people") {
       opts.people = Number(argv[++i]);
       if (!Number.isInteger(opts.people) || opts.people < 1) throw new Error(`--people wants a whole number of people, not ${argv[i]}`);
-    }
-    else if (a === "--seed") opts.seed = Number(argv[++i]);
+    } else if (a === "--seed") opts.seed = Number(argv[++i]);
     else if (a === "--out") opts.out = argv[++i];
     else throw new Error(`unknown option ${a}`);
   }

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { ROOT } from "./local-db.mjs";
 
 const cell = (s) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-const csv = (rows) => rows.map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+const csv = (rows) => `${rows.map((r) => r.map(cell).join(",")).join("\r\n")}\r\n`;
 
 const clinic = [
   ["氏名", "フリガナ", "事業所名", "職種", "携帯電話", "メールアドレス", "役割"],
@@ -44,5 +44,5 @@ const network = [
 
 const sjis = Uint8Array.from(Encoding.convert(Encoding.stringToCode(csv(clinic)), { to: "SJIS", from: "UNICODE" }));
 writeFileSync(join(ROOT, "docs", "samples", "staff-sjis.csv"), sjis);
-writeFileSync(join(ROOT, "docs", "samples", "staff-utf8.csv"), "\uFEFF" + csv(network));
+writeFileSync(join(ROOT, "docs", "samples", "staff-utf8.csv"), `\uFEFF${csv(network)}`);
 console.log("wrote docs/samples/staff-sjis.csv and docs/samples/staff-utf8.csv");

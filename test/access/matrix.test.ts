@@ -51,7 +51,10 @@ describe("role matrix", () => {
       const allowed = access.includes(role);
       it(`${key} ${allowed ? "admits" : "refuses"} ${role}`, async () => {
         const res = await api(method, path, { cookie: cookies[role], body: probe.body });
-        const body = (await res.clone().json().catch(() => ({}))) as { error?: { code?: string } };
+        const body = (await res
+          .clone()
+          .json()
+          .catch(() => ({}))) as { error?: { code?: string } };
         if (allowed) {
           expect(res.status).not.toBe(401);
           expect(body.error?.code).not.toBe("role_forbidden");

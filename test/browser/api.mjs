@@ -6,7 +6,11 @@ import assert from "node:assert/strict";
 
 /** JSON from the API, failing the test with the server's error on a non-2xx answer. */
 export async function apiJson(page, method, path, body) {
-  const res = await page.request.fetch(path, { method, data: body === undefined ? undefined : body, headers: body === undefined ? {} : { "content-type": "application/json" } });
+  const res = await page.request.fetch(path, {
+    method,
+    data: body === undefined ? undefined : body,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+  });
   const text = await res.text();
   assert.ok(res.ok(), `${method} ${path} answered ${res.status()}: ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : null;

@@ -71,7 +71,10 @@ describe("the live board (WebSocket)", () => {
     const row = admin.getByTestId("non-responders").locator("tbody tr").first();
     const name = (await row.locator("td a").first().innerText()).trim();
     await row.getByRole("button", { name: `再送：${name}` }).click();
-    await admin.getByRole("status").filter({ hasText: /再送しました|再送する相手はいませんでした/ }).waitFor();
+    await admin
+      .getByRole("status")
+      .filter({ hasText: /再送しました|再送する相手はいませんでした/ })
+      .waitFor();
     await capture(admin, "b11-board-resend");
   });
 
@@ -106,7 +109,10 @@ describe("the live board (WebSocket)", () => {
   it("the outbox's SMS box answers as the recipient through the webhook and shows the TwiML reply", async () => {
     const sms = items.find((x) => x.channel === "sms" && x.audience === "recipients");
     await admin.goto(`/outbox?rollcall=${rollcallId}`);
-    const message = admin.getByTestId("outbox-message").filter({ has: admin.getByTestId("sms-reply-box") }).first();
+    const message = admin
+      .getByTestId("outbox-message")
+      .filter({ has: admin.getByTestId("sms-reply-box") })
+      .first();
     await message.waitFor();
     const box = message.getByTestId("sms-reply-box");
     await box.getByLabel("この人としてSMSで返信").fill("1 1");

@@ -44,7 +44,9 @@ export function fixtureSql(now = Date.now()) {
   // A migration may already have created the network group.
   out.push(`INSERT OR IGNORE INTO groups (kind, name, created_at) VALUES ('network', '小金井市多職種ネットワーク', ${now});`);
   for (const [id, type, name, kana, district] of facilities) {
-    out.push(`INSERT INTO facilities (id, type, name, kana, district, created_at, updated_at) VALUES (${id}, ${q(type)}, ${q(name)}, ${q(kana)}, ${q(district)}, ${now}, ${now});`);
+    out.push(
+      `INSERT INTO facilities (id, type, name, kana, district, created_at, updated_at) VALUES (${id}, ${q(type)}, ${q(name)}, ${q(kana)}, ${q(district)}, ${now}, ${now});`,
+    );
     out.push(`INSERT INTO groups (kind, name, facility_id, created_at) VALUES ('facility', ${q(name)}, ${id}, ${now});`);
   }
   for (const [id, name, kana, globalRole, facilityId, role, email, mobile] of people) {
@@ -56,5 +58,5 @@ export function fixtureSql(now = Date.now()) {
     if (email) out.push(`INSERT INTO contacts (person_id, kind, value, verified_at, created_at) VALUES (${id}, 'email', ${q(email)}, ${now}, ${now});`);
     if (mobile) out.push(`INSERT INTO contacts (person_id, kind, value, verified_at, created_at) VALUES (${id}, 'mobile', ${q(mobile)}, ${now}, ${now});`);
   }
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }

@@ -15,7 +15,15 @@ const seeded = JSON.parse(process.env.DEMO_ACCOUNTS ?? "{}");
 /** role -> { email, password, name } */
 export const ACCOUNTS = seeded.accounts ?? {};
 
-export const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const LAUNCH_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export function launch() {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: LAUNCH_ARGS, timeout: 60_000 });
@@ -32,7 +40,15 @@ export async function newContext(browser, opts = {}) {
 export async function checkA11y(page, screen) {
   const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const describe = bad.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(" | ")})`).join("\n");
+  const describe = bad
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} (${v.nodes
+          .map((n) => n.target.join(" "))
+          .slice(0, 3)
+          .join(" | ")})`,
+    )
+    .join("\n");
   assert.equal(bad.length, 0, `accessibility problems on ${screen}:\n${describe}`);
 }
 

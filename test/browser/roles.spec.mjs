@@ -8,8 +8,14 @@ import { ACCOUNTS, capture, launch, newContext, signInAs } from "./helpers.mjs";
 
 /** Menu entries (Japanese) each role must see, and ones it must not. */
 const MENU = {
-  network_admin: { sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "テンプレート", "自動発信", "送信箱（テスト）", "監査ログ", "設定", "アカウント"], not: [] },
-  facility_admin: { sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "テンプレート", "送信箱（テスト）", "アカウント"], not: ["監査ログ", "設定", "自動発信"] },
+  network_admin: {
+    sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "テンプレート", "自動発信", "送信箱（テスト）", "監査ログ", "設定", "アカウント"],
+    not: [],
+  },
+  facility_admin: {
+    sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "テンプレート", "送信箱（テスト）", "アカウント"],
+    not: ["監査ログ", "設定", "自動発信"],
+  },
   delegate: { sees: ["ホーム", "安否確認を送る", "安否確認の履歴", "名簿", "送信箱（テスト）", "アカウント"], not: ["監査ログ", "設定", "自動発信"] },
   staff: { sees: ["ホーム", "アカウント"], not: ["安否確認を送る", "名簿", "監査ログ", "設定", "送信箱（テスト）"] },
   viewer: { sees: ["ホーム", "安否確認の履歴", "アカウント"], not: ["安否確認を送る", "名簿", "監査ログ", "設定", "送信箱（テスト）", "テンプレート"] },
@@ -140,7 +146,15 @@ describe("network admin screens", () => {
     assert.match(text, /settings\.changed/);
     // The first row is this very sign-in: its time must be Tokyo time even on a New York device.
     const shown = (await page.locator("tbody tr").first().locator("td").first().innerText()).trim();
-    const jst = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+    const jst = new Intl.DateTimeFormat("ja-JP", {
+      timeZone: "Asia/Tokyo",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+    });
     const recent = [0, 1, 2, 3].map((m) => jst.format(new Date(Date.now() - m * 60_000)));
     assert.ok(recent.includes(shown), `audit time ${shown} should be JST (one of ${recent.join(", ")})`);
     await page.getByLabel("操作で絞り込み").fill("settings.changed");

@@ -32,7 +32,11 @@ before(async () => {
   staff.on("dialog", (d) => d.accept());
   // A new member by invitation (email only: the mobile comes later, by themselves).
   await apiJson(admin, "POST", "/api/invitations", { facilityId, name: NAME, email: EMAIL, message: "看護師として登録します", lang: "ja" });
-  const invite = await directMessage(admin, "invitation", (m) => (m.text ?? "").includes(NAME) || (m.subject ?? "").includes(NAME) || m.link?.includes("/join/"));
+  const invite = await directMessage(
+    admin,
+    "invitation",
+    (m) => (m.text ?? "").includes(NAME) || (m.subject ?? "").includes(NAME) || m.link?.includes("/join/"),
+  );
   await staff.goto(invite.link);
   await staff.getByLabel("パスワード", { exact: true }).fill(PASSWORD);
   await staff.getByLabel("パスワード（もう一度）").fill(PASSWORD);
@@ -123,7 +127,11 @@ describe("the staff member's own page", () => {
     await staff.getByLabel("パスワード").fill(PASSWORD);
     await staff.getByRole("button", { name: "サインイン", exact: true }).click();
     await staff.getByRole("alert").first().waitFor();
-    const res = await staff.request.fetch("/api/session", { method: "POST", data: { email: EMAIL, password: PASSWORD }, headers: { "content-type": "application/json" } });
+    const res = await staff.request.fetch("/api/session", {
+      method: "POST",
+      data: { email: EMAIL, password: PASSWORD },
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(res.status(), 401, "the account no longer signs in");
   });
 });

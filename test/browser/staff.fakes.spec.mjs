@@ -48,7 +48,11 @@ describe("the staff member's phone, against the provider fakes", () => {
     const sandbox = await admin.request.fetch("/api/outbox/messages?kind=invitation&limit=1");
     assert.equal(sandbox.status(), 404, "no sandbox outbox here: every channel has a provider");
     await apiJson(admin, "POST", "/api/invitations", { facilityId, name: NAME, email: EMAIL, message: "介護職として登録します", lang: "ja" });
-    const mail = await waitFor(() => fakes.client.mailReceived(fakes.mailDomain), (m) => m.to.includes(EMAIL), "the invitation email");
+    const mail = await waitFor(
+      () => fakes.client.mailReceived(fakes.mailDomain),
+      (m) => m.to.includes(EMAIL),
+      "the invitation email",
+    );
     assert.match(mail.from, /anpi@example\.org/, "sent from MAIL_FROM");
     const link = new RegExp(`${BASE_URL.replace(/[.:/]/g, "\\$&")}/join/[A-Za-z0-9_-]{40,}`).exec(`${mail.text}\n${mail.html}`)?.[0];
     assert.ok(link, `the email carries the join link on ${BASE_URL}:\n${mail.text}`);
@@ -74,7 +78,11 @@ describe("the staff member's phone, against the provider fakes", () => {
     const before = await fakes.client.twilioStats(fakes.twilio.sid);
     await row.getByRole("button", { name: "確認コードをSMSで送る" }).click();
     // The fake records a message only when Basic auth was AccountSid:AuthToken of this account.
-    const sms = await waitFor(() => fakes.client.twilioMessages(fakes.twilio.sid), (m) => m.to === E164 && m.at > 0 && /\b\d{6}\b/.test(m.body), `an SMS to ${E164}`);
+    const sms = await waitFor(
+      () => fakes.client.twilioMessages(fakes.twilio.sid),
+      (m) => m.to === E164 && m.at > 0 && /\b\d{6}\b/.test(m.body),
+      `an SMS to ${E164}`,
+    );
     const after = await fakes.client.twilioStats(fakes.twilio.sid);
     assert.equal(after.requests - before.requests, after.accepted - before.accepted, "every request to Twilio authenticated and accepted");
     assert.equal(sms.from, fakes.twilio.from, "sent from TWILIO_FROM");
@@ -96,7 +104,10 @@ describe("the staff member's phone, against the provider fakes", () => {
     // P-256 key pair and auth secret stay in the fake, which decrypts with them), registered
     // through the same API the screen uses after PushManager.subscribe().
     const sub = await fakes.client.pushSubscribe(fakes.pushTenant);
-    const device = await apiJson(staff, "POST", "/api/me/devices", { subscription: { endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }, name: "私用のスマホ" });
+    const device = await apiJson(staff, "POST", "/api/me/devices", {
+      subscription: { endpoint: sub.endpoint, expirationTime: null, keys: sub.keys },
+      name: "私用のスマホ",
+    });
     await staff.goto("/me/devices");
     const row = staff.getByTestId("device").filter({ hasText: "私用のスマホ" });
     await row.waitFor();
@@ -105,7 +116,11 @@ describe("the staff member's phone, against the provider fakes", () => {
     await row.getByTestId("device-test-state").filter({ hasText: "テストを送信済み（到着の確認待ち）" }).waitFor();
     await capture(staff, "f04-push-test-sent");
 
-    const push = await waitFor(() => fakes.client.pushReceived(fakes.pushTenant), (p) => p.subscriptionId === sub.id, "the test push");
+    const push = await waitFor(
+      () => fakes.client.pushReceived(fakes.pushTenant),
+      (p) => p.subscriptionId === sub.id,
+      "the test push",
+    );
     assert.equal(push.vapid.publicKey, fakes.vapidPublicKey, "signed with the server's VAPID key");
     assert.equal(push.vapid.aud, new URL(sub.endpoint).origin, "VAPID aud is the push service origin");
     assert.match(push.vapid.sub, /^mailto:/);
@@ -133,7 +148,14 @@ describe("the staff member's phone, against the provider fakes", () => {
     const cdp = await staffContext.newCDPSession(staff);
     await cdp.send("WebAuthn.enable");
     const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: { protocol: "ctap2", transport: "internal", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     });
     await staff.goto("/account");
     await staff.getByLabel("パスキーの名前").fill("私用のスマホ");

@@ -63,7 +63,10 @@ describe("the staff app (issue 5)", () => {
     await staff.getByLabel("パスワード（もう一度）").fill("short1");
     await staff.getByRole("button", { name: "参加する" }).click();
     // The policy's rule, stated next to the field; nothing is created yet.
-    await staff.getByText(/文字以上/).first().waitFor();
+    await staff
+      .getByText(/文字以上/)
+      .first()
+      .waitFor();
     await staff.getByLabel("パスワード", { exact: true }).fill(PASSWORD);
     await staff.getByLabel("パスワード（もう一度）").fill(PASSWORD);
     await staff.getByRole("button", { name: "参加する" }).click();
@@ -96,7 +99,10 @@ describe("the staff app (issue 5)", () => {
   it("4. verifies the mobile by the SMS code from the outbox; five wrong codes first kill the code", async () => {
     await apiJson(admin, "PATCH", `/api/people/${personId}`, { mobile: MOBILE });
     await staff.goto("/me/contacts");
-    const row = staff.getByTestId("channel").filter({ has: staff.getByTestId("unverified") }).and(staff.locator('[data-kind="mobile"]'));
+    const row = staff
+      .getByTestId("channel")
+      .filter({ has: staff.getByTestId("unverified") })
+      .and(staff.locator('[data-kind="mobile"]'));
     await row.waitFor();
     await capture(staff, "s10-contacts");
     await row.getByRole("button", { name: "確認コードをSMSで送る" }).click();
@@ -141,7 +147,10 @@ describe("the staff app (issue 5)", () => {
     const fake = await staff.request.put("/api/me/photo", { headers: { "content-type": "image/jpeg" }, data: Buffer.from("GIF89a not a jpeg") });
     assert.equal(fake.status(), 400);
     assert.equal((await fake.json()).error.field, "photo");
-    const big = await staff.request.put("/api/me/photo", { headers: { "content-type": "image/jpeg" }, data: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(600 * 1024)]) });
+    const big = await staff.request.put("/api/me/photo", {
+      headers: { "content-type": "image/jpeg" },
+      data: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(600 * 1024)]),
+    });
     assert.equal(big.status(), 413);
 
     // A camera-sized PNG made in the page, resized to 512 px JPEG before upload.
@@ -159,14 +168,21 @@ describe("the staff app (issue 5)", () => {
       const blob = await new Promise((r) => c.toBlob(r, "image/png"));
       return Array.from(new Uint8Array(await blob.arrayBuffer()));
     });
-    const [upload] = await Promise.all([staff.waitForResponse((r) => r.url().endsWith("/api/me/photo") && r.request().method() === "PUT"), input.setInputFiles({ name: "face.png", mimeType: "image/png", buffer: Buffer.from(png) })]);
+    const [upload] = await Promise.all([
+      staff.waitForResponse((r) => r.url().endsWith("/api/me/photo") && r.request().method() === "PUT"),
+      input.setInputFiles({ name: "face.png", mimeType: "image/png", buffer: Buffer.from(png) }),
+    ]);
     assert.equal(upload.status(), 200);
     const stored = await upload.json();
     assert.equal(stored.type, "image/jpeg");
     assert.ok(png.length > stored.bytes && stored.bytes < 200 * 1024, `resized before upload (${png.length} → ${stored.bytes} bytes)`);
     await staff.getByText("写真を登録しました。").waitFor();
     await staff.getByTestId("my-photo").waitFor();
-    const size = await staff.getByTestId("my-photo").evaluate((img) => new Promise((r) => (img.complete ? r([img.naturalWidth, img.naturalHeight]) : (img.onload = () => r([img.naturalWidth, img.naturalHeight])))));
+    const size = await staff
+      .getByTestId("my-photo")
+      .evaluate(
+        (img) => new Promise((r) => (img.complete ? r([img.naturalWidth, img.naturalHeight]) : (img.onload = () => r([img.naturalWidth, img.naturalHeight])))),
+      );
     assert.deepEqual(size, [512, 512]);
     await capture(staff, "s20-profile-photo");
   });
@@ -174,7 +190,11 @@ describe("the staff app (issue 5)", () => {
   it("6. switches the language: the picker shows native names; English screens follow", async () => {
     const picker = staff.getByLabel("ことば（通知・SMS・メール・回答ページ）");
     const options = await picker.locator("option").allInnerTexts();
-    for (const n of ["日本語", "English", "Tiếng Việt", "Bahasa Indonesia", "Tagalog", "नेपाली", "မြန်မာ", "中文", "やさしい にほんご"]) assert.ok(options.some((o) => o.startsWith(n)), `the picker offers ${n}`);
+    for (const n of ["日本語", "English", "Tiếng Việt", "Bahasa Indonesia", "Tagalog", "नेपाली", "မြန်မာ", "中文", "やさしい にほんご"])
+      assert.ok(
+        options.some((o) => o.startsWith(n)),
+        `the picker offers ${n}`,
+      );
     await picker.selectOption("en");
     await staff.getByRole("button", { name: "保存する" }).click();
     await staff.getByRole("heading", { name: "Profile" }).waitFor();
@@ -189,8 +209,14 @@ describe("the staff app (issue 5)", () => {
   it("7. registers a push device (subscription made in Node), names it, and its test lands in the outbox", async () => {
     const ecdh = createECDH("prime256v1");
     ecdh.generateKeys();
-    const subscription = { endpoint: `https://push.example.invalid/send/${b64url(randomBytes(16))}`, expirationTime: null, keys: { p256dh: b64url(ecdh.getPublicKey()), auth: b64url(randomBytes(16)) } };
-    const bad = await staff.request.post("/api/me/devices", { data: { subscription: { ...subscription, keys: { ...subscription.keys, p256dh: "short" } }, name: "x" } });
+    const subscription = {
+      endpoint: `https://push.example.invalid/send/${b64url(randomBytes(16))}`,
+      expirationTime: null,
+      keys: { p256dh: b64url(ecdh.getPublicKey()), auth: b64url(randomBytes(16)) },
+    };
+    const bad = await staff.request.post("/api/me/devices", {
+      data: { subscription: { ...subscription, keys: { ...subscription.keys, p256dh: "short" } }, name: "x" },
+    });
     assert.equal(bad.status(), 400);
     await apiJson(staff, "POST", "/api/me/devices", { subscription, name: "私用のスマホ" });
     await staff.goto("/me/devices");
@@ -234,7 +260,10 @@ describe("the staff app (issue 5)", () => {
     await capture(admin, "s51-reports-admin");
     admin.once("dialog", (d) => d.accept());
     await row.getByRole("button", { name: `サインインと通知をすべて止める：${NAME}` }).click();
-    await admin.getByRole("status").filter({ hasText: /通知の端末 1台/ }).waitFor();
+    await admin
+      .getByRole("status")
+      .filter({ hasText: /通知の端末 1台/ })
+      .waitFor();
 
     await staff.goto("/me");
     await staff.getByRole("heading", { name: "サインイン" }).waitFor();

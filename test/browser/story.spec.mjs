@@ -24,7 +24,7 @@ const CSV_ROWS = [
   ["渡辺 翔太", "ﾜﾀﾅﾍﾞ ｼｮｳﾀ", "", "臨床検査技師", "+81 90 1999 7003", "", "一般"],
 ];
 const sjisCsv = () => {
-  const text = CSV_ROWS.map((r) => r.join(",")).join("\r\n") + "\r\n";
+  const text = `${CSV_ROWS.map((r) => r.join(",")).join("\r\n")}\r\n`;
   return Buffer.from(Encoding.convert(Encoding.stringToCode(text), { to: "SJIS", from: "UNICODE" }));
 };
 
@@ -109,7 +109,10 @@ describe("the drill story (issue 4)", () => {
     const sms = await admin.getByTestId("sms-segments").first().innerText();
     assert.match(sms, /SMS \d+通分/);
     const messages = await admin.locator("article.message").allInnerTexts();
-    assert.ok(messages.some((m) => m.includes("【訓練】")), "every drill message says 訓練");
+    assert.ok(
+      messages.some((m) => m.includes("【訓練】")),
+      "every drill message says 訓練",
+    );
     await capture(admin, "21-trigger-preview");
   });
 
@@ -119,7 +122,10 @@ describe("the drill story (issue 4)", () => {
     await admin.getByRole("button", { name: label }).click();
     await admin.waitForURL(/\/rollcalls\/\d+$/);
     rollcallId = Number(new URL(admin.url()).pathname.split("/").pop());
-    await admin.getByTestId("rollcall-state").filter({ hasText: /受付中|送信中/ }).waitFor();
+    await admin
+      .getByTestId("rollcall-state")
+      .filter({ hasText: /受付中|送信中/ })
+      .waitFor();
     assert.equal(Number(await admin.getByTestId("recipients").innerText()), recipients);
     assert.equal(await admin.getByTestId("replied").innerText(), "0");
     await capture(admin, "30-board-open");
@@ -205,7 +211,10 @@ describe("the drill story (issue 4)", () => {
     const ctx = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await ctx.newPage();
     await signInAs(page, "viewer");
-    await page.getByRole("link", { name: new RegExp(TITLE) }).first().click();
+    await page
+      .getByRole("link", { name: new RegExp(TITLE) })
+      .first()
+      .click();
     await page.getByTestId("replied").filter({ hasText: /^2$/ }).waitFor();
     const text = await page.locator("main").innerText();
     assert.doesNotMatch(text, CONTACT_PATTERN, "no phone number or email on the viewer's board");

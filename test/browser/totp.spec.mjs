@@ -99,7 +99,10 @@ describe("password change", () => {
     await page.getByLabel("今のパスワード").fill(a.password);
     await page.getByLabel("新しいパスワード").fill("short");
     await page.getByRole("button", { name: "変更する" }).click();
-    await page.locator(".field", { has: page.getByLabel("新しいパスワード") }).locator(".field-error").waitFor();
+    await page
+      .locator(".field", { has: page.getByLabel("新しいパスワード") })
+      .locator(".field-error")
+      .waitFor();
     await capture(page, "97-account");
 
     const next = `${a.password}-x9`;

@@ -41,7 +41,10 @@ export const twilioFake = {
   stats: (a: TwilioAccount) => call<{ requests: number; accepted: number }>(`${env.FAKE_TWILIO_URL}/__accounts/${a.sid}/stats`),
   /** A status callback for a message, signed by the fake with the account's token. */
   callback: (a: TwilioAccount, messageSid: string, status: string, extra: { errorCode?: string; url?: string } = {}) =>
-    post<{ url: string; params: Record<string, string>; signature: string }>(`${env.FAKE_TWILIO_URL}/__accounts/${a.sid}/messages/${messageSid}/callback`, { status, ...extra }),
+    post<{ url: string; params: Record<string, string>; signature: string }>(`${env.FAKE_TWILIO_URL}/__accounts/${a.sid}/messages/${messageSid}/callback`, {
+      status,
+      ...extra,
+    }),
 };
 
 export interface PushSub {

@@ -25,7 +25,16 @@ export async function makeRollcall(o: {
     `INSERT INTO rollcalls (title, message, template_ref, template, scope, drill, state, owner_facility_id, source, salt, created_at, confirmed_at)
      VALUES (?1, '', ?2, ?3, '{"all":true}', ?4, ?5, ?6, 'test', ?7, ?8, ?8) RETURNING id`,
   )
-    .bind(o.title ?? "地震 安否確認", o.template ?? "safety", JSON.stringify(template), o.drill === false ? 0 : 1, o.state ?? "open", o.ownerFacilityId ?? null, salt, now)
+    .bind(
+      o.title ?? "地震 安否確認",
+      o.template ?? "safety",
+      JSON.stringify(template),
+      o.drill === false ? 0 : 1,
+      o.state ?? "open",
+      o.ownerFacilityId ?? null,
+      salt,
+      now,
+    )
     .first<{ id: number }>();
   const id = rc!.id;
   const rows = await Promise.all(
@@ -46,7 +55,11 @@ export async function setRollcallState(id: number, state: string): Promise<void>
 }
 
 /** Adds a push subscription (from the push fake) to a person. */
-export async function addPushSubscription(personId: number, sub: { endpoint: string; keys: { p256dh: string; auth: string } }, deviceName = "iPhone"): Promise<number> {
+export async function addPushSubscription(
+  personId: number,
+  sub: { endpoint: string; keys: { p256dh: string; auth: string } },
+  deviceName = "iPhone",
+): Promise<number> {
   const r = await env.DB.prepare(
     "INSERT INTO push_subscriptions (person_id, endpoint, p256dh, auth, device_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
   )

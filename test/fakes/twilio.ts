@@ -76,7 +76,11 @@ export async function startTwilioFake(): Promise<{ url: string; server: Server }
           const signature = twilio.getExpectedTwilioSignature(acct.token, target, params);
           let delivered: number | null = null;
           if (o.deliver) {
-            const r = await fetch(target, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, body: new URLSearchParams(params) });
+            const r = await fetch(target, {
+              method: "POST",
+              headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+              body: new URLSearchParams(params),
+            });
             delivered = r.status;
           }
           return sendJson(res, 200, { url: target, params, signature, delivered });
@@ -91,14 +95,16 @@ export async function startTwilioFake(): Promise<{ url: string; server: Server }
       const acct = accounts.get(sid);
       const auth = req.headers.authorization ?? "";
       const expected = acct ? `Basic ${Buffer.from(`${sid}:${acct.token}`).toString("base64")}` : null;
-      if (!acct || auth !== expected) return sendJson(res, 401, { code: 20003, message: "Authenticate", more_info: "https://www.twilio.com/docs/errors/20003", status: 401 });
+      if (!acct || auth !== expected)
+        return sendJson(res, 401, { code: 20003, message: "Authenticate", more_info: "https://www.twilio.com/docs/errors/20003", status: 401 });
       acct.requests++;
       const form = new URLSearchParams((await readBody(req)).toString());
       const to = form.get("To") ?? "";
       const from = form.get("From") ?? "";
       const body = form.get("Body") ?? "";
       const statusCallback = form.get("StatusCallback");
-      const bad = (code: number, message: string) => sendJson(res, 400, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status: 400 });
+      const bad = (code: number, message: string) =>
+        sendJson(res, 400, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status: 400 });
       if (!String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) return bad(20001, "Expected a form body");
       if (!E164.test(to)) return bad(21211, `The 'To' number ${to ? "is not a valid phone number" : "is required"}.`);
       if (!E164.test(from) && !form.get("MessagingServiceSid")) return bad(21212, "The 'From' number is not a valid phone number.");
@@ -108,7 +114,12 @@ export async function startTwilioFake(): Promise<{ url: string; server: Server }
 
       const verdict = await judge(acct.mode);
       if (verdict.kind === "throttle")
-        return sendJson(res, 429, { code: 20429, message: "Too Many Requests", more_info: "https://www.twilio.com/docs/errors/20429", status: 429 }, { "retry-after": String(verdict.retryAfter) });
+        return sendJson(
+          res,
+          429,
+          { code: 20429, message: "Too Many Requests", more_info: "https://www.twilio.com/docs/errors/20429", status: 429 },
+          { "retry-after": String(verdict.retryAfter) },
+        );
       if (verdict.kind === "fail") return sendJson(res, verdict.status, { code: 20500, message: "Internal Server Error", status: verdict.status });
 
       const msg: FakeSms = { sid: `SM${hex(16)}`, to, from, body, statusCallback, at: Date.now() };

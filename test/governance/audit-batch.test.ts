@@ -36,7 +36,10 @@ async function entriesSince(id: number): Promise<Entry[]> {
     .all<Omit<Entry, "detail"> & { detail: string }>();
   return results.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
 }
-const count = async (sql: string, ...params: unknown[]) => (await env.DB.prepare(sql).bind(...params).first<{ n: number }>())!.n;
+const count = async (sql: string, ...params: unknown[]) =>
+  (await env.DB.prepare(sql)
+    .bind(...params)
+    .first<{ n: number }>())!.n;
 
 let triggerSeq = 0;
 /**
@@ -46,7 +49,9 @@ let triggerSeq = 0;
 async function refusing<T>(table: string, events: ("INSERT" | "UPDATE")[], fn: () => Promise<T>, when?: string): Promise<T> {
   const names = events.map((e) => `test_refuse_${table}_${e.toLowerCase()}_${++triggerSeq}`);
   for (const [i, e] of events.entries())
-    await env.DB.prepare(`CREATE TRIGGER ${names[i]} BEFORE ${e} ON ${table} ${when ? `WHEN ${when} ` : ""}BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`).run();
+    await env.DB.prepare(
+      `CREATE TRIGGER ${names[i]} BEFORE ${e} ON ${table} ${when ? `WHEN ${when} ` : ""}BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+    ).run();
   try {
     return await fn();
   } finally {
@@ -66,7 +71,13 @@ async function apiTrigger(key: string, body: unknown): Promise<Response> {
   const nonce = `audit-batch-${Date.now()}-${++nonceSeq}-nonce`;
   return api("POST", "/api/triggers/rollcalls", {
     body: raw,
-    headers: { "content-type": "application/json", authorization: `Bearer ${key}`, "x-anpi-timestamp": ts, "x-anpi-nonce": nonce, "x-anpi-signature": `sha256=${await hmac(key, `${ts}.${nonce}.${raw}`)}` },
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${key}`,
+      "x-anpi-timestamp": ts,
+      "x-anpi-nonce": nonce,
+      "x-anpi-signature": `sha256=${await hmac(key, `${ts}.${nonce}.${raw}`)}`,
+    },
   });
 }
 
@@ -89,15 +100,25 @@ describe("API keys", () => {
     let since = await lastAuditId();
     const created = await createKey("batch: created");
     expect(await entriesSince(since)).toEqual([
-      { actor_id: admin.id, action: "triggers.key_created", object_type: "api_key", object_id: String(created.id), detail: { name: "batch: created", permissions: ["trigger"], autoSend: false } },
+      {
+        actor_id: admin.id,
+        action: "triggers.key_created",
+        object_type: "api_key",
+        object_id: String(created.id),
+        detail: { name: "batch: created", permissions: ["trigger"], autoSend: false },
+      },
     ]);
 
-    const refusedAudit = await auditRefused(() => api("POST", "/api/triggers/keys", { cookie: admin.cookie, body: { name: "batch: no audit", permissions: ["trigger"] } }));
+    const refusedAudit = await auditRefused(() =>
+      api("POST", "/api/triggers/keys", { cookie: admin.cookie, body: { name: "batch: no audit", permissions: ["trigger"] } }),
+    );
     expect(refusedAudit.status).toBe(500);
     expect(await count("SELECT COUNT(*) AS n FROM api_keys WHERE name = ?1", "batch: no audit")).toBe(0);
 
     since = await lastAuditId();
-    const refusedInsert = await refusing("api_keys", ["INSERT"], () => api("POST", "/api/triggers/keys", { cookie: admin.cookie, body: { name: "batch: no key", permissions: ["trigger"] } }));
+    const refusedInsert = await refusing("api_keys", ["INSERT"], () =>
+      api("POST", "/api/triggers/keys", { cookie: admin.cookie, body: { name: "batch: no key", permissions: ["trigger"] } }),
+    );
     expect(refusedInsert.status).toBe(500);
     expect(await entriesSince(since)).toEqual([]);
   });
@@ -174,7 +195,13 @@ describe("roll-call drafts", () => {
     let since = await lastAuditId();
     const d = await draft(facilityAdmin.cookie, { scope: { facilityIds: [facilityId] } });
     expect(await entriesSince(since)).toEqual([
-      { actor_id: facilityAdmin.id, action: "rollcall.drafted", object_type: "rollcall", object_id: String(d.rollcall.id), detail: { source: "manual", drill: true } },
+      {
+        actor_id: facilityAdmin.id,
+        action: "rollcall.drafted",
+        object_type: "rollcall",
+        object_id: String(d.rollcall.id),
+        detail: { source: "manual", drill: true },
+      },
     ]);
 
     const body = { title: "地震 安否確認", template: "safety", drill: true, scope: { facilityIds: [facilityId] } };
@@ -234,7 +261,10 @@ describe("roll-call drafts", () => {
     ]);
     expect(onDraft[0]!.detail).toMatchObject({ source: "jma", drill: false, eventId: "20110311770001", decision: "prepare" });
 
-    for (const [n, action] of [[2, "rollcall.drafted"], [3, "trigger.awaiting_confirm"]] as const) {
+    for (const [n, action] of [
+      [2, "rollcall.drafted"],
+      [3, "trigger.awaiting_confirm"],
+    ] as const) {
       const eventId = `2011031177000${n}`;
       const refused = await auditRefused(() => handleJmaDocument(env, { externalId: `audit-batch:${n}`, xml: xml(eventId) }), action);
       expect(refused.decision).toBe("error");
@@ -249,7 +279,17 @@ describe("roll-call drafts", () => {
   });
 
   it("a second draft of the same event inserts nothing and audits nothing", async () => {
-    const d = { title: "重複", message: "", templateRef: "safety", scope: { facilityIds: [facilityId] }, drill: true, source: "api" as const, sourceRef: "audit-batch|dup", createdBy: null, detail: {} };
+    const d = {
+      title: "重複",
+      message: "",
+      templateRef: "safety",
+      scope: { facilityIds: [facilityId] },
+      drill: true,
+      source: "api" as const,
+      sourceRef: "audit-batch|dup",
+      createdBy: null,
+      detail: {},
+    };
     const first = await createTriggeredDraft(env, d);
     expect(first.ok).toBe(true);
     const since = await lastAuditId();

@@ -11,7 +11,7 @@ import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, RECHECK_EVERY_MS, type ServerMess
 import { rollcallObject } from "../../worker/board/object";
 import { clock } from "../../worker/lib/clock";
 import { recordReply } from "../../worker/reply/service";
-import { BoardSocket, openBoard } from "../support/board-socket";
+import { type BoardSocket, openBoard } from "../support/board-socket";
 import { adminsWithoutMfa } from "../support/db";
 import { makeNetwork, openRollcall, signedIn } from "../support/factories";
 import { api } from "../support/http";
@@ -156,7 +156,9 @@ describe("the live board re-checks access (finding 2)", () => {
     const other = await makeNetwork([{}]);
     // One person runs both facilities; the network admin asks both.
     const both = await signedIn({ facilityId: a.facilityId, role: "admin" });
-    await env.DB.prepare("INSERT INTO memberships (person_id, facility_id, role, created_at) VALUES (?1, ?2, 'admin', ?3)").bind(both.id, other.facilityId, clock.now()).run();
+    await env.DB.prepare("INSERT INTO memberships (person_id, facility_id, role, created_at) VALUES (?1, ?2, 'admin', ?3)")
+      .bind(both.id, other.facilityId, clock.now())
+      .run();
     const networkAdmin = await signedIn({ globalRole: "network_admin" });
     const id = await openRollcall(networkAdmin.cookie, { scope: { facilityIds: [a.facilityId, other.facilityId] } });
 

@@ -39,7 +39,10 @@ describe("409 'belongs to another account' is rate-limited", () => {
       expect(res.status, `probe ${i + 1}`).toBe(409);
       expect(await errorOf(res)).toMatchObject({ code: "conflict", field: "value" });
     }
-    for (const body of [{ kind: "email", value: taken.email }, { kind: "email", value: freeEmail() }] as const) {
+    for (const body of [
+      { kind: "email", value: taken.email },
+      { kind: "email", value: freeEmail() },
+    ] as const) {
       const res = await add(me.cookie, freshIp(), body);
       expect(res.status).toBe(429);
       const e = await errorOf(res);
@@ -59,7 +62,8 @@ describe("409 'belongs to another account' is rate-limited", () => {
 
   it("a person's own address ('yours already') is not counted", async () => {
     const me = await signedIn({ facilityId: facility });
-    for (let i = 0; i < CONTACT_PROBES_PER_PERSON_PER_HOUR + 5; i++) expect((await add(me.cookie, freshIp(), { kind: "email", value: me.email! })).status).toBe(409);
+    for (let i = 0; i < CONTACT_PROBES_PER_PERSON_PER_HOUR + 5; i++)
+      expect((await add(me.cookie, freshIp(), { kind: "email", value: me.email! })).status).toBe(409);
     expect((await add(me.cookie, freshIp(), { kind: "email", value: freeEmail() })).status).toBe(201);
   });
 

@@ -76,7 +76,10 @@ describe("the worker's own pages", () => {
     const rc = await makeRollcall({ people: [{ id: staff.id, facilityId: f }] });
     replyPath = `/r/${await replyToken(env, rc.id, rc.salt, staff.id)}`;
     const admin = await signedIn({ facilityId: f, role: "admin" });
-    const res = await api("POST", "/api/invitations", { cookie: admin.cookie, body: { facilityId: f, name: "見出し 花子", email: `csp${Date.now()}@example.org` } });
+    const res = await api("POST", "/api/invitations", {
+      cookie: admin.cookie,
+      body: { facilityId: f, name: "見出し 花子", email: `csp${Date.now()}@example.org` },
+    });
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: number };
     const msg = await env.DB.prepare("SELECT link FROM direct_messages WHERE kind = 'invitation' ORDER BY id DESC LIMIT 1").first<{ link: string }>();
@@ -84,13 +87,14 @@ describe("the worker's own pages", () => {
     joinPath = new URL(msg!.link).pathname;
   });
 
-  const pages = () => [
-    ["reply page", replyPath, 200],
-    ["join page", joinPath, 200],
-    ["verify page (unknown link)", `/verify/${"A".repeat(43)}`, 404],
-    ["API reference", "/api/docs", 200],
-    ["404 under /r", "/r/a/b/c", 404],
-  ] as const;
+  const pages = () =>
+    [
+      ["reply page", replyPath, 200],
+      ["join page", joinPath, 200],
+      ["verify page (unknown link)", `/verify/${"A".repeat(43)}`, 404],
+      ["API reference", "/api/docs", 200],
+      ["404 under /r", "/r/a/b/c", 404],
+    ] as const;
 
   it("carry a CSP that allows no script, no framing, and exactly their own inline style sheet", async () => {
     for (const [what, path, status] of pages()) {
@@ -168,7 +172,7 @@ describe("the API description (API_DOCS)", () => {
       it(`${path}: 401 anonymous, 403 to other roles, 200 to a network admin`, async () => {
         const anon = await api("GET", path, { env: production });
         expect(anon.status).toBe(401);
-        expect(await anon.text()).not.toContain("/api/session\"");
+        expect(await anon.text()).not.toContain('/api/session"');
         for (const cookie of [staff, facilityAdmin]) {
           const res = await api("GET", path, { env: production, cookie });
           expect(res.status).toBe(403);

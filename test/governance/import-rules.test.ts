@@ -23,7 +23,11 @@ beforeAll(async () => {
 });
 
 const roleOf = async (personId: number) =>
-  (await env.DB.prepare("SELECT role FROM memberships WHERE person_id = ?1 AND facility_id = ?2 AND removed_at IS NULL").bind(personId, facility).first<{ role: string }>())?.role;
+  (
+    await env.DB.prepare("SELECT role FROM memberships WHERE person_id = ?1 AND facility_id = ?2 AND removed_at IS NULL")
+      .bind(personId, facility)
+      .first<{ role: string }>()
+  )?.role;
 const nameOf = async (personId: number) => (await env.DB.prepare("SELECT name FROM people WHERE id = ?1").bind(personId).first<{ name: string }>())!.name;
 
 describe("the import applies the role rules of PUT /api/facilities/{id}/members/{personId}", () => {
@@ -45,7 +49,10 @@ describe("the import applies the role rules of PUT /api/facilities/{id}/members/
 
   it("refuses a row that demotes a co-admin to 一般, and leaves the co-admin an admin", async () => {
     const co = await makePerson({ facilityId: facility, role: "admin", password: null });
-    const text = csvText([["氏名", "メールアドレス", "役割"], [await nameOf(co.id), co.email!, "一般"]]);
+    const text = csvText([
+      ["氏名", "メールアドレス", "役割"],
+      [await nameOf(co.id), co.email!, "一般"],
+    ]);
     const commit = await upload("commit", utf8(text), admin.cookie);
     expect(commit.status).toBe(422);
     expect(commit.body.rows[0]!.problems.map((p) => p.code)).toEqual(["role_not_allowed"]);
@@ -55,7 +62,11 @@ describe("the import applies the role rules of PUT /api/facilities/{id}/members/
   it("lets the facility admin appoint a delegate and demote one, as the route does", async () => {
     const tag = uniq();
     const d = await makePerson({ facilityId: facility, role: "delegate", password: null });
-    const text = csvText([["氏名", "メールアドレス", "役割"], [await nameOf(d.id), d.email!, "一般"], [`代行 新${tag}`, `new.d.${tag}@example.jp`, "代行"]]);
+    const text = csvText([
+      ["氏名", "メールアドレス", "役割"],
+      [await nameOf(d.id), d.email!, "一般"],
+      [`代行 新${tag}`, `new.d.${tag}@example.jp`, "代行"],
+    ]);
     const commit = await upload("commit", utf8(text), admin.cookie);
     expect(commit.status).toBe(200);
     expect(await roleOf(d.id)).toBe("staff");
@@ -83,7 +94,10 @@ describe("the import applies the edit rule of PATCH /api/people/{id}", () => {
   it("lets the delegate update a staff member's mobile, as the route does", async () => {
     const tag = uniq();
     const st = await makePerson({ facilityId: facility, role: "staff", name: `職員 直${tag}`, password: null });
-    const text = csvText([["氏名", "メールアドレス", "携帯電話"], [`職員 直${tag}`, st.email!, "090-4444-0202"]]);
+    const text = csvText([
+      ["氏名", "メールアドレス", "携帯電話"],
+      [`職員 直${tag}`, st.email!, "090-4444-0202"],
+    ]);
     const commit = await upload("commit", utf8(text), delegate.cookie);
     expect(commit.status).toBe(200);
     expect(commit.body.rows[0]).toMatchObject({ action: "update", changes: ["mobile"] });
@@ -96,16 +110,25 @@ describe("facility names are unique under the import's normalization", () => {
     const net = await signedIn({ globalRole: "network_admin" });
     const tag = uniq();
     const original = `梶野町クリニック${tag}`;
-    const created = await api("POST", "/api/facilities", { cookie: net.cookie, body: { type: "clinic", name: original, kana: "カジノチョウクリニック", address: "小金井市梶野町1-1", district: "梶野町" } });
+    const created = await api("POST", "/api/facilities", {
+      cookie: net.cookie,
+      body: { type: "clinic", name: original, kana: "カジノチョウクリニック", address: "小金井市梶野町1-1", district: "梶野町" },
+    });
     expect(created.status).toBe(201);
     const lookAlike = `梶野町 ｸﾘﾆｯｸ${tag}`;
-    const dup = await api("POST", "/api/facilities", { cookie: net.cookie, body: { type: "clinic", name: lookAlike, kana: "カジノチョウクリニック", address: "", district: "梶野町" } });
+    const dup = await api("POST", "/api/facilities", {
+      cookie: net.cookie,
+      body: { type: "clinic", name: lookAlike, kana: "カジノチョウクリニック", address: "", district: "梶野町" },
+    });
     expect(dup.status).toBe(409);
     const body = (await dup.json()) as { error: { field: string; message: string } };
     expect(body.error.field).toBe("name");
     expect(body.error.message).toContain(original);
 
-    const other = await api("POST", "/api/facilities", { cookie: net.cookie, body: { type: "clinic", name: `梶野町歯科${tag}`, kana: "カジノチョウシカ", address: "", district: "梶野町" } });
+    const other = await api("POST", "/api/facilities", {
+      cookie: net.cookie,
+      body: { type: "clinic", name: `梶野町歯科${tag}`, kana: "カジノチョウシカ", address: "", district: "梶野町" },
+    });
     const otherId = ((await other.json()) as { id: number }).id;
     const rename = await api("PATCH", `/api/facilities/${otherId}`, { cookie: net.cookie, body: { name: lookAlike } });
     expect(rename.status).toBe(409);
@@ -121,11 +144,16 @@ describe("facility names are unique under the import's normalization", () => {
     const a = await makeFacility({ name: `東町クリニック${tag}` });
     const b = await makeFacility({ name: `東町ｸﾘﾆｯｸ${tag}` });
     const st = await makePerson({ facilityId: a, role: "staff", name: `東 一${tag}`, password: null });
-    const text = csvText([["氏名", "事業所名", "メールアドレス"], [`東 一${tag}`, `東町クリニック${tag}`, st.email!]]);
+    const text = csvText([
+      ["氏名", "事業所名", "メールアドレス"],
+      [`東 一${tag}`, `東町クリニック${tag}`, st.email!],
+    ]);
     const commit = await upload("commit", utf8(text), net.cookie);
     expect(commit.status).toBe(422);
     expect(commit.body.rows[0]!.problems.map((p) => `${p.field}:${p.code}`)).toEqual(["facility:ambiguous_facility"]);
-    const memberships = await env.DB.prepare("SELECT facility_id FROM memberships WHERE person_id = ?1 AND removed_at IS NULL").bind(st.id).all<{ facility_id: number }>();
+    const memberships = await env.DB.prepare("SELECT facility_id FROM memberships WHERE person_id = ?1 AND removed_at IS NULL")
+      .bind(st.id)
+      .all<{ facility_id: number }>();
     expect(memberships.results.map((m) => m.facility_id)).toEqual([a]);
     void b;
   });

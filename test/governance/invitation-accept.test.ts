@@ -32,7 +32,11 @@ async function invite(address: string, role = "staff"): Promise<{ id: number; pa
   const res = await api("POST", "/api/invitations", { cookie: inviter.cookie, body: { facilityId: facility, role, name: "招待 花子", email: address } });
   expect(res.status, await res.clone().text()).toBe(201);
   const { id } = await json<{ id: number }>(res);
-  const items = (await json<{ items: { kind: string; link: string; text: string }[] }>(await api("GET", "/api/outbox/messages?kind=invitation&limit=200", { cookie: network }))).items;
+  const items = (
+    await json<{ items: { kind: string; link: string; text: string }[] }>(
+      await api("GET", "/api/outbox/messages?kind=invitation&limit=200", { cookie: network }),
+    )
+  ).items;
   const row = await env.DB.prepare("SELECT id FROM direct_messages WHERE kind = 'invitation' ORDER BY id DESC LIMIT 1").first<{ id: number }>();
   const link = items.find((m) => (m as unknown as { id: number }).id === row!.id)!.link;
   return { id, path: new URL(link).pathname };
@@ -41,7 +45,9 @@ async function invite(address: string, role = "staff"): Promise<{ id: number; pa
 const acceptForm = { decision: "accept", name: "招待 花子", kana: "ショウタイ ハナコ", password: GOOD, password2: GOOD };
 
 async function facilitiesOf(personId: number): Promise<number[]> {
-  const { results } = await env.DB.prepare("SELECT facility_id FROM memberships WHERE person_id = ?1 AND removed_at IS NULL ORDER BY facility_id").bind(personId).all<{ facility_id: number }>();
+  const { results } = await env.DB.prepare("SELECT facility_id FROM memberships WHERE person_id = ?1 AND removed_at IS NULL ORDER BY facility_id")
+    .bind(personId)
+    .all<{ facility_id: number }>();
   return results.map((r) => r.facility_id);
 }
 
@@ -66,7 +72,9 @@ describe("accepting while someone else is signed in", () => {
     const aContacts = await count("SELECT id FROM contacts WHERE person_id = ?1", a.id);
     const res = await api("POST", path, { cookie: a.cookie, form: acceptForm });
     expect(res.status, await res.clone().text()).toBe(200);
-    const b = await env.DB.prepare("SELECT person_id FROM contacts WHERE kind = 'email' AND value = ?1 AND removed_at IS NULL").bind(address).first<{ person_id: number }>();
+    const b = await env.DB.prepare("SELECT person_id FROM contacts WHERE kind = 'email' AND value = ?1 AND removed_at IS NULL")
+      .bind(address)
+      .first<{ person_id: number }>();
     expect(b).not.toBeNull();
     expect(b!.person_id).not.toBe(a.id);
     expect(await facilitiesOf(b!.person_id)).toEqual([facility]);
@@ -102,7 +110,9 @@ describe("the invited address changed hands after the invitation was sent", () =
     const address = `squat${Date.now()}@example.org`;
     const { id, path } = await invite(address, "delegate");
     // A adds the invited address to their own account before the invitee opens the link.
-    await env.DB.prepare("INSERT INTO contacts (person_id, kind, value, verified_at, created_at) VALUES (?1, 'email', ?2, NULL, ?3)").bind(a.id, address, clock.now()).run();
+    await env.DB.prepare("INSERT INTO contacts (person_id, kind, value, verified_at, created_at) VALUES (?1, 'email', ?2, NULL, ?3)")
+      .bind(a.id, address, clock.now())
+      .run();
     const aBefore = await facilitiesOf(a.id);
     const page = await api("GET", path);
     expect(page.status).toBe(410);
@@ -110,9 +120,13 @@ describe("the invited address changed hands after the invitation was sent", () =
     const res = await api("POST", path, { form: { decision: "accept" } });
     expect(res.status).toBe(410);
     expect(await facilitiesOf(a.id)).toEqual(aBefore);
-    const contact = await env.DB.prepare("SELECT verified_at FROM contacts WHERE person_id = ?1 AND value = ?2").bind(a.id, address).first<{ verified_at: number | null }>();
+    const contact = await env.DB.prepare("SELECT verified_at FROM contacts WHERE person_id = ?1 AND value = ?2")
+      .bind(a.id, address)
+      .first<{ verified_at: number | null }>();
     expect(contact!.verified_at).toBeNull();
-    const inv = await env.DB.prepare("SELECT accepted_at, declined_at FROM invitations WHERE id = ?1").bind(id).first<{ accepted_at: number | null; declined_at: number | null }>();
+    const inv = await env.DB.prepare("SELECT accepted_at, declined_at FROM invitations WHERE id = ?1")
+      .bind(id)
+      .first<{ accepted_at: number | null; declined_at: number | null }>();
     expect(inv).toEqual({ accepted_at: null, declined_at: null });
   });
 

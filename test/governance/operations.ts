@@ -58,12 +58,16 @@ function outcomeOf(res: Response): Outcome {
 }
 
 async function roleIn(personId: number, facilityId: number): Promise<string | null> {
-  const r = await env.DB.prepare("SELECT role FROM memberships WHERE person_id = ?1 AND facility_id = ?2 AND removed_at IS NULL").bind(personId, facilityId).first<{ role: string }>();
+  const r = await env.DB.prepare("SELECT role FROM memberships WHERE person_id = ?1 AND facility_id = ?2 AND removed_at IS NULL")
+    .bind(personId, facilityId)
+    .first<{ role: string }>();
   return r?.role ?? null;
 }
 
 async function mobileOf(personId: number): Promise<string | null> {
-  const r = await env.DB.prepare("SELECT value FROM contacts WHERE person_id = ?1 AND kind = 'mobile' AND removed_at IS NULL").bind(personId).first<{ value: string }>();
+  const r = await env.DB.prepare("SELECT value FROM contacts WHERE person_id = ?1 AND kind = 'mobile' AND removed_at IS NULL")
+    .bind(personId)
+    .first<{ value: string }>();
   return r?.value ?? null;
 }
 
@@ -75,7 +79,7 @@ const newMobile = () => `+8180${String(10_000_000 + Math.floor(Math.random() * 8
 const nationalMobile = (e164: string) => `0${e164.slice(3)}`;
 
 function csv(rows: string[][]): Uint8Array {
-  return new TextEncoder().encode(rows.map((r) => r.join(",")).join("\r\n") + "\r\n");
+  return new TextEncoder().encode(`${rows.map((r) => r.join(",")).join("\r\n")}\r\n`);
 }
 
 async function importRows(cookie: string, facilityId: number, rows: string[][]): Promise<Response> {
@@ -104,7 +108,9 @@ async function roleTarget(w: World, object: string): Promise<{ person: TestPerso
 async function checkRole(person: TestPerson | null, email: string | null, facilityId: number, from: FacilityRole | null, to: FacilityRole, outcome: Outcome) {
   const id =
     person?.id ??
-    (email ? (await env.DB.prepare("SELECT person_id FROM contacts WHERE value = ?1 AND removed_at IS NULL").bind(email).first<{ person_id: number }>())?.person_id : undefined);
+    (email
+      ? (await env.DB.prepare("SELECT person_id FROM contacts WHERE value = ?1 AND removed_at IS NULL").bind(email).first<{ person_id: number }>())?.person_id
+      : undefined);
   const role = id === undefined ? null : await roleIn(id, facilityId);
   const want = outcome === A ? to : from;
   if (role !== want) throw new Error(`role in the facility is ${role}, expected ${want} (${outcome})`);
@@ -115,8 +121,26 @@ const roleChange: Operation = {
   objects: ROLE_OBJECTS,
   expected: {
     network_admin: Object.fromEntries(ROLE_OBJECTS.map((o) => [o, A])),
-    facility_admin: { "new→staff": A, "new→delegate": A, "new→admin": R, "staff→delegate": A, "delegate→staff": A, "admin→staff": R, "staff→admin": R, "elsewhere→staff": R },
-    delegate: { "new→staff": A, "new→delegate": R, "new→admin": R, "staff→delegate": R, "delegate→staff": R, "admin→staff": R, "staff→admin": R, "elsewhere→staff": R },
+    facility_admin: {
+      "new→staff": A,
+      "new→delegate": A,
+      "new→admin": R,
+      "staff→delegate": A,
+      "delegate→staff": A,
+      "admin→staff": R,
+      "staff→admin": R,
+      "elsewhere→staff": R,
+    },
+    delegate: {
+      "new→staff": A,
+      "new→delegate": R,
+      "new→admin": R,
+      "staff→delegate": R,
+      "delegate→staff": R,
+      "admin→staff": R,
+      "staff→admin": R,
+      "elsewhere→staff": R,
+    },
     staff: Object.fromEntries(ROLE_OBJECTS.map((o) => [o, R])),
     viewer: Object.fromEntries(ROLE_OBJECTS.map((o) => [o, R])),
   },
@@ -153,7 +177,10 @@ const roleChange: Operation = {
       async run(w, role, object) {
         const t = await roleTarget(w, object);
         const email = `gov.${uniq()}@example.org`;
-        const res = await api("POST", "/api/invitations", { cookie: w.actors[role].cookie, body: { facilityId: w.F, role: t.to, name: `招待 ${uniq()}`, email } });
+        const res = await api("POST", "/api/invitations", {
+          cookie: w.actors[role].cookie,
+          body: { facilityId: w.F, role: t.to, name: `招待 ${uniq()}`, email },
+        });
         const outcome = outcomeOf(res);
         const inv = await env.DB.prepare("SELECT role FROM invitations WHERE contact_value = ?1").bind(email).first<{ role: string }>();
         if ((inv?.role ?? null) !== (outcome === A ? t.to : null)) throw new Error(`invitation ${JSON.stringify(inv)} after ${outcome}`);
@@ -166,7 +193,10 @@ const roleChange: Operation = {
       async run(w, role, object) {
         const t = await roleTarget(w, object);
         const email = t.person?.email ?? `gov.${uniq()}@example.org`;
-        const res = await importRows(w.actors[role].cookie, w.F, [["氏名", "メールアドレス", "役割"], [t.person ? await nameOf(t.person.id) : `取込 ${uniq()}`, email, ROLE_WORD[t.to]]]);
+        const res = await importRows(w.actors[role].cookie, w.F, [
+          ["氏名", "メールアドレス", "役割"],
+          [t.person ? await nameOf(t.person.id) : `取込 ${uniq()}`, email, ROLE_WORD[t.to]],
+        ]);
         const outcome = outcomeOf(res);
         await checkRole(t.person, email, w.F, t.from, t.to, outcome);
         return outcome;
@@ -222,7 +252,12 @@ const personEdit: Operation = {
       async run(w, role, object) {
         const { person } = await personTarget(w, object);
         const next = newMobile();
-        const outcome = outcomeOf(await importRows(w.actors[role].cookie, w.F, [["氏名", "メールアドレス", "携帯電話"], [await nameOf(person.id), person.email!, nationalMobile(next)]]));
+        const outcome = outcomeOf(
+          await importRows(w.actors[role].cookie, w.F, [
+            ["氏名", "メールアドレス", "携帯電話"],
+            [await nameOf(person.id), person.email!, nationalMobile(next)],
+          ]),
+        );
         await checkMobile(person, next, outcome);
         return outcome;
       },
@@ -233,7 +268,9 @@ const personEdit: Operation = {
       async run(w, role, object) {
         const { person } = await personTarget(w, object);
         const hash = await sha256Hex(`session-${uniq()}`);
-        await env.DB.prepare("INSERT INTO sessions (id_hash, person_id, created_at, last_seen_at, user_agent) VALUES (?1, ?2, ?3, ?3, 'test')").bind(hash, person.id, clock.now()).run();
+        await env.DB.prepare("INSERT INTO sessions (id_hash, person_id, created_at, last_seen_at, user_agent) VALUES (?1, ?2, ?3, ?3, 'test')")
+          .bind(hash, person.id, clock.now())
+          .run();
         const outcome = outcomeOf(await api("POST", `/api/people/${person.id}/end-sessions`, { cookie: w.actors[role].cookie }));
         const s = await env.DB.prepare("SELECT revoked_at FROM sessions WHERE id_hash = ?1").bind(hash).first<{ revoked_at: number | null }>();
         if ((s!.revoked_at !== null) !== (outcome === A)) throw new Error(`session revoked=${s!.revoked_at !== null} after ${outcome}`);
@@ -312,8 +349,16 @@ const contactsRead: Operation = {
   paths: [
     readsContacts("GET /api/people/:id", "worker/directory/people.ts", (w, object) => `/api/people/${reader(w, object).id}`),
     readsContacts("GET /api/people", "worker/directory/people.ts", (w, object) => `/api/people?facilityId=${facilityOf(w, object)}&contacts=true&limit=200`),
-    readsContacts("GET /api/rollcalls/:id/people/:personId", "worker/board/drilldown.ts", (w, object) => `/api/rollcalls/${w.rollcalls.both}/people/${reader(w, object).id}`),
-    readsContacts("GET /api/rollcalls/:id/facilities/:facilityId", "worker/board/drilldown.ts", (w, object) => `/api/rollcalls/${w.rollcalls.both}/facilities/${facilityOf(w, object)}`),
+    readsContacts(
+      "GET /api/rollcalls/:id/people/:personId",
+      "worker/board/drilldown.ts",
+      (w, object) => `/api/rollcalls/${w.rollcalls.both}/people/${reader(w, object).id}`,
+    ),
+    readsContacts(
+      "GET /api/rollcalls/:id/facilities/:facilityId",
+      "worker/board/drilldown.ts",
+      (w, object) => `/api/rollcalls/${w.rollcalls.both}/facilities/${facilityOf(w, object)}`,
+    ),
     readsContacts("GET /api/rollcalls/:id/export.csv", "worker/rollcall/routes.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/export.csv`),
     // The board's phone list names the facility admins with their mobiles.
     readsContacts("GET /api/rollcalls/:id/board", "worker/board/service.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/board`, ["staffF", "staffG"]),
@@ -376,7 +421,10 @@ const boardRead: Operation = {
       route: "GET /api/rollcalls/:id/live",
       file: "worker/board/object.ts",
       async run(w, role, object) {
-        const res = await api("GET", `/api/rollcalls/${w.rollcalls[object as keyof World["rollcalls"]]}/live`, { cookie: w.actors[role].cookie, headers: { upgrade: "websocket" } });
+        const res = await api("GET", `/api/rollcalls/${w.rollcalls[object as keyof World["rollcalls"]]}/live`, {
+          cookie: w.actors[role].cookie,
+          headers: { upgrade: "websocket" },
+        });
         if (res.status === 101) {
           res.webSocket!.accept();
           res.webSocket!.close(1000, "done");

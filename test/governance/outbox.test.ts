@@ -47,9 +47,17 @@ const rollcallOutbox = async (cookie: string, rc: number) => {
 
 async function deliver(rollcallId: number) {
   const e = testEnv();
-  let pending: DeliveryMessage[] = [{ type: "plan", rollcallId, wave: 1, channels: ["email", "sms"], onlyUnreplied: false, fallback: true, audience: "recipients", afterPersonId: 0 }];
+  let pending: DeliveryMessage[] = [
+    { type: "plan", rollcallId, wave: 1, channels: ["email", "sms"], onlyUnreplied: false, fallback: true, audience: "recipients", afterPersonId: 0 },
+  ];
   while (pending.length) {
-    await handleDeliveryBatch(createMessageBatch("anpi-deliveries", pending.map((body, i) => ({ id: `g${i}`, timestamp: new Date(), attempts: 1, body }))), e);
+    await handleDeliveryBatch(
+      createMessageBatch(
+        "anpi-deliveries",
+        pending.map((body, i) => ({ id: `g${i}`, timestamp: new Date(), attempts: 1, body })),
+      ),
+      e,
+    );
     pending = e.queue.take();
   }
 }
@@ -153,9 +161,26 @@ describe("GET /api/outbox/messages", () => {
 
   it("a verification code is its owner's: their facility admin sees only that one was sent; a non-secret report notice stays readable", async () => {
     const staff = await signedIn({ facilityId: facility, role: "staff" });
-    const base = { channel: "sms" as const, senderId: staff.id, facilityId: facility, recipient: "+81****0000", sandbox: true, state: "delivered" as const, providerId: null, error: null, createdAt: clock.now() };
+    const base = {
+      channel: "sms" as const,
+      senderId: staff.id,
+      facilityId: facility,
+      recipient: "+81****0000",
+      sandbox: true,
+      state: "delivered" as const,
+      providerId: null,
+      error: null,
+      createdAt: clock.now(),
+    };
     await insertDirectMessage(env.DB, { ...base, kind: "contact_code", personId: staff.id, subject: "", body: "確認コード 123456", link: "" });
-    await insertDirectMessage(env.DB, { ...base, kind: "report", personId: inviter.id, subject: "報告", body: "端末をなくしました", link: "https://anpi.example.org/reports" });
+    await insertDirectMessage(env.DB, {
+      ...base,
+      kind: "report",
+      personId: inviter.id,
+      subject: "報告",
+      body: "端末をなくしました",
+      link: "https://anpi.example.org/reports",
+    });
     const theirs = (await direct(staff.cookie, "contact_code")).filter((m) => m.personId === staff.id);
     expect(theirs[0]).toMatchObject({ text: "確認コード 123456", withheld: false });
     const admins = (await direct(inviter.cookie, "contact_code")).filter((m) => m.personId === staff.id);
@@ -166,7 +191,9 @@ describe("GET /api/outbox/messages", () => {
 
   it("each read is audited with how many rows were withheld", async () => {
     await direct(inviter.cookie, "invitation");
-    const row = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'outbox.messages_read' AND actor_id = ?1 ORDER BY id DESC LIMIT 1").bind(inviter.id).first<{ detail: string }>();
+    const row = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'outbox.messages_read' AND actor_id = ?1 ORDER BY id DESC LIMIT 1")
+      .bind(inviter.id)
+      .first<{ detail: string }>();
     expect(JSON.parse(row!.detail).withheld).toBeGreaterThanOrEqual(2);
   });
 });
@@ -183,7 +210,14 @@ describe("GET /api/outbox (roll-calls): a reply link answers as its recipient", 
     network = (await signedIn({ globalRole: "network_admin" })).cookie;
     admin = await signedIn({ facilityId: facility, role: "admin" });
     staff = await makePerson({ facilityId: facility });
-    rc = (await makeRollcall({ people: [{ id: staff.id, facilityId: facility }, { id: admin.id, facilityId: facility, isFacilityAdmin: true }] })).id;
+    rc = (
+      await makeRollcall({
+        people: [
+          { id: staff.id, facilityId: facility },
+          { id: admin.id, facilityId: facility, isFacilityAdmin: true },
+        ],
+      })
+    ).id;
     await deliver(rc);
   });
 

@@ -31,7 +31,9 @@ describe("a password change", () => {
     expect(await auditActions(since)).toEqual(["auth.password_changed"]);
     // One batch: the sessions ended at the very time the password changed.
     const row = await env.DB.prepare("SELECT password_changed_at AS at FROM people WHERE id = ?1").bind(p.id).first<{ at: number }>();
-    const ended = await env.DB.prepare("SELECT DISTINCT revoked_at AS at FROM sessions WHERE person_id = ?1 AND revoked_at IS NOT NULL").bind(p.id).all<{ at: number }>();
+    const ended = await env.DB.prepare("SELECT DISTINCT revoked_at AS at FROM sessions WHERE person_id = ?1 AND revoked_at IS NOT NULL")
+      .bind(p.id)
+      .all<{ at: number }>();
     expect(ended.results.map((r) => r.at)).toEqual([row!.at]);
     expect((await api("POST", "/api/session", { body: { email: p.email, password: NEXT } })).status).toBe(200);
   });
@@ -50,7 +52,12 @@ describe("a password change", () => {
     const a = await signIn(p.email!);
     const b = await signIn(p.email!);
     const since = await lastAuditId();
-    const r = await replacePassword(env.DB, { personId: p.id, next: NEXT, keep: null, audit: { actorId: null, action: "auth.password_reset", objectType: "person", objectId: p.id } });
+    const r = await replacePassword(env.DB, {
+      personId: p.id,
+      next: NEXT,
+      keep: null,
+      audit: { actorId: null, action: "auth.password_reset", objectType: "person", objectId: p.id },
+    });
     expect(r).toEqual({ sessionsEnded: 2 });
     expect(await alive(a)).toBe(false);
     expect(await alive(b)).toBe(false);
@@ -82,7 +89,13 @@ describe("DELETE /api/me/sessions", () => {
   it("is open to every role (a person can lose their phone too)", async () => {
     await adminsWithoutMfa();
     const f = await makeFacility();
-    for (const spec of [{ facilityId: f }, { facilityId: f, role: "delegate" as const }, { facilityId: f, role: "admin" as const }, { globalRole: "viewer" as const }, { globalRole: "network_admin" as const }]) {
+    for (const spec of [
+      { facilityId: f },
+      { facilityId: f, role: "delegate" as const },
+      { facilityId: f, role: "admin" as const },
+      { globalRole: "viewer" as const },
+      { globalRole: "network_admin" as const },
+    ]) {
       const p = await signedIn(spec);
       const second = await signIn(p.email!);
       const res = await api("DELETE", "/api/me/sessions", { cookie: p.cookie });

@@ -31,7 +31,9 @@ async function setting(key: string, value: unknown) {
   await env.DB.prepare("INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?1, ?2, 0)").bind(key, JSON.stringify(value)).run();
 }
 afterEach(async () => {
-  await env.DB.prepare("DELETE FROM settings WHERE key IN ('mobileExtraCountryCodes', 'verificationCodesPerAccountPerDay', 'verificationCodesPerNumberPerDay', 'verificationSmsDailyCeiling')").run();
+  await env.DB.prepare(
+    "DELETE FROM settings WHERE key IN ('mobileExtraCountryCodes', 'verificationCodesPerAccountPerDay', 'verificationCodesPerNumberPerDay', 'verificationSmsDailyCeiling')",
+  ).run();
 });
 
 let n = 0;
@@ -194,7 +196,9 @@ describe("codes per account and per number per day", () => {
     const mobile = await addedId(me.cookie, freshMobile());
     expect((await verify(me.cookie, mobile)).status).toBe(200);
     await env.DB.prepare("UPDATE contacts SET verified_at = NULL WHERE person_id = ?1 AND kind = 'email'").bind(me.id).run();
-    const email = (await env.DB.prepare("SELECT id FROM contacts WHERE person_id = ?1 AND kind = 'email' AND removed_at IS NULL").bind(me.id).first<{ id: number }>())!.id;
+    const email = (await env.DB.prepare("SELECT id FROM contacts WHERE person_id = ?1 AND kind = 'email' AND removed_at IS NULL")
+      .bind(me.id)
+      .first<{ id: number }>())!.id;
     expect((await verify(me.cookie, email)).status).toBe(200);
   });
 });
@@ -242,7 +246,9 @@ describe("the network's daily ceiling", () => {
     // The audit entry and the alerts name no number of the senders.
     const detail = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'verification.sms_ceiling_reached'").first<{ detail: string }>();
     expect(JSON.parse(detail!.detail)).toMatchObject({ ceiling: already + 2, alertsAccepted: alertCount });
-    const phones = await env.DB.prepare("SELECT value FROM contacts WHERE id IN (?1, ?2, ?3, ?4)").bind(...ids).all<{ value: string }>();
+    const phones = await env.DB.prepare("SELECT value FROM contacts WHERE id IN (?1, ?2, ?3, ?4)")
+      .bind(...ids)
+      .all<{ value: string }>();
     const bodies = await env.DB.prepare("SELECT body, subject FROM direct_messages WHERE kind = 'admin_alert'").all();
     for (const p of phones.results) {
       expect(detail!.detail).not.toContain(p.value);

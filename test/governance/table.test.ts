@@ -43,7 +43,11 @@ describe("every path of a governed operation is in the table", () => {
     });
     it(`${name}: every path is a route of the app with a role gate, or a module`, () => {
       for (const p of op.paths) expect(p.route in accessTable, p.route).toBe(true);
-      for (const p of op.paths) expect(sources.some((s) => s.file === p.file), p.file).toBe(true);
+      for (const p of op.paths)
+        expect(
+          sources.some((s) => s.file === p.file),
+          p.file,
+        ).toBe(true);
     });
   }
 });

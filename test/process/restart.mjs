@@ -22,7 +22,19 @@
 import http from "node:http";
 import { join } from "node:path";
 import { fakeClient, ROOT, startFakes } from "../../bench/lib/fakes.mjs";
-import { ADMIN, allChannelsTemplate, configWithScheduled, api, d1, killGroup, removeState, seededState, signIn, sleep, startWrangler } from "../../bench/lib/system.mjs";
+import {
+  ADMIN,
+  allChannelsTemplate,
+  configWithScheduled,
+  api,
+  d1,
+  killGroup,
+  removeState,
+  seededState,
+  signIn,
+  sleep,
+  startWrangler,
+} from "../../bench/lib/system.mjs";
 
 const BUDGET_MS = 4 * 60_000;
 const people = Number(process.argv[process.argv.indexOf("--people") + 1] || 0) || 150;
@@ -61,7 +73,9 @@ function scheduled(base) {
       .get(`${base}/__scheduled?cron=*+*+*+*+*`, (res) => {
         let body = "";
         res.on("data", (c) => (body += c));
-        res.on("end", () => (res.statusCode === 200 && !body.includes("<html") ? resolve() : reject(new Error(`scheduled: ${res.statusCode} ${body.slice(0, 200)}`))));
+        res.on("end", () =>
+          res.statusCode === 200 && !body.includes("<html") ? resolve() : reject(new Error(`scheduled: ${res.statusCode} ${body.slice(0, 200)}`)),
+        );
       })
       .on("error", reject);
   });
@@ -115,7 +129,10 @@ async function main() {
   const progress = async () => {
     const agg = (await api(wrangler.base, cookie, "GET", `/api/rollcalls/${id}`)).aggregates.delivery;
     const all = Object.values(agg);
-    return { open: all.reduce((n, c) => n + c.queued + c.sending, 0), made: all.reduce((n, c) => n + c.queued + c.sending + c.sent + c.delivered + c.failed, 0) };
+    return {
+      open: all.reduce((n, c) => n + c.queued + c.sending, 0),
+      made: all.reduce((n, c) => n + c.queued + c.sending + c.sent + c.delivered + c.failed, 0),
+    };
   };
   for (let done = false; !done; ) {
     await scheduled(wrangler.base);
@@ -155,13 +172,22 @@ async function main() {
 
   check(rows.length === expected, `one delivery per person and channel (${rows.length} of ${expected})`);
   check(new Set(rows.map((d) => d.idem_key)).size === rows.length, "idempotency keys unique");
-  check(rows.every((d) => d.state === "sent"), `every delivery ended sent (${JSON.stringify(Object.fromEntries(rows.reduce((m, d) => m.set(d.state, (m.get(d.state) ?? 0) + 1), new Map())))})`);
+  check(
+    rows.every((d) => d.state === "sent"),
+    `every delivery ended sent (${JSON.stringify(Object.fromEntries(rows.reduce((m, d) => m.set(d.state, (m.get(d.state) ?? 0) + 1), new Map())))})`,
+  );
   check(lost.length === 0, `nothing lost: every delivery reached its fake (${lost.length} missing)`);
-  check(twiceOutside.length === 0, `nothing sent twice, except a send in flight at the kill (${twice.length} such, of ${inFlight.length} in flight; ${twiceOutside.length} others)`);
+  check(
+    twiceOutside.length === 0,
+    `nothing sent twice, except a send in flight at the kill (${twice.length} such, of ${inFlight.length} in flight; ${twiceOutside.length} others)`,
+  );
   check(r.total === expected + twice.length, `fakes received ${r.total} = ${expected} + ${twice.length} re-sent in-flight`);
   const agg = await api(wrangler.base, cookie, "GET", `/api/rollcalls/${id}`);
   const sent = Object.values(agg.aggregates.delivery).reduce((n, c) => n + c.sent + c.delivered, 0);
   check(sent === expected, `the roll-call's delivery progress shows every message sent (${sent})`);
 }
 
-main().then(() => finish(), (err) => finish(err instanceof Error ? err.stack ?? err.message : String(err)));
+main().then(
+  () => finish(),
+  (err) => finish(err instanceof Error ? (err.stack ?? err.message) : String(err)),
+);

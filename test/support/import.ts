@@ -7,7 +7,7 @@ export const JA_HEADER = ["氏名", "フリガナ", "事業所名", "職種", "�
 /** A CSV text from rows of cells, quoting where RFC 4180 requires, CRLF as Excel writes. */
 export function csvText(rows: string[][]): string {
   const cell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return rows.map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+  return `${rows.map((r) => r.map(cell).join(",")).join("\r\n")}\r\n`;
 }
 
 export const utf8 = (text: string, bom = false) => {

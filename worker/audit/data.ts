@@ -28,11 +28,7 @@ export function auditStatement(db: D1Database, e: AuditEntry): D1PreparedStateme
  * random salt or key hash; when it finds nothing (the insert did nothing), no
  * entry is written.
  */
-export function auditInsertedStatement(
-  db: D1Database,
-  e: Omit<AuditEntry, "objectId">,
-  idQuery: { sql: string; params: unknown[] },
-): D1PreparedStatement {
+export function auditInsertedStatement(db: D1Database, e: Omit<AuditEntry, "objectId">, idQuery: { sql: string; params: unknown[] }): D1PreparedStatement {
   return db
     .prepare(`INSERT INTO audit_log (at, actor_id, action, object_type, object_id, detail) SELECT ?, ?, ?, ?, CAST(q.id AS TEXT), ? FROM (${idQuery.sql}) q`)
     .bind(clock.now(), e.actorId, e.action, e.objectType ?? null, JSON.stringify(e.detail ?? {}), ...idQuery.params);
@@ -61,10 +57,7 @@ export interface AuditRow {
   detail: Record<string, unknown>;
 }
 
-export async function listAudit(
-  db: D1Database,
-  q: { before?: number; limit: number; action?: string; actorId?: number },
-): Promise<AuditRow[]> {
+export async function listAudit(db: D1Database, q: { before?: number; limit: number; action?: string; actorId?: number }): Promise<AuditRow[]> {
   const { results } = await db
     .prepare(
       `SELECT a.id, a.at, a.actor_id, p.name AS actor_name, a.action, a.object_type, a.object_id, a.detail
@@ -73,7 +66,16 @@ export async function listAudit(
        ORDER BY a.id DESC LIMIT ?4`,
     )
     .bind(q.before ?? null, q.action ?? null, q.actorId ?? null, q.limit)
-    .all<{ id: number; at: number; actor_id: number | null; actor_name: string | null; action: string; object_type: string | null; object_id: string | null; detail: string }>();
+    .all<{
+      id: number;
+      at: number;
+      actor_id: number | null;
+      actor_name: string | null;
+      action: string;
+      object_type: string | null;
+      object_id: string | null;
+      detail: string;
+    }>();
   return results.map((r) => ({
     id: r.id,
     at: new Date(r.at).toISOString(),

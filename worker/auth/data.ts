@@ -83,7 +83,9 @@ export async function findSession(db: D1Database, idHash: string): Promise<Sessi
 }
 
 export const insertSession = (db: D1Database, idHash: string, personId: number, at: number, userAgent: string) =>
-  db.prepare("INSERT INTO sessions (id_hash, person_id, created_at, last_seen_at, user_agent) VALUES (?1, ?2, ?3, ?3, ?4)").bind(idHash, personId, at, userAgent.slice(0, 200));
+  db
+    .prepare("INSERT INTO sessions (id_hash, person_id, created_at, last_seen_at, user_agent) VALUES (?1, ?2, ?3, ?3, ?4)")
+    .bind(idHash, personId, at, userAgent.slice(0, 200));
 
 export const touchSession = (db: D1Database, idHash: string, at: number) =>
   db.prepare("UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1").bind(idHash, at);
@@ -128,11 +130,16 @@ export interface ThrottleRow {
 
 export async function readThrottle(db: D1Database, keys: string[]): Promise<Map<string, ThrottleRow>> {
   const { results } = await db
-    .prepare(`SELECT key, failures, window_start, locked_until, last_failure_at, notified_at FROM login_throttle WHERE key IN (${keys.map((_, i) => `?${i + 1}`).join(",")})`)
+    .prepare(
+      `SELECT key, failures, window_start, locked_until, last_failure_at, notified_at FROM login_throttle WHERE key IN (${keys.map((_, i) => `?${i + 1}`).join(",")})`,
+    )
     .bind(...keys)
     .all<{ key: string; failures: number; window_start: number; locked_until: number | null; last_failure_at: number | null; notified_at: number | null }>();
   return new Map(
-    results.map((r) => [r.key, { failures: r.failures, windowStart: r.window_start, lockedUntil: r.locked_until, lastFailureAt: r.last_failure_at, notifiedAt: r.notified_at }]),
+    results.map((r) => [
+      r.key,
+      { failures: r.failures, windowStart: r.window_start, lockedUntil: r.locked_until, lastFailureAt: r.last_failure_at, notifiedAt: r.notified_at },
+    ]),
   );
 }
 

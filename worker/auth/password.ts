@@ -41,8 +41,7 @@ const DUMMY_HASH = `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$AAAAAAAAAAAAAAAAA
 export function passwordProblem(password: string, s: Settings, context: string[] = []): string | null {
   if (password.length < s.passwordMinLength) return `At least ${s.passwordMinLength} characters.`;
   if (password.length > 128) return "At most 128 characters.";
-  if (s.passwordRequireLettersAndDigits && !(/[A-Za-z]/.test(password) && /[0-9]/.test(password)))
-    return "Mix letters and digits.";
+  if (s.passwordRequireLettersAndDigits && !(/[A-Za-z]/.test(password) && /[0-9]/.test(password))) return "Mix letters and digits.";
   const lower = password.toLowerCase();
   if (COMMON_PASSWORDS.has(lower)) return "This password is too common.";
   if (context.some((c) => c.length >= 4 && lower.includes(c.toLowerCase()))) return "Do not use your name or email in the password.";

@@ -19,7 +19,10 @@ export interface Limit {
 /** The keys (of those given) that have reached their limit now. */
 export async function overLimit(db: D1Database, limits: readonly Limit[], now = clock.now()): Promise<Limit[]> {
   if (limits.length === 0) return [];
-  const counts = await rateLimitCounts(db, limits.map((l) => ({ key: l.key, since: now - l.windowMs })));
+  const counts = await rateLimitCounts(
+    db,
+    limits.map((l) => ({ key: l.key, since: now - l.windowMs })),
+  );
   return limits.filter((l, i) => counts[i]! >= l.limit);
 }
 
@@ -63,10 +66,20 @@ const probeLimits = (s: ProbeSource): Limit[] => [
  */
 export async function assertContactProbeAllowed(db: D1Database, s: ProbeSource, field: string): Promise<void> {
   if ((await overLimit(db, probeLimits(s))).length > 0)
-    throw new ApiError(429, "too_many_requests", "ほかのアカウントの連絡先と重なる入力が続いたため、しばらく受け付けません。1時間ほどおいてからもう一度お試しください。", field);
+    throw new ApiError(
+      429,
+      "too_many_requests",
+      "ほかのアカウントの連絡先と重なる入力が続いたため、しばらく受け付けません。1時間ほどおいてからもう一度お試しください。",
+      field,
+    );
 }
 
 /** Counts one "belongs to another account" answer; run it just before throwing the 409. */
 export async function countContactProbe(db: D1Database, s: ProbeSource): Promise<void> {
-  await db.batch(countStatements(db, probeLimits(s).map((l) => l.key)));
+  await db.batch(
+    countStatements(
+      db,
+      probeLimits(s).map((l) => l.key),
+    ),
+  );
 }

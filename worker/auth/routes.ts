@@ -54,7 +54,10 @@ const changePassword = route({
   tags: ["auth"],
   access: "signed_in",
   request: { body: jsonBody(z.object({ current: z.string().min(1).max(200), next: z.string().min(1).max(200) })) },
-  responses: { 200: jsonOk(z.object({ ok: z.literal(true), sessionsEnded: z.number() }), "Changed; every other session of the person ended"), ...errorResponses },
+  responses: {
+    200: jsonOk(z.object({ ok: z.literal(true), sessionsEnded: z.number() }), "Changed; every other session of the person ended"),
+    ...errorResponses,
+  },
 });
 
 const totpSetup = route({
@@ -125,7 +128,10 @@ export const authRoutes = domainApp()
   .openapi(whoAmI, (c) => c.json(meOf(authOf(c)), 200))
   .openapi(signOut, async (c) => {
     const auth = authOf(c);
-    await c.env.DB.batch([data.revokeSession(c.env.DB, auth.sessionHash, clock.now()), auditStatement(c.env.DB, { actorId: auth.personId, action: "auth.sign_out" })]);
+    await c.env.DB.batch([
+      data.revokeSession(c.env.DB, auth.sessionHash, clock.now()),
+      auditStatement(c.env.DB, { actorId: auth.personId, action: "auth.sign_out" }),
+    ]);
     clearSessionCookie(c);
     return c.json({ ok: true as const }, 200);
   })
@@ -149,7 +155,10 @@ export const authRoutes = domainApp()
     if (account.totpEnabled) throw new ApiError(409, "conflict", "Already set up.");
     const step = matchTotp(account.totpSecret, c.req.valid("json").code, clock.now());
     if (step === null) throw new ApiError(400, "invalid_code", "The code is wrong. Check the time on your phone.", "code");
-    await db.batch([data.enableTotp(db, auth.personId, step, clock.now()), auditStatement(db, { actorId: auth.personId, action: "auth.totp_enabled", objectType: "person", objectId: auth.personId })]);
+    await db.batch([
+      data.enableTotp(db, auth.personId, step, clock.now()),
+      auditStatement(db, { actorId: auth.personId, action: "auth.totp_enabled", objectType: "person", objectId: auth.personId }),
+    ]);
     return c.json({ ok: true as const }, 200);
   })
   .openapi(totpDisable, async (c) => {
@@ -160,7 +169,10 @@ export const authRoutes = domainApp()
     const account = await data.findAccount(db, auth.personId);
     if (!account?.totpSecret || !account.totpEnabled) throw badRequest("code", "No one-time code app is set up.");
     if (matchTotp(account.totpSecret, c.req.valid("json").code, clock.now()) === null) throw new ApiError(400, "invalid_code", "The code is wrong.", "code");
-    await db.batch([data.setTotpSecret(db, auth.personId, null, clock.now()), auditStatement(db, { actorId: auth.personId, action: "auth.totp_disabled", objectType: "person", objectId: auth.personId })]);
+    await db.batch([
+      data.setTotpSecret(db, auth.personId, null, clock.now()),
+      auditStatement(db, { actorId: auth.personId, action: "auth.totp_disabled", objectType: "person", objectId: auth.personId }),
+    ]);
     return c.json({ ok: true as const }, 200);
   })
   .openapi(endSessions, async (c) => c.json(await endPersonSessions(c.env.DB, authOf(c), c.req.valid("param").id), 200))

@@ -149,14 +149,18 @@ export async function checkPasswordSignIn(
   // verifyPassword hashes even without an account, so both paths take the same time.
   const ok = await verifyPassword(input.password, account?.passwordHash ?? null);
   if (!account || !ok) {
-    await failed(env, waiter, keys, settings, account, input.email, { actorId: account?.id ?? null, action: "auth.sign_in_failed", detail: { reason: "password" } });
+    await failed(env, waiter, keys, settings, account, input.email, {
+      actorId: account?.id ?? null,
+      action: "auth.sign_in_failed",
+      detail: { reason: "password" },
+    });
     throw INVALID();
   }
   if (account.totpEnabled && account.totpSecret) {
     if (!input.code) throw new ApiError(401, "code_required", "Enter the one-time code from your app.", "code");
     const step = matchTotp(account.totpSecret, input.code, clock.now());
     const used = step === null ? null : await data.useTotpStep(db, account.id, step).run();
-    if (!used || used.meta.changes !== 1) {
+    if (used?.meta.changes !== 1) {
       await failed(env, waiter, keys, settings, account, input.email, { actorId: account.id, action: "auth.sign_in_failed", detail: { reason: "code" } });
       throw new ApiError(401, "invalid_code", "The one-time code is wrong or already used.", "code");
     }

@@ -67,13 +67,7 @@ export async function authOfSession(env: Env, idHash: string, opts: { touch: boo
   return authFor(account, facilities, idHash, settings, now);
 }
 
-export function authFor(
-  account: data.AccountRow,
-  facilities: Auth["facilities"],
-  sessionHash: string,
-  settings: Settings,
-  now: number,
-): Auth {
+export function authFor(account: data.AccountRow, facilities: Auth["facilities"], sessionHash: string, settings: Settings, now: number): Auth {
   return {
     personId: account.id,
     name: account.name,

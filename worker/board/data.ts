@@ -48,7 +48,16 @@ export async function phoneCheck(db: D1Database, rollcallId: number, facilityIds
        ORDER BY f.type, f.kana, f.id, m.role, p.kana, p.id`,
     )
     .bind(rollcallId, facilityIds ? JSON.stringify(facilityIds) : null)
-    .all<{ facility_id: number; facility: string; facility_phone: string | null; unreplied: number; person_id: number | null; name: string | null; role: "admin" | "delegate" | null; mobile: string | null }>();
+    .all<{
+      facility_id: number;
+      facility: string;
+      facility_phone: string | null;
+      unreplied: number;
+      person_id: number | null;
+      name: string | null;
+      role: "admin" | "delegate" | null;
+      mobile: string | null;
+    }>();
   return results.map((r) => ({
     facilityId: r.facility_id,
     facility: r.facility,
@@ -104,8 +113,20 @@ export async function facilityRecipients(db: D1Database, rollcallId: number, fac
     )
     .bind(rollcallId, facilityId)
     .all<{
-      person_id: number; name: string; kana: string; job: string; is_facility_admin: number; replied_at: number | null; last_reply_id: number | null; answers: string | null;
-      comment: string | null; comment_removed_at: number | null; via: string | null; answered_at: number | null; mobile: string | null; email: string | null;
+      person_id: number;
+      name: string;
+      kana: string;
+      job: string;
+      is_facility_admin: number;
+      replied_at: number | null;
+      last_reply_id: number | null;
+      answers: string | null;
+      comment: string | null;
+      comment_removed_at: number | null;
+      via: string | null;
+      answered_at: number | null;
+      mobile: string | null;
+      email: string | null;
     }>();
   return results.map((r) => ({
     personId: r.person_id,
@@ -130,7 +151,10 @@ export interface Profile {
 }
 
 export async function profile(db: D1Database, personId: number): Promise<Profile | null> {
-  const r = await db.prepare("SELECT id, name, kana, job, photo_key FROM people WHERE id = ?1").bind(personId).first<{ id: number; name: string; kana: string; job: string; photo_key: string | null }>();
+  const r = await db
+    .prepare("SELECT id, name, kana, job, photo_key FROM people WHERE id = ?1")
+    .bind(personId)
+    .first<{ id: number; name: string; kana: string; job: string; photo_key: string | null }>();
   return r ? { id: r.id, name: r.name, kana: r.kana, job: r.job, photoKey: r.photo_key } : null;
 }
 
@@ -152,7 +176,16 @@ export async function replyVersions(db: D1Database, rollcallId: number, personId
        FROM replies r LEFT JOIN people pb ON pb.id = r.proxy_by WHERE r.rollcall_id = ?1 AND r.person_id = ?2 ORDER BY r.id`,
     )
     .bind(rollcallId, personId)
-    .all<{ id: number; answers: string; comment: string; comment_removed_at: number | null; via: string; proxy_by: number | null; proxy_name: string | null; created_at: number }>();
+    .all<{
+      id: number;
+      answers: string;
+      comment: string;
+      comment_removed_at: number | null;
+      via: string;
+      proxy_by: number | null;
+      proxy_name: string | null;
+      created_at: number;
+    }>();
   return results.map((r) => ({
     id: r.id,
     answers: JSON.parse(r.answers) as Answers,
@@ -186,7 +219,18 @@ export async function personDeliveries(db: D1Database, rollcallId: number, perso
        FROM deliveries d WHERE d.rollcall_id = ?1 AND d.person_id = ?2 ORDER BY d.wave, d.id`,
     )
     .bind(rollcallId, personId)
-    .all<{ id: number; channel: Channel; wave: number; audience: "recipients" | "facility_admins"; state: string; error: string | null; attempts: number; created_at: number; updated_at: number; device_name: string | null }>();
+    .all<{
+      id: number;
+      channel: Channel;
+      wave: number;
+      audience: "recipients" | "facility_admins";
+      state: string;
+      error: string | null;
+      attempts: number;
+      created_at: number;
+      updated_at: number;
+      device_name: string | null;
+    }>();
   return results.map((r) => ({
     id: r.id,
     channel: r.channel,
@@ -211,7 +255,11 @@ export async function contactsOf(db: D1Database, personId: number): Promise<{ ki
 }
 
 /** Recipients among these people with their facility, whether they replied, and whether they left the directory. */
-export async function recipientsAmong(db: D1Database, rollcallId: number, personIds: number[]): Promise<{ personId: number; facilityId: number | null; replied: boolean; removed: boolean }[]> {
+export async function recipientsAmong(
+  db: D1Database,
+  rollcallId: number,
+  personIds: number[],
+): Promise<{ personId: number; facilityId: number | null; replied: boolean; removed: boolean }[]> {
   const { results } = await db
     .prepare(
       `SELECT x.person_id, x.facility_id, x.replied_at, p.removed_at FROM rollcall_recipients x JOIN people p ON p.id = x.person_id
@@ -243,7 +291,9 @@ export async function maxWave(db: D1Database, rollcallId: number): Promise<numbe
 /** Whether the person's reading of contact details on this roll-call's board was audited since `since`. */
 export async function contactsReadSince(db: D1Database, actorId: number, rollcallId: number, since: number): Promise<boolean> {
   const r = await db
-    .prepare("SELECT 1 AS x FROM audit_log WHERE actor_id = ?1 AND at >= ?3 AND action = 'board.contacts_read' AND object_type = 'rollcall' AND object_id = ?2 LIMIT 1")
+    .prepare(
+      "SELECT 1 AS x FROM audit_log WHERE actor_id = ?1 AND at >= ?3 AND action = 'board.contacts_read' AND object_type = 'rollcall' AND object_id = ?2 LIMIT 1",
+    )
     .bind(actorId, String(rollcallId), since)
     .first<{ x: number }>();
   return r !== null;

@@ -26,7 +26,13 @@ export async function facilityDetail(env: Env, auth: Auth, id: number, facilityI
     : null;
   const phone = audience.contacts ? await data.phoneCheck(env.DB, rc.id, [facilityId]) : null;
   if (audience.contacts)
-    await audit(env.DB, { actorId: auth.personId, action: "board.facility_contacts_read", objectType: "rollcall", objectId: rc.id, detail: { facilityId, people: recipients.length } });
+    await audit(env.DB, {
+      actorId: auth.personId,
+      action: "board.facility_contacts_read",
+      objectType: "rollcall",
+      objectId: rc.id,
+      detail: { facilityId, people: recipients.length },
+    });
   return {
     rollcallId: rc.id,
     facility: { id: facility.id, name: facility.name, type: facility.type, phone: audience.contacts ? facility.phone : null },
@@ -48,7 +54,11 @@ export async function facilityDetail(env: Env, auth: Auth, id: number, facilityI
       contacts: audience.contacts ? { mobile: r.mobile, email: r.email } : null,
     })),
     phoneCheck: phone
-      ? { admins: phone.flatMap((p) => (p.personId !== null && p.name !== null && p.role !== null ? [{ personId: p.personId, name: p.name, role: p.role, mobile: p.mobile }] : [])) }
+      ? {
+          admins: phone.flatMap((p) =>
+            p.personId !== null && p.name !== null && p.role !== null ? [{ personId: p.personId, name: p.name, role: p.role, mobile: p.mobile }] : [],
+          ),
+        }
       : null,
   };
 }
@@ -75,7 +85,14 @@ export async function personDetail(env: Env, auth: Auth, id: number, personId: n
     mayReadPhoto(env.DB, auth, personId),
   ]);
   if (!profile) throw notFound("person");
-  if (contacts) await audit(env.DB, { actorId: auth.personId, action: "board.person_contacts_read", objectType: "person", objectId: personId, detail: { rollcallId: rc.id } });
+  if (contacts)
+    await audit(env.DB, {
+      actorId: auth.personId,
+      action: "board.person_contacts_read",
+      objectType: "person",
+      objectId: personId,
+      detail: { rollcallId: rc.id },
+    });
   return {
     rollcallId: rc.id,
     person: {

@@ -5,7 +5,16 @@ import { planMessage, type Channel } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { getRollcall, rollcallStateOf, type Rollcall } from "../rollcall/data";
 import { isFinal } from "../rollcall/state";
-import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, ClientMessageSchema, COALESCE_MS, RECHECK_EVERY_MS, type Board, type ServerMessage, type UpdateReason } from "./messages";
+import {
+  CLOSE_FORBIDDEN,
+  CLOSE_SESSION_ENDED,
+  ClientMessageSchema,
+  COALESCE_MS,
+  RECHECK_EVERY_MS,
+  type Board,
+  type ServerMessage,
+  type UpdateReason,
+} from "./messages";
 import { AudienceSchema, audienceKey, boardAudience, buildBoard, sameAudience, type Audience } from "./service";
 
 /** One wave of the escalation schedule, with when it is due and when it went out. */
@@ -119,7 +128,8 @@ export class RollCallObject extends DurableObject<Env> {
    */
   private async arm(replace: boolean): Promise<void> {
     const e = await this.load();
-    const nextWave = e && !e.closedAt ? e.waves.filter((w) => w.sentAt === null).reduce<number | null>((min, w) => (min === null || w.at < min ? w.at : min), null) : null;
+    const nextWave =
+      e && !e.closedAt ? e.waves.filter((w) => w.sentAt === null).reduce<number | null>((min, w) => (min === null || w.at < min ? w.at : min), null) : null;
     // Real time, not `clock`: a re-check is due within seconds whatever a test did to the clock.
     const recheck = this.openSockets().length ? Date.now() + RECHECK_EVERY_MS : null;
     const next = nextWave === null ? recheck : recheck === null ? nextWave : Math.min(nextWave, recheck);
@@ -317,7 +327,11 @@ export class RollCallObject extends DurableObject<Env> {
   }
 
   /** Sends each socket the board built for its audience (one build per distinct audience). */
-  private async sendAll(sockets: { ws: WebSocket; audience: Audience }[], rc: Rollcall, message: (seq: number, at: number, board: Board) => ServerMessage): Promise<void> {
+  private async sendAll(
+    sockets: { ws: WebSocket; audience: Audience }[],
+    rc: Rollcall,
+    message: (seq: number, at: number, board: Board) => ServerMessage,
+  ): Promise<void> {
     const now = clock.now();
     const boards = new Map<string, Promise<Board>>();
     const seq = await this.nextSeq();

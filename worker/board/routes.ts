@@ -8,12 +8,12 @@ import { facilityDetail, personDetail, personPhoto } from "./drilldown";
 import { BoardSchema } from "./messages";
 import { AUDIENCE_HEADER, rollcallObject } from "./object";
 import { resend } from "./resend";
-import {
-  FacilityDetailSchema, FacilityParams, PersonDetailSchema, PersonParams, ResendResultSchema, ResendSchema,
-} from "./schemas";
+import { FacilityDetailSchema, FacilityParams, PersonDetailSchema, PersonParams, ResendResultSchema, ResendSchema } from "./schemas";
 import { auditContactsRead, buildBoard, readableRollcall } from "./service";
 
-const conflictResponse = { 409: { description: "The roll-call is closed", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } } };
+const conflictResponse = {
+  409: { description: "The roll-call is closed", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } },
+};
 
 const live = route({
   method: "get",

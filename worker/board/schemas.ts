@@ -7,13 +7,29 @@ const count = z.number().int();
 const channel = z.enum(["push", "sms", "email"]);
 
 export const FacilityParams = z.object({
-  id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
-  facilityId: z.coerce.number().int().positive().openapi({ param: { name: "facilityId", in: "path" }, example: 1 }),
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
+  facilityId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: "facilityId", in: "path" }, example: 1 }),
 });
 
 export const PersonParams = z.object({
-  id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
-  personId: z.coerce.number().int().positive().openapi({ param: { name: "personId", in: "path" }, example: 1 }),
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
+  personId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: "personId", in: "path" }, example: 1 }),
 });
 
 /** Contact details: present only for admins in scope, never for the city viewer. */
@@ -58,9 +74,7 @@ export const FacilityDetailSchema = z
       }),
     ),
     /** Non-responders first; the facility admins to phone. null for the viewer. */
-    phoneCheck: z
-      .object({ admins: z.array(z.object({ personId: count, name: z.string(), role: z.string(), mobile: z.string().nullable() })) })
-      .nullable(),
+    phoneCheck: z.object({ admins: z.array(z.object({ personId: count, name: z.string(), role: z.string(), mobile: z.string().nullable() })) }).nullable(),
   })
   .openapi("BoardFacility");
 export type FacilityDetail = z.infer<typeof FacilityDetailSchema>;

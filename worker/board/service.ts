@@ -88,7 +88,13 @@ export async function buildTimeline(db: D1Database, rc: Rollcall, recipients: nu
 async function phoneCheckOf(db: D1Database, rollcallId: number, facilityIds: number[] | null): Promise<PhoneCheck[]> {
   const byFacility = new Map<number, PhoneCheck>();
   for (const r of await data.phoneCheck(db, rollcallId, facilityIds)) {
-    const f = byFacility.get(r.facilityId) ?? { facilityId: r.facilityId, facility: r.facility, unreplied: r.unreplied, facilityPhone: r.facilityPhone, admins: [] };
+    const f = byFacility.get(r.facilityId) ?? {
+      facilityId: r.facilityId,
+      facility: r.facility,
+      unreplied: r.unreplied,
+      facilityPhone: r.facilityPhone,
+      admins: [],
+    };
     if (r.personId !== null && r.name !== null && r.role !== null) f.admins.push({ personId: r.personId, name: r.name, role: r.role, mobile: r.mobile });
     byFacility.set(r.facilityId, f);
   }

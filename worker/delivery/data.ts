@@ -56,7 +56,11 @@ export async function reachOf(db: D1Database, personIds: number[]): Promise<Map<
          ORDER BY person_id, kind, verified_at IS NULL, last_ok_at IS NULL, last_ok_at DESC, id`,
       )
       .bind(ids),
-    db.prepare("SELECT person_id, id FROM push_subscriptions WHERE person_id IN (SELECT value FROM json_each(?1)) AND revoked_at IS NULL ORDER BY person_id, id").bind(ids),
+    db
+      .prepare(
+        "SELECT person_id, id FROM push_subscriptions WHERE person_id IN (SELECT value FROM json_each(?1)) AND revoked_at IS NULL ORDER BY person_id, id",
+      )
+      .bind(ids),
   ]);
   const reach = new Map<number, Reach>(personIds.map((id) => [id, { push: [], sms: null, email: null }]));
   for (const c of contacts!.results) {
@@ -206,7 +210,13 @@ export async function setSendAt(db: D1Database, id: number, slot: number): Promi
 }
 
 /** Success: the provider took it. Also marks the address as working (feeds readiness). */
-export async function markAccepted(db: D1Database, d: Pick<SendRow, "id" | "channel" | "addressId">, providerId: string | null, state: "sent" | "delivered", now: number): Promise<void> {
+export async function markAccepted(
+  db: D1Database,
+  d: Pick<SendRow, "id" | "channel" | "addressId">,
+  providerId: string | null,
+  state: "sent" | "delivered",
+  now: number,
+): Promise<void> {
   await db.batch([
     db
       .prepare("UPDATE deliveries SET state = ?2, provider_id = ?3, error = NULL, lease_until = NULL, updated_at = ?4 WHERE id = ?1 AND state = 'sending'")
@@ -219,7 +229,10 @@ export async function markAccepted(db: D1Database, d: Pick<SendRow, "id" | "chan
 
 /** A transient failure: back to queued so the retried message can claim it again. */
 export async function release(db: D1Database, id: number, error: string, now: number): Promise<void> {
-  await db.prepare("UPDATE deliveries SET state = 'queued', error = ?2, lease_until = NULL, send_at = NULL, updated_at = ?3 WHERE id = ?1 AND state = 'sending'").bind(id, error, now).run();
+  await db
+    .prepare("UPDATE deliveries SET state = 'queued', error = ?2, lease_until = NULL, send_at = NULL, updated_at = ?3 WHERE id = ?1 AND state = 'sending'")
+    .bind(id, error, now)
+    .run();
 }
 
 /** A final outcome other than success, from queued or sending only (never over a final state). */
@@ -252,7 +265,14 @@ export async function failDeadLettered(db: D1Database, ids: number[], now: numbe
  * Returns whether the delivery changed.
  */
 /** Moves a delivery forward on a provider's report; answers its roll-call when it changed, else null. */
-export async function applyProviderStatus(db: D1Database, channel: Channel, providerId: string, state: "delivered" | "failed", error: string | null, now: number): Promise<number | null> {
+export async function applyProviderStatus(
+  db: D1Database,
+  channel: Channel,
+  providerId: string,
+  state: "delivered" | "failed",
+  error: string | null,
+  now: number,
+): Promise<number | null> {
   const stmts = [
     db
       .prepare(
@@ -262,7 +282,11 @@ export async function applyProviderStatus(db: D1Database, channel: Channel, prov
       .bind(providerId, channel, state, error, now),
   ];
   if (state === "delivered")
-    stmts.push(db.prepare("UPDATE contacts SET last_ok_at = ?3 WHERE id = (SELECT address_id FROM deliveries WHERE provider_id = ?1 AND channel = ?2)").bind(providerId, channel, now));
+    stmts.push(
+      db
+        .prepare("UPDATE contacts SET last_ok_at = ?3 WHERE id = (SELECT address_id FROM deliveries WHERE provider_id = ?1 AND channel = ?2)")
+        .bind(providerId, channel, now),
+    );
   const [r] = await db.batch<{ rollcall_id: number }>(stmts);
   return r!.results[0]?.rollcall_id ?? null;
 }
@@ -295,7 +319,11 @@ export async function claimInbound(db: D1Database, messageSid: string, now: numb
   return r.meta.changes === 1;
 }
 
-export async function finishInbound(db: D1Database, messageSid: string, o: { rollcallId: number | null; personId: number | null; outcome: string; reply: string }): Promise<void> {
+export async function finishInbound(
+  db: D1Database,
+  messageSid: string,
+  o: { rollcallId: number | null; personId: number | null; outcome: string; reply: string },
+): Promise<void> {
   await db
     .prepare("UPDATE inbound_sms SET rollcall_id = ?2, person_id = ?3, outcome = ?4, reply = ?5 WHERE message_sid = ?1")
     .bind(messageSid, o.rollcallId, o.personId, o.outcome, o.reply)
@@ -324,7 +352,10 @@ export async function mobileOf(db: D1Database, personId: number): Promise<string
 
 /** The person and roll-call a delivery is for. */
 export async function deliveryOwner(db: D1Database, deliveryId: number): Promise<{ rollcallId: number; personId: number } | null> {
-  const r = await db.prepare("SELECT rollcall_id, person_id FROM deliveries WHERE id = ?1").bind(deliveryId).first<{ rollcall_id: number; person_id: number }>();
+  const r = await db
+    .prepare("SELECT rollcall_id, person_id FROM deliveries WHERE id = ?1")
+    .bind(deliveryId)
+    .first<{ rollcall_id: number; person_id: number }>();
   return r ? { rollcallId: r.rollcall_id, personId: r.person_id } : null;
 }
 
@@ -336,7 +367,17 @@ export async function inboundRollcall(db: D1Database, messageSid: string): Promi
 
 export async function insertOutbox(
   db: D1Database,
-  o: { deliveryId: number; rollcallId: number; personId: number; channel: Channel; recipient: string; subject: string; body: string; replyUrl: string; createdAt: number },
+  o: {
+    deliveryId: number;
+    rollcallId: number;
+    personId: number;
+    channel: Channel;
+    recipient: string;
+    subject: string;
+    body: string;
+    replyUrl: string;
+    createdAt: number;
+  },
 ): Promise<void> {
   await db
     .prepare(
@@ -380,8 +421,17 @@ export async function listOutbox(db: D1Database, rollcallId: number, facilityIds
     )
     .bind(rollcallId, facilityIds ? JSON.stringify(facilityIds) : null, after, limit)
     .all<{
-      delivery_id: number; person_id: number; channel: Channel; wave: number; audience: Audience; state: DeliveryState;
-      recipient: string; subject: string; body: string; reply_url: string; created_at: number;
+      delivery_id: number;
+      person_id: number;
+      channel: Channel;
+      wave: number;
+      audience: Audience;
+      state: DeliveryState;
+      recipient: string;
+      subject: string;
+      body: string;
+      reply_url: string;
+      created_at: number;
     }>();
   return results.map((r) => ({
     deliveryId: r.delivery_id,
@@ -414,7 +464,11 @@ export async function lastPlannedPerson(db: D1Database, rollcallId: number, wave
  * longer than any wait the consumer sets (never tried: `freshMs`, after a retry:
  * `retriedMs`, past their SMS slot), or 'sending' with a lease that ran out.
  */
-export async function staleDeliveries(db: D1Database, now: number, o: { freshMs: number; retriedMs: number; limit: number }): Promise<{ id: number; attempts: number }[]> {
+export async function staleDeliveries(
+  db: D1Database,
+  now: number,
+  o: { freshMs: number; retriedMs: number; limit: number },
+): Promise<{ id: number; attempts: number }[]> {
   const { results } = await db
     .prepare(
       `SELECT d.id, d.attempts FROM deliveries d

@@ -8,7 +8,13 @@ import { reserveSlot, setSendAt } from "./data";
  * holding the consumer. The slot is kept on the delivery, so a redelivered message does
  * not reserve a second one.
  */
-export async function smsSlot(db: D1Database, d: { id: number; sendAt: number | null }, pacing: { sender: string; perSecond: number }, text: string, now: number): Promise<number> {
+export async function smsSlot(
+  db: D1Database,
+  d: { id: number; sendAt: number | null },
+  pacing: { sender: string; perSecond: number },
+  text: string,
+  now: number,
+): Promise<number> {
   if (d.sendAt !== null) return d.sendAt;
   const intervalMs = Math.ceil((smsSegments(text).segments * 1000) / pacing.perSecond);
   const slot = await reserveSlot(db, pacing.sender, now, intervalMs);

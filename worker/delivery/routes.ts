@@ -83,7 +83,13 @@ export const deliveryRoutes = domainApp()
     if (!rc) throw notFound("roll-call");
     const rows = await listOutbox(c.env.DB, q.rollcall, rollcallOutboxFacilities(auth, rc), q.after, q.limit);
     const items = rows.map((m) => presentRollcallMessage(auth, m));
-    await audit(c.env.DB, { actorId: auth.personId, action: "outbox.read", objectType: "rollcall", objectId: q.rollcall, detail: { items: items.length, withheld: items.filter((m) => m.withheld).length } });
+    await audit(c.env.DB, {
+      actorId: auth.personId,
+      action: "outbox.read",
+      objectType: "rollcall",
+      objectId: q.rollcall,
+      detail: { items: items.length, withheld: items.filter((m) => m.withheld).length },
+    });
     return c.json({ rollcallId: q.rollcall, items, next: rows.length === q.limit ? rows[rows.length - 1]!.deliveryId : null }, 200);
   })
   .openapi(smsReply, async (c) => {

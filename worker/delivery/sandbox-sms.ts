@@ -57,7 +57,10 @@ export async function simulateInboundSms(env: Env, auth: Auth, input: SmsReplyIn
     To: env.TWILIO_FROM ?? SANDBOX_SMS_NUMBER,
   };
   const url = `${env.PUBLIC_URL.replace(/\/+$/, "")}${SMS_WEBHOOK_PATH}`;
-  const headers = new Headers({ "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": twilio.getExpectedTwilioSignature(token, url, params) });
+  const headers = new Headers({
+    "content-type": "application/x-www-form-urlencoded",
+    "x-twilio-signature": twilio.getExpectedTwilioSignature(token, url, params),
+  });
   const { status, reply } = await asTheWebhook(env, new URLSearchParams(params).toString(), headers);
   const handled = status === 200 ? await data.inboundReply(env.DB, sid) : null;
   await audit(env.DB, {

@@ -2,9 +2,24 @@ import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATES } from "./types";
 
 export const OutboxQuery = z.object({
-  rollcall: z.coerce.number().int().positive().openapi({ param: { name: "rollcall", in: "query" }, example: 1 }),
-  after: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "after", in: "query" }, description: "Delivery id to continue after" }),
-  limit: z.coerce.number().int().min(1).max(1000).default(200).openapi({ param: { name: "limit", in: "query" } }),
+  rollcall: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: "rollcall", in: "query" }, example: 1 }),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .openapi({ param: { name: "after", in: "query" }, description: "Delivery id to continue after" }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(200)
+    .openapi({ param: { name: "limit", in: "query" } }),
 });
 
 export const OutboxItemSchema = z
@@ -27,14 +42,26 @@ export const OutboxItemSchema = z
   .openapi("OutboxItem");
 export type OutboxItemDto = z.infer<typeof OutboxItemSchema>;
 
-export const OutboxSchema = z
-  .object({ rollcallId: z.number().int(), items: z.array(OutboxItemSchema), next: z.number().int().nullable() })
-  .openapi("Outbox");
+export const OutboxSchema = z.object({ rollcallId: z.number().int(), items: z.array(OutboxItemSchema), next: z.number().int().nullable() }).openapi("Outbox");
 
 /** Twilio's status callback fields we read (the rest is ignored). */
 export const TwilioStatusSchema = z.object({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-f]{32}$/),
-  MessageStatus: z.enum(["accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed", "read", "canceled", "receiving", "received", "partially_delivered"]),
+  MessageStatus: z.enum([
+    "accepted",
+    "scheduled",
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "read",
+    "canceled",
+    "receiving",
+    "received",
+    "partially_delivered",
+  ]),
   ErrorCode: z.string().max(10).optional(),
 });
 

@@ -82,7 +82,9 @@ async function someoneLeft(db: D1Database, m: PlanMessage): Promise<boolean> {
   let after = m.afterPersonId;
   for (let page = 0; page < LOOKAHEAD_PAGES; page++) {
     const people =
-      m.audience === "facility_admins" ? await data.facilityAdminPage(db, m.rollcallId, after, PAGE_SIZE) : await data.recipientPage(db, m.rollcallId, after, m.onlyUnreplied, PAGE_SIZE);
+      m.audience === "facility_admins"
+        ? await data.facilityAdminPage(db, m.rollcallId, after, PAGE_SIZE)
+        : await data.recipientPage(db, m.rollcallId, after, m.onlyUnreplied, PAGE_SIZE);
     if (people.length === 0) return false;
     const reach = await data.reachOf(db, people);
     if (people.some((p) => channelsFor(reach.get(p)!, m.channels, m.fallback).length > 0)) return true;

@@ -40,7 +40,16 @@ export type WaveSpec = Pick<PlanMessage, "channels" | "onlyUnreplied" | "fallbac
  * `afterPersonId`, for the sweeper picking a stopped wave up again).
  */
 export function planMessage(rollcallId: number, wave: number, spec: WaveSpec, afterPersonId = 0): PlanMessage {
-  return { type: "plan", rollcallId, wave, channels: spec.channels, onlyUnreplied: spec.onlyUnreplied, fallback: spec.fallback, audience: spec.audience, afterPersonId };
+  return {
+    type: "plan",
+    rollcallId,
+    wave,
+    channels: spec.channels,
+    onlyUnreplied: spec.onlyUnreplied,
+    fallback: spec.fallback,
+    audience: spec.audience,
+    afterPersonId,
+  };
 }
 
 /** A rendered message for one recipient on one channel. */

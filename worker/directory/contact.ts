@@ -54,7 +54,7 @@ export function checkPhone(raw: string): ContactResult {
   const cleaned = cleanPhone(raw);
   if (!cleaned) return { ok: false, message: "Enter a phone number." };
   const n = parsePhoneNumberFromString(cleaned, "JP");
-  if (!n || !n.isValid()) return { ok: false, message: "This is not a valid phone number." };
+  if (!n?.isValid()) return { ok: false, message: "This is not a valid phone number." };
   return { ok: true, value: n.number };
 }
 
@@ -89,7 +89,7 @@ function mobileCheck(raw: string, extra: readonly string[] | "any"): ContactResu
   const cleaned = cleanPhone(raw);
   if (!cleaned) return { ok: false, message: "Enter a mobile number." };
   const n = parsePhoneNumberFromString(cleaned, "JP");
-  if (!n || !n.isValid()) return { ok: false, message: "This is not a valid mobile number." };
+  if (!n?.isValid()) return { ok: false, message: "This is not a valid mobile number." };
   if (extra !== "any" && n.countryCallingCode !== JAPAN_CALLING_CODE && !extra.includes(n.countryCallingCode))
     return { ok: false, code: "country_not_allowed", message: foreignRefusal(extra) };
   const type = n.getType();

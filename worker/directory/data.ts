@@ -238,7 +238,9 @@ export function removeFacilityStatements(db: D1Database, id: number, now: number
     db.prepare("UPDATE facilities SET removed_at = ?2, updated_at = ?2 WHERE id = ?1 AND removed_at IS NULL").bind(id, now),
     db.prepare("UPDATE memberships SET removed_at = ?2 WHERE facility_id = ?1 AND removed_at IS NULL").bind(id, now),
     db
-      .prepare("UPDATE group_members SET removed_at = ?2 WHERE removed_at IS NULL AND group_id IN (SELECT id FROM groups WHERE facility_id = ?1 AND kind = 'facility')")
+      .prepare(
+        "UPDATE group_members SET removed_at = ?2 WHERE removed_at IS NULL AND group_id IN (SELECT id FROM groups WHERE facility_id = ?1 AND kind = 'facility')",
+      )
       .bind(id, now),
     db.prepare("UPDATE groups SET closed_at = ?2 WHERE facility_id = ?1 AND kind = 'facility' AND closed_at IS NULL").bind(id, now),
   ];
@@ -406,7 +408,10 @@ export async function withinReach(db: D1Database, reach: Reach, personId: number
   if (reach.all) return true;
   const p = new Params();
   const sql = `SELECT 1 AS ok FROM people p WHERE p.id = ${p.add(personId)} AND ${reachCondition(p, reach, "p")!}`;
-  return !!(await db.prepare(sql).bind(...p.values).first());
+  return !!(await db
+    .prepare(sql)
+    .bind(...p.values)
+    .first());
 }
 
 export interface NewPerson {
@@ -462,16 +467,27 @@ export interface MembershipRecord {
 
 export async function activeMembership(db: D1Database, personId: number, facilityId: number): Promise<MembershipRecord | null> {
   const r = await db
-    .prepare("SELECT id, person_id, facility_id, role, appointed_by, created_at FROM memberships WHERE person_id = ?1 AND facility_id = ?2 AND removed_at IS NULL")
+    .prepare(
+      "SELECT id, person_id, facility_id, role, appointed_by, created_at FROM memberships WHERE person_id = ?1 AND facility_id = ?2 AND removed_at IS NULL",
+    )
     .bind(personId, facilityId)
     .first<{ id: number; person_id: number; facility_id: number; role: FacilityRole; appointed_by: number | null; created_at: number }>();
   return r ? { id: r.id, personId: r.person_id, facilityId: r.facility_id, role: r.role, appointedBy: r.appointed_by, createdAt: r.created_at } : null;
 }
 
 /** A new membership; the person joins the facility's group with it. */
-export function addMembershipStatements(db: D1Database, personId: number, facilityId: number, role: FacilityRole, appointedBy: number, now: number): D1PreparedStatement[] {
+export function addMembershipStatements(
+  db: D1Database,
+  personId: number,
+  facilityId: number,
+  role: FacilityRole,
+  appointedBy: number,
+  now: number,
+): D1PreparedStatement[] {
   return [
-    db.prepare("INSERT INTO memberships (person_id, facility_id, role, appointed_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)").bind(personId, facilityId, role, appointedBy, now),
+    db
+      .prepare("INSERT INTO memberships (person_id, facility_id, role, appointed_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+      .bind(personId, facilityId, role, appointedBy, now),
     db
       .prepare(
         `INSERT OR IGNORE INTO group_members (group_id, person_id, role, added_by, created_at)
@@ -485,7 +501,9 @@ export function addMembershipStatements(db: D1Database, personId: number, facili
 export function changeRoleStatements(db: D1Database, m: MembershipRecord, role: FacilityRole, appointedBy: number, now: number): D1PreparedStatement[] {
   return [
     db.prepare("UPDATE memberships SET removed_at = ?2 WHERE id = ?1 AND removed_at IS NULL").bind(m.id, now),
-    db.prepare("INSERT INTO memberships (person_id, facility_id, role, appointed_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)").bind(m.personId, m.facilityId, role, appointedBy, now),
+    db
+      .prepare("INSERT INTO memberships (person_id, facility_id, role, appointed_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+      .bind(m.personId, m.facilityId, role, appointedBy, now),
   ];
 }
 
@@ -575,7 +593,10 @@ export async function listGroups(
     f.ids ? `g.id IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.ids))}))` : null,
     f.facilityIds ? `g.facility_id IN (SELECT value FROM json_each(${p.add(JSON.stringify(f.facilityIds))}))` : null,
   ];
-  const { results } = await db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups g ${where(conds)} ORDER BY g.kind, g.name, g.id LIMIT 1000`).bind(...p.values).all<GroupRow>();
+  const { results } = await db
+    .prepare(`SELECT ${GROUP_COLUMNS} FROM groups g ${where(conds)} ORDER BY g.kind, g.name, g.id LIMIT 1000`)
+    .bind(...p.values)
+    .all<GroupRow>();
   return results.map(toGroup);
 }
 
@@ -606,7 +627,9 @@ export function closeGroupStatements(db: D1Database, id: number, now: number): D
 }
 
 export const addGroupMember = (db: D1Database, groupId: number, personId: number, addedBy: number, now: number) =>
-  db.prepare("INSERT INTO group_members (group_id, person_id, role, added_by, created_at) VALUES (?1, ?2, 'member', ?3, ?4)").bind(groupId, personId, addedBy, now);
+  db
+    .prepare("INSERT INTO group_members (group_id, person_id, role, added_by, created_at) VALUES (?1, ?2, 'member', ?3, ?4)")
+    .bind(groupId, personId, addedBy, now);
 
 export const removeGroupMember = (db: D1Database, groupId: number, personId: number, now: number) =>
   db.prepare("UPDATE group_members SET removed_at = ?3 WHERE group_id = ?1 AND person_id = ?2 AND removed_at IS NULL").bind(groupId, personId, now);
@@ -653,7 +676,13 @@ export async function listGroupMembers(
     { sql: countSql, binds: countP.values },
     limit,
     (r: { id: number; name: string; kana: string; job: string; photo_key: string | null; role: "owner" | "member"; created_at: number }) => ({
-      personId: r.id, name: r.name, kana: r.kana, job: r.job, photoKey: r.photo_key, role: r.role, joinedAt: r.created_at,
+      personId: r.id,
+      name: r.name,
+      kana: r.kana,
+      job: r.job,
+      photoKey: r.photo_key,
+      role: r.role,
+      joinedAt: r.created_at,
     }),
     (x) => ({ kana: x.kana, id: x.personId }),
   );

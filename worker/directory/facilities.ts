@@ -21,7 +21,12 @@ import {
 } from "./schemas";
 
 const TAG = "directory: facilities";
-const conflictResponse = { 409: { description: "A facility of that name exists, also written in half-width or with other spaces (`field`: name; the message names it)", content: { "application/json": { schema: ErrorSchema } } } };
+const conflictResponse = {
+  409: {
+    description: "A facility of that name exists, also written in half-width or with other spaces (`field`: name; the message names it)",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
+};
 
 const list = route({
   method: "get",
@@ -125,7 +130,13 @@ export const facilityRoutes = domainApp()
         await db.batch([
           data.insertFacility(db, facilityId!, f, now),
           data.insertFacilityGroup(db, groupId!, facilityId!, f.name, now),
-          auditStatement(db, { actorId: auth.personId, action: "facility.created", objectType: "facility", objectId: facilityId, detail: { type: f.type, name: f.name } }),
+          auditStatement(db, {
+            actorId: auth.personId,
+            action: "facility.created",
+            objectType: "facility",
+            objectId: facilityId,
+            detail: { type: f.type, name: f.name },
+          }),
         ]);
       } catch (err) {
         if (data.isUniqueViolation(err, "facilities.name")) throw conflict("name", "A facility with this name is already registered.");
@@ -149,7 +160,8 @@ export const facilityRoutes = domainApp()
     const f = await data.findFacility(db, id);
     if (!f || f.removedAt) throw notFound("facility");
     if (!canManageFacility(auth, id)) throw forbidden("You may change only your own facility.");
-    if (body.type !== undefined && body.type !== f.type && !isNetworkAdmin(auth)) throw new ApiError(403, "forbidden", "Only a network admin changes the facility type.", "type");
+    if (body.type !== undefined && body.type !== f.type && !isNetworkAdmin(auth))
+      throw new ApiError(403, "forbidden", "Only a network admin changes the facility type.", "type");
     const next = applyUpdate(f, body);
     if (next.name !== f.name) await assertFacilityNameFree(db, next.name, id);
     const changed = (Object.keys(next) as (keyof data.NewFacility)[]).filter((k) => next[k] !== f[k]);

@@ -228,7 +228,8 @@ export const groupRoutes = domainApp()
     const person = await data.findPerson(db, personId);
     if (!person || person.removedAt) throw badRequest("personId", "No such person.");
     const theirs = (await data.membershipsOf(db, [personId])).get(personId) ?? [];
-    if (!managesPerson(auth, theirs)) throw new ApiError(403, "forbidden", "Invite people from other facilities instead; they accept the invitation themselves.", "personId");
+    if (!managesPerson(auth, theirs))
+      throw new ApiError(403, "forbidden", "Invite people from other facilities instead; they accept the invitation themselves.", "personId");
     if (await data.groupMembership(db, id, personId)) throw conflict("personId", "Already a member.");
     await db.batch([
       data.addGroupMember(db, id, personId, auth.personId, clock.now()),

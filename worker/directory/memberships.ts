@@ -58,7 +58,13 @@ export const membershipRoutes = domainApp()
       if (existing.role === role) return c.json(toJson(existing), 200);
       await db.batch([
         ...data.changeRoleStatements(db, existing, role, auth.personId, now),
-        auditStatement(db, { actorId: auth.personId, action: "membership.role_changed", objectType: "person", objectId: personId, detail: { facilityId, from: existing.role, to: role } }),
+        auditStatement(db, {
+          actorId: auth.personId,
+          action: "membership.role_changed",
+          objectType: "person",
+          objectId: personId,
+          detail: { facilityId, from: existing.role, to: role },
+        }),
       ]);
     } else {
       await db.batch([
@@ -79,7 +85,13 @@ export const membershipRoutes = domainApp()
     if (refusal) throw refusalError(refusal);
     await db.batch([
       ...data.endMembershipStatements(db, personId, facilityId, clock.now()),
-      auditStatement(db, { actorId: auth.personId, action: "membership.ended", objectType: "person", objectId: personId, detail: { facilityId, role: existing.role } }),
+      auditStatement(db, {
+        actorId: auth.personId,
+        action: "membership.ended",
+        objectType: "person",
+        objectId: personId,
+        detail: { facilityId, role: existing.role },
+      }),
     ]);
     return c.json({ ok: true as const }, 200);
   });

@@ -13,15 +13,7 @@ import * as data from "./data";
 import { withFreshIds } from "./ids";
 import { reachOf, seesContactsOf } from "./scope";
 import { mayDeregister, mayEditPerson, membershipRefusal, refusalError } from "./service";
-import {
-  PersonCreateSchema,
-  PersonListQuerySchema,
-  PersonListSchema,
-  PersonQuerySchema,
-  PersonSchema,
-  PersonUpdateSchema,
-  type Person,
-} from "./schemas";
+import { PersonCreateSchema, PersonListQuerySchema, PersonListSchema, PersonQuerySchema, PersonSchema, PersonUpdateSchema, type Person } from "./schemas";
 
 const TAG = "directory: people";
 const conflictResponse = {
@@ -115,7 +107,14 @@ async function assertAddressFree(db: D1Database, probe: ProbeSource, kind: "emai
 }
 
 /** A concurrent writer took the address between the check and the batch. */
-async function addressRace(db: D1Database, probe: ProbeSource, err: unknown, email: string | null, mobile: string | null, personId: number | null): Promise<never> {
+async function addressRace(
+  db: D1Database,
+  probe: ProbeSource,
+  err: unknown,
+  email: string | null,
+  mobile: string | null,
+  personId: number | null,
+): Promise<never> {
   if (data.isUniqueViolation(err, "contacts.")) {
     if (email) await assertAddressFree(db, probe, "email", email, personId);
     if (mobile) await assertAddressFree(db, probe, "mobile", mobile, personId);
@@ -262,7 +261,8 @@ export const peopleRoutes = domainApp()
     if (!email && !mobile && (body.email === null || body.mobile === null))
       throw badRequest(body.email === null ? "email" : "mobile", "Keep an email address or a mobile number, so the roll-call can reach the person.");
     const probe = probeSource(c, auth.personId);
-    if ((email && email !== current.email) || (mobile && mobile !== current.mobile)) await assertContactProbeAllowed(db, probe, email !== current.email ? "email" : "mobile");
+    if ((email && email !== current.email) || (mobile && mobile !== current.mobile))
+      await assertContactProbeAllowed(db, probe, email !== current.email ? "email" : "mobile");
     if (email && email !== current.email) await assertAddressFree(db, probe, "email", email, id);
     if (mobile && mobile !== current.mobile) await assertAddressFree(db, probe, "mobile", mobile, id);
     const next: data.NewPerson = {
@@ -275,7 +275,10 @@ export const peopleRoutes = domainApp()
     const changed: string[] = (Object.keys(next) as (keyof data.NewPerson)[]).filter((k) => next[k] !== person[k]);
     const stmts: D1PreparedStatement[] = [];
     const now = clock.now();
-    for (const [kind, value] of [["email", email], ["mobile", mobile]] as const) {
+    for (const [kind, value] of [
+      ["email", email],
+      ["mobile", mobile],
+    ] as const) {
       if (value === current[kind]) continue;
       changed.push(kind);
       stmts.push(data.releaseContact(db, id, kind, now));

@@ -5,8 +5,4 @@ import { membershipRoutes } from "./memberships";
 import { peopleRoutes } from "./people";
 
 /** Facilities, people, contacts, facility memberships, groups and group memberships. */
-export const directoryRoutes = domainApp()
-  .route("/", facilityRoutes)
-  .route("/", membershipRoutes)
-  .route("/", peopleRoutes)
-  .route("/", groupRoutes);
+export const directoryRoutes = domainApp().route("/", facilityRoutes).route("/", membershipRoutes).route("/", peopleRoutes).route("/", groupRoutes);

@@ -159,9 +159,7 @@ export const FacilityListQuerySchema = z.object({
 });
 export type FacilityListQuery = z.infer<typeof FacilityListQuerySchema>;
 
-export const FacilityListSchema = z
-  .object({ items: z.array(FacilitySchema), total: z.number(), nextCursor: z.string().nullable() })
-  .openapi("FacilityList");
+export const FacilityListSchema = z.object({ items: z.array(FacilitySchema), total: z.number(), nextCursor: z.string().nullable() }).openapi("FacilityList");
 
 // ---- people ----
 
@@ -239,9 +237,7 @@ export const PersonListQuerySchema = z.object({
 });
 export type PersonListQuery = z.infer<typeof PersonListQuerySchema>;
 
-export const PersonListSchema = z
-  .object({ items: z.array(PersonSchema), total: z.number(), nextCursor: z.string().nullable() })
-  .openapi("PersonList");
+export const PersonListSchema = z.object({ items: z.array(PersonSchema), total: z.number(), nextCursor: z.string().nullable() }).openapi("PersonList");
 
 export const PersonQuerySchema = z.object({
   contacts: flag.openapi({ description: "Set to false to leave out email and mobile (default true)" }),
@@ -260,8 +256,16 @@ export const MembershipSchema = z
   .openapi("Membership");
 
 export const FacilityMemberParams = z.object({
-  id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 1 }),
-  personId: z.coerce.number().int().positive().openapi({ param: { name: "personId", in: "path" }, example: 2 }),
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
+  personId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: "personId", in: "path" }, example: 2 }),
 });
 
 // ---- groups ----

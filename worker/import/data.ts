@@ -25,7 +25,14 @@ function tuples(rows: number, width: number, offset: number): string {
 }
 
 /** Splits `rows` into statements of at most 100 parameters: `fixed` first (?1..), then each row's tuple. */
-function multiRow<R>(db: D1Database, rows: readonly R[], fixed: unknown[], width: number, sql: (values: string) => string, params: (r: R) => unknown[]): D1PreparedStatement[] {
+function multiRow<R>(
+  db: D1Database,
+  rows: readonly R[],
+  fixed: unknown[],
+  width: number,
+  sql: (values: string) => string,
+  params: (r: R) => unknown[],
+): D1PreparedStatement[] {
   const perStatement = Math.floor((MAX_PARAMS - fixed.length) / width);
   return chunk(rows, perStatement).map((part) => db.prepare(sql(tuples(part.length, width, fixed.length))).bind(...fixed, ...part.flatMap(params)));
 }
@@ -107,8 +114,26 @@ export async function existingPeople(db: D1Database, ids: number[]): Promise<Map
         )
         .bind(...part),
     ]);
-    for (const r of p!.results as { id: number; name: string; kana: string; job: string; lang: string; global_role: GlobalRole | null; removed_at: number | null }[])
-      people.set(r.id, { id: r.id, name: r.name, kana: r.kana, job: r.job, lang: r.lang, globalRole: r.global_role, removed: r.removed_at !== null, contacts: [], memberships: [] });
+    for (const r of p!.results as {
+      id: number;
+      name: string;
+      kana: string;
+      job: string;
+      lang: string;
+      global_role: GlobalRole | null;
+      removed_at: number | null;
+    }[])
+      people.set(r.id, {
+        id: r.id,
+        name: r.name,
+        kana: r.kana,
+        job: r.job,
+        lang: r.lang,
+        globalRole: r.global_role,
+        removed: r.removed_at !== null,
+        contacts: [],
+        memberships: [],
+      });
     for (const r of c!.results as { id: number; person_id: number; kind: "email" | "mobile"; value: string }[])
       people.get(r.person_id)?.contacts.push({ id: r.id, kind: r.kind, value: r.value });
     for (const r of m!.results as { id: number; person_id: number; facility_id: number; role: FacilityRole }[])
@@ -141,7 +166,8 @@ export const insertPeople = (db: D1Database, rows: NewPerson[], now: number) =>
     rows,
     [now],
     5,
-    (v) => `INSERT INTO people (id, name, kana, job, lang, created_at, updated_at) SELECT column1, column2, column3, column4, column5, ?1, ?1 FROM (VALUES ${v})`,
+    (v) =>
+      `INSERT INTO people (id, name, kana, job, lang, created_at, updated_at) SELECT column1, column2, column3, column4, column5, ?1, ?1 FROM (VALUES ${v})`,
     (r) => [r.id, r.name, r.kana, r.job, r.lang],
   );
 
@@ -159,7 +185,8 @@ export const updatePeople = (db: D1Database, rows: PersonUpdate[], now: number) 
     rows,
     [now],
     5,
-    (v) => `UPDATE people SET name = v.column2, kana = v.column3, job = v.column4, lang = v.column5, updated_at = ?1 FROM (VALUES ${v}) AS v WHERE people.id = v.column1`,
+    (v) =>
+      `UPDATE people SET name = v.column2, kana = v.column3, job = v.column4, lang = v.column5, updated_at = ?1 FROM (VALUES ${v}) AS v WHERE people.id = v.column1`,
     (r) => [r.id, r.name, r.kana, r.job, r.lang],
   );
 
@@ -170,7 +197,14 @@ export interface NewContact {
 }
 
 export const insertContacts = (db: D1Database, rows: NewContact[], now: number) =>
-  multiRow(db, rows, [now], 3, (v) => `INSERT INTO contacts (person_id, kind, value, created_at) SELECT column1, column2, column3, ?1 FROM (VALUES ${v})`, (r) => [r.personId, r.kind, r.value]);
+  multiRow(
+    db,
+    rows,
+    [now],
+    3,
+    (v) => `INSERT INTO contacts (person_id, kind, value, created_at) SELECT column1, column2, column3, ?1 FROM (VALUES ${v})`,
+    (r) => [r.personId, r.kind, r.value],
+  );
 
 export const removeContacts = (db: D1Database, ids: number[], now: number) =>
   chunk(ids, MAX_PARAMS - 1).map((part) => db.prepare(`UPDATE contacts SET removed_at = ?1 WHERE id IN (${list(part.length, 1)})`).bind(now, ...part));
@@ -199,7 +233,8 @@ export const updateMembershipRoles = (db: D1Database, rows: { id: number; role: 
     rows,
     [actorId],
     2,
-    (v) => `UPDATE memberships SET role = v.column2, appointed_by = CASE WHEN v.column2 = 'staff' THEN NULL ELSE ?1 END FROM (VALUES ${v}) AS v WHERE memberships.id = v.column1`,
+    (v) =>
+      `UPDATE memberships SET role = v.column2, appointed_by = CASE WHEN v.column2 = 'staff' THEN NULL ELSE ?1 END FROM (VALUES ${v}) AS v WHERE memberships.id = v.column1`,
     (r) => [r.id, r.role],
   );
 

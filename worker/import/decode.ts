@@ -55,5 +55,4 @@ function utf8(bytes: Uint8Array): string {
   }
 }
 
-const notText = () =>
-  badRequest("file", "This file is not a CSV text file. Save the sheet as CSV (UTF-8 or Shift_JIS) and upload it again.", "not_csv");
+const notText = () => badRequest("file", "This file is not a CSV text file. Save the sheet as CSV (UTF-8 or Shift_JIS) and upload it again.", "not_csv");

@@ -23,7 +23,7 @@ export function normalizeHeader(h: string): string {
   return h
     .normalize("NFKC")
     .toLowerCase()
-    .replace(/[(\[【<].*?[)\]】>]/g, "")
+    .replace(/[([【<].*?[)\]】>]/g, "")
     .replace(/[\s_\-.:*※]/g, "");
 }
 

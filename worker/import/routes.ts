@@ -9,7 +9,6 @@ import { ImportQuerySchema, ImportRejectedSchema, ImportReportSchema } from "./s
 import { loadSettings } from "../system/settings";
 import { commitPlan, MAX_BYTES, parseFile, planImport, report } from "./service";
 
-
 const fileBody = {
   required: true,
   description: "The CSV file's bytes as saved by Excel: UTF-8 (with or without BOM) or Shift_JIS/CP932. Header row first.",

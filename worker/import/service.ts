@@ -19,24 +19,48 @@ export const MAX_ROWS = 3000;
 const LIMITS: Partial<Record<Column, number>> = { name: 100, kana: 100, facility: 200, job: 50 };
 
 const ROLE_WORDS: Record<string, FacilityRole> = {
-  管理者: "admin", 施設管理者: "admin", 事業所管理者: "admin", admin: "admin", facilityadmin: "admin", administrator: "admin",
-  代行: "delegate", 管理者代行: "delegate", 代理: "delegate", delegate: "delegate",
-  一般: "staff", スタッフ: "staff", 職員: "staff", 一般ユーザー: "staff", staff: "staff", member: "staff", user: "staff",
+  管理者: "admin",
+  施設管理者: "admin",
+  事業所管理者: "admin",
+  admin: "admin",
+  facilityadmin: "admin",
+  administrator: "admin",
+  代行: "delegate",
+  管理者代行: "delegate",
+  代理: "delegate",
+  delegate: "delegate",
+  一般: "staff",
+  スタッフ: "staff",
+  職員: "staff",
+  一般ユーザー: "staff",
+  staff: "staff",
+  member: "staff",
+  user: "staff",
 };
 
-const word = (s: string) => s.normalize("NFKC").toLowerCase().replace(/[\s_\-()]/g, "");
+const word = (s: string) =>
+  s
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[\s_\-()]/g, "");
 /**
  * Words a contact list may use in its language column: each supported language's code,
  * its native and English names, and the Japanese names an office would type.
  */
 const JAPANESE_NAMES: Record<string, string[]> = {
-  ja: ["日本語"], en: ["英語"], vi: ["ベトナム語"], id: ["インドネシア語"], tl: ["タガログ語", "フィリピノ語", "filipino"],
-  ne: ["ネパール語"], my: ["ミャンマー語", "ビルマ語"], zh: ["中国語", "chinese"], "ja-easy": ["やさしい日本語", "やさしいにほんご", "easyjapanese"],
+  ja: ["日本語"],
+  en: ["英語"],
+  vi: ["ベトナム語"],
+  id: ["インドネシア語"],
+  tl: ["タガログ語", "フィリピノ語", "filipino"],
+  ne: ["ネパール語"],
+  my: ["ミャンマー語", "ビルマ語"],
+  zh: ["中国語", "chinese"],
+  "ja-easy": ["やさしい日本語", "やさしいにほんご", "easyjapanese"],
 };
 const LANG_WORDS: Record<string, string> = Object.fromEntries(
   LANGUAGES.flatMap((l) => [l.code, l.name, l.english, ...(JAPANESE_NAMES[l.code] ?? [])].map((w) => [word(w), l.code] as const)),
 );
-
 
 /** Names and jobs are kept as typed (NFKC would turn ① into 1), with spaces collapsed as the directory does. */
 const clean = (s: string) => normalizeSpaces(s);
@@ -119,13 +143,21 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
 
   const rows: Candidate[] = file.rows.map(({ row, line, values: v }) => {
     const c: Candidate = {
-      row, line,
+      row,
+      line,
       name: clean(v.name),
       kana: normalizeKana(v.kana),
       job: clean(v.job),
       facilityName: clean(v.facility),
-      facilityId: null, email: null, mobile: null, role: null, lang: null,
-      problems: [], personId: null, action: null, changes: [],
+      facilityId: null,
+      email: null,
+      mobile: null,
+      role: null,
+      lang: null,
+      problems: [],
+      personId: null,
+      action: null,
+      changes: [],
     };
     if (!c.name) problem(c, "missing_name", "name", "氏名 (name) is empty.");
     for (const col of ["name", "kana", "facility", "job"] as const) {
@@ -137,9 +169,15 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
       const matches = byName.get(facilityNameKey(c.facilityName)) ?? [];
       const f = matches.length === 1 ? matches[0] : undefined;
       if (matches.length > 1)
-        problem(c, "ambiguous_facility", "facility", `「${c.facilityName}」に当たる事業所が${matches.length}つあります（${matches.map((m) => `「${m.name}」`).join("、")}）。名簿で名前を直してから取り込んでください。`);
+        problem(
+          c,
+          "ambiguous_facility",
+          "facility",
+          `「${c.facilityName}」に当たる事業所が${matches.length}つあります（${matches.map((m) => `「${m.name}」`).join("、")}）。名簿で名前を直してから取り込んでください。`,
+        );
       else if (!f) problem(c, "unknown_facility", "facility", `No facility named 「${c.facilityName}」 in the directory.`);
-      else if (scope.allowed && !scope.allowed.has(f.id)) problem(c, "facility_out_of_scope", "facility", `「${f.name}」 is not a facility you import into here.`);
+      else if (scope.allowed && !scope.allowed.has(f.id))
+        problem(c, "facility_out_of_scope", "facility", `「${f.name}」 is not a facility you import into here.`);
       else c.facilityId = f.id;
     } else if (scope.fixed !== null) c.facilityId = scope.fixed;
     else problem(c, "missing_facility", "facility", "事業所名 (facility) is empty; name the facility or import into one facility.");
@@ -162,7 +200,13 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
     }
     if (v.lang.trim()) {
       const lang = LANG_WORDS[word(v.lang)];
-      if (!lang) problem(c, "unknown_lang", "lang", `言語 (lang) 「${clean(v.lang)}」 is not supported; use one of ${LANGUAGES.map((l) => `${l.code} (${l.name})`).join(", ")}.`);
+      if (!lang)
+        problem(
+          c,
+          "unknown_lang",
+          "lang",
+          `言語 (lang) 「${clean(v.lang)}」 is not supported; use one of ${LANGUAGES.map((l) => `${l.code} (${l.name})`).join(", ")}.`,
+        );
       else c.lang = lang;
     }
     return c;
@@ -174,7 +218,10 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
   // Match each row to someone already in the directory: by email, else mobile, else name within the facility.
   const emailOwners = await data.contactOwners(db, "email", unique(rows.map((r) => r.email)));
   const mobileOwners = await data.contactOwners(db, "mobile", unique(rows.map((r) => r.mobile)));
-  const named = await data.peopleNamed(db, unique(rows.filter((r) => !r.problems.length && !(r.email && emailOwners.has(r.email)) && !(r.mobile && mobileOwners.has(r.mobile))).map((r) => r.name)));
+  const named = await data.peopleNamed(
+    db,
+    unique(rows.filter((r) => !r.problems.length && !(r.email && emailOwners.has(r.email)) && !(r.mobile && mobileOwners.has(r.mobile))).map((r) => r.name)),
+  );
   for (const r of rows) {
     const byEmail = r.email ? emailOwners.get(r.email) : undefined;
     const byMobile = r.mobile ? mobileOwners.get(r.mobile) : undefined;
@@ -182,11 +229,13 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
     else if (byMobile) r.personId = byMobile.personId;
     else if (r.facilityId !== null && r.name) {
       const ids = unique(named.filter((n) => n.name === r.name && n.facilityId === r.facilityId).map((n) => n.personId));
-      if (ids.length > 1) problem(r, "ambiguous_person", "name", `${ids.length} people named 「${r.name}」 are in 「${r.facilityName}」; add an email or mobile to say which.`);
+      if (ids.length > 1)
+        problem(r, "ambiguous_person", "name", `${ids.length} people named 「${r.name}」 are in 「${r.facilityName}」; add an email or mobile to say which.`);
       else r.personId = ids[0] ?? null;
     }
     if (byEmail?.personRemoved) problem(r, "email_taken", "email", "This email belongs to a removed account.");
-    if (byMobile && (byMobile.personRemoved || byMobile.personId !== r.personId)) problem(r, "mobile_taken", "mobile", "This mobile number belongs to another person.");
+    if (byMobile && (byMobile.personRemoved || byMobile.personId !== r.personId))
+      problem(r, "mobile_taken", "mobile", "This mobile number belongs to another person.");
   }
 
   const people = await data.existingPeople(db, unique(rows.map((r) => r.personId)));
@@ -352,7 +401,12 @@ export async function commitPlan(db: D1Database, auth: Auth, plan: Plan, facilit
     ...data.insertMemberships(db, memberships, auth.personId, now),
     ...data.updateMembershipRoles(db, roleUpdates, auth.personId),
     ...data.joinFacilityGroups(db, memberships, auth.personId, now),
-    ...data.joinNetworkGroup(db, newPeople.map((p) => p.id), auth.personId, now),
+    ...data.joinNetworkGroup(
+      db,
+      newPeople.map((p) => p.id),
+      auth.personId,
+      now,
+    ),
     auditStatement(db, {
       actorId: auth.personId,
       action: "import.people",

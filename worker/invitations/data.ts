@@ -98,7 +98,16 @@ export async function findInvitation(db: D1Database, id: number): Promise<Invita
  */
 export async function listInvitations(
   db: D1Database,
-  q: { facilityIds: number[] | null; inviterId: number; facilityId?: number; groupId?: number; state?: InvitationState; now: number; before?: number; limit: number },
+  q: {
+    facilityIds: number[] | null;
+    inviterId: number;
+    facilityId?: number;
+    groupId?: number;
+    state?: InvitationState;
+    now: number;
+    before?: number;
+    limit: number;
+  },
 ): Promise<InvitationRecord[]> {
   const stateSql: Record<InvitationState, string> = {
     accepted: "i.accepted_at IS NOT NULL",
@@ -148,7 +157,22 @@ export const insertInvitation = (db: D1Database, i: NewInvitation) =>
       `INSERT INTO invitations (id, token_hash, facility_id, group_id, role, person_id, name, contact_kind, contact_value, message, lang, invited_by, created_at, expires_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`,
     )
-    .bind(i.id, i.tokenHash, i.facilityId, i.groupId, i.role, i.personId, i.name, i.contactKind, i.contactValue, i.message, i.lang, i.invitedBy, i.createdAt, i.expiresAt);
+    .bind(
+      i.id,
+      i.tokenHash,
+      i.facilityId,
+      i.groupId,
+      i.role,
+      i.personId,
+      i.name,
+      i.contactKind,
+      i.contactValue,
+      i.message,
+      i.lang,
+      i.invitedBy,
+      i.createdAt,
+      i.expiresAt,
+    );
 
 /** Claims the invitation's one outcome: fails the batch (unique key) if it already has one. */
 export const claimOutcome = (db: D1Database, id: number, outcome: "accepted" | "declined" | "revoked", at: number) =>
@@ -171,4 +195,5 @@ export const verifyContact = (db: D1Database, personId: number, kind: "email" | 
     .prepare("UPDATE contacts SET verified_at = COALESCE(verified_at, ?4) WHERE person_id = ?1 AND kind = ?2 AND value = ?3 AND removed_at IS NULL")
     .bind(personId, kind, value, at);
 
-export const isUniqueViolation = (err: unknown, what: string): boolean => err instanceof Error && /UNIQUE constraint failed/i.test(err.message) && err.message.includes(what);
+export const isUniqueViolation = (err: unknown, what: string): boolean =>
+  err instanceof Error && /UNIQUE constraint failed/i.test(err.message) && err.message.includes(what);

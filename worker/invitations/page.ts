@@ -12,7 +12,8 @@ export const OTHER_SIGNED_IN =
   "この招待は、いまサインインしている方とは別の宛先に送られたものです。参加すると、招待された宛先の方のアカウントになります。サインイン中のアカウントには何も加わりません。";
 
 /** After an existing invitee's account joined, in a browser signed in as someone else. */
-export const OTHER_JOINED = "参加したのは、招待された宛先の方のアカウントです。いまサインインしているアカウントには何も加わっていません。ご本人のアカウントでサインインし直してください。";
+export const OTHER_JOINED =
+  "参加したのは、招待された宛先の方のアカウントです。いまサインインしているアカウントには何も加わっていません。ご本人のアカウントでサインインし直してください。";
 
 /** The address of the invitation has changed hands since it was sent. */
 export const MOVED_HEADING = "この招待は使えません";
@@ -62,6 +63,7 @@ export const declinedPage = (inv: InvitationRecord): Html => noticePage(inv.lang
 export const gonePage = (inv: InvitationRecord, reason: "expired" | "accepted" | "declined" | "revoked"): Html =>
   noticePage(inv.lang, say(inv.lang, "join.gone.heading"), say(inv.lang, `join.gone.${reason}`));
 
-export const notFoundPage = (): Html => noticePage("ja", say("ja", "join.notfound.heading"), `${say("ja", "join.notfound.body")} / ${say("en", "join.notfound.body")}`);
+export const notFoundPage = (): Html =>
+  noticePage("ja", say("ja", "join.notfound.heading"), `${say("ja", "join.notfound.body")} / ${say("en", "join.notfound.body")}`);
 
 export const movedPage = (inv: InvitationRecord): Html => noticePage(inv.lang, MOVED_HEADING, MOVED_TEXT);

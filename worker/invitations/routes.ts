@@ -20,14 +20,20 @@ import { InvitationCreatedSchema, InvitationCreateSchema, InvitationListQuery, I
 import { answerInvitation, createInvitation, JoinProblem, openInvitation, present, problemText, revokeInvitation } from "./service";
 
 const TAG = "invitations";
-const TokenParam = z.object({ token: z.string().max(200).openapi({ param: { name: "token", in: "path" } }) });
+const TokenParam = z.object({
+  token: z
+    .string()
+    .max(200)
+    .openapi({ param: { name: "token", in: "path" } }),
+});
 const htmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
 
 const create = route({
   method: "post",
   path: "/api/invitations",
   summary: "Invite someone by email or SMS to one's facility (with a role) or to a custom group one manages (§4, §5)",
-  description: "The invitee accepts or declines on /join/{token} (a 256-bit token, stored hashed, valid 7 days). 502 `send_failed` when the channel refused the message; the invitation is then withdrawn.",
+  description:
+    "The invitee accepts or declines on /join/{token} (a 256-bit token, stored hashed, valid 7 days). 502 `send_failed` when the channel refused the message; the invitation is then withdrawn.",
   tags: [TAG],
   access: ADMINS,
   request: { body: jsonBody(InvitationCreateSchema) },
@@ -56,7 +62,11 @@ const revoke = route({
   tags: [TAG],
   access: ADMINS,
   request: { params: IdParam },
-  responses: { 200: jsonOk(InvitationSchema), ...errorResponses, 409: { description: "Not pending any more", content: { "application/json": { schema: ErrorSchema } } } },
+  responses: {
+    200: jsonOk(InvitationSchema),
+    ...errorResponses,
+    409: { description: "Not pending any more", content: { "application/json": { schema: ErrorSchema } } },
+  },
 });
 
 const show = route({
@@ -110,7 +120,13 @@ function noStore(c: Context<AppEnv>) {
 async function joinForm(c: Context<AppEnv>) {
   const body = await c.req.parseBody();
   const pick = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : undefined);
-  return JoinFormSchema.safeParse({ decision: pick("decision"), name: pick("name"), kana: pick("kana"), password: pick("password"), password2: pick("password2") });
+  return JoinFormSchema.safeParse({
+    decision: pick("decision"),
+    name: pick("name"),
+    kana: pick("kana"),
+    password: pick("password"),
+    password2: pick("password2"),
+  });
 }
 
 export const invitationRoutes = domainApp();
@@ -159,7 +175,8 @@ invitationRoutes
     const parsed = await joinForm(c);
     if (!parsed.success) {
       const field = String(parsed.error.issues[0]?.path[0] ?? "decision");
-      const text = field === "decision" ? problemText(inv.lang, new JoinProblem("decision", "join.error.decision")) : `${field}: ${parsed.error.issues[0]?.message ?? ""}`;
+      const text =
+        field === "decision" ? problemText(inv.lang, new JoinProblem("decision", "join.error.decision")) : `${field}: ${parsed.error.issues[0]?.message ?? ""}`;
       return c.html(joinPage(inv, { existing, minLength, otherSignedIn: other, error: { field, text } }), 400);
     }
     const form = parsed.data;
@@ -175,6 +192,15 @@ invitationRoutes
       return c.html(joinedPage(inv, { newPerson: outcome.newPerson, admin: outcome.admin, appUrl: "/", otherSignedIn: other && !outcome.newPerson }), 200);
     } catch (err) {
       if (!(err instanceof JoinProblem)) throw err;
-      return c.html(joinPage(inv, { existing, minLength, otherSignedIn: other, values: { name: form.name, kana: form.kana }, error: { field: err.field, text: problemText(inv.lang, err) } }), 400);
+      return c.html(
+        joinPage(inv, {
+          existing,
+          minLength,
+          otherSignedIn: other,
+          values: { name: form.name, kana: form.kana },
+          error: { field: err.field, text: problemText(inv.lang, err) },
+        }),
+        400,
+      );
     }
   });

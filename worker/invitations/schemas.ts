@@ -21,7 +21,12 @@ const checked = (check: (s: string) => { ok: true; value: string } | { ok: false
 export const InvitationCreateSchema = z
   .object({
     facilityId: z.number().int().positive().optional().openapi({ description: "Invite to work at this facility (one of facilityId or groupId)" }),
-    groupId: z.number().int().positive().optional().openapi({ description: "Invite into this custom group; the invitee is never registered as any facility's employee (§4)" }),
+    groupId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({ description: "Invite into this custom group; the invitee is never registered as any facility's employee (§4)" }),
     role: MembershipRoleSchema.default("staff").openapi({ description: "The role in the facility (facility invitations only)" }),
     name: nameInput.openapi({ description: "The invitee's name, as the inviter knows it; they may correct it" }),
     email: checked(checkEmail).optional().openapi({ description: "Send the invitation here (one of email or mobile)", example: "hanako@example.org" }),

@@ -47,7 +47,8 @@ export function present(i: data.InvitationRecord, now: number): Invitation {
 
 /** Where the invitation leads, checked against what the inviter may do. */
 async function target(db: D1Database, auth: Auth, body: InvitationCreate): Promise<{ facilityId: number | null; groupId: number | null }> {
-  if ((body.facilityId === undefined) === (body.groupId === undefined)) throw badRequest("facilityId", "Invite to one facility or one group: give facilityId or groupId.");
+  if ((body.facilityId === undefined) === (body.groupId === undefined))
+    throw badRequest("facilityId", "Invite to one facility or one group: give facilityId or groupId.");
   if (body.facilityId !== undefined) {
     const f = await dir.findFacility(db, body.facilityId);
     if (!f || f.removedAt) throw badRequest("facilityId", "No such facility.");
@@ -58,14 +59,18 @@ async function target(db: D1Database, auth: Auth, body: InvitationCreate): Promi
   const group = await dir.findGroup(db, body.groupId!);
   if (!group || group.closedAt) throw badRequest("groupId", "No such open group.");
   if (group.kind !== "custom")
-    throw badRequest("groupId", group.kind === "facility" ? "To add someone to a facility, invite them to the facility (facilityId)." : "Everyone registered is in the network group.");
+    throw badRequest(
+      "groupId",
+      group.kind === "facility" ? "To add someone to a facility, invite them to the facility (facilityId)." : "Everyone registered is in the network group.",
+    );
   if (!canManageGroup(auth, group, await dir.groupMembership(db, group.id, auth.personId))) throw forbidden("You do not manage this group.");
   return { facilityId: null, groupId: group.id };
 }
 
 /** The invitee's address in its stored form. */
 function addressOf(body: InvitationCreate, extraCountryCodes: readonly string[]): { kind: "email" | "mobile"; value: string } {
-  if (body.email !== undefined && body.mobile !== undefined) throw badRequest("mobile", "Send the invitation to one address: an email or a mobile number, not both.");
+  if (body.email !== undefined && body.mobile !== undefined)
+    throw badRequest("mobile", "Send the invitation to one address: an email or a mobile number, not both.");
   if (body.email !== undefined) return { kind: "email", value: normalizeEmail(body.email)! };
   if (body.mobile !== undefined) return { kind: "mobile", value: requireMobile(body.mobile, "mobile", { extraCountryCodes }) };
   throw badRequest("email", "Give the email address or the mobile number to send the invitation to.");
@@ -76,7 +81,12 @@ function addressOf(body: InvitationCreate, extraCountryCodes: readonly string[])
  * When the channel refuses the message the invitation is withdrawn at once and the
  * caller gets 502: an invitation nobody received must not wait around.
  */
-export async function createInvitation(env: Env, auth: Auth, body: InvitationCreate, probe: ProbeSource): Promise<{ invitation: Invitation; sent: boolean; sandbox: boolean }> {
+export async function createInvitation(
+  env: Env,
+  auth: Auth,
+  body: InvitationCreate,
+  probe: ProbeSource,
+): Promise<{ invitation: Invitation; sent: boolean; sandbox: boolean }> {
   const db = env.DB;
   const place = await target(db, auth, body);
   const address = addressOf(body, (await loadSettings(env)).mobileExtraCountryCodes);
@@ -148,9 +158,20 @@ export async function createInvitation(env: Env, auth: Auth, body: InvitationCre
     await db.batch([
       data.claimOutcome(db, id, "revoked", at),
       data.markRevoked(db, id, at),
-      auditStatement(db, { actorId: auth.personId, action: "invitation.send_failed", objectType: "invitation", objectId: id, detail: { error: sent.error.slice(0, 100) } }),
+      auditStatement(db, {
+        actorId: auth.personId,
+        action: "invitation.send_failed",
+        objectType: "invitation",
+        objectId: id,
+        detail: { error: sent.error.slice(0, 100) },
+      }),
     ]);
-    throw new ApiError(502, "send_failed", `The invitation could not be sent (${sent.error}); it was withdrawn. Check the address and try again.`, address.kind);
+    throw new ApiError(
+      502,
+      "send_failed",
+      `The invitation could not be sent (${sent.error}); it was withdrawn. Check the address and try again.`,
+      address.kind,
+    );
   }
   return { invitation: present(inv, now), sent: true, sandbox: sent.sandbox };
 }
@@ -250,7 +271,8 @@ export async function answerInvitation(env: Env, view: Extract<JoinView, { kind:
     const personId = view.existingPersonId;
     const joins: D1PreparedStatement[] = [];
     if (inv.facilityId !== null) {
-      if (!(await dir.activeMembership(db, personId, inv.facilityId))) joins.push(...dir.addMembershipStatements(db, personId, inv.facilityId, inv.role, inv.invitedBy, now));
+      if (!(await dir.activeMembership(db, personId, inv.facilityId)))
+        joins.push(...dir.addMembershipStatements(db, personId, inv.facilityId, inv.role, inv.invitedBy, now));
     } else if (inv.groupId !== null && !(await dir.groupMembership(db, inv.groupId, personId))) {
       joins.push(dir.addGroupMember(db, inv.groupId, personId, inv.invitedBy, now));
     }

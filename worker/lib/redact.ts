@@ -4,9 +4,7 @@
  * masked, so no contact detail reaches the logs.
  */
 export function redact(text: string): string {
-  return text
-    .replace(/[^\s<>"'@]+@[^\s<>"'@]+\.[^\s<>"'@]+/g, "[email]")
-    .replace(/\+?\d[\d\s()-]{7,}\d/g, "[number]");
+  return text.replace(/[^\s<>"'@]+@[^\s<>"'@]+\.[^\s<>"'@]+/g, "[email]").replace(/\+?\d[\d\s()-]{7,}\d/g, "[number]");
 }
 
 /** The message of an unknown error, redacted. */

@@ -27,7 +27,12 @@ export async function myOpenRollcalls(env: Env, auth: Auth): Promise<MyRollcall[
         repliedAt: iso(r.repliedAt),
         answer:
           r.answers && r.answeredAt !== null
-            ? { safety: r.answers.safety ?? null, availability: r.answers.availability ?? null, ack: r.answers.ack === "yes", at: new Date(r.answeredAt).toISOString() }
+            ? {
+                safety: r.answers.safety ?? null,
+                availability: r.answers.availability ?? null,
+                ack: r.answers.ack === "yes",
+                at: new Date(r.answeredAt).toISOString(),
+              }
             : null,
       };
     }),

@@ -27,7 +27,22 @@ export async function insertDirectMessage(db: D1Database, m: NewDirectMessage): 
       `INSERT INTO direct_messages (kind, channel, person_id, sender_id, facility_id, recipient, sandbox, subject, body, link, state, provider_id, error, created_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id`,
     )
-    .bind(m.kind, m.channel, m.personId, m.senderId, m.facilityId, m.recipient, m.sandbox ? 1 : 0, m.subject, m.body, m.link, m.state, m.providerId, m.error, m.createdAt)
+    .bind(
+      m.kind,
+      m.channel,
+      m.personId,
+      m.senderId,
+      m.facilityId,
+      m.recipient,
+      m.sandbox ? 1 : 0,
+      m.subject,
+      m.body,
+      m.link,
+      m.state,
+      m.providerId,
+      m.error,
+      m.createdAt,
+    )
     .first<{ id: number }>();
   return r!.id;
 }

@@ -24,8 +24,18 @@ export const messageRoutes = domainApp().openapi(list, async (c) => {
   const auth = authOf(c);
   if (!sandboxInUse(c.env)) throw notFound("outbox (every channel has a real provider)");
   const q = c.req.valid("query");
-  const rows = await listSandboxMessages(c.env.DB, { readerId: auth.personId, facilityIds: outboxFacilities(auth), kind: q.kind, before: q.before, limit: q.limit });
+  const rows = await listSandboxMessages(c.env.DB, {
+    readerId: auth.personId,
+    facilityIds: outboxFacilities(auth),
+    kind: q.kind,
+    before: q.before,
+    limit: q.limit,
+  });
   const items = rows.map((m) => presentDirectMessage(auth, m));
-  await audit(c.env.DB, { actorId: auth.personId, action: "outbox.messages_read", detail: { items: items.length, withheld: items.filter((m) => m.withheld).length } });
+  await audit(c.env.DB, {
+    actorId: auth.personId,
+    action: "outbox.messages_read",
+    detail: { items: items.length, withheld: items.filter((m) => m.withheld).length },
+  });
   return c.json({ items, next: rows.length === q.limit ? rows[rows.length - 1]!.id : null }, 200);
 });

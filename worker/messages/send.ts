@@ -34,11 +34,28 @@ export type DirectResult = { ok: true; id: number; sandbox: boolean } | { ok: fa
 export async function sendDirect(env: Env, m: DirectSend): Promise<DirectResult> {
   const route = channelRoute(env, m.channel);
   const recipient = typeof m.to === "string" ? maskAddress(m.channel, m.to) : (m.deviceName ?? "device");
-  const base = { kind: m.kind, channel: m.channel, personId: m.personId, senderId: m.senderId, facilityId: m.facilityId, recipient, subject: m.subject ?? m.push?.title ?? "" };
+  const base = {
+    kind: m.kind,
+    channel: m.channel,
+    personId: m.personId,
+    senderId: m.senderId,
+    facilityId: m.facilityId,
+    recipient,
+    subject: m.subject ?? m.push?.title ?? "",
+  };
   const now = clock.now();
   if (route.kind === "sandbox") {
     const body = m.channel === "push" && m.push ? `${m.push.title}\n${m.push.body}` : m.text;
-    const id = await insertDirectMessage(env.DB, { ...base, sandbox: true, body, link: m.link, state: "delivered", providerId: null, error: null, createdAt: now });
+    const id = await insertDirectMessage(env.DB, {
+      ...base,
+      sandbox: true,
+      body,
+      link: m.link,
+      state: "delivered",
+      providerId: null,
+      error: null,
+      createdAt: now,
+    });
     return { ok: true, id, sandbox: true };
   }
   const empty = { sandbox: false, body: "", link: "", createdAt: now };

@@ -63,7 +63,10 @@ export function rollcallOutboxFacilities(auth: Auth, rollcall: { ownerFacilityId
 }
 
 /** A row as the reader may see it: secrets blanked and `withheld` set when they may not read them. */
-export function presentDirectMessage<M extends { kind: DirectKind; personId: number | null; text: string; link: string }>(auth: Auth, m: M): M & { withheld: boolean } {
+export function presentDirectMessage<M extends { kind: DirectKind; personId: number | null; text: string; link: string }>(
+  auth: Auth,
+  m: M,
+): M & { withheld: boolean } {
   if (!carriesSecret(m.kind) || mayReadSecret(auth, m.personId)) return { ...m, withheld: false };
   return { ...m, text: "", link: "", withheld: true };
 }

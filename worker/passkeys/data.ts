@@ -45,14 +45,19 @@ const toRow = (r: Row): PasskeyRow => ({
 const COLUMNS = "k.id, k.credential_id, k.person_id, k.public_key, k.counter, k.transports, k.device_type, k.backed_up, k.name, k.created_at, k.last_used_at";
 
 export async function passkeysOf(db: D1Database, personId: number): Promise<PasskeyRow[]> {
-  const { results } = await db.prepare(`SELECT ${COLUMNS} FROM passkeys k WHERE k.person_id = ?1 AND k.revoked_at IS NULL ORDER BY k.id`).bind(personId).all<Row>();
+  const { results } = await db
+    .prepare(`SELECT ${COLUMNS} FROM passkeys k WHERE k.person_id = ?1 AND k.revoked_at IS NULL ORDER BY k.id`)
+    .bind(personId)
+    .all<Row>();
   return results.map(toRow);
 }
 
 /** An active passkey of an active person. */
 export async function byCredentialId(db: D1Database, credentialId: string): Promise<PasskeyRow | null> {
   const r = await db
-    .prepare(`SELECT ${COLUMNS} FROM passkeys k JOIN people p ON p.id = k.person_id WHERE k.credential_id = ?1 AND k.revoked_at IS NULL AND p.removed_at IS NULL`)
+    .prepare(
+      `SELECT ${COLUMNS} FROM passkeys k JOIN people p ON p.id = k.person_id WHERE k.credential_id = ?1 AND k.revoked_at IS NULL AND p.removed_at IS NULL`,
+    )
     .bind(credentialId)
     .first<Row>();
   return r ? toRow(r) : null;
@@ -64,7 +69,17 @@ export async function credentialTaken(db: D1Database, credentialId: string): Pro
 
 export const insertPasskey = (
   db: D1Database,
-  p: { credentialId: string; personId: number; publicKey: string; counter: number; transports: string[]; deviceType: string; backedUp: boolean; name: string; at: number },
+  p: {
+    credentialId: string;
+    personId: number;
+    publicKey: string;
+    counter: number;
+    transports: string[];
+    deviceType: string;
+    backedUp: boolean;
+    name: string;
+    at: number;
+  },
 ) =>
   db
     .prepare(
@@ -79,10 +94,18 @@ export const revokePasskey = (db: D1Database, id: number, personId: number, at: 
   db.prepare("UPDATE passkeys SET revoked_at = ?3 WHERE id = ?1 AND person_id = ?2 AND revoked_at IS NULL").bind(id, personId, at);
 
 export const insertChallenge = (db: D1Database, hash: string, purpose: "register" | "authenticate", personId: number | null, expiresAt: number) =>
-  db.prepare("INSERT INTO webauthn_challenges (challenge_hash, purpose, person_id, expires_at) VALUES (?1, ?2, ?3, ?4)").bind(hash, purpose, personId, expiresAt);
+  db
+    .prepare("INSERT INTO webauthn_challenges (challenge_hash, purpose, person_id, expires_at) VALUES (?1, ?2, ?3, ?4)")
+    .bind(hash, purpose, personId, expiresAt);
 
 /** Takes a challenge once: true when it was outstanding, for this purpose and person, and fresh. */
-export async function consumeChallenge(db: D1Database, hash: string, purpose: "register" | "authenticate", personId: number | null, now: number): Promise<boolean> {
+export async function consumeChallenge(
+  db: D1Database,
+  hash: string,
+  purpose: "register" | "authenticate",
+  personId: number | null,
+  now: number,
+): Promise<boolean> {
   const r = await db
     .prepare("DELETE FROM webauthn_challenges WHERE challenge_hash = ?1 AND purpose = ?2 AND person_id IS ?3 RETURNING expires_at")
     .bind(hash, purpose, personId)

@@ -4,7 +4,10 @@ import { z } from "@hono/zod-openapi";
 
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 
-const b64u = z.string().regex(/^[A-Za-z0-9_-]*={0,2}$/, "base64url").max(20_000);
+const b64u = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]*={0,2}$/, "base64url")
+  .max(20_000);
 
 /** `PublicKeyCredential.toJSON()` after `navigator.credentials.create()` (or @simplewebauthn/browser's startRegistration). */
 export const RegistrationResponseSchema = z

@@ -53,7 +53,10 @@ export async function registrationOptions(env: Env, auth: Auth) {
     authenticatorSelection: { residentKey: "required", userVerification: "required" },
   });
   const now = clock.now();
-  await db.batch([data.dropExpiredChallenges(db, now), data.insertChallenge(db, await sha256Hex(options.challenge), "register", auth.personId, now + CHALLENGE_TTL_MS)]);
+  await db.batch([
+    data.dropExpiredChallenges(db, now),
+    data.insertChallenge(db, await sha256Hex(options.challenge), "register", auth.personId, now + CHALLENGE_TTL_MS),
+  ]);
   return options;
 }
 
@@ -89,7 +92,13 @@ export async function registerPasskey(env: Env, auth: Auth, input: z.infer<typeo
       name,
       at: clock.now(),
     }),
-    auditStatement(db, { actorId: auth.personId, action: "auth.passkey_added", objectType: "person", objectId: auth.personId, detail: { deviceType: info.credentialDeviceType } }),
+    auditStatement(db, {
+      actorId: auth.personId,
+      action: "auth.passkey_added",
+      objectType: "person",
+      objectId: auth.personId,
+      detail: { deviceType: info.credentialDeviceType },
+    }),
   ]);
   const id = inserted!.meta.last_row_id;
   return (await data.passkeysOf(db, auth.personId)).find((k) => k.id === id)!;
@@ -110,7 +119,10 @@ export async function signInOptions(env: Env) {
   const rp = relyingParty(env);
   const options = await generateAuthenticationOptions({ rpID: rp.rpID, userVerification: "required" });
   const now = clock.now();
-  await db.batch([data.dropExpiredChallenges(db, now), data.insertChallenge(db, await sha256Hex(options.challenge), "authenticate", null, now + CHALLENGE_TTL_MS)]);
+  await db.batch([
+    data.dropExpiredChallenges(db, now),
+    data.insertChallenge(db, await sha256Hex(options.challenge), "authenticate", null, now + CHALLENGE_TTL_MS),
+  ]);
   return options;
 }
 

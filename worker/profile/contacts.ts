@@ -8,7 +8,10 @@ import { addMyContact, removeMyContact } from "./service";
 const TAG = "profile";
 const conflictResponse = {
   409: { description: "The address belongs to an account already (`field` is value)", content: { "application/json": { schema: ErrorSchema } } },
-  429: { description: "Too many answers that an address belongs to another account, from this person or client address in the last hour", content: { "application/json": { schema: ErrorSchema } } },
+  429: {
+    description: "Too many answers that an address belongs to another account, from this person or client address in the last hour",
+    content: { "application/json": { schema: ErrorSchema } },
+  },
 };
 
 const add = route({

@@ -48,7 +48,9 @@ export const releaseOwnKind = (db: D1Database, personId: number, kind: "email" |
 /** A new, unverified address of a living person; RETURNING id (nothing when the person is gone). */
 export const insertOwnContact = (db: D1Database, personId: number, kind: "email" | "mobile", value: string, at: number) =>
   db
-    .prepare("INSERT INTO contacts (person_id, kind, value, created_at) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM people WHERE id = ?1 AND removed_at IS NULL) RETURNING id")
+    .prepare(
+      "INSERT INTO contacts (person_id, kind, value, created_at) SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM people WHERE id = ?1 AND removed_at IS NULL) RETURNING id",
+    )
     .bind(personId, kind, value, at);
 
 /**

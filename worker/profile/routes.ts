@@ -61,7 +61,11 @@ const getPhoto = route({
   tags: [TAG],
   access: "signed_in",
   request: { params: IdParam, query: z.object({ v: z.string().max(40).optional().openapi({ description: "Cache buster from photoUrl" }) }) },
-  responses: { 200: { description: "The image", content: Object.fromEntries(PHOTO_TYPES.map((t) => [t, { schema: z.string().openapi({ format: "binary" }) }])) }, 304: { description: "Not modified" }, ...errorResponses },
+  responses: {
+    200: { description: "The image", content: Object.fromEntries(PHOTO_TYPES.map((t) => [t, { schema: z.string().openapi({ format: "binary" }) }])) },
+    304: { description: "Not modified" },
+    ...errorResponses,
+  },
 });
 
 /** The uploaded bytes, refused before reading when the declared length is already too much. */

@@ -31,7 +31,14 @@ export async function myProfile(db: D1Database, auth: Auth): Promise<MyProfile> 
     lang: langOf(p.lang),
     photoUrl: p.photoKey ? photoUrl(p.id, p.photoKey) : null,
     facilities: (memberships.get(p.id) ?? []).map((m) => ({ facilityId: m.facilityId, facilityName: m.facilityName, role: m.role })),
-    channels: channels.map((ch) => ({ id: ch.id, kind: ch.kind, value: ch.value, verified: ch.verifiedAt !== null, verifiedAt: iso(ch.verifiedAt), lastOkAt: iso(ch.lastOkAt) })),
+    channels: channels.map((ch) => ({
+      id: ch.id,
+      kind: ch.kind,
+      value: ch.value,
+      verified: ch.verifiedAt !== null,
+      verifiedAt: iso(ch.verifiedAt),
+      lastOkAt: iso(ch.lastOkAt),
+    })),
     devices: counts.devices,
     passkeys: counts.passkeys,
     totpEnabled: auth.totpEnabled,
@@ -64,9 +71,18 @@ export async function updateMyProfile(db: D1Database, auth: Auth, body: MyProfil
  * Stores one's photo: the bytes must be the declared type by their magic numbers. The
  * old object goes once the new key is in D1; a failed write drops the new one.
  */
-export async function replaceMyPhoto(env: Env, auth: Auth, declared: PhotoType, bytes: Uint8Array): Promise<{ photoUrl: string; bytes: number; type: PhotoType }> {
+export async function replaceMyPhoto(
+  env: Env,
+  auth: Auth,
+  declared: PhotoType,
+  bytes: Uint8Array,
+): Promise<{ photoUrl: string; bytes: number; type: PhotoType }> {
   const actual = sniffImage(bytes);
-  if (actual !== declared) throw badRequest("photo", actual ? `photo: the file is a ${actual}, not ${declared}.` : `photo: the file is not a ${declared} image (JPEG, PNG or WebP only).`);
+  if (actual !== declared)
+    throw badRequest(
+      "photo",
+      actual ? `photo: the file is a ${actual}, not ${declared}.` : `photo: the file is not a ${declared} image (JPEG, PNG or WebP only).`,
+    );
   const db = env.DB;
   const person = await dir.findPerson(db, auth.personId);
   if (!person || person.removedAt) throw notFound("person");
@@ -75,7 +91,13 @@ export async function replaceMyPhoto(env: Env, auth: Auth, declared: PhotoType, 
   try {
     await db.batch([
       data.setPhotoKey(db, auth.personId, key, clock.now()),
-      auditStatement(db, { actorId: auth.personId, action: "profile.photo_changed", objectType: "person", objectId: auth.personId, detail: { bytes: bytes.length, type: actual } }),
+      auditStatement(db, {
+        actorId: auth.personId,
+        action: "profile.photo_changed",
+        objectType: "person",
+        objectId: auth.personId,
+        detail: { bytes: bytes.length, type: actual },
+      }),
     ]);
   } catch (err) {
     await env.PHOTOS.delete(key);
@@ -112,7 +134,8 @@ export async function loadPhoto(env: Env, key: string): Promise<R2ObjectBody> {
 
 // ---------------------------------------------------------------- own contacts
 
-const lastOne = () => badRequest("id", "This is your only contact: a roll-call must be able to reach you. Add another one first, then remove this one.", "last_contact");
+const lastOne = () =>
+  badRequest("id", "This is your only contact: a roll-call must be able to reach you. Add another one first, then remove this one.", "last_contact");
 
 /**
  * Adds one's own email or mobile, unverified, replacing the one of that kind. An address
@@ -140,7 +163,13 @@ export async function addMyContact(env: Env, auth: Auth, probe: ProbeSource, inp
     const results = await db.batch<{ id: number }>([
       data.releaseOwnKind(db, auth.personId, kind, now),
       data.insertOwnContact(db, auth.personId, kind, value, now),
-      auditStatement(db, { actorId: auth.personId, action: replaced ? "contact.replaced" : "contact.added", objectType: "person", objectId: auth.personId, detail: { kind, self: true } }),
+      auditStatement(db, {
+        actorId: auth.personId,
+        action: replaced ? "contact.replaced" : "contact.added",
+        objectType: "person",
+        objectId: auth.personId,
+        detail: { kind, self: true },
+      }),
     ]);
     inserted = results[1]!;
   } catch (err) {

@@ -65,7 +65,9 @@ export const insertDevice = (db: D1Database, personId: number, sub: { endpoint: 
     .bind(personId, sub.endpoint, sub.p256dh, sub.auth, name, at);
 
 export const refreshDevice = (db: D1Database, id: number, sub: { p256dh: string; auth: string }, name: string) =>
-  db.prepare("UPDATE push_subscriptions SET p256dh = ?2, auth = ?3, device_name = ?4 WHERE id = ?1 AND revoked_at IS NULL").bind(id, sub.p256dh, sub.auth, name);
+  db
+    .prepare("UPDATE push_subscriptions SET p256dh = ?2, auth = ?3, device_name = ?4 WHERE id = ?1 AND revoked_at IS NULL")
+    .bind(id, sub.p256dh, sub.auth, name);
 
 export const renameDevice = (db: D1Database, id: number, name: string) =>
   db.prepare("UPDATE push_subscriptions SET device_name = ?2 WHERE id = ?1 AND revoked_at IS NULL").bind(id, name);
@@ -79,7 +81,10 @@ export async function countDevices(db: D1Database, personId: number): Promise<nu
 }
 
 export async function insertTest(db: D1Database, subscriptionId: number, tokenHash: string, at: number): Promise<number> {
-  const r = await db.prepare("INSERT INTO push_tests (subscription_id, token_hash, sent_at) VALUES (?1, ?2, ?3) RETURNING id").bind(subscriptionId, tokenHash, at).first<{ id: number }>();
+  const r = await db
+    .prepare("INSERT INTO push_tests (subscription_id, token_hash, sent_at) VALUES (?1, ?2, ?3) RETURNING id")
+    .bind(subscriptionId, tokenHash, at)
+    .first<{ id: number }>();
   return r!.id;
 }
 
@@ -93,7 +98,9 @@ export interface TestRow {
 
 export async function testByTokenHash(db: D1Database, tokenHash: string): Promise<TestRow | null> {
   const r = await db
-    .prepare("SELECT t.id, t.subscription_id, t.sent_at, t.arrived_at, s.revoked_at FROM push_tests t JOIN push_subscriptions s ON s.id = t.subscription_id WHERE t.token_hash = ?1")
+    .prepare(
+      "SELECT t.id, t.subscription_id, t.sent_at, t.arrived_at, s.revoked_at FROM push_tests t JOIN push_subscriptions s ON s.id = t.subscription_id WHERE t.token_hash = ?1",
+    )
     .bind(tokenHash)
     .first<{ id: number; subscription_id: number; sent_at: number; arrived_at: number | null; revoked_at: number | null }>();
   return r ? { id: r.id, subscriptionId: r.subscription_id, sentAt: r.sent_at, arrivedAt: r.arrived_at, revoked: r.revoked_at !== null } : null;
@@ -103,6 +110,8 @@ export async function testByTokenHash(db: D1Database, tokenHash: string): Promis
 export function arrivalStatements(db: D1Database, test: TestRow, at: number): D1PreparedStatement[] {
   return [
     db.prepare("UPDATE push_tests SET arrived_at = ?2 WHERE id = ?1 AND arrived_at IS NULL").bind(test.id, at),
-    db.prepare("UPDATE push_subscriptions SET last_test_at = ?2, last_ok_at = MAX(COALESCE(last_ok_at, 0), ?2) WHERE id = ?1 AND revoked_at IS NULL").bind(test.subscriptionId, at),
+    db
+      .prepare("UPDATE push_subscriptions SET last_test_at = ?2, last_ok_at = MAX(COALESCE(last_ok_at, 0), ?2) WHERE id = ?1 AND revoked_at IS NULL")
+      .bind(test.subscriptionId, at),
   ];
 }

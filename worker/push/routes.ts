@@ -63,7 +63,12 @@ const add = route({
   tags: [TAG],
   access: "signed_in",
   request: { body: jsonBody(DeviceCreateSchema) },
-  responses: { 200: jsonOk(DeviceSchema, "Refreshed"), 201: jsonOk(DeviceSchema, "Added"), ...errorResponses, 409: { description: "Too many devices", content: { "application/json": { schema: ErrorSchema } } } },
+  responses: {
+    200: jsonOk(DeviceSchema, "Refreshed"),
+    201: jsonOk(DeviceSchema, "Added"),
+    ...errorResponses,
+    409: { description: "Too many devices", content: { "application/json": { schema: ErrorSchema } } },
+  },
 });
 
 const rename = route({
@@ -113,13 +118,19 @@ const ack = route({
   responses: { 200: jsonOk(AckSchema), ...errorResponses, 410: { description: "Too late", content: { "application/json": { schema: ErrorSchema } } } },
 });
 
-const TokenParam = z.object({ token: z.string().max(200).openapi({ param: { name: "token", in: "path" } }) });
+const TokenParam = z.object({
+  token: z
+    .string()
+    .max(200)
+    .openapi({ param: { name: "token", in: "path" } }),
+});
 
 const oneTap = route({
   method: "post",
   path: "/r/{token}/action",
   summary: "One-tap answer from a roll-call notification action (action=safe_yes|safe_no|need_help, JSON or form); the action is the explicit choice",
-  description: "Records a reply via push. JSON answer, or a small HTML page when the client asks for text/html. 409 when the roll-call has closed; 400 naming `action` when it is unknown or the roll-call does not ask that.",
+  description:
+    "Records a reply via push. JSON answer, or a small HTML page when the client asks for text/html. 409 when the roll-call has closed; 400 naming `action` when it is unknown or the roll-call does not ask that.",
   tags: ["replies"],
   access: "public", // the reply token is the proof
   request: { params: TokenParam },

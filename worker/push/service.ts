@@ -67,7 +67,10 @@ export async function addDevice(env: Env, auth: Auth, input: NewDevice): Promise
   const now = clock.now();
   const existing = await data.activeByEndpoint(db, sub.endpoint);
   if (existing && existing.personId === auth.personId) {
-    await db.batch([data.refreshDevice(db, existing.id, sub, name), auditStatement(db, { actorId: auth.personId, action: "push.device_refreshed", objectType: "push_subscription", objectId: existing.id })]);
+    await db.batch([
+      data.refreshDevice(db, existing.id, sub, name),
+      auditStatement(db, { actorId: auth.personId, action: "push.device_refreshed", objectType: "push_subscription", objectId: existing.id }),
+    ]);
     return { device: (await data.deviceOf(db, auth.personId, existing.id))!, created: false };
   }
   if ((await data.countDevices(db, auth.personId)) >= MAX_DEVICES) throw conflict("subscription", `At most ${MAX_DEVICES} devices; remove one first.`);
@@ -75,7 +78,13 @@ export async function addDevice(env: Env, auth: Auth, input: NewDevice): Promise
   const results = await db.batch<{ id: number }>([
     ...(existing ? [data.revokeDevice(db, existing.id, now)] : []),
     data.insertDevice(db, auth.personId, sub, name, now),
-    auditStatement(db, { actorId: auth.personId, action: "push.device_added", objectType: "person", objectId: auth.personId, detail: { movedFrom: existing?.personId ?? null } }),
+    auditStatement(db, {
+      actorId: auth.personId,
+      action: "push.device_added",
+      objectType: "person",
+      objectId: auth.personId,
+      detail: { movedFrom: existing?.personId ?? null },
+    }),
   ]);
   const id = results[existing ? 1 : 0]!.results[0]!.id;
   return { device: (await data.deviceOf(db, auth.personId, id))!, created: true };
@@ -89,7 +98,10 @@ export async function renameDevice(db: D1Database, auth: Auth, id: number, name:
 
 export async function removeDevice(db: D1Database, auth: Auth, id: number): Promise<void> {
   await ownDevice(db, auth, id);
-  await db.batch([data.revokeDevice(db, id, clock.now()), auditStatement(db, { actorId: auth.personId, action: "push.device_removed", objectType: "push_subscription", objectId: id })]);
+  await db.batch([
+    data.revokeDevice(db, id, clock.now()),
+    auditStatement(db, { actorId: auth.personId, action: "push.device_removed", objectType: "push_subscription", objectId: id }),
+  ]);
 }
 
 /**
@@ -105,7 +117,14 @@ export async function sendTestNotification(env: Env, auth: Auth, id: number): Pr
   const testId = await data.insertTest(db, id, await sha256Hex(token), clock.now());
   const base = env.PUBLIC_URL.replace(/\/+$/, "");
   // The payload names nobody: a title, a line, where a tap leads and where to acknowledge.
-  const payload = { type: "test" as const, title: say(lang, "push.test.title"), body: say(lang, "push.test.body"), url: `${base}/me/devices`, tag: `push-test-${testId}`, ackUrl: `${base}/api/push/ack?token=${token}` };
+  const payload = {
+    type: "test" as const,
+    title: say(lang, "push.test.title"),
+    body: say(lang, "push.test.body"),
+    url: `${base}/me/devices`,
+    tag: `push-test-${testId}`,
+    ackUrl: `${base}/api/push/ack?token=${token}`,
+  };
   const push: NonNullable<OutgoingMessage["push"]> = payload;
   const r = await sendDirect(env, {
     kind: "push_test",
@@ -121,7 +140,10 @@ export async function sendTestNotification(env: Env, auth: Auth, id: number): Pr
   });
   if (!r.ok) {
     if (r.gone) {
-      await db.batch([data.revokeDevice(db, id, clock.now()), auditStatement(db, { actorId: auth.personId, action: "push.device_gone", objectType: "push_subscription", objectId: id })]);
+      await db.batch([
+        data.revokeDevice(db, id, clock.now()),
+        auditStatement(db, { actorId: auth.personId, action: "push.device_gone", objectType: "push_subscription", objectId: id }),
+      ]);
       throw new ApiError(410, "gone", "This device no longer accepts notifications; it was removed. Turn notifications on again on the device.", "id");
     }
     throw new ApiError(502, "send_failed", `The push service did not take the test (${r.error}).`, "id");
@@ -150,12 +172,14 @@ export type OneTapOutcome = { closed: false; reply: Reply } | { closed: true; er
 
 /** Records a one-tap answer from a notification action, as a reply via push. */
 export async function answerOneTap(env: Env, found: { recipient: Recipient; rollcall: Rollcall }, action: OneTapAction): Promise<OneTapOutcome> {
-  if (!isOpen(found.rollcall)) return { closed: true, error: new ApiError(409, "closed", "This roll-call has closed; replies are no longer accepted.", "rollcall") };
+  if (!isOpen(found.rollcall))
+    return { closed: true, error: new ApiError(409, "closed", "This roll-call has closed; replies are no longer accepted.", "rollcall") };
   try {
     const reply = await recordReply(env, { rollcallId: found.rollcall.id, personId: found.recipient.personId, answers: ONE_TAP[action], via: "push" });
     return { closed: false, reply };
   } catch (err) {
-    if (err instanceof ApiError && err.status === 400) throw badRequest("action", `action: this roll-call does not take "${action}" as an answer; open the reply page.`);
+    if (err instanceof ApiError && err.status === 400)
+      throw badRequest("action", `action: this roll-call does not take "${action}" as an answer; open the reply page.`);
     if (err instanceof ApiError && err.code === "closed") return { closed: true, error: err };
     throw err;
   }

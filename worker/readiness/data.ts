@@ -112,7 +112,11 @@ export async function readiness(db: D1Database, facilityIds: number[] | null): P
 }
 
 /** Staff in view with no working channel (names only), to fix first. */
-export async function unreachable(db: D1Database, facilityIds: number[] | null, limit: number): Promise<{ personId: number; name: string; facilityId: number; facility: string }[]> {
+export async function unreachable(
+  db: D1Database,
+  facilityIds: number[] | null,
+  limit: number,
+): Promise<{ personId: number; name: string; facilityId: number; facility: string }[]> {
   const { results } = await db
     .prepare(
       `WITH ${PEOPLE_CTE}
@@ -150,7 +154,15 @@ export async function recentTests(db: D1Database, facilityIds: number[] | null, 
        ORDER BY r.id DESC LIMIT ?2`,
     )
     .bind(facilityIds ? JSON.stringify(facilityIds) : null, limit)
-    .all<{ id: number; owner_facility_id: number | null; state: string; confirmed_at: number | null; recipients: number; reached: number; acknowledged: number }>();
+    .all<{
+      id: number;
+      owner_facility_id: number | null;
+      state: string;
+      confirmed_at: number | null;
+      recipients: number;
+      reached: number;
+      acknowledged: number;
+    }>();
   return results.map((r) => ({
     rollcallId: r.id,
     facilityId: r.owner_facility_id,

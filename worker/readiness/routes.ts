@@ -19,14 +19,18 @@ const test = route({
   method: "post",
   path: "/api/readiness/test",
   summary: "Send a test message to a facility or the whole network (a notice roll-call, source test, through the real fan-out); audited",
-  description: "Network admins: `all` or any facility. Facility admins and delegates: their own facility. 409 `too_soon` within 10 minutes of the last test of the same scope.",
+  description:
+    "Network admins: `all` or any facility. Facility admins and delegates: their own facility. 409 `too_soon` within 10 minutes of the last test of the same scope.",
   tags: ["readiness"],
   access: ADMINS,
   request: { body: jsonBody(SendTestSchema) },
   responses: {
     201: jsonOk(SendTestResultSchema, "Sent"),
     ...errorResponses,
-    409: { description: "A test of this scope went out less than 10 minutes ago", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } },
+    409: {
+      description: "A test of this scope went out less than 10 minutes ago",
+      content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } },
+    },
   },
 });
 

@@ -30,9 +30,7 @@ const CountsShape = {
   lastTestAt: z.string().nullable(),
 };
 
-export const ReadinessFacilitySchema = z
-  .object({ facilityId: count, name: z.string(), type: z.string(), ...CountsShape })
-  .openapi("ReadinessFacility");
+export const ReadinessFacilitySchema = z.object({ facilityId: count, name: z.string(), type: z.string(), ...CountsShape }).openapi("ReadinessFacility");
 export type ReadinessFacility = z.infer<typeof ReadinessFacilitySchema>;
 
 export const ReadinessTotalsSchema = z.object(CountsShape).openapi("ReadinessTotals");

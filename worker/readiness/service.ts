@@ -93,7 +93,8 @@ export async function sendTest(env: Env, auth: Auth, input: SendTestInput) {
     drill: true,
   }).catch((err: unknown) => {
     // The draft speaks of its scope; this API of the facility (or all) it was given.
-    if (err instanceof ApiError && err.field?.startsWith("scope")) throw new ApiError(err.status, err.code, err.message.replace(/^scope(\.facilityIds)?/, field), field);
+    if (err instanceof ApiError && err.field?.startsWith("scope"))
+      throw new ApiError(err.status, err.code, err.message.replace(/^scope(\.facilityIds)?/, field), field);
     throw err;
   });
   if (!(await markAsTest(env.DB, rollcall.id))) throw new ApiError(409, "conflict", "The test changed meanwhile; try again.");

@@ -63,13 +63,18 @@ export function replyWrites(db: D1Database, r: Omit<Reply, "id">): D1PreparedSta
 }
 
 export async function getReply(db: D1Database, id: number): Promise<Reply | null> {
-  const r = await db.prepare("SELECT id, rollcall_id, person_id, answers, comment, comment_removed_at, via, proxy_by, created_at FROM replies WHERE id = ?1").bind(id).first<ReplyRow>();
+  const r = await db
+    .prepare("SELECT id, rollcall_id, person_id, answers, comment, comment_removed_at, via, proxy_by, created_at FROM replies WHERE id = ?1")
+    .bind(id)
+    .first<ReplyRow>();
   return r ? toReply(r) : null;
 }
 
 export async function replyVersions(db: D1Database, rollcallId: number, personId: number): Promise<Reply[]> {
   const { results } = await db
-    .prepare("SELECT id, rollcall_id, person_id, answers, comment, comment_removed_at, via, proxy_by, created_at FROM replies WHERE rollcall_id = ?1 AND person_id = ?2 ORDER BY id")
+    .prepare(
+      "SELECT id, rollcall_id, person_id, answers, comment, comment_removed_at, via, proxy_by, created_at FROM replies WHERE rollcall_id = ?1 AND person_id = ?2 ORDER BY id",
+    )
     .bind(rollcallId, personId)
     .all<ReplyRow>();
   return results.map(toReply);

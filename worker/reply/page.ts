@@ -55,7 +55,8 @@ export function answersFromForm(f: FormValues): Answers {
 
 function radios(w: Wording, name: string, options: readonly string[], current: string | undefined, required: boolean): Html {
   return html`<fieldset><legend>${label(w, `${name}.label`)}</legend>${options.map(
-    (o) => html`<label class="o"><input type="radio" name="${name}" value="${o}"${current === o ? raw(" checked") : ""}${required ? raw(" required") : ""}>${label(w, `${name}.${o}`)}</label>`,
+    (o) =>
+      html`<label class="o"><input type="radio" name="${name}" value="${o}"${current === o ? raw(" checked") : ""}${required ? raw(" required") : ""}>${label(w, `${name}.${o}`)}</label>`,
   )}</fieldset>`;
 }
 
@@ -154,7 +155,11 @@ export function closedPage(ctx: PageContext, last: Reply | null): Html {
 export function notFoundPage(): Html {
   const ja = wording("ja");
   const en = wording("en");
-  return layout("ja", label(ja, "notfound.heading"), html`<h1>${label(ja, "notfound.heading")}</h1><p>${label(ja, "notfound.body")}</p><h1 lang="en">${label(en, "notfound.heading")}</h1><p lang="en">${label(en, "notfound.body")}</p>`);
+  return layout(
+    "ja",
+    label(ja, "notfound.heading"),
+    html`<h1>${label(ja, "notfound.heading")}</h1><p>${label(ja, "notfound.body")}</p><h1 lang="en">${label(en, "notfound.heading")}</h1><p lang="en">${label(en, "notfound.body")}</p>`,
+  );
 }
 
 function fieldLabel(w: Wording, field: string): string {
@@ -164,4 +169,6 @@ function fieldLabel(w: Wording, field: string): string {
 }
 
 const when = (ms: number, lang: Lang) =>
-  new Intl.DateTimeFormat(languageOf(lang).locale, { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
+  new Intl.DateTimeFormat(languageOf(lang).locale, { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(
+    new Date(ms),
+  );

@@ -9,7 +9,12 @@ import { getReply } from "./data";
 import { answersFromForm, closedPage, confirmPage, donePage, formFromAnswers, formPage, notFoundPage, type FormValues, type PageContext } from "./page";
 import { checkAnswers, findRecipientByToken, isOpen, recordReply } from "./service";
 
-const TokenParam = z.object({ token: z.string().max(200).openapi({ param: { name: "token", in: "path" }, example: "3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAA" }) });
+const TokenParam = z.object({
+  token: z
+    .string()
+    .max(200)
+    .openapi({ param: { name: "token", in: "path" }, example: "3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAA" }),
+});
 const page = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
 
 const show = route({

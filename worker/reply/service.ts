@@ -61,7 +61,8 @@ export function checkAnswers(template: TemplateBody, isFacilityAdmin: boolean, r
   }
   const text = comment.replace(/\r\n/g, "\n").trim();
   const max = asks.has("comment") || template.kind === "notice" ? template.commentMax : 0;
-  if ([...text].length > max) throw badRequest("comment", max === 0 ? "comment: this roll-call takes no comment." : `comment: at most ${max} characters.`, "too_long");
+  if ([...text].length > max)
+    throw badRequest("comment", max === 0 ? "comment: this roll-call takes no comment." : `comment: at most ${max} characters.`, "too_long");
   return { answers: out, comment: text };
 }
 
@@ -101,7 +102,13 @@ export async function recordReply(env: Env, input: RecordReplyInput): Promise<Re
   const stmts = replyWrites(env.DB, reply);
   if (input.via === "proxy")
     stmts.push(
-      auditStatement(env.DB, { actorId: input.proxyBy ?? null, action: "reply.proxy", objectType: "rollcall", objectId: rc.id, detail: { personId: input.personId, answers } }),
+      auditStatement(env.DB, {
+        actorId: input.proxyBy ?? null,
+        action: "reply.proxy",
+        objectType: "rollcall",
+        objectId: rc.id,
+        detail: { personId: input.personId, answers },
+      }),
     );
   const [inserted] = await env.DB.batch<{ id: number }>(stmts);
   const id = inserted?.results[0]?.id;

@@ -65,7 +65,8 @@ export async function findReport(db: D1Database, id: number): Promise<ReportRow 
 }
 
 export async function reportsSince(db: D1Database, personId: number, since: number): Promise<number> {
-  return (await db.prepare("SELECT COUNT(*) AS n FROM incident_reports WHERE person_id = ?1 AND created_at > ?2").bind(personId, since).first<{ n: number }>())!.n;
+  return (await db.prepare("SELECT COUNT(*) AS n FROM incident_reports WHERE person_id = ?1 AND created_at > ?2").bind(personId, since).first<{ n: number }>())!
+    .n;
 }
 
 export type ReportState = "open" | "handled" | "all";

@@ -27,11 +27,16 @@ const create = route({
   method: "post",
   path: "/api/me/reports",
   summary: "Report a lost device, a system fault or suspected unauthorised access to one's facility admins (network admins when one has no facility)",
-  description: "The admins get a notice (email, else SMS; the sandbox outbox locally) without the note; they read it in GET /api/reports and may end the person's sessions (POST /api/people/{id}/end-sessions).",
+  description:
+    "The admins get a notice (email, else SMS; the sandbox outbox locally) without the note; they read it in GET /api/reports and may end the person's sessions (POST /api/people/{id}/end-sessions).",
   tags: [TAG],
   access: "signed_in",
   request: { body: jsonBody(ReportCreateSchema) },
-  responses: { 201: jsonOk(ReportSchema, "Filed"), ...errorResponses, 429: { description: "Too many reports", content: { "application/json": { schema: ErrorSchema } } } },
+  responses: {
+    201: jsonOk(ReportSchema, "Filed"),
+    ...errorResponses,
+    429: { description: "Too many reports", content: { "application/json": { schema: ErrorSchema } } },
+  },
 });
 
 const mine = route({
@@ -61,7 +66,11 @@ const handle = route({
   tags: [TAG],
   access: ADMINS,
   request: { params: IdParam, body: jsonBody(ReportHandleSchema) },
-  responses: { 200: jsonOk(ReportSchema), ...errorResponses, 409: { description: "Handled already", content: { "application/json": { schema: ErrorSchema } } } },
+  responses: {
+    200: jsonOk(ReportSchema),
+    ...errorResponses,
+    409: { description: "Handled already", content: { "application/json": { schema: ErrorSchema } } },
+  },
 });
 
 const page = (rows: data.ReportRow[], limit: number) => ({ items: rows.map(present), next: rows.length === limit ? rows[rows.length - 1]!.id : null });

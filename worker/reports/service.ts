@@ -90,7 +90,13 @@ export async function handleReport(db: D1Database, auth: Auth, id: number, note:
   if (r.handledAt !== null) throw new ApiError(409, "conflict", "This report was handled already.", "id");
   const [done] = await db.batch([
     data.markHandled(db, id, auth.personId, note.trim(), clock.now()),
-    auditStatement(db, { actorId: auth.personId, action: "report.handled", objectType: "report", objectId: id, detail: { personId: r.personId, kind: r.kind } }),
+    auditStatement(db, {
+      actorId: auth.personId,
+      action: "report.handled",
+      objectType: "report",
+      objectId: id,
+      detail: { personId: r.personId, kind: r.kind },
+    }),
   ]);
   if (done!.meta.changes !== 1) throw new ApiError(409, "conflict", "This report was handled already.", "id");
   return (await data.findReport(db, id))!;

@@ -85,8 +85,18 @@ export type RollcallSource = "manual" | "jma" | "cap" | "api" | "test";
 export function insertDraftStatement(
   db: D1Database,
   d: {
-    title: string; message: string; templateRef: string; template: TemplateBody; scope: Scope; drill: boolean; ownerFacilityId: number | null;
-    source: RollcallSource; sourceRef: string | null; salt: string; createdBy: number | null; now: number;
+    title: string;
+    message: string;
+    templateRef: string;
+    template: TemplateBody;
+    scope: Scope;
+    drill: boolean;
+    ownerFacilityId: number | null;
+    source: RollcallSource;
+    sourceRef: string | null;
+    salt: string;
+    createdBy: number | null;
+    now: number;
   },
 ): D1PreparedStatement {
   return db
@@ -95,7 +105,20 @@ export function insertDraftStatement(
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?9, ?10, ?11, ?12)
        ON CONFLICT DO NOTHING RETURNING id`,
     )
-    .bind(d.title, d.message, d.templateRef, JSON.stringify(d.template), JSON.stringify(d.scope), d.drill ? 1 : 0, d.ownerFacilityId, d.source, d.sourceRef, d.salt, d.createdBy, d.now);
+    .bind(
+      d.title,
+      d.message,
+      d.templateRef,
+      JSON.stringify(d.template),
+      JSON.stringify(d.scope),
+      d.drill ? 1 : 0,
+      d.ownerFacilityId,
+      d.source,
+      d.sourceRef,
+      d.salt,
+      d.createdBy,
+      d.now,
+    );
 }
 
 /** Finds, for an audit entry in the same batch, the roll-call just inserted with this (random) salt. */
@@ -122,7 +145,14 @@ export async function listRollcalls(
          AND (?6 = 'include' OR (?6 = 'only') = (r.source = 'test'))
        ORDER BY r.id DESC LIMIT ?5`,
     )
-    .bind(q.drill === undefined ? null : q.drill ? 1 : 0, q.state ?? null, q.before ?? null, q.facilityIds ? JSON.stringify(q.facilityIds) : null, q.limit, q.tests ?? "include")
+    .bind(
+      q.drill === undefined ? null : q.drill ? 1 : 0,
+      q.state ?? null,
+      q.before ?? null,
+      q.facilityIds ? JSON.stringify(q.facilityIds) : null,
+      q.limit,
+      q.tests ?? "include",
+    )
     .all<RollcallRow & { recipients: number; replied: number }>();
   return results.map((r) => ({ ...toRollcall(r), recipients: r.recipients, replied: r.replied }));
 }
@@ -130,7 +160,12 @@ export async function listRollcalls(
 /** The one way a roll-call's state changes: a move of TRANSITIONS, only from its `from` state (changes = 0 otherwise). */
 export function transitionStatement(db: D1Database, id: number, move: Transition, actorId: number | null, now: number): D1PreparedStatement {
   const { from, to } = TRANSITIONS[move];
-  const who = to === "closed" ? ", closed_by = ?4, closed_at = ?5" : to === "open" ? ", confirmed_by = COALESCE(confirmed_by, ?4), confirmed_at = COALESCE(confirmed_at, ?5)" : "";
+  const who =
+    to === "closed"
+      ? ", closed_by = ?4, closed_at = ?5"
+      : to === "open"
+        ? ", confirmed_by = COALESCE(confirmed_by, ?4), confirmed_at = COALESCE(confirmed_at, ?5)"
+        : "";
   const stmt = db.prepare(`UPDATE rollcalls SET state = ?2${who} WHERE id = ?1 AND state = ?3`);
   return who ? stmt.bind(id, to, from, actorId, now) : stmt.bind(id, to, from);
 }
@@ -154,7 +189,10 @@ export async function rollcallStateOf(db: D1Database, id: number): Promise<{ sta
 
 /** The roll-call an event started (source and source_ref are unique together). */
 export async function rollcallBySource(db: D1Database, source: RollcallSource, sourceRef: string): Promise<{ id: number; state: RollcallState } | null> {
-  return db.prepare("SELECT id, state FROM rollcalls WHERE source = ?1 AND source_ref = ?2").bind(source, sourceRef).first<{ id: number; state: RollcallState }>();
+  return db
+    .prepare("SELECT id, state FROM rollcalls WHERE source = ?1 AND source_ref = ?2")
+    .bind(source, sourceRef)
+    .first<{ id: number; state: RollcallState }>();
 }
 
 /** The latest live roll-call a person was asked in (where an inbound SMS answers). */
@@ -244,8 +282,7 @@ export interface Reach {
 export async function reachOf(db: D1Database, scope: Scope, firstWave: { channels: Channel[]; fallback: boolean }): Promise<Reach> {
   const { sql, param } = scopeSql(scope);
   const onWave = firstWave.channels.map((ch) => HAS[ch]).join(" OR ");
-  const fallbackTo = (ch: Channel) =>
-    firstWave.channels.includes(ch) ? `${HAS[ch]}` : firstWave.fallback ? `(NOT (${onWave}) AND ${HAS[ch]})` : "0";
+  const fallbackTo = (ch: Channel) => (firstWave.channels.includes(ch) ? `${HAS[ch]}` : firstWave.fallback ? `(NOT (${onWave}) AND ${HAS[ch]})` : "0");
   const [counts, langs] = await db.batch<Record<string, number | string>>([
     db
       .prepare(
@@ -256,7 +293,9 @@ export async function reachOf(db: D1Database, scope: Scope, firstWave: { channel
          FROM s`,
       )
       .bind(...(param === null ? [] : [param])),
-    db.prepare(`WITH s AS (${sql}) SELECT p.lang AS lang, COUNT(*) AS n FROM s JOIN people p ON p.id = s.person_id GROUP BY p.lang`).bind(...(param === null ? [] : [param])),
+    db
+      .prepare(`WITH s AS (${sql}) SELECT p.lang AS lang, COUNT(*) AS n FROM s JOIN people p ON p.id = s.person_id GROUP BY p.lang`)
+      .bind(...(param === null ? [] : [param])),
   ]);
   const c = counts!.results[0] as Record<string, number>;
   return {
@@ -285,15 +324,15 @@ export async function unreachablePeople(db: D1Database, scope: Scope, limit: num
 export async function samplePeople(db: D1Database, scope: Scope): Promise<{ personId: number; name: string; lang: string; facility: string | null }[]> {
   const { sql, param } = scopeSql(scope);
   const { results } = await db
-    .prepare(
-      `WITH s AS (${sql}) SELECT MIN(s.person_id) AS person_id, p.lang FROM s JOIN people p ON p.id = s.person_id GROUP BY p.lang`,
-    )
+    .prepare(`WITH s AS (${sql}) SELECT MIN(s.person_id) AS person_id, p.lang FROM s JOIN people p ON p.id = s.person_id GROUP BY p.lang`)
     .bind(...(param === null ? [] : [param]))
     .all<{ person_id: number; lang: string }>();
   const out = [];
   for (const r of results) {
     const who = await db
-      .prepare("SELECT p.name, (SELECT f.name FROM memberships m JOIN facilities f ON f.id = m.facility_id WHERE m.person_id = p.id AND m.removed_at IS NULL ORDER BY m.facility_id LIMIT 1) AS facility FROM people p WHERE p.id = ?1")
+      .prepare(
+        "SELECT p.name, (SELECT f.name FROM memberships m JOIN facilities f ON f.id = m.facility_id WHERE m.person_id = p.id AND m.removed_at IS NULL ORDER BY m.facility_id LIMIT 1) AS facility FROM people p WHERE p.id = ?1",
+      )
       .bind(r.person_id)
       .first<{ name: string; facility: string | null }>();
     out.push({ personId: r.person_id, name: who!.name, lang: r.lang, facility: who!.facility });
@@ -304,7 +343,10 @@ export async function samplePeople(db: D1Database, scope: Scope): Promise<{ pers
 /** How many people a scope reaches now (the confirm refuses an empty scope). */
 export async function scopeCount(db: D1Database, scope: Scope): Promise<number> {
   const { sql, param } = scopeSql(scope);
-  const r = await db.prepare(`WITH s AS (${sql}) SELECT COUNT(*) AS n FROM s`).bind(...(param === null ? [] : [param])).first<{ n: number }>();
+  const r = await db
+    .prepare(`WITH s AS (${sql}) SELECT COUNT(*) AS n FROM s`)
+    .bind(...(param === null ? [] : [param]))
+    .first<{ n: number }>();
   return r!.n;
 }
 
@@ -434,7 +476,10 @@ export async function addressee(db: D1Database, rollcallId: number, personId: nu
 
 /** Active facilities of a person (for the proxy-reply check). */
 export async function facilitiesOfPerson(db: D1Database, personId: number): Promise<number[]> {
-  const { results } = await db.prepare("SELECT facility_id FROM memberships WHERE person_id = ?1 AND removed_at IS NULL").bind(personId).all<{ facility_id: number }>();
+  const { results } = await db
+    .prepare("SELECT facility_id FROM memberships WHERE person_id = ?1 AND removed_at IS NULL")
+    .bind(personId)
+    .all<{ facility_id: number }>();
   return results.map((r) => r.facility_id);
 }
 
@@ -468,7 +513,10 @@ export interface LatestAnswer {
 }
 
 /** Counts per facility (type) over the snapshot; a facility filter limits it to those facilities. */
-export async function facilityCounts(db: D1Database, rollcallId: number): Promise<{ facilityId: number | null; name: string | null; type: string | null; recipients: number; replied: number }[]> {
+export async function facilityCounts(
+  db: D1Database,
+  rollcallId: number,
+): Promise<{ facilityId: number | null; name: string | null; type: string | null; recipients: number; replied: number }[]> {
   const { results } = await db
     .prepare(
       `SELECT x.facility_id, f.name, f.type, COUNT(*) AS recipients, COUNT(x.replied_at) AS replied
@@ -529,7 +577,13 @@ export async function deliveryProgress(db: D1Database, rollcallId: number): Prom
 }
 
 /** A recipient's latest reply as read back (none: not replied): answers parsed, a removed comment (§5) as "". The export and the facility page map it so. */
-export const latestReplyOf = (r: { answers: string | null; comment: string | null; comment_removed_at: number | null; via: string | null; answered_at: number | null }) => ({
+export const latestReplyOf = (r: {
+  answers: string | null;
+  comment: string | null;
+  comment_removed_at: number | null;
+  via: string | null;
+  answered_at: number | null;
+}) => ({
   answers: r.answers ? (JSON.parse(r.answers) as Answers) : null,
   comment: r.comment_removed_at ? "" : (r.comment ?? ""),
   via: r.via,
@@ -573,9 +627,22 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
     )
     .bind(rollcallId, q.facilityIds ? JSON.stringify(q.facilityIds) : null)
     .all<{
-      person_id: number; name: string; kana: string; facility: string | null; facility_type: string | null; facility_id: number | null; is_facility_admin: number;
-      replied_at: number | null; answers: string | null; comment: string | null; comment_removed_at: number | null; via: string | null; answered_at: number | null;
-      proxy_by: string | null; mobile: string | null; email: string | null;
+      person_id: number;
+      name: string;
+      kana: string;
+      facility: string | null;
+      facility_type: string | null;
+      facility_id: number | null;
+      is_facility_admin: number;
+      replied_at: number | null;
+      answers: string | null;
+      comment: string | null;
+      comment_removed_at: number | null;
+      via: string | null;
+      answered_at: number | null;
+      proxy_by: string | null;
+      mobile: string | null;
+      email: string | null;
     }>();
   return results.map((r) => ({
     personId: r.person_id,
@@ -594,7 +661,11 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
 }
 
 /** Which of the given ids exist in an active row of a table (facilities or groups). */
-export async function existingIds(db: D1Database, table: "facilities WHERE removed_at IS NULL" | "groups WHERE closed_at IS NULL", ids: number[]): Promise<number[]> {
+export async function existingIds(
+  db: D1Database,
+  table: "facilities WHERE removed_at IS NULL" | "groups WHERE closed_at IS NULL",
+  ids: number[],
+): Promise<number[]> {
   const { results } = await db.prepare(`SELECT id FROM ${table} AND id IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify(ids)).all<{ id: number }>();
   return results.map((r) => r.id);
 }

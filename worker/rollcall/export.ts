@@ -2,9 +2,16 @@ import { label, wording } from "../templates/files";
 import type { ExportRow } from "./data";
 
 const FACILITY_TYPE_JA: Record<string, string> = {
-  clinic: "診療所", hospital: "病院", dental: "歯科診療所", pharmacy: "薬局", visiting_nurse: "訪問看護ステーション",
-  visiting_rehab: "訪問リハビリ", care_manager: "居宅介護支援事業所", home_care: "訪問介護事業所",
-  community_support: "地域包括支援センター", city_division: "市役所・介護福祉課",
+  clinic: "診療所",
+  hospital: "病院",
+  dental: "歯科診療所",
+  pharmacy: "薬局",
+  visiting_nurse: "訪問看護ステーション",
+  visiting_rehab: "訪問リハビリ",
+  care_manager: "居宅介護支援事業所",
+  home_care: "訪問介護事業所",
+  community_support: "地域包括支援センター",
+  city_division: "市役所・介護福祉課",
 };
 
 /**
@@ -25,8 +32,26 @@ export function toCsv(rows: ExportRow[], opts: { drill: boolean; withContacts: b
   const w = wording("ja");
   const opt = (q: string, v: string | undefined) => (v ? label(w, `${q}.${v}`) : "");
   const header = [
-    "訓練", "施設", "施設種別", "氏名", "ふりがな", "管理者", "回答", "安否", "出勤可否", "到着見込み", "確認",
-    "建物の被害", "電気", "水道", "受け入れ", "コメント", "回答方法", "代理回答者", "最初の回答日時", "最新の回答日時",
+    "訓練",
+    "施設",
+    "施設種別",
+    "氏名",
+    "ふりがな",
+    "管理者",
+    "回答",
+    "安否",
+    "出勤可否",
+    "到着見込み",
+    "確認",
+    "建物の被害",
+    "電気",
+    "水道",
+    "受け入れ",
+    "コメント",
+    "回答方法",
+    "代理回答者",
+    "最初の回答日時",
+    "最新の回答日時",
     ...(opts.withContacts ? ["携帯電話", "メール"] : []),
   ];
   const lines = [header.map(csvCell).join(",")];
@@ -61,5 +86,5 @@ export function toCsv(rows: ExportRow[], opts: { drill: boolean; withContacts: b
         .join(","),
     );
   }
-  return "\uFEFF" + lines.join("\r\n") + "\r\n";
+  return `\uFEFF${lines.join("\r\n")}\r\n`;
 }

@@ -43,7 +43,12 @@ export function renderMessage(
     case "sms":
       return { text: text(set.sms), replyUrl: meta.link };
     case "email":
-      return { subject: text(set.emailSubject).replace(/\s+/g, " ").trim(), text: text(set.emailText), html: fill(set.emailHtml, vars, { html: true }), replyUrl: meta.link };
+      return {
+        subject: text(set.emailSubject).replace(/\s+/g, " ").trim(),
+        text: text(set.emailText),
+        html: fill(set.emailHtml, vars, { html: true }),
+        replyUrl: meta.link,
+      };
     case "push": {
       const title = text(set.pushTitle);
       const body = text(set.pushBody);
@@ -82,7 +87,13 @@ export async function renderFor(env: Env, rollcallId: number, personId: number, 
   if (audience === "facility_admins") {
     const groups = await unrepliedForAdmin(env.DB, rollcallId, personId);
     const names = groups.flatMap((g) => g.names);
-    const shown = groups.map((g) => `${g.facility}\n${g.names.slice(0, DIGEST_NAMES).map((n) => `・${n}`).join("\n")}${g.names.length > DIGEST_NAMES ? "\n…" : ""}`);
+    const shown = groups.map(
+      (g) =>
+        `${g.facility}\n${g.names
+          .slice(0, DIGEST_NAMES)
+          .map((n) => `・${n}`)
+          .join("\n")}${g.names.length > DIGEST_NAMES ? "\n…" : ""}`,
+    );
     const link = boardUrl(env, rollcallId);
     Object.assign(vars, { count: names.length, names: shown.join("\n\n"), facility: groups.map((g) => g.facility).join("、") || vars.facility!, link });
     return renderMessage(messagesFor(rc.template.digest, lang), channel, vars, { link, tag: `${tag}-digest-${wave}`, lang, type: "digest" });

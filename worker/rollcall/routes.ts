@@ -13,11 +13,21 @@ import { recordReply } from "../reply/service";
 import * as data from "./data";
 import { toCsv } from "./export";
 import {
-  CreateRollcallSchema, DetailQuery, DetailSchema, DraftSchema, ListItemSchema, ListQuery, ProxyReplySchema, ReplyRecordSchema, RollcallSchema,
+  CreateRollcallSchema,
+  DetailQuery,
+  DetailSchema,
+  DraftSchema,
+  ListItemSchema,
+  ListQuery,
+  ProxyReplySchema,
+  ReplyRecordSchema,
+  RollcallSchema,
 } from "./schemas";
 import { aggregates, buildPreview, closeRollcall, confirmRollcall, createDraft, readableFacilities, toApi } from "./service";
 
-const conflictResponse = { 409: { description: "Not in a state that allows this", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } } };
+const conflictResponse = {
+  409: { description: "Not in a state that allows this", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } },
+};
 
 const create = route({
   method: "post",
@@ -86,7 +96,13 @@ const proxyReply = route({
   tags: ["rollcalls"],
   access: ADMINS,
   request: {
-    params: IdParam.extend({ personId: z.coerce.number().int().positive().openapi({ param: { name: "personId", in: "path" } }) }),
+    params: IdParam.extend({
+      personId: z.coerce
+        .number()
+        .int()
+        .positive()
+        .openapi({ param: { name: "personId", in: "path" } }),
+    }),
     body: jsonBody(ProxyReplySchema),
   },
   responses: { 201: jsonOk(ReplyRecordSchema, "Recorded"), ...errorResponses, ...conflictResponse },
@@ -99,7 +115,13 @@ const removeCommentRoute = route({
   tags: ["rollcalls"],
   access: ADMINS,
   request: {
-    params: IdParam.extend({ replyId: z.coerce.number().int().positive().openapi({ param: { name: "replyId", in: "path" } }) }),
+    params: IdParam.extend({
+      replyId: z.coerce
+        .number()
+        .int()
+        .positive()
+        .openapi({ param: { name: "replyId", in: "path" } }),
+    }),
   },
   responses: { 200: jsonOk(z.object({ replyId: z.number(), removed: z.literal(true) })), ...errorResponses, ...conflictResponse },
 });
@@ -131,9 +153,14 @@ export const rollcallRoutes = domainApp()
       tests: q.tests,
     });
     // Facility admins see the drafts of their own facility only; others' drafts are not theirs to see.
-    const visible = all ? items : items.filter((r) => r.state !== "draft" || (r.ownerFacilityId !== null && managedFacilityIds(auth).includes(r.ownerFacilityId)));
+    const visible = all
+      ? items
+      : items.filter((r) => r.state !== "draft" || (r.ownerFacilityId !== null && managedFacilityIds(auth).includes(r.ownerFacilityId)));
     return c.json(
-      { items: visible.map((r) => ({ ...toApi(r), recipients: r.recipients, replied: r.replied })), nextBefore: items.length === q.limit ? items[items.length - 1]!.id : null },
+      {
+        items: visible.map((r) => ({ ...toApi(r), recipients: r.recipients, replied: r.replied })),
+        nextBefore: items.length === q.limit ? items[items.length - 1]!.id : null,
+      },
       200,
     );
   })
@@ -147,7 +174,9 @@ export const rollcallRoutes = domainApp()
     }
     const [agg, escalation] = await Promise.all([
       aggregates(c.env, rc, { ...q, facilityIds }),
-      rollcallObject(c.env, rc.id).status().catch(() => null),
+      rollcallObject(c.env, rc.id)
+        .status()
+        .catch(() => null),
     ]);
     return c.json({ rollcall: toApi(rc), aggregates: agg, preview: null, escalation }, 200);
   })
@@ -190,11 +219,22 @@ export const rollcallRoutes = domainApp()
     const recipient = await data.recipientOf(c.env.DB, id, personId);
     if (!recipient) throw notFound("recipient");
     const facilities = await data.facilitiesOfPerson(c.env.DB, personId);
-    const mayAct = isNetworkAdmin(auth) || facilities.some((f) => canManageFacility(auth, f)) || (recipient.facilityId !== null && canManageFacility(auth, recipient.facilityId));
+    const mayAct =
+      isNetworkAdmin(auth) ||
+      facilities.some((f) => canManageFacility(auth, f)) ||
+      (recipient.facilityId !== null && canManageFacility(auth, recipient.facilityId));
     if (!mayAct) throw forbidden("Only the person's facility admin (or a network admin) may reply for them.");
     const reply = await recordReply(c.env, { rollcallId: id, personId, answers: body.answers, comment: body.comment, via: "proxy", proxyBy: auth.personId });
     return c.json(
-      { replyId: reply.id, personId: reply.personId, answers: reply.answers, comment: reply.comment, via: reply.via, proxyBy: reply.proxyBy, at: new Date(reply.createdAt).toISOString() },
+      {
+        replyId: reply.id,
+        personId: reply.personId,
+        answers: reply.answers,
+        comment: reply.comment,
+        via: reply.via,
+        proxyBy: reply.proxyBy,
+        at: new Date(reply.createdAt).toISOString(),
+      },
       201,
     );
   })
@@ -205,11 +245,18 @@ export const rollcallRoutes = domainApp()
     const owner = await data.replyOwner(db, id, replyId);
     if (!owner) throw notFound("reply");
     const facilities = await data.facilitiesOfPerson(db, owner.personId);
-    if (!isNetworkAdmin(auth) && !facilities.some((f) => canManageFacility(auth, f))) throw forbidden("Only the person's facility admin (or a network admin) may remove their comment.");
+    if (!isNetworkAdmin(auth) && !facilities.some((f) => canManageFacility(auth, f)))
+      throw forbidden("Only the person's facility admin (or a network admin) may remove their comment.");
     if (owner.commentRemoved) throw new ApiError(409, "conflict", "This comment was already removed.");
     await db.batch([
       data.removeComment(db, replyId, auth.personId, clock.now()),
-      auditStatement(db, { actorId: auth.personId, action: "reply.comment_removed", objectType: "reply", objectId: replyId, detail: { rollcallId: id, personId: owner.personId } }),
+      auditStatement(db, {
+        actorId: auth.personId,
+        action: "reply.comment_removed",
+        objectType: "reply",
+        objectId: replyId,
+        detail: { rollcallId: id, personId: owner.personId },
+      }),
     ]);
     return c.json({ replyId, removed: true as const }, 200);
   });

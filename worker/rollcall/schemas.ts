@@ -4,8 +4,16 @@ import { AVAILABILITY, DAMAGE, SAFETY, TemplateRefSchema, YES_NO } from "../temp
 import { ROLLCALL_STATES } from "./state";
 
 export const FACILITY_TYPES = [
-  "clinic", "hospital", "dental", "pharmacy", "visiting_nurse", "visiting_rehab",
-  "care_manager", "home_care", "community_support", "city_division",
+  "clinic",
+  "hospital",
+  "dental",
+  "pharmacy",
+  "visiting_nurse",
+  "visiting_rehab",
+  "care_manager",
+  "home_care",
+  "community_support",
+  "city_division",
 ] as const;
 
 const ids = z.array(z.number().int().positive()).max(1000);
@@ -65,7 +73,9 @@ export const PreviewSchema = z
     unreachable: count,
     unreachablePeople: z.array(z.object({ personId: count, name: z.string(), facility: z.string().nullable() })),
     byLang: z.record(z.string(), count),
-    waves: z.array(z.object({ wave: count, delayMinutes: count, channels: z.array(z.string()), onlyUnreplied: z.boolean(), fallback: z.boolean(), audience: z.string() })),
+    waves: z.array(
+      z.object({ wave: count, delayMinutes: count, channels: z.array(z.string()), onlyUnreplied: z.boolean(), fallback: z.boolean(), audience: z.string() }),
+    ),
     messages: z.array(PreviewMessageSchema),
   })
   .openapi("RollcallPreview");
@@ -95,12 +105,32 @@ export const DraftSchema = z.object({ rollcall: RollcallSchema, preview: Preview
 
 export const ListItemSchema = RollcallSchema.extend({ recipients: count, replied: count }).openapi("RollcallListItem");
 export const ListQuery = z.object({
-  drill: z.enum(["true", "false"]).optional().openapi({ param: { name: "drill", in: "query" } }),
-  state: z.enum(ROLLCALL_STATES).optional().openapi({ param: { name: "state", in: "query" } }),
-  before: z.coerce.number().int().positive().optional().openapi({ param: { name: "before", in: "query" } }),
-  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: "limit", in: "query" } }),
+  drill: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({ param: { name: "drill", in: "query" } }),
+  state: z
+    .enum(ROLLCALL_STATES)
+    .optional()
+    .openapi({ param: { name: "state", in: "query" } }),
+  before: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .openapi({ param: { name: "before", in: "query" } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .openapi({ param: { name: "limit", in: "query" } }),
   /** Test messages (readiness, source 'test') stay out of the history and counts unless asked for. */
-  tests: z.enum(["exclude", "only", "include"]).default("exclude").openapi({ param: { name: "tests", in: "query" } }),
+  tests: z
+    .enum(["exclude", "only", "include"])
+    .default("exclude")
+    .openapi({ param: { name: "tests", in: "query" } }),
 });
 
 const tally = z.record(z.string(), count);
@@ -134,7 +164,9 @@ export const AggregatesSchema = z
         recipients: count,
         replied: count,
         safety: tally,
-        report: z.object({ damage: z.string().nullable(), electricity: z.string().nullable(), water: z.string().nullable(), patients: z.string().nullable() }).nullable(),
+        report: z
+          .object({ damage: z.string().nullable(), electricity: z.string().nullable(), water: z.string().nullable(), patients: z.string().nullable() })
+          .nullable(),
       }),
     ),
     nonResponders: z.object({
@@ -151,8 +183,19 @@ export const DetailSchema = z
   .openapi("RollcallDetail");
 
 export const DetailQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0).openapi({ param: { name: "after", in: "query" } }),
-  limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ param: { name: "limit", in: "query" } }),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .openapi({ param: { name: "after", in: "query" } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(100)
+    .openapi({ param: { name: "limit", in: "query" } }),
 });
 
 /** Answers as stored (replies.answers) and as the proxy reply API takes them. */
@@ -163,7 +206,12 @@ export const AnswersSchema = z
     arrival: z.string().trim().max(40).optional(),
     ack: z.literal("yes").optional(),
     facility: z
-      .object({ damage: z.enum(DAMAGE).optional(), electricity: z.enum(YES_NO).optional(), water: z.enum(YES_NO).optional(), patients: z.enum(YES_NO).optional() })
+      .object({
+        damage: z.enum(DAMAGE).optional(),
+        electricity: z.enum(YES_NO).optional(),
+        water: z.enum(YES_NO).optional(),
+        patients: z.enum(YES_NO).optional(),
+      })
       .strict()
       .optional(),
   })
@@ -171,9 +219,7 @@ export const AnswersSchema = z
   .openapi("Answers");
 export type Answers = z.infer<typeof AnswersSchema>;
 
-export const ProxyReplySchema = z
-  .object({ answers: AnswersSchema, comment: z.string().max(2000).default("") })
-  .openapi("ProxyReply");
+export const ProxyReplySchema = z.object({ answers: AnswersSchema, comment: z.string().max(2000).default("") }).openapi("ProxyReply");
 
 export const ReplyRecordSchema = z
   .object({ replyId: count, personId: count, answers: AnswersSchema, comment: z.string(), via: z.string(), proxyBy: count.nullable(), at: z.string() })

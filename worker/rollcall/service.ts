@@ -71,20 +71,46 @@ export async function buildPreview(env: Env, rc: Pick<Rollcall, "id" | "title" |
   const messages: Preview["messages"] = [];
   for (const lang of LANGS.filter((l) => langs.has(l))) {
     const sample = samples.find((s) => langOf(s.lang) === lang);
-    const vars = { ...baseVars(rc, lang), person: sample?.name ?? (lang.startsWith("ja") ? "山田 花子" : "Hanako Yamada"), facility: sample?.facility ?? "", link };
+    const vars = {
+      ...baseVars(rc, lang),
+      person: sample?.name ?? (lang.startsWith("ja") ? "山田 花子" : "Hanako Yamada"),
+      facility: sample?.facility ?? "",
+      link,
+    };
     const asked = new Set<Channel>(t.waves.filter((w) => w.audience === "recipients").flatMap((w) => w.channels));
     if (first.fallback) for (const c of CHANNELS) asked.add(c);
     for (const channel of CHANNELS.filter((c) => asked.has(c))) {
       const m = renderMessage(messagesFor(t.messages, lang), channel, vars, { link, tag: `rollcall-${rc.id}`, lang, type: t.kind });
-      messages.push({ channel, lang, audience: "recipients", subject: m.subject, text: m.text, html: m.html, sms: channel === "sms" ? smsSegments(m.text) : undefined });
+      messages.push({
+        channel,
+        lang,
+        audience: "recipients",
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        sms: channel === "sms" ? smsSegments(m.text) : undefined,
+      });
     }
     const digest = t.waves.filter((w) => w.audience === "facility_admins");
     const digestChannels = new Set<Channel>(digest.flatMap((w) => (w.fallback ? [...CHANNELS] : w.channels)));
     for (const channel of CHANNELS.filter((c) => digestChannels.has(c))) {
       const names = lang.startsWith("ja") ? "・山田 花子\n・佐藤 一郎" : "・Hanako Yamada\n・Ichiro Sato";
       const dlink = boardUrl(env, rc.id);
-      const m = renderMessage(messagesFor(t.digest, lang), channel, { ...vars, count: 2, names, link: dlink }, { link: dlink, tag: `rollcall-${rc.id}-digest`, lang, type: "digest" });
-      messages.push({ channel, lang, audience: "facility_admins", subject: m.subject, text: m.text, html: m.html, sms: channel === "sms" ? smsSegments(m.text) : undefined });
+      const m = renderMessage(
+        messagesFor(t.digest, lang),
+        channel,
+        { ...vars, count: 2, names, link: dlink },
+        { link: dlink, tag: `rollcall-${rc.id}-digest`, lang, type: "digest" },
+      );
+      messages.push({
+        channel,
+        lang,
+        audience: "facility_admins",
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        sms: channel === "sms" ? smsSegments(m.text) : undefined,
+      });
     }
   }
   return {
@@ -133,9 +159,17 @@ export type DraftResult =
 export async function draftRollcall(
   env: Env,
   d: {
-    title: string; message: string; template: Template; scope: Scope; drill: boolean; ownerFacilityId: number | null;
-    source: RollcallSource; sourceRef: string | null; createdBy: number | null;
-    detail?: Record<string, unknown>; alsoAudit?: Omit<AuditEntry, "objectType" | "objectId">[];
+    title: string;
+    message: string;
+    template: Template;
+    scope: Scope;
+    drill: boolean;
+    ownerFacilityId: number | null;
+    source: RollcallSource;
+    sourceRef: string | null;
+    createdBy: number | null;
+    detail?: Record<string, unknown>;
+    alsoAudit?: Omit<AuditEntry, "objectType" | "objectId">[];
   },
 ): Promise<DraftResult> {
   const preview = await buildPreview(env, { id: 0, title: d.title, message: d.message, drill: d.drill, template: d.template.body, scope: d.scope });
@@ -204,7 +238,12 @@ export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise
  * automatic trigger the network admin switched to auto-send: actorId null).
  * `alsoAudit`: the caller's own entries on this confirm, in the confirm's batch.
  */
-export async function startRollcall(env: Env, rc: Rollcall, actorId: number | null, alsoAudit: Omit<AuditEntry, "objectType" | "objectId">[] = []): Promise<Rollcall> {
+export async function startRollcall(
+  env: Env,
+  rc: Rollcall,
+  actorId: number | null,
+  alsoAudit: Omit<AuditEntry, "objectType" | "objectId">[] = [],
+): Promise<Rollcall> {
   if (!canMove(rc.state, "confirm")) throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
   const recipients = await data.scopeCount(env.DB, rc.scope);
   if (!recipients) throw badRequest("scope", "scope: nobody is in this scope any more.");
@@ -213,7 +252,13 @@ export async function startRollcall(env: Env, rc: Rollcall, actorId: number | nu
     const results = await env.DB.batch([
       data.transitionStatement(env.DB, rc.id, "confirm", actorId, now),
       data.recipientSnapshot(env.DB, rc.id, rc.scope),
-      auditStatement(env.DB, { actorId, action: "rollcall.confirmed", objectType: "rollcall", objectId: rc.id, detail: { recipients, drill: rc.drill, scope: rc.scope } }),
+      auditStatement(env.DB, {
+        actorId,
+        action: "rollcall.confirmed",
+        objectType: "rollcall",
+        objectId: rc.id,
+        detail: { recipients, drill: rc.drill, scope: rc.scope },
+      }),
       ...alsoAudit.map((e) => auditStatement(env.DB, { ...e, objectType: "rollcall", objectId: rc.id })),
     ]);
     if (results[0]!.meta.changes !== 1) throw new Error("state moved");
@@ -314,7 +359,8 @@ export function facilityReport<T extends LatestAnswerOf>(answers: Iterable<T>): 
   let from: (T & { answeredAt: number }) | null = null;
   for (const a of answers) {
     if (!a.answers?.facility || !a.isFacilityAdmin || a.answeredAt === null) continue;
-    if (from === null || a.answeredAt > from.answeredAt || (a.answeredAt === from.answeredAt && (a.replyId ?? 0) > (from.replyId ?? 0))) from = a as T & { answeredAt: number };
+    if (from === null || a.answeredAt > from.answeredAt || (a.answeredAt === from.answeredAt && (a.replyId ?? 0) > (from.replyId ?? 0)))
+      from = a as T & { answeredAt: number };
   }
   if (from === null) return null;
   const f = from.answers!.facility!;

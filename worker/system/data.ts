@@ -10,7 +10,9 @@ export async function storedSettings(db: D1Database): Promise<Record<string, unk
 
 export const writeSetting = (db: D1Database, key: string, value: unknown, at: number, actorId: number) =>
   db
-    .prepare("INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET value = ?2, updated_at = ?3, updated_by = ?4")
+    .prepare(
+      "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET value = ?2, updated_at = ?3, updated_by = ?4",
+    )
     .bind(key, JSON.stringify(value), at, actorId);
 
 /** Whether the database answers. */

@@ -50,8 +50,12 @@ export const workerHeaders: MiddlewareHandler<AppEnv> = (c, next) => (servedByWo
 export async function notFoundResponse(c: Context<AppEnv>): Promise<Response> {
   const path = c.req.path;
   if (!servedByWorker(path)) return c.env.ASSETS.fetch(c.req.raw);
-  if (path === "/api" || path.startsWith("/api/") || path.startsWith("/webhooks")) return c.json({ error: { code: "not_found", message: "No such route." } }, 404);
+  if (path === "/api" || path.startsWith("/api/") || path.startsWith("/webhooks"))
+    return c.json({ error: { code: "not_found", message: "No such route." } }, 404);
   c.header("cache-control", "no-store");
   c.header("x-robots-tag", "noindex");
-  return c.html(noticePage("ja", "ページが見つかりません", "リンクが正しいか、もう一度確かめてください。届いたメッセージのリンクを、そのまま開いてください。"), 404);
+  return c.html(
+    noticePage("ja", "ページが見つかりません", "リンクが正しいか、もう一度確かめてください。届いたメッセージのリンクを、そのまま開いてください。"),
+    404,
+  );
 }

@@ -10,13 +10,25 @@ export const SettingsSchema = z.object({
   passwordMaxAgeDays: z.number().int().min(0).max(3650),
   passwordRotationOffWithMfa: z.boolean(),
   mfaRequiredForAdmins: z.boolean(),
-  sessionIdleMinutes: z.number().int().min(1).max(24 * 60),
-  sessionAbsoluteHours: z.number().int().min(1).max(24 * 30),
+  sessionIdleMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
+  sessionAbsoluteHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30),
   /** Wrong passwords from one address for one account before that pair is locked. */
   loginMaxFailuresPerAccountAndAddress: z.number().int().min(1).max(100),
   /** Wrong passwords from one address (any accounts) before the address is locked. */
   loginMaxFailuresPerAddress: z.number().int().min(1).max(10_000),
-  loginLockMinutes: z.number().int().min(1).max(24 * 60),
+  loginLockMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60),
   /** Failures across the whole account (any address) after which sign-in slows down; the account is never locked by them. */
   loginSlowAfterAccountFailures: z.number().int().min(1).max(1_000),
   /** Failures across the whole account after which the person is told by email. */

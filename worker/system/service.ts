@@ -13,6 +13,9 @@ export async function health(db: D1Database) {
 
 /** Changes the given settings, audited in the same batch; answers the settings now in force. */
 export async function changeSettings(env: Env, auth: Auth, patch: Partial<Settings>): Promise<Settings> {
-  await env.DB.batch([...settingsWrites(env, patch, auth.personId), auditStatement(env.DB, { actorId: auth.personId, action: "settings.changed", detail: patch })]);
+  await env.DB.batch([
+    ...settingsWrites(env, patch, auth.personId),
+    auditStatement(env.DB, { actorId: auth.personId, action: "settings.changed", detail: patch }),
+  ]);
   return loadSettings(env);
 }

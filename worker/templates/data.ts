@@ -45,7 +45,10 @@ export async function getCopy(db: D1Database, id: number): Promise<TemplateCopy 
 }
 
 /** Inserts a copy; RETURNING id. Put it in a batch with `copyAuditStatement`. */
-export function insertCopyStatement(db: D1Database, c: { name: string; basedOn: string; body: TemplateBody; createdBy: number; now: number }): D1PreparedStatement {
+export function insertCopyStatement(
+  db: D1Database,
+  c: { name: string; basedOn: string; body: TemplateBody; createdBy: number; now: number },
+): D1PreparedStatement {
   return db
     .prepare("INSERT INTO templates (name, based_on, body, created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id")
     .bind(c.name, c.basedOn, JSON.stringify(c.body), c.createdBy, c.now);
@@ -59,7 +62,9 @@ export function insertCopyStatement(db: D1Database, c: { name: string; basedOn: 
 export const insertedCopyId = { sql: "SELECT id FROM templates WHERE rowid = last_insert_rowid()", params: [] as unknown[] };
 
 export function updateCopyStatement(db: D1Database, id: number, c: { name: string; body: TemplateBody; now: number }): D1PreparedStatement {
-  return db.prepare("UPDATE templates SET name = ?2, body = ?3, updated_at = ?4 WHERE id = ?1 AND removed_at IS NULL").bind(id, c.name, JSON.stringify(c.body), c.now);
+  return db
+    .prepare("UPDATE templates SET name = ?2, body = ?3, updated_at = ?4 WHERE id = ?1 AND removed_at IS NULL")
+    .bind(id, c.name, JSON.stringify(c.body), c.now);
 }
 
 export function removeCopyStatement(db: D1Database, id: number, now: number): D1PreparedStatement {

@@ -40,7 +40,12 @@ export const PARTS: Record<keyof MessageSet, string> = {
  * language comes from the Japanese file (FALLBACK_LANG), so a new language can ship
  * with some parts translated; `from` says which file it came from.
  */
-export function messagePart(kind: string, lang: Lang, part: keyof MessageSet, files: Readonly<Record<string, string>> = TEMPLATE_FILES): { text: string; from: Lang } {
+export function messagePart(
+  kind: string,
+  lang: Lang,
+  part: keyof MessageSet,
+  files: Readonly<Record<string, string>> = TEMPLATE_FILES,
+): { text: string; from: Lang } {
   for (const l of lang === FALLBACK_LANG ? [lang] : ([lang, FALLBACK_LANG] as const)) {
     const text = files[`messages/${kind}.${l}.${PARTS[part]}`];
     // A trailing newline in a file is the editor's, not the message's.
@@ -81,7 +86,7 @@ function parseWave(spec: string): Wave {
 
 function one(s: Map<string, string[]>, key: string, kind: string): string {
   const v = s.get(key);
-  if (!v || v.length !== 1) throw new Error(`templates/kinds/${kind}.txt: "${key}" must appear once`);
+  if (v?.length !== 1) throw new Error(`templates/kinds/${kind}.txt: "${key}" must appear once`);
   return v[0]!;
 }
 

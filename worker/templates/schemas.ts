@@ -32,7 +32,11 @@ const ChannelEnum = z.enum(CHANNELS as unknown as [Channel, ...Channel[]]);
 /** A wave of the escalation schedule (送信の段階). */
 export const WaveSchema = z
   .object({
-    delayMinutes: z.number().int().min(0).max(24 * 60),
+    delayMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60),
     channels: z.array(ChannelEnum).min(1).max(3),
     fallback: z.boolean(),
     onlyUnreplied: z.boolean(),
@@ -68,7 +72,10 @@ export const TemplateBodySchema = z
     messages: perLangMessages(MessageSetSchema),
     digest: perLangMessages(MessageSetSchema),
   })
-  .refine((t) => t.kind !== "notice" || (t.questions.length === 1 && t.questions[0] === "ack"), { message: "a notice asks only for the acknowledgement", path: ["questions"] })
+  .refine((t) => t.kind !== "notice" || (t.questions.length === 1 && t.questions[0] === "ack"), {
+    message: "a notice asks only for the acknowledgement",
+    path: ["questions"],
+  })
   .refine((t) => t.kind !== "rollcall" || t.questions.includes("safety"), { message: "a roll-call asks for safety", path: ["questions"] })
   .openapi("TemplateBody");
 export type TemplateBody = z.infer<typeof TemplateBodySchema>;
@@ -89,9 +96,7 @@ export const TemplateSchema = z
   .openapi("Template");
 export type Template = z.infer<typeof TemplateSchema>;
 
-export const CopyTemplateSchema = z
-  .object({ basedOn: z.string().min(1).max(50), name: z.string().trim().min(1).max(100) })
-  .openapi("CopyTemplate");
+export const CopyTemplateSchema = z.object({ basedOn: z.string().min(1).max(50), name: z.string().trim().min(1).max(100) }).openapi("CopyTemplate");
 export const EditTemplateSchema = z
   .object({ name: z.string().trim().min(1).max(100).optional(), body: TemplateBodySchema.optional() })
   .strict()

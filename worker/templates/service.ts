@@ -6,7 +6,15 @@ import { getCopy, insertCopyStatement, insertedCopyId, listCopies, removeCopySta
 import { fileTemplates } from "./files";
 import type { Template, TemplateBody } from "./schemas";
 
-const fromFile = (key: string, body: TemplateBody): Template => ({ ref: key, id: null, source: "file", name: body.name.ja, basedOn: null, body, updatedAt: null });
+const fromFile = (key: string, body: TemplateBody): Template => ({
+  ref: key,
+  id: null,
+  source: "file",
+  name: body.name.ja,
+  basedOn: null,
+  body,
+  updatedAt: null,
+});
 const fromCopy = (c: TemplateCopy): Template => ({
   ref: `db:${c.id}`,
   id: c.id,
@@ -55,7 +63,13 @@ export async function editTemplate(db: D1Database, auth: Auth, id: number, patch
   if (!current) throw notFound("template");
   await db.batch([
     updateCopyStatement(db, id, { name: patch.name ?? current.name, body: patch.body ?? current.body, now: clock.now() }),
-    auditIfChangedStatement(db, { actorId: auth.personId, action: "template.edited", objectType: "template", objectId: id, detail: { fields: Object.keys(patch) } }),
+    auditIfChangedStatement(db, {
+      actorId: auth.personId,
+      action: "template.edited",
+      objectType: "template",
+      objectId: id,
+      detail: { fields: Object.keys(patch) },
+    }),
   ]);
   return (await resolveTemplate(db, `db:${id}`))!;
 }

@@ -80,14 +80,24 @@ export interface FeedState {
 }
 
 export async function loadFeedState(db: D1Database): Promise<FeedState | null> {
-  const r = await db
-    .prepare("SELECT feed_url, etag, last_modified, last_polled_at, last_ok_at, last_error FROM jma_feed_state WHERE id = 1")
-    .first<{ feed_url: string; etag: string | null; last_modified: string | null; last_polled_at: number | null; last_ok_at: number | null; last_error: string | null }>();
-  return r ? { feedUrl: r.feed_url, etag: r.etag, lastModified: r.last_modified, lastPolledAt: r.last_polled_at, lastOkAt: r.last_ok_at, lastError: r.last_error } : null;
+  const r = await db.prepare("SELECT feed_url, etag, last_modified, last_polled_at, last_ok_at, last_error FROM jma_feed_state WHERE id = 1").first<{
+    feed_url: string;
+    etag: string | null;
+    last_modified: string | null;
+    last_polled_at: number | null;
+    last_ok_at: number | null;
+    last_error: string | null;
+  }>();
+  return r
+    ? { feedUrl: r.feed_url, etag: r.etag, lastModified: r.last_modified, lastPolledAt: r.last_polled_at, lastOkAt: r.last_ok_at, lastError: r.last_error }
+    : null;
 }
 
 /** Records a poll. Validators are kept only from a good answer, and only for the URL they came from. */
-export async function saveFeedState(db: D1Database, s: { feedUrl: string; at: number; ok: boolean; etag?: string | null; lastModified?: string | null; error?: string | null }): Promise<void> {
+export async function saveFeedState(
+  db: D1Database,
+  s: { feedUrl: string; at: number; ok: boolean; etag?: string | null; lastModified?: string | null; error?: string | null },
+): Promise<void> {
   await db
     .prepare(
       `INSERT INTO jma_feed_state (id, feed_url, etag, last_modified, last_polled_at, last_ok_at, last_error)
@@ -148,7 +158,10 @@ export async function claimReport(db: D1Database, c: ReportClaim): Promise<numbe
 }
 
 /** A report that could not be read at all: recorded with its reason, never retried. */
-export function insertUnreadable(db: D1Database, c: { source: ReportSource; externalId: string; kind: string; receivedAt: number; reasonJa: string; reasonEn: string }): D1PreparedStatement {
+export function insertUnreadable(
+  db: D1Database,
+  c: { source: ReportSource; externalId: string; kind: string; receivedAt: number; reasonJa: string; reasonEn: string },
+): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO trigger_reports (source, external_id, kind, received_at, decision, reason_ja, reason_en, attempts) VALUES (?1, ?2, ?3, ?4, 'error', ?5, ?6, ${MAX_REPORT_ATTEMPTS})
@@ -183,7 +196,9 @@ export async function handledExternalIds(db: D1Database, source: ReportSource, i
 /** The highest watched intensity already acted on for an event (triggered, prepared or noted). */
 export async function notedIntensity(db: D1Database, source: ReportSource, eventId: string): Promise<Intensity | null> {
   const { results } = await db
-    .prepare("SELECT watched_max FROM trigger_reports WHERE source = ?1 AND event_id = ?2 AND drill = 0 AND decision IN ('trigger','prepare','note') AND watched_max IS NOT NULL")
+    .prepare(
+      "SELECT watched_max FROM trigger_reports WHERE source = ?1 AND event_id = ?2 AND drill = 0 AND decision IN ('trigger','prepare','note') AND watched_max IS NOT NULL",
+    )
     .bind(source, eventId)
     .all<{ watched_max: string }>();
   return maxIntensity(results.map((r) => r.watched_max).filter(isIntensity));
@@ -266,7 +281,10 @@ export async function getReport(db: D1Database, id: number): Promise<(StoredRepo
 }
 
 export async function reportByExternalId(db: D1Database, source: ReportSource, externalId: string): Promise<StoredReport | null> {
-  const r = await db.prepare(`SELECT ${REPORT_COLUMNS} FROM trigger_reports WHERE source = ?1 AND external_id = ?2`).bind(source, externalId).first<ReportRow>();
+  const r = await db
+    .prepare(`SELECT ${REPORT_COLUMNS} FROM trigger_reports WHERE source = ?1 AND external_id = ?2`)
+    .bind(source, externalId)
+    .first<ReportRow>();
   return r ? toReport(r) : null;
 }
 
@@ -312,7 +330,9 @@ export function insertApiKey(
   k: { name: string; prefix: string; keyHash: string; permissions: ApiPermission[]; autoSend: boolean; createdBy: number; now: number },
 ): D1PreparedStatement {
   return db
-    .prepare(`INSERT INTO api_keys (name, prefix, key_hash, permissions, auto_send, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING ${API_KEY_COLUMNS}`)
+    .prepare(
+      `INSERT INTO api_keys (name, prefix, key_hash, permissions, auto_send, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING ${API_KEY_COLUMNS}`,
+    )
     .bind(k.name, k.prefix, k.keyHash, JSON.stringify(k.permissions), k.autoSend ? 1 : 0, k.createdBy, k.now);
 }
 

@@ -91,10 +91,15 @@ export function decide(r: TriggerReport, rules: TriggerRules, history: EventHist
     if (replay && r.replay) return out("no_trigger", r.replay.cancelled);
     if (!rc) return out("no_trigger", reason(`${c.ja}: この${ev.ja}で開始した安否確認はありません。`, `${c.en}: no roll-call was started for this ${ev.en}.`));
     if (rc.state === "draft")
-      return out("withdraw", reason(`${c.ja}: 確定待ちの安否確認 #${rc.id} を取り下げます。`, `${c.en}: roll-call #${rc.id}, awaiting confirmation, is withdrawn.`), {
-        note: `${by.ja}を取り消しました。/ ${by.en}.`,
-      });
-    if (rc.state === "withdrawn") return out("no_trigger", reason(`${c.ja}: 安否確認 #${rc.id} は取り下げ済みです。`, `${c.en}: roll-call #${rc.id} is already withdrawn.`));
+      return out(
+        "withdraw",
+        reason(`${c.ja}: 確定待ちの安否確認 #${rc.id} を取り下げます。`, `${c.en}: roll-call #${rc.id}, awaiting confirmation, is withdrawn.`),
+        {
+          note: `${by.ja}を取り消しました。/ ${by.en}.`,
+        },
+      );
+    if (rc.state === "withdrawn")
+      return out("no_trigger", reason(`${c.ja}: 安否確認 #${rc.id} は取り下げ済みです。`, `${c.en}: roll-call #${rc.id} is already withdrawn.`));
     return out("note_cancel", reason(`${c.ja}: 送信済みの安否確認 #${rc.id} に記録します。`, `${c.en}: noted on roll-call #${rc.id}, already sent.`), {
       note: `${by.ja}を取り消しました（送信済み）。/ ${by.en} (already sent).`,
     });
@@ -108,14 +113,20 @@ export function decide(r: TriggerReport, rules: TriggerRules, history: EventHist
       const f = r.followUp(rc.id);
       return out("note", f.reason, { note: f.note });
     }
-    return out("no_trigger", reason(`この${ev.ja}の安否確認 #${rc.id} は開始済みです（重複）。`, `Roll-call #${rc.id} already exists for this ${ev.en} (duplicate).`));
+    return out(
+      "no_trigger",
+      reason(`この${ev.ja}の安否確認 #${rc.id} は開始済みです（重複）。`, `Roll-call #${rc.id} already exists for this ${ev.en} (duplicate).`),
+    );
   }
 
   if (!r.matched) return out("no_trigger", (replay && r.replay?.unmatched) || r.unmatched);
 
   if (replay) return out("prepare", r.replay?.prepared ?? prepared(r.summary(true)), { drill: true });
   const s = r.summary(r.drill);
-  return rules.mode === "auto" ? out("trigger", reason(`${s.ja}。安否確認を自動送信します。`, `${s.en}. The roll-call is sent at once.`)) : out("prepare", prepared(s));
+  return rules.mode === "auto"
+    ? out("trigger", reason(`${s.ja}。安否確認を自動送信します。`, `${s.en}. The roll-call is sent at once.`))
+    : out("prepare", prepared(s));
 }
 
-const prepared = (s: Reason): Reason => reason(`${s.ja}。安否確認を準備し、管理者の確定を待ちます。`, `${s.en}. The roll-call is prepared for an admin to confirm.`);
+const prepared = (s: Reason): Reason =>
+  reason(`${s.ja}。安否確認を準備し、管理者の確定を待ちます。`, `${s.en}. The roll-call is prepared for an admin to confirm.`);

@@ -29,15 +29,32 @@ export type DraftResult =
 export async function createTriggeredDraft(
   env: Env,
   d: {
-    title: string; message: string; templateRef: string; scope: Scope; drill: boolean; source: TriggerSource; sourceRef: string | null; createdBy: number | null; detail: Record<string, unknown>;
+    title: string;
+    message: string;
+    templateRef: string;
+    scope: Scope;
+    drill: boolean;
+    source: TriggerSource;
+    sourceRef: string | null;
+    createdBy: number | null;
+    detail: Record<string, unknown>;
     alsoAudit?: Omit<AuditEntry, "objectType" | "objectId">[];
   },
 ): Promise<DraftResult> {
   const template = await resolveTemplate(env.DB, d.templateRef);
   if (!template) return { ok: false, reason: "template", message: `No template "${d.templateRef}".` };
   const draft = await draftRollcall(env, {
-    title: d.title, message: d.message, template, scope: d.scope, drill: d.drill, ownerFacilityId: null,
-    source: d.source, sourceRef: d.sourceRef, createdBy: d.createdBy, detail: d.detail, alsoAudit: d.alsoAudit,
+    title: d.title,
+    message: d.message,
+    template,
+    scope: d.scope,
+    drill: d.drill,
+    ownerFacilityId: null,
+    source: d.source,
+    sourceRef: d.sourceRef,
+    createdBy: d.createdBy,
+    detail: d.detail,
+    alsoAudit: d.alsoAudit,
   });
   if (draft.ok) return { ok: true, id: draft.rollcall.id, preview: draft.preview };
   if (draft.reason === "empty") return { ok: false, reason: "empty", message: "Nobody is in the trigger's scope." };

@@ -15,13 +15,24 @@ import { keyFromHeader, SIGNATURE_HEADERS, verifySignedRequest } from "./cap/ver
 import * as data from "./data";
 import type { StoredApiKey, StoredReport } from "./data";
 import {
-  ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeySchema, ApiTriggerSchema, ReportListQuery, ReportListSchema, TriggerOutcomeSchema, TriggerRulesSchema, type ApiKey, type TriggerReport,
+  ApiKeyCreatedSchema,
+  ApiKeyCreateSchema,
+  ApiKeySchema,
+  ApiTriggerSchema,
+  ReportListQuery,
+  ReportListSchema,
+  TriggerOutcomeSchema,
+  TriggerRulesSchema,
+  type ApiKey,
+  type TriggerReport,
 } from "./schemas";
 import { handleApiTrigger, handleCapAlert, replayReport } from "./service";
 
 const ADMIN = ["network_admin"] as const;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const conflictResponse = { 409: { description: "Not in a state that allows this", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } } };
+const conflictResponse = {
+  409: { description: "Not in a state that allows this", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } },
+};
 
 const toApiKey = (k: StoredApiKey): ApiKey => ({
   id: k.id,
@@ -61,8 +72,14 @@ const signedHeaders = z.object({
   [SIGNATURE_HEADERS.signature]: z.string().optional().openapi({ description: 'sha256=<hex HMAC-SHA256(API key, "<timestamp>.<nonce>.<raw body>")>' }),
 });
 const keyResponses = {
-  401: { description: "No API key, an unknown or revoked key, or an unsigned request", content: { "application/json": { schema: errorResponses[401].content["application/json"].schema } } },
-  403: { description: "Bad signature, stale timestamp, replayed nonce, or a key without the permission", content: { "application/json": { schema: errorResponses[403].content["application/json"].schema } } },
+  401: {
+    description: "No API key, an unknown or revoked key, or an unsigned request",
+    content: { "application/json": { schema: errorResponses[401].content["application/json"].schema } },
+  },
+  403: {
+    description: "Bad signature, stale timestamp, replayed nonce, or a key without the permission",
+    content: { "application/json": { schema: errorResponses[403].content["application/json"].schema } },
+  },
 };
 
 // ---------------------------------------------------------------- admin: rules, reports, keys
@@ -141,10 +158,14 @@ const capIn = route({
   method: "post",
   path: "/api/triggers/cap",
   summary: "Receive a CAP 1.2 alert from an authorised system (API key with the cap permission, HMAC-signed body)",
-  description: "The body is the CAP XML itself. Exercise alerts start drills; Test alerts are recorded only; Cancel withdraws a roll-call still awaiting confirmation.",
+  description:
+    "The body is the CAP XML itself. Exercise alerts start drills; Test alerts are recorded only; Cancel withdraws a roll-call still awaiting confirmation.",
   tags: ["triggers"],
   access: "public",
-  request: { headers: signedHeaders, body: { required: true, content: { "application/cap+xml": { schema: z.string() }, "application/xml": { schema: z.string() } } } },
+  request: {
+    headers: signedHeaders,
+    body: { required: true, content: { "application/cap+xml": { schema: z.string() }, "application/xml": { schema: z.string() } } },
+  },
   responses: { 200: jsonOk(TriggerOutcomeSchema.extend({ reportId: z.number().int().nullable() })), 400: errorResponses[400], ...keyResponses },
 });
 
@@ -152,7 +173,8 @@ const apiTrigger = route({
   method: "post",
   path: "/api/triggers/rollcalls",
   summary: "Start a roll-call from a template (API key with the trigger permission, HMAC-signed body)",
-  description: "Body: ApiTrigger as JSON. A draft awaiting an admin's confirmation, with its preview, unless the key may auto-send. A retry with the same `ref` starts nothing new.",
+  description:
+    "Body: ApiTrigger as JSON. A draft awaiting an admin's confirmation, with its preview, unless the key may auto-send. A retry with the same `ref` starts nothing new.",
   tags: ["triggers"],
   access: "public",
   request: { headers: signedHeaders, body: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/ApiTrigger" } } } } },
@@ -184,7 +206,13 @@ export const triggerRoutes = domainApp()
     const before = await data.loadRules(c.env);
     await c.env.DB.batch([
       data.rulesWrite(c.env.DB, rules, auth.personId, clock.now()),
-      auditStatement(c.env.DB, { actorId: auth.personId, action: "triggers.rules_changed", objectType: "trigger_rules", objectId: 1, detail: { before, after: rules } }),
+      auditStatement(c.env.DB, {
+        actorId: auth.personId,
+        action: "triggers.rules_changed",
+        objectType: "trigger_rules",
+        objectId: 1,
+        detail: { before, after: rules },
+      }),
     ]);
     return c.json(await data.loadRules(c.env), 200);
   })
@@ -211,7 +239,15 @@ export const triggerRoutes = domainApp()
     const permissions = [...new Set(input.permissions)];
     const keyHash = await sha256Hex(key);
     const [row] = await c.env.DB.batch([
-      data.insertApiKey(c.env.DB, { name: input.name, prefix: key.slice(0, 12), keyHash, permissions, autoSend: input.autoSend, createdBy: auth.personId, now: clock.now() }),
+      data.insertApiKey(c.env.DB, {
+        name: input.name,
+        prefix: key.slice(0, 12),
+        keyHash,
+        permissions,
+        autoSend: input.autoSend,
+        createdBy: auth.personId,
+        now: clock.now(),
+      }),
       auditInsertedStatement(
         c.env.DB,
         { actorId: auth.personId, action: "triggers.key_created", objectType: "api_key", detail: { name: input.name, permissions, autoSend: input.autoSend } },
@@ -229,7 +265,13 @@ export const triggerRoutes = domainApp()
     if (key.revokedAt === null)
       await c.env.DB.batch([
         data.revokeApiKey(c.env.DB, id, auth.personId, clock.now()),
-        auditIfChangedStatement(c.env.DB, { actorId: auth.personId, action: "triggers.key_revoked", objectType: "api_key", objectId: id, detail: { name: key.name } }),
+        auditIfChangedStatement(c.env.DB, {
+          actorId: auth.personId,
+          action: "triggers.key_revoked",
+          objectType: "api_key",
+          objectId: id,
+          detail: { name: key.name },
+        }),
       ]);
     return c.json({ ok: true as const }, 200);
   })

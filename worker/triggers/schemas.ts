@@ -35,7 +35,11 @@ export const TriggerRulesSchema = z
     mode: z.enum(["auto", "prepare"]),
     feedUrl: z.url({ protocol: /^https?$/ }).max(500),
     /** Reports older than this (by their ReportDateTime) are recorded but never start a roll-call. */
-    maxReportAgeMinutes: z.number().int().min(1).max(24 * 60),
+    maxReportAgeMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
     capGeocodes: z.array(GeocodeSchema).max(200),
     capMinSeverity: z.enum(CAP_SEVERITIES),
   })

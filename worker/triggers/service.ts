@@ -38,7 +38,10 @@ export interface ActResult {
 const withReason = (r: Reason, ja: string, en: string): Reason => ({ ja: `${r.ja} ${ja}`, en: `${r.en} ${en}` });
 
 /** Why a draft confirmed at once (auto-send) stays a draft: for any source, the admin then confirms by hand. */
-const autoSendFailed = (why: string): Reason => ({ ja: `自動送信に失敗したため、確定待ちです: ${why}`, en: `Auto-send failed, so it awaits confirmation: ${why}` });
+const autoSendFailed = (why: string): Reason => ({
+  ja: `自動送信に失敗したため、確定待ちです: ${why}`,
+  en: `Auto-send failed, so it awaits confirmation: ${why}`,
+});
 
 /**
  * Carries a decision out: a draft (prepare), a draft confirmed at once (trigger),
@@ -61,11 +64,23 @@ export async function act(env: Env, a: ActRequest): Promise<ActResult> {
         sourceRef: a.sourceRef,
         createdBy: a.createdBy,
         detail: { ...a.detail, decision: a.decision, awaitingConfirm: a.decision === "prepare" },
-        alsoAudit: a.decision === "prepare" ? [{ actorId: null, action: "trigger.awaiting_confirm", detail: { ...a.detail, title: a.title, drill: a.drill } }] : [],
+        alsoAudit:
+          a.decision === "prepare" ? [{ actorId: null, action: "trigger.awaiting_confirm", detail: { ...a.detail, title: a.title, drill: a.drill } }] : [],
       });
       if (!draft.ok && draft.reason === "exists")
-        return { decision: "no_trigger", reason: withReason(a.reason, `（安否確認 #${draft.id} は開始済み）`, `(roll-call #${draft.id} already exists)`), rollcallId: draft.id, state: null };
-      if (!draft.ok) return { decision: "error", reason: withReason(a.reason, `開始できません: ${draft.message}`, `Could not start: ${draft.message}`), rollcallId: null, state: null };
+        return {
+          decision: "no_trigger",
+          reason: withReason(a.reason, `（安否確認 #${draft.id} は開始済み）`, `(roll-call #${draft.id} already exists)`),
+          rollcallId: draft.id,
+          state: null,
+        };
+      if (!draft.ok)
+        return {
+          decision: "error",
+          reason: withReason(a.reason, `開始できません: ${draft.message}`, `Could not start: ${draft.message}`),
+          rollcallId: null,
+          state: null,
+        };
       if (a.decision === "prepare") {
         const alerted = await alertAdminsToConfirm(env, { id: draft.id, title: a.title, drill: a.drill });
         // Messages sent, no change in D1 to batch with (each message is recorded by the messages domain).
@@ -114,10 +129,24 @@ const replayAudit = (
   newReportId: number | null,
 ): D1PreparedStatement[] =>
   input.replayOf
-    ? [auditStatement(db, { actorId: input.actorId ?? null, action: "trigger.replayed", objectType: "trigger_report", objectId: input.replayOf.id, detail: { decision: r.decision, rollcallId: r.rollcallId, newReportId } })]
+    ? [
+        auditStatement(db, {
+          actorId: input.actorId ?? null,
+          action: "trigger.replayed",
+          objectType: "trigger_report",
+          objectId: input.replayOf.id,
+          detail: { decision: r.decision, rollcallId: r.rollcallId, newReportId },
+        }),
+      ]
     : [];
 
-const outcome = (r: ActResult, duplicate = false): TriggerOutcome => ({ decision: r.decision, reason: r.reason, rollcallId: r.rollcallId, state: r.state, duplicate });
+const outcome = (r: ActResult, duplicate = false): TriggerOutcome => ({
+  decision: r.decision,
+  reason: r.reason,
+  rollcallId: r.rollcallId,
+  state: r.state,
+  duplicate,
+});
 
 // ---------------------------------------------------------------- a feed's report, whatever its source
 
@@ -276,7 +305,11 @@ export async function pollJmaFeed(env: Env, opts: { timeoutMs?: number } = {}): 
     await data.saveFeedState(env.DB, { feedUrl: rules.feedUrl, at, ok: true, etag: validators.etag, lastModified: validators.lastModified });
     return { status: "not_modified", handled: 0, deferred: 0 };
   }
-  const done = await data.handledExternalIds(env.DB, "jma", res.entries.map((e) => e.id));
+  const done = await data.handledExternalIds(
+    env.DB,
+    "jma",
+    res.entries.map((e) => e.id),
+  );
   const todo = res.entries.filter((e) => !done.has(e.id));
   let handled = 0;
   let deferred = Math.max(0, todo.length - MAX_DOCUMENTS_PER_RUN);
@@ -369,12 +402,26 @@ export async function handleCapAlert(
  * as a person's: a draft for an admin to confirm, unless the key may auto-send.
  * A retry with the same `ref` starts nothing new.
  */
-export async function handleApiTrigger(env: Env, key: StoredApiKey, input: ApiTrigger, nonce: string): Promise<TriggerOutcome & { reportId: number | null; preview: Preview | null }> {
+export async function handleApiTrigger(
+  env: Env,
+  key: StoredApiKey,
+  input: ApiTrigger,
+  nonce: string,
+): Promise<TriggerOutcome & { reportId: number | null; preview: Preview | null }> {
   const now = clock.now();
   const externalId = `${key.id}|${input.ref ?? `nonce:${nonce}`}`;
   const sourceRef = input.ref ? `${key.id}|${input.ref}` : null;
   const seen = await data.reportByExternalId(env.DB, "api", externalId);
-  if (seen) return { decision: seen.decision === "pending" ? "no_trigger" : seen.decision, reason: { ja: seen.reasonJa, en: seen.reasonEn }, rollcallId: seen.rollcallId, state: null, duplicate: true, reportId: seen.id, preview: null };
+  if (seen)
+    return {
+      decision: seen.decision === "pending" ? "no_trigger" : seen.decision,
+      reason: { ja: seen.reasonJa, en: seen.reasonEn },
+      rollcallId: seen.rollcallId,
+      state: null,
+      duplicate: true,
+      reportId: seen.id,
+      preview: null,
+    };
 
   const draft = await createTriggeredDraft(env, {
     title: input.title,
@@ -386,16 +433,30 @@ export async function handleApiTrigger(env: Env, key: StoredApiKey, input: ApiTr
     sourceRef,
     createdBy: null,
     detail: { apiKeyId: key.id, apiKey: key.name, ref: input.ref ?? null, awaitingConfirm: !key.autoSend },
-    alsoAudit: key.autoSend ? [] : [{ actorId: null, action: "trigger.awaiting_confirm", detail: { apiKeyId: key.id, title: input.title, drill: input.drill } }],
+    alsoAudit: key.autoSend
+      ? []
+      : [{ actorId: null, action: "trigger.awaiting_confirm", detail: { apiKeyId: key.id, title: input.title, drill: input.drill } }],
   });
   if (!draft.ok && draft.reason === "exists") {
-    return { decision: "no_trigger", reason: { ja: `安否確認 #${draft.id} は開始済みです。`, en: `Roll-call #${draft.id} already exists for this ref.` }, rollcallId: draft.id, state: null, duplicate: true, reportId: null, preview: null };
+    return {
+      decision: "no_trigger",
+      reason: { ja: `安否確認 #${draft.id} は開始済みです。`, en: `Roll-call #${draft.id} already exists for this ref.` },
+      rollcallId: draft.id,
+      state: null,
+      duplicate: true,
+      reportId: null,
+      preview: null,
+    };
   }
-  if (!draft.ok) throw draft.reason === "template" ? badRequest("templateRef", `templateRef: ${draft.message}`) : badRequest("scope", `scope: ${draft.message}`);
+  if (!draft.ok)
+    throw draft.reason === "template" ? badRequest("templateRef", `templateRef: ${draft.message}`) : badRequest("scope", `scope: ${draft.message}`);
 
   let decision: DecisionKind = "prepare";
   let state = "draft";
-  let reason: Reason = { ja: `APIキー「${key.name}」からの安否確認を準備しました。管理者の確定を待ちます。`, en: `Prepared from API key "${key.name}"; awaiting an admin's confirmation.` };
+  let reason: Reason = {
+    ja: `APIキー「${key.name}」からの安否確認を準備しました。管理者の確定を待ちます。`,
+    en: `Prepared from API key "${key.name}"; awaiting an admin's confirmation.`,
+  };
   if (key.autoSend) {
     try {
       state = await confirmTriggered(env, draft.id);

@@ -10,14 +10,19 @@ export interface ContactRow {
 
 export async function activeContact(db: D1Database, id: number): Promise<ContactRow | null> {
   const r = await db
-    .prepare("SELECT c.id, c.person_id, c.kind, c.value, c.verified_at FROM contacts c JOIN people p ON p.id = c.person_id WHERE c.id = ?1 AND c.removed_at IS NULL AND p.removed_at IS NULL")
+    .prepare(
+      "SELECT c.id, c.person_id, c.kind, c.value, c.verified_at FROM contacts c JOIN people p ON p.id = c.person_id WHERE c.id = ?1 AND c.removed_at IS NULL AND p.removed_at IS NULL",
+    )
     .bind(id)
     .first<{ id: number; person_id: number; kind: "email" | "mobile"; value: string; verified_at: number | null }>();
   return r ? { id: r.id, personId: r.person_id, kind: r.kind, value: r.value, verifiedAt: r.verified_at } : null;
 }
 
 export async function requestsSince(db: D1Database, contactId: number, since: number): Promise<number> {
-  const r = await db.prepare("SELECT COUNT(*) AS n FROM contact_verifications WHERE contact_id = ?1 AND created_at > ?2").bind(contactId, since).first<{ n: number }>();
+  const r = await db
+    .prepare("SELECT COUNT(*) AS n FROM contact_verifications WHERE contact_id = ?1 AND created_at > ?2")
+    .bind(contactId, since)
+    .first<{ n: number }>();
   return r!.n;
 }
 
@@ -29,7 +34,9 @@ export function startStatements(
   return [
     db.prepare("UPDATE contact_verifications SET dead_at = ?2 WHERE contact_id = ?1 AND used_at IS NULL AND dead_at IS NULL").bind(v.contactId, v.createdAt),
     db
-      .prepare("INSERT INTO contact_verifications (contact_id, person_id, method, secret_hash, salt, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+      .prepare(
+        "INSERT INTO contact_verifications (contact_id, person_id, method, secret_hash, salt, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      )
       .bind(v.contactId, v.personId, v.method, v.secretHash, v.salt, v.createdAt, v.expiresAt),
   ];
 }
@@ -77,7 +84,10 @@ const COLUMNS = "id, contact_id, person_id, method, secret_hash, salt, attempts,
 
 /** The newest code sent to the contact (whatever its state). */
 export async function latestCode(db: D1Database, contactId: number): Promise<VerificationRow | null> {
-  const r = await db.prepare(`SELECT ${COLUMNS} FROM contact_verifications WHERE contact_id = ?1 AND method = 'code' ORDER BY id DESC LIMIT 1`).bind(contactId).first<Row>();
+  const r = await db
+    .prepare(`SELECT ${COLUMNS} FROM contact_verifications WHERE contact_id = ?1 AND method = 'code' ORDER BY id DESC LIMIT 1`)
+    .bind(contactId)
+    .first<Row>();
   return r ? toRow(r) : null;
 }
 
@@ -106,7 +116,9 @@ export function useStatements(db: D1Database, v: VerificationRow, at: number): D
   return [
     db.prepare("UPDATE contact_verifications SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL AND dead_at IS NULL").bind(v.id, at),
     db
-      .prepare("UPDATE contacts SET verified_at = ?2 WHERE id = ?1 AND removed_at IS NULL AND EXISTS (SELECT 1 FROM contact_verifications WHERE id = ?3 AND used_at = ?2)")
+      .prepare(
+        "UPDATE contacts SET verified_at = ?2 WHERE id = ?1 AND removed_at IS NULL AND EXISTS (SELECT 1 FROM contact_verifications WHERE id = ?3 AND used_at = ?2)",
+      )
       .bind(v.contactId, at, v.id),
   ];
 }
@@ -189,7 +201,10 @@ export const forgetOldSms = (db: D1Database, before: number) => db.prepare("DELE
 
 /** Claims the day's ceiling alert; true for the one caller that claimed it first. */
 export async function claimCeilingAlert(db: D1Database, day: string, at: number): Promise<boolean> {
-  const r = await db.prepare("INSERT INTO verification_sms_alerts (day, claimed_at) VALUES (?1, ?2) ON CONFLICT(day) DO NOTHING RETURNING day").bind(day, at).first<{ day: string }>();
+  const r = await db
+    .prepare("INSERT INTO verification_sms_alerts (day, claimed_at) VALUES (?1, ?2) ON CONFLICT(day) DO NOTHING RETURNING day")
+    .bind(day, at)
+    .first<{ day: string }>();
   return r !== null;
 }
 

@@ -6,12 +6,17 @@ import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
 import { noticePage, staffPage } from "../messages/page";
-import { langOfPerson, say } from "../messages/wording";
+import { type langOfPerson, say } from "../messages/wording";
 import { ConfirmCodeSchema, VerifiedSchema, VerifyStartSchema } from "./schemas";
 import * as service from "./service";
 
 const TAG = "contact verification";
-const TokenParam = z.object({ token: z.string().max(200).openapi({ param: { name: "token", in: "path" } }) });
+const TokenParam = z.object({
+  token: z
+    .string()
+    .max(200)
+    .openapi({ param: { name: "token", in: "path" } }),
+});
 const htmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
 const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
 
@@ -27,7 +32,13 @@ const start = route({
   tags: [TAG],
   access: "signed_in",
   request: { params: IdParam },
-  responses: { 200: jsonOk(VerifyStartSchema), ...errorResponses, 409: err("Already verified"), 429: err("Too many requests"), 502: err("The message could not be sent") },
+  responses: {
+    200: jsonOk(VerifyStartSchema),
+    ...errorResponses,
+    409: err("Already verified"),
+    429: err("Too many requests"),
+    502: err("The message could not be sent"),
+  },
 });
 
 const confirm = route({
@@ -85,7 +96,14 @@ export const verificationRoutes = domainApp()
     if (st.kind === "notfound") return c.html(notFoundPage(), 404);
     if (st.kind === "gone") return c.html(gone(st.lang), 410);
     const l = st.lang;
-    return c.html(staffPage(l, say(l, "verify.title"), html`<h1>${say(l, "verify.title")}</h1><p>${say(l, "verify.body")}</p><form method="post"><button>${say(l, "verify.button")}</button></form>`), 200);
+    return c.html(
+      staffPage(
+        l,
+        say(l, "verify.title"),
+        html`<h1>${say(l, "verify.title")}</h1><p>${say(l, "verify.body")}</p><form method="post"><button>${say(l, "verify.button")}</button></form>`,
+      ),
+      200,
+    );
   })
   .openapi(useLink, async (c) => {
     noStore(c);

@@ -16,6 +16,14 @@ export const VerifyStartSchema = z
   })
   .openapi("VerifyStart");
 
-export const ConfirmCodeSchema = z.object({ code: z.string().trim().regex(/^\d{6}$/, "six digits").openapi({ example: "123456" }) }).openapi("ConfirmCode");
+export const ConfirmCodeSchema = z
+  .object({
+    code: z
+      .string()
+      .trim()
+      .regex(/^\d{6}$/, "six digits")
+      .openapi({ example: "123456" }),
+  })
+  .openapi("ConfirmCode");
 
 export const VerifiedSchema = z.object({ contactId: z.number(), verifiedAt: z.string() }).openapi("Verified");

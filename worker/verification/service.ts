@@ -20,9 +20,7 @@ type Lang = ReturnType<typeof langOfPerson>;
 
 // ---------------------------------------------------------------- the decision
 
-export type SendRefusal =
-  | { reason: "country"; message: string }
-  | { reason: "contact_hourly" | "account_daily" | "number_daily" | "network_ceiling" };
+export type SendRefusal = { reason: "country"; message: string } | { reason: "contact_hourly" | "account_daily" | "number_daily" | "network_ceiling" };
 
 export type SendDecision = { ok: true } | ({ ok: false } & SendRefusal);
 
@@ -41,7 +39,13 @@ export const numberHash = (e164: string) => sha256Hex(`verification-sms:${e164}`
  * requests cannot overrun them); the caller then sends it. Reaching the network ceiling
  * alerts the network admins, once a day.
  */
-export async function mayBeSentVerification(env: Env, personId: number, contact: data.ContactRow, settings: Settings, now = clock.now()): Promise<SendDecision> {
+export async function mayBeSentVerification(
+  env: Env,
+  personId: number,
+  contact: data.ContactRow,
+  settings: Settings,
+  now = clock.now(),
+): Promise<SendDecision> {
   const db = env.DB;
   if (contact.kind === "email") {
     const n = await data.requestsSince(db, contact.id, now - HOUR);
@@ -78,11 +82,26 @@ export function refusalError(r: SendRefusal, s: Settings): ApiError {
     case "contact_hourly":
       return new ApiError(429, "too_many_requests", "この連絡先への確認の送信が多すぎます。1時間ほどおいてからもう一度お試しください。", "id");
     case "account_daily":
-      return new ApiError(429, "account_daily_limit", `確認コードのSMSは1日${s.verificationCodesPerAccountPerDay}回までです。明日もう一度お試しください。`, "id");
+      return new ApiError(
+        429,
+        "account_daily_limit",
+        `確認コードのSMSは1日${s.verificationCodesPerAccountPerDay}回までです。明日もう一度お試しください。`,
+        "id",
+      );
     case "number_daily":
-      return new ApiError(429, "number_daily_limit", `この番号への確認コードのSMSは1日${s.verificationCodesPerNumberPerDay}回までです。明日もう一度お試しください。`, "id");
+      return new ApiError(
+        429,
+        "number_daily_limit",
+        `この番号への確認コードのSMSは1日${s.verificationCodesPerNumberPerDay}回までです。明日もう一度お試しください。`,
+        "id",
+      );
     case "network_ceiling":
-      return new ApiError(429, "network_daily_ceiling", "本日は確認コードのSMSを送れる上限に達しました。明日もう一度お試しください。メールアドレスは今日も確認できます。", "id");
+      return new ApiError(
+        429,
+        "network_daily_ceiling",
+        "本日は確認コードのSMSを送れる上限に達しました。明日もう一度お試しください。メールアドレスは今日も確認できます。",
+        "id",
+      );
   }
 }
 
@@ -105,7 +124,12 @@ async function alertCeilingOnce(env: Env, ceiling: number, now: number): Promise
   const accepted = await alertNetworkAdmins(env, { kind: "admin_alert", subject, sms, email: text, link });
   await env.DB.batch([
     data.recordCeilingAlert(env.DB, day, accepted),
-    auditStatement(env.DB, { actorId: null, action: "verification.sms_ceiling_reached", objectType: "network", detail: { day, ceiling, alertsAccepted: accepted } }),
+    auditStatement(env.DB, {
+      actorId: null,
+      action: "verification.sms_ceiling_reached",
+      objectType: "network",
+      detail: { day, ceiling, alertsAccepted: accepted },
+    }),
   ]);
 }
 
@@ -152,7 +176,15 @@ export async function startVerification(env: Env, personId: number, contactId: n
   const secret = mobile ? sixDigits() : randomToken(32);
   const expiresAt = now + (mobile ? CODE_TTL_MS : LINK_TTL_MS);
   await db.batch([
-    ...data.startStatements(db, { contactId: contact.id, personId, method: mobile ? "code" : "link", secretHash: mobile ? await codeHash(salt, secret) : await sha256Hex(secret), salt: mobile ? salt : "", createdAt: now, expiresAt }),
+    ...data.startStatements(db, {
+      contactId: contact.id,
+      personId,
+      method: mobile ? "code" : "link",
+      secretHash: mobile ? await codeHash(salt, secret) : await sha256Hex(secret),
+      salt: mobile ? salt : "",
+      createdAt: now,
+      expiresAt,
+    }),
     data.forgetOldSms(db, now - 2 * DAY),
     auditStatement(db, { actorId: personId, action: "contact.verification_sent", objectType: "contact", objectId: contact.id, detail: { kind: contact.kind } }),
   ]);
@@ -168,7 +200,8 @@ export async function startVerification(env: Env, personId: number, contactId: n
     text: mobile ? say(lang, "code.sms", { code: secret }) : say(lang, "link.email", { link }),
     link,
   });
-  if (!sent.ok) throw new ApiError(502, "send_failed", `The ${mobile ? "SMS" : "email"} could not be sent (${sent.error}). Check the ${contact.kind} and try again.`, "id");
+  if (!sent.ok)
+    throw new ApiError(502, "send_failed", `The ${mobile ? "SMS" : "email"} could not be sent (${sent.error}). Check the ${contact.kind} and try again.`, "id");
   return { method: mobile ? "code" : "link", expiresAt, sandbox: sent.sandbox };
 }
 
@@ -183,7 +216,12 @@ export async function confirmCode(env: Env, personId: number, contactId: number,
   const v = await data.latestCode(db, contact.id);
   if (!v || v.usedAt !== null) throw new ApiError(410, "no_code", "There is no open code for this number: ask for a new one.", "code");
   if (v.deadAt !== null)
-    throw new ApiError(410, "code_dead", v.attempts >= MAX_ATTEMPTS ? "Too many wrong codes: this code no longer works. Ask for a new one." : "A newer code was sent: use that one.", "code");
+    throw new ApiError(
+      410,
+      "code_dead",
+      v.attempts >= MAX_ATTEMPTS ? "Too many wrong codes: this code no longer works. Ask for a new one." : "A newer code was sent: use that one.",
+      "code",
+    );
   if (v.expiresAt <= now) throw new ApiError(410, "code_expired", "This code has expired (10 minutes). Ask for a new one.", "code");
   const given = await codeHash(v.salt, code);
   if (!timingSafeEqual(hex(given), hex(v.secretHash))) {
@@ -195,7 +233,13 @@ export async function confirmCode(env: Env, personId: number, contactId: number,
   }
   const [used] = await db.batch([
     ...data.useStatements(db, v, now),
-    auditStatement(db, { actorId: personId, action: "contact.verified", objectType: "contact", objectId: contact.id, detail: { kind: "mobile", method: "code" } }),
+    auditStatement(db, {
+      actorId: personId,
+      action: "contact.verified",
+      objectType: "contact",
+      objectId: contact.id,
+      detail: { kind: "mobile", method: "code" },
+    }),
   ]);
   if (used!.meta.changes !== 1) throw new ApiError(410, "code_dead", "This code no longer works. Ask for a new one.", "code");
   return now;
@@ -218,7 +262,13 @@ export async function linkState(db: D1Database, token: string): Promise<LinkStat
 export async function useLink(db: D1Database, v: data.VerificationRow): Promise<boolean> {
   const [used] = await db.batch([
     ...data.useStatements(db, v, clock.now()),
-    auditStatement(db, { actorId: v.personId, action: "contact.verified", objectType: "contact", objectId: v.contactId, detail: { kind: "email", method: "link" } }),
+    auditStatement(db, {
+      actorId: v.personId,
+      action: "contact.verified",
+      objectType: "contact",
+      objectId: v.contactId,
+      detail: { kind: "email", method: "link" },
+    }),
   ]);
   return used!.meta.changes === 1;
 }

@@ -19,7 +19,7 @@ addStrings({
     "pk.intro": "Sign in with this device's fingerprint, face or screen lock instead of a password.",
     "pk.name": "Passkey name",
     "pk.add": "Create a passkey on this device",
-    "pk.added": "Passkey added. Next time use \"Sign in with a passkey\".",
+    "pk.added": 'Passkey added. Next time use "Sign in with a passkey".',
     "pk.unsupported": "This browser does not support passkeys.",
   },
 });
@@ -89,8 +89,27 @@ export function PasswordForm({ expired, onDone }: { expired?: boolean; onDone: (
     <form onSubmit={submit} class="card narrow" noValidate>
       <h2>{t("pw.title")}</h2>
       {expired ? <p class="warn">{t("pw.expired")}</p> : null}
-      <Field label={t("pw.current")} name="current" type="password" autoComplete="current-password" value={current} onInput={setCurrent} error={error} required />
-      <Field label={t("pw.next")} name="next" type="password" autoComplete="new-password" help={t("pw.nextHelp")} value={next} onInput={setNext} error={error} required />
+      <Field
+        label={t("pw.current")}
+        name="current"
+        type="password"
+        autoComplete="current-password"
+        value={current}
+        onInput={setCurrent}
+        error={error}
+        required
+      />
+      <Field
+        label={t("pw.next")}
+        name="next"
+        type="password"
+        autoComplete="new-password"
+        help={t("pw.nextHelp")}
+        value={next}
+        onInput={setNext}
+        error={error}
+        required
+      />
       <ErrorNote error={error} fields={["current", "next"]} />
       {done ? <Notice>{t("pw.done")}</Notice> : null}
       <Submit busy={busy}>{t("pw.submit")}</Submit>
@@ -157,7 +176,17 @@ export function MfaForm({ required, onDone }: { required?: boolean; onDone: () =
               </code>
             </dd>
           </dl>
-          <Field label={t("mfa.code")} name="code" inputMode="numeric" autoComplete="one-time-code" value={code} onInput={setCode} error={error} maxLength={10} required />
+          <Field
+            label={t("mfa.code")}
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            value={code}
+            onInput={setCode}
+            error={error}
+            maxLength={10}
+            required
+          />
           <ErrorNote error={error} fields={["code"]} />
           <Submit busy={busy}>{t("mfa.submit")}</Submit>
         </form>

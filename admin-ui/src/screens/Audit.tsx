@@ -50,7 +50,9 @@ export function Audit() {
       </form>
       <ErrorNote error={error} />
       {entries === null ? (
-        error ? null : <Loading />
+        error ? null : (
+          <Loading />
+        )
       ) : entries.length === 0 ? (
         <p>{t("audit.empty")}</p>
       ) : (

@@ -425,8 +425,7 @@ function BoardBody({ board, isAdmin, big, onChanged }: { board: BoardData; isAdm
                       {count(f.replied)} / {count(f.recipients)}
                     </td>
                     <td>
-                      {SAFETY
-                        .filter((k) => f.safety[k])
+                      {SAFETY.filter((k) => f.safety[k])
                         .map((k) => `${label("safety", k)} ${f.safety[k]}`)
                         .join("・") || "—"}
                     </td>
@@ -592,7 +591,13 @@ function NonResponders({ rc, first, isAdmin, onChanged }: { rc: Rollcall; first:
                     <td>{p.facilityId ? <Link href={`/rollcalls/${rc.id}/facilities/${p.facilityId}`}>{p.facility ?? "—"}</Link> : (p.facility ?? "—")}</td>
                     {canResend ? (
                       <td>
-                        <button type="button" class="btn small" disabled={busy} onClick={() => resend([p.personId])} aria-label={`${t("bd.resendOne")}：${p.name}`}>
+                        <button
+                          type="button"
+                          class="btn small"
+                          disabled={busy}
+                          onClick={() => resend([p.personId])}
+                          aria-label={`${t("bd.resendOne")}：${p.name}`}
+                        >
                           {t("bd.resendOne")}
                         </button>
                       </td>
@@ -650,7 +655,8 @@ function PhoneChecks({ rc, checks, onChanged }: { rc: Rollcall; checks: PhoneChe
         {waiting.map((c) => (
           <li key={c.facilityId} class="card">
             <h3>
-              <Link href={`/rollcalls/${rc.id}/facilities/${c.facilityId}`}>{c.facility}</Link> <span class="badge">{t("bd.unrepliedN", { n: count(c.unreplied) })}</span>
+              <Link href={`/rollcalls/${rc.id}/facilities/${c.facilityId}`}>{c.facility}</Link>{" "}
+              <span class="badge">{t("bd.unrepliedN", { n: count(c.unreplied) })}</span>
             </h3>
             <ul>
               {c.facilityPhone ? (
@@ -660,7 +666,8 @@ function PhoneChecks({ rc, checks, onChanged }: { rc: Rollcall; checks: PhoneChe
               ) : null}
               {c.admins.map((a) => (
                 <li key={a.personId}>
-                  {a.name}（{t(`bd.role.${a.role}`)}）：{a.mobile ? <a href={`tel:${a.mobile}`}>{phone(a.mobile)}</a> : <span class="help">{t("bd.noAdminPhone")}</span>}
+                  {a.name}（{t(`bd.role.${a.role}`)}）：
+                  {a.mobile ? <a href={`tel:${a.mobile}`}>{phone(a.mobile)}</a> : <span class="help">{t("bd.noAdminPhone")}</span>}
                 </li>
               ))}
             </ul>

@@ -182,7 +182,8 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
               <ul>
                 {f.phoneCheck.admins.map((a) => (
                   <li key={a.personId}>
-                    {a.name}（{t(`bd.role.${a.role}`, a.role)}）：{a.mobile ? <a href={`tel:${a.mobile}`}>{phone(a.mobile)}</a> : <span class="help">{t("bd.noAdminPhone")}</span>}
+                    {a.name}（{t(`bd.role.${a.role}`, a.role)}）：
+                    {a.mobile ? <a href={`tel:${a.mobile}`}>{phone(a.mobile)}</a> : <span class="help">{t("bd.noAdminPhone")}</span>}
                   </li>
                 ))}
               </ul>
@@ -215,7 +216,9 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
                   <tr>
                     <th scope="col">{t("dir.name", "名前")}</th>
                     <th scope="col">{t("dd.job")}</th>
-                    <th scope="col">{t("bd.safety")}・{t("bd.availability")}</th>
+                    <th scope="col">
+                      {t("bd.safety")}・{t("bd.availability")}
+                    </th>
                     <th scope="col">{t("dd.answeredAt")}</th>
                     <th scope="col">{t("dd.comment")}</th>
                     {f.recipients.some((r) => r.contacts) ? <th scope="col">{t("dd.contacts")}</th> : null}
@@ -303,7 +306,8 @@ export function PersonDrill({ id, personId }: { id: number; personId: number }) 
                     {p.contacts.length === 0 ? "—" : null}
                     {p.contacts.map((c) => (
                       <div key={c.value}>
-                        {c.kind === "mobile" ? <a href={`tel:${c.value}`}>{phone(c.value)}</a> : c.value} <span class="help">{c.verified ? t("dd.verified") : t("dd.unverified")}</span>
+                        {c.kind === "mobile" ? <a href={`tel:${c.value}`}>{phone(c.value)}</a> : c.value}{" "}
+                        <span class="help">{c.verified ? t("dd.verified") : t("dd.unverified")}</span>
                       </div>
                     ))}
                   </dd>

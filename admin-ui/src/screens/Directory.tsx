@@ -79,13 +79,27 @@ export function Directory({ me }: { me: Me }) {
     >
       <div class="tabs" role="tablist" aria-label={t("nav.directory")}>
         {TABS.map((k) => (
-          <button type="button" role="tab" id={`tab-${k}`} aria-controls={`panel-${k}`} aria-selected={tab === k ? "true" : "false"} key={k} onClick={() => setTab(k)}>
+          <button
+            type="button"
+            role="tab"
+            id={`tab-${k}`}
+            aria-controls={`panel-${k}`}
+            aria-selected={tab === k ? "true" : "false"}
+            key={k}
+            onClick={() => setTab(k)}
+          >
             {t(`dir.${k}`)}
           </button>
         ))}
       </div>
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        {tab === "facilities" ? <Facilities /> : tab === "people" ? <People facilityId={Number(query.get("facility")) || undefined} canSeeContacts={isAdmin} /> : <Groups />}
+        {tab === "facilities" ? (
+          <Facilities />
+        ) : tab === "people" ? (
+          <People facilityId={Number(query.get("facility")) || undefined} canSeeContacts={isAdmin} />
+        ) : (
+          <Groups />
+        )}
       </div>
     </Page>
   );
@@ -157,7 +171,9 @@ function Facilities() {
       </SearchBar>
       <ErrorNote error={list.error} />
       {list.items === null ? (
-        list.error ? null : <Loading />
+        list.error ? null : (
+          <Loading />
+        )
       ) : (
         <>
           <p role="status">{t("dir.count", { n: list.total ?? list.items.length })}</p>
@@ -224,7 +240,9 @@ function People({ facilityId, canSeeContacts }: { facilityId?: number; canSeeCon
       ) : null}
       <ErrorNote error={list.error} />
       {list.items === null ? (
-        list.error ? null : <Loading />
+        list.error ? null : (
+          <Loading />
+        )
       ) : (
         <>
           <p role="status">{t("dir.count", { n: list.total ?? list.items.length })}</p>
@@ -246,7 +264,9 @@ function People({ facilityId, canSeeContacts }: { facilityId?: number; canSeeCon
                     <td>{p.name}</td>
                     <td>{p.kana}</td>
                     <td>{p.job}</td>
-                    <td>{p.facilities.map((f) => `${f.facilityName}（${label("mr", f.role)}）`).join("、") || (p.globalRole ? t(`role.${p.globalRole}`) : "—")}</td>
+                    <td>
+                      {p.facilities.map((f) => `${f.facilityName}（${label("mr", f.role)}）`).join("、") || (p.globalRole ? t(`role.${p.globalRole}`) : "—")}
+                    </td>
                     {contacts ? <td class="nowrap">{p.mobile ?? "—"}</td> : null}
                     {contacts ? <td>{p.email ?? "—"}</td> : null}
                   </tr>
@@ -272,7 +292,9 @@ function Groups() {
     <>
       <ErrorNote error={list.error} />
       {list.items === null ? (
-        list.error ? null : <Loading />
+        list.error ? null : (
+          <Loading />
+        )
       ) : (
         <div class="table-wrap">
           <table>
@@ -289,7 +311,12 @@ function Groups() {
                   <td>{g.name}</td>
                   <td>{label("gk", g.kind)}</td>
                   <td>
-                    <button type="button" class="btn small" onClick={() => setOpen(open?.id === g.id ? null : g)} aria-expanded={open?.id === g.id ? "true" : "false"}>
+                    <button
+                      type="button"
+                      class="btn small"
+                      onClick={() => setOpen(open?.id === g.id ? null : g)}
+                      aria-expanded={open?.id === g.id ? "true" : "false"}
+                    >
                       {t("dir.members")}
                     </button>
                   </td>
@@ -313,7 +340,9 @@ function GroupMembers({ group }: { group: Group }) {
       </h2>
       <ErrorNote error={list.error} />
       {list.items === null ? (
-        list.error ? null : <Loading />
+        list.error ? null : (
+          <Loading />
+        )
       ) : list.items.length === 0 ? (
         <p>{t("dir.empty")}</p>
       ) : (

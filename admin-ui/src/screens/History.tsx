@@ -80,13 +80,7 @@ export function History() {
         </select>
       </div>
       <ErrorNote error={error} />
-      {items === null ? (
-        error ? null : <Loading />
-      ) : items.length === 0 ? (
-        <p>{t("hi.empty")}</p>
-      ) : (
-        <RollcallTable items={items} />
-      )}
+      {items === null ? error ? null : <Loading /> : items.length === 0 ? <p>{t("hi.empty")}</p> : <RollcallTable items={items} />}
       {next !== null ? (
         <button type="button" class="btn" onClick={() => load(next)}>
           {t("hi.more")}

@@ -40,7 +40,8 @@ export function Home({ me }: { me: Me }) {
                   <Link href={`/rollcalls/${r.id}`} class="tile active">
                     <span class={`badge ${r.drill ? "drill" : "real"}`}>{r.drill ? t("drill") : t("real")}</span> {r.title}
                     <span class="help">
-                      {dateTime(r.confirmedAt ?? r.createdAt)}・{t("bd.replied", "回答")} {count(r.replied)} / {count(r.recipients)}（{percent(r.replied, r.recipients)}）
+                      {dateTime(r.confirmedAt ?? r.createdAt)}・{t("bd.replied", "回答")} {count(r.replied)} / {count(r.recipients)}（
+                      {percent(r.replied, r.recipients)}）
                     </span>
                   </Link>
                 </li>

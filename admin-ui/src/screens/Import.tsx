@@ -8,7 +8,8 @@ import { ErrorNote, fieldError, Link, Notice, Page } from "../ui";
 
 addStrings({
   ja: {
-    "imp.intro": "Excelで保存したCSV（Shift_JIS・UTF-8）を選んでください。1行目は見出し（氏名,フリガナ,事業所名,職種,携帯電話,メールアドレス,役割）。まず内容を確認し、問題がなければ取り込みます。",
+    "imp.intro":
+      "Excelで保存したCSV（Shift_JIS・UTF-8）を選んでください。1行目は見出し（氏名,フリガナ,事業所名,職種,携帯電話,メールアドレス,役割）。まず内容を確認し、問題がなければ取り込みます。",
     "imp.file": "CSVファイル",
     "imp.facility": "取り込む事業所",
     "imp.anyFacility": "CSVの「事業所名」に従う",
@@ -35,7 +36,8 @@ addStrings({
     "imp.toDirectory": "名簿を見る",
   },
   en: {
-    "imp.intro": "Choose a CSV saved from Excel (Shift_JIS or UTF-8). The first line is the header (氏名,フリガナ,事業所名,職種,携帯電話,メールアドレス,役割). Check it first; import when there are no problems.",
+    "imp.intro":
+      "Choose a CSV saved from Excel (Shift_JIS or UTF-8). The first line is the header (氏名,フリガナ,事業所名,職種,携帯電話,メールアドレス,役割). Check it first; import when there are no problems.",
     "imp.file": "CSV file",
     "imp.facility": "Import into",
     "imp.anyFacility": "As the 事業所名 column says",
@@ -75,7 +77,10 @@ export function Import({ me }: { me: Me }) {
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
-    api.get<FacilityList>("/api/facilities", { query: { limit: 200 } }).then((l) => setFacilities(l.items), () => {});
+    api.get<FacilityList>("/api/facilities", { query: { limit: 200 } }).then(
+      (l) => setFacilities(l.items),
+      () => {},
+    );
   }, []);
   const isNetworkAdmin = me.roles.includes("network_admin");
 
@@ -85,7 +90,10 @@ export function Import({ me }: { me: Me }) {
     setError(null);
     try {
       const bytes = await file.arrayBuffer();
-      const r = await api.post<ImportReport>(`/api/import/people/${step}`, undefined, { raw: { body: bytes, type: "text/csv" }, query: { facilityId: facilityId || undefined } });
+      const r = await api.post<ImportReport>(`/api/import/people/${step}`, undefined, {
+        raw: { body: bytes, type: "text/csv" },
+        query: { facilityId: facilityId || undefined },
+      });
       setReport(r);
     } catch (err) {
       setError(err);

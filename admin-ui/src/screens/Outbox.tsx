@@ -39,12 +39,15 @@ addStrings({
     "ob.kind.trigger_alert": "送信待ちの知らせ",
     "ob.kind.admin_alert": "上限の知らせ",
     "ob.kind.security_notice": "安全のお知らせ",
-    "ob.withheldRollcall": "回答リンクを開くと、その人として回答できます。そのため本文とリンクは、宛先のご本人とネットワーク管理者にだけ表示します。電話で確かめた人の回答は、安否確認の画面の「代理回答」で記録してください。",
-    "ob.withheldOther": "招待や確認コードのように、本人だけが使うものを含むメッセージは、宛先のご本人とネットワーク管理者にだけ本文とリンクを表示します。ここには送った記録だけを表示します。",
+    "ob.withheldRollcall":
+      "回答リンクを開くと、その人として回答できます。そのため本文とリンクは、宛先のご本人とネットワーク管理者にだけ表示します。電話で確かめた人の回答は、安否確認の画面の「代理回答」で記録してください。",
+    "ob.withheldOther":
+      "招待や確認コードのように、本人だけが使うものを含むメッセージは、宛先のご本人とネットワーク管理者にだけ本文とリンクを表示します。ここには送った記録だけを表示します。",
     "ob.withheldOne": "本文とリンクは表示されません（宛先のご本人とネットワーク管理者だけが見られます）。",
   },
   en: {
-    "ob.intro": "In the sandbox nothing is really sent: messages land here, shown as their recipient would see them. Open a reply link to answer as that person.",
+    "ob.intro":
+      "In the sandbox nothing is really sent: messages land here, shown as their recipient would see them. Open a reply link to answer as that person.",
     "ob.rollcall": "Roll-call",
     "ob.choose": "Choose one",
     "ob.reload": "Refresh",
@@ -66,7 +69,7 @@ addStrings({
     "ob.kind.push_test": "Test push",
     "ob.openLink": "Open the link",
     "ob.smsReply": "Reply by SMS as this person",
-    "ob.smsReplyHelp": "For example \"1 1\" (safe, can work) or \"無事\". Goes through the real Twilio webhook, signed.",
+    "ob.smsReplyHelp": 'For example "1 1" (safe, can work) or "無事". Goes through the real Twilio webhook, signed.',
     "ob.smsSend": "Send the SMS",
     "ob.smsYou": "You ({r})",
     "ob.smsAnswer": "Answer (TwiML)",
@@ -74,8 +77,10 @@ addStrings({
     "ob.kind.trigger_alert": "Waiting for confirmation",
     "ob.kind.admin_alert": "Limit alert",
     "ob.kind.security_notice": "Security notice",
-    "ob.withheldRollcall": "A reply link answers as its recipient, so text and link are shown only to the recipient and the network admin. Record an answer you took by phone with 代理回答 on the roll-call's screen.",
-    "ob.withheldOther": "Messages with something only the addressee may use (invitations, codes) show their text and link only to the addressee and the network admin. Here you see that they were sent.",
+    "ob.withheldRollcall":
+      "A reply link answers as its recipient, so text and link are shown only to the recipient and the network admin. Record an answer you took by phone with 代理回答 on the roll-call's screen.",
+    "ob.withheldOther":
+      "Messages with something only the addressee may use (invitations, codes) show their text and link only to the addressee and the network admin. Here you see that they were sent.",
     "ob.withheldOne": "Text and link not shown (only the addressee and the network admin see them).",
   },
 });
@@ -139,7 +144,11 @@ function RollcallOutbox({ me }: { me: Me }) {
       <p>{t("ob.intro")}</p>
       <div class="toolbar">
         <label for="ob-rc">{t("ob.rollcall")}</label>
-        <select id="ob-rc" value={rollcallId ? String(rollcallId) : ""} onChange={(e) => navigate(`/outbox?rollcall=${(e.currentTarget as HTMLSelectElement).value}`)}>
+        <select
+          id="ob-rc"
+          value={rollcallId ? String(rollcallId) : ""}
+          onChange={(e) => navigate(`/outbox?rollcall=${(e.currentTarget as HTMLSelectElement).value}`)}
+        >
           {!rollcallId ? <option value="">{t("ob.choose")}</option> : null}
           {rollcalls.map((r) => (
             <option key={r.id} value={String(r.id)}>
@@ -156,7 +165,9 @@ function RollcallOutbox({ me }: { me: Me }) {
       </div>
       {unavailable ? <p class="warn">{t("ob.unavailable")}</p> : <ErrorNote error={error} />}
       {!rollcallId ? null : items === null ? (
-        error ? null : <Loading />
+        error ? null : (
+          <Loading />
+        )
       ) : items.length === 0 ? (
         <p>{t("ob.empty")}</p>
       ) : (
@@ -301,7 +312,9 @@ function DirectMessages() {
       </div>
       {unavailable ? <p class="warn">{t("ob.unavailable")}</p> : <ErrorNote error={error} />}
       {items === null ? (
-        error ? null : <Loading />
+        error ? null : (
+          <Loading />
+        )
       ) : items.length === 0 ? (
         <p>{t("ob.empty")}</p>
       ) : (
@@ -314,7 +327,13 @@ function DirectMessages() {
           <ol class="outbox">
             {items.map((m) => (
               <li key={m.id}>
-                <article class={`message msg-${m.channel}`} data-testid="direct-message" data-kind={m.kind} data-channel={m.channel} aria-label={`${t(`ob.kind.${m.kind}`)} ${m.recipient}`}>
+                <article
+                  class={`message msg-${m.channel}`}
+                  data-testid="direct-message"
+                  data-kind={m.kind}
+                  data-channel={m.channel}
+                  aria-label={`${t(`ob.kind.${m.kind}`)} ${m.recipient}`}
+                >
                   <div class="meta">
                     <strong>{t(`ob.kind.${m.kind}`)}</strong>
                     <span>{label("ch", m.channel)}</span>

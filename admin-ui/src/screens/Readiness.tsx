@@ -8,7 +8,8 @@ import { ErrorNote, Loaded, Notice, Page, useLoad } from "../ui";
 
 addStrings({
   ja: {
-    "rd.intro": "災害の前に見ておく数字です。事業所ごとに、連絡がつく手段（通知・確認済みの携帯・確認済みのメール）が1つ以上ある職員の割合と、最後にテストが届いた日です。",
+    "rd.intro":
+      "災害の前に見ておく数字です。事業所ごとに、連絡がつく手段（通知・確認済みの携帯・確認済みのメール）が1つ以上ある職員の割合と、最後にテストが届いた日です。",
     "rd.facility": "事業所",
     "rd.staff": "職員",
     "rd.reachable": "連絡がつく",
@@ -33,7 +34,8 @@ addStrings({
     "rd.acknowledged": "確認を押した",
   },
   en: {
-    "rd.intro": "The number to watch before a disaster: per facility, the share of staff with at least one working channel (push, verified mobile, verified email) and the last test that arrived.",
+    "rd.intro":
+      "The number to watch before a disaster: per facility, the share of staff with at least one working channel (push, verified mobile, verified email) and the last test that arrived.",
     "rd.facility": "Facility",
     "rd.staff": "Staff",
     "rd.reachable": "Reachable",
@@ -91,56 +93,56 @@ export function Readiness({ me }: { me: Me }) {
   return (
     <Page title={t("nav.readiness")}>
       <p>{t("rd.intro")}</p>
-        <Loaded result={result}>
-          {(d) => (
-            <>
-              <ul class="stats">
-                <li class="stat">
-                  <span class="label">{t("rd.reachable")}</span>
-                  <span class="value" data-testid="readiness-share">
-                    {percent(d.totals.reachable, d.totals.staff)}
-                  </span>
-                </li>
-                <li class="stat">
-                  <span class="label">{t("rd.staff")}</span>
-                  <span class="value">{count(d.totals.staff)}</span>
-                </li>
-                <li class="stat">
-                  <span class="label">{t("rd.unverified")}</span>
-                  <span class="value" data-testid="readiness-unverified">
-                    {count(d.totals.unverified)}
-                  </span>
-                </li>
-                <li class="stat">
-                  <span class="label">{t("rd.lastTest")}</span>
-                  <span class="value small">{d.totals.lastTestAt ? dateTime(d.totals.lastTestAt) : t("rd.never")}</span>
-                </li>
-              </ul>
-              {done ? <Notice>{done}</Notice> : null}
-              {target ? (
-                <section class="card confirm drill" aria-labelledby="rd-confirm">
-                  <h2 id="rd-confirm" class="confirm-line">
-                    {t("rd.confirm", { n: count(target.n), target: targetName(target) })}
-                  </h2>
-                  <p>{t("rd.confirmHelp")}</p>
-                  <ErrorNote error={error} />
-                  <div class="buttons">
-                    <button type="button" class="btn primary big" disabled={busy} onClick={send}>
-                      {t("rd.confirm", { n: count(target.n), target: targetName(target) })}
-                    </button>
-                    <button type="button" class="btn" disabled={busy} onClick={() => setTarget(null)}>
-                      {t("rd.cancel")}
-                    </button>
-                  </div>
-                </section>
-              ) : isNetworkAdmin && d.facilities ? (
+      <Loaded result={result}>
+        {(d) => (
+          <>
+            <ul class="stats">
+              <li class="stat">
+                <span class="label">{t("rd.reachable")}</span>
+                <span class="value" data-testid="readiness-share">
+                  {percent(d.totals.reachable, d.totals.staff)}
+                </span>
+              </li>
+              <li class="stat">
+                <span class="label">{t("rd.staff")}</span>
+                <span class="value">{count(d.totals.staff)}</span>
+              </li>
+              <li class="stat">
+                <span class="label">{t("rd.unverified")}</span>
+                <span class="value" data-testid="readiness-unverified">
+                  {count(d.totals.unverified)}
+                </span>
+              </li>
+              <li class="stat">
+                <span class="label">{t("rd.lastTest")}</span>
+                <span class="value small">{d.totals.lastTestAt ? dateTime(d.totals.lastTestAt) : t("rd.never")}</span>
+              </li>
+            </ul>
+            {done ? <Notice>{done}</Notice> : null}
+            {target ? (
+              <section class="card confirm drill" aria-labelledby="rd-confirm">
+                <h2 id="rd-confirm" class="confirm-line">
+                  {t("rd.confirm", { n: count(target.n), target: targetName(target) })}
+                </h2>
+                <p>{t("rd.confirmHelp")}</p>
+                <ErrorNote error={error} />
                 <div class="buttons">
-                  <button type="button" class="btn" onClick={() => (setDone(null), setTarget({ all: true, n: d.totals.staff }))}>
-                    {t("rd.testAll")}
+                  <button type="button" class="btn primary big" disabled={busy} onClick={send}>
+                    {t("rd.confirm", { n: count(target.n), target: targetName(target) })}
+                  </button>
+                  <button type="button" class="btn" disabled={busy} onClick={() => setTarget(null)}>
+                    {t("rd.cancel")}
                   </button>
                 </div>
-              ) : null}
-              {d.facilities ? (
+              </section>
+            ) : isNetworkAdmin && d.facilities ? (
+              <div class="buttons">
+                <button type="button" class="btn" onClick={() => (setDone(null), setTarget({ all: true, n: d.totals.staff }))}>
+                  {t("rd.testAll")}
+                </button>
+              </div>
+            ) : null}
+            {d.facilities ? (
               <div class="table-wrap" tabIndex={0} role="region" aria-label={t("nav.readiness")}>
                 <table class="wide" data-testid="readiness-table">
                   <thead>
@@ -190,15 +192,15 @@ export function Readiness({ me }: { me: Me }) {
                           <td>{f.lastTestAt ? dateTime(f.lastTestAt) : t("rd.never")}</td>
                           <td>
                             {canTest ? (
-                            <button
-                              type="button"
-                              class="btn small"
-                              disabled={!!target}
-                              aria-label={`${t("rd.testFacility")}：${f.name}`}
-                              onClick={() => (setDone(null), setTarget({ facilityId: f.facilityId, name: f.name, n: f.staff }))}
-                            >
-                              {t("rd.testFacility")}
-                            </button>
+                              <button
+                                type="button"
+                                class="btn small"
+                                disabled={!!target}
+                                aria-label={`${t("rd.testFacility")}：${f.name}`}
+                                onClick={() => (setDone(null), setTarget({ facilityId: f.facilityId, name: f.name, n: f.staff }))}
+                              >
+                                {t("rd.testFacility")}
+                              </button>
                             ) : null}
                           </td>
                         </tr>
@@ -207,56 +209,56 @@ export function Readiness({ me }: { me: Me }) {
                   </tbody>
                 </table>
               </div>
-              ) : null}
-              {d.unreachable && d.unreachable.length ? (
-                <section aria-labelledby="rd-unreach">
-                  <h2 id="rd-unreach">{t("rd.unreachable")}</h2>
-                  <ul class="plain-list" data-testid="readiness-unreachable">
-                    {d.unreachable.map((p) => (
-                      <li key={`${p.personId}-${p.facilityId}`}>
-                        {p.name}
-                        <span class="help">{p.facility}</span>
-                      </li>
-                    ))}
-                  </ul>
-                </section>
-              ) : null}
-              {d.tests.length ? (
-                <section aria-labelledby="rd-tests">
-                  <h2 id="rd-tests">{t("rd.tests")}</h2>
-                  <div class="table-wrap">
-                    <table data-testid="readiness-tests">
-                      <thead>
-                        <tr>
-                          <th scope="col">{t("rd.sentAt")}</th>
-                          <th scope="col">{t("rd.facility")}</th>
-                          <th scope="col" class="num">
-                            {t("rd.reached")}
-                          </th>
-                          <th scope="col" class="num">
-                            {t("rd.acknowledged")}
-                          </th>
+            ) : null}
+            {d.unreachable?.length ? (
+              <section aria-labelledby="rd-unreach">
+                <h2 id="rd-unreach">{t("rd.unreachable")}</h2>
+                <ul class="plain-list" data-testid="readiness-unreachable">
+                  {d.unreachable.map((p) => (
+                    <li key={`${p.personId}-${p.facilityId}`}>
+                      {p.name}
+                      <span class="help">{p.facility}</span>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            ) : null}
+            {d.tests.length ? (
+              <section aria-labelledby="rd-tests">
+                <h2 id="rd-tests">{t("rd.tests")}</h2>
+                <div class="table-wrap">
+                  <table data-testid="readiness-tests">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t("rd.sentAt")}</th>
+                        <th scope="col">{t("rd.facility")}</th>
+                        <th scope="col" class="num">
+                          {t("rd.reached")}
+                        </th>
+                        <th scope="col" class="num">
+                          {t("rd.acknowledged")}
+                        </th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {d.tests.map((x) => (
+                        <tr key={x.rollcallId}>
+                          <td>{dateTime(x.sentAt)}</td>
+                          <td>{x.facilityId === null ? t("rd.network") : ((d.facilities ?? []).find((f) => f.facilityId === x.facilityId)?.name ?? "—")}</td>
+                          <td class="num">
+                            {count(x.reached)} / {count(x.recipients)}
+                          </td>
+                          <td class="num">{count(x.acknowledged)}</td>
                         </tr>
-                      </thead>
-                      <tbody>
-                        {d.tests.map((x) => (
-                          <tr key={x.rollcallId}>
-                            <td>{dateTime(x.sentAt)}</td>
-                            <td>{x.facilityId === null ? t("rd.network") : ((d.facilities ?? []).find((f) => f.facilityId === x.facilityId)?.name ?? "—")}</td>
-                            <td class="num">
-                              {count(x.reached)} / {count(x.recipients)}
-                            </td>
-                            <td class="num">{count(x.acknowledged)}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
-                </section>
-              ) : null}
-            </>
-          )}
-        </Loaded>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              </section>
+            ) : null}
+          </>
+        )}
+      </Loaded>
     </Page>
   );
 }

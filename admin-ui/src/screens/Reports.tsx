@@ -19,7 +19,8 @@ addStrings({
     "rps.handled": "対応済み {t} {name}",
   },
   en: {
-    "rps.intro": "Reports from staff (lost device, system fault, suspected unauthorised access). For a lost device, end all of that person's sign-ins and notifications.",
+    "rps.intro":
+      "Reports from staff (lost device, system fault, suspected unauthorised access). For a lost device, end all of that person's sign-ins and notifications.",
     "rps.none": "No reports.",
     "rps.who": "Reported by",
     "rps.kind": "What",
@@ -55,46 +56,46 @@ export function Reports() {
       <p>{t("rps.intro")}</p>
       {note ? <Notice>{note}</Notice> : null}
       <ErrorNote error={error} />
-        <Loaded result={result}>
-          {(d) =>
-            d.items.length === 0 ? (
-              <p>{t("rps.none")}</p>
-            ) : (
-              <div class="table-wrap">
-                <table data-testid="reports">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("rps.at")}</th>
-                      <th scope="col">{t("rps.who")}</th>
-                      <th scope="col">{t("rps.kind")}</th>
-                      <th scope="col">
-                        <span class="sr-only">{t("rps.end")}</span>
-                      </th>
+      <Loaded result={result}>
+        {(d) =>
+          d.items.length === 0 ? (
+            <p>{t("rps.none")}</p>
+          ) : (
+            <div class="table-wrap">
+              <table data-testid="reports">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("rps.at")}</th>
+                    <th scope="col">{t("rps.who")}</th>
+                    <th scope="col">{t("rps.kind")}</th>
+                    <th scope="col">
+                      <span class="sr-only">{t("rps.end")}</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.items.map((r) => (
+                    <tr key={r.id} class={r.kind === "lost_device" && !r.handledAt ? "bad" : ""}>
+                      <td>{dateTime(r.createdAt)}</td>
+                      <td>{r.personName}</td>
+                      <td>
+                        {t(`rp.kind.${r.kind}`, r.kind)}
+                        {r.note ? <div class="help">{r.note}</div> : null}
+                        {r.handledAt ? <div class="help">{t("rps.handled", { t: dateTime(r.handledAt), name: r.handledByName ?? "" })}</div> : null}
+                      </td>
+                      <td>
+                        <button type="button" class="btn small danger" onClick={() => end(r)} aria-label={`${t("rps.end")}：${r.personName}`}>
+                          {t("rps.end")}
+                        </button>
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {d.items.map((r) => (
-                      <tr key={r.id} class={r.kind === "lost_device" && !r.handledAt ? "bad" : ""}>
-                        <td>{dateTime(r.createdAt)}</td>
-                        <td>{r.personName}</td>
-                        <td>
-                          {t(`rp.kind.${r.kind}`, r.kind)}
-                          {r.note ? <div class="help">{r.note}</div> : null}
-                          {r.handledAt ? <div class="help">{t("rps.handled", { t: dateTime(r.handledAt), name: r.handledByName ?? "" })}</div> : null}
-                        </td>
-                        <td>
-                          <button type="button" class="btn small danger" onClick={() => end(r)} aria-label={`${t("rps.end")}：${r.personName}`}>
-                            {t("rps.end")}
-                          </button>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )
-          }
-        </Loaded>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Loaded>
     </Page>
   );
 }

@@ -22,7 +22,11 @@ const NUMBER_KEYS: Key[] = [
 /** Lists typed as comma-separated words. */
 const LIST_KEYS = ["mobileExtraCountryCodes"] as const;
 const listText = (v: unknown) => (Array.isArray(v) ? v.join(", ") : String(v ?? ""));
-const listValue = (text: string) => text.split(/[,、\s]+/).map((x) => x.replace(/^\+/, "").trim()).filter(Boolean);
+const listValue = (text: string) =>
+  text
+    .split(/[,、\s]+/)
+    .map((x) => x.replace(/^\+/, "").trim())
+    .filter(Boolean);
 const BOOL_KEYS: Key[] = ["passwordRequireLettersAndDigits", "passwordRotationOffWithMfa", "mfaRequiredForAdmins"];
 
 export function Settings() {
@@ -122,10 +126,16 @@ function SettingsForm({ initial }: { initial: SettingsT }) {
         const msg = fieldError(error, k);
         return (
           <div class="field check" key={k}>
-            <input id={`s-${k}`} name={k} type="checkbox" checked={Boolean(values[k])} onChange={(e) => {
+            <input
+              id={`s-${k}`}
+              name={k}
+              type="checkbox"
+              checked={Boolean(values[k])}
+              onChange={(e) => {
                 setSaved(false);
                 setValues({ ...values, [k]: (e.currentTarget as HTMLInputElement).checked });
-              }} />
+              }}
+            />
             <label for={`s-${k}`}>{t(`settings.${k}`)}</label>
             {msg ? (
               <p class="field-error" role="alert">

@@ -53,8 +53,27 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
       <h1>{t("app.title")}</h1>
       <form onSubmit={submit} class="card narrow" noValidate>
         <h2>{t("signin.title")}</h2>
-        <Field label={t("signin.email")} name="email" type="email" autoComplete="username" inputMode="email" value={email} onInput={setEmail} error={error} required />
-        <Field label={t("signin.password")} name="password" type="password" autoComplete="current-password" value={password} onInput={setPassword} error={error} required />
+        <Field
+          label={t("signin.email")}
+          name="email"
+          type="email"
+          autoComplete="username"
+          inputMode="email"
+          value={email}
+          onInput={setEmail}
+          error={error}
+          required
+        />
+        <Field
+          label={t("signin.password")}
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onInput={setPassword}
+          error={error}
+          required
+        />
         {needCode ? (
           <Field
             label={t("signin.code")}

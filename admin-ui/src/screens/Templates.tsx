@@ -124,8 +124,7 @@ function TemplateCard({ tp, canEdit, onChanged }: { tp: Template; canEdit: boole
         {t("tp.questions")}：{tp.body.questions.join("、")}
       </p>
       <p>
-        {t("tp.waves")}：
-        {tp.body.waves.map((w) => `${w.delayMinutes}分 ${w.channels.map((c) => label("ch", c)).join("・")}`).join(" → ")}
+        {t("tp.waves")}：{tp.body.waves.map((w) => `${w.delayMinutes}分 ${w.channels.map((c) => label("ch", c)).join("・")}`).join(" → ")}
       </p>
       {editable ? (
         <form onSubmit={save} noValidate>

@@ -96,7 +96,9 @@ export function Trigger({ me }: { me: Me }) {
   const [drill, setDrill] = useState(true);
   const [kind, setKind] = useState<ScopeKind>(isNetworkAdmin ? "all" : "facilityIds");
   const [types, setTypes] = useState<string[]>([]);
-  const [facilityIds, setFacilityIds] = useState<number[]>(() => (isNetworkAdmin ? [] : me.facilities.filter((f) => f.role !== "staff").map((f) => f.facilityId)));
+  const [facilityIds, setFacilityIds] = useState<number[]>(() =>
+    isNetworkAdmin ? [] : me.facilities.filter((f) => f.role !== "staff").map((f) => f.facilityId),
+  );
   const [groupIds, setGroupIds] = useState<number[]>([]);
   const [facilityFilter, setFacilityFilter] = useState("");
   const [busy, setBusy] = useState(false);
@@ -109,8 +111,14 @@ export function Trigger({ me }: { me: Me }) {
       const first = r.items.find((x) => x.body.kind === "rollcall") ?? r.items[0];
       if (first) setTemplate((cur) => cur || first.ref);
     }, setError);
-    api.get<FacilityList>("/api/facilities", { query: { limit: 200 } }).then((r) => setFacilities(r.items), () => {});
-    api.get<GroupList>("/api/groups").then((r) => setGroups(r.items.filter((g) => !g.closedAt)), () => {});
+    api.get<FacilityList>("/api/facilities", { query: { limit: 200 } }).then(
+      (r) => setFacilities(r.items),
+      () => {},
+    );
+    api.get<GroupList>("/api/groups").then(
+      (r) => setGroups(r.items.filter((g) => !g.closedAt)),
+      () => {},
+    );
   }, []);
 
   const managed = new Set(me.facilities.filter((f) => f.role !== "staff").map((f) => f.facilityId));
@@ -164,9 +172,25 @@ export function Trigger({ me }: { me: Me }) {
             </p>
           ) : null}
         </div>
-        <Field label={t("tr.message")} name="message" help={t("tr.messageHelp")} value={message} onInput={setMessage} error={error} multiline rows={3} maxLength={1000} />
+        <Field
+          label={t("tr.message")}
+          name="message"
+          help={t("tr.messageHelp")}
+          value={message}
+          onInput={setMessage}
+          error={error}
+          multiline
+          rows={3}
+          maxLength={1000}
+        />
         <div class="field check">
-          <input id="tr-drill" type="checkbox" checked={drill} onChange={(e) => setDrill((e.currentTarget as HTMLInputElement).checked)} aria-describedby="tr-drill-help" />
+          <input
+            id="tr-drill"
+            type="checkbox"
+            checked={drill}
+            onChange={(e) => setDrill((e.currentTarget as HTMLInputElement).checked)}
+            aria-describedby="tr-drill-help"
+          />
           <label for="tr-drill">{t("tr.drill")}</label>
         </div>
         <p class="help" id="tr-drill-help">
@@ -186,33 +210,48 @@ export function Trigger({ me }: { me: Me }) {
             <div class="choices">
               {FACILITY_TYPES.map((ft) => (
                 <div class="field check" key={ft}>
-                  <input type="checkbox" id={`tr-ft-${ft}`} checked={types.includes(ft)} onChange={(e) => setTypes(toggle(types, ft, (e.currentTarget as HTMLInputElement).checked))} />
+                  <input
+                    type="checkbox"
+                    id={`tr-ft-${ft}`}
+                    checked={types.includes(ft)}
+                    onChange={(e) => setTypes(toggle(types, ft, (e.currentTarget as HTMLInputElement).checked))}
+                  />
                   <label for={`tr-ft-${ft}`}>{label("ft", ft)}</label>
                 </div>
               ))}
             </div>
           ) : kind === "facilityIds" ? (
             <>
-            {isNetworkAdmin ? (
-              <div class="toolbar choices-filter">
-                <label for="tr-ffilter">{t("tr.filterFacilities")}</label>
-                <input id="tr-ffilter" type="search" value={facilityFilter} onInput={(e) => setFacilityFilter((e.currentTarget as HTMLInputElement).value)} />
-              </div>
-            ) : null}
-            <div class="choices">
-              {choosableFacilities.map((f) => (
-                <div class="field check" key={f.id}>
-                  <input type="checkbox" id={`tr-f-${f.id}`} checked={facilityIds.includes(f.id)} onChange={(e) => setFacilityIds(toggle(facilityIds, f.id, (e.currentTarget as HTMLInputElement).checked))} />
-                  <label for={`tr-f-${f.id}`}>{f.name}</label>
+              {isNetworkAdmin ? (
+                <div class="toolbar choices-filter">
+                  <label for="tr-ffilter">{t("tr.filterFacilities")}</label>
+                  <input id="tr-ffilter" type="search" value={facilityFilter} onInput={(e) => setFacilityFilter((e.currentTarget as HTMLInputElement).value)} />
                 </div>
-              ))}
-            </div>
+              ) : null}
+              <div class="choices">
+                {choosableFacilities.map((f) => (
+                  <div class="field check" key={f.id}>
+                    <input
+                      type="checkbox"
+                      id={`tr-f-${f.id}`}
+                      checked={facilityIds.includes(f.id)}
+                      onChange={(e) => setFacilityIds(toggle(facilityIds, f.id, (e.currentTarget as HTMLInputElement).checked))}
+                    />
+                    <label for={`tr-f-${f.id}`}>{f.name}</label>
+                  </div>
+                ))}
+              </div>
             </>
           ) : kind === "groupIds" ? (
             <div class="choices">
               {groups.map((g) => (
                 <div class="field check" key={g.id}>
-                  <input type="checkbox" id={`tr-g-${g.id}`} checked={groupIds.includes(g.id)} onChange={(e) => setGroupIds(toggle(groupIds, g.id, (e.currentTarget as HTMLInputElement).checked))} />
+                  <input
+                    type="checkbox"
+                    id={`tr-g-${g.id}`}
+                    checked={groupIds.includes(g.id)}
+                    onChange={(e) => setGroupIds(toggle(groupIds, g.id, (e.currentTarget as HTMLInputElement).checked))}
+                  />
                   <label for={`tr-g-${g.id}`}>{g.name}</label>
                 </div>
               ))}

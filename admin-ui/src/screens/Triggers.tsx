@@ -142,7 +142,9 @@ function RulesForm({ initial, templates }: { initial: TriggerRules; templates: T
     }
   }
   const err = (f: string) => {
-    const m = fieldError(error, f) ?? (error && (error as { field?: string }).field?.startsWith(`${f}.`) ? fieldError(error, (error as { field: string }).field) : null);
+    const m =
+      fieldError(error, f) ??
+      (error && (error as { field?: string }).field?.startsWith(`${f}.`) ? fieldError(error, (error as { field: string }).field) : null);
     return m ? (
       <p class="field-error" role="alert">
         {m}
@@ -158,7 +160,12 @@ function RulesForm({ initial, templates }: { initial: TriggerRules; templates: T
       </div>
       <div class="field">
         <label for="tg-threshold">{t("tg.threshold")}</label>
-        <select id="tg-threshold" class="short" value={rules.threshold} onChange={(e) => set({ threshold: (e.currentTarget as HTMLSelectElement).value as TriggerRules["threshold"] })}>
+        <select
+          id="tg-threshold"
+          class="short"
+          value={rules.threshold}
+          onChange={(e) => set({ threshold: (e.currentTarget as HTMLSelectElement).value as TriggerRules["threshold"] })}
+        >
           {INTENSITIES.map((v) => (
             <option key={v} value={v}>
               {intensityLabel(v)}
@@ -198,7 +205,13 @@ function RulesForm({ initial, templates }: { initial: TriggerRules; templates: T
       </div>
       <div class="field">
         <label for="tg-age">{t("tg.maxAge")}</label>
-        <input id="tg-age" type="number" class="short" value={String(rules.maxReportAgeMinutes)} onInput={(e) => set({ maxReportAgeMinutes: Number((e.currentTarget as HTMLInputElement).value) })} />
+        <input
+          id="tg-age"
+          type="number"
+          class="short"
+          value={String(rules.maxReportAgeMinutes)}
+          onInput={(e) => set({ maxReportAgeMinutes: Number((e.currentTarget as HTMLInputElement).value) })}
+        />
         {err("maxReportAgeMinutes")}
       </div>
       <div class="field">

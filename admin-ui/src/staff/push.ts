@@ -36,9 +36,11 @@ export function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
 
 /** Asks for permission and subscribes (or returns the existing subscription). */
 export async function subscribe(publicKey: string): Promise<PushSubscriptionJSON> {
-  const reg = (await registerServiceWorker()) ?? (() => {
-    throw new Error("no service worker");
-  })();
+  const reg =
+    (await registerServiceWorker()) ??
+    (() => {
+      throw new Error("no service worker");
+    })();
   await navigator.serviceWorker.ready;
   if (typeof Notification !== "undefined" && Notification.permission !== "granted") {
     const p = await Notification.requestPermission();

@@ -36,7 +36,11 @@ function register<S>(
 /** Every channel, one entry each: a channel added to `Channel` without an adapter fails to compile. */
 export const CHANNEL_REGISTRY: Record<Channel, ChannelRegistration> = {
   push: register(pushProvider, (s) => pushAdapter(s)),
-  sms: register(smsProvider, (s) => smsAdapter(s), (s) => ({ sender: s.TWILIO_FROM, perSecond: s.SMS_RATE_PER_SECOND })),
+  sms: register(
+    smsProvider,
+    (s) => smsAdapter(s),
+    (s) => ({ sender: s.TWILIO_FROM, perSecond: s.SMS_RATE_PER_SECOND }),
+  ),
   email: register(emailProvider, (s) => emailAdapter(s)),
 };
 

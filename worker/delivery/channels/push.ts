@@ -19,12 +19,16 @@ const PushSettingsSchema = z.object({
 export type PushSettings = z.infer<typeof PushSettingsSchema>;
 
 export const pushProvider = (env: Env): ProviderState<PushSettings> =>
-  parseProvider(PushSettingsSchema, {
-    VAPID_PUBLIC_KEY: env.VAPID_PUBLIC_KEY,
-    VAPID_PRIVATE_KEY: env.VAPID_PRIVATE_KEY,
-    VAPID_SUBJECT: env.VAPID_SUBJECT,
-    PUSH_TTL_SECONDS: env.PUSH_TTL_SECONDS,
-  }, ["VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY"]);
+  parseProvider(
+    PushSettingsSchema,
+    {
+      VAPID_PUBLIC_KEY: env.VAPID_PUBLIC_KEY,
+      VAPID_PRIVATE_KEY: env.VAPID_PRIVATE_KEY,
+      VAPID_SUBJECT: env.VAPID_SUBJECT,
+      PUSH_TTL_SECONDS: env.PUSH_TTL_SECONDS,
+    },
+    ["VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY"],
+  );
 
 /** The most a push service takes reliably (about 4 kB encrypted; 3,000 bytes of plain text leaves room). */
 export const MAX_PUSH_PAYLOAD_BYTES = 3_000;

@@ -22,13 +22,17 @@ const SmsSettingsSchema = z.object({
 export type SmsSettings = z.infer<typeof SmsSettingsSchema>;
 
 export const smsProvider = (env: Env): ProviderState<SmsSettings> =>
-  parseProvider(SmsSettingsSchema, {
-    TWILIO_ACCOUNT_SID: env.TWILIO_ACCOUNT_SID,
-    TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN,
-    TWILIO_FROM: env.TWILIO_FROM,
-    TWILIO_API_BASE: env.TWILIO_API_BASE || undefined,
-    SMS_RATE_PER_SECOND: env.SMS_RATE_PER_SECOND,
-  }, ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"]);
+  parseProvider(
+    SmsSettingsSchema,
+    {
+      TWILIO_ACCOUNT_SID: env.TWILIO_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN,
+      TWILIO_FROM: env.TWILIO_FROM,
+      TWILIO_API_BASE: env.TWILIO_API_BASE || undefined,
+      SMS_RATE_PER_SECOND: env.SMS_RATE_PER_SECOND,
+    },
+    ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"],
+  );
 
 /** Twilio error codes that will not change on a retry (bad number, unreachable, blocked, opted out). */
 const PERMANENT_CODES = new Set([21211, 21212, 21214, 21408, 21604, 21610, 21612, 21614, 21617, 30003, 30004, 30005, 30006, 30007]);

@@ -28,7 +28,11 @@ export function decideCap(alert: CapAlert, rules: TriggerRules, history: EventHi
   const title = (lead?.headline || lead?.event || "警報").slice(0, 100);
   const decision = decide(
     {
-      words: { cancel: reason("Cancel", "Cancel"), event: reason("警報", "alert"), cancelledBy: reason(`${alert.sender} が警報`, `${alert.sender} cancelled the alert`) },
+      words: {
+        cancel: reason("Cancel", "Cancel"),
+        event: reason("警報", "alert"),
+        cancelledBy: reason(`${alert.sender} が警報`, `${alert.sender} cancelled the alert`),
+      },
       refused: alert.status === "Test" ? { reason: reason("CAPのTest電文は処理しません。", "A CAP Test message is never acted on."), asDrill: false } : null,
       cancelled: alert.msgType === "Cancel",
       drill,
@@ -38,9 +42,12 @@ export function decideCap(alert: CapAlert, rules: TriggerRules, history: EventHi
         matchedAreas.length === 0
           ? reason("対象地域（ジオコード）が警報にありません。", "The alert names no watched area (geocode).")
           : reason(`深刻度が基準（${rules.capMinSeverity}）未満です。`, `The severity is below the threshold (${rules.capMinSeverity}).`),
-      summary: (d) => reason(`${matchedAreas.join("、")}: ${title}（${d ? "訓練" : "実動"}）`, `${matchedAreas.join(", ")}: ${title} (${d ? "exercise" : "actual"})`),
+      summary: (d) =>
+        reason(`${matchedAreas.join("、")}: ${title}（${d ? "訓練" : "実動"}）`, `${matchedAreas.join(", ")}: ${title} (${d ? "exercise" : "actual"})`),
       followUp:
-        alert.msgType === "Update" ? (id) => ({ reason: reason(`Update: 安否確認 #${id} に記録します。`, `Update: noted on roll-call #${id}.`), note: `${alert.sender}: ${title}` }) : null,
+        alert.msgType === "Update"
+          ? (id) => ({ reason: reason(`Update: 安否確認 #${id} に記録します。`, `Update: noted on roll-call #${id}.`), note: `${alert.sender}: ${title}` })
+          : null,
       title,
       message: lead ? `${lead.event}: ${matchedAreas.join("、")}`.slice(0, 500) : "",
     },

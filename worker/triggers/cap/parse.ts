@@ -66,18 +66,24 @@ export function parseCapAlert(xml: string): Parsed<CapAlert> {
   if (!declaresCapNamespace(xml)) return fail("wrong_document", `Not CAP 1.2: the namespace must be ${CAP_NS}.`, "alert/@xmlns");
 
   const identifier = text(alert, "identifier");
-  if (!identifier || !CAP_ID.test(identifier)) return fail(identifier ? "invalid_field" : "missing_field", "alert/identifier is missing or has spaces, commas, < or &.", "alert/identifier");
+  if (!identifier || !CAP_ID.test(identifier))
+    return fail(identifier ? "invalid_field" : "missing_field", "alert/identifier is missing or has spaces, commas, < or &.", "alert/identifier");
   const sender = text(alert, "sender");
-  if (!sender || !CAP_ID.test(sender)) return fail(sender ? "invalid_field" : "missing_field", "alert/sender is missing or has spaces, commas, < or &.", "alert/sender");
+  if (!sender || !CAP_ID.test(sender))
+    return fail(sender ? "invalid_field" : "missing_field", "alert/sender is missing or has spaces, commas, < or &.", "alert/sender");
   const sentText = text(alert, "sent");
   const sent = sentText && CAP_DATETIME.test(sentText) ? Date.parse(sentText) : NaN;
-  if (!Number.isFinite(sent)) return fail(sentText ? "invalid_field" : "missing_field", "alert/sent must be a date and time with its offset (2026-01-01T09:00:00+09:00).", "alert/sent");
+  if (!Number.isFinite(sent))
+    return fail(sentText ? "invalid_field" : "missing_field", "alert/sent must be a date and time with its offset (2026-01-01T09:00:00+09:00).", "alert/sent");
   const status = text(alert, "status");
-  if (!status || !(CAP_STATUSES as readonly string[]).includes(status)) return fail("invalid_field", `alert/status must be Actual, Exercise or Test (got ${status ?? "nothing"}).`, "alert/status");
+  if (!status || !(CAP_STATUSES as readonly string[]).includes(status))
+    return fail("invalid_field", `alert/status must be Actual, Exercise or Test (got ${status ?? "nothing"}).`, "alert/status");
   const msgType = text(alert, "msgType");
-  if (!msgType || !(CAP_MSG_TYPES as readonly string[]).includes(msgType)) return fail("invalid_field", `alert/msgType must be Alert, Update or Cancel (got ${msgType ?? "nothing"}).`, "alert/msgType");
+  if (!msgType || !(CAP_MSG_TYPES as readonly string[]).includes(msgType))
+    return fail("invalid_field", `alert/msgType must be Alert, Update or Cancel (got ${msgType ?? "nothing"}).`, "alert/msgType");
   const scope = text(alert, "scope");
-  if (!scope || !["Public", "Restricted", "Private"].includes(scope)) return fail("invalid_field", "alert/scope must be Public, Restricted or Private.", "alert/scope");
+  if (!scope || !["Public", "Restricted", "Private"].includes(scope))
+    return fail("invalid_field", "alert/scope must be Public, Restricted or Private.", "alert/scope");
 
   const references: CapReference[] = [];
   for (const ref of (text(alert, "references") ?? "").split(/\s+/).filter(Boolean)) {
@@ -85,7 +91,8 @@ export function parseCapAlert(xml: string): Parsed<CapAlert> {
     if (!rSender || !rIdentifier || !rSent) return fail("invalid_field", "alert/references must list sender,identifier,sent triples.", "alert/references");
     references.push({ sender: rSender, identifier: rIdentifier, sent: rSent });
   }
-  if (msgType !== "Alert" && references.length === 0) return fail("missing_field", `An ${msgType} must name the alert it concerns in alert/references.`, "alert/references");
+  if (msgType !== "Alert" && references.length === 0)
+    return fail("missing_field", `An ${msgType} must name the alert it concerns in alert/references.`, "alert/references");
 
   const infos: CapInfo[] = [];
   const infoNodes = children(alert, "info");
@@ -110,15 +117,18 @@ function declaresCapNamespace(xml: string): boolean {
 
 function readInfo(node: XmlNode, at: string): Parsed<CapInfo> {
   const categories = texts(node, "category");
-  if (categories.length === 0 || categories.some((c) => !CATEGORIES.includes(c))) return fail("invalid_field", `${at}/category must be one of ${CATEGORIES.join(", ")}.`, `${at}/category`);
+  if (categories.length === 0 || categories.some((c) => !CATEGORIES.includes(c)))
+    return fail("invalid_field", `${at}/category must be one of ${CATEGORIES.join(", ")}.`, `${at}/category`);
   const event = text(node, "event");
   if (!event) return fail("missing_field", `${at}/event is missing.`, `${at}/event`);
   const urgency = text(node, "urgency");
   if (!urgency || !URGENCIES.includes(urgency)) return fail("invalid_field", `${at}/urgency must be one of ${URGENCIES.join(", ")}.`, `${at}/urgency`);
   const severity = text(node, "severity");
-  if (!severity || !(CAP_SEVERITIES as readonly string[]).includes(severity)) return fail("invalid_field", `${at}/severity must be one of ${CAP_SEVERITIES.join(", ")}.`, `${at}/severity`);
+  if (!severity || !(CAP_SEVERITIES as readonly string[]).includes(severity))
+    return fail("invalid_field", `${at}/severity must be one of ${CAP_SEVERITIES.join(", ")}.`, `${at}/severity`);
   const certainty = text(node, "certainty");
-  if (!certainty || !CERTAINTIES.includes(certainty)) return fail("invalid_field", `${at}/certainty must be one of ${CERTAINTIES.join(", ")}.`, `${at}/certainty`);
+  if (!certainty || !CERTAINTIES.includes(certainty))
+    return fail("invalid_field", `${at}/certainty must be one of ${CERTAINTIES.join(", ")}.`, `${at}/certainty`);
   const areas: CapArea[] = [];
   for (const [j, a] of children(node, "area").entries()) {
     const areaDesc = text(a, "areaDesc");

@@ -31,7 +31,12 @@ export async function keyFromHeader(db: D1Database, authorization: string | unde
   const presented = m[1]!;
   const key = KEY_SHAPE.test(presented) ? await data.activeApiKeyByHash(db, await sha256Hex(presented)) : null;
   if (!key) throw unauthorized("invalid_key", "The API key is unknown or revoked.", "authorization");
-  if (!key.permissions.includes(permission)) throw refused("forbidden", `This API key may not ${permission === "cap" ? "send CAP alerts" : permission === "trigger" ? "start roll-calls" : "read the feed"}.`, "authorization");
+  if (!key.permissions.includes(permission))
+    throw refused(
+      "forbidden",
+      `This API key may not ${permission === "cap" ? "send CAP alerts" : permission === "trigger" ? "start roll-calls" : "read the feed"}.`,
+      "authorization",
+    );
   return key;
 }
 
@@ -65,6 +70,7 @@ export async function verifySignedRequest(
     throw refused("bad_signature", "The signature does not match the body.", SIGNATURE_HEADERS.signature);
   const at = Number(timestamp) * 1000;
   if (Math.abs(now - at) > REPLAY_WINDOW_MS) throw refused("stale_request", "The timestamp is outside the 5-minute window.", SIGNATURE_HEADERS.timestamp);
-  if (!(await data.useNonce(db, key.id, nonce, now, at + REPLAY_WINDOW_MS))) throw refused("replayed", "This request was already received.", SIGNATURE_HEADERS.nonce);
+  if (!(await data.useNonce(db, key.id, nonce, now, at + REPLAY_WINDOW_MS)))
+    throw refused("replayed", "This request was already received.", SIGNATURE_HEADERS.nonce);
   return key;
 }

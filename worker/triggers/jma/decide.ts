@@ -41,31 +41,53 @@ export function decideJma(report: JmaReport, rules: TriggerRules, history: Event
   const corrected = report.infoType === "訂正" && watchedMax !== history.noted;
   const decision = decide(
     {
-      words: { cancel: reason("取消報", "Cancellation"), event: reason("地震", "earthquake"), cancelledBy: reason("気象庁が地震情報", "JMA cancelled the earthquake report") },
+      words: {
+        cancel: reason("取消報", "Cancellation"),
+        event: reason("地震", "earthquake"),
+        cancelledBy: reason("気象庁が地震情報", "JMA cancelled the earthquake report"),
+      },
       refused:
         report.status === "通常"
           ? null
-          : { reason: reason(`${report.status}報のため、実際の安否確認は開始しません。`, `A ${report.status === "訓練" ? "drill" : "test"} report (${report.status}) never starts a real roll-call.`), asDrill: true },
+          : {
+              reason: reason(
+                `${report.status}報のため、実際の安否確認は開始しません。`,
+                `A ${report.status === "訓練" ? "drill" : "test"} report (${report.status}) never starts a real roll-call.`,
+              ),
+              asDrill: true,
+            },
       cancelled: report.infoType === "取消",
       drill: false,
       ageMinutes: (opts.now - report.reportAt) / 60_000,
       matched: matched.length > 0,
       unmatched: watchedMax
-        ? reason(`対象地域の最大は${intensityJa(watchedMax)}で、基準の${intensityJa(rules.threshold)}未満です。`, `The watched places reach ${intensityEn(watchedMax)}, below the threshold of ${intensityEn(rules.threshold)}.`)
+        ? reason(
+            `対象地域の最大は${intensityJa(watchedMax)}で、基準の${intensityJa(rules.threshold)}未満です。`,
+            `The watched places reach ${intensityEn(watchedMax)}, below the threshold of ${intensityEn(rules.threshold)}.`,
+          )
         : reason("対象の地域・市町村の震度はこの報にありません。", "No watched area or city appears in this report."),
       summary: () => reason(placesJa(matched), placesEn(matched)),
       followUp:
         (raised || corrected) && watchedMax
           ? (id) => ({
-              reason: reason(`${raised ? "震度が上がりました" : "訂正報"}: ${placesJa(watched)}。安否確認 #${id} に記録します。`, `${raised ? "Intensity raised" : "Correction"}: ${placesEn(watched)}. Noted on roll-call #${id}.`),
+              reason: reason(
+                `${raised ? "震度が上がりました" : "訂正報"}: ${placesJa(watched)}。安否確認 #${id} に記録します。`,
+                `${raised ? "Intensity raised" : "Correction"}: ${placesEn(watched)}. Noted on roll-call #${id}.`,
+              ),
               note: `${report.title}（${report.infoType}）: ${placesJa(watched)} / ${placesEn(watched)}`,
             })
           : null,
       replay: {
         cancelled: reason("取消報は訓練として再生できません。", "A cancellation cannot be replayed as a drill."),
-        unmatched: reason(`対象地域が${intensityJa(rules.threshold)}に達していないため、訓練でも開始しません。`, `The watched places do not reach ${intensityEn(rules.threshold)}, so even a drill does not start.`),
+        unmatched: reason(
+          `対象地域が${intensityJa(rules.threshold)}に達していないため、訓練でも開始しません。`,
+          `The watched places do not reach ${intensityEn(rules.threshold)}, so even a drill does not start.`,
+        ),
         // Always a draft: the admin who asked for the replay sees the preview and confirms (確定操作).
-        prepared: reason(`保存済みの報を訓練として再生: ${placesJa(matched)}。確定待ちです。`, `Stored report replayed as a drill: ${placesEn(matched)}. Awaiting confirmation.`),
+        prepared: reason(
+          `保存済みの報を訓練として再生: ${placesJa(matched)}。確定待ちです。`,
+          `Stored report replayed as a drill: ${placesEn(matched)}. Awaiting confirmation.`,
+        ),
       },
       title: titleFor(report, matched),
       message: matched.length ? `気象庁 ${report.title}: ${placesJa(matched)}` : "",
@@ -79,12 +101,18 @@ export function decideJma(report: JmaReport, rules: TriggerRules, history: Event
 
 function placesJa(places: ReportedPlace[]): string {
   const list = places.slice(0, 3);
-  return list.map((p) => `${p.name} ${intensityJa(p.maxInt)}${p.unreported ? "（５弱以上未入電）" : ""}`).join("、") + (places.length > 3 ? ` ほか${places.length - 3}` : "");
+  return (
+    list.map((p) => `${p.name} ${intensityJa(p.maxInt)}${p.unreported ? "（５弱以上未入電）" : ""}`).join("、") +
+    (places.length > 3 ? ` ほか${places.length - 3}` : "")
+  );
 }
 
 function placesEn(places: ReportedPlace[]): string {
   const list = places.slice(0, 3);
-  return list.map((p) => `${p.name} (${p.code}) ${intensityEn(p.maxInt)}${p.unreported ? " (5 lower or more, not yet reported)" : ""}`).join(", ") + (places.length > 3 ? ` and ${places.length - 3} more` : "");
+  return (
+    list.map((p) => `${p.name} (${p.code}) ${intensityEn(p.maxInt)}${p.unreported ? " (5 lower or more, not yet reported)" : ""}`).join(", ") +
+    (places.length > 3 ? ` and ${places.length - 3} more` : "")
+  );
 }
 
 /** Places come sorted strongest first. 「地震 小金井市 震度5弱 3/11 14:46」: short, so the SMS stays in one segment. */

@@ -84,7 +84,10 @@ export async function fetchJmaFeed(feedUrl: string, validators: { etag: string |
 }
 
 /** Fetches one report document. `transient` failures are retried by a later run. */
-export async function fetchJmaDocument(url: string, timeoutMs: number): Promise<{ ok: true; text: string } | { ok: false; message: string; transient: boolean }> {
+export async function fetchJmaDocument(
+  url: string,
+  timeoutMs: number,
+): Promise<{ ok: true; text: string } | { ok: false; message: string; transient: boolean }> {
   let res: Response;
   try {
     res = await fetch(url, { headers: { accept: "application/xml", "user-agent": USER_AGENT }, signal: AbortSignal.timeout(timeoutMs) });

@@ -62,7 +62,7 @@ export interface JmaReport {
 }
 
 const ARRAY_TAGS = new Set(["Pref", "Area", "City", "IntensityStation", "Item"]);
-const KIND_BY_TITLE: Record<string, JmaKind> = { 震度速報: "VXSE51", 震源・震度に関する情報: "VXSE53" };
+const KIND_BY_TITLE: Record<string, JmaKind> = { 震度速報: "VXSE51", "震源・震度に関する情報": "VXSE53" };
 const STATUSES: readonly string[] = ["通常", "訓練", "試験"];
 const INFO_TYPES: readonly string[] = ["発表", "訂正", "取消"];
 
@@ -84,9 +84,11 @@ export function parseJmaReport(xml: string): Parsed<JmaReport> {
   const kind = title ? KIND_BY_TITLE[title] : undefined;
   if (!title || !kind) return fail("wrong_document", `Not an earthquake intensity report (Control/Title is ${title ?? "missing"}).`, "Control/Title");
   const status = text(control, "Status");
-  if (!status || !STATUSES.includes(status)) return fail("invalid_field", `Control/Status must be 通常, 訓練 or 試験 (got ${status ?? "nothing"}).`, "Control/Status");
+  if (!status || !STATUSES.includes(status))
+    return fail("invalid_field", `Control/Status must be 通常, 訓練 or 試験 (got ${status ?? "nothing"}).`, "Control/Status");
   const infoType = text(head, "InfoType");
-  if (!infoType || !INFO_TYPES.includes(infoType)) return fail("invalid_field", `Head/InfoType must be 発表, 訂正 or 取消 (got ${infoType ?? "nothing"}).`, "Head/InfoType");
+  if (!infoType || !INFO_TYPES.includes(infoType))
+    return fail("invalid_field", `Head/InfoType must be 発表, 訂正 or 取消 (got ${infoType ?? "nothing"}).`, "Head/InfoType");
   const eventId = text(head, "EventID");
   if (!eventId) return fail("missing_field", "Head/EventID is missing.", "Head/EventID");
   const reportDateTime = text(head, "ReportDateTime");

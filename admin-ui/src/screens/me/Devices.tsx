@@ -38,7 +38,8 @@ addStrings({
     "dev.rename": "名前を変える",
     "dev.save": "保存",
     "dev.others.title": "ほかの端末のサインイン",
-    "dev.others.intro": "スマホをなくしたときや、ほかのパソコンでサインインしたままのときに使います。この端末はサインインしたままです。通知は止まらないので、なくした端末は上の一覧から削除してください。",
+    "dev.others.intro":
+      "スマホをなくしたときや、ほかのパソコンでサインインしたままのときに使います。この端末はサインインしたままです。通知は止まらないので、なくした端末は上の一覧から削除してください。",
     "dev.others.button": "ほかの端末をすべてサインアウト",
     "dev.others.confirm": "この端末以外のサインインをすべて終わりにしますか？ほかの端末では、もう一度サインインが必要になります。",
     "dev.others.done": "ほかの端末のサインインを{n}件終わりにしました。",
@@ -63,7 +64,7 @@ addStrings({
     "dev.testSent": "Test sent. Check that the notification arrives.",
     "dev.testSandbox": "Test sent (sandbox: it lands in the outbox).",
     "dev.remove": "Remove",
-    "dev.removeConfirm": "Remove \"{name}\"? It will get no more notifications.",
+    "dev.removeConfirm": 'Remove "{name}"? It will get no more notifications.',
     "dev.removed": "Removed.",
     "dev.sandbox": "Sandbox: notifications are not really sent; they land in the outbox.",
     "dev.unavailable": "Notifications are not available here.",
@@ -75,7 +76,8 @@ addStrings({
     "dev.rename": "Rename",
     "dev.save": "Save",
     "dev.others.title": "Sign-ins on other devices",
-    "dev.others.intro": "For a lost phone, or a computer where you are still signed in. This device stays signed in. Notifications do not stop: remove a lost device from the list above.",
+    "dev.others.intro":
+      "For a lost phone, or a computer where you are still signed in. This device stays signed in. Notifications do not stop: remove a lost device from the list above.",
     "dev.others.button": "Sign out all other devices",
     "dev.others.confirm": "End every sign-in except this device? The other devices will have to sign in again.",
     "dev.others.done": "Ended {n} sign-ins on other devices.",
@@ -223,14 +225,14 @@ function DeviceRow({ device: d, onChanged }: { device: Device; onChanged: () => 
   const waiting = d.lastTestSentAt && (!d.lastTestAt || d.lastTestAt < d.lastTestSentAt);
   return (
     <li class="card device" data-testid="device">
-      <h3>
-        {d.name}
-      </h3>
+      <h3>{d.name}</h3>
       <p class="help">
         {t("dev.added", { t: dateTime(d.createdAt) })}
         {d.lastOkAt ? `・${t("dev.lastOk", { t: dateTime(d.lastOkAt) })}` : ""}
       </p>
-      <p data-testid="device-test-state">{d.lastTestAt && !waiting ? t("dev.lastTest", { t: dateTime(d.lastTestAt) }) : waiting ? t("dev.testPending") : null}</p>
+      <p data-testid="device-test-state">
+        {d.lastTestAt && !waiting ? t("dev.lastTest", { t: dateTime(d.lastTestAt) }) : waiting ? t("dev.testPending") : null}
+      </p>
       {note ? <Notice>{note}</Notice> : null}
       <ErrorNote error={error} fields={renaming ? ["name"] : []} />
       {renaming ? (

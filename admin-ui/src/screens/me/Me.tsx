@@ -61,7 +61,8 @@ addStrings({
     "lv.leaveConfirm": "「{name}」から抜けますか？",
     "lv.left": "グループから抜けました。",
     "lv.deregister": "登録を解除する",
-    "lv.deregisterIntro": "事業所を辞めたときなどに使います。記録は残りますが、サインインも通知もできなくなります。元に戻すには、管理者にもう一度招待してもらう必要があります。",
+    "lv.deregisterIntro":
+      "事業所を辞めたときなどに使います。記録は残りますが、サインインも通知もできなくなります。元に戻すには、管理者にもう一度招待してもらう必要があります。",
     "lv.typeName": "確認のため、あなたの氏名「{name}」を入力してください",
     "lv.deregisterButton": "登録を解除して、サインアウトする",
     "lv.nameMismatch": "氏名が一致しません。",
@@ -127,11 +128,12 @@ addStrings({
     "lv.groups": "Your groups",
     "lv.noGroups": "No group you can leave.",
     "lv.leave": "Leave",
-    "lv.leaveConfirm": "Leave \"{name}\"?",
+    "lv.leaveConfirm": 'Leave "{name}"?',
     "lv.left": "You left the group.",
     "lv.deregister": "Deregister",
-    "lv.deregisterIntro": "For when you leave your facility. Your history stays, but you can no longer sign in or get notifications. To come back, an admin must invite you again.",
-    "lv.typeName": "To confirm, type your name \"{name}\"",
+    "lv.deregisterIntro":
+      "For when you leave your facility. Your history stays, but you can no longer sign in or get notifications. To come back, an admin must invite you again.",
+    "lv.typeName": 'To confirm, type your name "{name}"',
     "lv.deregisterButton": "Deregister and sign out",
     "lv.nameMismatch": "The name does not match.",
     "lv.kind.network": "Network",
@@ -161,7 +163,9 @@ export interface MyRollcall {
 
 /** 「無事・出勤可能」: the latest answer in the words of the reply page. */
 function answerSummary(a: NonNullable<MyRollcall["answer"]>): string {
-  const parts = [a.safety ? t(`safety.${a.safety}`) : null, a.availability ? t(`availability.${a.availability}`) : null, a.ack ? t("me.ack") : null].filter(Boolean);
+  const parts = [a.safety ? t(`safety.${a.safety}`) : null, a.availability ? t(`availability.${a.availability}`) : null, a.ack ? t("me.ack") : null].filter(
+    Boolean,
+  );
   return parts.length ? parts.join("・") : dateTime(a.at);
 }
 
@@ -400,7 +404,17 @@ function ChannelRow({ channel: c, onVerified, onRemove }: { channel: Channel; on
           </div>
           {sent && c.kind === "mobile" ? (
             <form onSubmit={confirm} noValidate>
-              <Field label={t("ct.code")} name="code" inputMode="numeric" autoComplete="one-time-code" value={code} onInput={setCode} error={error} maxLength={6} required />
+              <Field
+                label={t("ct.code")}
+                name="code"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                value={code}
+                onInput={setCode}
+                error={error}
+                maxLength={6}
+                required
+              />
               <Submit busy={busy}>{t("ct.confirm")}</Submit>
             </form>
           ) : null}
@@ -466,7 +480,8 @@ export interface MyGroup {
 
 /** The refusal of POST /api/groups/{id}/leave in the person's words, with the server's reason beside it. */
 function cannotLeave(g: MyGroup, err: unknown): Error {
-  const why = g.kind === "network" ? t("lv.cannot.network") : g.kind === "facility" ? t("lv.cannot.facility") : g.role === "owner" ? t("lv.cannot.owner") : null;
+  const why =
+    g.kind === "network" ? t("lv.cannot.network") : g.kind === "facility" ? t("lv.cannot.facility") : g.role === "owner" ? t("lv.cannot.owner") : null;
   const server = err instanceof Error ? err.message : String(err);
   return new Error(why ? `${why}（${server}）` : server);
 }
