@@ -7,7 +7,7 @@ import { channelRoute } from "./channels";
 import { maskAddress, sandboxAdapter } from "./channels/sandbox";
 import * as data from "./data";
 import { MAX_INLINE_WAIT_MS, smsSlot } from "./pacing";
-import type { ChannelAdapter, OutgoingMessage } from "./types";
+import type { ChannelAdapter, OutgoingMessage, SendResult } from "./types";
 
 /** How long a sender holds a claimed delivery; a crashed sender's claim runs out after this. */
 export const LEASE_MS = 60_000;
@@ -90,7 +90,7 @@ export async function sendDelivery(env: Env, deliveryId: number, attempt: number
     ...(d.channel === "sms" ? { statusCallbackUrl: statusCallbackUrl(env) } : {}),
   };
 
-  let result;
+  let result: SendResult;
   try {
     result = await adapter.send(msg);
   } catch (e) {

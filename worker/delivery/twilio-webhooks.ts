@@ -92,7 +92,7 @@ async function decideInbound(env: Env, from: string, body: string): Promise<Outc
 
   const record = (c: string) => recordReply(env, { rollcallId, personId, answers, comment: c, via: "sms" });
   try {
-    let reply;
+    let reply: Awaited<ReturnType<typeof record>>;
     try {
       reply = await record(comment);
     } catch (e) {
