@@ -3,8 +3,8 @@ import {
   generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
+  type VerifiedAuthenticationResponse,
+  type VerifiedRegistrationResponse,
 } from "@simplewebauthn/server";
 import { isoBase64URL } from "@simplewebauthn/server/helpers";
 import type { z } from "@hono/zod-openapi";
@@ -65,10 +65,10 @@ export async function registerPasskey(env: Env, auth: Auth, input: z.infer<typeo
   const { response, name } = input;
   const db = env.DB;
   const rp = relyingParty(env);
-  let verified;
+  let verified: VerifiedRegistrationResponse;
   try {
     verified = await verifyRegistrationResponse({
-      response: response as unknown as RegistrationResponseJSON,
+      response,
       expectedChallenge: takesChallenge(db, "register", auth.personId),
       expectedOrigin: rp.origin,
       expectedRPID: rp.rpID,
@@ -140,10 +140,10 @@ export async function checkPasskeySignIn(env: Env, input: z.infer<typeof Passkey
     return INVALID();
   };
   if (!key) throw await fail("unknown_passkey");
-  let verified;
+  let verified: VerifiedAuthenticationResponse;
   try {
     verified = await verifyAuthenticationResponse({
-      response: response as unknown as AuthenticationResponseJSON,
+      response,
       expectedChallenge: takesChallenge(db, "authenticate", null),
       expectedOrigin: rp.origin,
       expectedRPID: rp.rpID,
