@@ -43,6 +43,7 @@ export function decodeCsv(bytes: Uint8Array): DecodedFile {
     }
   }
   // Control characters other than tab and line breaks mean a binary file that slipped through detection.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they mark a binary file in a CSV upload
   if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/.test(text)) throw notText();
   return { text, encoding };
 }

@@ -152,8 +152,11 @@ export function missingKeys(dir: StringDir, lang: Lang, files: Readonly<Record<s
 
 const cache = new Map<string, Wording>();
 const cached = (dir: StringDir, lang: Lang): Wording => {
-  let w = cache.get(`${dir}/${lang}`);
-  if (!w) cache.set(`${dir}/${lang}`, (w = stringsFrom(TEMPLATE_FILES, dir, lang)));
+  const key = `${dir}/${lang}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const w = stringsFrom(TEMPLATE_FILES, dir, lang);
+  cache.set(key, w);
   return w;
 };
 

@@ -24,7 +24,7 @@ export type Language = (typeof LANGUAGES)[number];
 export type Lang = Language["code"];
 
 /** Every language code, in picker order. */
-export const LANGS = LANGUAGES.map((l) => l.code) as unknown as readonly [Lang, ...Lang[]];
+export const LANGS: readonly Lang[] = LANGUAGES.map((l) => l.code);
 
 /** Where a missing string, message part or wording key comes from. */
 export const FALLBACK_LANG = "ja" satisfies Lang;
