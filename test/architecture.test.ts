@@ -77,4 +77,14 @@ describe("the code's shape", () => {
         .map(([f]) => f),
     ).toEqual([]);
   });
+
+  it("answers errors only through the one list of codes (lib/errors.ts)", () => {
+    // A status typed next to a code, or an error body built by hand, would let a code take a second status.
+    const byHand = /new ApiError\(\s*\d|\{\s*error:\s*\{\s*code:/;
+    expect(
+      Object.entries(src)
+        .filter(([f, t]) => f !== "worker/lib/errors.ts" && byHand.test(code(t)))
+        .map(([f]) => f),
+    ).toEqual([]);
+  });
 });

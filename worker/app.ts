@@ -9,7 +9,7 @@ import { directoryRoutes } from "./directory/routes";
 import type { AppEnv } from "./env";
 import { importRoutes } from "./import/routes";
 import { invitationRoutes } from "./invitations/routes";
-import { ApiError } from "./lib/errors";
+import { ApiError, errorBody } from "./lib/errors";
 import { redact } from "./lib/redact";
 import { meRoutes } from "./me/routes";
 import { messageRoutes } from "./messages/routes";
@@ -81,11 +81,11 @@ export function buildApp() {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
     if (err instanceof HTTPException) {
       const status = err.status;
-      return c.json({ error: { code: status === 413 ? "too_large" : "bad_request", message: err.message || "Bad request." } }, status);
+      return c.json(errorBody(status === 413 ? "too_large" : "bad_request", err.message || "Bad request."), status);
     }
     // Never log request bodies: they may hold phone numbers or emails.
     console.error("unhandled", redact(err instanceof Error ? (err.stack ?? err.message) : String(err)));
-    return c.json({ error: { code: "internal", message: "Something went wrong. Try again." } }, 500);
+    return c.json(errorBody("internal", "Something went wrong. Try again."), 500);
   });
   return app;
 }

@@ -53,7 +53,7 @@ async function request<T>(method: string, path: string, body?: unknown, opts: Re
     const type = res.headers.get("content-type") ?? "";
     return (type.includes("json") ? await res.json() : await res.text()) as T;
   }
-  let err: ApiErrorBody["error"] = { code: `http_${res.status}`, message: res.statusText || t("err.generic") };
+  let err: { code: string; message: string; field?: string } = { code: `http_${res.status}`, message: res.statusText || t("err.generic") };
   try {
     const parsed = (await res.json()) as Partial<ApiErrorBody>;
     if (parsed.error?.code) err = parsed.error;

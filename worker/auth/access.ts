@@ -21,12 +21,11 @@ export function requireAccess(access: Access): MiddlewareHandler<AppEnv> {
     if (access === "public") return next();
     const auth = c.get("auth");
     if (!auth) throw unauthorized();
-    if (auth.passwordExpired && !RESTRICTED_SESSION_PATHS.has(c.req.path))
-      throw new ApiError(403, "password_expired", "Your password has expired. Set a new one.");
-    if (auth.mustEnrolMfa && !RESTRICTED_SESSION_PATHS.has(c.req.path)) throw new ApiError(403, "mfa_enrolment_required", "Set up a one-time code app first.");
+    if (auth.passwordExpired && !RESTRICTED_SESSION_PATHS.has(c.req.path)) throw new ApiError("password_expired", "Your password has expired. Set a new one.");
+    if (auth.mustEnrolMfa && !RESTRICTED_SESSION_PATHS.has(c.req.path)) throw new ApiError("mfa_enrolment_required", "Set up a one-time code app first.");
     if (access === "signed_in") return next();
     const roles = rolesOf(auth);
-    if (!access.some((r) => roles.has(r))) throw new ApiError(403, "role_forbidden", "Your role may not do this.");
+    if (!access.some((r) => roles.has(r))) throw new ApiError("role_forbidden", "Your role may not do this.");
     return next();
   };
 }

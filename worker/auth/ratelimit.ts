@@ -67,7 +67,6 @@ const probeLimits = (s: ProbeSource): Limit[] => [
 export async function assertContactProbeAllowed(db: D1Database, s: ProbeSource, field: string): Promise<void> {
   if ((await overLimit(db, probeLimits(s))).length > 0)
     throw new ApiError(
-      429,
       "too_many_requests",
       "ほかのアカウントの連絡先と重なる入力が続いたため、しばらく受け付けません。1時間ほどおいてからもう一度お試しください。",
       field,

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { auditStatement } from "../audit/log";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
-import { ApiError, badRequest, forbidden } from "../lib/errors";
+import { ApiError, badRequest, conflict, forbidden } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { loadSettings } from "../system/settings";
 import { authOf, route } from "./access";
@@ -142,7 +142,7 @@ export const authRoutes = domainApp()
   })
   .openapi(totpSetup, async (c) => {
     const auth = authOf(c);
-    if (auth.totpEnabled) throw new ApiError(409, "conflict", "A one-time code app is already set up.");
+    if (auth.totpEnabled) throw conflict(undefined, "A one-time code app is already set up.");
     const secret = newTotpSecret();
     await data.setTotpSecret(c.env.DB, auth.personId, secret, clock.now()).run();
     return c.json({ secret, uri: totpUri(secret, `person-${auth.personId}`) }, 200);
@@ -152,9 +152,9 @@ export const authRoutes = domainApp()
     const db = c.env.DB;
     const account = await data.findAccount(db, auth.personId);
     if (!account?.totpSecret) throw badRequest("code", "Start the setup first.");
-    if (account.totpEnabled) throw new ApiError(409, "conflict", "Already set up.");
+    if (account.totpEnabled) throw conflict(undefined, "Already set up.");
     const step = matchTotp(account.totpSecret, c.req.valid("json").code, clock.now());
-    if (step === null) throw new ApiError(400, "invalid_code", "The code is wrong. Check the time on your phone.", "code");
+    if (step === null) throw new ApiError("wrong_totp", "The code is wrong. Check the time on your phone.", "code");
     await db.batch([
       data.enableTotp(db, auth.personId, step, clock.now()),
       auditStatement(db, { actorId: auth.personId, action: "auth.totp_enabled", objectType: "person", objectId: auth.personId }),
@@ -168,7 +168,7 @@ export const authRoutes = domainApp()
     if (settings.mfaRequiredForAdmins && holdsAdminRole(auth.globalRole, auth.facilities)) throw forbidden("Admins must keep a one-time code app.");
     const account = await data.findAccount(db, auth.personId);
     if (!account?.totpSecret || !account.totpEnabled) throw badRequest("code", "No one-time code app is set up.");
-    if (matchTotp(account.totpSecret, c.req.valid("json").code, clock.now()) === null) throw new ApiError(400, "invalid_code", "The code is wrong.", "code");
+    if (matchTotp(account.totpSecret, c.req.valid("json").code, clock.now()) === null) throw new ApiError("wrong_totp", "The code is wrong.", "code");
     await db.batch([
       data.setTotpSecret(db, auth.personId, null, clock.now()),
       auditStatement(db, { actorId: auth.personId, action: "auth.totp_disabled", objectType: "person", objectId: auth.personId }),

@@ -99,7 +99,7 @@ export async function replacePassword(
 export async function changeOwnPassword(env: Env, auth: Auth, current: string, next: string): Promise<{ sessionsEnded: number }> {
   const db = env.DB;
   const account = await data.findAccount(db, auth.personId);
-  if (!account || !(await verifyPassword(current, account.passwordHash))) throw new ApiError(400, "invalid", "今のパスワードが違います。", "current");
+  if (!account || !(await verifyPassword(current, account.passwordHash))) throw new ApiError("invalid", "今のパスワードが違います。", "current");
   if (current === next) throw badRequest("next", "今のパスワードとは違うものにしてください。");
   const problem = passwordProblem(next, await loadSettings(env), [account.name]);
   if (problem) throw badRequest("next", problem, "weak_password");
@@ -113,12 +113,12 @@ export async function changeOwnPassword(env: Env, auth: Auth, current: string, n
 
 // ---------------------------------------------------------------- password sign-in
 
-const INVALID = () => new ApiError(401, "invalid_credentials", "Email or password is wrong.");
+const INVALID = () => new ApiError("invalid_credentials", "Email or password is wrong.");
 
 /** A 429 for a locked (account, address) or address key; `retryAfter` in seconds. */
 export class SignInLocked extends ApiError {
   constructor(readonly retryAfter: number) {
-    super(429, "too_many_attempts", "サインインの失敗が続いたため、しばらく待ってからもう一度お試しください。");
+    super("too_many_attempts", "サインインの失敗が続いたため、しばらく待ってからもう一度お試しください。");
   }
 }
 
@@ -157,12 +157,12 @@ export async function checkPasswordSignIn(
     throw INVALID();
   }
   if (account.totpEnabled && account.totpSecret) {
-    if (!input.code) throw new ApiError(401, "code_required", "Enter the one-time code from your app.", "code");
+    if (!input.code) throw new ApiError("code_required", "Enter the one-time code from your app.", "code");
     const step = matchTotp(account.totpSecret, input.code, clock.now());
     const used = step === null ? null : await data.useTotpStep(db, account.id, step).run();
     if (used?.meta.changes !== 1) {
       await failed(env, waiter, keys, settings, account, input.email, { actorId: account.id, action: "auth.sign_in_failed", detail: { reason: "code" } });
-      throw new ApiError(401, "invalid_code", "The one-time code is wrong or already used.", "code");
+      throw new ApiError("invalid_code", "The one-time code is wrong or already used.", "code");
     }
   }
   await successStatement(db, keys).run();

@@ -34,21 +34,21 @@ export interface ResendResult {
 export async function resend(env: Env, auth: Auth, id: number, input: ResendInput): Promise<ResendResult> {
   const { rc, audience } = await readableRollcall(env, auth, id);
   if (audience.viewer) throw forbidden("The viewer's board is read only.");
-  if (!isOpen(rc)) throw new ApiError(409, "closed", `The roll-call is ${rc.state}; nothing more is sent.`, "rollcall");
+  if (!isOpen(rc)) throw new ApiError("closed", `The roll-call is ${rc.state}; nothing more is sent.`, "rollcall");
   const mine = (facilityId: number | null) => audience.facilityIds === null || (facilityId !== null && audience.facilityIds.includes(facilityId));
 
   let people: number[];
   let alreadyReplied = 0;
   let unreachable = 0;
   if (input.facilityId !== undefined) {
-    if (!mine(input.facilityId)) throw new ApiError(403, "forbidden", "This facility is not yours.", "facilityId");
+    if (!mine(input.facilityId)) throw forbidden("This facility is not yours.", "facilityId");
     people = await data.unrepliedOfFacility(env.DB, rc.id, input.facilityId);
   } else {
     const wanted = [...new Set(input.personIds!)];
     const found = await data.recipientsAmong(env.DB, rc.id, wanted);
     const missing = wanted.filter((p) => !found.some((f) => f.personId === p));
     if (missing.length) throw badRequest("personIds", `personIds: not asked in this roll-call: ${missing.slice(0, 10).join(", ")}.`);
-    if (found.some((f) => !mine(f.facilityId))) throw new ApiError(403, "forbidden", "Some of these people are not in your facilities.", "personIds");
+    if (found.some((f) => !mine(f.facilityId))) throw forbidden("Some of these people are not in your facilities.", "personIds");
     alreadyReplied = found.filter((f) => f.replied).length;
     unreachable = found.filter((f) => !f.replied && f.removed).length;
     people = found.filter((f) => !f.replied && !f.removed).map((f) => f.personId);

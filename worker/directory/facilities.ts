@@ -4,7 +4,7 @@ import { ADMINS } from "../auth/roles";
 import { canManageFacility, isNetworkAdmin } from "../auth/scope";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
-import { ApiError, conflict, forbidden, notFound } from "../lib/errors";
+import { conflict, forbidden, notFound } from "../lib/errors";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { normalizeKana, normalizeSpaces, parsePhone } from "./contact";
 import * as data from "./data";
@@ -160,8 +160,7 @@ export const facilityRoutes = domainApp()
     const f = await data.findFacility(db, id);
     if (!f || f.removedAt) throw notFound("facility");
     if (!canManageFacility(auth, id)) throw forbidden("You may change only your own facility.");
-    if (body.type !== undefined && body.type !== f.type && !isNetworkAdmin(auth))
-      throw new ApiError(403, "forbidden", "Only a network admin changes the facility type.", "type");
+    if (body.type !== undefined && body.type !== f.type && !isNetworkAdmin(auth)) throw forbidden("Only a network admin changes the facility type.", "type");
     const next = applyUpdate(f, body);
     if (next.name !== f.name) await assertFacilityNameFree(db, next.name, id);
     const changed = (Object.keys(next) as (keyof data.NewFacility)[]).filter((k) => next[k] !== f[k]);

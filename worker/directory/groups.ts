@@ -4,7 +4,7 @@ import { ADMINS } from "../auth/roles";
 import { isNetworkAdmin, type Auth } from "../auth/scope";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
-import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { normalizeSpaces } from "./contact";
 import * as data from "./data";
@@ -128,7 +128,7 @@ async function visibleGroup(db: D1Database, auth: Auth, id: number): Promise<{ g
 async function managedGroup(db: D1Database, auth: Auth, id: number) {
   const g = await visibleGroup(db, auth, id);
   if (!canManageGroup(auth, g.group, g.myRole)) throw forbidden("You do not manage this group.");
-  if (g.group.closedAt) throw new ApiError(409, "conflict", "This group is closed.");
+  if (g.group.closedAt) throw conflict(undefined, "This group is closed.");
   return g;
 }
 
@@ -196,7 +196,7 @@ export const groupRoutes = domainApp()
     const { id } = c.req.valid("param");
     const db = c.env.DB;
     const { group } = await managedGroup(db, auth, id);
-    if (group.kind !== "custom") throw new ApiError(409, "conflict", "Only custom groups are closed by hand; a facility group closes with its facility.");
+    if (group.kind !== "custom") throw conflict(undefined, "Only custom groups are closed by hand; a facility group closes with its facility.");
     await db.batch([
       ...data.closeGroupStatements(db, id, clock.now()),
       auditStatement(db, { actorId: auth.personId, action: "group.closed", objectType: "group", objectId: id, detail: { name: group.name } }),
@@ -228,8 +228,7 @@ export const groupRoutes = domainApp()
     const person = await data.findPerson(db, personId);
     if (!person || person.removedAt) throw badRequest("personId", "No such person.");
     const theirs = (await data.membershipsOf(db, [personId])).get(personId) ?? [];
-    if (!managesPerson(auth, theirs))
-      throw new ApiError(403, "forbidden", "Invite people from other facilities instead; they accept the invitation themselves.", "personId");
+    if (!managesPerson(auth, theirs)) throw forbidden("Invite people from other facilities instead; they accept the invitation themselves.", "personId");
     if (await data.groupMembership(db, id, personId)) throw conflict("personId", "Already a member.");
     await db.batch([
       data.addGroupMember(db, id, personId, auth.personId, clock.now()),
@@ -247,7 +246,7 @@ export const groupRoutes = domainApp()
     const theirs = (await data.membershipsOf(db, [personId])).get(personId) ?? [];
     if (!canManageGroup(auth, group, myRole) && !managesPerson(auth, theirs)) throw forbidden("You do not manage this group or this person.");
     const block = await removalBlock(db, group, personId, role);
-    if (block) throw new ApiError(409, "conflict", block);
+    if (block) throw conflict(undefined, block);
     await db.batch([
       data.removeGroupMember(db, id, personId, clock.now()),
       auditStatement(db, { actorId: auth.personId, action: "group.member_removed", objectType: "group", objectId: id, detail: { personId } }),
@@ -261,7 +260,7 @@ export const groupRoutes = domainApp()
     const { group, myRole } = await visibleGroup(db, auth, id);
     if (!myRole) throw notFound("membership");
     const block = await removalBlock(db, group, auth.personId, myRole);
-    if (block) throw new ApiError(409, "conflict", block);
+    if (block) throw conflict(undefined, block);
     await db.batch([
       data.removeGroupMember(db, id, auth.personId, clock.now()),
       auditStatement(db, { actorId: auth.personId, action: "group.left", objectType: "group", objectId: id }),

@@ -4,7 +4,7 @@ import { ADMINS } from "../auth/roles";
 import { isNetworkAdmin, type Auth } from "../auth/scope";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
-import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { loadSettings } from "../system/settings";
 import { assertContactProbeAllowed, countContactProbe, probeSource, type ProbeSource } from "../auth/ratelimit";
@@ -174,7 +174,7 @@ export const peopleRoutes = domainApp()
     const auth = authOf(c);
     const body = c.req.valid("json");
     const db = c.env.DB;
-    if (body.globalRole && !isNetworkAdmin(auth)) throw new ApiError(403, "forbidden", "Only a network admin gives network-wide roles.", "globalRole");
+    if (body.globalRole && !isNetworkAdmin(auth)) throw forbidden("Only a network admin gives network-wide roles.", "globalRole");
     if (body.facilityId === undefined) {
       if (!isNetworkAdmin(auth) || !body.globalRole) throw badRequest("facilityId", "Choose the facility the person works at.");
     } else {
@@ -252,8 +252,8 @@ export const peopleRoutes = domainApp()
     const db = c.env.DB;
     const { person, memberships } = await personForChange(db, auth, id, (p, ms) => mayEditPerson(auth, p, ms));
     if (body.globalRole !== undefined && body.globalRole !== person.globalRole) {
-      if (!isNetworkAdmin(auth)) throw new ApiError(403, "forbidden", "Only a network admin gives network-wide roles.", "globalRole");
-      if (id === auth.personId) throw new ApiError(403, "forbidden", "Ask another network admin to change your own role.", "globalRole");
+      if (!isNetworkAdmin(auth)) throw forbidden("Only a network admin gives network-wide roles.", "globalRole");
+      if (id === auth.personId) throw forbidden("Ask another network admin to change your own role.", "globalRole");
     }
     const current = (await data.contactsOf(db, [id])).get(id)!;
     const email = body.email === undefined ? current.email : body.email === null ? null : normalizeEmail(body.email);

@@ -1,5 +1,5 @@
 import { isNetworkAdmin, type Auth, type FacilityRole, type GlobalRole } from "../auth/scope";
-import { ApiError, conflict } from "../lib/errors";
+import { conflict, forbidden } from "../lib/errors";
 import * as data from "./data";
 import { appointableRoles, canDeregister, canEditPerson, managesPerson } from "./scope";
 
@@ -19,7 +19,7 @@ export type MembershipRefusal =
   | { code: "person_elsewhere"; message: string };
 
 /** A refused membership change as a route answers it: 403 naming the field. */
-export const refusalError = (r: MembershipRefusal) => new ApiError(403, "forbidden", r.message, "field" in r ? r.field : undefined);
+export const refusalError = (r: MembershipRefusal) => forbidden(r.message, "field" in r ? r.field : undefined);
 
 const ROLE_WORDS: Record<FacilityRole, string> = { admin: "管理者", delegate: "管理者の代行", staff: "一般" };
 

@@ -3,7 +3,7 @@ import { authOf, route } from "../auth/access";
 import { ADMINS } from "../auth/roles";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
-import { ApiError, badRequest } from "../lib/errors";
+import { ApiError, badRequest, errorBody } from "../lib/errors";
 import { errorResponses, ErrorSchema, jsonOk } from "../lib/schemas";
 import { ImportQuerySchema, ImportRejectedSchema, ImportReportSchema } from "./schemas";
 import { loadSettings } from "../system/settings";
@@ -52,7 +52,7 @@ async function fileBytes(c: Context<AppEnv>): Promise<Uint8Array> {
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type && !["text/csv", "application/octet-stream", "text/plain", "application/vnd.ms-excel"].includes(type))
     throw badRequest("file", "Send the CSV file's bytes as the body (Content-Type: text/csv).", "unsupported_type");
-  const tooBig = () => new ApiError(413, "too_large", `The file is over ${MAX_BYTES / 1024 / 1024} MB.`, "file");
+  const tooBig = () => new ApiError("too_large", `The file is over ${MAX_BYTES / 1024 / 1024} MB.`, "file");
   if (Number(c.req.header("content-length") ?? 0) > MAX_BYTES) throw tooBig();
   const body = c.req.raw.body;
   if (!body) throw badRequest("file", "The file is empty.");
@@ -95,7 +95,7 @@ export const importRoutes = domainApp()
     const before = report(plan, false);
     if (!before.ok) {
       const message = `${before.counts.invalid} of ${before.counts.rows} rows have problems; nothing was imported.`;
-      return c.json({ error: { code: "import_invalid", message, field: "file" }, ...before }, 422);
+      return c.json({ ...errorBody("import_invalid", message, "file"), ...before }, 422);
     }
     await commitPlan(c.env.DB, auth, plan, facilityId);
     return c.json(report(plan, true), 200);

@@ -105,7 +105,7 @@ export function parseFile(bytes: Uint8Array): ParsedFile {
     rows.push({ row: i + 1, line: rec.line, values });
   });
   if (rows.length === 0) throw badRequest("file", "There are no rows below the header.");
-  if (rows.length > MAX_ROWS) throw new ApiError(413, "too_large", `At most ${MAX_ROWS} rows per file; this one has ${rows.length}. Split it.`, "file");
+  if (rows.length > MAX_ROWS) throw new ApiError("too_large", `At most ${MAX_ROWS} rows per file; this one has ${rows.length}. Split it.`, "file");
   return { encoding, columns: COLUMNS.filter((c) => index[c] !== undefined), ignoredColumns: ignored, rows };
 }
 
@@ -117,7 +117,7 @@ interface Scope {
 }
 
 async function resolveScope(auth: Auth, facilityId: number | undefined, facilities: data.FacilityRef[]): Promise<Scope> {
-  if (facilityId !== undefined && !facilities.some((f) => f.id === facilityId)) throw new ApiError(404, "not_found", "No such facility.", "facilityId");
+  if (facilityId !== undefined && !facilities.some((f) => f.id === facilityId)) throw new ApiError("not_found", "No such facility.", "facilityId");
   if (isNetworkAdmin(auth)) return facilityId === undefined ? { fixed: null, allowed: null } : { fixed: facilityId, allowed: new Set([facilityId]) };
   const managed = managedFacilityIds(auth);
   if (facilityId !== undefined) {
@@ -419,7 +419,7 @@ export async function commitPlan(db: D1Database, auth: Auth, plan: Plan, facilit
     await db.batch(statements);
   } catch (err) {
     if (err instanceof Error && /constraint/i.test(err.message))
-      throw new ApiError(409, "conflict", "The directory changed while importing; nothing was written. Preview again and retry.", "file");
+      throw new ApiError("conflict", "The directory changed while importing; nothing was written. Preview again and retry.", "file");
     throw err;
   }
 }

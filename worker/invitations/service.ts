@@ -166,12 +166,7 @@ export async function createInvitation(
         detail: { error: sent.error.slice(0, 100) },
       }),
     ]);
-    throw new ApiError(
-      502,
-      "send_failed",
-      `The invitation could not be sent (${sent.error}); it was withdrawn. Check the address and try again.`,
-      address.kind,
-    );
+    throw new ApiError("send_failed", `The invitation could not be sent (${sent.error}); it was withdrawn. Check the address and try again.`, address.kind);
   }
   return { invitation: present(inv, now), sent: true, sandbox: sent.sandbox };
 }
@@ -183,7 +178,7 @@ export async function revokeInvitation(env: Env, auth: Auth, id: number, mayMana
   if (!inv || !mayManage(inv)) throw notFound("invitation");
   const now = clock.now();
   const state = data.stateOf(inv, now);
-  if (state !== "pending") throw new ApiError(409, "conflict", `This invitation is ${state} already.`, "id");
+  if (state !== "pending") throw new ApiError("conflict", `This invitation is ${state} already.`, "id");
   try {
     await db.batch([
       data.claimOutcome(db, id, "revoked", now),
@@ -191,7 +186,7 @@ export async function revokeInvitation(env: Env, auth: Auth, id: number, mayMana
       auditStatement(db, { actorId: auth.personId, action: "invitation.revoked", objectType: "invitation", objectId: id }),
     ]);
   } catch (err) {
-    if (data.isUniqueViolation(err, "invitation_outcomes")) throw new ApiError(409, "conflict", "This invitation was answered in the meantime.", "id");
+    if (data.isUniqueViolation(err, "invitation_outcomes")) throw new ApiError("conflict", "This invitation was answered in the meantime.", "id");
     throw err;
   }
   return present((await data.findInvitation(db, id))!, now);

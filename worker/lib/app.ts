@@ -9,7 +9,7 @@ export function domainApp() {
       if (!result.success) {
         const issue = result.error.issues[0];
         const field = issue ? issue.path.map(String).join(".") || "body" : "body";
-        throw new ApiError(400, "invalid", `${field}: ${issue?.message ?? "invalid"}`, field);
+        throw new ApiError("invalid", `${field}: ${issue?.message ?? "invalid"}`, field);
       }
     },
   });

@@ -1,14 +1,87 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
+/**
+ * Every error code the API answers, each with its one HTTP status. The admin UI maps
+ * the codes (and `field`) to words; `message` is for a person too, in short plain text.
+ * The OpenAPI error schema lists these codes (lib/schemas.ts ErrorSchema).
+ */
+export const ERROR_CODES = {
+  // 400: bad input; `field` names it.
+  invalid: 400,
+  bad_request: 400,
+  required: 400,
+  too_long: 400,
+  weak_password: 400,
+  not_csv: 400,
+  unsupported_type: 400,
+  invalid_cap: 400,
+  country_not_allowed: 400,
+  last_contact: 400,
+  /** A wrong SMS verification code, tries left. */
+  wrong_code: 400,
+  /** The wrong SMS code that used up the last try. */
+  code_dead: 400,
+  /** A wrong one-time code (TOTP) while setting the app up or turning it off. */
+  wrong_totp: 400,
+  // 401: not signed in, or the sign-in failed.
+  unauthorized: 401,
+  invalid_credentials: 401,
+  code_required: 401,
+  invalid_code: 401,
+  invalid_key: 401,
+  unsigned: 401,
+  // 403: not allowed for this role or object.
+  forbidden: 403,
+  role_forbidden: 403,
+  password_expired: 403,
+  mfa_enrolment_required: 403,
+  /** An integration's request (triggers API): the key's permission or the request's signature. */
+  bad_signature: 403,
+  stale_request: 403,
+  replayed: 403,
+  // 404
+  not_found: 404,
+  // 409: the state does not allow it now.
+  conflict: 409,
+  closed: 409,
+  too_soon: 409,
+  // 410: gone for good.
+  gone: 410,
+  expired: 410,
+  no_code: 410,
+  code_expired: 410,
+  /** An SMS code that no longer works (used up, or a newer one was sent). */
+  code_spent: 410,
+  // 413, 422, 426, 429
+  too_large: 413,
+  import_invalid: 422,
+  upgrade_required: 426,
+  too_many_requests: 429,
+  too_many_attempts: 429,
+  account_daily_limit: 429,
+  number_daily_limit: 429,
+  network_daily_ceiling: 429,
+  // 5xx
+  internal: 500,
+  send_failed: 502,
+  unavailable: 503,
+  not_configured: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+
 /** The one error type of the API. `onError` and the validation hook shape it into `{ error: {...} }`. */
 export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+
   constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly field?: string,
   ) {
     super(message);
+    this.status = ERROR_CODES[code];
   }
 
   toJSON() {
@@ -16,8 +89,13 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (field: string, message: string, code = "invalid") => new ApiError(400, code, message, field);
-export const unauthorized = (message = "Sign in first.") => new ApiError(401, "unauthorized", message);
-export const forbidden = (message = "You may not do this.") => new ApiError(403, "forbidden", message);
-export const notFound = (what = "resource") => new ApiError(404, "not_found", `No such ${what}.`);
-export const conflict = (field: string, message: string) => new ApiError(409, "conflict", message, field);
+/** The error body for a code, for the few places that answer without throwing. */
+export const errorBody = (code: ErrorCode, message: string, field?: string) => new ApiError(code, message, field).toJSON();
+
+export const badRequest = (field: string, message: string, code: ErrorCode = "invalid") => new ApiError(code, message, field);
+export const unauthorized = (message = "サインインしてください。") => new ApiError("unauthorized", message);
+export const forbidden = (message = "この操作をする権限がありません。", field?: string) => new ApiError("forbidden", message, field);
+export const notFound = (what = "resource") => new ApiError("not_found", `No such ${what}.`);
+export const conflict = (field: string | undefined, message: string) => new ApiError("conflict", message, field);
+export const closed = (message: string, field?: string) => new ApiError("closed", message, field);
+export const tooLarge = (message: string, field?: string) => new ApiError("too_large", message, field);

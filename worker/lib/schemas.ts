@@ -1,12 +1,15 @@
 import { z } from "@hono/zod-openapi";
+import { ERROR_CODE_LIST, ERROR_CODES } from "./errors";
 
 /** Shared API shapes. The admin UI imports its types from these. */
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.string(),
-      message: z.string(),
-      field: z.string().optional(),
+      code: z.enum(ERROR_CODE_LIST).openapi({
+        description: `One of the API's error codes, each with its one status: ${ERROR_CODE_LIST.map((c) => `${c} (${ERROR_CODES[c]})`).join(", ")}.`,
+      }),
+      message: z.string().openapi({ description: "For a person: short and plain." }),
+      field: z.string().optional().openapi({ description: "The input field the error is about, when there is one." }),
     }),
   })
   .openapi("Error");

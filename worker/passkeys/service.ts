@@ -28,7 +28,7 @@ function relyingParty(env: Pick<Env, "PUBLIC_URL">) {
   return { rpID: u.hostname, origin: u.origin, rpName: "安否確認" };
 }
 
-const INVALID = () => new ApiError(401, "invalid_credentials", "This passkey could not sign you in.");
+const INVALID = () => new ApiError("invalid_credentials", "This passkey could not sign you in.");
 
 /** The challenge the browser signed, checked and used up once (expectedChallenge as a callback). */
 const takesChallenge = (db: D1Database, purpose: "register" | "authenticate", personId: number | null) => async (challenge: string) =>

@@ -71,7 +71,7 @@ const getPhoto = route({
 /** The uploaded bytes, refused before reading when the declared length is already too much. */
 async function photoBytes(req: Request): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "0");
-  const tooBig = () => new ApiError(413, "too_large", `photo: at most ${PHOTO_MAX_BYTES / 1024} KB; resize it first.`, "photo");
+  const tooBig = () => new ApiError("too_large", `photo: at most ${PHOTO_MAX_BYTES / 1024} KB; resize it first.`, "photo");
   if (declared > PHOTO_MAX_BYTES) throw tooBig();
   const bytes = new Uint8Array(await req.arrayBuffer());
   if (bytes.length > PHOTO_MAX_BYTES) throw tooBig();

@@ -197,6 +197,6 @@ export async function removeMyContact(db: D1Database, auth: Auth, id: number): P
   ]);
   if (removed!.meta.changes !== 1) {
     // Lost a race with another removal: the contact stays (only the attempt is in the audit log).
-    throw new ApiError(400, "last_contact", "This is your only contact: a roll-call must be able to reach you.", "id");
+    throw new ApiError("last_contact", "This is your only contact: a roll-call must be able to reach you.", "id");
   }
 }

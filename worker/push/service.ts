@@ -144,9 +144,9 @@ export async function sendTestNotification(env: Env, auth: Auth, id: number): Pr
         data.revokeDevice(db, id, clock.now()),
         auditStatement(db, { actorId: auth.personId, action: "push.device_gone", objectType: "push_subscription", objectId: id }),
       ]);
-      throw new ApiError(410, "gone", "This device no longer accepts notifications; it was removed. Turn notifications on again on the device.", "id");
+      throw new ApiError("gone", "This device no longer accepts notifications; it was removed. Turn notifications on again on the device.", "id");
     }
-    throw new ApiError(502, "send_failed", `The push service did not take the test (${r.error}).`, "id");
+    throw new ApiError("send_failed", `The push service did not take the test (${r.error}).`, "id");
   }
   await audit(db, { actorId: auth.personId, action: "push.test_sent", objectType: "push_subscription", objectId: id });
   return { sandbox: r.sandbox, testId };
@@ -162,7 +162,7 @@ export async function acknowledgeTest(db: D1Database, token: string): Promise<{ 
   if (!t || t.revoked) throw notFound("test");
   const now = clock.now();
   if (t.arrivedAt !== null) return { deviceId: t.subscriptionId, arrivedAt: t.arrivedAt };
-  if (now - t.sentAt > TEST_ACK_MS) throw new ApiError(410, "expired", "This test is too old; send a new one.", "token");
+  if (now - t.sentAt > TEST_ACK_MS) throw new ApiError("expired", "This test is too old; send a new one.", "token");
   await db.batch(data.arrivalStatements(db, t, now));
   return { deviceId: t.subscriptionId, arrivedAt: now };
 }
@@ -172,8 +172,7 @@ export type OneTapOutcome = { closed: false; reply: Reply } | { closed: true; er
 
 /** Records a one-tap answer from a notification action, as a reply via push. */
 export async function answerOneTap(env: Env, found: { recipient: Recipient; rollcall: Rollcall }, action: OneTapAction): Promise<OneTapOutcome> {
-  if (!isOpen(found.rollcall))
-    return { closed: true, error: new ApiError(409, "closed", "This roll-call has closed; replies are no longer accepted.", "rollcall") };
+  if (!isOpen(found.rollcall)) return { closed: true, error: new ApiError("closed", "This roll-call has closed; replies are no longer accepted.", "rollcall") };
   try {
     const reply = await recordReply(env, { rollcallId: found.rollcall.id, personId: found.recipient.personId, answers: ONE_TAP[action], via: "push" });
     return { closed: false, reply };

@@ -86,7 +86,7 @@ export async function recordReply(env: Env, input: RecordReplyInput): Promise<Re
   if (!rc) throw notFound("roll-call");
   const recipient = await recipientOf(env.DB, input.rollcallId, input.personId);
   if (!recipient) throw notFound("recipient");
-  if (!isOpen(rc)) throw new ApiError(409, "closed", "This roll-call has closed; replies are no longer accepted.", "rollcall");
+  if (!isOpen(rc)) throw new ApiError("closed", "This roll-call has closed; replies are no longer accepted.", "rollcall");
   const { answers, comment } = checkAnswers(rc.template, recipient.isFacilityAdmin, input.answers, input.comment ?? "");
   if (input.via === "proxy" && !input.proxyBy) throw badRequest("proxyBy", "A proxy reply names who recorded it.");
   const now = clock.now();
@@ -114,7 +114,7 @@ export async function recordReply(env: Env, input: RecordReplyInput): Promise<Re
   const id = inserted?.results[0]?.id;
   if (!id) {
     // Closed between the read and the write: no reply was written (a proxy audit entry records the attempt).
-    throw new ApiError(409, "closed", "This roll-call has closed; replies are no longer accepted.", "rollcall");
+    throw new ApiError("closed", "This roll-call has closed; replies are no longer accepted.", "rollcall");
   }
   try {
     await rollcallObject(env, rc.id).noteReply(input.personId, now);

@@ -22,7 +22,7 @@ function tokenKey(env: Pick<Env, "REPLY_TOKEN_KEY" | "APP_ENV">): Promise<Crypto
   let secret = env.REPLY_TOKEN_KEY;
   if (!secret) {
     if (env.APP_ENV !== "local" && env.APP_ENV !== "test")
-      throw new ApiError(503, "not_configured", "The REPLY_TOKEN_KEY secret is missing: set it with `wrangler secret put REPLY_TOKEN_KEY`.");
+      throw new ApiError("not_configured", "The REPLY_TOKEN_KEY secret is missing: set it with `wrangler secret put REPLY_TOKEN_KEY`.");
     secret = DEVELOPMENT_KEY;
   }
   let key = keys.get(secret);

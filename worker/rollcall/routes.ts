@@ -7,7 +7,7 @@ import { rollcallObject } from "../board/stub";
 import { readableRollcall } from "../board/service";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
-import { ApiError, forbidden, notFound } from "../lib/errors";
+import { conflict, forbidden, notFound } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
 import { recordReply } from "../reply/service";
 import * as data from "./data";
@@ -247,7 +247,7 @@ export const rollcallRoutes = domainApp()
     const facilities = await data.facilitiesOfPerson(db, owner.personId);
     if (!isNetworkAdmin(auth) && !facilities.some((f) => canManageFacility(auth, f)))
       throw forbidden("Only the person's facility admin (or a network admin) may remove their comment.");
-    if (owner.commentRemoved) throw new ApiError(409, "conflict", "This comment was already removed.");
+    if (owner.commentRemoved) throw conflict(undefined, "This comment was already removed.");
     await db.batch([
       data.removeComment(db, replyId, auth.personId, clock.now()),
       auditStatement(db, {

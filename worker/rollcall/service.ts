@@ -4,7 +4,7 @@ import { rollcallObject } from "../board/stub";
 import { CHANNELS, DELIVERY_STATES, planMessage, type Channel } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
-import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { replyUrl, TOKEN_LENGTH } from "../reply/token";
 import { messagesFor } from "../templates/files";
 import { resolveTemplate } from "../templates/service";
@@ -30,9 +30,9 @@ export function ownerForScope(auth: Auth, scope: Scope): number | null {
   if (isNetworkAdmin(auth)) return null;
   const managed = managedFacilityIds(auth);
   if (!managed.length) throw forbidden("Only network admins and facility admins start roll-calls.");
-  if (!scope.facilityIds) throw new ApiError(403, "forbidden", "Facility admins may only address their own facility: use scope.facilityIds.", "scope");
+  if (!scope.facilityIds) throw forbidden("Facility admins may only address their own facility: use scope.facilityIds.", "scope");
   const outside = scope.facilityIds.filter((id) => !managed.includes(id));
-  if (outside.length) throw new ApiError(403, "forbidden", "Facility admins may only address their own facility.", "scope.facilityIds");
+  if (outside.length) throw forbidden("Facility admins may only address their own facility.", "scope.facilityIds");
   return scope.facilityIds[0]!;
 }
 

@@ -78,26 +78,19 @@ export async function mayBeSentVerification(
 export function refusalError(r: SendRefusal, s: Settings): ApiError {
   switch (r.reason) {
     case "country":
-      return new ApiError(400, "country_not_allowed", r.message, "id");
+      return new ApiError("country_not_allowed", r.message, "id");
     case "contact_hourly":
-      return new ApiError(429, "too_many_requests", "この連絡先への確認の送信が多すぎます。1時間ほどおいてからもう一度お試しください。", "id");
+      return new ApiError("too_many_requests", "この連絡先への確認の送信が多すぎます。1時間ほどおいてからもう一度お試しください。", "id");
     case "account_daily":
-      return new ApiError(
-        429,
-        "account_daily_limit",
-        `確認コードのSMSは1日${s.verificationCodesPerAccountPerDay}回までです。明日もう一度お試しください。`,
-        "id",
-      );
+      return new ApiError("account_daily_limit", `確認コードのSMSは1日${s.verificationCodesPerAccountPerDay}回までです。明日もう一度お試しください。`, "id");
     case "number_daily":
       return new ApiError(
-        429,
         "number_daily_limit",
         `この番号への確認コードのSMSは1日${s.verificationCodesPerNumberPerDay}回までです。明日もう一度お試しください。`,
         "id",
       );
     case "network_ceiling":
       return new ApiError(
-        429,
         "network_daily_ceiling",
         "本日は確認コードのSMSを送れる上限に達しました。明日もう一度お試しください。メールアドレスは今日も確認できます。",
         "id",
@@ -201,7 +194,7 @@ export async function startVerification(env: Env, personId: number, contactId: n
     link,
   });
   if (!sent.ok)
-    throw new ApiError(502, "send_failed", `The ${mobile ? "SMS" : "email"} could not be sent (${sent.error}). Check the ${contact.kind} and try again.`, "id");
+    throw new ApiError("send_failed", `The ${mobile ? "SMS" : "email"} could not be sent (${sent.error}). Check the ${contact.kind} and try again.`, "id");
   return { method: mobile ? "code" : "link", expiresAt, sandbox: sent.sandbox };
 }
 
@@ -211,25 +204,24 @@ export async function startVerification(env: Env, personId: number, contactId: n
 export async function confirmCode(env: Env, personId: number, contactId: number, code: string): Promise<number> {
   const db = env.DB;
   const contact = await ownContact(db, personId, contactId);
-  if (contact.kind !== "mobile") throw new ApiError(400, "invalid", "Email addresses are verified by the link in the email.", "id");
+  if (contact.kind !== "mobile") throw new ApiError("invalid", "Email addresses are verified by the link in the email.", "id");
   const now = clock.now();
   const v = await data.latestCode(db, contact.id);
-  if (!v || v.usedAt !== null) throw new ApiError(410, "no_code", "There is no open code for this number: ask for a new one.", "code");
+  if (!v || v.usedAt !== null) throw new ApiError("no_code", "There is no open code for this number: ask for a new one.", "code");
   if (v.deadAt !== null)
     throw new ApiError(
-      410,
-      "code_dead",
+      "code_spent",
       v.attempts >= MAX_ATTEMPTS ? "Too many wrong codes: this code no longer works. Ask for a new one." : "A newer code was sent: use that one.",
       "code",
     );
-  if (v.expiresAt <= now) throw new ApiError(410, "code_expired", "This code has expired (10 minutes). Ask for a new one.", "code");
+  if (v.expiresAt <= now) throw new ApiError("code_expired", "This code has expired (10 minutes). Ask for a new one.", "code");
   const given = await codeHash(v.salt, code);
   if (!timingSafeEqual(hex(given), hex(v.secretHash))) {
     const attempts = await data.countWrong(db, v.id, MAX_ATTEMPTS, now);
-    if (attempts === null) throw new ApiError(410, "code_dead", "This code no longer works. Ask for a new one.", "code");
+    if (attempts === null) throw new ApiError("code_spent", "This code no longer works. Ask for a new one.", "code");
     const left = MAX_ATTEMPTS - attempts;
-    if (left <= 0) throw new ApiError(400, "code_dead", "Wrong code, 5 times: this code no longer works. Ask for a new one.", "code");
-    throw new ApiError(400, "wrong_code", `Wrong code. ${left} ${left === 1 ? "try" : "tries"} left.`, "code");
+    if (left <= 0) throw new ApiError("code_dead", "Wrong code, 5 times: this code no longer works. Ask for a new one.", "code");
+    throw new ApiError("wrong_code", `Wrong code. ${left} ${left === 1 ? "try" : "tries"} left.`, "code");
   }
   const [used] = await db.batch([
     ...data.useStatements(db, v, now),
@@ -241,7 +233,7 @@ export async function confirmCode(env: Env, personId: number, contactId: number,
       detail: { kind: "mobile", method: "code" },
     }),
   ]);
-  if (used!.meta.changes !== 1) throw new ApiError(410, "code_dead", "This code no longer works. Ask for a new one.", "code");
+  if (used!.meta.changes !== 1) throw new ApiError("code_spent", "This code no longer works. Ask for a new one.", "code");
   return now;
 }
 

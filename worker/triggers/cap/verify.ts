@@ -21,8 +21,10 @@ export const REPLAY_WINDOW_MS = 5 * 60_000;
 const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
 const KEY_SHAPE = /^anpi_[A-Za-z0-9_-]{43}$/;
 
-const unauthorized = (code: string, message: string, field?: string) => new ApiError(401, code, message, field);
-const refused = (code: string, message: string, field?: string) => new ApiError(403, code, message, field);
+type Unauthorized = "unauthorized" | "invalid_key" | "unsigned";
+type Refused = "forbidden" | "bad_signature" | "stale_request" | "replayed";
+const unauthorized = (code: Unauthorized, message: string, field?: string) => new ApiError(code, message, field);
+const refused = (code: Refused, message: string, field?: string) => new ApiError(code, message, field);
 
 /** The key in force behind a bearer header, or a 401. */
 export async function keyFromHeader(db: D1Database, authorization: string | undefined, permission: ApiPermission): Promise<StoredApiKey> {
