@@ -1,4 +1,4 @@
-import twilio from "twilio";
+import { getExpectedTwilioSignature } from "twilio/lib/webhooks/webhooks";
 import { audit } from "../audit/log";
 import type { Auth } from "../auth/scope";
 import { badRequest, notFound } from "../lib/errors";
@@ -59,7 +59,7 @@ export async function simulateInboundSms(env: Env, auth: Auth, input: SmsReplyIn
   const url = `${env.PUBLIC_URL.replace(/\/+$/, "")}${SMS_WEBHOOK_PATH}`;
   const headers = new Headers({
     "content-type": "application/x-www-form-urlencoded",
-    "x-twilio-signature": twilio.getExpectedTwilioSignature(token, url, params),
+    "x-twilio-signature": getExpectedTwilioSignature(token, url, params),
   });
   const { status, reply } = await asTheWebhook(env, new URLSearchParams(params).toString(), headers);
   const handled = status === 200 ? await data.inboundReply(env.DB, sid) : null;

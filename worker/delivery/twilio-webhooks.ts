@@ -1,5 +1,6 @@
 import { boardChanged } from "../board/notify";
-import twilio from "twilio";
+import MessagingResponse from "twilio/lib/twiml/MessagingResponse";
+import { getSignatureAlgorithm, validateRequest } from "twilio/lib/webhooks/webhooks";
 import { ApiError } from "../lib/errors";
 import { clock } from "../lib/clock";
 import { getRollcall, latestLiveRollcallOf } from "../rollcall/data";
@@ -38,13 +39,13 @@ export function verifiedTwilioParams(env: Env, path: string, search: string, bod
   const params: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(body)) params[k] = v;
   const url = `${env.PUBLIC_URL.replace(/\/+$/, "")}${path}${search}`;
-  const algorithm = twilio.getSignatureAlgorithm(headers.get("x-twilio-webhooks-signature-settings") ?? undefined);
-  return twilio.validateRequest(token, signature, url, params, algorithm) ? params : null;
+  const algorithm = getSignatureAlgorithm(headers.get("x-twilio-webhooks-signature-settings") ?? undefined);
+  return validateRequest(token, signature, url, params, algorithm) ? params : null;
 }
 
 /** The TwiML answer to an inbound SMS: the text, or an empty response. */
 export function twiml(text: string): string {
-  const r = new twilio.twiml.MessagingResponse();
+  const r = new MessagingResponse();
   if (text) r.message(text);
   return r.toString();
 }

@@ -1,4 +1,3 @@
-import twilio from "twilio";
 import { z } from "zod";
 import type { ChannelAdapter, OutgoingMessage, SendResult } from "../types";
 import { numberVar, parseProvider, type ProviderState } from "./settings";
@@ -45,18 +44,24 @@ interface TwilioError {
 /**
  * SMS through `twilio` `messages.create`, with a status callback URL. A client is
  * made per message so the Retry-After of a 429 read from `httpClient.lastResponse`
- * belongs to this request. Pacing is not done here (see ../pacing.ts).
+ * belongs to this request. Pacing is not done here (see ../pacing.ts). The SDK's
+ * REST part (./twilio-rest.ts) is loaded on the first send, not at start-up.
  */
 export function smsAdapter(s: SmsSettings, opts: { timeoutMs?: number } = {}): ChannelAdapter {
   return {
     channel: "sms",
     async send(msg: OutgoingMessage): Promise<SendResult> {
       if (typeof msg.to !== "string") return { ok: false, error: "sms: no number", retryable: false };
-      const client = twilio(s.TWILIO_ACCOUNT_SID, s.TWILIO_AUTH_TOKEN, { autoRetry: false, timeout: opts.timeoutMs ?? 15_000 });
-      if (s.TWILIO_API_BASE) client.api.baseUrl = s.TWILIO_API_BASE;
+      const { twilioMessages } = await import("./twilio-rest");
+      const { client, messages } = twilioMessages(
+        s.TWILIO_ACCOUNT_SID,
+        s.TWILIO_AUTH_TOKEN,
+        { autoRetry: false, timeout: opts.timeoutMs ?? 15_000 },
+        s.TWILIO_API_BASE,
+      );
       const sender = s.TWILIO_FROM.startsWith("MG") ? { messagingServiceSid: s.TWILIO_FROM } : { from: s.TWILIO_FROM };
       try {
-        const m = await client.messages.create({
+        const m = await messages.create({
           to: msg.to,
           ...sender,
           body: msg.text,
