@@ -18,6 +18,7 @@ import { gzipSync, brotliCompressSync } from "node:zlib";
 import autocannon from "autocannon";
 import WebSocket from "ws";
 import { fakeClient, ROOT, startFakes } from "./lib/fakes.mjs";
+import { measureStartup, startupMissed, startupSection } from "./lib/startup.mjs";
 import {
   ADMIN,
   allChannelsTemplate,
@@ -469,6 +470,7 @@ async function main() {
   }
   out.scryptMs = scryptCost();
   log(`password hash: ${r1(out.scryptMs)} ms`);
+  out.startup = await measureStartup({ log, notes: out.notes });
   writeFileSync(join(LOGS, "results.json"), JSON.stringify(out, null, 2));
   writeFileSync(join(ROOT, "docs", "benchmarks.md"), report(out));
   log("wrote docs/benchmarks.md");
@@ -545,6 +547,7 @@ function report(o) {
       );
   }
   lines.push("");
+  lines.push(...startupSection(o.startup));
   lines.push("## Targets missed", "");
   const missed = [];
   for (const f of o.fanout)
@@ -560,6 +563,7 @@ function report(o) {
   if (rp?.errors) missed.push(`Replies: ${rp.errors} errors (target 0).`);
   if (rp && (rp.stored < rp.replies || rp.stored - rp.replies > 10))
     missed.push(`Replies: stored ${rp.stored} does not match accepted ${rp.replies} (beyond the requests in flight at the stop).`);
+  missed.push(...startupMissed(o.startup));
   for (const n of o.notes) missed.push(n);
   lines.push(...(missed.length ? missed.map((x) => `- ${x}`) : ["- none"]));
   lines.push("");
