@@ -32,12 +32,11 @@ export function requireAccess(access: Access): MiddlewareHandler<AppEnv> {
 
 /** `createRoute` with a required access rule, kept in the OpenAPI document as `x-access`. */
 export function route<const R extends Omit<RouteConfig, "middleware">>(config: R & { access: Access }) {
-  const { access, ...rest } = config;
-  return createRoute({
-    ...rest,
-    middleware: [requireAccess(access)] as const,
-    "x-access": access === "public" || access === "signed_in" ? access : [...access],
-  } as unknown as Omit<R, "access"> & { middleware: [MiddlewareHandler<AppEnv>] });
+  const { access, ...spread } = config;
+  const rest: Omit<R, "access"> = spread;
+  const middleware: [MiddlewareHandler<AppEnv>] = [requireAccess(access)];
+  const xAccess: "public" | "signed_in" | Role[] = access === "public" || access === "signed_in" ? access : [...access];
+  return createRoute({ ...rest, middleware, "x-access": xAccess });
 }
 
 /** The signed-in person; only call behind a route whose access is not "public". */
