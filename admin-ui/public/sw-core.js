@@ -26,7 +26,7 @@
   function ownUrl(url, origin) {
     if (!isString(url)) return null;
     try {
-      var u = new URL(url, origin);
+      const u = new URL(url, origin);
       return u.origin === origin ? u.href : null;
     } catch (_e) {
       return null;
@@ -58,7 +58,7 @@
     if (!ownUrl(payload.url, origin)) offered = [];
     var shown = offered;
     if (typeof maxActions === "number" && offered.length > maxActions) {
-      var keep = offered
+      const keep = offered
         .slice()
         .sort((a, b) => rank(a.action) - rank(b.action))
         .slice(0, Math.max(0, maxActions));
@@ -139,7 +139,7 @@
 
   function openPage(scope, url) {
     return scope.clients.matchAll({ type: "window", includeUncontrolled: true }).then((list) => {
-      for (var i = 0; i < list.length; i++) {
+      for (let i = 0; i < list.length; i++) {
         if (list[i].url === url && typeof list[i].focus === "function") return list[i].focus();
       }
       return scope.clients.openWindow ? scope.clients.openWindow(url) : undefined;
