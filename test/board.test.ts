@@ -198,7 +198,9 @@ describe("live board over WebSocket", () => {
     await admin.until((m) => m.board.progress.email.sent + m.board.progress.email.delivered === 3, 15_000);
     const stub = rollcallObject(env, id);
     type Marked = { marker?: string };
-    await runInDurableObject(stub, (o) => void ((o as unknown as Marked).marker = "before"));
+    await runInDurableObject(stub, (o) => {
+      (o as unknown as Marked).marker = "before";
+    });
     await evictDurableObject(stub, { webSockets: "hibernate" });
     // A new instance: nothing in memory survived, only storage and the sockets' attachments.
     expect(await runInDurableObject(stub, (o) => (o as unknown as Marked).marker)).toBeUndefined();

@@ -272,20 +272,20 @@ describe("the reply page and what is sent, for a person in each language", () =>
         expect(form.status, lang).toBe(200);
         const page = await form.text();
         expect(page).toContain(`<html lang="${languageOf(lang).htmlLang}">`);
-        expect(page).toContain(escape(w["safety.label"]!));
-        expect(page).toContain(escape(w["button.next"]!));
-        if (drill) expect(page).toContain(escape(w.drill!.trim()));
+        expect(page).toContain(escapeHtml(w["safety.label"]!));
+        expect(page).toContain(escapeHtml(w["button.next"]!));
+        if (drill) expect(page).toContain(escapeHtml(w.drill!.trim()));
         else expect(page).not.toContain("【訓練】");
 
         const check = await postForm(path, { safety: "safe", availability: "yes", comment: "" });
         expect(check.status, lang).toBe(200);
         const confirm = await check.text();
-        expect(confirm).toContain(escape(w["confirm.heading"]!));
-        expect(confirm).toContain(escape(w["safety.safe"]!));
+        expect(confirm).toContain(escapeHtml(w["confirm.heading"]!));
+        expect(confirm).toContain(escapeHtml(w["safety.safe"]!));
 
         const done = await postForm(path, { safety: "safe", availability: "yes", comment: "", confirm: "1" });
         expect(done.status, lang).toBe(200);
-        expect(await done.text()).toContain(escape(w["done.heading"]!));
+        expect(await done.text()).toContain(escapeHtml(w["done.heading"]!));
 
         for (const channel of ["sms", "email", "push"] as const) {
           const m = await renderFor(env, id, person.id, channel, 1, "recipients");
@@ -300,4 +300,4 @@ describe("the reply page and what is sent, for a person in each language", () =>
 });
 
 /** Hono's html`` escapes text; the wording has quotes in some languages. */
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");

@@ -226,7 +226,11 @@ describe("confirm (確定操作)", () => {
     const statements: string[] = [];
     const db = new Proxy(env.DB, {
       get(target, key) {
-        if (key === "prepare") return (sql: string) => (statements.push(sql), target.prepare(sql));
+        if (key === "prepare")
+          return (sql: string) => {
+            statements.push(sql);
+            return target.prepare(sql);
+          };
         const v = Reflect.get(target, key) as unknown;
         return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },

@@ -435,9 +435,15 @@ export function buildNetwork({ people = 1500, seed = 20260901, scale = 1 } = {})
   // admin) per facility. A full round that changes nothing ends the pass: it used to spin forever.
   const settle = (floor) => {
     for (let i = 0, idle = 0; diff !== 0 && idle < sizes.length; i = (i + 1) % sizes.length) {
-      if (diff > 0) sizes[i]++, diff--, (idle = 0);
-      else if (sizes[i] > floor(i)) sizes[i]--, diff++, (idle = 0);
-      else idle++;
+      if (diff > 0) {
+        sizes[i]++;
+        diff--;
+        idle = 0;
+      } else if (sizes[i] > floor(i)) {
+        sizes[i]--;
+        diff++;
+        idle = 0;
+      } else idle++;
     }
   };
   settle((i) => TYPES[facilities[i].type].min);
@@ -474,7 +480,10 @@ export function buildNetwork({ people = 1500, seed = 20260901, scale = 1 } = {})
     const jobWeight = jobs.reduce((a, [, w]) => a + w, 0);
     const pickJob = () => {
       let x = rnd.next() * jobWeight;
-      for (const [job, w] of jobs) if ((x -= w) < 0) return job;
+      for (const [job, w] of jobs) {
+        x -= w;
+        if (x < 0) return job;
+      }
       return jobs[0][0];
     };
     let adminId = f.id === 1 ? demoAdminId : null;

@@ -178,11 +178,14 @@ describe("the staff app (issue 5)", () => {
     assert.ok(png.length > stored.bytes && stored.bytes < 200 * 1024, `resized before upload (${png.length} → ${stored.bytes} bytes)`);
     await staff.getByText("写真を登録しました。").waitFor();
     await staff.getByTestId("my-photo").waitFor();
-    const size = await staff
-      .getByTestId("my-photo")
-      .evaluate(
-        (img) => new Promise((r) => (img.complete ? r([img.naturalWidth, img.naturalHeight]) : (img.onload = () => r([img.naturalWidth, img.naturalHeight])))),
-      );
+    const size = await staff.getByTestId("my-photo").evaluate(
+      (img) =>
+        new Promise((r) => {
+          const report = () => r([img.naturalWidth, img.naturalHeight]);
+          if (img.complete) report();
+          else img.onload = report;
+        }),
+    );
     assert.deepEqual(size, [512, 512]);
     await capture(staff, "s20-profile-photo");
   });
