@@ -1,4 +1,5 @@
 /** The board's HTTP shapes (drill-down, resend); the socket's are in messages.ts. */
+import { pathId } from "../lib/schemas";
 import { z } from "@hono/zod-openapi";
 import { AnswersSchema } from "../rollcall/schemas";
 
@@ -6,31 +7,9 @@ const id = z.number().int().positive();
 const count = z.number().int();
 const channel = z.enum(["push", "sms", "email"]);
 
-export const FacilityParams = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
-  facilityId: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "facilityId", in: "path" }, example: 1 }),
-});
+export const FacilityParams = z.object({ id: pathId("id"), facilityId: pathId("facilityId") });
 
-export const PersonParams = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
-  personId: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "personId", in: "path" }, example: 1 }),
-});
+export const PersonParams = z.object({ id: pathId("id"), personId: pathId("personId") });
 
 /** Contact details: present only for admins in scope, never for the city viewer. */
 const ContactsSchema = z.object({ mobile: z.string().nullable(), email: z.string().nullable() });

@@ -162,16 +162,22 @@ function facilityConditions(p: Params, f: FacilityFilter): (string | null)[] {
   ];
 }
 
-export function facilityListQuery(f: FacilityFilter): Query {
+/** A page of `table` (aliased `a`) in kana order after the cursor, one more row than the limit to tell if more follow. */
+function kanaPageQuery(table: string, a: string, columns: string, conditions: (p: Params) => (string | null)[], cursor: Cursor | null, limit: number): Query {
   const p = new Params();
-  const conds = [...facilityConditions(p, f), afterCursor(p, "f", f.cursor)];
-  return { sql: `SELECT ${FACILITY_COLUMNS} FROM facilities f ${where(conds)} ORDER BY f.kana, f.id LIMIT ${p.add(f.limit + 1)}`, binds: p.values };
+  const conds = [...conditions(p), afterCursor(p, a, cursor)];
+  return { sql: `SELECT ${columns} FROM ${table} ${a} ${where(conds)} ORDER BY ${a}.kana, ${a}.id LIMIT ${p.add(limit + 1)}`, binds: p.values };
 }
 
-export function facilityCountQuery(f: FacilityFilter): Query {
+/** How many rows of `table` meet the same conditions as its pages. */
+function countQuery(table: string, a: string, conditions: (p: Params) => (string | null)[]): Query {
   const p = new Params();
-  return { sql: `SELECT COUNT(*) AS n FROM facilities f ${where(facilityConditions(p, f))}`, binds: p.values };
+  return { sql: `SELECT COUNT(*) AS n FROM ${table} ${a} ${where(conditions(p))}`, binds: p.values };
 }
+
+export const facilityListQuery = (f: FacilityFilter): Query =>
+  kanaPageQuery("facilities", "f", FACILITY_COLUMNS, (p) => facilityConditions(p, f), f.cursor, f.limit);
+export const facilityCountQuery = (f: FacilityFilter): Query => countQuery("facilities", "f", (p) => facilityConditions(p, f));
 
 /**
  * Runs a page query (LIMIT limit + 1) and its count in one batch; answers the page,
@@ -388,16 +394,8 @@ function peopleConditions(p: Params, f: PeopleFilter): (string | null)[] {
   ];
 }
 
-export function peopleListQuery(f: PeopleFilter): Query {
-  const p = new Params();
-  const conds = [...peopleConditions(p, f), afterCursor(p, "p", f.cursor)];
-  return { sql: `SELECT ${PERSON_COLUMNS} FROM people p ${where(conds)} ORDER BY p.kana, p.id LIMIT ${p.add(f.limit + 1)}`, binds: p.values };
-}
-
-export function peopleCountQuery(f: PeopleFilter): Query {
-  const p = new Params();
-  return { sql: `SELECT COUNT(*) AS n FROM people p ${where(peopleConditions(p, f))}`, binds: p.values };
-}
+export const peopleListQuery = (f: PeopleFilter): Query => kanaPageQuery("people", "p", PERSON_COLUMNS, (p) => peopleConditions(p, f), f.cursor, f.limit);
+export const peopleCountQuery = (f: PeopleFilter): Query => countQuery("people", "p", (p) => peopleConditions(p, f));
 
 export async function listPeople(db: D1Database, f: PeopleFilter): Promise<{ items: PersonRecord[]; total: number; nextCursor: Cursor | null }> {
   return keysetPage(db, peopleListQuery(f), peopleCountQuery(f), f.limit, toPerson, (x: PersonRecord) => ({ kana: x.kana, id: x.id }));

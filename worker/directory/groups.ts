@@ -5,7 +5,7 @@ import { isNetworkAdmin, type Auth } from "../auth/scope";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
 import { badRequest, conflict, forbidden, notFound } from "../lib/errors";
-import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
+import { errorResponse, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { normalizeSpaces } from "./contact";
 import * as data from "./data";
 import { withFreshIds } from "./ids";
@@ -25,7 +25,7 @@ import {
 
 const TAG = "directory: groups";
 const MEMBERS = ["network_admin", "facility_admin", "delegate", "staff"] as const;
-const conflictResponse = { 409: { description: "Not possible in the group's state", content: { "application/json": { schema: ErrorSchema } } } };
+const conflictResponse = { 409: errorResponse("Not possible in the group's state") };
 
 const list = route({
   method: "get",

@@ -5,7 +5,7 @@ import { isNetworkAdmin, type Auth } from "../auth/scope";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
 import { badRequest, conflict, forbidden, notFound } from "../lib/errors";
-import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
+import { errorResponse, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { loadSettings } from "../system/settings";
 import { assertContactProbeAllowed, countContactProbe, probeSource, type ProbeSource } from "../auth/ratelimit";
 import { normalizeEmail, normalizeKana, normalizeSpaces, requireMobile } from "./contact";
@@ -17,7 +17,7 @@ import { PersonCreateSchema, PersonListQuerySchema, PersonListSchema, PersonQuer
 
 const TAG = "directory: people";
 const conflictResponse = {
-  409: { description: "The email or mobile belongs to another account (`field` names which)", content: { "application/json": { schema: ErrorSchema } } },
+  409: errorResponse("The email or mobile belongs to another account (`field` names which)"),
 };
 
 const list = route({

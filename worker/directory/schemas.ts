@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pathId } from "../lib/schemas";
 import { LANGS } from "../templates/languages";
 import { checkEmail, checkMobileShape, checkPhone, isKatakana, normalizeKana } from "./contact";
 
@@ -255,18 +256,7 @@ export const MembershipSchema = z
   })
   .openapi("Membership");
 
-export const FacilityMemberParams = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
-  personId: z.coerce
-    .number()
-    .int()
-    .positive()
-    .openapi({ param: { name: "personId", in: "path" }, example: 2 }),
-});
+export const FacilityMemberParams = z.object({ id: pathId("id"), personId: pathId("personId", 2) });
 
 // ---- groups ----
 

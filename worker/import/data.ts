@@ -1,4 +1,5 @@
 import type { FacilityRole, GlobalRole } from "../auth/scope";
+import type { PersonRecord } from "../directory/data";
 
 /**
  * All SQL of the import. D1 allows 100 bound parameters a statement, so lookups
@@ -87,13 +88,7 @@ export async function peopleNamed(db: D1Database, names: string[]): Promise<{ pe
   return out;
 }
 
-export interface ExistingPerson {
-  id: number;
-  name: string;
-  kana: string;
-  job: string;
-  lang: string;
-  globalRole: GlobalRole | null;
+export interface ExistingPerson extends Pick<PersonRecord, "id" | "name" | "kana" | "job" | "lang" | "globalRole"> {
   removed: boolean;
   contacts: { id: number; kind: "email" | "mobile"; value: string }[];
   memberships: { id: number; facilityId: number; role: FacilityRole }[];

@@ -4,7 +4,7 @@ import { ADMINS } from "../auth/roles";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { ApiError, badRequest, errorBody } from "../lib/errors";
-import { errorResponses, ErrorSchema, jsonOk } from "../lib/schemas";
+import { errorResponse, errorResponses, jsonOk } from "../lib/schemas";
 import { ImportQuerySchema, ImportRejectedSchema, ImportReportSchema } from "./schemas";
 import { loadSettings } from "../system/settings";
 import { commitPlan, MAX_BYTES, parseFile, planImport, report } from "./service";
@@ -18,7 +18,7 @@ const fileBody = {
   },
 };
 
-const tooLarge = { 413: { description: `File over ${MAX_BYTES / 1024 / 1024} MB or too many rows`, content: { "application/json": { schema: ErrorSchema } } } };
+const tooLarge = { 413: errorResponse(`File over ${MAX_BYTES / 1024 / 1024} MB or too many rows`) };
 
 const preview = route({
   method: "post",
@@ -41,7 +41,7 @@ const commit = route({
   responses: {
     200: jsonOk(ImportReportSchema, "Written"),
     ...errorResponses,
-    409: { description: "The directory changed meanwhile; nothing written", content: { "application/json": { schema: ErrorSchema } } },
+    409: errorResponse("The directory changed meanwhile; nothing written"),
     ...tooLarge,
     422: { description: "Some rows have problems; nothing written", content: { "application/json": { schema: ImportRejectedSchema } } },
   },

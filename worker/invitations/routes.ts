@@ -11,7 +11,7 @@ import { domainApp } from "../lib/app";
 import { probeSource } from "../auth/ratelimit";
 import { clock } from "../lib/clock";
 import { forbidden } from "../lib/errors";
-import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
+import { errorResponse, errorResponses, htmlPage, IdParam, jsonBody, jsonOk, TokenParam } from "../lib/schemas";
 import { audit } from "../audit/log";
 import { loadSettings } from "../system/settings";
 import * as data from "./data";
@@ -20,13 +20,6 @@ import { InvitationCreatedSchema, InvitationCreateSchema, InvitationListQuery, I
 import { answerInvitation, createInvitation, JoinProblem, openInvitation, present, problemText, revokeInvitation } from "./service";
 
 const TAG = "invitations";
-const TokenParam = z.object({
-  token: z
-    .string()
-    .max(200)
-    .openapi({ param: { name: "token", in: "path" } }),
-});
-const htmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
 
 const create = route({
   method: "post",
@@ -40,8 +33,8 @@ const create = route({
   responses: {
     201: jsonOk(InvitationCreatedSchema, "Created and sent"),
     ...errorResponses,
-    409: { description: "Already a member (`field` names the address)", content: { "application/json": { schema: ErrorSchema } } },
-    502: { description: "The message could not be sent", content: { "application/json": { schema: ErrorSchema } } },
+    409: errorResponse("Already a member (`field` names the address)"),
+    502: errorResponse("The message could not be sent"),
   },
 });
 
@@ -65,7 +58,7 @@ const revoke = route({
   responses: {
     200: jsonOk(InvitationSchema),
     ...errorResponses,
-    409: { description: "Not pending any more", content: { "application/json": { schema: ErrorSchema } } },
+    409: errorResponse("Not pending any more"),
   },
 });
 

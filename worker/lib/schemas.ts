@@ -14,13 +14,29 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-export const IdParam = z.object({
-  id: z.coerce
+/** A positive integer path parameter `{name}`. */
+export const pathId = (name: string, example = 1) =>
+  z.coerce
     .number()
     .int()
     .positive()
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
+    .openapi({ param: { name, in: "path" }, example });
+
+/** A secret token path parameter `{token}` (reply, invitation, verification and push action links). */
+export const TokenParam = z.object({
+  token: z
+    .string()
+    .max(200)
+    .openapi({ param: { name: "token", in: "path" } }),
 });
+
+export const IdParam = z.object({ id: pathId("id") });
+
+/** An error response of the API, described. */
+export const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
+
+/** An HTML page response (the pages people open from a link). */
+export const htmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
 
 export const errorResponses = {
   400: { description: "Bad input; `field` names it", content: { "application/json": { schema: ErrorSchema } } },

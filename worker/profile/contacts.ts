@@ -1,13 +1,13 @@
 import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
 import { probeSource } from "../auth/ratelimit";
-import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
+import { errorResponse, errorResponses, ErrorSchema, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { ContactAddedSchema, ContactAddSchema } from "./schemas";
 import { addMyContact, removeMyContact } from "./service";
 
 const TAG = "profile";
 const conflictResponse = {
-  409: { description: "The address belongs to an account already (`field` is value)", content: { "application/json": { schema: ErrorSchema } } },
+  409: errorResponse("The address belongs to an account already (`field` is value)"),
   429: {
     description: "Too many answers that an address belongs to another account, from this person or client address in the last hour",
     content: { "application/json": { schema: ErrorSchema } },

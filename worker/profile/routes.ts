@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
 import { ApiError, badRequest } from "../lib/errors";
-import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
+import { errorResponse, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { MyProfileSchema, MyProfileUpdateSchema, PHOTO_MAX_BYTES, PHOTO_TYPES, PhotoResultSchema, type PhotoType } from "./schemas";
 import * as service from "./service";
 
@@ -27,7 +27,7 @@ const update = route({
   responses: { 200: jsonOk(MyProfileSchema), ...errorResponses },
 });
 
-const tooLarge = { 413: { description: "Over 512 KB (`field` is photo)", content: { "application/json": { schema: ErrorSchema } } } };
+const tooLarge = { 413: errorResponse("Over 512 KB (`field` is photo)") };
 
 const putPhoto = route({
   method: "put",

@@ -5,7 +5,7 @@ import { authOf, route } from "../auth/access";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { badRequest, notFound } from "../lib/errors";
-import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
+import { errorResponse, errorResponses, IdParam, jsonBody, jsonOk, OkSchema, TokenParam } from "../lib/schemas";
 import { closedPage, donePage, notFoundPage } from "../reply/page";
 import { findRecipientByToken } from "../reply/service";
 import { replyUrl } from "../reply/token";
@@ -67,7 +67,7 @@ const add = route({
     200: jsonOk(DeviceSchema, "Refreshed"),
     201: jsonOk(DeviceSchema, "Added"),
     ...errorResponses,
-    409: { description: "Too many devices", content: { "application/json": { schema: ErrorSchema } } },
+    409: errorResponse("Too many devices"),
   },
 });
 
@@ -103,8 +103,8 @@ const test = route({
   responses: {
     200: jsonOk(DeviceTestSchema),
     ...errorResponses,
-    410: { description: "Subscription gone", content: { "application/json": { schema: ErrorSchema } } },
-    502: { description: "The push service refused", content: { "application/json": { schema: ErrorSchema } } },
+    410: errorResponse("Subscription gone"),
+    502: errorResponse("The push service refused"),
   },
 });
 
@@ -115,14 +115,7 @@ const ack = route({
   tags: [TAG],
   access: "public", // the per-message token is the proof: 128 bits, stored hashed, one device, a day
   request: { query: AckQuery },
-  responses: { 200: jsonOk(AckSchema), ...errorResponses, 410: { description: "Too late", content: { "application/json": { schema: ErrorSchema } } } },
-});
-
-const TokenParam = z.object({
-  token: z
-    .string()
-    .max(200)
-    .openapi({ param: { name: "token", in: "path" } }),
+  responses: { 200: jsonOk(AckSchema), ...errorResponses, 410: errorResponse("Too late") },
 });
 
 const oneTap = route({
@@ -136,9 +129,9 @@ const oneTap = route({
   request: { params: TokenParam },
   responses: {
     200: { description: "Recorded", content: { "application/json": { schema: OneTapResultSchema }, "text/html": { schema: z.string() } } },
-    400: { description: "Bad action", content: { "application/json": { schema: ErrorSchema } } },
-    404: { description: "Unknown link", content: { "application/json": { schema: ErrorSchema } } },
-    409: { description: "Closed", content: { "application/json": { schema: ErrorSchema } } },
+    400: errorResponse("Bad action"),
+    404: errorResponse("Unknown link"),
+    409: errorResponse("Closed"),
   },
 });
 

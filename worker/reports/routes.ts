@@ -1,7 +1,7 @@
 import { authOf, route } from "../auth/access";
 import { ADMINS } from "../auth/roles";
 import { domainApp } from "../lib/app";
-import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
+import { errorResponse, errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
 import type * as data from "./data";
 import { ReportCreateSchema, ReportHandleSchema, ReportListQuery, ReportListSchema, ReportSchema, type Report } from "./schemas";
 import * as service from "./service";
@@ -35,7 +35,7 @@ const create = route({
   responses: {
     201: jsonOk(ReportSchema, "Filed"),
     ...errorResponses,
-    429: { description: "Too many reports", content: { "application/json": { schema: ErrorSchema } } },
+    429: errorResponse("Too many reports"),
   },
 });
 
@@ -69,7 +69,7 @@ const handle = route({
   responses: {
     200: jsonOk(ReportSchema),
     ...errorResponses,
-    409: { description: "Handled already", content: { "application/json": { schema: ErrorSchema } } },
+    409: errorResponse("Handled already"),
   },
 });
 

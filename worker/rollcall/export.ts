@@ -1,18 +1,8 @@
+import { FACILITY_TYPE_LABELS } from "../directory/schemas";
 import { label, wording } from "../templates/files";
 import type { ExportRow } from "./data";
 
-const FACILITY_TYPE_JA: Record<string, string> = {
-  clinic: "診療所",
-  hospital: "病院",
-  dental: "歯科診療所",
-  pharmacy: "薬局",
-  visiting_nurse: "訪問看護ステーション",
-  visiting_rehab: "訪問リハビリ",
-  care_manager: "居宅介護支援事業所",
-  home_care: "訪問介護事業所",
-  community_support: "地域包括支援センター",
-  city_division: "市役所・介護福祉課",
-};
+const FACILITY_TYPE_JA: Readonly<Record<string, string>> = FACILITY_TYPE_LABELS;
 
 /**
  * One CSV cell: quoted when needed (RFC 4180), and a leading = + - @ or tab/CR

@@ -8,7 +8,7 @@ import { readableRollcall } from "../board/service";
 import { domainApp } from "../lib/app";
 import { clock } from "../lib/clock";
 import { conflict, forbidden, notFound } from "../lib/errors";
-import { errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
+import { errorResponses, IdParam, jsonBody, jsonOk, pathId } from "../lib/schemas";
 import { recordReply } from "../reply/service";
 import * as data from "./data";
 import { toCsv } from "./export";
@@ -96,13 +96,7 @@ const proxyReply = route({
   tags: ["rollcalls"],
   access: ADMINS,
   request: {
-    params: IdParam.extend({
-      personId: z.coerce
-        .number()
-        .int()
-        .positive()
-        .openapi({ param: { name: "personId", in: "path" } }),
-    }),
+    params: IdParam.extend({ personId: pathId("personId") }),
     body: jsonBody(ProxyReplySchema),
   },
   responses: { 201: jsonOk(ReplyRecordSchema, "Recorded"), ...errorResponses, ...conflictResponse },
@@ -115,13 +109,7 @@ const removeCommentRoute = route({
   tags: ["rollcalls"],
   access: ADMINS,
   request: {
-    params: IdParam.extend({
-      replyId: z.coerce
-        .number()
-        .int()
-        .positive()
-        .openapi({ param: { name: "replyId", in: "path" } }),
-    }),
+    params: IdParam.extend({ replyId: pathId("replyId") }),
   },
   responses: { 200: jsonOk(z.object({ replyId: z.number(), removed: z.literal(true) })), ...errorResponses, ...conflictResponse },
 });

@@ -1,20 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATES, type DeliveryState } from "../delivery/types";
 import { AVAILABILITY, DAMAGE, SAFETY, TemplateRefSchema, YES_NO } from "../templates/schemas";
+import { FACILITY_TYPES } from "../directory/schemas";
 import { ROLLCALL_STATES } from "./state";
 
-export const FACILITY_TYPES = [
-  "clinic",
-  "hospital",
-  "dental",
-  "pharmacy",
-  "visiting_nurse",
-  "visiting_rehab",
-  "care_manager",
-  "home_care",
-  "community_support",
-  "city_division",
-] as const;
+export { FACILITY_TYPES };
 
 const ids = z.array(z.number().int().positive()).max(1000);
 

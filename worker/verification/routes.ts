@@ -4,21 +4,13 @@ import { html } from "hono/html";
 import { authOf, route } from "../auth/access";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
-import { ErrorSchema, errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
+import { errorResponse, errorResponses, htmlPage, IdParam, jsonBody, jsonOk, TokenParam } from "../lib/schemas";
 import { noticePage, staffPage } from "../messages/page";
 import { type langOfPerson, say } from "../messages/wording";
 import { ConfirmCodeSchema, VerifiedSchema, VerifyStartSchema } from "./schemas";
 import * as service from "./service";
 
 const TAG = "contact verification";
-const TokenParam = z.object({
-  token: z
-    .string()
-    .max(200)
-    .openapi({ param: { name: "token", in: "path" } }),
-});
-const htmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
-const err = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
 
 const start = route({
   method: "post",
@@ -35,9 +27,9 @@ const start = route({
   responses: {
     200: jsonOk(VerifyStartSchema),
     ...errorResponses,
-    409: err("Already verified"),
-    429: err("Too many requests"),
-    502: err("The message could not be sent"),
+    409: errorResponse("Already verified"),
+    429: errorResponse("Too many requests"),
+    502: errorResponse("The message could not be sent"),
   },
 });
 
@@ -48,7 +40,7 @@ const confirm = route({
   tags: [TAG],
   access: "signed_in",
   request: { params: IdParam, body: jsonBody(ConfirmCodeSchema) },
-  responses: { 200: jsonOk(VerifiedSchema), ...errorResponses, 410: err("The code expired, was replaced or had 5 wrong tries") },
+  responses: { 200: jsonOk(VerifiedSchema), ...errorResponses, 410: errorResponse("The code expired, was replaced or had 5 wrong tries") },
 });
 
 const showLink = route({
