@@ -3,7 +3,7 @@ import { notFound } from "../lib/errors";
 import { replyToken, replyUrl } from "../reply/token";
 import { messagesFor, phrase, wording } from "../templates/files";
 import { languageOf } from "../templates/languages";
-import { fill, type Vars } from "../templates/render";
+import { prefill, type Vars } from "../templates/render";
 import { langOf, type Lang, type MessageSet } from "../templates/schemas";
 import { addressee, getRollcall, unrepliedForAdmin, type Rollcall } from "./data";
 
@@ -38,28 +38,56 @@ export function renderMessage(
   vars: Vars,
   meta: { link: string; tag: string; lang: Lang; type?: "rollcall" | "notice" | "digest" },
 ): RenderedMessage {
-  const text = (s: string) => fill(s, vars).replace(/\n{3,}/g, "\n\n");
+  return compileMessage(set, channel, vars, [], meta)({}, meta.link);
+}
+
+/**
+ * `renderMessage` in two steps: the message set filled with `fixed` once, then per
+ * person only the placeholders named in `later` (and the link). The answer of
+ * `compileMessage(set, ch, a, ks, meta)(b, link)` equals
+ * `renderMessage(set, ch, { ...a, ...b }, { ...meta, link })`.
+ */
+export function compileMessage(
+  set: MessageSet,
+  channel: Channel,
+  fixed: Vars,
+  later: readonly string[],
+  meta: { tag: string; lang: Lang; type?: "rollcall" | "notice" | "digest" },
+): (vars: Vars, link: string) => RenderedMessage {
+  const text = (s: string) => {
+    const f = prefill(s, fixed, later);
+    return (v: Vars) => f(v).replace(/\n{3,}/g, "\n\n");
+  };
   switch (channel) {
-    case "sms":
-      return { text: text(set.sms), replyUrl: meta.link };
-    case "email":
-      return {
-        subject: text(set.emailSubject).replace(/\s+/g, " ").trim(),
-        text: text(set.emailText),
-        html: fill(set.emailHtml, vars, { html: true }),
-        replyUrl: meta.link,
-      };
+    case "sms": {
+      const sms = text(set.sms);
+      return (v, link) => ({ text: sms(v), replyUrl: link });
+    }
+    case "email": {
+      const subject = text(set.emailSubject);
+      const plain = text(set.emailText);
+      const html = prefill(set.emailHtml, fixed, later, { html: true });
+      return (v, link) => ({ subject: subject(v).replace(/\s+/g, " ").trim(), text: plain(v), html: html(v), replyUrl: link });
+    }
     case "push": {
       const title = text(set.pushTitle);
       const body = text(set.pushBody);
       const type = meta.type ?? "rollcall";
-      const push: PushPayload = { type, title, body, url: meta.link, tag: meta.tag, lang: languageOf(meta.lang).htmlLang };
-      if (type === "rollcall") {
-        push.actions = PUSH_ACTIONS.map((action) => ({ action, title: phrase(meta.lang, `action.${action}`) }));
-        push.sent = phrase(meta.lang, "push.sent");
-        push.failed = phrase(meta.lang, "push.failed");
-      }
-      return { text: `${title}\n${body}`, push, replyUrl: meta.link };
+      const lang = languageOf(meta.lang).htmlLang;
+      const actions = PUSH_ACTIONS.map((action) => ({ action, title: phrase(meta.lang, `action.${action}`) }));
+      const sent = phrase(meta.lang, "push.sent");
+      const failed = phrase(meta.lang, "push.failed");
+      return (v, link) => {
+        const t = title(v);
+        const b = body(v);
+        const push: PushPayload = { type, title: t, body: b, url: link, tag: meta.tag, lang };
+        if (type === "rollcall") {
+          push.actions = actions.map((a) => ({ ...a }));
+          push.sent = sent;
+          push.failed = failed;
+        }
+        return { text: `${t}\n${b}`, push, replyUrl: link };
+      };
     }
   }
 }
@@ -101,4 +129,36 @@ export async function renderFor(env: Env, rollcallId: number, personId: number, 
 
   const link = replyUrl(env, await replyToken(env, rollcallId, rc.salt, personId));
   return renderMessage(messagesFor(rc.template.messages, lang), channel, { ...vars, link }, { link, tag, lang, type: rc.template.kind });
+}
+
+/** Who a message is addressed to, as the sender has already read it (addressee() for one person). */
+export interface Addressee {
+  personId: number;
+  name: string;
+  lang: string;
+  facility: string | null;
+}
+
+/** The per-person placeholders of a roll-call message: everything else is filled once. */
+const PER_PERSON = ["person", "facility", "link"] as const;
+
+/**
+ * `renderFor` for many recipients of one roll-call (audience "recipients"): each
+ * (language, channel) is compiled once, and per person only the name, facility and
+ * reply link are filled in. Same output as `renderFor`, without its two reads.
+ */
+export function recipientRenderer(env: Env, rc: Rollcall): (who: Addressee, channel: Channel) => Promise<RenderedMessage> {
+  const compiled = new Map<string, (vars: Vars, link: string) => RenderedMessage>();
+  const tag = `rollcall-${rc.id}`;
+  return async (who, channel) => {
+    const lang = langOf(who.lang);
+    const key = `${lang}:${channel}`;
+    let render = compiled.get(key);
+    if (!render) {
+      render = compileMessage(messagesFor(rc.template.messages, lang), channel, baseVars(rc, lang), PER_PERSON, { tag, lang, type: rc.template.kind });
+      compiled.set(key, render);
+    }
+    const link = replyUrl(env, await replyToken(env, rc.id, rc.salt, who.personId));
+    return render({ person: who.name, facility: who.facility ?? "", link }, link);
+  };
 }

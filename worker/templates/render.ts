@@ -17,6 +17,38 @@ export function fill(template: string, vars: Vars, opts: { html?: boolean } = {}
   });
 }
 
+/**
+ * `fill` in two steps: the values of `fixed` now, the placeholders named in `later`
+ * when the answer is called. `prefill(t, a, ks)(b)` equals `fill(t, { ...a, ...b })`
+ * when `b` holds just the keys `ks`: a message is filled once per roll-call and
+ * language, and only the per-person parts (name, reply link) once per person.
+ */
+export function prefill(template: string, fixed: Vars, later: readonly string[], opts: { html?: boolean } = {}): (vars: Vars) => string {
+  const value = (v: string | number) => (opts.html ? escapeHtml(String(v)) : String(v));
+  const parts: (string | { key: string; raw: string })[] = [];
+  let literal = "";
+  let last = 0;
+  for (const m of template.matchAll(/\{(\w+)\}/g)) {
+    literal += template.slice(last, m.index);
+    last = m.index + m[0].length;
+    const key = m[1]!;
+    if (later.includes(key)) {
+      parts.push(literal, { key, raw: m[0] });
+      literal = "";
+    } else literal += key in fixed ? value(fixed[key]!) : m[0];
+  }
+  parts.push(literal + template.slice(last));
+  if (parts.length === 1) {
+    const done = parts[0] as string;
+    return () => done;
+  }
+  return (vars) => {
+    let out = "";
+    for (const p of parts) out += typeof p === "string" ? p : p.key in vars ? value(vars[p.key]!) : p.raw;
+    return out;
+  };
+}
+
 /** The GSM 03.38 basic set (one septet each) and its extension table (two septets each). */
 const GSM_BASIC = new Set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà");
 const GSM_EXTENDED = new Set("^{}\\[~]|€\f");
