@@ -1,58 +1,78 @@
+import { countStatements } from "../lib/d1-count";
 import { clock } from "../lib/clock";
 import { errorText } from "../lib/redact";
 import { backoffSeconds } from "./backoff";
 import { failDeadLettered } from "./data";
 import { planPage } from "./plan";
 import { DeliveryMessageSchema } from "./schemas";
-import { sendDelivery } from "./send";
-import type { DeliveryMessage } from "./types";
+import { CONCURRENCY, sendDeliveries } from "./send";
+import type { DeliveryMessage, PlanMessage } from "./types";
 
-/** Messages handled at once: Workers allow 6 open connections per invocation. */
-const CONCURRENCY = 6;
+declare global {
+  interface Env {
+    /** Local and test only ("1"): log the D1 statements of each delivery queue invocation (the benchmark counts them). */
+    D1_STATEMENT_LOG?: string;
+  }
+}
 
 const isMessage = (b: unknown): b is DeliveryMessage => DeliveryMessageSchema.safeParse(b).success;
 
-async function handleOne(m: Message<DeliveryMessage>, env: Env): Promise<void> {
-  const body: unknown = m.body;
-  if (!isMessage(body)) {
-    console.error("delivery queue: malformed message dropped", m.id);
-    m.ack();
-    return;
-  }
+async function handlePlan(m: Message<DeliveryMessage>, body: PlanMessage, env: Env): Promise<void> {
   try {
-    if (body.type === "plan") {
-      await planPage(env, body);
-      m.ack();
-      return;
-    }
-    const out = await sendDelivery(env, body.deliveryId, m.attempts);
-    if (out.kind === "retry") m.retry({ delaySeconds: out.delaySeconds });
-    else m.ack();
+    await planPage(env, body);
+    m.ack();
   } catch (e) {
-    // D1 or queue trouble, a render failure: transient until proven otherwise. Never log bodies (addresses).
-    console.error("delivery queue: retrying", body.type, body.type === "send" ? body.deliveryId : body.rollcallId, errorText(e));
+    // D1 or queue trouble: transient until proven otherwise.
+    console.error("delivery queue: retrying plan", body.rollcallId, errorText(e));
     m.retry({ delaySeconds: backoffSeconds(m.attempts) });
   }
 }
 
-/** The delivery queue consumer: acks or retries each message on its own. */
+/**
+ * The delivery queue consumer. Plan pages run six at a time; the sends of the whole
+ * invocation are one batch (worker/delivery/send.ts: one read, one claim, one write,
+ * one board notice per roll-call). Each message is still acked or retried on its own,
+ * with its own attempt count, backoff and dead letter.
+ */
 export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
-  // The same send twice in one batch (at-least-once redelivery): one is enough.
-  const seen = new Set<number>();
-  const queue = batch.messages.filter((m) => {
-    const b: unknown = m.body;
-    if (!isMessage(b) || b.type !== "send") return true;
-    if (seen.has(b.deliveryId)) {
+  const counter = env.D1_STATEMENT_LOG === "1" && env.APP_ENV !== "production" ? countStatements(env.DB) : null;
+  const e = counter ? { ...env, DB: counter.db } : env;
+  const plans: [Message<DeliveryMessage>, PlanMessage][] = [];
+  const sends = new Map<number, Message<DeliveryMessage>>();
+  for (const m of batch.messages) {
+    const body: unknown = m.body;
+    if (!isMessage(body)) {
+      console.error("delivery queue: malformed message dropped", m.id);
       m.ack();
-      return false;
-    }
-    seen.add(b.deliveryId);
-    return true;
-  });
+    } else if (body.type === "plan") plans.push([m, body]);
+    else if (sends.has(body.deliveryId))
+      m.ack(); // the same send twice in one batch (at-least-once redelivery): one is enough
+    else sends.set(body.deliveryId, m);
+  }
+
   const worker = async () => {
-    for (let m = queue.shift(); m; m = queue.shift()) await handleOne(m, env);
+    for (let p = plans.shift(); p; p = plans.shift()) await handlePlan(p[0], p[1], e);
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, plans.length) }, worker));
+
+  if (sends.size > 0) {
+    try {
+      const outcomes = await sendDeliveries(
+        e,
+        [...sends].map(([deliveryId, m]) => ({ deliveryId, attempt: m.attempts })),
+      );
+      for (const [deliveryId, m] of sends) {
+        const out = outcomes.get(deliveryId);
+        if (out?.kind === "retry") m.retry({ delaySeconds: out.delaySeconds });
+        else m.ack();
+      }
+    } catch (err) {
+      // D1 or queue trouble: every send of the batch again, each on its own backoff. The claim stops a double send.
+      console.error("delivery queue: retrying sends", sends.size, errorText(err));
+      for (const m of sends.values()) m.retry({ delaySeconds: backoffSeconds(m.attempts) });
+    }
+  }
+  if (counter) console.log(`[d1] delivery queue: ${counter.count()} statements, ${batch.messages.length} messages`);
 }
 
 /**

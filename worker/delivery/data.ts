@@ -119,6 +119,9 @@ export interface SendRow {
   /** null only if the roll-call is gone. */
   rollcallState: string | null;
   personName: string;
+  personLang: string;
+  /** The facility a message names: the recipient's in the snapshot, else the person's first (as rollcall/data.ts's addressee). */
+  facility: string | null;
   /** E.164 or email; null when the contact was removed. Never logged. */
   address: string | null;
   push: (PushTarget & { deviceName: string }) | null;
@@ -137,6 +140,8 @@ interface SendDbRow {
   send_at: number | null;
   rollcall_state: string | null;
   person_name: string;
+  person_lang: string;
+  facility: string | null;
   contact_value: string | null;
   endpoint: string | null;
   p256dh: string | null;
@@ -144,22 +149,27 @@ interface SendDbRow {
   device_name: string | null;
 }
 
-export async function loadForSend(db: D1Database, id: number): Promise<SendRow | null> {
-  const r = await db
+/** What sending needs of these deliveries, in one statement: the delivery, its roll-call's state, the addressee and the address. */
+export async function loadForSend(db: D1Database, ids: number[]): Promise<SendRow[]> {
+  if (ids.length === 0) return [];
+  const { results } = await db
     .prepare(
       `SELECT d.id, d.rollcall_id, d.person_id, d.channel, d.wave, d.audience, d.address_id, d.state, d.lease_until, d.send_at,
-              ${rollcallStateSql("d.rollcall_id")} AS rollcall_state, p.name AS person_name,
+              ${rollcallStateSql("d.rollcall_id")} AS rollcall_state, p.name AS person_name, p.lang AS person_lang,
+              COALESCE(
+                (SELECT f.name FROM rollcall_recipients x JOIN facilities f ON f.id = x.facility_id WHERE x.rollcall_id = d.rollcall_id AND x.person_id = d.person_id),
+                (SELECT f.name FROM memberships m JOIN facilities f ON f.id = m.facility_id WHERE m.person_id = d.person_id AND m.removed_at IS NULL ORDER BY m.facility_id LIMIT 1)
+              ) AS facility,
               ct.value AS contact_value, ps.endpoint, ps.p256dh, ps.auth, ps.device_name
        FROM deliveries d
        JOIN people p ON p.id = d.person_id
        LEFT JOIN contacts ct ON d.channel IN ('sms','email') AND ct.id = d.address_id AND ct.removed_at IS NULL
        LEFT JOIN push_subscriptions ps ON d.channel = 'push' AND ps.id = d.address_id AND ps.revoked_at IS NULL
-       WHERE d.id = ?1`,
+       WHERE d.id IN (SELECT value FROM json_each(?1))`,
     )
-    .bind(id)
-    .first<SendDbRow>();
-  if (!r) return null;
-  return {
+    .bind(JSON.stringify(ids))
+    .all<SendDbRow>();
+  return results.map((r) => ({
     id: r.id,
     rollcallId: r.rollcall_id,
     personId: r.person_id,
@@ -172,27 +182,32 @@ export async function loadForSend(db: D1Database, id: number): Promise<SendRow |
     sendAt: r.send_at,
     rollcallState: r.rollcall_state,
     personName: r.person_name,
+    personLang: r.person_lang,
+    facility: r.facility,
     address: r.contact_value,
     push: r.endpoint && r.p256dh && r.auth ? { endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth }, deviceName: r.device_name ?? "" } : null,
-  };
+  }));
 }
 
 /**
- * Claims a delivery for sending: only a queued one, or one whose sender's lease ran
- * out. At most one sender holds it at a time, so a redelivered message never sends twice.
+ * Claims deliveries for sending, in one statement: only queued ones, or ones whose
+ * sender's lease ran out. At most one sender holds a delivery at a time, so a
+ * redelivered message never sends twice. Answers the ids this sender now holds.
  */
-export async function claim(db: D1Database, id: number, now: number, leaseMs: number): Promise<boolean> {
-  const r = await db
+export async function claim(db: D1Database, ids: number[], now: number, leaseMs: number): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const { results } = await db
     .prepare(
       `UPDATE deliveries SET state = 'sending', lease_until = ?2, attempts = attempts + 1, updated_at = ?3
-       WHERE id = ?1 AND (state = 'queued' OR (state = 'sending' AND lease_until < ?3))`,
+       WHERE id IN (SELECT value FROM json_each(?1)) AND (state = 'queued' OR (state = 'sending' AND lease_until < ?3))
+       RETURNING id`,
     )
-    .bind(id, now + leaseMs, now)
-    .run();
-  return r.meta.changes === 1;
+    .bind(JSON.stringify(ids), now + leaseMs, now)
+    .all<{ id: number }>();
+  return new Set(results.map((r) => r.id));
 }
 
-/** Reserves the next free slot of an SMS sender: `interval` ms after the previous one, never in the past. */
+/** Reserves the next free time of an SMS sender: `interval` ms after the previous reservation, never in the past. Answers its start. */
 export async function reserveSlot(db: D1Database, sender: string, now: number, intervalMs: number): Promise<number> {
   const r = await db
     .prepare(
@@ -205,46 +220,71 @@ export async function reserveSlot(db: D1Database, sender: string, now: number, i
   return r!.slot;
 }
 
-export async function setSendAt(db: D1Database, id: number, slot: number): Promise<void> {
-  await db.prepare("UPDATE deliveries SET send_at = ?2 WHERE id = ?1 AND send_at IS NULL").bind(id, slot).run();
-}
-
-/** Success: the provider took it. Also marks the address as working (feeds readiness). */
-export async function markAccepted(
-  db: D1Database,
-  d: Pick<SendRow, "id" | "channel" | "addressId">,
-  providerId: string | null,
-  state: "sent" | "delivered",
-  now: number,
-): Promise<void> {
-  await db.batch([
-    db
-      .prepare("UPDATE deliveries SET state = ?2, provider_id = ?3, error = NULL, lease_until = NULL, updated_at = ?4 WHERE id = ?1 AND state = 'sending'")
-      .bind(d.id, state, providerId, now),
-    d.channel === "push"
-      ? db.prepare("UPDATE push_subscriptions SET last_ok_at = ?2 WHERE id = ?1").bind(d.addressId, now)
-      : db.prepare("UPDATE contacts SET last_ok_at = ?2 WHERE id = ?1").bind(d.addressId, now),
-  ]);
-}
-
-/** A transient failure: back to queued so the retried message can claim it again. */
-export async function release(db: D1Database, id: number, error: string, now: number): Promise<void> {
+/** Keeps each delivery's SMS slot (where none is kept yet), so a redelivered message does not reserve another. */
+export async function setSendAt(db: D1Database, slots: { id: number; at: number }[]): Promise<void> {
+  if (slots.length === 0) return;
   await db
-    .prepare("UPDATE deliveries SET state = 'queued', error = ?2, lease_until = NULL, send_at = NULL, updated_at = ?3 WHERE id = ?1 AND state = 'sending'")
-    .bind(id, error, now)
+    .prepare(
+      `UPDATE deliveries SET send_at = j.at
+       FROM (SELECT json_extract(value, '$.i') AS id, json_extract(value, '$.a') AS at FROM json_each(?1)) AS j
+       WHERE deliveries.id = j.id AND deliveries.send_at IS NULL`,
+    )
+    .bind(JSON.stringify(slots.map((s) => ({ i: s.id, a: s.at }))))
     .run();
 }
 
-/** A final outcome other than success, from queued or sending only (never over a final state). */
-export async function markFinal(db: D1Database, id: number, state: "failed" | "cancelled", error: string, now: number): Promise<void> {
-  await db
-    .prepare("UPDATE deliveries SET state = ?2, error = ?3, lease_until = NULL, updated_at = ?4 WHERE id = ?1 AND state IN ('queued','sending')")
-    .bind(id, state, error, now)
-    .run();
-}
+/**
+ * How a send ended, as stored: accepted ("sent"/"delivered", with the provider's id),
+ * back to "queued" for a retry (a transient failure), or a final "failed"/"cancelled".
+ */
+export type SendResultRow =
+  | { id: number; state: "sent" | "delivered"; providerId: string | null; channel: Channel; addressId: number }
+  | { id: number; state: "queued"; error: string }
+  | { id: number; state: "failed" | "cancelled"; error: string };
 
-export async function revokePushSubscription(db: D1Database, subscriptionId: number, now: number): Promise<void> {
-  await db.prepare("UPDATE push_subscriptions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL").bind(subscriptionId, now).run();
+/**
+ * The outcomes of a batch of sends, in one D1 batch: the deliveries in one statement,
+ * the addresses that worked (feeds readiness), the push subscriptions that are gone.
+ * An accepted or released delivery must still be 'sending' (this sender's claim); a
+ * final one may also be 'queued'; nothing moves a delivery out of a final state.
+ */
+export async function writeResults(db: D1Database, rows: SendResultRow[], goneSubscriptions: number[], now: number): Promise<void> {
+  if (rows.length === 0 && goneSubscriptions.length === 0) return;
+  const okContacts: number[] = [];
+  const okPush: number[] = [];
+  for (const r of rows) if (r.state === "sent" || r.state === "delivered") (r.channel === "push" ? okPush : okContacts).push(r.addressId);
+  const stmts: D1PreparedStatement[] = [];
+  if (rows.length > 0)
+    stmts.push(
+      db
+        .prepare(
+          `UPDATE deliveries SET state = j.state,
+             provider_id = CASE WHEN j.state IN ('sent','delivered') THEN j.provider ELSE deliveries.provider_id END,
+             error = j.error, lease_until = NULL,
+             send_at = CASE WHEN j.state = 'queued' THEN NULL ELSE deliveries.send_at END,
+             updated_at = ?2
+           FROM (SELECT json_extract(value, '$.i') AS id, json_extract(value, '$.s') AS state, json_extract(value, '$.p') AS provider,
+                        json_extract(value, '$.e') AS error FROM json_each(?1)) AS j
+           WHERE deliveries.id = j.id AND (deliveries.state = 'sending' OR (j.state IN ('failed','cancelled') AND deliveries.state = 'queued'))`,
+        )
+        .bind(
+          JSON.stringify(
+            rows.map((r) => ("providerId" in r ? { i: r.id, s: r.state, p: r.providerId, e: null } : { i: r.id, s: r.state, p: null, e: r.error })),
+          ),
+          now,
+        ),
+    );
+  if (okContacts.length > 0)
+    stmts.push(db.prepare("UPDATE contacts SET last_ok_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(okContacts), now));
+  if (okPush.length > 0)
+    stmts.push(db.prepare("UPDATE push_subscriptions SET last_ok_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(okPush), now));
+  if (goneSubscriptions.length > 0)
+    stmts.push(
+      db
+        .prepare("UPDATE push_subscriptions SET revoked_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND revoked_at IS NULL")
+        .bind(JSON.stringify(goneSubscriptions), now),
+    );
+  await db.batch(stmts);
 }
 
 /** The dead-letter queue's verdict: whatever is still open of these deliveries failed. */
