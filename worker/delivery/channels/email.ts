@@ -1,4 +1,3 @@
-import nodemailer from "nodemailer";
 import { z } from "zod";
 import type { ChannelAdapter, OutgoingMessage, SendResult } from "../types";
 import { parseProvider, type ProviderState } from "./settings";
@@ -18,13 +17,14 @@ interface SmtpError {
   responseCode?: number;
 }
 
-/** Email with `nodemailer` over SMTP (workerd's node:net), text and HTML parts. */
+/** Email with `nodemailer` over SMTP (workerd's node:net), text and HTML parts. `nodemailer` is loaded on the first send, not at start-up. */
 export function emailAdapter(s: EmailSettings, opts: { timeoutMs?: number } = {}): ChannelAdapter {
   const timeout = opts.timeoutMs ?? 15_000;
   return {
     channel: "email",
     async send(msg: OutgoingMessage): Promise<SendResult> {
       if (typeof msg.to !== "string") return { ok: false, error: "email: no address", retryable: false };
+      const { default: nodemailer } = await import("nodemailer");
       const transport = nodemailer.createTransport({ url: s.SMTP_URL, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout });
       try {
         const info = await transport.sendMail({

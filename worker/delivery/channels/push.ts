@@ -1,4 +1,4 @@
-import webpush from "web-push";
+import type webpush from "web-push";
 import { z } from "zod";
 import type { ChannelAdapter, OutgoingMessage, PushTarget, SendResult } from "../types";
 import { parseProvider, numberVar, type ProviderState } from "./settings";
@@ -51,7 +51,8 @@ const retryAfterMs = (h: string | null): number | undefined => {
 /**
  * Web Push (VAPID, RFC 8291 aes128gcm) with `web-push`: it builds and encrypts the
  * request, `fetch` sends it (web-push's own sender speaks https only). Every message
- * carries Urgency: high and a TTL; 404/410 mean the subscription is gone.
+ * carries Urgency: high and a TTL; 404/410 mean the subscription is gone. `web-push`
+ * (with its ASN.1 and big-number libraries) is loaded on the first send, not at start-up.
  */
 export function pushAdapter(s: PushSettings, opts: { timeoutMs?: number } = {}): ChannelAdapter {
   return {
@@ -63,9 +64,10 @@ export function pushAdapter(s: PushSettings, opts: { timeoutMs?: number } = {}):
       if (containsContactDetail(payload)) return { ok: false, error: "push: payload holds contact details", retryable: false };
       const target: PushTarget = msg.to;
       const topic = msg.push.tag.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 32);
+      const { default: webPush } = await import("web-push");
       let details: ReturnType<typeof webpush.generateRequestDetails>;
       try {
-        details = webpush.generateRequestDetails(target, payload, {
+        details = webPush.generateRequestDetails(target, payload, {
           TTL: s.PUSH_TTL_SECONDS,
           urgency: "high",
           ...(topic ? { topic } : {}),
