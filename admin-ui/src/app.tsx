@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { api, ApiFailure, whenSignedOut } from "./api";
 import { getLang, setLang, t } from "./i18n";
 import "./labels";
@@ -32,7 +32,7 @@ export function App() {
   const [, setLangTick] = useState(0);
   const { path } = useLocation();
 
-  async function loadMe() {
+  const loadMe = useCallback(async () => {
     try {
       setMe(await api.get<Me>("/api/session"));
       setBootError(null);
@@ -40,12 +40,12 @@ export function App() {
       if (err instanceof ApiFailure && err.status === 401) setMe(null);
       else setBootError(err);
     }
-  }
+  }, []);
   useEffect(() => {
     setLang(getLang());
     whenSignedOut(() => setMe(null));
     void loadMe();
-  }, []);
+  }, [loadMe]);
 
   function switchLang() {
     setLang(getLang() === "ja" ? "en" : "ja");

@@ -29,15 +29,19 @@ export function RateChart({ timeline, replied, closedAt, big }: { timeline: Time
   const height = big ? 320 : 200;
   const end = closedAt ? Date.parse(closedAt) / 1000 : Date.now() / 1000;
   const points = ratePoints(timeline, replied, end);
+  // The points of the latest render, for a chart drawn once the module has loaded.
+  const latest = useRef(points);
+  const hasData = timeline.t.length > 0;
 
+  // The chart is made when there is data and again when its height changes; new points only update it (below).
   useEffect(() => {
     let cancelled = false;
     const el = box.current;
-    if (!el || timeline.t.length === 0) return;
+    if (!el || !hasData) return;
     void import("./rate-chart-impl").then(({ drawRateChart }) => {
       if (cancelled || !el) return;
       chart.current?.destroy();
-      chart.current = drawRateChart(el, points, t("bd.rate"), el.clientWidth || 600, height);
+      chart.current = drawRateChart(el, latest.current, t("bd.rate"), el.clientWidth || 600, height);
     });
     const onResize = () => chart.current?.resize(el.clientWidth || 600);
     window.addEventListener("resize", onResize);
@@ -47,13 +51,14 @@ export function RateChart({ timeline, replied, closedAt, big }: { timeline: Time
       chart.current?.destroy();
       chart.current = null;
     };
-  }, [height, timeline.t.length === 0]);
+  }, [height, hasData]);
 
   useEffect(() => {
+    latest.current = points;
     chart.current?.update(points);
   });
 
-  if (timeline.t.length === 0) return null;
+  if (!hasData) return null;
   return (
     <figure class="rate-chart" data-testid="rate-chart">
       <div ref={box} role="img" aria-label={t("bd.chartLabel", { rate: percent(replied, timeline.recipients) })} />

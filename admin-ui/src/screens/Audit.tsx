@@ -1,10 +1,9 @@
-import { useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { dateTime } from "../format";
 import { t } from "../i18n";
 import type { AuditEntry } from "../types";
 import { ErrorNote, Loading, Page } from "../ui";
-import { useEffect } from "preact/hooks";
 
 interface AuditPage {
   entries: AuditEntry[];
@@ -18,7 +17,7 @@ export function Audit() {
   const [applied, setApplied] = useState("");
   const [error, setError] = useState<unknown>(null);
 
-  async function load(before: number | null, filter: string, append: boolean) {
+  const load = useCallback(async (before: number | null, filter: string, append: boolean) => {
     setError(null);
     try {
       const page = await api.get<AuditPage>("/api/audit", { query: { limit: 50, before, action: filter } });
@@ -27,27 +26,28 @@ export function Audit() {
     } catch (err) {
       setError(err);
     }
-  }
+  }, []);
   useEffect(() => {
     void load(null, applied, false);
-  }, [applied]);
+  }, [applied, load]);
 
   return (
     <Page title={t("audit.title")}>
-      <form
-        class="toolbar"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setApplied(action.trim());
-        }}
-      >
-        <label for="audit-action">{t("audit.filter")}</label>
-        <input id="audit-action" value={action} placeholder="auth.sign_in" onInput={(e) => setAction((e.currentTarget as HTMLInputElement).value)} />
-        <button class="btn" type="submit">
-          {t("common.apply")}
-        </button>
-      </form>
+      <search>
+        <form
+          class="toolbar"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setApplied(action.trim());
+          }}
+        >
+          <label for="audit-action">{t("audit.filter")}</label>
+          <input id="audit-action" value={action} placeholder="auth.sign_in" onInput={(e) => setAction((e.currentTarget as HTMLInputElement).value)} />
+          <button class="btn" type="submit">
+            {t("common.apply")}
+          </button>
+        </form>
+      </search>
       <ErrorNote error={error} />
       {entries === null ? (
         error ? null : (

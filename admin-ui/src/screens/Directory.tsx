@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { addStrings, t } from "../i18n";
 import { FACILITY_TYPES, label } from "../labels";
@@ -105,55 +105,61 @@ export function Directory({ me }: { me: Me }) {
   );
 }
 
-/** A list that pages with a cursor and reloads when its query changes. */
-function usePaged<T>(load: (cursor: string | null) => Promise<{ items: T[]; total?: number; nextCursor?: string | null }>, key: string) {
+/** A list that pages with a cursor and reloads when its query changes: `load` is memoized on the query (useCallback). */
+function usePaged<T>(load: (cursor: string | null) => Promise<{ items: T[]; total?: number; nextCursor?: string | null }>) {
   const [items, setItems] = useState<T[] | null>(null);
   const [total, setTotal] = useState<number | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  async function run(cursor: string | null) {
-    setError(null);
-    try {
-      const page = await load(cursor);
-      setItems((old) => (cursor && old ? [...old, ...page.items] : page.items));
-      setTotal(page.total ?? null);
-      setNext(page.nextCursor ?? null);
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const run = useCallback(
+    async (cursor: string | null) => {
+      setError(null);
+      try {
+        const page = await load(cursor);
+        setItems((old) => (cursor && old ? [...old, ...page.items] : page.items));
+        setTotal(page.total ?? null);
+        setNext(page.nextCursor ?? null);
+      } catch (err) {
+        setError(err);
+      }
+    },
+    [load],
+  );
   useEffect(() => {
     setItems(null);
     void run(null);
-  }, [key]);
+  }, [run]);
   return { items, total, next, error, more: () => next && run(next) };
 }
 
 function SearchBar({ value, onSearch, children }: { value: string; onSearch: (q: string) => void; children?: ComponentChildren }) {
   const [q, setQ] = useState(value);
   return (
-    <form
-      class="toolbar"
-      role="search"
-      onSubmit={(e) => {
-        e.preventDefault();
-        onSearch(q.trim());
-      }}
-    >
-      <label for="dir-q">{t("dir.search")}</label>
-      <input id="dir-q" type="search" value={q} onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)} />
-      {children}
-      <button class="btn primary" type="submit">
-        {t("common.search")}
-      </button>
-    </form>
+    <search>
+      <form
+        class="toolbar"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onSearch(q.trim());
+        }}
+      >
+        <label for="dir-q">{t("dir.search")}</label>
+        <input id="dir-q" type="search" value={q} onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)} />
+        {children}
+        <button class="btn primary" type="submit">
+          {t("common.search")}
+        </button>
+      </form>
+    </search>
   );
 }
 
 function Facilities() {
   const [q, setQ] = useState("");
   const [type, setType] = useState("");
-  const list = usePaged<Facility>((cursor) => api.get<FacilityList>("/api/facilities", { query: { q, type, cursor, limit: 100 } }), `${q}|${type}`);
+  const list = usePaged<Facility>(
+    useCallback((cursor: string | null) => api.get<FacilityList>("/api/facilities", { query: { q, type, cursor, limit: 100 } }), [q, type]),
+  );
   return (
     <>
       <SearchBar value={q} onSearch={setQ}>
@@ -221,8 +227,10 @@ function People({ facilityId, canSeeContacts }: { facilityId?: number; canSeeCon
     if (facilityId) api.get<Facility>(`/api/facilities/${facilityId}`).then(setFacility, () => {});
   }, [facilityId]);
   const list = usePaged<Person>(
-    (cursor) => api.get<PersonList>("/api/people", { query: { q, facilityId, cursor, limit: 100, contacts: contacts ? "true" : undefined } }),
-    `${q}|${facilityId}|${contacts}`,
+    useCallback(
+      (cursor: string | null) => api.get<PersonList>("/api/people", { query: { q, facilityId, cursor, limit: 100, contacts: contacts ? "true" : undefined } }),
+      [q, facilityId, contacts],
+    ),
   );
   return (
     <>
@@ -286,7 +294,7 @@ function People({ facilityId, canSeeContacts }: { facilityId?: number; canSeeCon
 }
 
 function Groups() {
-  const list = usePaged<Group>(() => api.get<GroupList>("/api/groups"), "groups");
+  const list = usePaged<Group>(useCallback(() => api.get<GroupList>("/api/groups"), []));
   const [open, setOpen] = useState<Group | null>(null);
   return (
     <>
@@ -332,7 +340,9 @@ function Groups() {
 }
 
 function GroupMembers({ group }: { group: Group }) {
-  const list = usePaged((cursor) => api.get<GroupMemberList>(`/api/groups/${group.id}/members`, { query: { cursor, limit: 200 } }), String(group.id));
+  const list = usePaged(
+    useCallback((cursor: string | null) => api.get<GroupMemberList>(`/api/groups/${group.id}/members`, { query: { cursor, limit: 200 } }), [group.id]),
+  );
   return (
     <section class="card" aria-labelledby="gm-h">
       <h2 id="gm-h">

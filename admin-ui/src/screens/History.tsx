@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { count, dateTime, percent } from "../format";
 import { addStrings, t } from "../i18n";
@@ -45,20 +45,23 @@ export function History() {
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
 
-  async function load(before: number | null) {
-    setError(null);
-    try {
-      const r = await api.get<RollcallList>("/api/rollcalls", { query: { drill, state, before, limit: 50 } });
-      setItems((old) => (before && old ? [...old, ...r.items] : r.items));
-      setNext(r.nextBefore);
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const load = useCallback(
+    async (before: number | null) => {
+      setError(null);
+      try {
+        const r = await api.get<RollcallList>("/api/rollcalls", { query: { drill, state, before, limit: 50 } });
+        setItems((old) => (before && old ? [...old, ...r.items] : r.items));
+        setNext(r.nextBefore);
+      } catch (err) {
+        setError(err);
+      }
+    },
+    [drill, state],
+  );
   useEffect(() => {
     setItems(null);
     void load(null);
-  }, [drill, state]);
+  }, [load]);
 
   return (
     <Page title={t("nav.rollcalls")}>

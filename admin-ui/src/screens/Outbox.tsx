@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { api, ApiFailure } from "../api";
 import { dateTime } from "../format";
 import { addStrings, t } from "../i18n";
@@ -115,28 +115,34 @@ function RollcallOutbox({ me }: { me: Me }) {
 
   useEffect(() => {
     api.get<RollcallList>("/api/rollcalls", { query: { limit: 50 } }).then((r) => {
-      const sent = r.items.filter((x) => x.state !== "draft" && x.state !== "withdrawn");
-      setRollcalls(sent);
-      if (!rollcallId && sent[0]) navigate(`/outbox?rollcall=${sent[0].id}`, true);
+      setRollcalls(r.items.filter((x) => x.state !== "draft" && x.state !== "withdrawn"));
     }, setError);
   }, []);
+  // No roll-call chosen: the latest sent one.
+  const latest = rollcalls[0]?.id;
+  useEffect(() => {
+    if (!rollcallId && latest) navigate(`/outbox?rollcall=${latest}`, true);
+  }, [rollcallId, latest]);
 
-  async function load(after: number) {
-    if (!rollcallId) return;
-    setError(null);
-    try {
-      // Each read of the outbox is audited, so it loads on request rather than on a timer.
-      const r = await api.get<OutboxT>("/api/outbox", { query: { rollcall: rollcallId, after, limit: 200 } });
-      setItems((old) => (after && old ? [...old, ...r.items] : r.items));
-      setNext(r.next);
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const load = useCallback(
+    async (after: number) => {
+      if (!rollcallId) return;
+      setError(null);
+      try {
+        // Each read of the outbox is audited, so it loads on request rather than on a timer.
+        const r = await api.get<OutboxT>("/api/outbox", { query: { rollcall: rollcallId, after, limit: 200 } });
+        setItems((old) => (after && old ? [...old, ...r.items] : r.items));
+        setNext(r.next);
+      } catch (err) {
+        setError(err);
+      }
+    },
+    [rollcallId],
+  );
   useEffect(() => {
     setItems(null);
     void load(0);
-  }, [rollcallId]);
+  }, [load]);
 
   const unavailable = error instanceof ApiFailure && error.status === 404 && /outbox/.test(error.message);
   return (
@@ -288,7 +294,7 @@ function DirectMessages() {
   const [items, setItems] = useState<DirectMessage[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
-  async function load(before?: number) {
+  const load = useCallback(async (before?: number) => {
     setError(null);
     try {
       const r = await api.get<DirectMessageList>("/api/outbox/messages", { query: { before, limit: 100 } });
@@ -297,10 +303,10 @@ function DirectMessages() {
     } catch (err) {
       setError(err);
     }
-  }
+  }, []);
   useEffect(() => {
     void load();
-  }, []);
+  }, [load]);
   const unavailable = error instanceof ApiFailure && error.status === 404 && /outbox/.test(error.message);
   return (
     <>
