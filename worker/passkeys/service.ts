@@ -1,12 +1,4 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type VerifiedAuthenticationResponse,
-  type VerifiedRegistrationResponse,
-} from "@simplewebauthn/server";
-import { isoBase64URL } from "@simplewebauthn/server/helpers";
+import type { VerifiedAuthenticationResponse, VerifiedRegistrationResponse } from "@simplewebauthn/server";
 import type { z } from "@hono/zod-openapi";
 import { audit, auditStatement } from "../audit/log";
 import * as authData from "../auth/data";
@@ -21,6 +13,13 @@ import { CHALLENGE_TTL_MS, type PasskeyCreateSchema, type PasskeySignInSchema } 
  * Passkeys (WebAuthn): a person adds and removes their own (every operation takes the
  * caller's person id), and anyone may sign in with one.
  */
+
+/**
+ * `@simplewebauthn/server`, loaded on first use: its attestation formats bring X.509
+ * and ASN.1 libraries whose decorators and schemas would otherwise run at start-up.
+ */
+const webauthn = () => import("@simplewebauthn/server");
+const webauthnHelpers = () => import("@simplewebauthn/server/helpers");
 
 /** The relying party is the public origin: RP ID its host name, the expected origin itself. */
 function relyingParty(env: Pick<Env, "PUBLIC_URL">) {
@@ -41,6 +40,7 @@ export async function registrationOptions(env: Env, auth: Auth) {
   const db = env.DB;
   const rp = relyingParty(env);
   const existing = await data.passkeysOf(db, auth.personId);
+  const { generateRegistrationOptions } = await webauthn();
   const options = await generateRegistrationOptions({
     rpName: rp.rpName,
     rpID: rp.rpID,
@@ -65,6 +65,8 @@ export async function registerPasskey(env: Env, auth: Auth, input: z.infer<typeo
   const { response, name } = input;
   const db = env.DB;
   const rp = relyingParty(env);
+  const { verifyRegistrationResponse } = await webauthn();
+  const { isoBase64URL } = await webauthnHelpers();
   let verified: VerifiedRegistrationResponse;
   try {
     verified = await verifyRegistrationResponse({
@@ -117,6 +119,7 @@ export async function removePasskey(db: D1Database, auth: Auth, id: number): Pro
 export async function signInOptions(env: Env) {
   const db = env.DB;
   const rp = relyingParty(env);
+  const { generateAuthenticationOptions } = await webauthn();
   const options = await generateAuthenticationOptions({ rpID: rp.rpID, userVerification: "required" });
   const now = clock.now();
   await db.batch([
@@ -140,6 +143,8 @@ export async function checkPasskeySignIn(env: Env, input: z.infer<typeof Passkey
     return INVALID();
   };
   if (!key) throw await fail("unknown_passkey");
+  const { verifyAuthenticationResponse } = await webauthn();
+  const { isoBase64URL } = await webauthnHelpers();
   let verified: VerifiedAuthenticationResponse;
   try {
     verified = await verifyAuthenticationResponse({
