@@ -122,8 +122,11 @@ export function Loading() {
   );
 }
 
-/** Loads data for a screen; `reload` fetches again. */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
+/**
+ * Loads data for a screen, again whenever `load` changes; `reload` fetches again.
+ * `load` must keep its identity between renders (useCallback on what it reads), or it would load on every render.
+ */
+export function useLoad<T>(load: () => Promise<T>) {
   const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
   const run = useCallback(() => {
     let live = true;
@@ -135,8 +138,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
+  }, [load]);
   useEffect(run, [run]);
   return { ...state, reload: run };
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import { RateChart } from "../board/RateChart";
 import { count, dateTime, percent, phone, time } from "../format";
@@ -146,17 +146,17 @@ export function Board({ id, me }: { id: number; me: Me }) {
   const [updatedAt, setUpdatedAt] = useState<number | null>(null);
   const [mode, setMode] = useState<LiveMode>("connecting");
   const [big, setBig] = useState(false);
-  const [loadTick, setLoadTick] = useState(0);
   const live = useRef<LiveHandle | null>(null);
 
-  // The roll-call itself first: a draft has no board yet, only its preview.
-  useEffect(() => {
+  // The roll-call itself first: a draft has no board yet, only its preview. Loaded again once a draft is confirmed.
+  const load = useCallback(() => {
     setDetail(null);
     setBoard(null);
     setError(null);
     setEnded(null);
     api.get<RollcallDetail>(`/api/rollcalls/${id}`).then(setDetail, setError);
-  }, [id, loadTick]);
+  }, [id]);
+  useEffect(() => load(), [load]);
 
   const sent = detail !== null && detail.rollcall.state !== "draft" && detail.rollcall.state !== "withdrawn";
   useEffect(() => {
@@ -188,7 +188,7 @@ export function Board({ id, me }: { id: number; me: Me }) {
 
   if (!detail) return error ? <ErrorNote error={error} /> : <Loading />;
   if (detail.rollcall.state === "draft" && detail.preview)
-    return <DraftView draft={{ rollcall: detail.rollcall, preview: detail.preview }} onConfirmed={() => setLoadTick((n) => n + 1)} />;
+    return <DraftView draft={{ rollcall: detail.rollcall, preview: detail.preview }} onConfirmed={load} />;
   if (!sent)
     return (
       <Page title={detail.rollcall.title}>
@@ -396,7 +396,8 @@ function BoardBody({ board, isAdmin, big, onChanged }: { board: BoardData; isAdm
       <section aria-labelledby="bd-fac">
         <h2 id="bd-fac">{t("bd.byFacility")}</h2>
         {/* Scrolls sideways on a phone: focusable so keyboard users can scroll it too. */}
-        <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="bd-fac">
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table region takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1, axe scrollable-region-focusable) */}
+        <section class="table-wrap" tabIndex={0} aria-labelledby="bd-fac">
           <table data-testid="facility-table" class="wide">
             <thead>
               <tr>
@@ -438,7 +439,7 @@ function BoardBody({ board, isAdmin, big, onChanged }: { board: BoardData; isAdm
               })}
             </tbody>
           </table>
-        </div>
+        </section>
       </section>
       <NonResponders rc={rc} first={a.nonResponders} isAdmin={isAdmin} onChanged={onChanged} />
       {board.phoneCheck ? <PhoneChecks rc={rc} checks={board.phoneCheck} onChanged={onChanged} /> : null}
@@ -605,7 +606,15 @@ function NonResponders({ rc, first, isAdmin, onChanged }: { rc: Rollcall; first:
                     {canProxy ? (
                       <td>
                         {proxyFor === p.personId ? (
-                          <ProxyForm rollcallId={rc.id} personId={p.personId} name={p.name} onDone={() => (setProxyFor(null), onChanged())} />
+                          <ProxyForm
+                            rollcallId={rc.id}
+                            personId={p.personId}
+                            name={p.name}
+                            onDone={() => {
+                              setProxyFor(null);
+                              onChanged();
+                            }}
+                          />
                         ) : (
                           <button type="button" class="btn small" onClick={() => setProxyFor(p.personId)}>
                             {t("bd.proxy")}

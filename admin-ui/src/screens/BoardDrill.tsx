@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { api, failureMessage } from "../api";
 import { count, dateTime, phone } from "../format";
 import { addStrings, t } from "../i18n";
@@ -104,7 +104,7 @@ export function answerLine(a: Answers | null | undefined): string {
 
 /** One facility of a roll-call: everyone asked, their answers, its damage report, who can come in. */
 export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: number; me: Me }) {
-  const result = useLoad(() => api.get<FacilityDetail>(`/api/rollcalls/${id}/facilities/${facilityId}`), [id, facilityId]);
+  const result = useLoad(useCallback(() => api.get<FacilityDetail>(`/api/rollcalls/${id}/facilities/${facilityId}`), [id, facilityId]));
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   return (
@@ -210,7 +210,8 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
           ) : null}
           <section aria-labelledby="dd-people">
             <h2 id="dd-people">{t("dd.recipients")}</h2>
-            <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="dd-people">
+            {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table region takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1, axe scrollable-region-focusable) */}
+            <section class="table-wrap" tabIndex={0} aria-labelledby="dd-people">
               <table class="wide" data-testid="facility-recipients">
                 <thead>
                   <tr>
@@ -250,7 +251,7 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
                   ))}
                 </tbody>
               </table>
-            </div>
+            </section>
           </section>
         </Page>
       )}
@@ -260,7 +261,7 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
 
 /** One person of a roll-call: photo, every version of their answer, every delivery and how it went. */
 export function PersonDrill({ id, personId }: { id: number; personId: number }) {
-  const result = useLoad(() => api.get<PersonDetail>(`/api/rollcalls/${id}/people/${personId}`), [id, personId]);
+  const result = useLoad(useCallback(() => api.get<PersonDetail>(`/api/rollcalls/${id}/people/${personId}`), [id, personId]));
   return (
     <Loaded result={result}>
       {(p) => (

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { api } from "../api";
 import { count, dateTime, percent } from "../format";
 import { addStrings, t } from "../i18n";
@@ -65,7 +65,7 @@ type Target = { facilityId: number; name: string; n: number } | { all: true; n: 
 
 /** Peacetime readiness: who can be reached, per facility, and the test-message button with its explicit confirm. */
 export function Readiness({ me }: { me: Me }) {
-  const result = useLoad(() => api.get<ReadinessData>("/api/readiness"));
+  const result = useLoad(useCallback(() => api.get<ReadinessData>("/api/readiness"), []));
   const [target, setTarget] = useState<Target | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -137,13 +137,21 @@ export function Readiness({ me }: { me: Me }) {
               </section>
             ) : isNetworkAdmin && d.facilities ? (
               <div class="buttons">
-                <button type="button" class="btn" onClick={() => (setDone(null), setTarget({ all: true, n: d.totals.staff }))}>
+                <button
+                  type="button"
+                  class="btn"
+                  onClick={() => {
+                    setDone(null);
+                    setTarget({ all: true, n: d.totals.staff });
+                  }}
+                >
                   {t("rd.testAll")}
                 </button>
               </div>
             ) : null}
             {d.facilities ? (
-              <div class="table-wrap" tabIndex={0} role="region" aria-label={t("nav.readiness")}>
+              // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table region takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1, axe scrollable-region-focusable)
+              <section class="table-wrap" tabIndex={0} aria-label={t("nav.readiness")}>
                 <table class="wide" data-testid="readiness-table">
                   <thead>
                     <tr>
@@ -197,7 +205,10 @@ export function Readiness({ me }: { me: Me }) {
                                 class="btn small"
                                 disabled={!!target}
                                 aria-label={`${t("rd.testFacility")}：${f.name}`}
-                                onClick={() => (setDone(null), setTarget({ facilityId: f.facilityId, name: f.name, n: f.staff }))}
+                                onClick={() => {
+                                  setDone(null);
+                                  setTarget({ facilityId: f.facilityId, name: f.name, n: f.staff });
+                                }}
                               >
                                 {t("rd.testFacility")}
                               </button>
@@ -208,7 +219,7 @@ export function Readiness({ me }: { me: Me }) {
                     })}
                   </tbody>
                 </table>
-              </div>
+              </section>
             ) : null}
             {d.unreachable?.length ? (
               <section aria-labelledby="rd-unreach">

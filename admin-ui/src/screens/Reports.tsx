@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { api } from "../api";
 import { dateTime } from "../format";
 import { addStrings, t } from "../i18n";
@@ -35,7 +35,7 @@ addStrings({
 
 /** Staff reports for the admin, with the remote wipe (§5, §7). */
 export function Reports() {
-  const result = useLoad(() => api.get<StaffReportList>("/api/reports", { query: { state: "all" } }));
+  const result = useLoad(useCallback(() => api.get<StaffReportList>("/api/reports", { query: { state: "all" } }), []));
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   async function end(r: StaffReport) {

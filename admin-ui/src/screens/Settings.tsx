@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { api } from "../api";
 import { t } from "../i18n";
 import type { Settings as SettingsT } from "../types";
@@ -30,7 +30,7 @@ const listValue = (text: string) =>
 const BOOL_KEYS: Key[] = ["passwordRequireLettersAndDigits", "passwordRotationOffWithMfa", "mfaRequiredForAdmins"];
 
 export function Settings() {
-  const loaded = useLoad(() => api.get<SettingsT>("/api/settings"));
+  const loaded = useLoad(useCallback(() => api.get<SettingsT>("/api/settings"), []));
   return <Page title={t("settings.title")}>{<Loaded result={loaded}>{(s) => <SettingsForm initial={s} />}</Loaded>}</Page>;
 }
 

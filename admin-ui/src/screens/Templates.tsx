@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { api } from "../api";
 import { dateTime } from "../format";
 import { addStrings, t } from "../i18n";
@@ -60,7 +60,7 @@ addStrings({
 const PARTS = ["sms", "emailSubject", "emailText", "pushTitle", "pushBody"] as const;
 
 export function Templates({ me }: { me: Me }) {
-  const loaded = useLoad(() => api.get<{ items: Template[] }>("/api/templates"));
+  const loaded = useLoad(useCallback(() => api.get<{ items: Template[] }>("/api/templates"), []));
   const canEdit = me.roles.includes("network_admin");
   return (
     <Page title={t("nav.templates")}>

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { api } from "../api";
 import { dateTime } from "../format";
 import { addStrings, getLang, t } from "../i18n";
@@ -105,8 +105,8 @@ const codes = (s: string) =>
 
 /** Automatic triggers (JMA earthquake reports, CAP, outside systems): rules, what came in, keys. */
 export function Triggers() {
-  const rules = useLoad(() => api.get<TriggerRules>("/api/triggers/rules"));
-  const templates = useLoad(() => api.get<{ items: Template[] }>("/api/templates"));
+  const rules = useLoad(useCallback(() => api.get<TriggerRules>("/api/triggers/rules"), []));
+  const templates = useLoad(useCallback(() => api.get<{ items: Template[] }>("/api/templates"), []));
   return (
     <Page title={t("nav.triggers")}>
       <Loaded result={rules}>{(r) => <RulesForm initial={r} templates={templates.data?.items ?? []} />}</Loaded>
@@ -195,12 +195,26 @@ function RulesForm({ initial, templates }: { initial: TriggerRules; templates: T
       </div>
       <div class="field">
         <label for="tg-areas">{t("tg.areaCodes")}</label>
-        <input id="tg-areas" value={areas} onInput={(e) => (setSaved(false), setAreas((e.currentTarget as HTMLInputElement).value))} />
+        <input
+          id="tg-areas"
+          value={areas}
+          onInput={(e) => {
+            setSaved(false);
+            setAreas((e.currentTarget as HTMLInputElement).value);
+          }}
+        />
         {err("areaCodes")}
       </div>
       <div class="field">
         <label for="tg-cities">{t("tg.cityCodes")}</label>
-        <input id="tg-cities" value={cities} onInput={(e) => (setSaved(false), setCities((e.currentTarget as HTMLInputElement).value))} />
+        <input
+          id="tg-cities"
+          value={cities}
+          onInput={(e) => {
+            setSaved(false);
+            setCities((e.currentTarget as HTMLInputElement).value);
+          }}
+        />
         {err("cityCodes")}
       </div>
       <div class="field">
@@ -227,7 +241,7 @@ function RulesForm({ initial, templates }: { initial: TriggerRules; templates: T
 }
 
 function Reports() {
-  const list = useLoad(() => api.get<ReportList>("/api/triggers/reports", { query: { limit: 50 } }));
+  const list = useLoad(useCallback(() => api.get<ReportList>("/api/triggers/reports", { query: { limit: 50 } }), []));
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<TriggerOutcome | null>(null);
   async function replay(id: number) {
@@ -253,7 +267,8 @@ function Reports() {
             {r.reports.length === 0 ? (
               <p>{t("tg.noReports")}</p>
             ) : (
-              <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="tg-rep">
+              // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table region takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1, axe scrollable-region-focusable)
+              <section class="table-wrap" tabIndex={0} aria-labelledby="tg-rep">
                 <table class="wide">
                   <thead>
                     <tr>
@@ -287,7 +302,7 @@ function Reports() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </section>
             )}
           </>
         )}
@@ -299,7 +314,7 @@ function Reports() {
 const PERMS = ["cap", "trigger", "feed"] as const;
 
 function Keys() {
-  const list = useLoad(() => api.get<{ keys: ApiKey[] }>("/api/triggers/keys"));
+  const list = useLoad(useCallback(() => api.get<{ keys: ApiKey[] }>("/api/triggers/keys"), []));
   const [name, setName] = useState("");
   const [perms, setPerms] = useState<string[]>(["trigger"]);
   const [autoSend, setAutoSend] = useState(false);

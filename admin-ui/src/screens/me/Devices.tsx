@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { api } from "../../api";
 import { dateTime } from "../../format";
 import { addStrings, t } from "../../i18n";
@@ -87,8 +87,8 @@ addStrings({
 
 /** Push on this phone: subscribe, name, test, remove (each device separately). */
 export function Devices() {
-  const vapid = useLoad(() => api.get<VapidKey>("/api/push/vapid-public-key"));
-  const list = useLoad(() => api.get<DeviceList>("/api/me/devices"));
+  const vapid = useLoad(useCallback(() => api.get<VapidKey>("/api/push/vapid-public-key"), []));
+  const list = useLoad(useCallback(() => api.get<DeviceList>("/api/me/devices"), []));
   return (
     <Page title={t("dev.title")}>
       <p>{t("dev.intro")}</p>

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { api, ApiFailure } from "../../api";
 import { dateTime, phone } from "../../format";
 import { addStrings, t } from "../../i18n";
@@ -171,7 +171,7 @@ function answerSummary(a: NonNullable<MyRollcall["answer"]>): string {
 
 /** The roll-calls the signed-in person is asked in, with their own reply link (GET /api/me/rollcalls). */
 export function MyRollcalls() {
-  const result = useLoad(() => api.get<{ items: MyRollcall[] }>("/api/me/rollcalls"));
+  const result = useLoad(useCallback(() => api.get<{ items: MyRollcall[] }>("/api/me/rollcalls"), []));
   return (
     <section aria-labelledby="me-active" class="card">
       <h2 id="me-active">{t("me.active")}</h2>
@@ -244,7 +244,7 @@ export function MeHome({ me }: { me: Me }) {
 
 /** Mobile by a 6-digit SMS code, email by a link; unverified channels show on the readiness view. */
 export function Contacts() {
-  const result = useLoad(() => api.get<MyProfile>("/api/me"));
+  const result = useLoad(useCallback(() => api.get<MyProfile>("/api/me"), []));
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   async function remove(c: Channel) {
@@ -488,7 +488,7 @@ function cannotLeave(g: MyGroup, err: unknown): Error {
 
 /** Leave a group when no longer in charge; deregister when leaving the facility (§3, §5). */
 export function Leave({ me, onGone }: { me: Me; onGone: () => void }) {
-  const groups = useLoad(() => api.get<{ items: MyGroup[] }>("/api/me/groups"));
+  const groups = useLoad(useCallback(() => api.get<{ items: MyGroup[] }>("/api/me/groups"), []));
   const [typed, setTyped] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);

@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useCallback, useState } from "preact/hooks";
 import { api } from "../../api";
 import { addStrings, setLang, t, uiLangFor } from "../../i18n";
 import { PhotoProblem, resizePhoto } from "../../staff/photo";
@@ -60,7 +60,7 @@ addStrings({
 const MAX_INPUT_MB = 20;
 
 export function Profile({ onChanged }: { onChanged?: () => void }) {
-  const result = useLoad(() => api.get<MyProfile>("/api/me"));
+  const result = useLoad(useCallback(() => api.get<MyProfile>("/api/me"), []));
   return (
     <Page title={t("prof.title")}>
       <Loaded result={result}>
