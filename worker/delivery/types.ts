@@ -27,7 +27,11 @@ export type DeliveryMessage =
       audience: "recipients" | "facility_admins";
       afterPersonId: number;
     }
-  /** Send one delivery (by id); safe to receive twice. */
+  /**
+   * Send one delivery (by id); safe to receive twice. The consumer sends every `send`
+   * of one invocation as one batch (delivery/send.ts), but acks or retries each message
+   * on its own, so a delivery keeps its own attempts, backoff and dead letter.
+   */
   | { type: "send"; deliveryId: number };
 
 export type PlanMessage = Extract<DeliveryMessage, { type: "plan" }>;
