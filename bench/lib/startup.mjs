@@ -13,7 +13,7 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -99,8 +99,10 @@ async function measure(runs, log) {
       log(`start-up: bundling ${w.name}`);
       built.push({ ...w, ...(await bundle(w.config, join(dir, String(i)))), cpu: [], gc: [] });
     }
+    const load = [];
     for (let r = 0; r < runs; r++)
       for (const [i, b] of built.entries()) {
+        load.push(loadavg()[0]);
         const p = await profileOnce(b.file, join(dir, `${i}-${r}.cpuprofile`));
         b.cpu.push(p.activeMs);
         b.gc.push(p.gcMs);
@@ -115,7 +117,7 @@ async function measure(runs, log) {
       cpuMinMs: Math.min(...b.cpu),
       gcMedianMs: median(b.gc),
     }));
-    return { runs, targets: STARTUP_TARGETS, rows };
+    return { runs, targets: STARTUP_TARGETS, rows, loadAverage: median(load) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -144,7 +146,7 @@ export function startupSection(s) {
   if (!s) return [...lines, "Not measured in this run.", ""];
   const t = s.targets;
   lines.push(
-    `Each bundled once with \`wrangler deploy --dry-run --outdir\` (the modules, source maps left out), then profiled ${s.runs} times with \`wrangler check startup --worker\`, the Worker and the floor in turn. Start-up CPU is wrangler's "Active" time (samples minus idle, garbage collection included) of evaluating the modules; a busy machine only adds to it, so the median and the minimum are given.`,
+    `Each bundled once with \`wrangler deploy --dry-run --outdir\` (the modules, source maps left out), then profiled ${s.runs} times with \`wrangler check startup --worker\`, the Worker and the floor in turn. Start-up CPU is wrangler's "Active" time (samples minus idle, garbage collection included) of evaluating the modules; a busy machine only adds to it, so the median and the minimum are given${s.loadAverage === undefined ? "" : ` (1-minute load average during the runs: ${Math.round(s.loadAverage * 10) / 10}, median)`}.`,
     "",
     "| | bundle | gzip | start-up CPU, median | minimum | of which GC (median) | runs |",
     "|---|---:|---:|---:|---:|---:|---|",
