@@ -1,9 +1,8 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { rollcallObject } from "../worker/board/object";
-import type { ServerMessage } from "../worker/board/messages";
 import { recordReply } from "../worker/reply/service";
-import { type BoardSocket, openBoard, refusedUpgrade } from "./support/board-socket";
+import { type BoardSocket, openBoard, refusedUpgrade, type ServerMessage } from "./support/board-socket";
 import { adminsWithoutMfa } from "./support/db";
 import { makeFacility, makeNetwork, type Network, openRollcall, signedIn, type TestPerson } from "./support/factories";
 import { api } from "./support/http";

@@ -7,6 +7,10 @@ export const boardAccess: AccessTable = {
   // The live board: the same readers as GET /api/rollcalls/{id}; contacts never for the viewer (test/board.test.ts).
   "GET /api/rollcalls/:id/live": { access: READERS },
   "GET /api/rollcalls/:id/board": { access: READERS },
+  // The board's long lists, paged: the board's own readers (the phone check refuses the viewer in its handler: no contacts).
+  "GET /api/rollcalls/:id/board/facilities": { access: READERS },
+  "GET /api/rollcalls/:id/board/non-responders": { access: READERS },
+  "GET /api/rollcalls/:id/board/phone-checks": { access: READERS },
   "GET /api/rollcalls/:id/facilities/:facilityId": { access: READERS },
   "GET /api/rollcalls/:id/people/:personId": { access: READERS },
   "GET /api/rollcalls/:id/people/:personId/photo": { access: READERS },

@@ -7,11 +7,11 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, RECHECK_EVERY_MS, type ServerMessage } from "../../worker/board/messages";
+import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, RECHECK_EVERY_MS } from "../../worker/board/messages";
 import { rollcallObject } from "../../worker/board/object";
 import { clock } from "../../worker/lib/clock";
 import { recordReply } from "../../worker/reply/service";
-import { type BoardSocket, openBoard } from "../support/board-socket";
+import { type BoardSocket, openBoard, type ServerMessage } from "../support/board-socket";
 import { adminsWithoutMfa } from "../support/db";
 import { makeNetwork, openRollcall, signedIn } from "../support/factories";
 import { api } from "../support/http";

@@ -337,7 +337,7 @@ function readsContacts(route: string, file: string, url: (w: World, object: stri
 
 /** Email and mobile: the network admin, and the admins and delegates of the person's facility; never the viewer, never other staff. */
 const contactsRead: Operation = {
-  sinks: ["contactsOf", "facilityRecipients", "phoneCheck", "exportRows"],
+  sinks: ["contactsOf", "facilityRecipients", "phoneCheck", "phoneCheckPage", "exportRows"],
   objects: READ_OBJECTS,
   expected: {
     network_admin: { staffF: A, adminF: A, staffG: A },
@@ -362,6 +362,10 @@ const contactsRead: Operation = {
     readsContacts("GET /api/rollcalls/:id/export.csv", "worker/rollcall/routes.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/export.csv`),
     // The board's phone list names the facility admins with their mobiles.
     readsContacts("GET /api/rollcalls/:id/board", "worker/board/service.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/board`, ["staffF", "staffG"]),
+    readsContacts("GET /api/rollcalls/:id/board/phone-checks", "worker/board/service.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/board/phone-checks`, [
+      "staffF",
+      "staffG",
+    ]),
   ],
 };
 
@@ -417,6 +421,17 @@ const boardRead: Operation = {
         return outcomeOf(await api("GET", `/api/rollcalls/${w.rollcalls[object as keyof World["rollcalls"]]}/board`, { cookie: w.actors[role].cookie }));
       },
     },
+    ...(["facilities", "non-responders"] as const).map(
+      (list): Path => ({
+        route: `GET /api/rollcalls/:id/board/${list}`,
+        file: "worker/board/routes.ts",
+        async run(w, role, object) {
+          return outcomeOf(
+            await api("GET", `/api/rollcalls/${w.rollcalls[object as keyof World["rollcalls"]]}/board/${list}`, { cookie: w.actors[role].cookie }),
+          );
+        },
+      }),
+    ),
     {
       route: "GET /api/rollcalls/:id/live",
       file: "worker/board/object.ts",

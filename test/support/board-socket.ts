@@ -1,10 +1,16 @@
 /** A board client for the tests: opens the live socket through the worker and collects what it receives. */
 import { expect, vi } from "vitest";
-import type { ServerMessage } from "../../worker/board/messages";
+import { applyChanges } from "../../worker/board/apply";
+import type { Board, ServerMessage as WireMessage } from "../../worker/board/messages";
 import { api } from "./http";
+
+/** A message as the client holds it: an update carries the board with its changes applied (worker/board/apply.ts), as the admin UI shows it. */
+export type ServerMessage = WireMessage & { board: Board };
 
 export class BoardSocket {
   readonly messages: ServerMessage[] = [];
+  /** The board as the client holds it now. */
+  board: Board | null = null;
   readonly raw: string[] = [];
   closed: { code: number; reason: string } | null = null;
 
@@ -12,7 +18,12 @@ export class BoardSocket {
     ws.addEventListener("message", (e) => {
       const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
       this.raw.push(text);
-      if (text !== "pong") this.messages.push(JSON.parse(text) as ServerMessage);
+      if (text === "pong") return;
+      const m = JSON.parse(text) as WireMessage;
+      if (m.type === "snapshot") this.board = m.board;
+      else if (this.board) this.board = applyChanges(this.board, m.changes);
+      else return;
+      this.messages.push({ ...m, board: this.board });
     });
     ws.addEventListener("close", (e) => {
       this.closed = { code: e.code, reason: e.reason };

@@ -298,3 +298,164 @@ export async function contactsReadSince(db: D1Database, actorId: number, rollcal
     .first<{ x: number }>();
   return r !== null;
 }
+
+// ---------------------------------------------------------------- the board's counts (read once, then kept by the object)
+
+export interface FacilityCountRow {
+  facilityId: number | null;
+  name: string | null;
+  type: string | null;
+  recipients: number;
+  replied: number;
+}
+
+export interface CountsSnapshot {
+  /** The highest reply id of the roll-call this read holds: a later note with a higher id is not in it yet. */
+  watermark: number;
+  facilities: FacilityCountRow[];
+  /** Latest answers' safety per facility. */
+  safety: { facilityId: number | null; safety: string | null; n: number }[];
+  /** Latest answers by availability, ack and whether a proxy recorded them. */
+  answers: { availability: string | null; ack: string | null; proxy: number; n: number }[];
+  /** Facility admins' latest answers that carry a facility report. */
+  reports: { personId: number; facilityId: number | null; replyId: number; answers: Answers; answeredAt: number }[];
+  /** First replies per minute since `start`. */
+  minutes: { bucket: number; n: number }[];
+  delivery: { channel: string; state: string; n: number }[];
+}
+
+/**
+ * Everything the board counts, in one batch (one transaction, so the parts agree
+ * with each other and with the watermark). Aggregated in SQL: at 100,000 recipients
+ * this is a few thousand rows, not one per person.
+ */
+export async function countsSnapshot(db: D1Database, rollcallId: number, start: number | null): Promise<CountsSnapshot> {
+  const [mark, facilities, safety, answers, reports, minutes, delivery] = await db.batch<Record<string, unknown>>([
+    db.prepare("SELECT COALESCE(MAX(id), 0) AS m FROM replies WHERE rollcall_id = ?1").bind(rollcallId),
+    db
+      .prepare(
+        `SELECT x.facility_id, f.name, f.type, COUNT(*) AS recipients, COUNT(x.replied_at) AS replied
+         FROM rollcall_recipients x LEFT JOIN facilities f ON f.id = x.facility_id
+         WHERE x.rollcall_id = ?1 GROUP BY x.facility_id ORDER BY f.type, f.kana, x.facility_id`,
+      )
+      .bind(rollcallId),
+    db
+      .prepare(
+        `SELECT x.facility_id, json_extract(r.answers, '$.safety') AS safety, COUNT(*) AS n
+         FROM rollcall_recipients x JOIN replies r ON r.id = x.last_reply_id WHERE x.rollcall_id = ?1 GROUP BY 1, 2`,
+      )
+      .bind(rollcallId),
+    db
+      .prepare(
+        `SELECT json_extract(r.answers, '$.availability') AS availability, json_extract(r.answers, '$.ack') AS ack, r.via = 'proxy' AS proxy, COUNT(*) AS n
+         FROM rollcall_recipients x JOIN replies r ON r.id = x.last_reply_id WHERE x.rollcall_id = ?1 GROUP BY 1, 2, 3`,
+      )
+      .bind(rollcallId),
+    db
+      .prepare(
+        `SELECT x.person_id, x.facility_id, r.id AS reply_id, r.answers, r.created_at
+         FROM rollcall_recipients x JOIN replies r ON r.id = x.last_reply_id
+         WHERE x.rollcall_id = ?1 AND x.is_facility_admin = 1 AND json_extract(r.answers, '$.facility') IS NOT NULL`,
+      )
+      .bind(rollcallId),
+    db
+      .prepare(
+        `SELECT MAX(0, (replied_at - ?2) / 60000) AS bucket, COUNT(*) AS n FROM rollcall_recipients
+         WHERE rollcall_id = ?1 AND replied_at IS NOT NULL AND ?2 IS NOT NULL GROUP BY bucket ORDER BY bucket`,
+      )
+      .bind(rollcallId, start),
+    db.prepare("SELECT channel, state, COUNT(*) AS n FROM deliveries WHERE rollcall_id = ?1 GROUP BY channel, state").bind(rollcallId),
+  ]);
+  type R<T> = { results: T[] };
+  const rows = <T>(r: unknown) => (r as R<T>).results;
+  return {
+    watermark: rows<{ m: number }>(mark)[0]?.m ?? 0,
+    facilities: rows<{ facility_id: number | null; name: string | null; type: string | null; recipients: number; replied: number }>(facilities).map((r) => ({
+      facilityId: r.facility_id,
+      name: r.name,
+      type: r.type,
+      recipients: r.recipients,
+      replied: r.replied,
+    })),
+    safety: rows<{ facility_id: number | null; safety: string | null; n: number }>(safety).map((r) => ({
+      facilityId: r.facility_id,
+      safety: r.safety,
+      n: r.n,
+    })),
+    answers: rows<{ availability: string | null; ack: string | null; proxy: number; n: number }>(answers),
+    reports: rows<{ person_id: number; facility_id: number | null; reply_id: number; answers: string; created_at: number }>(reports).map((r) => ({
+      personId: r.person_id,
+      facilityId: r.facility_id,
+      replyId: r.reply_id,
+      answers: JSON.parse(r.answers) as Answers,
+      answeredAt: r.created_at,
+    })),
+    minutes: rows<{ bucket: number; n: number }>(minutes),
+    delivery: rows<{ channel: string; state: string; n: number }>(delivery),
+  };
+}
+
+/** Facility admins' latest answers with a facility report, for one facility (its report is decided again when one of them changes). */
+export async function facilityReportAnswers(
+  db: D1Database,
+  rollcallId: number,
+  facilityId: number,
+): Promise<{ personId: number; replyId: number; answers: Answers; answeredAt: number }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT x.person_id, r.id AS reply_id, r.answers, r.created_at FROM rollcall_recipients x JOIN replies r ON r.id = x.last_reply_id
+       WHERE x.rollcall_id = ?1 AND x.facility_id = ?2 AND x.is_facility_admin = 1 AND json_extract(r.answers, '$.facility') IS NOT NULL`,
+    )
+    .bind(rollcallId, facilityId)
+    .all<{ person_id: number; reply_id: number; answers: string; created_at: number }>();
+  return results.map((r) => ({ personId: r.person_id, replyId: r.reply_id, answers: JSON.parse(r.answers) as Answers, answeredAt: r.created_at }));
+}
+
+/**
+ * Facilities with non-responders, a page at a time (`offset`, `limit` facilities, in
+ * the board's order), with their admins and delegates: the paged phone check.
+ */
+export async function phoneCheckPage(
+  db: D1Database,
+  rollcallId: number,
+  facilityIds: number[] | null,
+  page: { offset: number; limit: number },
+): Promise<PhoneCheckRow[]> {
+  const { results } = await db
+    .prepare(
+      `WITH u AS (
+         SELECT x.facility_id, COUNT(*) AS n FROM rollcall_recipients x JOIN facilities f ON f.id = x.facility_id
+         WHERE x.rollcall_id = ?1 AND x.replied_at IS NULL AND x.facility_id IS NOT NULL
+           AND (?2 IS NULL OR x.facility_id IN (SELECT value FROM json_each(?2)))
+         GROUP BY x.facility_id ORDER BY f.type, f.kana, f.id LIMIT ?4 OFFSET ?3)
+       SELECT f.id AS facility_id, f.name AS facility, f.phone AS facility_phone, u.n AS unreplied,
+         p.id AS person_id, p.name, m.role,
+         (SELECT c.value FROM contacts c WHERE c.person_id = p.id AND c.kind = 'mobile' AND c.removed_at IS NULL
+          ORDER BY c.verified_at IS NULL, c.id LIMIT 1) AS mobile
+       FROM u JOIN facilities f ON f.id = u.facility_id
+       LEFT JOIN memberships m ON m.facility_id = f.id AND m.role IN ('admin', 'delegate') AND m.removed_at IS NULL
+       LEFT JOIN people p ON p.id = m.person_id AND p.removed_at IS NULL
+       ORDER BY f.type, f.kana, f.id, m.role, p.kana, p.id`,
+    )
+    .bind(rollcallId, facilityIds ? JSON.stringify(facilityIds) : null, page.offset, page.limit)
+    .all<{
+      facility_id: number;
+      facility: string;
+      facility_phone: string | null;
+      unreplied: number;
+      person_id: number | null;
+      name: string | null;
+      role: "admin" | "delegate" | null;
+      mobile: string | null;
+    }>();
+  return results.map((r) => ({
+    facilityId: r.facility_id,
+    facility: r.facility,
+    facilityPhone: r.facility_phone,
+    unreplied: r.unreplied,
+    personId: r.person_id,
+    name: r.name,
+    role: r.person_id === null ? null : r.role,
+    mobile: r.person_id === null ? null : r.mobile,
+  }));
+}

@@ -11,10 +11,19 @@
  * ## Server → client (JSON text frames, {@link ServerMessage})
  * - `snapshot`: the whole board, right after connecting, after a `refresh`, and when
  *   what the socket may see changed.
- * - `update`: the whole board again after replies, delivery progress, a resend or a
- *   state change; coalesced to at most one every {@link COALESCE_MS} ms, so a reply
- *   reaches every open board within a second. Replace the previous board; `seq`
- *   only grows (ignore a message with a lower `seq` than one already shown).
+ *   The long lists come as their first page: `aggregates.byFacility` (the first
+ *   {@link BOARD_FACILITIES} facilities), `aggregates.nonResponders` (the first 100)
+ *   and `phoneCheck` (the first {@link BOARD_PHONE_CHECKS} facilities); `lists` says
+ *   how many there are and where the next page starts. Further pages come from
+ *   `GET /api/rollcalls/{id}/board/facilities`, `.../board/non-responders` and
+ *   `.../board/phone-checks` (same audience rules), loaded when the admin opens them.
+ * - `update`: what changed ({@link BoardChanges}) after replies, delivery progress, a
+ *   resend or a state change; coalesced to at most one every {@link COALESCE_MS} ms,
+ *   so a reply reaches every open board within a second. The counts are whole; the
+ *   rows are the changed ones, to be merged into the rows the client holds
+ *   (worker/board/apply.ts does it). `seq` only grows (ignore a message with a lower
+ *   `seq` than one already shown). `stale` names lists whose changes did not fit:
+ *   reload the pages shown.
  *
  * ## Client → server
  * - the text `ping`: answered `pong` without waking the object (send one every
@@ -47,6 +56,11 @@ import { z } from "@hono/zod-openapi";
 import { AggregatesSchema, DeliveryProgressSchema, RollcallSchema } from "../rollcall/schemas";
 
 export const COALESCE_MS = 500;
+/** Facilities and phone-check facilities on a snapshot; the rest are paged. */
+export const BOARD_FACILITIES = 50;
+export const BOARD_PHONE_CHECKS = 20;
+/** An update carries at most this many changed rows of a list; beyond it the list is named `stale`. */
+export const MAX_CHANGED_ROWS = 100;
 export const PING_EVERY_MS = 30_000;
 export const PONG_TIMEOUT_MS = 10_000;
 export const FALLBACK_AFTER_FAILURES = 3;
@@ -101,16 +115,66 @@ export const BoardSchema = z
     phoneCheck: z.array(PhoneCheckSchema).nullable(),
     /** What this board was built for. */
     audience: z.object({ viewer: z.boolean(), contacts: z.boolean(), facilityIds: z.array(count).nullable() }),
+    /** The long lists: how many rows each has, and the cursor of the page after the one on this board (null: none). */
+    lists: z.object({
+      facilities: z.object({ total: count, next: z.string().nullable() }),
+      phoneCheck: z.object({ total: count, next: z.string().nullable() }).nullable(),
+    }),
   })
   .openapi("Board");
 export type Board = z.infer<typeof BoardSchema>;
+
+const FacilityRowSchema = AggregatesSchema.shape.byFacility.element;
+
+/** What an update carries: the counts whole, the rows that changed. */
+export const BoardChangesSchema = z
+  .object({
+    rollcall: RollcallSchema,
+    counts: AggregatesSchema.pick({ recipients: true, replied: true, byAnswer: true, byFacilityType: true, delivery: true }),
+    /** The timeline from point `from` on (the points before it are unchanged); absent when it did not change. */
+    timeline: TimelineSchema.extend({ from: count }).optional(),
+    /** Facility rows whose counts or report changed (merge by facilityId). */
+    facilities: z.array(FacilityRowSchema),
+    /** People who answered for the first time: they leave the non-responders (within this board's facilities). */
+    replied: z.array(count),
+    /** Phone-check facilities whose non-responders changed (0: drop the row). null on the viewer's board. */
+    phoneCheck: z.array(z.object({ facilityId: count, unreplied: count })).nullable(),
+    /** How many rows the long lists have now (the client keeps its own cursors). */
+    totals: z.object({ facilities: count, phoneCheck: count.nullable() }),
+    /** Lists whose changes were too many to carry: reload the pages shown. */
+    stale: z.array(z.enum(["facilities", "nonResponders", "phoneCheck"])),
+  })
+  .openapi("BoardChanges");
+export type BoardChanges = z.infer<typeof BoardChangesSchema>;
+
+/** A page of a long list; `next` is the cursor of the following page (null: the last). */
+const page = <T extends z.ZodTypeAny>(item: T, name: string) =>
+  z.object({ items: z.array(item), next: z.string().nullable(), total: count.nullable() }).openapi(name);
+export const FacilityPageSchema = page(FacilityRowSchema, "BoardFacilityPage");
+export const NonResponderPageSchema = page(AggregatesSchema.shape.nonResponders.shape.items.element, "BoardNonResponderPage");
+export const PhoneCheckPageSchema = page(PhoneCheckSchema, "BoardPhoneCheckPage");
+
+export const PageQuery = z.object({
+  cursor: z
+    .string()
+    .max(64)
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" }, description: "The `next` of the previous page; absent for the first" }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(100)
+    .openapi({ param: { name: "limit", in: "query" } }),
+});
 
 export const UPDATE_REASONS = ["reply", "delivery", "resend", "state"] as const;
 export type UpdateReason = (typeof UPDATE_REASONS)[number];
 
 export const ServerMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("snapshot"), seq: count, at: z.number(), board: BoardSchema }),
-  z.object({ type: z.literal("update"), seq: count, at: z.number(), reasons: z.array(z.enum(UPDATE_REASONS)), board: BoardSchema }),
+  z.object({ type: z.literal("update"), seq: count, at: z.number(), reasons: z.array(z.enum(UPDATE_REASONS)), changes: BoardChangesSchema }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 

@@ -4,7 +4,11 @@ import { errorText } from "../lib/redact";
 import { planMessage, type Channel } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { getRollcall, rollcallStateOf, type Rollcall } from "../rollcall/data";
+import { deliveryCounts } from "../rollcall/service";
 import { isFinal } from "../rollcall/state";
+import { type BoardCounts, timelineOf } from "./counts";
+import { facilityReportAnswers } from "./data";
+import type { DeliveryNote, ReplyNote } from "./notes";
 import {
   CLOSE_FORBIDDEN,
   CLOSE_SESSION_ENDED,
@@ -12,10 +16,12 @@ import {
   COALESCE_MS,
   RECHECK_EVERY_MS,
   type Board,
+  type BoardChanges,
   type ServerMessage,
+  type Timeline,
   type UpdateReason,
 } from "./messages";
-import { AudienceSchema, audienceKey, boardAudience, buildBoard, sameAudience, type Audience } from "./service";
+import { AudienceSchema, audienceKey, boardAudience, buildBoard, changesFor, facilityPageOf, loadCounts, sameAudience, type Audience } from "./service";
 
 /** One wave of the escalation schedule, with when it is due and when it went out. */
 export interface PlannedWave {
@@ -44,6 +50,9 @@ const ROLLCALL_KEY = "rollcallId";
 const SEQ_KEY = "seq";
 const RESEND_WAVE_KEY = "resendWave";
 
+/** How long the kept counts go before they are read again from D1 (while boards are open). */
+export const RESYNC_EVERY_MS = 30_000;
+
 /** The header the worker passes a checked audience in; never taken from a client request (the worker builds the request). */
 export const AUDIENCE_HEADER = "x-board-audience";
 
@@ -64,6 +73,21 @@ export class RollCallObject extends DurableObject<Env> {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private pendingReasons = new Set<UpdateReason>();
   private lastBroadcastAt = 0;
+  /**
+   * The board's counts, kept while boards are open (a field: lost on hibernation or
+   * eviction, then read again from D1 and every board sent a snapshot). See counts.ts.
+   */
+  private counts: BoardCounts | null = null;
+  private countsAt = 0;
+  private countsLoading: Promise<BoardCounts> | null = null;
+  /** Reply notes that arrived while the counts were being read: applied to the read (those it holds are skipped by id). */
+  private arrivedWhileLoading: ReplyNote[] = [];
+  /** A delivery note without counts came: the delivery counts are read again before the next update. */
+  private deliveryDoubt = false;
+  /** The counts were (re)read with boards open: the next message to every board is a snapshot. */
+  private snapshotDue = false;
+  /** The timeline's bucket width the boards were last sent (a changed width sends the whole timeline). */
+  private sentBucketSeconds: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -117,6 +141,8 @@ export class RollCallObject extends DurableObject<Env> {
     }
     try {
       await this.recheckBoards();
+      const rc = this.openSockets().length ? await this.rollcall() : null;
+      if (rc) await this.resyncCounts(rc);
     } finally {
       await this.arm(true);
     }
@@ -168,22 +194,97 @@ export class RollCallObject extends DurableObject<Env> {
     return e;
   }
 
-  /** A reply was recorded: counted for the schedule, and pushed to every open board. */
-  async noteReply(_personId: number, at: number): Promise<void> {
+  /**
+   * A reply was recorded: counted for the schedule, moved into the board's counts,
+   * and pushed to every open board. The reply service does not wait for this.
+   */
+  async noteReply(note: ReplyNote): Promise<void> {
     const e = await this.load();
     if (e) {
       e.replies += 1;
-      e.lastReplyAt = at;
+      e.lastReplyAt = note.at;
       await this.save(e);
     }
+    if (this.countsLoading) this.arrivedWhileLoading.push(note);
+    if (this.ctx.getWebSockets().length === 0) {
+      // Nobody looks: the counts are read afresh when a board opens.
+      this.counts = null;
+      return;
+    }
+    this.counts?.applyReply(note);
     this.schedule("reply");
   }
 
-  /** Something on the board changed (delivery progress, a resend, the state): tell open boards. */
+  /** Deliveries moved (one note per batch of the delivery domain): counted, and pushed to open boards. */
+  async noteDeliveries(note: DeliveryNote): Promise<void> {
+    if (this.ctx.getWebSockets().length === 0) {
+      this.counts = null;
+      return;
+    }
+    if (this.counts && !this.countsLoading) this.counts.applyDeliveries(note);
+    else this.deliveryDoubt = true;
+    this.schedule("delivery");
+  }
+
+  /** Something on the board changed (delivery progress without counts, a resend, the state): tell open boards. */
   async noteChange(reason: UpdateReason): Promise<void> {
+    if (reason === "delivery") this.deliveryDoubt = true;
     this.schedule(reason);
   }
 
+  /** A page of the facilities as the board counts them (`GET /api/rollcalls/{id}/board/facilities`; the route decided the access). */
+  async facilityPage(rollcallId: number, cursor: string | undefined, limit: number) {
+    const rc = await getRollcall(this.env.DB, rollcallId);
+    if (!rc) return { items: [], next: null, total: 0 };
+    return facilityPageOf(await this.countsFor(rc), cursor, limit);
+  }
+
+  // ---------------------------------------------------------------- the kept counts
+
+  /** The kept counts, read from D1 when there are none (notes arriving meanwhile are applied after). */
+  private async countsFor(rc: Rollcall): Promise<BoardCounts> {
+    if (this.counts) return this.counts;
+    return this.readCounts(rc);
+  }
+
+  private readCounts(rc: Rollcall): Promise<BoardCounts> {
+    this.countsLoading ??= (async () => {
+      try {
+        const fresh = await loadCounts(this.env.DB, rc);
+        for (const n of this.arrivedWhileLoading) fresh.applyReply(n);
+        if (this.counts) {
+          // A re-read: changes not yet sent stay due.
+          const old = this.counts.changes;
+          for (const id of old.facilities) fresh.changes.facilities.add(id);
+          for (const id of old.reports) fresh.changes.reports.add(id);
+          fresh.changes.replied.push(...old.replied);
+          if (old.fromMinute !== null) fresh.changes.fromMinute = Math.min(old.fromMinute, fresh.changes.fromMinute ?? old.fromMinute);
+        }
+        if (this.deliveryDoubt) this.deliveryDoubt = false;
+        this.counts = fresh;
+        this.countsAt = Date.now();
+        return fresh;
+      } finally {
+        this.arrivedWhileLoading = [];
+        this.countsLoading = null;
+      }
+    })();
+    return this.countsLoading;
+  }
+
+  /**
+   * The periodic re-read (the alarm, while boards are open): D1 is the source of
+   * truth. Counts that drifted (a lost note) send every board a snapshot.
+   */
+  private async resyncCounts(rc: Rollcall): Promise<void> {
+    if (!this.counts || Date.now() - this.countsAt < RESYNC_EVERY_MS) return;
+    const before = this.counts;
+    const fresh = await this.readCounts(rc);
+    if (!sameCounts(before, fresh)) {
+      this.snapshotDue = true;
+      this.schedule("state");
+    } else if (JSON.stringify(before.delivery) !== JSON.stringify(fresh.delivery)) this.schedule("delivery");
+  }
   /**
    * The next free wave number for a resend, past the template's waves and every wave
    * used so far. Handed out here, one at a time, so two resends never share a wave.
@@ -225,7 +326,13 @@ export class RollCallObject extends DurableObject<Env> {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(parsed.data);
-    const board = await buildBoard(this.env, rc, parsed.data);
+    const fresh = !this.counts;
+    const board = await buildBoard(this.env, rc, parsed.data, await this.countsFor(rc));
+    // Counts read afresh while other boards were open (after an eviction): those boards get a snapshot too.
+    if (fresh && this.openSockets().length > 1) {
+      this.snapshotDue = true;
+      this.schedule("state");
+    }
     server.send(JSON.stringify({ type: "snapshot", seq: await this.nextSeq(), at: clock.now(), board } satisfies ServerMessage));
     await this.arm(false);
     return new Response(null, { status: 101, webSocket: client });
@@ -244,7 +351,7 @@ export class RollCallObject extends DurableObject<Env> {
     if (!rc) return;
     const [admitted] = await this.admit([ws], rc);
     if (!admitted) return;
-    const board = await buildBoard(this.env, rc, admitted.audience);
+    const board = await buildBoard(this.env, rc, admitted.audience, await this.countsFor(rc));
     ws.send(JSON.stringify({ type: "snapshot", seq: await this.nextSeq(), at: clock.now(), board } satisfies ServerMessage));
   }
 
@@ -335,9 +442,10 @@ export class RollCallObject extends DurableObject<Env> {
     const now = clock.now();
     const boards = new Map<string, Promise<Board>>();
     const seq = await this.nextSeq();
+    const counts = await this.countsFor(rc);
     for (const { ws, audience } of sockets) {
       const key = `${audience.viewer ? "v" : "-"}${audienceKey(audience)}`;
-      if (!boards.has(key)) boards.set(key, buildBoard(this.env, rc, audience));
+      if (!boards.has(key)) boards.set(key, buildBoard(this.env, rc, audience, counts));
       const board = await boards.get(key)!;
       try {
         ws.send(JSON.stringify(message(seq, now, board)));
@@ -368,7 +476,11 @@ export class RollCallObject extends DurableObject<Env> {
     }, wait);
   }
 
-  /** Sends the board to every open socket still allowed, each built for its audience as decided now; closes the others. */
+  /**
+   * Sends every open socket still allowed what changed, built for its audience as
+   * decided now (one build per audience); closes the others. After the counts were
+   * read afresh, a snapshot instead.
+   */
   private async broadcast(): Promise<void> {
     const reasons = [...this.pendingReasons];
     this.pendingReasons.clear();
@@ -377,10 +489,67 @@ export class RollCallObject extends DurableObject<Env> {
     if (sockets.length === 0) return;
     const rc = await this.rollcall();
     if (!rc) return;
+    const kept = this.counts !== null;
+    const counts = await this.countsFor(rc);
+    if (this.deliveryDoubt) {
+      this.deliveryDoubt = false;
+      counts.delivery = await deliveryCounts(this.env.DB, rc.id);
+    }
+    // A facility admin's answer changed a facility's report: decided again from D1 (facilityReport over its admins).
+    for (const id of counts.changes.reports) counts.setReport(id, await facilityReportAnswers(this.env.DB, rc.id, id));
+    const changes = counts.takeChanges();
     const admitted = await this.admit(sockets, rc);
-    await this.sendAll(admitted, rc, (seq, at, board) => ({ type: "update", seq, at, reasons, board }));
+    if (!kept || this.snapshotDue) {
+      this.snapshotDue = false;
+      this.sentBucketSeconds = null;
+      await this.sendAll(admitted, rc, (seq, at, board) => ({ type: "snapshot", seq, at, board }));
+      return;
+    }
+    const timeline = this.timelineChange(counts, rc, changes.fromMinute);
+    const built = new Map<string, string>();
+    const seq = await this.nextSeq();
+    const now = clock.now();
+    for (const { ws, audience } of admitted) {
+      const key = `${audience.viewer ? "v" : "-"}${audienceKey(audience)}`;
+      let text = built.get(key);
+      if (text === undefined) {
+        const message: ServerMessage = { type: "update", seq, at: now, reasons, changes: changesFor(counts, changes, rc, audience, timeline) };
+        text = JSON.stringify(message);
+        built.set(key, text);
+      }
+      try {
+        ws.send(text);
+      } catch {
+        // A socket closing meanwhile; the others still get theirs.
+      }
+    }
+  }
+
+  /** The timeline points from the first that changed (all of them when the bucket width changed); undefined when none did. */
+  private timelineChange(counts: BoardCounts, rc: Rollcall, fromMinute: number | null): (Timeline & { from: number }) | undefined {
+    const whole = timelineOf(counts, counts.recipients, rc.closedAt ?? clock.now());
+    const widthChanged = this.sentBucketSeconds !== whole.bucketSeconds;
+    this.sentBucketSeconds = whole.bucketSeconds;
+    if (!widthChanged && fromMinute === null) return undefined;
+    let from = 0;
+    if (!widthChanged && whole.start !== null && fromMinute !== null) {
+      const bucketMinutes = whole.bucketSeconds / 60;
+      const end = whole.start / 1000 + (Math.floor(fromMinute / bucketMinutes) + 1) * whole.bucketSeconds;
+      const i = whole.t.findIndex((t, k) => k > 0 && t >= end);
+      from = i < 0 ? whole.t.length : i;
+    }
+    return { ...whole, from, t: whole.t.slice(from), replies: whole.replies.slice(from), cumulative: whole.cumulative.slice(from) };
   }
 }
+
+/** Whether a re-read agrees with the kept counts (the delivery counts aside: they settle later than replies). */
+function sameCounts(a: BoardCounts, b: BoardCounts): boolean {
+  const key = (c: BoardCounts) =>
+    JSON.stringify([c.recipients, c.replied, c.byAnswer(), [...c.facilities.values()], [...c.minutes].sort((x, y) => x[0] - y[0])]);
+  return key(a) === key(b);
+}
+
+export type { BoardChanges };
 
 function shut(ws: WebSocket, code: number, reason: string): void {
   try {

@@ -5,11 +5,11 @@ import { domainApp } from "../lib/app";
 import { ApiError, forbidden } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
 import { facilityDetail, personDetail, personPhoto } from "./drilldown";
-import { BoardSchema } from "./messages";
+import { BoardSchema, FacilityPageSchema, NonResponderPageSchema, PageQuery, PhoneCheckPageSchema } from "./messages";
 import { AUDIENCE_HEADER, rollcallObject } from "./object";
 import { resend } from "./resend";
 import { FacilityDetailSchema, FacilityParams, PersonDetailSchema, PersonParams, ResendResultSchema, ResendSchema } from "./schemas";
-import { auditContactsRead, buildBoard, readableRollcall } from "./service";
+import { auditContactsRead, buildBoard, nonResponderPage, phoneCheckPageOf, readableRollcall } from "./service";
 
 const conflictResponse = {
   409: { description: "The roll-call is closed", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } },
@@ -35,6 +35,37 @@ const board = route({
   access: READERS,
   request: { params: IdParam },
   responses: { 200: jsonOk(BoardSchema), ...errorResponses },
+});
+
+const facilitiesPage = route({
+  method: "get",
+  path: "/api/rollcalls/{id}/board/facilities",
+  summary: "The board's facilities, a page at a time (the board carries the first page; updates carry the changed rows)",
+  tags: ["board"],
+  access: READERS,
+  request: { params: IdParam, query: PageQuery },
+  responses: { 200: jsonOk(FacilityPageSchema), ...errorResponses },
+});
+
+const nonRespondersPage = route({
+  method: "get",
+  path: "/api/rollcalls/{id}/board/non-responders",
+  summary: "The board's non-responders (within the reader's facilities), a page at a time",
+  tags: ["board"],
+  access: READERS,
+  request: { params: IdParam, query: PageQuery },
+  responses: { 200: jsonOk(NonResponderPageSchema), ...errorResponses },
+});
+
+const phoneChecksPage = route({
+  method: "get",
+  path: "/api/rollcalls/{id}/board/phone-checks",
+  summary: "The board's phone check (facilities with non-responders and whom to phone), a page at a time; admins only, audited",
+  description: "403 for the city viewer, whose board has no contact details.",
+  tags: ["board"],
+  access: READERS,
+  request: { params: IdParam, query: PageQuery },
+  responses: { 200: jsonOk(PhoneCheckPageSchema), ...errorResponses },
 });
 
 const facility = route({
@@ -104,6 +135,25 @@ export const boardRoutes = domainApp()
     const { rc, audience } = await readableRollcall(c.env, auth, c.req.valid("param").id);
     if (audience.contacts) await auditContactsRead(c.env.DB, auth.personId, rc.id, { via: "poll" });
     return c.json(await buildBoard(c.env, rc, audience), 200);
+  })
+  .openapi(facilitiesPage, async (c) => {
+    const { rc } = await readableRollcall(c.env, authOf(c), c.req.valid("param").id);
+    const { cursor, limit } = c.req.valid("query");
+    // The object holds the counts; every board shows every facility's counts.
+    return c.json(await rollcallObject(c.env, rc.id).facilityPage(rc.id, cursor, limit), 200);
+  })
+  .openapi(nonRespondersPage, async (c) => {
+    const { rc, audience } = await readableRollcall(c.env, authOf(c), c.req.valid("param").id);
+    const { cursor, limit } = c.req.valid("query");
+    return c.json(await nonResponderPage(c.env, rc, audience, cursor, limit), 200);
+  })
+  .openapi(phoneChecksPage, async (c) => {
+    const auth = authOf(c);
+    const { rc, audience } = await readableRollcall(c.env, auth, c.req.valid("param").id);
+    if (!audience.contacts) throw forbidden("電話確認の連絡先を見る権限がありません。");
+    await auditContactsRead(c.env.DB, auth.personId, rc.id, { via: "phone-checks" });
+    const { cursor, limit } = c.req.valid("query");
+    return c.json(await phoneCheckPageOf(c.env, rc, audience, cursor, limit), 200);
   })
   .openapi(facility, async (c) => {
     const { id, facilityId } = c.req.valid("param");

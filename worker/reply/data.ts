@@ -26,7 +26,7 @@ interface ReplyRow {
   created_at: number;
 }
 
-const toReply = (r: ReplyRow): Reply => ({
+export const toReply = (r: ReplyRow): Reply => ({
   id: r.id,
   rollcallId: r.rollcall_id,
   personId: r.person_id,
@@ -36,6 +36,37 @@ const toReply = (r: ReplyRow): Reply => ({
   proxyBy: r.proxy_by,
   createdAt: r.created_at,
 });
+
+/** What a recipient's reply was just before a write: read in the write's batch, so it is exactly the state the write replaced. */
+export interface PreviousReply {
+  repliedAt: number | null;
+  answers: Answers | null;
+  via: Reply["via"] | null;
+  answeredAt: number | null;
+  replyId: number | null;
+}
+
+export function previousReplyStatement(db: D1Database, rollcallId: number, personId: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT x.replied_at, x.last_reply_id, r.answers, r.via, r.created_at FROM rollcall_recipients x LEFT JOIN replies r ON r.id = x.last_reply_id
+       WHERE x.rollcall_id = ?1 AND x.person_id = ?2`,
+    )
+    .bind(rollcallId, personId);
+}
+
+export function toPreviousReply(row: unknown): PreviousReply {
+  const r = row as
+    | { replied_at: number | null; last_reply_id: number | null; answers: string | null; via: Reply["via"] | null; created_at: number | null }
+    | undefined;
+  return {
+    repliedAt: r?.replied_at ?? null,
+    answers: r?.answers ? (JSON.parse(r.answers) as Answers) : null,
+    via: r?.via ?? null,
+    answeredAt: r?.created_at ?? null,
+    replyId: r?.last_reply_id ?? null,
+  };
+}
 
 /**
  * Appends a reply version and points the recipient at it, only while the roll-call

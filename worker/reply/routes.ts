@@ -5,7 +5,6 @@ import { route } from "../auth/access";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { ApiError } from "../lib/errors";
-import { getReply } from "./data";
 import { answersFromForm, closedPage, confirmPage, donePage, formFromAnswers, formPage, notFoundPage, type FormValues, type PageContext } from "./page";
 import { checkAnswers, findRecipientByToken, isOpen, recordReply } from "./service";
 
@@ -54,6 +53,16 @@ async function formValues(c: Context<AppEnv>): Promise<FormValues & { confirm?: 
   return out;
 }
 
+/** The request's waitUntil (absent outside a request, e.g. when a test calls the app directly). */
+function waitUntilOf(c: Context<AppEnv>): ((p: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return undefined;
+  }
+}
+
 function noStore(c: Context<AppEnv>) {
   c.header("cache-control", "no-store");
   c.header("x-robots-tag", "noindex");
@@ -68,7 +77,7 @@ replyRoutes
     const found = await findRecipientByToken(c.env, c.req.valid("param").token);
     if (!found) return c.html(notFoundPage(), 404);
     const ctx: PageContext = found;
-    const last = found.recipient.lastReplyId ? await getReply(c.env.DB, found.recipient.lastReplyId) : null;
+    const last = found.last;
     if (!isOpen(found.rollcall)) return c.html(closedPage(ctx, last), 200);
     return c.html(formPage(ctx, last ? formFromAnswers(last.answers, last.comment) : {}, last ? { previous: last } : {}), 200);
   })
@@ -78,15 +87,18 @@ replyRoutes
     if (!found) return c.html(notFoundPage(), 404);
     const ctx: PageContext = found;
     if (!isOpen(found.rollcall)) {
-      const last = found.recipient.lastReplyId ? await getReply(c.env.DB, found.recipient.lastReplyId) : null;
-      return c.html(closedPage(ctx, last), 409);
+      return c.html(closedPage(ctx, found.last), 409);
     }
     const values = await formValues(c);
     if (values.edit) return c.html(formPage(ctx, values), 200);
     try {
       const { answers, comment } = checkAnswers(found.rollcall.template, found.recipient.isFacilityAdmin, answersFromForm(values), values.comment ?? "");
       if (values.confirm !== "1") return c.html(confirmPage(ctx, answers, comment), 200);
-      const reply = await recordReply(c.env, { rollcallId: found.rollcall.id, personId: found.recipient.personId, answers, comment, via: "link" });
+      const reply = await recordReply(
+        c.env,
+        { rollcallId: found.rollcall.id, personId: found.recipient.personId, answers, comment, via: "link" },
+        { context: found, waitUntil: waitUntilOf(c) },
+      );
       return c.html(donePage(ctx, reply), 200);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;

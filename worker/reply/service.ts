@@ -2,26 +2,33 @@ import { auditStatement } from "../audit/log";
 import { errorText } from "../lib/redact";
 import { rollcallObject } from "../board/stub";
 import { clock } from "../lib/clock";
-import { ApiError, badRequest, notFound } from "../lib/errors";
-import { getRollcall, recipientByTokenHash, recipientOf, type Recipient, type Rollcall } from "../rollcall/data";
+import { badRequest, closed, notFound } from "../lib/errors";
+import { recipientContextByTokenHash, recipientContextOf, type Recipient, type Rollcall } from "../rollcall/data";
 import { AnswersSchema, type Answers } from "../rollcall/schemas";
 import { isLive } from "../rollcall/state";
 import { FACILITY_FIELDS, type TemplateBody } from "../templates/schemas";
-import { getReply, replyWrites, type Reply } from "./data";
+import type { ReplyNote } from "../board/notes";
+import { previousReplyStatement, replyWrites, toPreviousReply, toReply, type Reply } from "./data";
 import { isTokenShaped, tokenHash } from "./token";
 
 export type Via = Reply["via"];
 
+/** A reply's context: the recipient, their roll-call and their latest reply (null: none yet). */
+export interface ReplyContext {
+  recipient: Recipient;
+  rollcall: Rollcall;
+  last: Reply | null;
+}
+
 /**
  * The reply link's owner: a token of the right shape whose hash is in the
- * snapshot. Anything else is null (the page answers 404 either way).
+ * snapshot, read with the roll-call and the latest reply in one statement.
+ * Anything else is null (the page answers 404 either way).
  */
-export async function findRecipientByToken(env: Env, token: string): Promise<{ recipient: Recipient; rollcall: Rollcall } | null> {
+export async function findRecipientByToken(env: Env, token: string): Promise<ReplyContext | null> {
   if (!isTokenShaped(token)) return null;
-  const recipient = await recipientByTokenHash(env.DB, await tokenHash(token));
-  if (!recipient) return null;
-  const rollcall = await getRollcall(env.DB, recipient.rollcallId);
-  return rollcall ? { recipient, rollcall } : null;
+  const found = await recipientContextByTokenHash(env.DB, await tokenHash(token));
+  return found ? { recipient: found.recipient, rollcall: found.rollcall, last: found.lastReply ? toReply(found.lastReply) : null } : null;
 }
 
 /** Whether replies are taken: the roll-call is live (rollcall/state.ts). */
@@ -76,17 +83,33 @@ export interface RecordReplyInput {
   proxyBy?: number;
 }
 
+/** How the board is told: awaited by default; given the request's `waitUntil`, the reply does not wait for it. */
+export interface RecordOptions {
+  /** The recipient and roll-call, when the caller has just read them (the reply link): not read again. */
+  context?: Pick<ReplyContext, "recipient" | "rollcall">;
+  waitUntil?: (p: Promise<unknown>) => void;
+}
+
 /**
  * Records a new version of a person's reply (the link page, the SMS webhook,
  * a push action, or a proxy). 404 when the person was not asked, 409 "closed"
  * once the roll-call has closed, 400 naming the field for bad answers.
+ *
+ * One read (the recipient with the roll-call, unless the caller has it), one batch
+ * (the answer it replaces, the new version, the recipient's pointer, a proxy's audit
+ * entry), then the board is told what changed.
  */
-export async function recordReply(env: Env, input: RecordReplyInput): Promise<Reply> {
-  const rc = await getRollcall(env.DB, input.rollcallId);
-  if (!rc) throw notFound("roll-call");
-  const recipient = await recipientOf(env.DB, input.rollcallId, input.personId);
-  if (!recipient) throw notFound("recipient");
-  if (!isOpen(rc)) throw new ApiError("closed", "This roll-call has closed; replies are no longer accepted.", "rollcall");
+export async function recordReply(env: Env, input: RecordReplyInput, opts: RecordOptions = {}): Promise<Reply> {
+  const context =
+    opts.context && opts.context.rollcall.id === input.rollcallId && opts.context.recipient.personId === input.personId
+      ? opts.context
+      : await recipientContextOf(env.DB, input.rollcallId, input.personId);
+  if (!context) {
+    // Tell an unknown roll-call from a person who was not asked (both 404).
+    throw notFound("recipient");
+  }
+  const { rollcall: rc, recipient } = context;
+  if (!isOpen(rc)) throw closed("This roll-call has closed; replies are no longer accepted.", "rollcall");
   const { answers, comment } = checkAnswers(rc.template, recipient.isFacilityAdmin, input.answers, input.comment ?? "");
   if (input.via === "proxy" && !input.proxyBy) throw badRequest("proxyBy", "A proxy reply names who recorded it.");
   const now = clock.now();
@@ -99,7 +122,7 @@ export async function recordReply(env: Env, input: RecordReplyInput): Promise<Re
     proxyBy: input.via === "proxy" ? (input.proxyBy ?? null) : null,
     createdAt: now,
   };
-  const stmts = replyWrites(env.DB, reply);
+  const stmts = [previousReplyStatement(env.DB, rc.id, input.personId), ...replyWrites(env.DB, reply)];
   if (input.via === "proxy")
     stmts.push(
       auditStatement(env.DB, {
@@ -110,17 +133,32 @@ export async function recordReply(env: Env, input: RecordReplyInput): Promise<Re
         detail: { personId: input.personId, answers },
       }),
     );
-  const [inserted] = await env.DB.batch<{ id: number }>(stmts);
-  const id = inserted?.results[0]?.id;
+  const [before, inserted] = await env.DB.batch<Record<string, unknown>>(stmts);
+  const id = (inserted?.results[0] as { id: number } | undefined)?.id;
   if (!id) {
     // Closed between the read and the write: no reply was written (a proxy audit entry records the attempt).
-    throw new ApiError("closed", "This roll-call has closed; replies are no longer accepted.", "rollcall");
+    throw closed("This roll-call has closed; replies are no longer accepted.", "rollcall");
   }
-  try {
-    await rollcallObject(env, rc.id).noteReply(input.personId, now);
-  } catch (err) {
-    // The reply is recorded in D1, the source of truth; the board catches up from there.
-    console.error("rollcall object: noteReply failed", rc.id, errorText(err));
-  }
-  return (await getReply(env.DB, id))!;
+  const prev = toPreviousReply(before?.results[0]);
+  const note: ReplyNote = {
+    personId: input.personId,
+    facilityId: recipient.facilityId,
+    isFacilityAdmin: recipient.isFacilityAdmin,
+    replyId: id,
+    at: now,
+    firstReply: prev.repliedAt === null,
+    answers,
+    via: input.via,
+    previous:
+      prev.answers && prev.via && prev.replyId !== null ? { answers: prev.answers, via: prev.via, replyId: prev.replyId, at: prev.answeredAt ?? 0 } : null,
+  };
+  const told = rollcallObject(env, rc.id)
+    .noteReply(note)
+    .catch((err: unknown) => {
+      // The reply is recorded in D1, the source of truth; the board catches up from there (its periodic re-read).
+      console.error("rollcall object: noteReply failed", rc.id, errorText(err));
+    });
+  if (opts.waitUntil) opts.waitUntil(told);
+  else await told;
+  return { ...reply, id };
 }

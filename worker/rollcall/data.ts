@@ -48,12 +48,28 @@ interface RollcallRow {
   closed_at: number | null;
 }
 
+/**
+ * Parsed template bodies by their stored text: a roll-call's template never changes
+ * once drafted, and the reply path reads it on every request.
+ */
+const templates = new Map<string, TemplateBody>();
+function templateOf(text: string): TemplateBody {
+  let t = templates.get(text);
+  if (!t) {
+    t = TemplateBodySchema.parse(JSON.parse(text));
+    if (templates.size >= 64) templates.delete(templates.keys().next().value!);
+    templates.set(text, t);
+  }
+  // A copy: callers may not change the cached body.
+  return structuredClone(t);
+}
+
 const toRollcall = (r: RollcallRow): Rollcall => ({
   id: r.id,
   title: r.title,
   message: r.message,
   templateRef: r.template_ref,
-  template: TemplateBodySchema.parse(JSON.parse(r.template)),
+  template: templateOf(r.template),
   scope: JSON.parse(r.scope) as Scope,
   drill: r.drill === 1,
   state: r.state,
@@ -454,6 +470,92 @@ const RECIPIENT_SELECT = `SELECT x.rollcall_id, x.person_id, x.facility_id, x.is
 export async function recipientByTokenHash(db: D1Database, hash: string): Promise<Recipient | null> {
   const r = await db.prepare(`${RECIPIENT_SELECT} WHERE x.token_hash IS NOT NULL AND x.token_hash = ?1`).bind(hash).first<RecipientRow>();
   return r ? toRecipient(r) : null;
+}
+
+/** A recipient's latest reply as stored (the reply domain maps it). */
+export interface LastReplyRow {
+  id: number;
+  rollcall_id: number;
+  person_id: number;
+  answers: string;
+  comment: string;
+  comment_removed_at: number | null;
+  via: "link" | "sms" | "push" | "proxy";
+  proxy_by: number | null;
+  created_at: number;
+}
+
+/** A recipient with their roll-call and their latest reply, read in one statement. */
+export interface RecipientContext {
+  recipient: Recipient;
+  rollcall: Rollcall;
+  lastReply: LastReplyRow | null;
+}
+
+const CONTEXT_SELECT = `SELECT ${ROLLCALL_COLUMNS},
+    x.person_id AS x_person_id, x.facility_id AS x_facility_id, x.is_facility_admin AS x_is_facility_admin, x.last_reply_id AS x_last_reply_id,
+    x.replied_at AS x_replied_at, p.name AS x_name, p.lang AS x_lang, f.name AS x_facility_name,
+    lr.answers AS lr_answers, lr.comment AS lr_comment, lr.comment_removed_at AS lr_comment_removed_at, lr.via AS lr_via, lr.proxy_by AS lr_proxy_by,
+    lr.created_at AS lr_created_at
+  FROM rollcall_recipients x JOIN rollcalls r ON r.id = x.rollcall_id JOIN people p ON p.id = x.person_id
+  LEFT JOIN facilities f ON f.id = x.facility_id LEFT JOIN replies lr ON lr.id = x.last_reply_id`;
+
+type ContextRow = RollcallRow & {
+  x_person_id: number;
+  x_facility_id: number | null;
+  x_is_facility_admin: number;
+  x_last_reply_id: number | null;
+  x_replied_at: number | null;
+  x_name: string;
+  x_lang: string;
+  x_facility_name: string | null;
+  lr_answers: string | null;
+  lr_comment: string | null;
+  lr_comment_removed_at: number | null;
+  lr_via: LastReplyRow["via"] | null;
+  lr_proxy_by: number | null;
+  lr_created_at: number | null;
+};
+
+const toContext = (r: ContextRow): RecipientContext => ({
+  rollcall: toRollcall(r),
+  recipient: toRecipient({
+    rollcall_id: r.id,
+    person_id: r.x_person_id,
+    facility_id: r.x_facility_id,
+    is_facility_admin: r.x_is_facility_admin,
+    last_reply_id: r.x_last_reply_id,
+    replied_at: r.x_replied_at,
+    name: r.x_name,
+    lang: r.x_lang,
+    facility_name: r.x_facility_name,
+  }),
+  lastReply:
+    r.x_last_reply_id !== null && r.lr_answers !== null
+      ? {
+          id: r.x_last_reply_id,
+          rollcall_id: r.id,
+          person_id: r.x_person_id,
+          answers: r.lr_answers,
+          comment: r.lr_comment ?? "",
+          comment_removed_at: r.lr_comment_removed_at,
+          via: r.lr_via ?? "link",
+          proxy_by: r.lr_proxy_by,
+          created_at: r.lr_created_at ?? 0,
+        }
+      : null,
+});
+
+/** The reply link's owner, their roll-call and latest reply: one read for a reply. */
+export async function recipientContextByTokenHash(db: D1Database, hash: string): Promise<RecipientContext | null> {
+  const r = await db.prepare(`${CONTEXT_SELECT} WHERE x.token_hash IS NOT NULL AND x.token_hash = ?1`).bind(hash).first<ContextRow>();
+  return r ? toContext(r) : null;
+}
+
+/** A recipient of a roll-call with the roll-call and their latest reply (SMS, push, proxy replies): one read. */
+export async function recipientContextOf(db: D1Database, rollcallId: number, personId: number): Promise<RecipientContext | null> {
+  const r = await db.prepare(`${CONTEXT_SELECT} WHERE x.rollcall_id = ?1 AND x.person_id = ?2`).bind(rollcallId, personId).first<ContextRow>();
+  return r ? toContext(r) : null;
 }
 
 export async function recipientOf(db: D1Database, rollcallId: number, personId: number): Promise<Recipient | null> {
