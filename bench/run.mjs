@@ -6,12 +6,16 @@
  * ratios on a noisy machine. Writes docs/benchmarks.md. Only 127.0.0.1 is contacted;
  * every loop is bounded.
  *
- *   npm run bench [-- --sizes 1000,10000] [--fanout-cap-s 300] [--floor-cap-s 120] [--replies-s 30] [--boards 100]
+ *   npm run bench [-- --sizes 1000,10000] [--fanout-cap-s 300] [--floor-cap-s 120] [--replies-s 30] [--boards 100] [--fanout-only]
+ *
+ * `--fanout-only` measures the fan-out and its floor only (no reply page, board,
+ * replies or start-up) and writes test-artifacts/bench/fanout-results.json instead of
+ * docs/benchmarks.md: `npm run bench -- --sizes 1000 --fanout-only`.
  */
 import { execFileSync } from "node:child_process";
 import { scryptSync } from "node:crypto";
 import http from "node:http";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { gzipSync, brotliCompressSync } from "node:zlib";
@@ -33,6 +37,7 @@ import {
   startWrangler,
   workerdPids,
 } from "./lib/system.mjs";
+import { boardCase, boardCaseReport } from "./lib/board.mjs";
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,6 +48,7 @@ const FANOUT_CAP_S = Number(arg("fanout-cap-s", 300));
 const FLOOR_CAP_S = Number(arg("floor-cap-s", 120));
 const REPLIES_S = Number(arg("replies-s", 30));
 const BOARDS = Number(arg("boards", 100));
+const FANOUT_ONLY = process.argv.includes("--fanout-only");
 const LOGS = join(ROOT, "test-artifacts", "bench");
 const started = Date.now();
 const log = (m) => console.log(`[bench] ${((Date.now() - started) / 1000).toFixed(0)}s ${m}`);
@@ -71,12 +77,15 @@ function cpuOf(child) {
 async function fanout(fakes, client, people) {
   log(`fan-out: seeding ${people} people`);
   const s = await seededState({ people, fakes, client, log });
+  const logFile = join(LOGS, `fanout-${people}.log`);
+  const logFrom = existsSync(logFile) ? statSync(logFile).size : 0;
   // The cron (delivery sweeper) every minute, as Cloudflare runs it: wrangler dev does not, and it
   // reloads (dropping its in-memory queue) whenever a source file changes.
   const w = await startWrangler({
     stateDir: s.stateDir,
-    vars: s.vars,
-    logFile: join(LOGS, `fanout-${people}.log`),
+    // D1_STATEMENT_LOG: the delivery queue consumer logs the D1 statements of each invocation (worker/lib/d1-count.ts).
+    vars: { ...s.vars, D1_STATEMENT_LOG: "1" },
+    logFile,
     testScheduled: true,
     config: configWithScheduled(s.stateDir),
   });
@@ -110,6 +119,8 @@ async function fanout(fakes, client, people) {
       email: { n: got.mail.length, last: Math.max(...got.mail.map((m) => m.at - t0)) },
     };
     const sample = { sms: got.sms[0], push: got.push[0], mail: got.mail[0] };
+    await sleep(1500); // the last invocation's log line
+    const d1Statements = d1StatementsLogged(logFile, logFrom);
     const result = {
       people,
       recipients: draft.preview.recipients,
@@ -122,16 +133,32 @@ async function fanout(fakes, client, people) {
       t100: done >= expected ? rel[expected - 1] : NaN,
       rate: done / ((done >= expected ? rel[rel.length - 1] : wall) / 1000),
       cpuMsPerDelivery: (cpu * 1000) / Math.max(1, done),
+      d1Statements,
+      d1PerDelivery: d1Statements / Math.max(1, done),
       perChannel,
       byChannel: draft.preview.byChannel,
     };
-    log(`fan-out ${people}: ${done}/${expected} in ${sec(result.wallMs)} (${r1(result.rate)} msg/s, ${r1(result.cpuMsPerDelivery)} ms CPU each)`);
+    log(
+      `fan-out ${people}: ${done}/${expected} in ${sec(result.wallMs)} (${r1(result.rate)} msg/s, ${r1(result.cpuMsPerDelivery)} ms CPU each, ${d1Statements} D1 statements: ${result.d1PerDelivery.toFixed(3)} a delivery)`,
+    );
     return { result, sample, state: s, wrangler: w, cookie, rollcallId: id };
   } catch (e) {
     await w.stop();
     removeState(s.stateDir);
     throw e;
   }
+}
+
+/**
+ * The D1 statements the delivery queue consumer ran (plan pages and sends, retries
+ * included), from its `[d1] delivery queue: N statements` log lines after `from`.
+ * Not counted: the confirm request, the cron's sweeper, the board's Durable Object.
+ */
+function d1StatementsLogged(file, from) {
+  const text = readFileSync(file).subarray(from).toString();
+  let n = 0;
+  for (const m of text.matchAll(/\[d1\] delivery queue: (\d+) statements/g)) n += Number(m[1]);
+  return n;
 }
 
 /** The floor: the same requests, same adapters, plain loop, for the same channel mix. */
@@ -451,7 +478,7 @@ async function main() {
       out.fanout.push(f.result);
       try {
         // The interactive measurements on the first finished roll-call, with nothing else running.
-        if (!out.replies && f.result.complete) await interactive(out, client, f);
+        if (!FANOUT_ONLY && !out.replies && f.result.complete) await interactive(out, client, f);
       } finally {
         await f.wrangler.stop();
         removeState(f.state.stateDir);
@@ -460,13 +487,31 @@ async function main() {
       out.floors.push(floor);
       log(`floor for ${n}: ${floor.done}/${floor.total} in ${sec(floor.wallMs)} (${r1(floor.rate)} msg/s, ${r1(floor.cpuMsPerDelivery)} ms CPU each)`);
     }
-    if (!out.replies) out.notes.push("No fan-out finished, so replies, board and reply page were not measured.");
+    if (FANOUT_ONLY) out.notes.push("Fan-out only (--fanout-only): replies, board and reply page were not measured.");
+    else if (!out.replies) out.notes.push("No fan-out finished, so replies, board and reply page were not measured.");
     else {
       out.repliesFloor = await repliesFloor(REPLIES_S);
       log(`replies floor: ${JSON.stringify(out.repliesFloor)}`);
     }
+    // Issue 12's board case (bench/lib/board.mjs; alone: node bench/lib/board.mjs).
+    if (!process.argv.includes("--no-board-case"))
+      out.boardCase = await boardCase({ fakes, client, people: Number(arg("board-people", 10_000)), boards: BOARDS, log }).catch((e) => {
+        out.notes.push(`Board case failed: ${e.message}`);
+        return null;
+      });
   } finally {
     await fakes.close();
+  }
+  if (FANOUT_ONLY) {
+    writeFileSync(join(LOGS, "fanout-results.json"), JSON.stringify(out, null, 2));
+    out.fanout.forEach((f, i) => {
+      const fl = out.floors[i] ?? {};
+      log(
+        `${f.recipients} recipients: ${r1(f.rate)} msg/s (floor ${r1(fl.rate)}, ratio ${r1(f.rate / fl.rate)}), CPU ${r1(f.cpuMsPerDelivery)} ms/delivery (floor ${r1(fl.cpuMsPerDelivery)}, ×${r1(f.cpuMsPerDelivery / fl.cpuMsPerDelivery)}), D1 ${f.d1PerDelivery.toFixed(3)} statements/delivery`,
+      );
+    });
+    log("wrote test-artifacts/bench/fanout-results.json");
+    return;
   }
   out.scryptMs = scryptCost();
   log(`password hash: ${r1(out.scryptMs)} ms`);
@@ -493,21 +538,26 @@ function report(o) {
     "",
   );
   lines.push(
-    "| recipients | messages | sent | msg/s | 50 % | 95 % | 100 % | worker CPU / delivery | floor msg/s | floor CPU / delivery | ratio to floor (msg/s) |",
+    "| recipients | messages | sent | msg/s | 50 % | 95 % | 100 % | worker CPU / delivery | D1 statements / delivery | floor msg/s | floor CPU / delivery | ratio to floor (msg/s) | CPU to floor |",
   );
-  lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   o.fanout.forEach((f, i) => {
     const fl = o.floors[i] ?? {};
     lines.push(
-      `| ${f.recipients.toLocaleString("en")} | ${f.expected.toLocaleString("en")} | ${f.done.toLocaleString("en")}${f.complete ? "" : " (capped)"} | ${r1(f.rate)} | ${sec(f.t50)} | ${sec(f.t95)} | ${f.complete ? sec(f.t100) : `not reached in ${FANOUT_CAP_S} s`} | ${f.cpuMsPerDelivery > 0 ? `${r1(f.cpuMsPerDelivery)} ms` : "n/a"} | ${r1(fl.rate)} | ${r1(fl.cpuMsPerDelivery)} ms | ${r1(f.rate / fl.rate)} |`,
+      `| ${f.recipients.toLocaleString("en")} | ${f.expected.toLocaleString("en")} | ${f.done.toLocaleString("en")}${f.complete ? "" : " (capped)"} | ${r1(f.rate)} | ${sec(f.t50)} | ${sec(f.t95)} | ${f.complete ? sec(f.t100) : `not reached in ${FANOUT_CAP_S} s`} | ${f.cpuMsPerDelivery > 0 ? `${r1(f.cpuMsPerDelivery)} ms` : "n/a"} | ${Number.isFinite(f.d1PerDelivery) ? f.d1PerDelivery.toFixed(2) : "n/a"} | ${r1(fl.rate)} | ${r1(fl.cpuMsPerDelivery)} ms | ${r1(f.rate / fl.rate)} | ×${r1(f.cpuMsPerDelivery / fl.cpuMsPerDelivery)} |`,
     );
   });
+  lines.push(
+    "",
+    "D1 statements / delivery: every statement the delivery queue consumer ran (plan pages and sends, retries included; each statement of a `db.batch` counts), counted by worker/lib/d1-count.ts in this local run, over the deliveries sent. Not counted: the confirm request, the cron's sweeper and the board's Durable Object. Targets: msg/s at least 0.9 of the floor, CPU per delivery at most 1.5× the floor's, at most 0.3 D1 statements per delivery.",
+  );
   lines.push("");
   for (const f of o.fanout)
     lines.push(
       `- ${f.recipients.toLocaleString("en")} recipients, last accepted per channel: push ${sec(f.perChannel.push.last)} (${f.perChannel.push.n}), SMS ${sec(f.perChannel.sms.last)} (${f.perChannel.sms.n}), email ${sec(f.perChannel.email.last)} (${f.perChannel.email.n}).`,
     );
   lines.push("");
+  lines.push(...boardCaseReport(o.boardCase));
   lines.push("## Replies: `autocannon`, 10 connections, real reply links, the confirm step included", "");
   const rp = o.replies;
   const rf = o.repliesFloor;
