@@ -48,18 +48,28 @@ async function bundle(config, dir) {
   return { file: join(dir, "worker.bundle"), bytes: all.length, gzipBytes: gzipSync(all).length };
 }
 
-/** wrangler's summary of a start-up profile (summarizeStartupProfile): sampled time minus idle, in ms. */
+/**
+ * wrangler's summary of a start-up profile (summarizeStartupProfile): sampled time
+ * minus idle, in ms. Also `steadyMs`: the same sum with each sample's time capped at
+ * twice the profile's sampling interval (its 10th percentile), which takes out the gaps where a
+ * busy machine had descheduled workerd (a loaded 2-core machine adds whole seconds).
+ */
 export function activeMs(profile) {
   const names = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName]));
+  const deltas = profile.timeDeltas ?? [];
+  const sorted = [...deltas].filter((d) => d > 0).sort((a, b) => a - b);
+  const cap = 2 * (sorted[Math.floor(sorted.length / 10)] ?? 0);
   let active = 0;
+  let steady = 0;
   let gc = 0;
-  (profile.timeDeltas ?? []).forEach((dt, i) => {
+  deltas.forEach((dt, i) => {
     const name = names.get(profile.samples[i]);
     if (name === "(idle)") return;
     active += dt;
+    steady += cap ? Math.min(dt, cap) : dt;
     if (name === "(garbage collector)") gc += dt;
   });
-  return { activeMs: active / 1000, gcMs: gc / 1000 };
+  return { activeMs: active / 1000, steadyMs: steady / 1000, gcMs: gc / 1000 };
 }
 
 /** One `wrangler check startup` of a prebuilt bundle: the "Active" it prints, else the profile's. */
@@ -70,10 +80,11 @@ async function profileOnce(file, outfile) {
   return printed ? { ...fromProfile, activeMs: Number(printed[1]) } : fromProfile;
 }
 
-const median = (xs) => {
+function median(xs) {
+  if (!xs.length) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+}
 
 /**
  * Measures the Worker and the floor. Returns { runs, targets, rows }: one row per
@@ -97,7 +108,7 @@ async function measure(runs, log) {
     const built = [];
     for (const [i, w] of WORKERS.entries()) {
       log(`start-up: bundling ${w.name}`);
-      built.push({ ...w, ...(await bundle(w.config, join(dir, String(i)))), cpu: [], gc: [] });
+      built.push({ ...w, ...(await bundle(w.config, join(dir, String(i)))), cpu: [], steady: [], gc: [] });
     }
     const load = [];
     for (let r = 0; r < runs; r++)
@@ -105,8 +116,9 @@ async function measure(runs, log) {
         load.push(loadavg()[0]);
         const p = await profileOnce(b.file, join(dir, `${i}-${r}.cpuprofile`));
         b.cpu.push(p.activeMs);
+        b.steady.push(p.steadyMs);
         b.gc.push(p.gcMs);
-        log(`start-up: ${b.name} run ${r + 1}/${runs}: ${p.activeMs.toFixed(1)} ms`);
+        log(`start-up: ${b.name} run ${r + 1}/${runs}: ${p.activeMs.toFixed(1)} ms (${p.steadyMs.toFixed(1)} ms without descheduled gaps)`);
       }
     const rows = built.map((b) => ({
       name: b.name,
@@ -116,6 +128,8 @@ async function measure(runs, log) {
       cpuMedianMs: median(b.cpu),
       cpuMinMs: Math.min(...b.cpu),
       gcMedianMs: median(b.gc),
+      steadyMs: b.steady,
+      steadyMedianMs: median(b.steady),
     }));
     return { runs, targets: STARTUP_TARGETS, rows, loadAverage: median(load) };
   } finally {
@@ -135,7 +149,7 @@ export function startupMissed(s) {
   if (w.bundleBytes > s.targets.bundleBytes) out.push(`Start-up: the bundle is ${mb(w.bundleBytes)}, over the ${mb(s.targets.bundleBytes)} target.`);
   if (w.cpuMedianMs > s.targets.cpuMs)
     out.push(
-      `Start-up: ${msr(w.cpuMedianMs)} of CPU (median of ${s.runs}; minimum ${msr(w.cpuMinMs)}), over the ${s.targets.cpuMs} ms target; the floor measured ${msr(f.cpuMedianMs)} (minimum ${msr(f.cpuMinMs)}) in the same run.`,
+      `Start-up: ${msr(w.cpuMedianMs)} of CPU (median of ${s.runs}; minimum ${msr(w.cpuMinMs)}), over the ${s.targets.cpuMs} ms target (${msr(w.steadyMedianMs)} without the machine's descheduled gaps); the floor measured ${msr(f.cpuMedianMs)} (minimum ${msr(f.cpuMinMs)}) in the same run.`,
     );
   return out;
 }
@@ -146,19 +160,19 @@ export function startupSection(s) {
   if (!s) return [...lines, "Not measured in this run.", ""];
   const t = s.targets;
   lines.push(
-    `Each bundled once with \`wrangler deploy --dry-run --outdir\` (the modules, source maps left out), then profiled ${s.runs} times with \`wrangler check startup --worker\`, the Worker and the floor in turn. Start-up CPU is wrangler's "Active" time (samples minus idle, garbage collection included) of evaluating the modules; a busy machine only adds to it, so the median and the minimum are given${s.loadAverage === undefined ? "" : ` (1-minute load average during the runs: ${Math.round(s.loadAverage * 10) / 10}, median)`}.`,
+    `Each bundled once with \`wrangler deploy --dry-run --outdir\` (the modules, source maps left out), then profiled ${s.runs} times with \`wrangler check startup --worker\`, the Worker and the floor in turn. Start-up CPU is wrangler's "Active" time (samples minus idle, garbage collection included) of evaluating the modules; a busy machine only adds to it (a sample's time includes any wait while workerd was descheduled), so the median and the minimum are given, and the same sum with each sample capped at twice the sampling interval${s.loadAverage === undefined ? "" : ` (1-minute load average during the runs: ${Math.round(s.loadAverage * 10) / 10}, median)`}.`,
     "",
-    "| | bundle | gzip | start-up CPU, median | minimum | of which GC (median) | runs |",
-    "|---|---:|---:|---:|---:|---:|---|",
+    "| | bundle | gzip | start-up CPU, median | minimum | of which GC (median) | without descheduled gaps (median) | runs |",
+    "|---|---:|---:|---:|---:|---:|---:|---|",
   );
   for (const r of s.rows)
     lines.push(
-      `| ${r.name} | ${mb(r.bundleBytes)} | ${mb(r.gzipBytes)} | ${msr(r.cpuMedianMs)} | ${msr(r.cpuMinMs)} | ${msr(r.gcMedianMs)} | ${r.cpuMs.map((x) => Math.round(x)).join(", ")} ms |`,
+      `| ${r.name} | ${mb(r.bundleBytes)} | ${mb(r.gzipBytes)} | ${msr(r.cpuMedianMs)} | ${msr(r.cpuMinMs)} | ${msr(r.gcMedianMs)} | ${r.steadyMedianMs === undefined ? "n/a" : msr(r.steadyMedianMs)} | ${r.cpuMs.map((x) => Math.round(x)).join(", ")} ms |`,
     );
   const w = s.rows[0];
   const f = s.rows[1];
   lines.push(
-    `| target (issue 12) | ≤ ${mb(t.bundleBytes)} | | ≤ ${t.cpuMs} ms | | | |`,
+    `| target (issue 12) | ≤ ${mb(t.bundleBytes)} | | ≤ ${t.cpuMs} ms | | | | |`,
     "",
     `Bundle: ${w.bundleBytes <= t.bundleBytes ? "met" : "missed"} (${mb(w.bundleBytes)}). Start-up CPU: ${w.cpuMedianMs <= t.cpuMs ? "met" : "missed"} (${msr(w.cpuMedianMs)}, ${Math.round((w.cpuMedianMs / f.cpuMedianMs) * 10) / 10}× the floor's ${msr(f.cpuMedianMs)}).`,
     "",
@@ -177,6 +191,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       "CPU median ms": +r.cpuMedianMs.toFixed(1),
       "CPU min ms": +r.cpuMinMs.toFixed(1),
       "GC median ms": +r.gcMedianMs.toFixed(1),
+      "no-gap median ms": +r.steadyMedianMs.toFixed(1),
     })),
   );
   console.log(startupSection(s).join("\n"));
