@@ -94,16 +94,9 @@ export function isUniqueViolation(err: unknown, columns: string): boolean {
 
 // ---------------------------------------------------------------- facilities
 
-interface FacilityRow {
+/** A facility row: the new facility's columns (all one-word names), and the ones the database keeps. */
+interface FacilityRow extends NewFacility {
   id: number;
-  type: FacilityType;
-  name: string;
-  kana: string;
-  address: string;
-  district: string;
-  phone: string | null;
-  lat: number | null;
-  lng: number | null;
   group_id: number | null;
   created_at: number;
   updated_at: number;
@@ -267,7 +260,7 @@ export interface PersonRecord {
   removedAt: number | null;
 }
 
-interface PersonRow {
+export interface PersonRow {
   id: number;
   name: string;
   kana: string;

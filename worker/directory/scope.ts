@@ -39,6 +39,18 @@ export function seesContactsOf(auth: Auth, personId: number, memberships: readon
 }
 
 /**
+ * The same rule for every person of a list scoped to `facilityIds` (null: the whole
+ * network), such as a board: network admins, and the admins and delegates of each
+ * of those facilities. Never the viewer.
+ */
+export function seesContactsIn(auth: Auth, facilityIds: readonly number[] | null): boolean {
+  if (isNetworkAdmin(auth)) return true;
+  if (facilityIds === null || facilityIds.length === 0) return false;
+  const managed = managedFacilityIds(auth);
+  return facilityIds.every((id) => managed.includes(id));
+}
+
+/**
  * Roles the caller may give (or take away) in a facility. Facility admins are
  * registered by the network admin (§2: one per facility in principle); an admin
  * appoints delegates and staff; a delegate acts under the admin and registers staff.

@@ -1,5 +1,5 @@
 import type { FacilityRole, GlobalRole } from "../auth/scope";
-import type { PersonRecord } from "../directory/data";
+import type { PersonRecord, PersonRow } from "../directory/data";
 
 /**
  * All SQL of the import. D1 allows 100 bound parameters a statement, so lookups
@@ -109,15 +109,7 @@ export async function existingPeople(db: D1Database, ids: number[]): Promise<Map
         )
         .bind(...part),
     ]);
-    for (const r of p!.results as {
-      id: number;
-      name: string;
-      kana: string;
-      job: string;
-      lang: string;
-      global_role: GlobalRole | null;
-      removed_at: number | null;
-    }[])
+    for (const r of p!.results as Pick<PersonRow, "id" | "name" | "kana" | "job" | "lang" | "global_role" | "removed_at">[])
       people.set(r.id, {
         id: r.id,
         name: r.name,

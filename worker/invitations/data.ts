@@ -134,21 +134,24 @@ export async function nextInvitationId(db: D1Database): Promise<number> {
   return r!.id;
 }
 
-export interface NewInvitation {
-  id: number;
+export interface NewInvitation
+  extends Pick<
+    InvitationRecord,
+    | "id"
+    | "facilityId"
+    | "groupId"
+    | "role"
+    | "personId"
+    | "name"
+    | "contactKind"
+    | "contactValue"
+    | "message"
+    | "lang"
+    | "invitedBy"
+    | "createdAt"
+    | "expiresAt"
+  > {
   tokenHash: string;
-  facilityId: number | null;
-  groupId: number | null;
-  role: FacilityRole;
-  personId: number | null;
-  name: string;
-  contactKind: "email" | "mobile";
-  contactValue: string;
-  message: string;
-  lang: PersonLang;
-  invitedBy: number;
-  createdAt: number;
-  expiresAt: number;
 }
 
 export const insertInvitation = (db: D1Database, i: NewInvitation) =>

@@ -246,6 +246,16 @@ export type JoinOutcome =
  * invitation never makes anyone a facility's employee (§4). Everything lands in one
  * batch with the invitation's single outcome, so a reused link changes nothing.
  */
+/** The audit entry of an accepted invitation, in the same batch as the joining. */
+const acceptedAudit = (db: D1Database, inv: data.InvitationRecord, personId: number, newPerson: boolean) =>
+  auditStatement(db, {
+    actorId: personId,
+    action: "invitation.accepted",
+    objectType: "invitation",
+    objectId: inv.id,
+    detail: { facilityId: inv.facilityId, groupId: inv.groupId, role: inv.facilityId !== null ? inv.role : null, newPerson },
+  });
+
 export async function answerInvitation(env: Env, view: Extract<JoinView, { kind: "open" }>, form: JoinForm): Promise<JoinOutcome> {
   const db = env.DB;
   const inv = view.invitation;
@@ -277,13 +287,7 @@ export async function answerInvitation(env: Env, view: Extract<JoinView, { kind:
         data.markAccepted(db, inv.id, personId, now),
         data.verifyContact(db, personId, inv.contactKind, inv.contactValue, now),
         ...joins,
-        auditStatement(db, {
-          actorId: personId,
-          action: "invitation.accepted",
-          objectType: "invitation",
-          objectId: inv.id,
-          detail: { facilityId: inv.facilityId, groupId: inv.groupId, role: inv.facilityId !== null ? inv.role : null, newPerson: false },
-        }),
+        acceptedAudit(db, inv, personId, false),
       ]);
       return { kind: "accepted", personId, newPerson: false, admin };
     });
@@ -311,13 +315,7 @@ export async function answerInvitation(env: Env, view: Extract<JoinView, { kind:
         data.insertVerifiedContact(db, personId, inv.contactKind, inv.contactValue, now),
         data.markAccepted(db, inv.id, personId, now),
         ...joins,
-        auditStatement(db, {
-          actorId: personId,
-          action: "invitation.accepted",
-          objectType: "invitation",
-          objectId: inv.id,
-          detail: { facilityId: inv.facilityId, groupId: inv.groupId, role: inv.facilityId !== null ? inv.role : null, newPerson: true },
-        }),
+        acceptedAudit(db, inv, personId, true),
       ]);
       return { kind: "accepted" as const, personId, newPerson: true, admin };
     }),

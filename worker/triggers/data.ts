@@ -204,23 +204,16 @@ export async function notedIntensity(db: D1Database, source: ReportSource, event
   return maxIntensity(results.map((r) => r.watched_max).filter(isIntensity));
 }
 
-export interface StoredReport {
+export interface StoredReport
+  extends Pick<
+    ReportClaim,
+    "source" | "kind" | "externalId" | "eventId" | "status" | "infoType" | "title" | "reportAt" | "receivedAt" | "watchedMax" | "drill"
+  > {
   id: number;
-  source: ReportSource;
-  kind: string;
-  externalId: string;
-  eventId: string | null;
-  status: string;
-  infoType: string;
-  title: string;
-  reportAt: number | null;
-  receivedAt: number;
-  watchedMax: string | null;
   decision: DecisionKind | "pending";
   reasonJa: string;
   reasonEn: string;
   rollcallId: number | null;
-  drill: boolean;
   hasBody: boolean;
 }
 
