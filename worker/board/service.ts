@@ -5,9 +5,11 @@ import { seesContactsIn } from "../directory/scope";
 import { forbidden, notFound } from "../lib/errors";
 import { clock } from "../lib/clock";
 import { getRollcall, type Rollcall } from "../rollcall/data";
-import { aggregates, readableFacilities, toApi } from "../rollcall/service";
+import { nonResponders } from "../rollcall/data";
+import { readableFacilities, toApi } from "../rollcall/service";
+import { BoardCounts, timelineOf, type Changes, type FacilityRow } from "./counts";
 import * as data from "./data";
-import type { Board, PhoneCheck, Timeline } from "./messages";
+import { BOARD_FACILITIES, BOARD_PHONE_CHECKS, MAX_CHANGED_ROWS, type Board, type BoardChanges, type PhoneCheck, type Timeline } from "./messages";
 
 /**
  * What one board may show. Decided by {@link boardAudience}, kept on the socket with
@@ -63,33 +65,9 @@ export const sameAudience = (a: Audience, b: Audience) => a.viewer === b.viewer 
 /** Boards that show the same thing share one build. */
 export const audienceKey = (a: Pick<Audience, "contacts" | "facilityIds">) => `${a.contacts ? "c" : "n"}:${a.facilityIds ? a.facilityIds.join(",") : "all"}`;
 
-/** At most this many points in the timeline: the bucket widens past 1,500 minutes. */
-const MAX_POINTS = 1_500;
-const MINUTE = 60_000;
-
-export async function buildTimeline(db: D1Database, rc: Rollcall, recipients: number): Promise<Timeline> {
-  const start = rc.confirmedAt;
-  if (start === null) return { start: null, bucketSeconds: 60, recipients, t: [], replies: [], cumulative: [] };
-  const end = rc.closedAt ?? clock.now();
-  const minutes = Math.max(1, Math.ceil((end - start) / MINUTE));
-  const bucketMs = Math.ceil(minutes / MAX_POINTS) * MINUTE;
-  const rows = await data.replyBuckets(db, rc.id, start, bucketMs);
-  const t = [start / 1000];
-  const replies = [0];
-  const cumulative = [0];
-  let total = 0;
-  for (const r of rows) {
-    total += r.n;
-    t.push((start + r.bucket * bucketMs) / 1000 + bucketMs / 1000);
-    replies.push(r.n);
-    cumulative.push(total);
-  }
-  return { start, bucketSeconds: bucketMs / 1000, recipients, t, replies, cumulative };
-}
-
-async function phoneCheckOf(db: D1Database, rollcallId: number, facilityIds: number[] | null): Promise<PhoneCheck[]> {
+function phoneChecksOf(rows: data.PhoneCheckRow[]): PhoneCheck[] {
   const byFacility = new Map<number, PhoneCheck>();
-  for (const r of await data.phoneCheck(db, rollcallId, facilityIds)) {
+  for (const r of rows) {
     const f = byFacility.get(r.facilityId) ?? {
       facilityId: r.facilityId,
       facility: r.facility,
@@ -103,23 +81,141 @@ async function phoneCheckOf(db: D1Database, rollcallId: number, facilityIds: num
   return [...byFacility.values()];
 }
 
-/** Non-responders shown on a board; the rest page through `GET /api/rollcalls/{id}?after=`. */
+/** Non-responders shown on a board; the rest page through `GET /api/rollcalls/{id}/board/non-responders`. */
 export const BOARD_NON_RESPONDERS = 100;
 
-/** The whole board for one audience, from D1 (the source of truth). */
-export async function buildBoard(env: Env, rc: Rollcall, audience: Pick<Audience, "viewer" | "contacts" | "facilityIds">): Promise<Board> {
-  const [agg, phone] = await Promise.all([
-    aggregates(env, rc, { after: 0, limit: BOARD_NON_RESPONDERS, facilityIds: audience.facilityIds }),
-    audience.contacts ? phoneCheckOf(env.DB, rc.id, audience.facilityIds) : Promise.resolve(null),
+type BoardAudience = Pick<Audience, "viewer" | "contacts" | "facilityIds">;
+
+/** The counts of a roll-call's board as D1 holds them now (the object keeps them from there). */
+export async function loadCounts(db: D1Database, rc: Pick<Rollcall, "id" | "confirmedAt">): Promise<BoardCounts> {
+  return BoardCounts.fromSnapshot(rc.id, rc.confirmedAt, await data.countsSnapshot(db, rc.id, rc.confirmedAt));
+}
+
+const inScope = (audience: BoardAudience, facilityId: number | null) =>
+  audience.facilityIds === null || (facilityId !== null && audience.facilityIds.includes(facilityId));
+
+/** Facilities with non-responders within the audience's facilities: the phone check's rows. */
+function phoneCheckTotal(counts: BoardCounts, audience: BoardAudience): number {
+  let n = 0;
+  for (const f of counts.facilities.values()) if (f.facilityId !== null && f.recipients > f.replied && inScope(audience, f.facilityId)) n++;
+  return n;
+}
+
+const cursorAt = (offset: number, total: number) => (offset < total ? String(offset) : null);
+/** Cursors are opaque to clients; today an offset (facilities, phone checks) or the last person id (non-responders). */
+const offsetOf = (cursor: string | undefined) => {
+  const n = Number(cursor ?? 0);
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+};
+
+function listsOf(counts: BoardCounts, audience: BoardAudience, shownFacilities: number, shownPhoneChecks: number): Board["lists"] {
+  const phoneTotal = phoneCheckTotal(counts, audience);
+  return {
+    facilities: { total: counts.facilities.size, next: cursorAt(shownFacilities, counts.facilities.size) },
+    phoneCheck: audience.contacts ? { total: phoneTotal, next: cursorAt(shownPhoneChecks, phoneTotal) } : null,
+  };
+}
+
+/**
+ * The board for one audience: the counts (kept by the object, or read from D1 for
+ * the JSON board) and the first page of each long list.
+ */
+export async function buildBoard(env: Env, rc: Rollcall, audience: BoardAudience, kept?: BoardCounts): Promise<Board> {
+  const [counts, nr, phone] = await Promise.all([
+    kept ?? loadCounts(env.DB, rc),
+    nonResponders(env.DB, rc.id, { after: 0, limit: BOARD_NON_RESPONDERS + 1, facilityIds: audience.facilityIds }),
+    audience.contacts ? data.phoneCheckPage(env.DB, rc.id, audience.facilityIds, { offset: 0, limit: BOARD_PHONE_CHECKS }) : Promise.resolve(null),
   ]);
+  const items = nr.slice(0, BOARD_NON_RESPONDERS);
+  const delivery = structuredClone(counts.delivery);
+  const checks = phone ? phoneChecksOf(phone) : null;
+  const facilities = counts.facilityPage(0, BOARD_FACILITIES);
   return {
     rollcall: toApi(rc),
-    aggregates: agg,
-    progress: agg.delivery,
-    timeline: await buildTimeline(env.DB, rc, agg.recipients),
-    phoneCheck: phone,
+    aggregates: {
+      recipients: counts.recipients,
+      replied: counts.replied,
+      byAnswer: counts.byAnswer(),
+      byFacilityType: counts.byFacilityType(),
+      byFacility: facilities,
+      nonResponders: { items, nextAfter: nr.length > BOARD_NON_RESPONDERS ? items[items.length - 1]!.personId : null },
+      delivery,
+    },
+    progress: delivery,
+    timeline: timelineOf(counts, counts.recipients, rc.closedAt ?? clock.now()),
+    phoneCheck: checks,
     audience: { viewer: audience.viewer, contacts: audience.contacts, facilityIds: audience.facilityIds },
+    lists: listsOf(counts, audience, facilities.length, checks?.length ?? 0),
   };
+}
+
+/**
+ * What one audience's boards are sent after a change: the counts whole, the changed
+ * facility rows (every board shows every facility's counts, as the aggregates do),
+ * and, within the audience's facilities, who left the non-responders and the phone
+ * check's changed counts (admins only). `timelineFrom`: the first point that changed.
+ */
+export function changesFor(
+  counts: BoardCounts,
+  changes: Changes,
+  rc: Rollcall,
+  audience: BoardAudience,
+  timeline: (Timeline & { from: number }) | undefined,
+): BoardChanges {
+  const stale: BoardChanges["stale"] = [];
+  let facilities: FacilityRow[] = [];
+  if (changes.facilities.size > MAX_CHANGED_ROWS) stale.push("facilities");
+  else facilities = [...changes.facilities].map((id) => counts.row(id)).filter((f): f is FacilityRow => f !== undefined);
+  let replied = changes.replied.filter((r) => inScope(audience, r.facilityId)).map((r) => r.personId);
+  if (replied.length > 10 * MAX_CHANGED_ROWS) {
+    stale.push("nonResponders");
+    replied = [];
+  }
+  let phoneCheck: BoardChanges["phoneCheck"] = null;
+  if (audience.contacts) {
+    const rows = facilities.filter((f) => f.facilityId !== null && inScope(audience, f.facilityId));
+    if (stale.includes("facilities")) stale.push("phoneCheck");
+    phoneCheck = rows.map((f) => ({ facilityId: f.facilityId!, unreplied: f.recipients - f.replied }));
+  }
+  return {
+    rollcall: toApi(rc),
+    counts: {
+      recipients: counts.recipients,
+      replied: counts.replied,
+      byAnswer: counts.byAnswer(),
+      byFacilityType: counts.byFacilityType(),
+      delivery: structuredClone(counts.delivery),
+    },
+    ...(timeline ? { timeline } : {}),
+    facilities,
+    replied,
+    phoneCheck,
+    totals: { facilities: counts.facilities.size, phoneCheck: audience.contacts ? phoneCheckTotal(counts, audience) : null },
+    stale,
+  };
+}
+
+/** A page of the facilities, in the board's order (every board shows them all). */
+export function facilityPageOf(counts: BoardCounts, cursor: string | undefined, limit: number) {
+  const offset = offsetOf(cursor);
+  const items = counts.facilityPage(offset, limit);
+  return { items, next: cursorAt(offset + items.length, counts.facilities.size), total: counts.facilities.size };
+}
+
+/** A page of the non-responders within the audience's facilities, in person-id order. */
+export async function nonResponderPage(env: Env, rc: Rollcall, audience: BoardAudience, cursor: string | undefined, limit: number) {
+  const after = offsetOf(cursor);
+  const rows = await nonResponders(env.DB, rc.id, { after, limit: limit + 1, facilityIds: audience.facilityIds });
+  const items = rows.slice(0, limit);
+  return { items, next: rows.length > limit ? String(items[items.length - 1]!.personId) : null, total: null };
+}
+
+/** A page of the phone check (admins' boards only: the caller refuses audiences without contacts). */
+export async function phoneCheckPageOf(env: Env, rc: Rollcall, audience: BoardAudience, cursor: string | undefined, limit: number) {
+  const offset = offsetOf(cursor);
+  const rows = phoneChecksOf(await data.phoneCheckPage(env.DB, rc.id, audience.facilityIds, { offset, limit: limit + 1 }));
+  const items = rows.slice(0, limit);
+  return { items, next: rows.length > limit ? String(offset + limit) : null, total: null };
 }
 
 /** A board's reading of contact details goes to the audit log once an hour per person and roll-call. */
