@@ -62,6 +62,19 @@ describe("draft and preview", () => {
     expect(await count("SELECT COUNT(*) AS n FROM deliveries WHERE rollcall_id = ?1", d.rollcall.id)).toBe(0);
   });
 
+  it("says 【訓練】 once, at the start, when the title already carries it", async () => {
+    const net = await makeNetwork([{}]);
+    const d = await draft(networkAdmin, { scope: { facilityIds: [net.facilityId] }, title: "【訓練】地震 12月2日" });
+    for (const m of d.preview.messages) {
+      for (const text of [m.text, ...(m.subject !== undefined ? [m.subject] : [])]) {
+        expect(text.split("【訓練】").length - 1, `${m.channel}:${m.lang}: ${text}`).toBeLessThanOrEqual(1);
+        if (m.lang === "ja" && text.includes("【訓練】")) expect(text.trimStart().startsWith("【訓練】"), text).toBe(true);
+      }
+    }
+    const push = d.preview.messages.find((m) => m.channel === "push" && m.lang === "ja")!;
+    expect(push.text).toContain("【訓練】地震 12月2日");
+  });
+
   it("leaves 【訓練】 out of a real roll-call", async () => {
     const net = await makeNetwork([{}]);
     const d = await draft(networkAdmin, { scope: { facilityIds: [net.facilityId] }, drill: false });

@@ -92,9 +92,19 @@ export function compileMessage(
   }
 }
 
-/** Placeholder values shared by every message of a roll-call in one language. */
+/** The Japanese drill marker: admins write titles in Japanese, whatever the recipient's language. */
+const DRILL_JA = "【訓練】";
+
+/**
+ * Placeholder values shared by every message of a roll-call in one language. The
+ * drill marker stands once, at the start ({drill} opens every template's subject
+ * and first line): a title that already carries it loses its own copy.
+ */
 export function baseVars(rc: Pick<Rollcall, "drill" | "title" | "message">, lang: Lang): Vars {
-  return { drill: rc.drill ? (wording(lang).drill ?? "【訓練】") : "", title: rc.title, message: rc.message };
+  if (!rc.drill) return { drill: "", title: rc.title, message: rc.message };
+  const marker = wording(lang).drill ?? DRILL_JA;
+  const title = rc.title.split(marker).join("").split(DRILL_JA).join("").trim() || rc.title;
+  return { drill: marker, title, message: rc.message };
 }
 
 /**
