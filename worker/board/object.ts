@@ -260,7 +260,6 @@ export class RollCallObject extends DurableObject<Env> {
           fresh.changes.replied.push(...old.replied);
           if (old.fromMinute !== null) fresh.changes.fromMinute = Math.min(old.fromMinute, fresh.changes.fromMinute ?? old.fromMinute);
         }
-        if (this.deliveryDoubt) this.deliveryDoubt = false;
         this.counts = fresh;
         this.countsAt = Date.now();
         return fresh;
