@@ -1,19 +1,22 @@
 import { z } from "@hono/zod-openapi";
-import { auditStatement } from "../audit/log";
 import { domainApp } from "../lib/app";
-import { clock } from "../lib/clock";
-import { ApiError, badRequest, conflict, forbidden } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
-import { loadSettings } from "../system/settings";
 import { authOf, route } from "./access";
 import { ADMINS } from "./roles";
-import * as data from "./data";
 import { MeSchema, SignInSchema } from "./schemas";
-import { holdsAdminRole } from "./scope";
-import { changeOwnPassword, checkPasswordSignIn, endMyOtherSessions, endPersonSessions, SignInLocked } from "./service";
+import {
+  changeOwnPassword,
+  checkPasswordSignIn,
+  disableTotp,
+  enableTotp,
+  endMyOtherSessions,
+  endPersonSessions,
+  setUpTotp,
+  SignInLocked,
+  signOutSession,
+} from "./service";
 import { clearSessionCookie, completeSignIn, meOf } from "./session";
 import { clientAddress } from "./throttle";
-import { matchTotp, newTotpSecret, totpUri } from "./totp";
 
 const signIn = route({
   method: "post",
@@ -127,11 +130,7 @@ export const authRoutes = domainApp()
   })
   .openapi(whoAmI, (c) => c.json(meOf(authOf(c)), 200))
   .openapi(signOut, async (c) => {
-    const auth = authOf(c);
-    await c.env.DB.batch([
-      data.revokeSession(c.env.DB, auth.sessionHash, clock.now()),
-      auditStatement(c.env.DB, { actorId: auth.personId, action: "auth.sign_out" }),
-    ]);
+    await signOutSession(c.env.DB, authOf(c));
     clearSessionCookie(c);
     return c.json({ ok: true as const }, 200);
   })
@@ -140,39 +139,13 @@ export const authRoutes = domainApp()
     const { sessionsEnded } = await changeOwnPassword(c.env, authOf(c), current, next);
     return c.json({ ok: true as const, sessionsEnded }, 200);
   })
-  .openapi(totpSetup, async (c) => {
-    const auth = authOf(c);
-    if (auth.totpEnabled) throw conflict(undefined, "A one-time code app is already set up.");
-    const secret = newTotpSecret();
-    await data.setTotpSecret(c.env.DB, auth.personId, secret, clock.now()).run();
-    return c.json({ secret, uri: totpUri(secret, `person-${auth.personId}`) }, 200);
-  })
+  .openapi(totpSetup, async (c) => c.json(await setUpTotp(c.env.DB, authOf(c)), 200))
   .openapi(totpEnable, async (c) => {
-    const auth = authOf(c);
-    const db = c.env.DB;
-    const account = await data.findAccount(db, auth.personId);
-    if (!account?.totpSecret) throw badRequest("code", "Start the setup first.");
-    if (account.totpEnabled) throw conflict(undefined, "Already set up.");
-    const step = matchTotp(account.totpSecret, c.req.valid("json").code, clock.now());
-    if (step === null) throw new ApiError("wrong_totp", "The code is wrong. Check the time on your phone.", "code");
-    await db.batch([
-      data.enableTotp(db, auth.personId, step, clock.now()),
-      auditStatement(db, { actorId: auth.personId, action: "auth.totp_enabled", objectType: "person", objectId: auth.personId }),
-    ]);
+    await enableTotp(c.env.DB, authOf(c), c.req.valid("json").code);
     return c.json({ ok: true as const }, 200);
   })
   .openapi(totpDisable, async (c) => {
-    const auth = authOf(c);
-    const db = c.env.DB;
-    const settings = await loadSettings(c.env);
-    if (settings.mfaRequiredForAdmins && holdsAdminRole(auth.globalRole, auth.facilities)) throw forbidden("Admins must keep a one-time code app.");
-    const account = await data.findAccount(db, auth.personId);
-    if (!account?.totpSecret || !account.totpEnabled) throw badRequest("code", "No one-time code app is set up.");
-    if (matchTotp(account.totpSecret, c.req.valid("json").code, clock.now()) === null) throw new ApiError("wrong_totp", "The code is wrong.", "code");
-    await db.batch([
-      data.setTotpSecret(db, auth.personId, null, clock.now()),
-      auditStatement(db, { actorId: auth.personId, action: "auth.totp_disabled", objectType: "person", objectId: auth.personId }),
-    ]);
+    await disableTotp(c.env, authOf(c), c.req.valid("json").code);
     return c.json({ ok: true as const }, 200);
   })
   .openapi(endSessions, async (c) => c.json(await endPersonSessions(c.env.DB, authOf(c), c.req.valid("param").id), 200))

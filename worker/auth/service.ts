@@ -2,15 +2,15 @@ import { auditStatement, type AuditEntry } from "../audit/log";
 import * as dir from "../directory/data";
 import { canEditPerson, reachOf } from "../directory/scope";
 import { clock } from "../lib/clock";
-import { ApiError, badRequest, forbidden, notFound } from "../lib/errors";
+import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
 import { sendDirect } from "../messages/send";
 import { langOfPerson, say } from "../messages/wording";
 import { loadSettings, type Settings } from "../system/settings";
 import * as data from "./data";
 import { hashPassword, passwordProblem, verifyPassword } from "./password";
-import type { Auth } from "./scope";
+import { holdsAdminRole, type Auth } from "./scope";
 import { claimNotice, failureStatements, pacing, signInGate, successStatement, throttleKeys } from "./throttle";
-import { matchTotp } from "./totp";
+import { matchTotp, newTotpSecret, totpUri } from "./totp";
 
 /**
  * The auth domain's governed operations. Routes validate input, call these and
@@ -211,4 +211,46 @@ export async function notifyRepeatedFailures(env: Env, account: data.AccountRow,
     text: say(lang, "security.failures.text", vars),
     link,
   });
+}
+
+// ---------------------------------------------------------------- one's own session and one-time codes
+
+/** Ends the caller's own session (sign-out); the cookie is cleared by the route. */
+export async function signOutSession(db: D1Database, auth: Auth): Promise<void> {
+  await db.batch([data.revokeSession(db, auth.sessionHash, clock.now()), auditStatement(db, { actorId: auth.personId, action: "auth.sign_out" })]);
+}
+
+/** Starts setting up a one-time code app: a new secret, not yet in force (409 when one already is). */
+export async function setUpTotp(db: D1Database, auth: Auth): Promise<{ secret: string; uri: string }> {
+  if (auth.totpEnabled) throw conflict(undefined, "A one-time code app is already set up.");
+  const secret = newTotpSecret();
+  await data.setTotpSecret(db, auth.personId, secret, clock.now()).run();
+  return { secret, uri: totpUri(secret, `person-${auth.personId}`) };
+}
+
+/** Puts the set-up secret in force once the app shows a code that matches it. */
+export async function enableTotp(db: D1Database, auth: Auth, code: string): Promise<void> {
+  const account = await data.findAccount(db, auth.personId);
+  if (!account?.totpSecret) throw badRequest("code", "Start the setup first.");
+  if (account.totpEnabled) throw conflict(undefined, "Already set up.");
+  const step = matchTotp(account.totpSecret, code, clock.now());
+  if (step === null) throw new ApiError("wrong_totp", "The code is wrong. Check the time on your phone.", "code");
+  await db.batch([
+    data.enableTotp(db, auth.personId, step, clock.now()),
+    auditStatement(db, { actorId: auth.personId, action: "auth.totp_enabled", objectType: "person", objectId: auth.personId }),
+  ]);
+}
+
+/** Removes the one-time code app, given a current code; admins keep theirs where the settings require it. */
+export async function disableTotp(env: Env, auth: Auth, code: string): Promise<void> {
+  const db = env.DB;
+  const settings = await loadSettings(env);
+  if (settings.mfaRequiredForAdmins && holdsAdminRole(auth.globalRole, auth.facilities)) throw forbidden("Admins must keep a one-time code app.");
+  const account = await data.findAccount(db, auth.personId);
+  if (!account?.totpSecret || !account.totpEnabled) throw badRequest("code", "No one-time code app is set up.");
+  if (matchTotp(account.totpSecret, code, clock.now()) === null) throw new ApiError("wrong_totp", "The code is wrong.", "code");
+  await db.batch([
+    data.setTotpSecret(db, auth.personId, null, clock.now()),
+    auditStatement(db, { actorId: auth.personId, action: "auth.totp_disabled", objectType: "person", objectId: auth.personId }),
+  ]);
 }
