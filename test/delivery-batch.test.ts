@@ -1,8 +1,9 @@
 /**
  * The sends of one consumer invocation are one batch (worker/delivery/send.ts): one
- * read, one claim, one write, the message compiled once per roll-call, language and
+ * read, one claim, a few writes, the message compiled once per roll-call, language and
  * channel. What a person receives is what renderFor renders for them alone, and the
- * D1 statements stay a small fraction of the deliveries.
+ * D1 statements stay a small fraction of the deliveries (the outcomes are written every
+ * 24 accepted sends, so a sender that dies mid-batch leaves few sent but unrecorded).
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -73,7 +74,7 @@ describe("a batch of sends", () => {
     }
   });
 
-  it("sends a page on every channel with a handful of D1 statements, each delivery once", async () => {
+  it("sends a page on every channel with a dozen D1 statements, each delivery once", async () => {
     const [acct, tenant, domain] = await Promise.all([twilioFake.account(), pushFake.tenant(), smtpFake.domain()]);
     const f = await makeFacility();
     const people = [];
@@ -101,7 +102,7 @@ describe("a batch of sends", () => {
     // The plan page and the sends of 90 deliveries: well under 0.3 statements a delivery.
     const sent = counter.count() - planned;
     console.log(`D1 statements: plan ${planned}, sends ${sent}, for 90 deliveries`);
-    expect(sent).toBeLessThanOrEqual(8);
+    expect(sent).toBeLessThanOrEqual(12);
     expect(counter.count() / 90).toBeLessThan(0.3);
   });
 });

@@ -243,48 +243,44 @@ export type SendResultRow =
   | { id: number; state: "failed" | "cancelled"; error: string };
 
 /**
- * The outcomes of a batch of sends, in one D1 batch: the deliveries in one statement,
- * the addresses that worked (feeds readiness), the push subscriptions that are gone.
- * An accepted or released delivery must still be 'sending' (this sender's claim); a
- * final one may also be 'queued'; nothing moves a delivery out of a final state.
+ * The outcomes of sends, in one statement. An accepted or released delivery must still
+ * be 'sending' (this sender's claim); a final one may also be 'queued'; nothing moves a
+ * delivery out of a final state.
  */
-export async function writeResults(db: D1Database, rows: SendResultRow[], goneSubscriptions: number[], now: number): Promise<void> {
-  if (rows.length === 0 && goneSubscriptions.length === 0) return;
-  const okContacts: number[] = [];
-  const okPush: number[] = [];
-  for (const r of rows) if (r.state === "sent" || r.state === "delivered") (r.channel === "push" ? okPush : okContacts).push(r.addressId);
-  const stmts: D1PreparedStatement[] = [];
-  if (rows.length > 0)
-    stmts.push(
-      db
-        .prepare(
-          `UPDATE deliveries SET state = j.state,
-             provider_id = CASE WHEN j.state IN ('sent','delivered') THEN j.provider ELSE deliveries.provider_id END,
-             error = j.error, lease_until = NULL,
-             send_at = CASE WHEN j.state = 'queued' THEN NULL ELSE deliveries.send_at END,
-             updated_at = ?2
-           FROM (SELECT json_extract(value, '$.i') AS id, json_extract(value, '$.s') AS state, json_extract(value, '$.p') AS provider,
-                        json_extract(value, '$.e') AS error FROM json_each(?1)) AS j
-           WHERE deliveries.id = j.id AND (deliveries.state = 'sending' OR (j.state IN ('failed','cancelled') AND deliveries.state = 'queued'))`,
-        )
-        .bind(
-          JSON.stringify(
-            rows.map((r) => ("providerId" in r ? { i: r.id, s: r.state, p: r.providerId, e: null } : { i: r.id, s: r.state, p: null, e: r.error })),
-          ),
-          now,
-        ),
+export function outcomesStatement(db: D1Database, rows: SendResultRow[], now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE deliveries SET state = j.state,
+         provider_id = CASE WHEN j.state IN ('sent','delivered') THEN j.provider ELSE deliveries.provider_id END,
+         error = j.error, lease_until = NULL,
+         send_at = CASE WHEN j.state = 'queued' THEN NULL ELSE deliveries.send_at END,
+         updated_at = ?2
+       FROM (SELECT json_extract(value, '$.i') AS id, json_extract(value, '$.s') AS state, json_extract(value, '$.p') AS provider,
+                    json_extract(value, '$.e') AS error FROM json_each(?1)) AS j
+       WHERE deliveries.id = j.id AND (deliveries.state = 'sending' OR (j.state IN ('failed','cancelled') AND deliveries.state = 'queued'))`,
+    )
+    .bind(
+      JSON.stringify(rows.map((r) => ("providerId" in r ? { i: r.id, s: r.state, p: r.providerId, e: null } : { i: r.id, s: r.state, p: null, e: r.error }))),
+      now,
     );
-  if (okContacts.length > 0)
-    stmts.push(db.prepare("UPDATE contacts SET last_ok_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(okContacts), now));
-  if (okPush.length > 0)
-    stmts.push(db.prepare("UPDATE push_subscriptions SET last_ok_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(okPush), now));
-  if (goneSubscriptions.length > 0)
+}
+
+/** The addresses that worked (feeds readiness) and the push subscriptions that are gone, at most one statement each. */
+export function addressStatements(db: D1Database, worked: { channel: Channel; addressId: number }[], gone: number[], now: number): D1PreparedStatement[] {
+  const contacts = worked.filter((w) => w.channel !== "push").map((w) => w.addressId);
+  const push = worked.filter((w) => w.channel === "push").map((w) => w.addressId);
+  const stmts: D1PreparedStatement[] = [];
+  if (contacts.length > 0)
+    stmts.push(db.prepare("UPDATE contacts SET last_ok_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(contacts), now));
+  if (push.length > 0)
+    stmts.push(db.prepare("UPDATE push_subscriptions SET last_ok_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))").bind(JSON.stringify(push), now));
+  if (gone.length > 0)
     stmts.push(
       db
         .prepare("UPDATE push_subscriptions SET revoked_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND revoked_at IS NULL")
-        .bind(JSON.stringify(goneSubscriptions), now),
+        .bind(JSON.stringify(gone), now),
     );
-  await db.batch(stmts);
+  return stmts;
 }
 
 /** The dead-letter queue's verdict: whatever is still open of these deliveries failed. */

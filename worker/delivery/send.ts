@@ -17,6 +17,12 @@ export const LEASE_MS = 60_000;
 const LEASE_MARGIN_MS = 20_000;
 /** Sends at once: Workers allow 6 simultaneous open connections per invocation. */
 export const CONCURRENCY = 6;
+/**
+ * Accepted sends written while the batch goes on, this many at a time: a sender that
+ * dies mid-batch leaves at most these (and the six in flight) sent but unrecorded,
+ * which go out again once their lease runs out.
+ */
+const FLUSH_EVERY = 24;
 /** Queues take at most 100 messages per sendBatch. */
 const SEND_BATCH = 100;
 
@@ -56,8 +62,9 @@ export async function sendDelivery(env: Env, deliveryId: number, attempt: number
  * Sends a batch of deliveries, each at most once: reads them in one statement, renders
  * each roll-call's message once per language and channel, reserves the SMS slots,
  * claims the batch in one statement (queued → sending, with a lease), hands the
- * messages to their adapters six at a time, stores every outcome in one D1 batch and
- * tells each roll-call's board once. A delivery that is already done is a no-op; one
+ * messages to their adapters six at a time, stores the outcomes in one statement per
+ * 24 accepted sends (and the addresses that worked at the end) and tells each
+ * roll-call's board once. A delivery that is already done is a no-op; one
  * of a closed roll-call is cancelled. Each delivery gets its own outcome: the
  * consumer retries (or acks) the queue message of each on its own schedule.
  */
@@ -69,6 +76,26 @@ export async function sendDeliveries(env: Env, items: SendItem[]): Promise<Map<n
   const rows = new Map((await data.loadForSend(db, [...attempts.keys()])).map((d) => [d.id, d]));
   const results: data.SendResultRow[] = [];
   const gone: number[] = [];
+  const worked: { channel: Channel; addressId: number }[] = [];
+  const flushes: Promise<void>[] = [];
+  let unwritten = 0;
+  const flush = () => {
+    const rows = results.splice(0);
+    unwritten = 0;
+    flushes.push(
+      data
+        .outcomesStatement(db, rows, clock.now())
+        .run()
+        .then(
+          () => {},
+          (e: unknown) => {
+            // Written again with the rest at the end.
+            console.error("delivery: writing outcomes failed, once more at the end", errorText(e));
+            results.push(...rows);
+          },
+        ),
+    );
+  };
   const changed = new Set<number>();
   const final = (d: data.SendRow, state: "failed" | "cancelled", error: string) => {
     results.push({ id: d.id, state, error });
@@ -128,8 +155,10 @@ export async function sendDeliveries(env: Env, items: SendItem[]): Promise<Map<n
       const result = await sendOne(env, j);
       if (result.ok) {
         results.push({ id: j.d.id, state: result.state, providerId: result.providerId, channel: j.d.channel, addressId: j.d.addressId });
+        worked.push({ channel: j.d.channel, addressId: j.d.addressId });
         changed.add(j.d.rollcallId);
         out.set(j.d.id, { kind: "done", result: result.state });
+        if (++unwritten >= FLUSH_EVERY && queue.length > 0) flush();
         continue;
       }
       if (result.gone && j.d.channel === "push") gone.push(j.d.addressId);
@@ -141,8 +170,10 @@ export async function sendDeliveries(env: Env, items: SendItem[]): Promise<Map<n
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
 
+  await Promise.all(flushes);
   now = clock.now();
-  await data.writeResults(db, results, gone, now);
+  const last = [...(results.length > 0 ? [data.outcomesStatement(db, results, now)] : []), ...data.addressStatements(db, worked, gone, now)];
+  if (last.length > 0) await db.batch(last);
   await Promise.all([...changed].map((rollcallId) => boardChanged(env, rollcallId, "delivery")));
   return out;
 }
