@@ -6,6 +6,7 @@
  * The protocol is worker/board/messages.ts; its numbers are repeated here (a value
  * import would pull zod into the bundle).
  */
+import { applyChanges } from "../../worker/board/apply";
 import { api, ApiFailure } from "./api";
 import type { BoardData, BoardServerMessage } from "./types";
 
@@ -19,11 +20,18 @@ const RECONNECT_MAX_MS = 30_000;
 const STABLE_AFTER_MS = 60_000;
 const SOCKET_RETRY_WHILE_POLLING_MS = 60_000;
 const POLL_EVERY_MS = 5_000;
+/** At most one refresh a this often when an update names stale lists. */
+const STALE_REFRESH_MS = 5_000;
 
 export interface LiveHandle {
   stop(): void;
   /** Fetch now (after an action such as a resend or close). */
   refresh(): void;
+}
+
+/** A board's live handle: also merges pages the admin loaded into the board held, so later updates apply to them too. */
+export interface BoardHandle extends LiveHandle {
+  extend(merge: (board: BoardData) => BoardData): void;
 }
 
 /** How the board is kept fresh right now (shown on the board). */
@@ -86,7 +94,7 @@ export function backoffMs(attempt: number): number {
 }
 
 /** The live board of roll-call `id`: the socket first, polling `GET /api/rollcalls/{id}/board` as the fallback. */
-export function watchBoard(id: number, opts: BoardWatchOptions): LiveHandle {
+export function watchBoard(id: number, opts: BoardWatchOptions): BoardHandle {
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/rollcalls/${id}/live`;
   let stopped = false;
   let ws: WebSocket | null = null;
@@ -97,14 +105,21 @@ export function watchBoard(id: number, opts: BoardWatchOptions): LiveHandle {
   let pongTimer: ReturnType<typeof setTimeout> | undefined;
   let poller: LiveHandle | null = null;
   let lastSeq = -1;
+  /** The board as shown: a snapshot (or a polled board) with the updates since merged in. */
+  let current: BoardData | null = null;
+  let staleAt = 0;
 
   const mode = (m: LiveMode) => opts.onMode?.(m);
   const pollBoard = () => api.get<BoardData>(`/api/rollcalls/${id}/board`);
+  const show = (b: BoardData) => {
+    current = b;
+    opts.onBoard(b);
+  };
 
   function startPolling() {
     if (poller || stopped) return;
     mode("polling");
-    poller = watch(pollBoard, opts.onBoard, (err) => {
+    poller = watch(pollBoard, show, (err) => {
       // Signed out or no longer allowed: polling will not get better.
       if (err instanceof ApiFailure && (err.status === 401 || err.status === 403)) return ended(err.status === 401 ? "session" : "forbidden");
       opts.onError(err);
@@ -160,7 +175,14 @@ export function watchBoard(id: number, opts: BoardWatchOptions): LiveHandle {
       }
       if ((msg.type !== "snapshot" && msg.type !== "update") || msg.seq < lastSeq) return;
       lastSeq = msg.seq;
-      opts.onBoard(msg.board);
+      if (msg.type === "snapshot") return show(msg.board);
+      if (!current) return;
+      show(applyChanges(current, msg.changes));
+      // Too many rows changed to carry: the first pages again (a snapshot), at most every few seconds.
+      if (msg.changes.stale.length && Date.now() - staleAt > STALE_REFRESH_MS && socket.readyState === WebSocket.OPEN) {
+        staleAt = Date.now();
+        socket.send(JSON.stringify({ type: "refresh" }));
+      }
     };
     socket.onclose = (e: CloseEvent) => {
       if (ws !== socket) return;
@@ -186,7 +208,7 @@ export function watchBoard(id: number, opts: BoardWatchOptions): LiveHandle {
     }
     reconnectTimer = setTimeout(connect, backoffMs(attempt++));
     // Nothing shown yet and the socket failed: fetch once so the screen is not empty.
-    if (!wasOpen && failures === 1) pollBoard().then(opts.onBoard, opts.onError);
+    if (!wasOpen && failures === 1) pollBoard().then(show, opts.onError);
   }
 
   /** Stops for good; a session that ended also signs the UI out (the 401 of a session check), so the person signs in again. */
@@ -213,7 +235,10 @@ export function watchBoard(id: number, opts: BoardWatchOptions): LiveHandle {
     stop,
     refresh() {
       if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "refresh" }));
-      else pollBoard().then(opts.onBoard, opts.onError);
+      else pollBoard().then(show, opts.onError);
+    },
+    extend(merge) {
+      if (current) show(merge(current));
     },
   };
 }

@@ -1,11 +1,12 @@
+import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import { RateChart } from "../board/RateChart";
 import { count, dateTime, percent, phone, time } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
-import { watchBoard, type BoardEnd, type LiveHandle, type LiveMode } from "../live";
-import type { BoardData, Me, PhoneCheck, ResendResult, Rollcall, RollcallDetail } from "../types";
+import { watchBoard, type BoardEnd, type BoardHandle, type LiveMode } from "../live";
+import type { BoardData, FacilityPage, Me, NonResponderPage, PhoneCheck, PhoneCheckPage, ResendResult, Rollcall, RollcallDetail } from "../types";
 import { ErrorNote, Link, Loading, Notice, Page } from "../ui";
 import { isLive } from "../../../worker/rollcall/state";
 import { AVAILABILITY, SAFETY } from "../../../worker/templates/answers";
@@ -146,7 +147,7 @@ export function Board({ id, me }: { id: number; me: Me }) {
   const [updatedAt, setUpdatedAt] = useState<number | null>(null);
   const [mode, setMode] = useState<LiveMode>("connecting");
   const [big, setBig] = useState(false);
-  const live = useRef<LiveHandle | null>(null);
+  const live = useRef<BoardHandle | null>(null);
 
   // The roll-call itself first: a draft has no board yet, only its preview. Loaded again once a draft is confirmed.
   const load = useCallback(() => {
@@ -266,7 +267,7 @@ export function Board({ id, me }: { id: number; me: Me }) {
       ) : null}
       {rc.message ? <p>{rc.message}</p> : null}
       <Notes notes={rc.notes} />
-      <BoardBody board={board} isAdmin={isAdmin} big={big} onChanged={() => live.current?.refresh()} />
+      <BoardBody board={board} isAdmin={isAdmin} big={big} onChanged={() => live.current?.refresh()} extend={(merge) => live.current?.extend(merge)} />
     </Page>
   );
 }
@@ -303,7 +304,37 @@ function Tally({ kind, tally, order }: { kind: string; tally: Record<string, num
   );
 }
 
-function BoardBody({ board, isAdmin, big, onChanged }: { board: BoardData; isAdmin: boolean; big: boolean; onChanged: () => void }) {
+/** Merges a loaded page into the board held by the live handle (later updates apply to it too). */
+type Extend = (merge: (board: BoardData) => BoardData) => void;
+const PAGE = 100;
+
+/** The next page of one of the board's long lists, merged into the board; a button while there is more. */
+function MoreButton({ next, load, testId }: { next: string | number | null; load: () => Promise<void>; testId: string }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  if (next === null) return null;
+  async function click() {
+    setBusy(true);
+    setError(null);
+    try {
+      await load();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div class="buttons">
+      <ErrorNote error={error} />
+      <button type="button" class="btn" disabled={busy} onClick={click} data-testid={testId}>
+        {t("bd.more")}
+      </button>
+    </div>
+  );
+}
+
+function BoardBody({ board, isAdmin, big, onChanged, extend }: { board: BoardData; isAdmin: boolean; big: boolean; onChanged: () => void; extend: Extend }) {
   const { rollcall: rc, aggregates: a } = board;
   const unanswered = a.recipients - a.replied;
   const rate = percent(a.replied, a.recipients);
@@ -440,9 +471,51 @@ function BoardBody({ board, isAdmin, big, onChanged }: { board: BoardData; isAdm
             </tbody>
           </table>
         </section>
+        <MoreButton
+          next={board.lists.facilities.next}
+          testId="facilities-more"
+          load={async () => {
+            const page = await api.get<FacilityPage>(`/api/rollcalls/${rc.id}/board/facilities`, {
+              query: { cursor: board.lists.facilities.next, limit: PAGE },
+            });
+            extend((b) => {
+              const held = new Set(b.aggregates.byFacility.map((f) => f.facilityId));
+              return {
+                ...b,
+                aggregates: { ...b.aggregates, byFacility: [...b.aggregates.byFacility, ...page.items.filter((f) => !held.has(f.facilityId))] },
+                lists: { ...b.lists, facilities: { total: page.total ?? b.lists.facilities.total, next: page.next } },
+              };
+            });
+          }}
+        />
       </section>
-      <NonResponders rc={rc} first={a.nonResponders} isAdmin={isAdmin} onChanged={onChanged} />
-      {board.phoneCheck ? <PhoneChecks rc={rc} checks={board.phoneCheck} onChanged={onChanged} /> : null}
+      <NonResponders rc={rc} list={a.nonResponders} isAdmin={isAdmin} onChanged={onChanged} extend={extend} />
+      {board.phoneCheck ? (
+        <PhoneChecks
+          rc={rc}
+          checks={board.phoneCheck}
+          onChanged={onChanged}
+          more={
+            <MoreButton
+              next={board.lists.phoneCheck?.next ?? null}
+              testId="phone-check-more"
+              load={async () => {
+                const page = await api.get<PhoneCheckPage>(`/api/rollcalls/${rc.id}/board/phone-checks`, {
+                  query: { cursor: board.lists.phoneCheck?.next, limit: PAGE },
+                });
+                extend((b) => {
+                  const held = new Set((b.phoneCheck ?? []).map((p) => p.facilityId));
+                  return {
+                    ...b,
+                    phoneCheck: [...(b.phoneCheck ?? []), ...page.items.filter((p) => !held.has(p.facilityId))],
+                    lists: { ...b.lists, phoneCheck: b.lists.phoneCheck ? { ...b.lists.phoneCheck, next: page.next } : null },
+                  };
+                });
+              }}
+            />
+          }
+        />
+      ) : null}
     </>
   );
 }
@@ -493,27 +566,29 @@ export async function resendTo(rollcallId: number, body: { personIds: number[] }
 
 type NR = BoardData["aggregates"]["nonResponders"];
 
-function NonResponders({ rc, first, isAdmin, onChanged }: { rc: Rollcall; first: NR; isAdmin: boolean; onChanged: () => void }) {
-  const [extra, setExtra] = useState<NR["items"]>([]);
-  const [next, setNext] = useState<number | null>(first.nextAfter);
+function NonResponders({ rc, list, isAdmin, onChanged, extend }: { rc: Rollcall; list: NR; isAdmin: boolean; onChanged: () => void; extend: Extend }) {
   const [proxyFor, setProxyFor] = useState<number | null>(null);
   const [chosen, setChosen] = useState<Set<number>>(new Set());
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    setExtra([]);
-    setNext(first.nextAfter);
-  }, [first]);
-  const items = [...first.items, ...extra.filter((x) => !first.items.some((y) => y.personId === x.personId))];
+  const items = list.items;
+  const next = list.nextAfter;
 
   async function more() {
     if (next === null) return;
-    const d = await api.get<RollcallDetail>(`/api/rollcalls/${rc.id}`, { query: { after: next } });
-    if (d.aggregates) {
-      setExtra((old) => [...old, ...d.aggregates!.nonResponders.items]);
-      setNext(d.aggregates.nonResponders.nextAfter);
-    }
+    const page = await api.get<NonResponderPage>(`/api/rollcalls/${rc.id}/board/non-responders`, { query: { cursor: String(next), limit: PAGE } });
+    extend((b) => {
+      const nr = b.aggregates.nonResponders;
+      const held = new Set(nr.items.map((p) => p.personId));
+      return {
+        ...b,
+        aggregates: {
+          ...b.aggregates,
+          nonResponders: { items: [...nr.items, ...page.items.filter((p) => !held.has(p.personId))], nextAfter: page.next === null ? null : Number(page.next) },
+        },
+      };
+    });
   }
   async function resend(personIds: number[]) {
     setBusy(true);
@@ -639,7 +714,7 @@ function NonResponders({ rc, first, isAdmin, onChanged }: { rc: Rollcall; first:
 }
 
 /** Whom to phone about each facility's non-responders (admins' boards only; the viewer's board has none). */
-function PhoneChecks({ rc, checks, onChanged }: { rc: Rollcall; checks: PhoneCheck[]; onChanged: () => void }) {
+function PhoneChecks({ rc, checks, onChanged, more }: { rc: Rollcall; checks: PhoneCheck[]; onChanged: () => void; more: ComponentChildren }) {
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const waiting = checks.filter((c) => c.unreplied > 0);
@@ -688,6 +763,7 @@ function PhoneChecks({ rc, checks, onChanged }: { rc: Rollcall; checks: PhoneChe
           </li>
         ))}
       </ul>
+      {more}
     </section>
   );
 }
