@@ -60,7 +60,19 @@ export async function rollcallWithLinks({ fakes, client, people, log, logs, name
     }
     const file = join(s.stateDir, "bench-tokens.sql");
     writeFileSync(file, sql.join("\n"));
-    d1File(s.stateDir, file);
+    // The plan pages fill the hashes themselves (rollcall/tokens.ts), even for people with no channel: wait for them,
+    // since writing beside the running worker can lock the database under it (SQLITE_BUSY, 503s).
+    const missing = () => d1(s.stateDir, `SELECT COUNT(*) AS n FROM rollcall_recipients WHERE rollcall_id = ${id} AND token_hash IS NULL`)[0].n;
+    for (const until = Date.now() + 90_000; Date.now() < until && missing() > 0; ) await sleep(3_000);
+    for (let attempt = 1; missing() > 0; attempt++) {
+      try {
+        d1File(s.stateDir, file);
+        break;
+      } catch (e) {
+        if (attempt >= 6) throw e;
+        await sleep(2_000);
+      }
+    }
     log(`${name}: roll-call ${id}, ${ids.length} recipients, ${ids.length} reply links`);
     return { state: s, wrangler: w, cookie, id, ids, tokens, stop };
   } catch (e) {
