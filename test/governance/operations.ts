@@ -147,7 +147,7 @@ const roleChange: Operation = {
   paths: [
     {
       route: "PUT /api/facilities/:id/members/:personId",
-      file: "worker/directory/memberships.ts",
+      file: "worker/directory/service.ts",
       skip: ["new→staff", "new→delegate", "new→admin"],
       async run(w, role, object) {
         const t = await roleTarget(w, object);
@@ -159,7 +159,7 @@ const roleChange: Operation = {
     },
     {
       route: "POST /api/people",
-      file: "worker/directory/people.ts",
+      file: "worker/directory/people-service.ts",
       skip: ["staff→delegate", "delegate→staff", "admin→staff", "staff→admin", "elsewhere→staff"],
       async run(w, role, object) {
         const t = await roleTarget(w, object);
@@ -237,7 +237,7 @@ const personEdit: Operation = {
   paths: [
     {
       route: "PATCH /api/people/:id",
-      file: "worker/directory/people.ts",
+      file: "worker/directory/people-service.ts",
       async run(w, role, object) {
         const { person } = await personTarget(w, object);
         const next = newMobile();
@@ -290,7 +290,7 @@ const memberRemove: Operation = {
   paths: [
     {
       route: "DELETE /api/facilities/:id/members/:personId",
-      file: "worker/directory/memberships.ts",
+      file: "worker/directory/service.ts",
       async run(w, role, object) {
         const { person, facilityId } = await personTarget(w, object);
         const before = await roleIn(person.id, facilityId);
@@ -302,7 +302,7 @@ const memberRemove: Operation = {
     },
     {
       route: "DELETE /api/people/:id",
-      file: "worker/directory/people.ts",
+      file: "worker/directory/people-service.ts",
       async run(w, role, object) {
         const { person } = await personTarget(w, object);
         const outcome = outcomeOf(await api("DELETE", `/api/people/${person.id}`, { cookie: w.actors[role].cookie }));
@@ -347,8 +347,8 @@ const contactsRead: Operation = {
     viewer: { staffF: R, adminF: R, staffG: R },
   },
   paths: [
-    readsContacts("GET /api/people/:id", "worker/directory/people.ts", (w, object) => `/api/people/${reader(w, object).id}`),
-    readsContacts("GET /api/people", "worker/directory/people.ts", (w, object) => `/api/people?facilityId=${facilityOf(w, object)}&contacts=true&limit=200`),
+    readsContacts("GET /api/people/:id", "worker/directory/people-service.ts", (w, object) => `/api/people/${reader(w, object).id}`),
+    readsContacts("GET /api/people", "worker/directory/people-service.ts", (w, object) => `/api/people?facilityId=${facilityOf(w, object)}&contacts=true&limit=200`),
     readsContacts(
       "GET /api/rollcalls/:id/people/:personId",
       "worker/board/drilldown.ts",

@@ -23,7 +23,7 @@ const NOT_PATHS: Record<string, string> = {
   "worker/invitations/service.ts": "the invitee's own acceptance (§5: the invitee accepts, and only their own account changes)",
   "worker/verification/service.ts": "one's own contact verification",
   "worker/reports/routes.ts": "a report is handled through end-sessions (POST /api/people/{id}/end-sessions)",
-  "worker/directory/groups.ts": "custom group membership, not facility roles",
+  "worker/directory/group-service.ts": "custom group membership, not facility roles",
   "worker/delivery/plan.ts": "delivery: addresses read by the queue to send the roll-call, never shown",
   "worker/delivery/consumer.ts": "delivery: addresses read by the queue to send, never shown",
 };

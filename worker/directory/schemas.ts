@@ -255,6 +255,7 @@ export const MembershipSchema = z
     createdAt: iso,
   })
   .openapi("Membership");
+export type Membership = z.infer<typeof MembershipSchema>;
 
 export const FacilityMemberParams = z.object({ id: pathId("id"), personId: pathId("personId", 2) });
 
@@ -285,6 +286,7 @@ export const GroupListQuerySchema = z.object({
   kind: GroupKindSchema.optional(),
   includeClosed: flag.openapi({ description: "Network admin only" }),
 });
+export type GroupListQuery = z.infer<typeof GroupListQuerySchema>;
 
 export const GroupListSchema = z.object({ items: z.array(GroupSchema) }).openapi("GroupList");
 
@@ -305,6 +307,7 @@ export const GroupMemberListSchema = z
   .openapi("GroupMemberList");
 
 export const GroupMemberQuerySchema = z.object({ limit: pageLimit, cursor });
+export type GroupMemberQuery = z.infer<typeof GroupMemberQuerySchema>;
 
 export const GroupMemberAddSchema = z.object({ personId: z.number().int().positive() }).openapi("GroupMemberAdd");
 

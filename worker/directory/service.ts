@@ -1,6 +1,9 @@
+import { auditStatement } from "../audit/log";
 import { isNetworkAdmin, type Auth, type FacilityRole, type GlobalRole } from "../auth/scope";
-import { conflict, forbidden } from "../lib/errors";
+import { clock } from "../lib/clock";
+import { conflict, forbidden, notFound } from "../lib/errors";
 import * as data from "./data";
+import type { Membership, MembershipRole } from "./schemas";
 import { appointableRoles, canDeregister, canEditPerson, managesPerson } from "./scope";
 
 /**
@@ -90,4 +93,65 @@ export async function assertFacilityNameFree(db: D1Database, name: string, excep
   const key = facilityNameKey(name);
   const other = (await data.activeFacilityNames(db)).find((f) => f.id !== exceptId && facilityNameKey(f.name) === key);
   if (other) throw conflict("name", `「${other.name}」と同じ名前です（全角・半角や空白の違いは同じ名前とみなします）。別の名前にしてください。`);
+}
+
+// ---------------------------------------------------------------- facility memberships (REST)
+
+const membershipOf = (m: data.MembershipRecord): Membership => ({
+  personId: m.personId,
+  facilityId: m.facilityId,
+  role: m.role,
+  appointedBy: m.appointedBy,
+  createdAt: new Date(m.createdAt).toISOString(),
+});
+
+/** Gives a person a role in a facility, or changes it (membershipRefusal); the same role again changes nothing. */
+export async function setMembership(db: D1Database, auth: Auth, facilityId: number, personId: number, role: MembershipRole): Promise<Membership> {
+  const facility = await data.findFacility(db, facilityId);
+  if (!facility || facility.removedAt) throw notFound("facility");
+  const person = await data.findPerson(db, personId);
+  if (!person || person.removedAt) throw notFound("person");
+  const existing = await data.activeMembership(db, personId, facilityId);
+  const memberships = (await data.membershipsOf(db, [personId])).get(personId) ?? [];
+  const refusal = membershipRefusal(auth, facilityId, { from: existing?.role ?? null, to: role, person: { memberships } });
+  if (refusal) throw refusalError(refusal);
+  const now = clock.now();
+  if (existing) {
+    if (existing.role === role) return membershipOf(existing);
+    await db.batch([
+      ...data.changeRoleStatements(db, existing, role, auth.personId, now),
+      auditStatement(db, {
+        actorId: auth.personId,
+        action: "membership.role_changed",
+        objectType: "person",
+        objectId: personId,
+        detail: { facilityId, from: existing.role, to: role },
+      }),
+    ]);
+  } else {
+    await db.batch([
+      ...data.addMembershipStatements(db, personId, facilityId, role, auth.personId, now),
+      auditStatement(db, { actorId: auth.personId, action: "membership.added", objectType: "person", objectId: personId, detail: { facilityId, role } }),
+    ]);
+  }
+  return membershipOf((await data.activeMembership(db, personId, facilityId))!);
+}
+
+/** Takes a person out of a facility and its group (membershipRefusal); 403 outside one's facilities before 404. */
+export async function endMembership(db: D1Database, auth: Auth, facilityId: number, personId: number): Promise<void> {
+  const existing = await data.activeMembership(db, personId, facilityId);
+  const refusal = membershipRefusal(auth, facilityId, { from: existing?.role ?? "staff", to: null });
+  if (refusal?.code === "not_your_facility") throw refusalError(refusal);
+  if (!existing) throw notFound("membership");
+  if (refusal) throw refusalError(refusal);
+  await db.batch([
+    ...data.endMembershipStatements(db, personId, facilityId, clock.now()),
+    auditStatement(db, {
+      actorId: auth.personId,
+      action: "membership.ended",
+      objectType: "person",
+      objectId: personId,
+      detail: { facilityId, role: existing.role },
+    }),
+  ]);
 }
