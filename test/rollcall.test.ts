@@ -401,13 +401,19 @@ describe("state, aggregates, close and export", () => {
     expect(lines.at(-1)).toBe("");
     expect(csv.replace(/\r\n/g, "")).not.toContain("\n"); // every line break is CRLF
     expect(lines[0]).toBe(
-      "訓練,施設,施設種別,氏名,ふりがな,管理者,回答,安否,出勤可否,到着見込み,確認,建物の被害,電気,水道,受け入れ,コメント,回答方法,代理回答者,最初の回答日時,最新の回答日時,携帯電話,メール",
+      "種別,件名,開始日時,施設,施設種別,氏名,ふりがな,職種,管理者,回答,安否,出勤可否,到着見込み,確認,建物の被害,電気,水道,受け入れ,コメント,回答方法,代理回答者,最初の回答日時,最新の回答日時,携帯電話,メール",
     );
+    // Every row names the roll-call: 種別, title, and the start in Japan's time.
+    for (const l of lines.slice(1, -1)) expect(l).toMatch(/^訓練,地震 安否確認,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},/);
     expect(lines.length).toBe(1 + 3 + 1);
     const hanako = lines.find((l) => l.includes("山田 花子"))!;
     expect(hanako).toContain(",軽傷,条件付きで可能,14時,");
     expect(hanako).toContain(`,"足を怪我, ""少し""",リンク,`);
-    expect(hanako).toContain(`'${net.staff[0]!.mobile}`);
+    // The mobile as people write it (090-1234-5678), with no apostrophe: it cannot start a formula.
+    const national = `0${net.staff[0]!.mobile!.slice(3)}`.replace(/^(\d{3})(\d{4})(\d{4})$/, "$1-$2-$3");
+    expect(national).toMatch(/^0[789]0-\d{4}-\d{4}$/);
+    expect(hanako).toContain(`,${national},`);
+    expect(hanako).not.toContain("'0");
     expect(csv).toContain(`"'=HYPERLINK(""x"")"`); // a name cannot run as a formula
 
     const cityCsv = await (await api("GET", `/api/rollcalls/${id}/export.csv`, { cookie: viewer })).text();
@@ -415,6 +421,7 @@ describe("state, aggregates, close and export", () => {
     for (const p of net.staff) {
       expect(cityCsv).not.toContain(p.email!);
       expect(cityCsv).not.toContain(p.mobile!);
+      expect(cityCsv).not.toContain(p.mobile!.slice(-8));
     }
     const audits = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'rollcall.exported' AND object_id = ?1 ORDER BY id")
       .bind(String(id))

@@ -1,4 +1,5 @@
 import { addStrings, t } from "./i18n";
+import { LANGUAGES } from "../../worker/templates/languages";
 
 /** Domain words: facility types, roles, answers, channels, states (ja / en). */
 addStrings({
@@ -112,3 +113,8 @@ export const CHANNELS = ["push", "sms", "email"] as const;
 
 /** A label for a value of a known kind, or the value itself. */
 export const label = (kind: string, value: string | null | undefined) => (value ? t(`${kind}.${value}`, value) : "—");
+
+const LANGUAGE_NAMES = new Map<string, string>(LANGUAGES.map((l) => [l.code, l.name]));
+
+/** A language code as its name, in that language (ja → 日本語, vi → Tiếng Việt). */
+export const langName = (code: string) => LANGUAGE_NAMES.get(code) ?? code;

@@ -109,6 +109,16 @@ const EMAIL = z.email();
  * An email address as stored and matched at sign-in: NFKC (full-width ＠ and letters
  * become ASCII), trimmed, lower-cased.
  */
+/**
+ * A stored number (E.164) as people write it: national for Japan (090-1234-5678),
+ * international for others (+84 90 123 45 67). Anything unreadable stays as stored.
+ */
+export function phoneForPeople(e164: string): string {
+  const n = parsePhoneNumberFromString(e164);
+  if (!n) return e164;
+  return n.countryCallingCode === JAPAN_CALLING_CODE ? n.formatNational() : n.formatInternational();
+}
+
 export function checkEmail(raw: string): ContactResult {
   const value = raw.normalize("NFKC").trim().toLowerCase();
   if (!value) return { ok: false, message: "Enter an email address." };

@@ -696,6 +696,7 @@ export interface ExportRow {
   personId: number;
   name: string;
   kana: string;
+  job: string;
   facility: string | null;
   facilityType: string | null;
   facilityId: number | null;
@@ -718,7 +719,7 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
     : "NULL AS mobile, NULL AS email";
   const { results } = await db
     .prepare(
-      `SELECT x.person_id, p.name, p.kana, f.name AS facility, f.type AS facility_type, x.facility_id, x.is_facility_admin, x.replied_at,
+      `SELECT x.person_id, p.name, p.kana, p.job, f.name AS facility, f.type AS facility_type, x.facility_id, x.is_facility_admin, x.replied_at,
          r.answers, r.comment, r.comment_removed_at, r.via, r.created_at AS answered_at, pb.name AS proxy_by, ${contacts}
        FROM rollcall_recipients x JOIN people p ON p.id = x.person_id
        LEFT JOIN facilities f ON f.id = x.facility_id
@@ -732,6 +733,7 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
       person_id: number;
       name: string;
       kana: string;
+      job: string;
       facility: string | null;
       facility_type: string | null;
       facility_id: number | null;
@@ -750,6 +752,7 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
     personId: r.person_id,
     name: r.name,
     kana: r.kana,
+    job: r.job,
     facility: r.facility,
     facilityType: r.facility_type,
     facilityId: r.facility_id,

@@ -1,6 +1,7 @@
+import { phoneForPeople } from "../directory/contact";
 import { FACILITY_TYPE_LABELS } from "../directory/schemas";
 import { label, wording } from "../templates/files";
-import type { ExportRow } from "./data";
+import type { ExportRow, Rollcall } from "./data";
 
 const FACILITY_TYPE_JA: Readonly<Record<string, string>> = FACILITY_TYPE_LABELS;
 
@@ -17,16 +18,23 @@ export function csvCell(v: string | number | null | undefined): string {
 /** Local time in Japan (the network's time zone), as Excel reads it. */
 const jst = (ms: number | null) => (ms == null ? "" : new Date(ms + 9 * 3600_000).toISOString().slice(0, 19).replace("T", " "));
 
-/** The roll-call's answers as CSV: UTF-8 with a BOM and CRLF, so Excel opens it in Japanese. */
-export function toCsv(rows: ExportRow[], opts: { drill: boolean; withContacts: boolean }): string {
+/**
+ * The roll-call's answers as CSV: UTF-8 with a BOM and CRLF, so Excel opens it in
+ * Japanese. Every row names the roll-call (種別 本番/訓練, title, start), so sheets
+ * from several roll-calls can be put together; phones as people write them.
+ */
+export function toCsv(rows: ExportRow[], rc: Pick<Rollcall, "drill" | "title" | "confirmedAt">, withContacts: boolean): string {
   const w = wording("ja");
   const opt = (q: string, v: string | undefined) => (v ? label(w, `${q}.${v}`) : "");
   const header = [
-    "訓練",
+    "種別",
+    "件名",
+    "開始日時",
     "施設",
     "施設種別",
     "氏名",
     "ふりがな",
+    "職種",
     "管理者",
     "回答",
     "安否",
@@ -42,19 +50,24 @@ export function toCsv(rows: ExportRow[], opts: { drill: boolean; withContacts: b
     "代理回答者",
     "最初の回答日時",
     "最新の回答日時",
-    ...(opts.withContacts ? ["携帯電話", "メール"] : []),
+    ...(withContacts ? ["携帯電話", "メール"] : []),
   ];
+  const kind = rc.drill ? "訓練" : "本番";
+  const started = jst(rc.confirmedAt);
   const lines = [header.map(csvCell).join(",")];
   for (const r of rows) {
     const a = r.answers ?? {};
     const f = a.facility ?? {};
     lines.push(
       [
-        opts.drill ? "訓練" : "",
+        kind,
+        rc.title,
+        started,
         r.facility,
         r.facilityType ? (FACILITY_TYPE_JA[r.facilityType] ?? r.facilityType) : "",
         r.name,
         r.kana,
+        r.job,
         r.isFacilityAdmin ? "○" : "",
         r.repliedAt ? "済" : label(w, "unanswered"),
         opt("safety", a.safety),
@@ -70,7 +83,7 @@ export function toCsv(rows: ExportRow[], opts: { drill: boolean; withContacts: b
         r.proxyBy ?? "",
         jst(r.repliedAt),
         jst(r.answeredAt),
-        ...(opts.withContacts ? [r.mobile ?? "", r.email ?? ""] : []),
+        ...(withContacts ? [r.mobile ? phoneForPeople(r.mobile) : "", r.email ?? ""] : []),
       ]
         .map(csvCell)
         .join(","),

@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { count } from "../format";
 import { addStrings, t } from "../i18n";
-import { CHANNELS, FACILITY_TYPES, label } from "../labels";
+import { CHANNELS, FACILITY_TYPES, label, langName } from "../labels";
 import { navigate } from "../router";
 import type { Draft, Facility, FacilityList, Group, GroupList, Me, Rollcall, RollcallPreview, Scope, Template } from "../types";
 import { ErrorNote, Field, fieldError, Page, Submit } from "../ui";
@@ -12,7 +12,14 @@ addStrings({
     "tr.compose": "1. 内容を決める",
     "tr.previewStep": "2. 確認して送る",
     "tr.title": "件名",
-    "tr.titleDefault": "安否確認",
+    "tr.titleHelp": "何が起きたかを短く。メッセージの最初に入ります。",
+    "tr.titlePlaceholder": "例：地震（12月2日）",
+    "tr.titleQuick": "よく使う件名",
+    "tr.event.earthquake": "地震",
+    "tr.event.storm": "大雨・台風",
+    "tr.event.fire": "火災・事故",
+    "tr.event.drill": "訓練",
+    "tr.dated": "{event}（{date}）",
     "tr.message": "ひとこと（任意）",
     "tr.messageHelp": "全員へのメッセージに入ります。",
     "tr.template": "テンプレート",
@@ -29,10 +36,11 @@ addStrings({
     "tr.firstWave": "最初に送る人数",
     "tr.unreachable": "連絡手段のない人",
     "tr.waves": "送信の段階",
-    "tr.wave": "{min}分後：{ch}",
+    "tr.wave": "第{n}段　{min}分後：{ch}",
     "tr.waveUnreplied": "（未回答者のみ）",
     "tr.waveAdmins": "（事業所管理者へ未回答者の一覧）",
-    "tr.messages": "送られるメッセージ",
+    "tr.messages": "送られるメッセージ（言語ごと）",
+    "tr.langCount": "{lang}（{n}名）",
     "tr.smsSegments": "SMS {segments}通分（{units}文字・{enc}、1通 {per}文字）",
     "tr.confirm": "{n}名に送信します（{kind}）",
     "tr.confirmHelp": "このボタンを押すと、すぐに送信が始まります。",
@@ -48,7 +56,14 @@ addStrings({
     "tr.compose": "1. Compose",
     "tr.previewStep": "2. Check and send",
     "tr.title": "Title",
-    "tr.titleDefault": "Roll-call",
+    "tr.titleHelp": "What happened, in a few words. It opens every message.",
+    "tr.titlePlaceholder": "e.g. Earthquake (2 Dec)",
+    "tr.titleQuick": "Common titles",
+    "tr.event.earthquake": "Earthquake",
+    "tr.event.storm": "Heavy rain / typhoon",
+    "tr.event.fire": "Fire / accident",
+    "tr.event.drill": "Drill",
+    "tr.dated": "{event} ({date})",
     "tr.message": "A short note (optional)",
     "tr.messageHelp": "Goes into every message.",
     "tr.template": "Template",
@@ -65,10 +80,11 @@ addStrings({
     "tr.firstWave": "First wave",
     "tr.unreachable": "No channel on file",
     "tr.waves": "Schedule",
-    "tr.wave": "After {min} min: {ch}",
+    "tr.wave": "Wave {n}, after {min} min: {ch}",
     "tr.waveUnreplied": " (only those who have not answered)",
     "tr.waveAdmins": " (facility admins: list of non-responders)",
-    "tr.messages": "Messages",
+    "tr.messages": "Messages, by language",
+    "tr.langCount": "{lang} ({n})",
     "tr.smsSegments": "SMS: {segments} segment(s) ({units} characters, {enc}, {per} per segment)",
     "tr.confirm": "Send to {n} people ({kind})",
     "tr.confirmHelp": "Sending starts as soon as you press this button.",
@@ -84,13 +100,18 @@ addStrings({
 
 type ScopeKind = "all" | "facilityTypes" | "facilityIds" | "groupIds";
 
+/** One tap for the usual titles: what happened and the day, so no message opens with the template's name. */
+const TITLE_EVENTS = ["earthquake", "storm", "fire", "drill"] as const;
+const datedTitle = (ev: (typeof TITLE_EVENTS)[number]) =>
+  t("tr.dated", { event: t(`tr.event.${ev}`), date: new Date().toLocaleDateString("ja-JP", { month: "long", day: "numeric" }) });
+
 /** Compose → preview (counts per channel, exact messages, SMS segments) → explicit confirm. */
 export function Trigger({ me }: { me: Me }) {
   const isNetworkAdmin = me.roles.includes("network_admin");
   const [templates, setTemplates] = useState<Template[]>([]);
   const [facilities, setFacilities] = useState<Facility[]>([]);
   const [groups, setGroups] = useState<Group[]>([]);
-  const [title, setTitle] = useState(t("tr.titleDefault"));
+  const [title, setTitle] = useState("");
   const [message, setMessage] = useState("");
   const [template, setTemplate] = useState("");
   const [drill, setDrill] = useState(true);
@@ -156,7 +177,25 @@ export function Trigger({ me }: { me: Me }) {
     <Page title={t("nav.trigger")}>
       <form class="card" onSubmit={preview} noValidate>
         <h2>{t("tr.compose")}</h2>
-        <Field label={t("tr.title")} name="title" value={title} onInput={setTitle} error={error} maxLength={100} required />
+        <Field
+          label={t("tr.title")}
+          name="title"
+          help={t("tr.titleHelp")}
+          placeholder={t("tr.titlePlaceholder")}
+          value={title}
+          onInput={setTitle}
+          error={error}
+          maxLength={100}
+          required
+        />
+        <fieldset class="quick">
+          <legend class="sr-only">{t("tr.titleQuick")}</legend>
+          {TITLE_EVENTS.map((ev) => (
+            <button type="button" class="btn small" key={ev} onClick={() => setTitle(datedTitle(ev))}>
+              {t(`tr.event.${ev}`)}
+            </button>
+          ))}
+        </fieldset>
         <div class={`field${fieldError(error, "template") ? " has-error" : ""}`}>
           <label for="tr-template">{t("tr.template")}</label>
           <select id="tr-template" value={template} onChange={(e) => setTemplate((e.currentTarget as HTMLSelectElement).value)}>
@@ -313,7 +352,7 @@ export function DraftView({ draft, onBack, onConfirmed }: { draft: Draft; onBack
       <p>
         <span class={`badge ${rc.drill ? "drill" : "real"}`}>{kindWord}</span> {rc.templateName}
       </p>
-      <PreviewView preview={p} />
+      <PreviewSummary preview={p} />
       {withdrawn ? (
         <p class="notice" role="status">
           {t("tr.withdrawn")}
@@ -340,35 +379,44 @@ export function DraftView({ draft, onBack, onConfirmed }: { draft: Draft; onBack
           </div>
         </section>
       )}
+      <PreviewDetails preview={p} />
     </Page>
   );
 }
 
-export function PreviewView({ preview: p }: { preview: RollcallPreview }) {
+/** What the confirm is about, above it: recipients, the first wave per channel, who cannot be reached. */
+function PreviewSummary({ preview: p }: { preview: RollcallPreview }) {
   return (
-    <>
-      <ul class="stats">
-        <li class="stat">
-          <span class="label">{t("tr.recipients")}</span>
-          <span class="value" data-testid="preview-recipients">
-            {count(p.recipients)}
+    <ul class="stats">
+      <li class="stat">
+        <span class="label">{t("tr.recipients")}</span>
+        <span class="value" data-testid="preview-recipients">
+          {count(p.recipients)}
+        </span>
+      </li>
+      {CHANNELS.map((ch) => (
+        <li class="stat" key={ch}>
+          <span class="label">
+            {t("tr.firstWave")}：{label("ch", ch)}
+          </span>
+          <span class="value" data-testid={`preview-first-${ch}`}>
+            {count(p.firstWave[ch])}
           </span>
         </li>
-        {CHANNELS.map((ch) => (
-          <li class="stat" key={ch}>
-            <span class="label">
-              {t("tr.firstWave")}：{label("ch", ch)}
-            </span>
-            <span class="value" data-testid={`preview-first-${ch}`}>
-              {count(p.firstWave[ch])}
-            </span>
-          </li>
-        ))}
-        <li class="stat">
-          <span class="label">{t("tr.unreachable")}</span>
-          <span class="value">{count(p.unreachable)}</span>
-        </li>
-      </ul>
+      ))}
+      <li class="stat">
+        <span class="label">{t("tr.unreachable")}</span>
+        <span class="value">{count(p.unreachable)}</span>
+      </li>
+    </ul>
+  );
+}
+
+/** Below the confirm: channels on file, who cannot be reached, the waves, and every message folded by language. */
+function PreviewDetails({ preview: p }: { preview: RollcallPreview }) {
+  const langs = [...new Set(p.messages.map((m) => m.lang))];
+  return (
+    <>
       <p>
         {t("tr.byChannel")}：{CHANNELS.map((ch) => `${label("ch", ch)} ${count(p.byChannel[ch])}`).join("・")}
       </p>
@@ -388,35 +436,42 @@ export function PreviewView({ preview: p }: { preview: RollcallPreview }) {
         </details>
       ) : null}
       <h2>{t("tr.waves")}</h2>
-      <ol>
+      <ol class="plain">
         {p.waves.map((w) => (
           <li key={w.wave}>
-            {t("tr.wave", { min: w.delayMinutes, ch: w.channels.map((c) => label("ch", c)).join("・") })}
+            {t("tr.wave", { n: w.wave + 1, min: w.delayMinutes, ch: w.channels.map((c) => label("ch", c)).join("・") })}
             {w.audience === "facility_admins" ? t("tr.waveAdmins") : w.onlyUnreplied ? t("tr.waveUnreplied") : ""}
           </li>
         ))}
       </ol>
       <h2>{t("tr.messages")}</h2>
-      {p.messages.map((m, i) => (
-        <article class="message" key={i} aria-label={`${label("ch", m.channel)} ${m.lang} ${t(`tr.audience.${m.audience}`)}`}>
-          <div class="meta">
-            <strong>{label("ch", m.channel)}</strong>
-            <span>{m.lang}</span>
-            <span>{t(`tr.audience.${m.audience}`)}</span>
-          </div>
-          {m.subject ? (
-            <p>
-              <strong>{t("tr.subject")}：</strong>
-              {m.subject}
-            </p>
-          ) : null}
-          <pre>{m.text}</pre>
-          {m.sms ? (
-            <p class="help" data-testid="sms-segments">
-              {t("tr.smsSegments", { segments: m.sms.segments, units: m.sms.units, enc: m.sms.encoding, per: m.sms.perSegment })}
-            </p>
-          ) : null}
-        </article>
+      {langs.map((lang, li) => (
+        <details class="lang-messages" key={lang} open={li === 0}>
+          <summary>{t("tr.langCount", { lang: langName(lang), n: count(p.byLang[lang] ?? 0) })}</summary>
+          {p.messages
+            .filter((m) => m.lang === lang)
+            .map((m, i) => (
+              <article class="message" key={i} aria-label={`${label("ch", m.channel)} ${langName(m.lang)} ${t(`tr.audience.${m.audience}`)}`}>
+                <div class="meta">
+                  <strong>{label("ch", m.channel)}</strong>
+                  <span>{langName(m.lang)}</span>
+                  <span>{t(`tr.audience.${m.audience}`)}</span>
+                </div>
+                {m.subject ? (
+                  <p>
+                    <strong>{t("tr.subject")}：</strong>
+                    {m.subject}
+                  </p>
+                ) : null}
+                <pre>{m.text}</pre>
+                {m.sms ? (
+                  <p class="help" data-testid="sms-segments">
+                    {t("tr.smsSegments", { segments: m.sms.segments, units: m.sms.units, enc: m.sms.encoding, per: m.sms.perSegment })}
+                  </p>
+                ) : null}
+              </article>
+            ))}
+        </details>
       ))}
     </>
   );
