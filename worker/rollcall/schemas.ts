@@ -214,3 +214,8 @@ export const ProxyReplySchema = z.object({ answers: AnswersSchema, comment: z.st
 export const ReplyRecordSchema = z
   .object({ replyId: count, personId: count, answers: AnswersSchema, comment: z.string(), via: z.string(), proxyBy: count.nullable(), at: z.string() })
   .openapi("ReplyRecord");
+
+export type RollcallListQuery = z.infer<typeof ListQuery>;
+export type RollcallDetailQuery = z.infer<typeof DetailQuery>;
+export type ProxyReply = z.infer<typeof ProxyReplySchema>;
+export type ReplyRecord = z.infer<typeof ReplyRecordSchema>;

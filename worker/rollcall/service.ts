@@ -5,6 +5,7 @@ import { CHANNELS, DELIVERY_STATES, planMessage, type Channel } from "../deliver
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import { badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { recordReply } from "../reply/service";
 import { replyUrl, TOKEN_LENGTH } from "../reply/token";
 import { messagesFor } from "../templates/files";
 import { resolveTemplate } from "../templates/service";
@@ -13,7 +14,7 @@ import { AVAILABILITY, FACILITY_FIELDS, FACILITY_OPTIONS, langOf, LANGS, SAFETY,
 import * as data from "./data";
 import type { Rollcall, RollcallSource } from "./data";
 import { baseVars, boardUrl, renderMessage } from "./render";
-import type { Aggregates, Answers, DeliveryProgress, Preview, Scope } from "./schemas";
+import type { Aggregates, Answers, DeliveryProgress, Preview, ProxyReply, ReplyRecord, RollcallDetailQuery, RollcallListQuery, Scope } from "./schemas";
 import { canMove, endingOf, TRANSITIONS, type RollcallState } from "./state";
 
 /** A stand-in token of the real length: the preview never shows a link that works. */
@@ -440,4 +441,95 @@ export function toApi(rc: Rollcall) {
     confirmedAt: rc.confirmedAt ? new Date(rc.confirmedAt).toISOString() : null,
     closedAt: rc.closedAt ? new Date(rc.closedAt).toISOString() : null,
   };
+}
+
+// ---------------------------------------------------------------- reading, proxy replies, comments (REST)
+
+/** The roll-call and the part of it the caller may read (null: all facilities); 404, or 403 when not theirs. */
+async function readable(db: D1Database, auth: Auth, id: number) {
+  const rc = await data.getRollcall(db, id);
+  if (!rc) throw notFound("roll-call");
+  const scope = await readableFacilities(db, auth, rc);
+  if (scope === null) throw forbidden("You may not see this roll-call.");
+  return { rc, facilityIds: scope === "all" ? null : scope };
+}
+
+/** Roll-calls, newest first; facility admins see those of their facilities, and only their own facility's drafts. */
+export async function listRollcallsFor(db: D1Database, auth: Auth, q: RollcallListQuery) {
+  const all = isNetworkAdmin(auth) || isViewer(auth);
+  const items = await data.listRollcalls(db, {
+    drill: q.drill === undefined ? undefined : q.drill === "true",
+    state: q.state,
+    before: q.before,
+    limit: q.limit,
+    facilityIds: all ? null : managedFacilityIds(auth),
+    tests: q.tests,
+  });
+  // Facility admins see the drafts of their own facility only; others' drafts are not theirs to see.
+  const visible = all
+    ? items
+    : items.filter((r) => r.state !== "draft" || (r.ownerFacilityId !== null && managedFacilityIds(auth).includes(r.ownerFacilityId)));
+  return {
+    items: visible.map((r) => ({ ...toApi(r), recipients: r.recipients, replied: r.replied })),
+    nextBefore: items.length === q.limit ? items[items.length - 1]!.id : null,
+  };
+}
+
+/** State and aggregates of one roll-call (a draft's preview instead), in the part the caller may read. */
+export async function rollcallDetail(env: Env, auth: Auth, id: number, q: RollcallDetailQuery) {
+  const { rc, facilityIds } = await readable(env.DB, auth, id);
+  if (rc.state === "draft" || rc.state === "withdrawn") {
+    return { rollcall: toApi(rc), aggregates: null, preview: rc.state === "draft" ? await buildPreview(env, rc) : null, escalation: null };
+  }
+  const [agg, escalation] = await Promise.all([
+    aggregates(env, rc, { ...q, facilityIds }),
+    rollcallObject(env, rc.id)
+      .status()
+      .catch(() => null),
+  ]);
+  return { rollcall: toApi(rc), aggregates: agg, preview: null, escalation };
+}
+
+/** 代理回答: a reply recorded for a recipient by their facility admin (or a network admin), who reached them by phone. */
+export async function proxyReply(env: Env, auth: Auth, id: number, personId: number, body: ProxyReply): Promise<ReplyRecord> {
+  const rc = await data.getRollcall(env.DB, id);
+  if (!rc) throw notFound("roll-call");
+  const recipient = await data.recipientOf(env.DB, id, personId);
+  if (!recipient) throw notFound("recipient");
+  const facilities = await data.facilitiesOfPerson(env.DB, personId);
+  const mayAct =
+    isNetworkAdmin(auth) ||
+    facilities.some((f) => canManageFacility(auth, f)) ||
+    (recipient.facilityId !== null && canManageFacility(auth, recipient.facilityId));
+  if (!mayAct) throw forbidden("Only the person's facility admin (or a network admin) may reply for them.");
+  const reply = await recordReply(env, { rollcallId: id, personId, answers: body.answers, comment: body.comment, via: "proxy", proxyBy: auth.personId });
+  return {
+    replyId: reply.id,
+    personId: reply.personId,
+    answers: reply.answers,
+    comment: reply.comment,
+    via: reply.via,
+    proxyBy: reply.proxyBy,
+    at: new Date(reply.createdAt).toISOString(),
+  };
+}
+
+/** Removes an inappropriate comment from a reply (§5): the person's facility admin or a network admin; audited, the answers stay. */
+export async function removeReplyComment(db: D1Database, auth: Auth, id: number, replyId: number): Promise<void> {
+  const owner = await data.replyOwner(db, id, replyId);
+  if (!owner) throw notFound("reply");
+  const facilities = await data.facilitiesOfPerson(db, owner.personId);
+  if (!isNetworkAdmin(auth) && !facilities.some((f) => canManageFacility(auth, f)))
+    throw forbidden("Only the person's facility admin (or a network admin) may remove their comment.");
+  if (owner.commentRemoved) throw conflict(undefined, "This comment was already removed.");
+  await db.batch([
+    data.removeComment(db, replyId, auth.personId, clock.now()),
+    auditStatement(db, {
+      actorId: auth.personId,
+      action: "reply.comment_removed",
+      objectType: "reply",
+      objectId: replyId,
+      detail: { rollcallId: id, personId: owner.personId },
+    }),
+  ]);
 }
