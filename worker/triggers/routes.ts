@@ -1,19 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { auditIfChangedStatement, auditInsertedStatement, auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
-import { clock } from "../lib/clock";
-import { randomToken, sha256Hex } from "../lib/crypto";
-import { badRequest, notFound } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
-import { listRollcalls } from "../rollcall/data";
 import { PreviewSchema } from "../rollcall/schemas";
-import { wasSent } from "../rollcall/state";
-import { resolveTemplate } from "../templates/service";
-import { capAtomFeed } from "./cap/feed";
-import { keyFromHeader, SIGNATURE_HEADERS, verifySignedRequest } from "./cap/verify";
+import { SIGNATURE_HEADERS } from "./cap/verify";
 import * as data from "./data";
-import type { StoredApiKey, StoredReport } from "./data";
 import {
   ApiKeyCreatedSchema,
   ApiKeyCreateSchema,
@@ -23,47 +14,13 @@ import {
   ReportListSchema,
   TriggerOutcomeSchema,
   TriggerRulesSchema,
-  type ApiKey,
-  type TriggerReport,
 } from "./schemas";
-import { handleApiTrigger, handleCapAlert, replayReport } from "./service";
+import { capFeedFor, changeRules, createApiKey, listApiKeys, receiveApiTrigger, receiveCapAlert, replayReport, reportsAndFeed, revokeApiKey } from "./service";
 
 const ADMIN = ["network_admin"] as const;
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const conflictResponse = {
   409: { description: "Not in a state that allows this", content: { "application/json": { schema: errorResponses[400].content["application/json"].schema } } },
 };
-
-const toApiKey = (k: StoredApiKey): ApiKey => ({
-  id: k.id,
-  name: k.name,
-  prefix: k.prefix,
-  permissions: k.permissions,
-  autoSend: k.autoSend,
-  createdAt: new Date(k.createdAt).toISOString(),
-  lastUsedAt: iso(k.lastUsedAt),
-  revokedAt: iso(k.revokedAt),
-});
-
-const toReport = (r: StoredReport): TriggerReport => ({
-  id: r.id,
-  source: r.source,
-  kind: r.kind,
-  externalId: r.externalId,
-  eventId: r.eventId,
-  status: r.status,
-  infoType: r.infoType,
-  title: r.title,
-  reportAt: iso(r.reportAt),
-  receivedAt: new Date(r.receivedAt).toISOString(),
-  watchedMax: r.watchedMax,
-  // A report still 'pending' is being handled right now (or its run died: it is retried).
-  decision: r.decision === "pending" ? "error" : r.decision,
-  reason: r.decision === "pending" ? { ja: "処理中です。", en: "Being processed." } : { ja: r.reasonJa, en: r.reasonEn },
-  rollcallId: r.rollcallId,
-  drill: r.drill,
-  replayable: r.hasBody && r.source !== "api",
-});
 
 const signedHeaders = z.object({
   authorization: z.string().optional().openapi({ description: "Bearer <API key>" }),
@@ -199,111 +156,22 @@ const capFeed = route({
 /** Automatic triggers: JMA earthquake rules and reports, CAP in and out, API keys. */
 export const triggerRoutes = domainApp()
   .openapi(getRules, async (c) => c.json(await data.loadRules(c.env), 200))
-  .openapi(putRules, async (c) => {
-    const auth = authOf(c);
-    const rules = c.req.valid("json");
-    if (!(await resolveTemplate(c.env.DB, rules.templateRef))) throw badRequest("templateRef", `templateRef: no template "${rules.templateRef}".`);
-    const before = await data.loadRules(c.env);
-    await c.env.DB.batch([
-      data.rulesWrite(c.env.DB, rules, auth.personId, clock.now()),
-      auditStatement(c.env.DB, {
-        actorId: auth.personId,
-        action: "triggers.rules_changed",
-        objectType: "trigger_rules",
-        objectId: 1,
-        detail: { before, after: rules },
-      }),
-    ]);
-    return c.json(await data.loadRules(c.env), 200);
-  })
-  .openapi(listReports, async (c) => {
-    const q = c.req.valid("query");
-    const [reports, feed] = await Promise.all([data.listReports(c.env.DB, q), data.loadFeedState(c.env.DB)]);
-    return c.json(
-      {
-        reports: reports.map(toReport),
-        feed: { lastPolledAt: iso(feed?.lastPolledAt ?? null), lastOkAt: iso(feed?.lastOkAt ?? null), lastError: feed?.lastError ?? null },
-      },
-      200,
-    );
-  })
+  .openapi(putRules, async (c) => c.json(await changeRules(c.env, authOf(c), c.req.valid("json")), 200))
+  .openapi(listReports, async (c) => c.json(await reportsAndFeed(c.env.DB, c.req.valid("query")), 200))
   .openapi(replay, async (c) => {
     const result = await replayReport(c.env, authOf(c).personId, c.req.valid("param").id);
     return c.json(result, 200);
   })
-  .openapi(listKeys, async (c) => c.json({ keys: (await data.listApiKeys(c.env.DB)).map(toApiKey) }, 200))
-  .openapi(createKey, async (c) => {
-    const auth = authOf(c);
-    const input = c.req.valid("json");
-    const key = `anpi_${randomToken(32)}`;
-    const permissions = [...new Set(input.permissions)];
-    const keyHash = await sha256Hex(key);
-    const [row] = await c.env.DB.batch([
-      data.insertApiKey(c.env.DB, {
-        name: input.name,
-        prefix: key.slice(0, 12),
-        keyHash,
-        permissions,
-        autoSend: input.autoSend,
-        createdBy: auth.personId,
-        now: clock.now(),
-      }),
-      auditInsertedStatement(
-        c.env.DB,
-        { actorId: auth.personId, action: "triggers.key_created", objectType: "api_key", detail: { name: input.name, permissions, autoSend: input.autoSend } },
-        data.apiKeyIdByHash(keyHash),
-      ),
-    ]);
-    const created = data.apiKeyFromRow(row!.results[0]);
-    return c.json({ ...toApiKey(created), key }, 201);
-  })
+  .openapi(listKeys, async (c) => c.json(await listApiKeys(c.env.DB), 200))
+  .openapi(createKey, async (c) => c.json(await createApiKey(c.env.DB, authOf(c), c.req.valid("json")), 201))
   .openapi(revokeKey, async (c) => {
-    const auth = authOf(c);
-    const { id } = c.req.valid("param");
-    const key = await data.getApiKey(c.env.DB, id);
-    if (!key) throw notFound("API key");
-    if (key.revokedAt === null)
-      await c.env.DB.batch([
-        data.revokeApiKey(c.env.DB, id, auth.personId, clock.now()),
-        auditIfChangedStatement(c.env.DB, {
-          actorId: auth.personId,
-          action: "triggers.key_revoked",
-          objectType: "api_key",
-          objectId: id,
-          detail: { name: key.name },
-        }),
-      ]);
+    await revokeApiKey(c.env.DB, authOf(c), c.req.valid("param").id);
     return c.json({ ok: true as const }, 200);
   })
-  .openapi(capIn, async (c) => {
-    const rawBody = await c.req.text();
-    const key = await verifySignedRequest(c.env.DB, { header: (n) => c.req.header(n), rawBody }, "cap", clock.now());
-    const result = await handleCapAlert(c.env, { xml: rawBody, apiKeyId: key.id });
-    return c.json(result, 200);
-  })
-  .openapi(apiTrigger, async (c) => {
-    const rawBody = await c.req.text();
-    const key = await verifySignedRequest(c.env.DB, { header: (n) => c.req.header(n), rawBody }, "trigger", clock.now());
-    let json: unknown;
-    try {
-      json = JSON.parse(rawBody);
-    } catch {
-      throw badRequest("body", "body: not JSON.");
-    }
-    const parsed = ApiTriggerSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.map(String).join(".") || "body";
-      throw badRequest(field, `${field}: ${issue?.message ?? "invalid"}`);
-    }
-    const result = await handleApiTrigger(c.env, key, parsed.data, c.req.header(SIGNATURE_HEADERS.nonce)!);
-    return c.json(result, 200);
-  })
+  .openapi(capIn, async (c) => c.json(await receiveCapAlert(c.env, { headers: c.req.header(), rawBody: await c.req.text() }), 200))
+  .openapi(apiTrigger, async (c) => c.json(await receiveApiTrigger(c.env, { headers: c.req.header(), rawBody: await c.req.text() }), 200))
   .openapi(capFeed, async (c) => {
-    await keyFromHeader(c.env.DB, c.req.header("authorization"), "feed");
-    const items = await listRollcalls(c.env.DB, { limit: 50, facilityIds: null });
-    const sent = items.filter((r) => wasSent(r.state));
-    const xml = capAtomFeed(sent, c.env.PUBLIC_URL, clock.now());
+    const xml = await capFeedFor(c.env, c.req.header("authorization"));
     return c.body(xml, 200, { "content-type": "application/atom+xml; charset=utf-8", "cache-control": "no-store" });
   });
 

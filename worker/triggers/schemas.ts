@@ -103,6 +103,7 @@ export const ReportListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.coerce.number().int().positive().optional(),
 });
+export type ReportListQueryInput = z.infer<typeof ReportListQuery>;
 
 export const API_PERMISSIONS = ["cap", "trigger", "feed"] as const;
 export type ApiPermission = (typeof API_PERMISSIONS)[number];
@@ -116,6 +117,7 @@ export const ApiKeyCreateSchema = z
   })
   .strict()
   .openapi("ApiKeyCreate");
+export type ApiKeyCreate = z.infer<typeof ApiKeyCreateSchema>;
 
 export const ApiKeySchema = z
   .object({

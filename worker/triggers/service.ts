@@ -1,9 +1,15 @@
-import { audit, auditStatement } from "../audit/log";
+import { audit, auditIfChangedStatement, auditInsertedStatement, auditStatement } from "../audit/log";
+import type { Auth } from "../auth/scope";
 import { alertAdminsToConfirm } from "./alert";
 import { clock } from "../lib/clock";
-import { randomToken } from "../lib/crypto";
+import { randomToken, sha256Hex } from "../lib/crypto";
 import { badRequest, conflict, notFound } from "../lib/errors";
+import { listRollcalls } from "../rollcall/data";
 import type { Preview, Scope } from "../rollcall/schemas";
+import { wasSent } from "../rollcall/state";
+import { resolveTemplate } from "../templates/service";
+import { capAtomFeed } from "./cap/feed";
+import { keyFromHeader, SIGNATURE_HEADERS, verifySignedRequest } from "./cap/verify";
 import { decideCap } from "./cap/decide";
 import { capKey, parseCapAlert } from "./cap/parse";
 import * as data from "./data";
@@ -13,7 +19,18 @@ import { decideJma } from "./jma/decide";
 import { fetchJmaDocument, fetchJmaFeed } from "./jma/feed";
 import { parseJmaReport } from "./jma/parse";
 import { confirmTriggered, createTriggeredDraft, noteOnRollcall, rollcallOfEvent, withdrawDraft, type TriggerSource } from "./rollcalls";
-import type { ApiTrigger, DecisionKind, Reason, TriggerOutcome, TriggerRules } from "./schemas";
+import {
+  ApiTriggerSchema,
+  type ApiKey,
+  type ApiKeyCreate,
+  type ApiTrigger,
+  type DecisionKind,
+  type Reason,
+  type ReportListQueryInput,
+  type TriggerOutcome,
+  type TriggerReport,
+  type TriggerRules,
+} from "./schemas";
 
 /** What a trigger decided (../decide.ts), with what the roll-call side needs to carry it out. */
 export interface ActRequest extends Decision {
@@ -501,4 +518,152 @@ export async function replayReport(env: Env, actorId: number, id: number): Promi
       ? await handleJmaDocument(env, { externalId, xml: report.body, replayOf: report, actorId })
       : await handleCapAlert(env, { xml: report.body, apiKeyId: null, replayOf: report, actorId, externalId });
   return result;
+}
+
+// ---------------------------------------------------------------- settings, reports, API keys, signed requests (REST)
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const toApiKey = (k: StoredApiKey): ApiKey => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  permissions: k.permissions,
+  autoSend: k.autoSend,
+  createdAt: new Date(k.createdAt).toISOString(),
+  lastUsedAt: iso(k.lastUsedAt),
+  revokedAt: iso(k.revokedAt),
+});
+
+const toReport = (r: StoredReport): TriggerReport => ({
+  id: r.id,
+  source: r.source,
+  kind: r.kind,
+  externalId: r.externalId,
+  eventId: r.eventId,
+  status: r.status,
+  infoType: r.infoType,
+  title: r.title,
+  reportAt: iso(r.reportAt),
+  receivedAt: new Date(r.receivedAt).toISOString(),
+  watchedMax: r.watchedMax,
+  // A report still 'pending' is being handled right now (or its run died: it is retried).
+  decision: r.decision === "pending" ? "error" : r.decision,
+  reason: r.decision === "pending" ? { ja: "処理中です。", en: "Being processed." } : { ja: r.reasonJa, en: r.reasonEn },
+  rollcallId: r.rollcallId,
+  drill: r.drill,
+  replayable: r.hasBody && r.source !== "api",
+});
+
+/** The API keys of outside systems (never the keys themselves). */
+export async function listApiKeys(db: D1Database): Promise<{ keys: ApiKey[] }> {
+  return { keys: (await data.listApiKeys(db)).map(toApiKey) };
+}
+
+/** Changes the trigger rules (their template must exist); the change and the rules before it are audited. */
+export async function changeRules(env: Env, auth: Auth, rules: TriggerRules): Promise<TriggerRules> {
+  if (!(await resolveTemplate(env.DB, rules.templateRef))) throw badRequest("templateRef", `templateRef: no template "${rules.templateRef}".`);
+  const before = await data.loadRules(env);
+  await env.DB.batch([
+    data.rulesWrite(env.DB, rules, auth.personId, clock.now()),
+    auditStatement(env.DB, {
+      actorId: auth.personId,
+      action: "triggers.rules_changed",
+      objectType: "trigger_rules",
+      objectId: 1,
+      detail: { before, after: rules },
+    }),
+  ]);
+  return data.loadRules(env);
+}
+
+/** The reports received, newest first, and the state of the JMA feed. */
+export async function reportsAndFeed(db: D1Database, q: ReportListQueryInput) {
+  const [reports, feed] = await Promise.all([data.listReports(db, q), data.loadFeedState(db)]);
+  return {
+    reports: reports.map(toReport),
+    feed: { lastPolledAt: iso(feed?.lastPolledAt ?? null), lastOkAt: iso(feed?.lastOkAt ?? null), lastError: feed?.lastError ?? null },
+  };
+}
+
+/** Issues an API key: only its hash is stored, the key itself is shown once (in the answer). */
+export async function createApiKey(db: D1Database, auth: Auth, input: ApiKeyCreate): Promise<ApiKey & { key: string }> {
+  const key = `anpi_${randomToken(32)}`;
+  const permissions = [...new Set(input.permissions)];
+  const keyHash = await sha256Hex(key);
+  const [row] = await db.batch([
+    data.insertApiKey(db, {
+      name: input.name,
+      prefix: key.slice(0, 12),
+      keyHash,
+      permissions,
+      autoSend: input.autoSend,
+      createdBy: auth.personId,
+      now: clock.now(),
+    }),
+    auditInsertedStatement(
+      db,
+      { actorId: auth.personId, action: "triggers.key_created", objectType: "api_key", detail: { name: input.name, permissions, autoSend: input.autoSend } },
+      data.apiKeyIdByHash(keyHash),
+    ),
+  ]);
+  const created = data.apiKeyFromRow(row!.results[0]);
+  return { ...toApiKey(created), key };
+}
+
+/** Revokes an API key; revoking a revoked key changes (and audits) nothing. */
+export async function revokeApiKey(db: D1Database, auth: Auth, id: number): Promise<void> {
+  const key = await data.getApiKey(db, id);
+  if (!key) throw notFound("API key");
+  if (key.revokedAt === null)
+    await db.batch([
+      data.revokeApiKey(db, id, auth.personId, clock.now()),
+      auditIfChangedStatement(db, {
+        actorId: auth.personId,
+        action: "triggers.key_revoked",
+        objectType: "api_key",
+        objectId: id,
+        detail: { name: key.name },
+      }),
+    ]);
+}
+
+/** A signed request as received: its headers (lower-case names, as the route reads them) and the raw body. */
+export interface SignedRequest {
+  headers: Record<string, string>;
+  rawBody: string;
+}
+
+const signed = (req: SignedRequest) => ({ header: (name: string) => req.headers[name.toLowerCase()], rawBody: req.rawBody });
+
+/** A CAP alert posted by an integration, its signature checked ("cap" permission). */
+export async function receiveCapAlert(env: Env, req: SignedRequest): Promise<TriggerOutcome & { reportId: number | null }> {
+  const key = await verifySignedRequest(env.DB, signed(req), "cap", clock.now());
+  return handleCapAlert(env, { xml: req.rawBody, apiKeyId: key.id });
+}
+
+/** A roll-call requested by an integration in JSON, its signature checked ("trigger" permission), the body validated. */
+export async function receiveApiTrigger(env: Env, req: SignedRequest) {
+  const key = await verifySignedRequest(env.DB, signed(req), "trigger", clock.now());
+  let json: unknown;
+  try {
+    json = JSON.parse(req.rawBody);
+  } catch {
+    throw badRequest("body", "body: not JSON.");
+  }
+  const parsed = ApiTriggerSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join(".") || "body";
+    throw badRequest(field, `${field}: ${issue?.message ?? "invalid"}`);
+  }
+  return handleApiTrigger(env, key, parsed.data, signed(req).header(SIGNATURE_HEADERS.nonce)!);
+}
+
+/** The CAP Atom feed of the roll-calls sent, for a key with the "feed" permission. */
+export async function capFeedFor(env: Env, authorization: string | undefined): Promise<string> {
+  await keyFromHeader(env.DB, authorization, "feed");
+  const items = await listRollcalls(env.DB, { limit: 50, facilityIds: null });
+  const sent = items.filter((r) => wasSent(r.state));
+  return capAtomFeed(sent, env.PUBLIC_URL, clock.now());
 }
