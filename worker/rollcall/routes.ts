@@ -139,7 +139,7 @@ export const rollcallRoutes = domainApp()
       objectId: rc.id,
       detail: { rows: rows.length, contacts: withContacts },
     }).run();
-    const body = toCsv(rows, { drill: rc.drill, withContacts });
+    const body = toCsv(rows, rc, withContacts);
     const name = `rollcall-${rc.id}${rc.drill ? "-drill" : ""}.csv`;
     return c.body(body, 200, {
       "content-type": "text/csv; charset=utf-8",
