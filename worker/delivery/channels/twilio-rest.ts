@@ -6,10 +6,19 @@
  * (about 8 MB of the Worker). sms.ts loads this module on the first send.
  */
 import BaseTwilio from "twilio/lib/base/BaseTwilio";
-import Domain from "twilio/lib/base/Domain";
-import Version from "twilio/lib/base/Version";
+import DomainModule from "twilio/lib/base/Domain";
+import VersionModule from "twilio/lib/base/Version";
 import type V2010 from "twilio/lib/rest/api/V2010";
 import { MessageListInstance } from "twilio/lib/rest/api/v2010/account/message";
+
+/**
+ * Domain.js and Version.js set `exports.default`. Wrangler's esbuild, in Node's ESM
+ * mode (the package is "type": "module"), hands their whole `exports` as the default
+ * import; Vite (the tests) hands `exports.default`. Either way, the class.
+ */
+const classOf = <T>(m: T): T => (m as { default?: T }).default ?? m;
+const Domain = classOf(DomainModule);
+const Version = classOf(VersionModule);
 
 /** Where `twilio`'s `api` domain lives (rest/ApiBase.js). */
 const TWILIO_API = "https://api.twilio.com";
