@@ -348,7 +348,11 @@ const contactsRead: Operation = {
   },
   paths: [
     readsContacts("GET /api/people/:id", "worker/directory/people-service.ts", (w, object) => `/api/people/${reader(w, object).id}`),
-    readsContacts("GET /api/people", "worker/directory/people-service.ts", (w, object) => `/api/people?facilityId=${facilityOf(w, object)}&contacts=true&limit=200`),
+    readsContacts(
+      "GET /api/people",
+      "worker/directory/people-service.ts",
+      (w, object) => `/api/people?facilityId=${facilityOf(w, object)}&contacts=true&limit=200`,
+    ),
     readsContacts(
       "GET /api/rollcalls/:id/people/:personId",
       "worker/board/drilldown.ts",
@@ -359,7 +363,7 @@ const contactsRead: Operation = {
       "worker/board/drilldown.ts",
       (w, object) => `/api/rollcalls/${w.rollcalls.both}/facilities/${facilityOf(w, object)}`,
     ),
-    readsContacts("GET /api/rollcalls/:id/export.csv", "worker/rollcall/routes.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/export.csv`),
+    readsContacts("GET /api/rollcalls/:id/export.csv", "worker/rollcall/export.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/export.csv`),
     // The board's phone list names the facility admins with their mobiles.
     readsContacts("GET /api/rollcalls/:id/board", "worker/board/service.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/board`, ["staffF", "staffG"]),
     readsContacts("GET /api/rollcalls/:id/board/phone-checks", "worker/board/service.ts", (w) => `/api/rollcalls/${w.rollcalls.both}/board/phone-checks`, [
@@ -450,14 +454,14 @@ const boardRead: Operation = {
     },
     {
       route: "GET /api/rollcalls/:id",
-      file: "worker/rollcall/routes.ts",
+      file: "worker/rollcall/service.ts",
       async run(w, role, object) {
         return outcomeOf(await api("GET", `/api/rollcalls/${w.rollcalls[object as keyof World["rollcalls"]]}`, { cookie: w.actors[role].cookie }));
       },
     },
     {
       route: "GET /api/rollcalls/:id/export.csv",
-      file: "worker/rollcall/routes.ts",
+      file: "worker/rollcall/export.ts",
       async run(w, role, object) {
         return outcomeOf(await api("GET", `/api/rollcalls/${w.rollcalls[object as keyof World["rollcalls"]]}/export.csv`, { cookie: w.actors[role].cookie }));
       },

@@ -1,7 +1,10 @@
+import { auditStatement } from "../audit/log";
+import type { Auth } from "../auth/scope";
+import { readableRollcall } from "../board/service";
 import { phoneForPeople } from "../directory/contact";
 import { FACILITY_TYPE_LABELS } from "../directory/schemas";
 import { label, wording } from "../templates/files";
-import type { ExportRow, Rollcall } from "./data";
+import { exportRows, type ExportRow, type Rollcall } from "./data";
 
 const FACILITY_TYPE_JA: Readonly<Record<string, string>> = FACILITY_TYPE_LABELS;
 
@@ -90,4 +93,23 @@ export function toCsv(rows: ExportRow[], rc: Pick<Rollcall, "drill" | "title" | 
     );
   }
   return `\uFEFF${lines.join("\r\n")}\r\n`;
+}
+
+/**
+ * The export of one roll-call: everyone asked and their latest answer, in the part the
+ * caller may read and with contacts where the board shows them (the board's one
+ * decision, never the city viewer's), audited. The CSV text and its file name.
+ */
+export async function exportRollcall(env: Env, auth: Auth, id: number): Promise<{ csv: string; filename: string }> {
+  const { rc, audience } = await readableRollcall(env, auth, id);
+  const { facilityIds, contacts: withContacts } = audience;
+  const rows = await exportRows(env.DB, rc.id, { facilityIds, withContacts });
+  await auditStatement(env.DB, {
+    actorId: auth.personId,
+    action: "rollcall.exported",
+    objectType: "rollcall",
+    objectId: rc.id,
+    detail: { rows: rows.length, contacts: withContacts },
+  }).run();
+  return { csv: toCsv(rows, rc, withContacts), filename: `rollcall-${rc.id}${rc.drill ? "-drill" : ""}.csv` };
 }

@@ -1,12 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { auditStatement } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import { ADMINS, READERS } from "../auth/roles";
-import { readableRollcall } from "../board/service";
 import { domainApp } from "../lib/app";
 import { errorResponses, IdParam, jsonBody, jsonOk, pathId } from "../lib/schemas";
-import * as data from "./data";
-import { toCsv } from "./export";
+import { exportRollcall } from "./export";
 import {
   CreateRollcallSchema,
   DetailQuery,
@@ -126,24 +123,10 @@ export const rollcallRoutes = domainApp()
     return c.json(toApi(rc), 200);
   })
   .openapi(exportCsv, async (c) => {
-    const auth = authOf(c);
-    const { id } = c.req.valid("param");
-    // The board's one decision: whether, which facilities, and with contacts (never the city viewer's).
-    const { rc, audience } = await readableRollcall(c.env, auth, id);
-    const { facilityIds, contacts: withContacts } = audience;
-    const rows = await data.exportRows(c.env.DB, rc.id, { facilityIds, withContacts });
-    await auditStatement(c.env.DB, {
-      actorId: auth.personId,
-      action: "rollcall.exported",
-      objectType: "rollcall",
-      objectId: rc.id,
-      detail: { rows: rows.length, contacts: withContacts },
-    }).run();
-    const body = toCsv(rows, rc, withContacts);
-    const name = `rollcall-${rc.id}${rc.drill ? "-drill" : ""}.csv`;
-    return c.body(body, 200, {
+    const { csv, filename } = await exportRollcall(c.env, authOf(c), c.req.valid("param").id);
+    return c.body(csv, 200, {
       "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="${name}"`,
+      "content-disposition": `attachment; filename="${filename}"`,
       "cache-control": "no-store",
     });
   })
