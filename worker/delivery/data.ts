@@ -2,7 +2,7 @@
  * All SQL of the delivery domain. Raw SQL with ?N parameters and explicit row mappers.
  * A roll-call's state is read through rollcall/data.ts's SQL fragments, never its table.
  */
-import { liveRollcallSql, rollcallStateSql } from "../rollcall/data";
+import { liveRollcallSql, messageFacilityNameSql, rollcallStateSql } from "../rollcall/data";
 import type { Channel, DeliveryState, PushTarget } from "./types";
 
 export type { DeliveryState } from "./types";
@@ -156,10 +156,7 @@ export async function loadForSend(db: D1Database, ids: number[]): Promise<SendRo
     .prepare(
       `SELECT d.id, d.rollcall_id, d.person_id, d.channel, d.wave, d.audience, d.address_id, d.state, d.lease_until, d.send_at,
               ${rollcallStateSql("d.rollcall_id")} AS rollcall_state, p.name AS person_name, p.lang AS person_lang,
-              COALESCE(
-                (SELECT f.name FROM rollcall_recipients x JOIN facilities f ON f.id = x.facility_id WHERE x.rollcall_id = d.rollcall_id AND x.person_id = d.person_id),
-                (SELECT f.name FROM memberships m JOIN facilities f ON f.id = m.facility_id WHERE m.person_id = d.person_id AND m.removed_at IS NULL ORDER BY m.facility_id LIMIT 1)
-              ) AS facility,
+              ${messageFacilityNameSql("d.rollcall_id", "d.person_id")} AS facility,
               ct.value AS contact_value, ps.endpoint, ps.p256dh, ps.auth, ps.device_name
        FROM deliveries d
        JOIN people p ON p.id = d.person_id

@@ -346,9 +346,7 @@ export async function samplePeople(db: D1Database, scope: Scope): Promise<{ pers
   const out = [];
   for (const r of results) {
     const who = await db
-      .prepare(
-        "SELECT p.name, (SELECT f.name FROM memberships m JOIN facilities f ON f.id = m.facility_id WHERE m.person_id = p.id AND m.removed_at IS NULL ORDER BY m.facility_id LIMIT 1) AS facility FROM people p WHERE p.id = ?1",
-      )
+      .prepare(`SELECT p.name, ${firstFacilityNameSql("p.id")} AS facility FROM people p WHERE p.id = ?1`)
       .bind(r.person_id)
       .first<{ name: string; facility: string | null }>();
     out.push({ personId: r.person_id, name: who!.name, lang: r.lang, facility: who!.facility });
@@ -563,15 +561,18 @@ export async function recipientOf(db: D1Database, rollcallId: number, personId: 
   return r ? toRecipient(r) : null;
 }
 
+/** A person's first active facility, by name: the facility a message names for someone outside the snapshot. */
+export const firstFacilityNameSql = (personId: string) =>
+  `(SELECT f.name FROM memberships m JOIN facilities f ON f.id = m.facility_id WHERE m.person_id = ${personId} AND m.removed_at IS NULL ORDER BY m.facility_id LIMIT 1)`;
+
+/** The facility a roll-call's message names for a person: theirs in the snapshot, else their first active one. */
+export const messageFacilityNameSql = (rollcallId: string, personId: string) =>
+  `COALESCE((SELECT f.name FROM rollcall_recipients x JOIN facilities f ON f.id = x.facility_id WHERE x.rollcall_id = ${rollcallId} AND x.person_id = ${personId}), ${firstFacilityNameSql(personId)})`;
+
 /** A person as a message addresses them, whether or not they are a recipient (facility admins get the digest). */
 export async function addressee(db: D1Database, rollcallId: number, personId: number): Promise<{ name: string; lang: string; facility: string | null } | null> {
   return db
-    .prepare(
-      `SELECT p.name, p.lang, COALESCE(
-         (SELECT f.name FROM rollcall_recipients x JOIN facilities f ON f.id = x.facility_id WHERE x.rollcall_id = ?1 AND x.person_id = p.id),
-         (SELECT f.name FROM memberships m JOIN facilities f ON f.id = m.facility_id WHERE m.person_id = p.id AND m.removed_at IS NULL ORDER BY m.facility_id LIMIT 1)
-       ) AS facility FROM people p WHERE p.id = ?2`,
-    )
+    .prepare(`SELECT p.name, p.lang, ${messageFacilityNameSql("?1", "p.id")} AS facility FROM people p WHERE p.id = ?2`)
     .bind(rollcallId, personId)
     .first<{ name: string; lang: string; facility: string | null }>();
 }
