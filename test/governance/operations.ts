@@ -9,6 +9,7 @@
  */
 import { env } from "cloudflare:test";
 import type { Role } from "../../worker/auth/scope";
+import { phoneForPeople } from "../../worker/directory/contact";
 import { sha256Hex } from "../../worker/lib/crypto";
 import { clock } from "../../worker/lib/clock";
 import { makePerson, type TestPerson, uniq } from "../support/factories";
@@ -320,7 +321,9 @@ const READ_OBJECTS = ["staffF", "adminF", "staffG"] as const;
 const reader = (w: World, object: string) => w.readers[object as keyof World["readers"]];
 const facilityOf = (w: World, object: string) => (object === "staffG" ? w.G : w.F);
 /** Whether a response shows the person's mobile, in any format (E.164 or national). */
-const shows = (text: string, p: TestPerson) => text.includes(p.mobile!) || text.includes(nationalMobile(p.mobile!)) || text.includes(p.mobile!.slice(3));
+/** Whether a text shows the person's mobile in any form: E.164, national digits, as people write it (090-1234-5678), or its tail. */
+const shows = (text: string, p: TestPerson) =>
+  [p.mobile!, nationalMobile(p.mobile!), phoneForPeople(p.mobile!), p.mobile!.slice(3)].some((form) => text.includes(form));
 
 /** A path that answers a person's contacts when `url` shows them to the reader. */
 function readsContacts(route: string, file: string, url: (w: World, object: string) => string, skip?: readonly string[]): Path {
