@@ -30,44 +30,9 @@ export interface PhoneCheckRow {
  * Facilities with non-responders (within `facilityIds` when given), each with its
  * admins and delegates and their first mobile number: whom to phone for a check.
  */
-export async function phoneCheck(db: D1Database, rollcallId: number, facilityIds: number[] | null): Promise<PhoneCheckRow[]> {
-  const { results } = await db
-    .prepare(
-      `WITH u AS (
-         SELECT facility_id, COUNT(*) AS n FROM rollcall_recipients
-         WHERE rollcall_id = ?1 AND replied_at IS NULL AND facility_id IS NOT NULL
-           AND (?2 IS NULL OR facility_id IN (SELECT value FROM json_each(?2)))
-         GROUP BY facility_id)
-       SELECT f.id AS facility_id, f.name AS facility, f.phone AS facility_phone, u.n AS unreplied,
-         p.id AS person_id, p.name, m.role,
-         (SELECT c.value FROM contacts c WHERE c.person_id = p.id AND c.kind = 'mobile' AND c.removed_at IS NULL
-          ORDER BY c.verified_at IS NULL, c.id LIMIT 1) AS mobile
-       FROM u JOIN facilities f ON f.id = u.facility_id
-       LEFT JOIN memberships m ON m.facility_id = f.id AND m.role IN ('admin', 'delegate') AND m.removed_at IS NULL
-       LEFT JOIN people p ON p.id = m.person_id AND p.removed_at IS NULL
-       ORDER BY f.type, f.kana, f.id, m.role, p.kana, p.id`,
-    )
-    .bind(rollcallId, facilityIds ? JSON.stringify(facilityIds) : null)
-    .all<{
-      facility_id: number;
-      facility: string;
-      facility_phone: string | null;
-      unreplied: number;
-      person_id: number | null;
-      name: string | null;
-      role: "admin" | "delegate" | null;
-      mobile: string | null;
-    }>();
-  return results.map((r) => ({
-    facilityId: r.facility_id,
-    facility: r.facility,
-    facilityPhone: r.facility_phone,
-    unreplied: r.unreplied,
-    personId: r.person_id,
-    name: r.name,
-    role: r.person_id === null ? null : r.role,
-    mobile: r.person_id === null ? null : r.mobile,
-  }));
+export function phoneCheck(db: D1Database, rollcallId: number, facilityIds: number[] | null): Promise<PhoneCheckRow[]> {
+  // The paged query over every page (SQLite: LIMIT -1 is no limit).
+  return phoneCheckPage(db, rollcallId, facilityIds, { offset: 0, limit: -1 });
 }
 
 export interface FacilityInfo {
