@@ -113,6 +113,10 @@ describe("the drill story (issue 4)", () => {
       messages.some((m) => m.includes("【訓練】")),
       "every drill message says 訓練",
     );
+    // The waves are numbered as everywhere else (the outbox, the person's deliveries): the first is 第1段.
+    const waves = await admin.locator("ol.plain li").allInnerTexts();
+    assert.match(waves[0] ?? "", /^第1段/);
+    assert.match(waves.at(-1) ?? "", new RegExp(`^第${waves.length}段`));
     await capture(admin, "21-trigger-preview");
   });
 
@@ -147,6 +151,8 @@ describe("the drill story (issue 4)", () => {
     assert.ok((await messages.count()) > 0, "the outbox has the drill's messages");
     const first = await messages.first().innerText();
     assert.match(first, /【訓練】/);
+    // Right after the confirm only the first wave has gone out: 第1段, as the preview numbered it.
+    assert.match(first, /第1段/);
     const byPerson = new Map();
     for (const m of await messages.all()) {
       const href = await m.locator("a.reply-link").getAttribute("href");
@@ -274,12 +280,27 @@ describe("the drill story (issue 4)", () => {
     assert.equal(await page.getByLabel(FACILITY, { exact: true }).isChecked(), true);
     await page.getByRole("button", { name: "送信内容を確認する" }).click();
     const n = Number((await page.getByTestId("preview-recipients").innerText()).replace(/,/g, ""));
-    await page.getByRole("button", { name: `${n.toLocaleString("ja-JP")}名に送信します（訓練）` }).click();
+    const confirmButton = page.getByRole("button", { name: `${n.toLocaleString("ja-JP")}名に送信します（訓練）` });
+    // On a phone the preview opens with its confirm in the first screen: counts first, messages folded below.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const box = await confirmButton.boundingBox();
+    assert.ok(box && box.y + box.height <= 844, `the confirm button ends at ${box ? Math.round(box.y + box.height) : "?"} px, past the phone's 844`);
+    await capture(page, "84-preview-phone");
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await confirmButton.click();
     await page.waitForURL(/\/rollcalls\/\d+$/);
     const row = page.getByTestId("non-responders").locator("tr", { hasText: "山﨑 恵子" });
     await row.getByRole("button", { name: "代理回答" }).click();
+    // Nothing is chosen for the person: each answer and how they were reached is picked.
+    assert.equal(await row.getByLabel("安否").inputValue(), "");
+    assert.equal(await row.getByLabel("出勤").inputValue(), "");
+    assert.equal(await row.getByRole("radio", { checked: true }).count(), 0);
+    await row.getByRole("button", { name: "記録する" }).click();
+    await row.getByText("安否を選んでください。").waitFor();
     await row.getByLabel("安否").selectOption({ label: "無事" });
     await row.getByLabel("出勤").selectOption({ label: "出勤可能" });
+    await row.getByRole("radio", { name: "電話" }).check();
     await row.getByRole("button", { name: "記録する" }).click();
     await page.getByTestId("replied").filter({ hasText: /^1$/ }).waitFor({ timeout: 20_000 });
     await page.getByText("代理回答 1件").waitFor();

@@ -364,7 +364,7 @@ export function PersonDrill({ id, personId }: { id: number; personId: number }) 
                   {p.deliveries.map((d) => (
                     <tr key={d.id} class={d.state === "failed" ? "bad" : d.state === "delivered" ? "ok" : ""}>
                       <td>
-                        {t("dd.wave", { n: d.wave + 1 })}
+                        {t("dd.wave", { n: d.wave })}
                         {d.audience === "facility_admins" ? <div class="help">{t("dd.toAdmins")}</div> : null}
                       </td>
                       <td>

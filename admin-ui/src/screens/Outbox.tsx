@@ -209,7 +209,7 @@ function Message({ m, canSms }: { m: OutboxItem; canSms: boolean }) {
       <div class="meta">
         <strong>{label("ch", m.channel)}</strong>
         <span>{t("ob.to", { r: m.recipient })}</span>
-        <span>{t("ob.wave", { n: m.wave + 1 })}</span>
+        <span>{t("ob.wave", { n: m.wave })}</span>
         <span>{label("dstate", m.state)}</span>
         <span>{dateTime(m.createdAt)}</span>
       </div>

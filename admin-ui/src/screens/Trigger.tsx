@@ -35,6 +35,7 @@ addStrings({
     "tr.byChannel": "連絡手段ごとの人数（登録あり）",
     "tr.firstWave": "最初に送る人数",
     "tr.unreachable": "連絡手段のない人",
+    "tr.unreachableLine": "連絡手段のない人：{n}名（下の一覧）",
     "tr.waves": "送信の段階",
     "tr.wave": "第{n}段　{min}分後：{ch}",
     "tr.waveUnreplied": "（未回答者のみ）",
@@ -79,6 +80,7 @@ addStrings({
     "tr.byChannel": "People per channel (on file)",
     "tr.firstWave": "First wave",
     "tr.unreachable": "No channel on file",
+    "tr.unreachableLine": "No channel on file: {n} (listed below)",
     "tr.waves": "Schedule",
     "tr.wave": "Wave {n}, after {min} min: {ch}",
     "tr.waveUnreplied": " (only those who have not answered)",
@@ -387,28 +389,29 @@ export function DraftView({ draft, onBack, onConfirmed }: { draft: Draft; onBack
 /** What the confirm is about, above it: recipients, the first wave per channel, who cannot be reached. */
 function PreviewSummary({ preview: p }: { preview: RollcallPreview }) {
   return (
-    <ul class="stats">
-      <li class="stat">
-        <span class="label">{t("tr.recipients")}</span>
-        <span class="value" data-testid="preview-recipients">
-          {count(p.recipients)}
-        </span>
-      </li>
-      {CHANNELS.map((ch) => (
-        <li class="stat" key={ch}>
-          <span class="label">
-            {t("tr.firstWave")}：{label("ch", ch)}
-          </span>
-          <span class="value" data-testid={`preview-first-${ch}`}>
-            {count(p.firstWave[ch])}
+    <>
+      <ul class="stats">
+        <li class="stat">
+          <span class="label">{t("tr.recipients")}</span>
+          <span class="value" data-testid="preview-recipients">
+            {count(p.recipients)}
           </span>
         </li>
-      ))}
-      <li class="stat">
-        <span class="label">{t("tr.unreachable")}</span>
-        <span class="value">{count(p.unreachable)}</span>
-      </li>
-    </ul>
+        {CHANNELS.map((ch) => (
+          <li class="stat" key={ch}>
+            <span class="label">
+              {t("tr.firstWave")}：{label("ch", ch)}
+            </span>
+            <span class="value" data-testid={`preview-first-${ch}`}>
+              {count(p.firstWave[ch])}
+            </span>
+          </li>
+        ))}
+      </ul>
+      <p class={p.unreachable ? "warn-line" : "help"} data-testid="preview-unreachable">
+        {t("tr.unreachableLine", { n: count(p.unreachable) })}
+      </p>
+    </>
   );
 }
 
@@ -439,7 +442,7 @@ function PreviewDetails({ preview: p }: { preview: RollcallPreview }) {
       <ol class="plain">
         {p.waves.map((w) => (
           <li key={w.wave}>
-            {t("tr.wave", { n: w.wave + 1, min: w.delayMinutes, ch: w.channels.map((c) => label("ch", c)).join("・") })}
+            {t("tr.wave", { n: w.wave, min: w.delayMinutes, ch: w.channels.map((c) => label("ch", c)).join("・") })}
             {w.audience === "facility_admins" ? t("tr.waveAdmins") : w.onlyUnreplied ? t("tr.waveUnreplied") : ""}
           </li>
         ))}
