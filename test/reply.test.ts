@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 const latest = (rollcallId: number, personId: number) =>
   env.DB.prepare(
-    "SELECT r.answers, r.comment, r.via, r.proxy_by, x.replied_at FROM rollcall_recipients x JOIN replies r ON r.id = x.last_reply_id WHERE x.rollcall_id = ?1 AND x.person_id = ?2",
+    "SELECT r.answers, r.comment, r.via, r.proxy_by, r.proxy_reached, x.replied_at FROM rollcall_recipients x JOIN replies r ON r.id = x.last_reply_id WHERE x.rollcall_id = ?1 AND x.person_id = ?2",
   )
     .bind(rollcallId, personId)
     .first<{ answers: string; comment: string; via: string; proxy_by: number | null; replied_at: number }>();
@@ -257,16 +257,21 @@ describe("proxy replies (代理回答)", () => {
     const person = net.staff[0]!;
     const res = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, {
       cookie: net.admin.cookie,
-      body: { answers: { safety: "safe", availability: "no" }, comment: "電話で確認" },
+      body: { answers: { safety: "safe", availability: "no" }, comment: "電話で確認", reachedBy: "phone" },
     });
     expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ via: "proxy", proxyBy: net.admin.id, answers: { safety: "safe", availability: "no" } });
-    expect(await latest(id, person.id)).toMatchObject({ via: "proxy", proxy_by: net.admin.id, comment: "電話で確認" });
+    expect(await res.json()).toMatchObject({ via: "proxy", proxyBy: net.admin.id, reachedBy: "phone", answers: { safety: "safe", availability: "no" } });
+    expect(await latest(id, person.id)).toMatchObject({ via: "proxy", proxy_by: net.admin.id, proxy_reached: "phone", comment: "電話で確認" });
     const audit = await env.DB.prepare("SELECT actor_id, detail FROM audit_log WHERE action = 'reply.proxy' AND object_id = ?1")
       .bind(String(id))
       .first<{ actor_id: number; detail: string }>();
     expect(audit!.actor_id).toBe(net.admin.id);
-    expect(JSON.parse(audit!.detail)).toMatchObject({ personId: person.id });
+    expect(JSON.parse(audit!.detail)).toMatchObject({ personId: person.id, reached: "phone" });
+    // The export says how the person was reached.
+    const csv = await (await api("GET", `/api/rollcalls/${id}/export.csv`, { cookie: net.admin.cookie })).text();
+    expect(csv.split("\r\n")[0]).toContain(",代理回答者,代理回答の連絡方法,");
+    expect(csv.split("\r\n").filter((l) => l.includes(",代理回答,") || l.includes(",電話,"))).toHaveLength(1);
+    expect(csv).toContain(",電話,");
     // The aggregates count it, and say it was by proxy.
     const detail = (await (await api("GET", `/api/rollcalls/${id}`, { cookie: net.admin.cookie })).json()) as {
       aggregates: { replied: number; byAnswer: { viaProxy: number } };
@@ -291,6 +296,12 @@ describe("proxy replies (代理回答)", () => {
     });
     expect(long.status).toBe(400);
     expect(((await long.json()) as { error: { field: string } }).error.field).toBe("comment");
+    const how = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, {
+      cookie: net.admin.cookie,
+      body: { answers: { safety: "safe" }, reachedBy: "fax" },
+    });
+    expect(how.status).toBe(400);
+    expect(((await how.json()) as { error: { field: string } }).error.field).toBe("reachedBy");
     expect((await api("POST", `/api/rollcalls/${id}/replies/999999`, { cookie: net.admin.cookie, body: { answers: { safety: "safe" } } })).status).toBe(404);
     await api("POST", `/api/rollcalls/${id}/close`, { cookie: networkAdmin });
     const closed = await api("POST", `/api/rollcalls/${id}/replies/${person.id}`, { cookie: net.admin.cookie, body: { answers: { safety: "safe" } } });

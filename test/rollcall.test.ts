@@ -401,7 +401,7 @@ describe("state, aggregates, close and export", () => {
     expect(lines.at(-1)).toBe("");
     expect(csv.replace(/\r\n/g, "")).not.toContain("\n"); // every line break is CRLF
     expect(lines[0]).toBe(
-      "種別,件名,開始日時,施設,施設種別,氏名,ふりがな,職種,管理者,回答,安否,出勤可否,到着見込み,確認,建物の被害,電気,水道,受け入れ,コメント,回答方法,代理回答者,最初の回答日時,最新の回答日時,携帯電話,メール",
+      "種別,件名,開始日時,施設,施設種別,氏名,ふりがな,職種,管理者,回答,安否,出勤可否,到着見込み,確認,建物の被害,電気,水道,受け入れ,コメント,回答方法,代理回答者,代理回答の連絡方法,最初の回答日時,最新の回答日時,携帯電話,メール",
     );
     // Every row names the roll-call: 種別, title, and the start in Japan's time.
     for (const l of lines.slice(1, -1)) expect(l).toMatch(/^訓練,地震 安否確認,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},/);

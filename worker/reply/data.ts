@@ -1,5 +1,6 @@
 import { liveRollcallSql } from "../rollcall/data";
 import type { Answers } from "../rollcall/schemas";
+import type { ProxyReached } from "../templates/answers";
 
 /** All SQL of replies. Every version is kept; rollcall_recipients points at the latest. */
 
@@ -11,6 +12,8 @@ export interface Reply {
   comment: string;
   via: "link" | "sms" | "push" | "proxy";
   proxyBy: number | null;
+  /** A proxy reply: how the person was reached (null: not said, or not a proxy reply). */
+  proxyReached: ProxyReached | null;
   createdAt: number;
 }
 
@@ -23,6 +26,8 @@ interface ReplyRow {
   comment_removed_at: number | null;
   via: Reply["via"];
   proxy_by: number | null;
+  /** Left out where only the answer matters (the reply page's last reply). */
+  proxy_reached?: ProxyReached | null;
   created_at: number;
 }
 
@@ -34,6 +39,7 @@ export const toReply = (r: ReplyRow): Reply => ({
   comment: r.comment_removed_at ? "" : r.comment,
   via: r.via,
   proxyBy: r.proxy_by,
+  proxyReached: r.proxy_reached ?? null,
   createdAt: r.created_at,
 });
 
@@ -77,12 +83,12 @@ export function replyWrites(db: D1Database, r: Omit<Reply, "id">): D1PreparedSta
   return [
     db
       .prepare(
-        `INSERT INTO replies (rollcall_id, person_id, answers, comment, via, proxy_by, created_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE ${open}
+        `INSERT INTO replies (rollcall_id, person_id, answers, comment, via, proxy_by, created_at, proxy_reached)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ${open}
            AND EXISTS (SELECT 1 FROM rollcall_recipients WHERE rollcall_id = ?1 AND person_id = ?2)
          RETURNING id`,
       )
-      .bind(r.rollcallId, r.personId, JSON.stringify(r.answers), r.comment, r.via, r.proxyBy, r.createdAt),
+      .bind(r.rollcallId, r.personId, JSON.stringify(r.answers), r.comment, r.via, r.proxyBy, r.createdAt, r.proxyReached),
     db
       .prepare(
         `UPDATE rollcall_recipients SET last_reply_id = (SELECT MAX(id) FROM replies WHERE rollcall_id = ?1 AND person_id = ?2),
@@ -95,7 +101,7 @@ export function replyWrites(db: D1Database, r: Omit<Reply, "id">): D1PreparedSta
 
 export async function getReply(db: D1Database, id: number): Promise<Reply | null> {
   const r = await db
-    .prepare("SELECT id, rollcall_id, person_id, answers, comment, comment_removed_at, via, proxy_by, created_at FROM replies WHERE id = ?1")
+    .prepare("SELECT id, rollcall_id, person_id, answers, comment, comment_removed_at, via, proxy_by, proxy_reached, created_at FROM replies WHERE id = ?1")
     .bind(id)
     .first<ReplyRow>();
   return r ? toReply(r) : null;
@@ -104,7 +110,7 @@ export async function getReply(db: D1Database, id: number): Promise<Reply | null
 export async function replyVersions(db: D1Database, rollcallId: number, personId: number): Promise<Reply[]> {
   const { results } = await db
     .prepare(
-      "SELECT id, rollcall_id, person_id, answers, comment, comment_removed_at, via, proxy_by, created_at FROM replies WHERE rollcall_id = ?1 AND person_id = ?2 ORDER BY id",
+      "SELECT id, rollcall_id, person_id, answers, comment, comment_removed_at, via, proxy_by, proxy_reached, created_at FROM replies WHERE rollcall_id = ?1 AND person_id = ?2 ORDER BY id",
     )
     .bind(rollcallId, personId)
     .all<ReplyRow>();

@@ -10,6 +10,7 @@ import { FACILITY_FIELDS, type TemplateBody } from "../templates/schemas";
 import type { ReplyNote } from "../board/notes";
 import { previousReplyStatement, replyWrites, toPreviousReply, toReply, type Reply } from "./data";
 import { isTokenShaped, tokenHash } from "./token";
+import type { ProxyReached } from "../templates/answers";
 
 export type Via = Reply["via"];
 
@@ -81,6 +82,8 @@ export interface RecordReplyInput {
   via: Via;
   /** 代理回答: who recorded it for the person. */
   proxyBy?: number;
+  /** 代理回答: how they reached the person. */
+  proxyReached?: ProxyReached;
 }
 
 /** How the board is told: awaited by default; given the request's `waitUntil`, the reply does not wait for it. */
@@ -120,6 +123,7 @@ export async function recordReply(env: Env, input: RecordReplyInput, opts: Recor
     comment,
     via: input.via,
     proxyBy: input.via === "proxy" ? (input.proxyBy ?? null) : null,
+    proxyReached: input.via === "proxy" ? (input.proxyReached ?? null) : null,
     createdAt: now,
   };
   const stmts = [previousReplyStatement(env.DB, rc.id, input.personId), ...replyWrites(env.DB, reply)];
@@ -130,7 +134,7 @@ export async function recordReply(env: Env, input: RecordReplyInput, opts: Recor
         action: "reply.proxy",
         objectType: "rollcall",
         objectId: rc.id,
-        detail: { personId: input.personId, answers },
+        detail: { personId: input.personId, answers, reached: reply.proxyReached },
       }),
     );
   const [before, inserted] = await env.DB.batch<Record<string, unknown>>(stmts);

@@ -707,6 +707,7 @@ export interface ExportRow {
   comment: string;
   via: string | null;
   proxyBy: string | null;
+  proxyReached: string | null;
   answeredAt: number | null;
   mobile: string | null;
   email: string | null;
@@ -721,7 +722,7 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
   const { results } = await db
     .prepare(
       `SELECT x.person_id, p.name, p.kana, p.job, f.name AS facility, f.type AS facility_type, x.facility_id, x.is_facility_admin, x.replied_at,
-         r.answers, r.comment, r.comment_removed_at, r.via, r.created_at AS answered_at, pb.name AS proxy_by, ${contacts}
+         r.answers, r.comment, r.comment_removed_at, r.via, r.proxy_reached, r.created_at AS answered_at, pb.name AS proxy_by, ${contacts}
        FROM rollcall_recipients x JOIN people p ON p.id = x.person_id
        LEFT JOIN facilities f ON f.id = x.facility_id
        LEFT JOIN replies r ON r.id = x.last_reply_id
@@ -746,6 +747,7 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
       via: string | null;
       answered_at: number | null;
       proxy_by: string | null;
+      proxy_reached: string | null;
       mobile: string | null;
       email: string | null;
     }>();
@@ -761,6 +763,7 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
     repliedAt: r.replied_at,
     ...latestReplyOf(r),
     proxyBy: r.proxy_by,
+    proxyReached: r.proxy_reached,
     mobile: r.mobile,
     email: r.email,
   }));

@@ -8,6 +8,9 @@ import { exportRows, type ExportRow, type Rollcall } from "./data";
 
 const FACILITY_TYPE_JA: Readonly<Record<string, string>> = FACILITY_TYPE_LABELS;
 
+/** How a proxy reply's person was reached, in the sheet's words. */
+const PROXY_REACHED_JA: Readonly<Record<string, string>> = { phone: "電話", in_person: "対面", family: "家族から", other: "その他" };
+
 /**
  * One CSV cell: quoted when needed (RFC 4180), and a leading = + - @ or tab/CR
  * defused with an apostrophe so a spreadsheet never runs a comment as a formula.
@@ -51,6 +54,7 @@ export function toCsv(rows: ExportRow[], rc: Pick<Rollcall, "drill" | "title" | 
     "コメント",
     "回答方法",
     "代理回答者",
+    "代理回答の連絡方法",
     "最初の回答日時",
     "最新の回答日時",
     ...(withContacts ? ["携帯電話", "メール"] : []),
@@ -84,6 +88,7 @@ export function toCsv(rows: ExportRow[], rc: Pick<Rollcall, "drill" | "title" | 
         r.comment,
         r.via ? label(w, `via.${r.via}`) : "",
         r.proxyBy ?? "",
+        r.proxyReached ? (PROXY_REACHED_JA[r.proxyReached] ?? r.proxyReached) : "",
         jst(r.repliedAt),
         jst(r.answeredAt),
         ...(withContacts ? [r.mobile ? phoneForPeople(r.mobile) : "", r.email ?? ""] : []),

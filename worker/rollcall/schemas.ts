@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATES, type DeliveryState } from "../delivery/types";
+import { PROXY_REACHED } from "../templates/answers";
 import { AVAILABILITY, DAMAGE, SAFETY, TemplateRefSchema, YES_NO } from "../templates/schemas";
 import { FACILITY_TYPES } from "../directory/schemas";
 import { ROLLCALL_STATES } from "./state";
@@ -209,10 +210,28 @@ export const AnswersSchema = z
   .openapi("Answers");
 export type Answers = z.infer<typeof AnswersSchema>;
 
-export const ProxyReplySchema = z.object({ answers: AnswersSchema, comment: z.string().max(2000).default("") }).openapi("ProxyReply");
+export const ProxyReplySchema = z
+  .object({
+    answers: AnswersSchema,
+    comment: z.string().max(2000).default(""),
+    reachedBy: z
+      .enum(PROXY_REACHED)
+      .optional()
+      .openapi({ description: "How the person was reached: phone (電話), in_person (対面), family (家族から), other (その他)" }),
+  })
+  .openapi("ProxyReply");
 
 export const ReplyRecordSchema = z
-  .object({ replyId: count, personId: count, answers: AnswersSchema, comment: z.string(), via: z.string(), proxyBy: count.nullable(), at: z.string() })
+  .object({
+    replyId: count,
+    personId: count,
+    answers: AnswersSchema,
+    comment: z.string(),
+    via: z.string(),
+    proxyBy: count.nullable(),
+    reachedBy: z.enum(PROXY_REACHED).nullable(),
+    at: z.string(),
+  })
   .openapi("ReplyRecord");
 
 export type RollcallListQuery = z.infer<typeof ListQuery>;

@@ -502,7 +502,15 @@ export async function proxyReply(env: Env, auth: Auth, id: number, personId: num
     facilities.some((f) => canManageFacility(auth, f)) ||
     (recipient.facilityId !== null && canManageFacility(auth, recipient.facilityId));
   if (!mayAct) throw forbidden("Only the person's facility admin (or a network admin) may reply for them.");
-  const reply = await recordReply(env, { rollcallId: id, personId, answers: body.answers, comment: body.comment, via: "proxy", proxyBy: auth.personId });
+  const reply = await recordReply(env, {
+    rollcallId: id,
+    personId,
+    answers: body.answers,
+    comment: body.comment,
+    via: "proxy",
+    proxyBy: auth.personId,
+    proxyReached: body.reachedBy,
+  });
   return {
     replyId: reply.id,
     personId: reply.personId,
@@ -510,6 +518,7 @@ export async function proxyReply(env: Env, auth: Auth, id: number, personId: num
     comment: reply.comment,
     via: reply.via,
     proxyBy: reply.proxyBy,
+    reachedBy: reply.proxyReached,
     at: new Date(reply.createdAt).toISOString(),
   };
 }

@@ -13,3 +13,7 @@ export const YES_NO = ["yes", "no"] as const;
 export const FACILITY_FIELDS = ["damage", "electricity", "water", "patients"] as const;
 export type FacilityField = (typeof FACILITY_FIELDS)[number];
 export const FACILITY_OPTIONS: Record<FacilityField, readonly string[]> = { damage: DAMAGE, electricity: YES_NO, water: YES_NO, patients: YES_NO };
+
+/** How a facility admin reached the person they answer for (代理回答): 電話, 対面, 家族から, その他. */
+export const PROXY_REACHED = ["phone", "in_person", "family", "other"] as const;
+export type ProxyReached = (typeof PROXY_REACHED)[number];

@@ -9,7 +9,7 @@ import { watchBoard, type BoardEnd, type BoardHandle, type LiveMode } from "../l
 import type { BoardData, FacilityPage, Me, NonResponderPage, PhoneCheck, PhoneCheckPage, ResendResult, Rollcall, RollcallDetail } from "../types";
 import { ErrorNote, Link, Loading, Notice, Page } from "../ui";
 import { isLive } from "../../../worker/rollcall/state";
-import { AVAILABILITY, SAFETY } from "../../../worker/templates/answers";
+import { AVAILABILITY, PROXY_REACHED, SAFETY } from "../../../worker/templates/answers";
 import { DraftView } from "./Trigger";
 
 addStrings({
@@ -45,6 +45,14 @@ addStrings({
     "bd.closedAt": "終了 {t}",
     "bd.proxy": "代理回答",
     "bd.proxySave": "記録する",
+    "bd.proxyPick": "選んでください",
+    "bd.proxyHow": "どうやって確認しましたか",
+    "bd.proxyNeedSafety": "安否を選んでください。",
+    "bd.proxyNeedHow": "どうやって確認したかを選んでください。",
+    "bd.reached.phone": "電話",
+    "bd.reached.in_person": "対面",
+    "bd.reached.family": "家族から",
+    "bd.reached.other": "その他",
     "bd.viaProxy": "代理回答 {n}件",
     "bd.ack": "確認 {n}件",
     "bd.loadError": "最新の状況を読み込めません。自動で再試行します。",
@@ -105,6 +113,14 @@ addStrings({
     "bd.closedAt": "Closed {t}",
     "bd.proxy": "Reply for them",
     "bd.proxySave": "Record",
+    "bd.proxyPick": "Choose",
+    "bd.proxyHow": "How did you reach them?",
+    "bd.proxyNeedSafety": "Choose their safety.",
+    "bd.proxyNeedHow": "Choose how you reached them.",
+    "bd.reached.phone": "Phone",
+    "bd.reached.in_person": "In person",
+    "bd.reached.family": "Through family",
+    "bd.reached.other": "Other",
     "bd.viaProxy": "{n} by proxy",
     "bd.ack": "{n} acknowledged",
     "bd.loadError": "Cannot load the latest state. Retrying by itself.",
@@ -768,45 +784,67 @@ function PhoneChecks({ rc, checks, onChanged, more }: { rc: Rollcall; checks: Ph
   );
 }
 
-/** 代理回答: a facility admin records the answer of someone reached by phone. */
+/** 代理回答: a facility admin records the answer of someone they reached. Nothing is chosen for them: every answer is picked. */
 function ProxyForm({ rollcallId, personId, name, onDone }: { rollcallId: number; personId: number; name: string; onDone: () => void }) {
-  const [safety, setSafety] = useState("safe");
-  const [availability, setAvailability] = useState("yes");
+  const [safety, setSafety] = useState("");
+  const [availability, setAvailability] = useState("");
+  const [reachedBy, setReachedBy] = useState("");
+  const [missing, setMissing] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   async function save(e: Event) {
     e.preventDefault();
+    const gap = !safety ? t("bd.proxyNeedSafety") : !reachedBy ? t("bd.proxyNeedHow") : null;
+    setMissing(gap);
+    if (gap) return;
     setBusy(true);
     try {
-      await api.post(`/api/rollcalls/${rollcallId}/replies/${personId}`, { answers: { safety, availability }, comment: "" });
+      await api.post(`/api/rollcalls/${rollcallId}/replies/${personId}`, {
+        answers: { safety, ...(availability ? { availability } : {}) },
+        comment: "",
+        reachedBy,
+      });
       onDone();
     } catch (err) {
       setError(err);
       setBusy(false);
     }
   }
+  const pick = t("bd.proxyPick");
   return (
-    <form onSubmit={save} class="proxy" aria-label={`${t("bd.proxy")}: ${name}`}>
-      <label for={`px-s-${personId}`} class="sr-only">
-        {t("bd.safety")}
-      </label>
+    <form onSubmit={save} class="proxy" aria-label={`${t("bd.proxy")}: ${name}`} noValidate>
+      <label for={`px-s-${personId}`}>{t("bd.safety")}</label>
       <select id={`px-s-${personId}`} value={safety} onChange={(e) => setSafety((e.currentTarget as HTMLSelectElement).value)}>
+        <option value="">{pick}</option>
         {SAFETY.map((k) => (
           <option key={k} value={k}>
             {label("safety", k)}
           </option>
         ))}
       </select>
-      <label for={`px-a-${personId}`} class="sr-only">
-        {t("bd.availability")}
-      </label>
+      <label for={`px-a-${personId}`}>{t("bd.availability")}</label>
       <select id={`px-a-${personId}`} value={availability} onChange={(e) => setAvailability((e.currentTarget as HTMLSelectElement).value)}>
+        <option value="">{pick}</option>
         {AVAILABILITY.map((k) => (
           <option key={k} value={k}>
             {label("availability", k)}
           </option>
         ))}
       </select>
+      <fieldset class="proxy-how">
+        <legend>{t("bd.proxyHow")}</legend>
+        {PROXY_REACHED.map((k) => (
+          <span class="field check" key={k}>
+            <input type="radio" name={`px-h-${personId}`} id={`px-h-${personId}-${k}`} checked={reachedBy === k} onChange={() => setReachedBy(k)} />
+            <label for={`px-h-${personId}-${k}`}>{t(`bd.reached.${k}`)}</label>
+          </span>
+        ))}
+      </fieldset>
+      {missing ? (
+        <p class="field-error" role="alert">
+          {missing}
+        </p>
+      ) : null}
       <button type="submit" class="btn small primary" disabled={busy}>
         {t("bd.proxySave")}
       </button>
