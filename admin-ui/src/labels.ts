@@ -1,4 +1,5 @@
 import { addStrings, t } from "./i18n";
+import { FACILITY_TYPES } from "../../worker/directory/facility-types";
 import { LANGUAGES } from "../../worker/templates/languages";
 
 /** Domain words: facility types, roles, answers, channels, states (ja / en). */
@@ -97,18 +98,7 @@ addStrings({
   },
 });
 
-export const FACILITY_TYPES = [
-  "clinic",
-  "hospital",
-  "dental",
-  "pharmacy",
-  "visiting_nurse",
-  "visiting_rehab",
-  "care_manager",
-  "home_care",
-  "community_support",
-  "city_division",
-] as const;
+export { FACILITY_TYPES };
 export const CHANNELS = ["push", "sms", "email"] as const;
 
 /** A label for a value of a known kind, or the value itself. */

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { pathId } from "../lib/schemas";
+import { FACILITY_TYPES } from "./facility-types";
 import { LANGS } from "../templates/languages";
 import { checkEmail, checkMobileShape, checkPhone, isKatakana, normalizeKana } from "./contact";
 
@@ -8,18 +9,7 @@ import { checkEmail, checkMobileShape, checkPhone, isKatakana, normalizeKana } f
  * types all come from here.
  */
 
-export const FACILITY_TYPES = [
-  "clinic",
-  "hospital",
-  "dental",
-  "pharmacy",
-  "visiting_nurse",
-  "visiting_rehab",
-  "care_manager",
-  "home_care",
-  "community_support",
-  "city_division",
-] as const;
+export { FACILITY_TYPES };
 
 /** 施設種別 */
 export const FacilityTypeSchema = z.enum(FACILITY_TYPES).openapi("FacilityType");
