@@ -329,7 +329,9 @@ async function board(base, cookie, rollcallId, tokens, n) {
         return;
       }
       if (m.type !== "snapshot" && m.type !== "update") return;
-      latest[k] = Math.max(latest[k], m.board.aggregates.replied);
+      // A snapshot carries the whole board; an update its counts (worker/board/messages.ts).
+      const replied = m.type === "snapshot" ? m.board.aggregates.replied : m.changes.counts.replied;
+      latest[k] = Math.max(latest[k], replied);
       for (const w of waiters) w();
     });
     sockets.push(ws);
