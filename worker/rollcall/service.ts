@@ -491,17 +491,23 @@ export async function rollcallDetail(env: Env, auth: Auth, id: number, q: Rollca
 }
 
 /** 代理回答: a reply recorded for a recipient by their facility admin (or a network admin), who reached them by phone. */
+/**
+ * Who acts on a person's reply (a proxy reply, removing a comment, §5): a network
+ * admin, or an admin or delegate of one of the person's facilities (for a proxy
+ * reply, the facility of the snapshot counts too).
+ */
+function mayActForPerson(auth: Auth, facilityIds: readonly number[]): boolean {
+  return isNetworkAdmin(auth) || facilityIds.some((f) => canManageFacility(auth, f));
+}
+
 export async function proxyReply(env: Env, auth: Auth, id: number, personId: number, body: ProxyReply): Promise<ReplyRecord> {
   const rc = await data.getRollcall(env.DB, id);
   if (!rc) throw notFound("roll-call");
   const recipient = await data.recipientOf(env.DB, id, personId);
   if (!recipient) throw notFound("recipient");
   const facilities = await data.facilitiesOfPerson(env.DB, personId);
-  const mayAct =
-    isNetworkAdmin(auth) ||
-    facilities.some((f) => canManageFacility(auth, f)) ||
-    (recipient.facilityId !== null && canManageFacility(auth, recipient.facilityId));
-  if (!mayAct) throw forbidden("Only the person's facility admin (or a network admin) may reply for them.");
+  if (!mayActForPerson(auth, recipient.facilityId !== null ? [...facilities, recipient.facilityId] : facilities))
+    throw forbidden("Only the person's facility admin (or a network admin) may reply for them.");
   const reply = await recordReply(env, {
     rollcallId: id,
     personId,
@@ -528,8 +534,7 @@ export async function removeReplyComment(db: D1Database, auth: Auth, id: number,
   const owner = await data.replyOwner(db, id, replyId);
   if (!owner) throw notFound("reply");
   const facilities = await data.facilitiesOfPerson(db, owner.personId);
-  if (!isNetworkAdmin(auth) && !facilities.some((f) => canManageFacility(auth, f)))
-    throw forbidden("Only the person's facility admin (or a network admin) may remove their comment.");
+  if (!mayActForPerson(auth, facilities)) throw forbidden("Only the person's facility admin (or a network admin) may remove their comment.");
   if (owner.commentRemoved) throw conflict(undefined, "This comment was already removed.");
   await db.batch([
     data.removeComment(db, replyId, auth.personId, clock.now()),
