@@ -95,6 +95,10 @@ describe("the drill story (issue 4)", () => {
   it("3. composes a drill for the clinic and sees the preview: counts per channel, the exact messages, SMS segments", async () => {
     await admin.getByRole("navigation", { name: "メニュー" }).getByRole("link", { name: "安否確認を送る" }).click();
     await admin.getByRole("heading", { name: "安否確認を送る" }).waitFor();
+    // The title starts empty; sending it so is refused in words, naming the field.
+    assert.equal(await admin.getByLabel("件名").inputValue(), "");
+    await admin.getByRole("button", { name: "送信内容を確認する" }).click();
+    await admin.getByText("件名を入れてください").first().waitFor();
     await admin.getByLabel("件名").fill(TITLE);
     assert.equal(await admin.getByLabel("訓練として送る").isChecked(), true);
     await admin.getByLabel("事業所を選ぶ").check();

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api } from "../api";
+import { ApiFailure, api } from "../api";
 import { count } from "../format";
 import { addStrings, t } from "../i18n";
 import { CHANNELS, FACILITY_TYPES, label, langName } from "../labels";
@@ -13,6 +13,7 @@ addStrings({
     "tr.previewStep": "2. 確認して送る",
     "tr.title": "件名",
     "tr.titleHelp": "何が起きたかを短く。メッセージの最初に入ります。",
+    "tr.titleMissing": "件名を入れてください（例：地震（12月2日））。",
     "tr.titlePlaceholder": "例：地震（12月2日）",
     "tr.titleQuick": "よく使う件名",
     "tr.event.earthquake": "地震",
@@ -58,6 +59,7 @@ addStrings({
     "tr.previewStep": "2. Check and send",
     "tr.title": "Title",
     "tr.titleHelp": "What happened, in a few words. It opens every message.",
+    "tr.titleMissing": "Enter a title (e.g. Earthquake (2 Dec)).",
     "tr.titlePlaceholder": "e.g. Earthquake (2 Dec)",
     "tr.titleQuick": "Common titles",
     "tr.event.earthquake": "Earthquake",
@@ -160,6 +162,11 @@ export function Trigger({ me }: { me: Me }) {
 
   async function preview(e: Event) {
     e.preventDefault();
+    // The title starts empty: say so in words before the API's own check (its message is for developers).
+    if (!title.trim()) {
+      setError(new ApiFailure(400, "invalid", t("tr.titleMissing"), "title"));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
