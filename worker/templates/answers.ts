@@ -9,10 +9,105 @@ export const AVAILABILITY = ["yes", "conditional", "no"] as const;
 export const DAMAGE = ["none", "partial", "unusable"] as const;
 export const YES_NO = ["yes", "no"] as const;
 
-/** What facility admins answer for their facility (施設の状況). */
-export const FACILITY_FIELDS = ["damage", "electricity", "water", "patients"] as const;
+export const USABLE = ["usable", "unusable"] as const;
+export const STAFFING = ["enough", "short"] as const;
+
+/**
+ * What facility admins answer for their facility (施設の状況), in the terms and the
+ * order of EMIS 緊急時入力 and the care offices' report to the city (the CSV's order):
+ * 倒壊・倒壊の恐れ, 電気, 水, 医療ガス, 医薬品・衛生資器材, 多数の患者受診, 職員の状況,
+ * 患者・利用者の受け入れ, 人的被害, and a short comment.
+ */
+export const FACILITY_FIELDS = [
+  "collapse",
+  "electricity",
+  "water",
+  "medicalGas",
+  "supplies",
+  "manyPatients",
+  "staffing",
+  "accepting",
+  "casualties",
+  "comment",
+] as const;
 export type FacilityField = (typeof FACILITY_FIELDS)[number];
-export const FACILITY_OPTIONS: Record<FacilityField, readonly string[]> = { damage: DAMAGE, electricity: YES_NO, water: YES_NO, patients: YES_NO };
+/** The fields answered by choosing (all but the comment). */
+export type FacilityChoiceField = Exclude<FacilityField, "comment">;
+export const FACILITY_CHOICE_FIELDS = FACILITY_FIELDS.filter((k): k is FacilityChoiceField => k !== "comment");
+export const FACILITY_OPTIONS: Readonly<Record<FacilityChoiceField, readonly string[]>> = {
+  collapse: YES_NO,
+  electricity: USABLE,
+  water: USABLE,
+  medicalGas: USABLE,
+  supplies: USABLE,
+  manyPatients: YES_NO,
+  staffing: STAFFING,
+  accepting: YES_NO,
+  casualties: YES_NO,
+};
+/** The answer that means the field is in trouble (the board's "what needs me now"). */
+export const FACILITY_TROUBLE: Readonly<Record<FacilityChoiceField, string>> = {
+  collapse: "yes",
+  electricity: "unusable",
+  water: "unusable",
+  medicalGas: "unusable",
+  supplies: "unusable",
+  manyPatients: "yes",
+  staffing: "short",
+  accepting: "no",
+  casualties: "yes",
+};
+
+/** The fields of a report in trouble, in the EMIS order; none for no report. */
+export function facilityProblems(report: Partial<Record<FacilityField, string | null>> | null): FacilityField[] {
+  if (!report) return [];
+  return FACILITY_CHOICE_FIELDS.filter((k) => report[k] === FACILITY_TROUBLE[k]);
+}
+
+/** The Japanese words of the admin side (the board, the facility page, the CSV); the reply page has its own per language (templates/page/). */
+export const FACILITY_LABELS_JA: Readonly<Record<FacilityField, string>> = {
+  collapse: "倒壊・倒壊の恐れ",
+  electricity: "電気",
+  water: "水",
+  medicalGas: "医療ガス",
+  supplies: "医薬品・衛生資器材",
+  manyPatients: "多数の患者受診",
+  staffing: "職員の状況",
+  accepting: "患者・利用者の受け入れ",
+  casualties: "人的被害",
+  comment: "コメント",
+};
+export const FACILITY_VALUES_JA: Readonly<Record<FacilityChoiceField, Readonly<Record<string, string>>>> = {
+  collapse: { yes: "あり", no: "なし" },
+  electricity: { usable: "使える", unusable: "使えない" },
+  water: { usable: "使える", unusable: "使えない" },
+  medicalGas: { usable: "使える", unusable: "使えない" },
+  supplies: { usable: "使える", unusable: "使えない" },
+  manyPatients: { yes: "あり", no: "なし" },
+  staffing: { enough: "足りている", short: "不足" },
+  accepting: { yes: "受け入れ可", no: "不可" },
+  casualties: { yes: "あり", no: "なし" },
+};
+/** A field's answer in Japanese ("" for none; the text as it is for the comment or an unknown value). */
+export function facilityValueJa(k: FacilityField, v: string | null | undefined): string {
+  if (!v) return "";
+  return k === "comment" ? v : (FACILITY_VALUES_JA[k][v] ?? v);
+}
+
+/** The default set per facility type (a template's facilityFields overrides it). */
+export const FACILITY_FIELDS_EMIS: readonly FacilityField[] = FACILITY_FIELDS;
+export const FACILITY_FIELDS_PHARMACY: readonly FacilityField[] = [
+  "collapse",
+  "electricity",
+  "water",
+  "supplies",
+  "staffing",
+  "accepting",
+  "casualties",
+  "comment",
+];
+export const FACILITY_FIELDS_CARE: readonly FacilityField[] = ["collapse", "electricity", "water", "staffing", "accepting", "casualties", "comment"];
+export const isFacilityField = (k: string): k is FacilityField => (FACILITY_FIELDS as readonly string[]).includes(k);
 
 /** How a facility admin reached the person they answer for (代理回答): 電話, 対面, 家族から, その他. */
 export const PROXY_REACHED = ["phone", "in_person", "family", "other"] as const;
