@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PERSON_LANGS } from "../worker/directory/schemas";
 import { MAX_PUSH_PAYLOAD_BYTES } from "../worker/delivery/channels/push";
-import { recordedText, smsText } from "../worker/delivery/sms-replies";
+import { askBackText, recordedText, smsText } from "../worker/delivery/sms-replies";
 import { baseVars, renderFor, renderMessage, PUSH_ACTIONS } from "../worker/rollcall/render";
 import { TEMPLATE_FILES } from "../worker/templates/files.generated";
 import {
@@ -241,6 +241,20 @@ describe("every language renders", () => {
       expect(recorded).toContain(wording(lang)["availability.yes"]!);
       expect(recorded).not.toMatch(/\{\w+\}/);
       for (const key of ["howTo", "howToAck", "noRollcall", "unknown"] as const) expect(smsText(lang, key)).toBe(strings(lang)[`sms.${key}`]);
+      // The ask-back: what was read, then only the other question, in one or two segments.
+      const askAvailability = askBackText(lang, { safety: "minor" }, "availability");
+      const askSafety = askBackText(lang, { availability: "conditional" }, "safety");
+      expect(askAvailability).toContain(wording(lang)["safety.minor"]!);
+      expect(askSafety).toContain(wording(lang)["availability.conditional"]!);
+      for (const text of [askAvailability, askSafety]) {
+        expect(text, lang).not.toMatch(/\{\w+\}/);
+        expect(smsSegments(text).segments, `${lang}: ${text}`).toBeLessThanOrEqual(2);
+      }
+      if (lang !== "ja")
+        expect([askAvailability, askSafety], lang).not.toEqual([
+          askBackText("ja", { safety: "minor" }, "availability"),
+          askBackText("ja", { availability: "conditional" }, "safety"),
+        ]);
     }
     expect(recordedText("en", { safety: "safe", availability: "yes" })).toBe(
       "Recorded: Are you safe?: Safe, Can you come to work?: Yes. To change it, send a new reply.",

@@ -120,11 +120,26 @@ describe("inbound SMS", () => {
         fc.oneof(
           fc.string({ maxLength: 200 }),
           fc.string({ unit: "grapheme", maxLength: 50 }),
-          fc.constantFrom("1 1", "１　１", "無事", "ぶじ", "OK", "2", "3 3 遅れます"),
+          fc.constantFrom(
+            "1 1",
+            "１　１",
+            "無事",
+            "ぶじ",
+            "OK",
+            "2",
+            "3 3 遅れます",
+            "無事です、すぐ行けます",
+            "行けません",
+            "軽いけがです 午後から出られます",
+          ),
         ),
         (body) => {
           const r = parseSmsReply(body);
-          if (r !== null) expect(["safe", "minor", "severe"]).toContain(r.safety);
+          if (r === null) return;
+          // Safety, availability, or both (availability alone is asked back for the safety).
+          expect(r.safety !== undefined || r.availability !== undefined).toBe(true);
+          if (r.safety !== undefined) expect(["safe", "minor", "severe"]).toContain(r.safety);
+          if (r.availability !== undefined) expect(["yes", "conditional", "no"]).toContain(r.availability);
         },
       ),
       { numRuns: 500, seed: 1 },

@@ -105,8 +105,75 @@ describe("inbound SMS replies", () => {
     expect(messageOf(await (await post(acct, "/webhooks/twilio/sms", r1.params, r1.signature)).text())).toContain("条件付きで可能");
     const r2 = inbound(acct, en.mobile!, "ok");
     expect(messageOf(await (await post(acct, "/webhooks/twilio/sms", r2.params, r2.signature)).text())).toMatch(/^Recorded: /);
-    expect(await repliesOf(rc.id, ja.id)).toEqual([{ answers: { safety: "safe", availability: "conditional" }, comment: "30分で着きます", via: "sms" }]);
+    // The time after the code is read as the arrival too.
+    expect(await repliesOf(rc.id, ja.id)).toEqual([
+      { answers: { safety: "safe", availability: "conditional", arrival: "30分で" }, comment: "30分で着きます", via: "sms" },
+    ]);
     expect(await repliesOf(rc.id, en.id)).toEqual([{ answers: { safety: "safe" }, comment: "", via: "sms" }]);
+  });
+
+  it("reads a sentence: 「軽いけがです 午後から出られます」 is minor, conditional, arriving 午後から", async () => {
+    const acct = await twilioFake.account();
+    const p = await makePerson();
+    const rc = await makeRollcall({ people: [{ id: p.id }] });
+    const { params, signature } = inbound(acct, p.mobile!, "軽いけがです 午後から出られます。家族は無事です");
+    const xml = await (await post(acct, "/webhooks/twilio/sms", params, signature)).text();
+    expect(messageOf(xml)).toBe("回答を記録しました：あなたの安否: 軽傷／出勤できますか: 条件付きで可能。変更は同じ形式で再送信してください。");
+    expect(await repliesOf(rc.id, p.id)).toEqual([
+      { answers: { safety: "minor", availability: "conditional", arrival: "午後から" }, comment: "家族は無事です", via: "sms" },
+    ]);
+  });
+
+  it("safety alone is recorded and the answer asks only for availability; the next SMS completes it", async () => {
+    const acct = await twilioFake.account();
+    const p = await makePerson();
+    const rc = await makeRollcall({ people: [{ id: p.id }] });
+    const first = inbound(acct, p.mobile!, "無事です。家の片付けをしています");
+    const ask = messageOf(await (await post(acct, "/webhooks/twilio/sms", first.params, first.signature)).text());
+    expect(ask).toBe("記録しました：あなたの安否: 無事。出勤できますか。数字で返信してください：1可能 2条件付き 3不可");
+    expect(ask).not.toContain("重傷"); // safety is not asked again
+    expect(await repliesOf(rc.id, p.id)).toEqual([{ answers: { safety: "safe" }, comment: "家の片付けをしています", via: "sms" }]);
+
+    // Availability alone now takes the recorded safety, and keeps the comment.
+    const second = inbound(acct, p.mobile!, "1時間後に行けます");
+    expect(messageOf(await (await post(acct, "/webhooks/twilio/sms", second.params, second.signature)).text())).toBe(
+      "回答を記録しました：あなたの安否: 無事／出勤できますか: 条件付きで可能。変更は同じ形式で再送信してください。",
+    );
+    expect((await repliesOf(rc.id, p.id)).at(-1)).toEqual({
+      answers: { safety: "safe", availability: "conditional", arrival: "1時間後" },
+      comment: "家の片付けをしています",
+      via: "sms",
+    });
+  });
+
+  it("availability alone waits for the safety (a reply needs it): the answer asks only for safety, in the person's language", async () => {
+    const acct = await twilioFake.account();
+    const p = await makePerson();
+    const en = await makePerson({ lang: "en" });
+    const rc = await makeRollcall({ people: [{ id: p.id }, { id: en.id }] });
+    const first = inbound(acct, p.mobile!, "すぐ行けます");
+    expect(messageOf(await (await post(acct, "/webhooks/twilio/sms", first.params, first.signature)).text())).toBe(
+      "受け取りました：出勤できますか: 可能。安否も数字で送ると記録します：1無事 2軽傷 3重傷",
+    );
+    expect(await repliesOf(rc.id, p.id)).toEqual([]);
+    const second = inbound(acct, p.mobile!, "1");
+    expect(messageOf(await (await post(acct, "/webhooks/twilio/sms", second.params, second.signature)).text())).toContain("無事／出勤できますか: 可能");
+    expect(await repliesOf(rc.id, p.id)).toEqual([{ answers: { safety: "safe", availability: "yes" }, comment: "", via: "sms" }]);
+
+    const other = inbound(acct, en.mobile!, "can't come");
+    expect(messageOf(await (await post(acct, "/webhooks/twilio/sms", other.params, other.signature)).text())).toMatch(/^Received: .*1 safe 2 minor 3 severe$/);
+    expect(await repliesOf(rc.id, en.id)).toEqual([]);
+  });
+
+  it("someone who needs rescue is not asked whether they can come", async () => {
+    const acct = await twilioFake.account();
+    const p = await makePerson();
+    const rc = await makeRollcall({ people: [{ id: p.id }] });
+    const { params, signature } = inbound(acct, p.mobile!, "助けて");
+    expect(messageOf(await (await post(acct, "/webhooks/twilio/sms", params, signature)).text())).toBe(
+      "回答を記録しました：あなたの安否: 重傷・要救助。変更は同じ形式で再送信してください。",
+    );
+    expect(await repliesOf(rc.id, p.id)).toEqual([{ answers: { safety: "severe" }, comment: "", via: "sms" }]);
   });
 
   it("explains how to reply when the text cannot be read, and records nothing", async () => {

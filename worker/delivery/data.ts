@@ -355,12 +355,27 @@ export async function claimInbound(db: D1Database, messageSid: string, now: numb
 export async function finishInbound(
   db: D1Database,
   messageSid: string,
-  o: { rollcallId: number | null; personId: number | null; outcome: string; reply: string },
+  o: { rollcallId: number | null; personId: number | null; outcome: string; reply: string; waiting?: string | null },
 ): Promise<void> {
   await db
-    .prepare("UPDATE inbound_sms SET rollcall_id = ?2, person_id = ?3, outcome = ?4, reply = ?5 WHERE message_sid = ?1")
-    .bind(messageSid, o.rollcallId, o.personId, o.outcome, o.reply)
+    .prepare("UPDATE inbound_sms SET rollcall_id = ?2, person_id = ?3, outcome = ?4, reply = ?5, waiting = ?6 WHERE message_sid = ?1")
+    .bind(messageSid, o.rollcallId, o.personId, o.outcome, o.reply, o.waiting ?? null)
     .run();
+}
+
+/**
+ * What the person's previous SMS to this roll-call left waiting (its JSON), when that message is
+ * their latest and came after `since` (their latest reply): null otherwise.
+ */
+export async function waitingInbound(db: D1Database, rollcallId: number, personId: number, since: number): Promise<string | null> {
+  const r = await db
+    .prepare(
+      `SELECT waiting, created_at FROM inbound_sms WHERE rollcall_id = ?1 AND person_id = ?2 AND outcome != 'pending'
+       ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+    )
+    .bind(rollcallId, personId)
+    .first<{ waiting: string | null; created_at: number }>();
+  return r && r.created_at > since ? r.waiting : null;
 }
 
 export async function inboundReply(db: D1Database, messageSid: string): Promise<{ outcome: string; reply: string } | null> {

@@ -1,14 +1,18 @@
 import { boardChanged } from "../board/notify";
 import MessagingResponse from "twilio/lib/twiml/MessagingResponse";
+import { z } from "zod";
 import { getSignatureAlgorithm, validateRequest } from "twilio/lib/webhooks/webhooks";
 import { ApiError } from "../lib/errors";
 import { clock } from "../lib/clock";
-import { getRollcall, latestLiveRollcallOf } from "../rollcall/data";
+import { latestLiveRollcallOf, recipientContextOf } from "../rollcall/data";
+import type { Answers } from "../rollcall/schemas";
+import { toReply, type Reply } from "../reply/data";
 import { recordReply } from "../reply/service";
+import { AVAILABILITY } from "../templates/answers";
 import * as data from "./data";
 import { TwilioInboundSchema, TwilioStatusSchema } from "./schemas";
-import { parseSmsAck, parseSmsReply } from "./sms-parse";
-import { recordedText, smsText } from "./sms-replies";
+import { parseSmsAck, parseSmsReply, type SmsReply } from "./sms-parse";
+import { askBackText, recordedText, smsText } from "./sms-replies";
 
 /** Twilio's webhook bodies are small; anything bigger is not Twilio. */
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
@@ -50,7 +54,7 @@ export function twiml(text: string): string {
   return r.toString();
 }
 
-type Outcome = { rollcallId: number | null; personId: number | null; outcome: string; reply: string };
+type Outcome = { rollcallId: number | null; personId: number | null; outcome: string; reply: string; waiting?: string | null };
 
 /**
  * An inbound SMS reply (already verified). Each MessageSid is handled once: a replay
@@ -71,27 +75,44 @@ export async function handleInboundSms(env: Env, params: Record<string, string>)
   }
 }
 
+/** What an SMS said, with what the person said before filled in (see `withEarlier`). */
+interface Said {
+  answers: Answers;
+  comment: string;
+}
+
+/** What waits for the person's next SMS when one said availability without safety (inbound_sms.waiting). */
+const WaitingSchema = z.object({ availability: z.enum(AVAILABILITY), arrival: z.string().max(40).optional(), comment: z.string() });
+
 async function decideInbound(env: Env, from: string, body: string): Promise<Outcome> {
   const sender = await data.personByMobile(env.DB, from);
   if (!sender) return { rollcallId: null, personId: null, outcome: "unknown_sender", reply: smsText("ja", "unknown") };
   const { personId, lang } = sender;
   const rollcallId = await latestLiveRollcallOf(env.DB, personId);
-  const rc = rollcallId === null ? null : await getRollcall(env.DB, rollcallId);
-  if (!rc || rollcallId === null) return { rollcallId, personId, outcome: "no_rollcall", reply: smsText(lang, "noRollcall") };
+  const context = rollcallId === null ? null : await recipientContextOf(env.DB, rollcallId, personId);
+  if (!context || rollcallId === null) return { rollcallId, personId, outcome: "no_rollcall", reply: smsText(lang, "noRollcall") };
+  const template = context.rollcall.template;
+  const asks = new Set(template.questions);
 
-  let answers: Record<string, string>;
-  let comment = "";
-  if (rc.template.questions.includes("ack") && !rc.template.questions.includes("safety")) {
+  let said: Said;
+  if (asks.has("ack") && !asks.has("safety")) {
     if (!parseSmsAck(body)) return { rollcallId, personId, outcome: "unparsed", reply: smsText(lang, "howToAck") };
-    answers = { ack: "yes" };
+    said = { answers: { ack: "yes" }, comment: "" };
   } else {
     const parsed = parseSmsReply(body);
     if (!parsed) return { rollcallId, personId, outcome: "unparsed", reply: smsText(lang, "howTo") };
-    answers = { safety: parsed.safety, ...(parsed.availability ? { availability: parsed.availability } : {}) };
-    comment = parsed.comment;
+    said = await withEarlier(env, rollcallId, personId, context.lastReply ? toReply(context.lastReply) : null, parsed);
+    if (asks.has("safety") && !said.answers.safety && said.answers.availability) {
+      // A reply needs its safety: the availability waits for the next message, which is asked for it.
+      const waiting = JSON.stringify({ availability: said.answers.availability, arrival: said.answers.arrival, comment: said.comment });
+      return { rollcallId, personId, outcome: "asked_safety", reply: askBackText(lang, said.answers, "safety"), waiting };
+    }
   }
+  // The rest of the message is the comment, cut to what the template takes.
+  const max = asks.has("comment") || template.kind === "notice" ? template.commentMax : 0;
+  const comment = [...said.comment].slice(0, max).join("").trim();
 
-  const record = (c: string) => recordReply(env, { rollcallId, personId, answers, comment: c, via: "sms" });
+  const record = (c: string) => recordReply(env, { rollcallId, personId, answers: said.answers, comment: c, via: "sms" }, { context });
   try {
     let reply: Awaited<ReturnType<typeof record>>;
     try {
@@ -101,11 +122,48 @@ async function decideInbound(env: Env, from: string, body: string): Promise<Outc
       if (e instanceof ApiError && e.field === "comment" && comment) reply = await record("");
       else throw e;
     }
-    return { rollcallId, personId, outcome: "recorded", reply: recordedText(lang, reply.answers) };
+    // Safety alone: ask only for availability (not of someone who needs rescue).
+    const a = reply.answers;
+    const askAvailability = asks.has("availability") && !a.availability && (a.safety === "safe" || a.safety === "minor");
+    return { rollcallId, personId, outcome: "recorded", reply: askAvailability ? askBackText(lang, a, "availability") : recordedText(lang, a) };
   } catch (e) {
     if (e instanceof ApiError && e.status === 409) return { rollcallId, personId, outcome: "no_rollcall", reply: smsText(lang, "noRollcall") };
     if (e instanceof ApiError && e.status === 400) return { rollcallId, personId, outcome: "unparsed", reply: smsText(lang, "howTo") };
     throw e;
+  }
+}
+
+/**
+ * An SMS with one answer, completed by what the person said before: availability alone
+ * takes the safety of their latest reply; safety alone takes the availability their previous
+ * SMS left waiting (it said availability before any safety). A new comment replaces the old
+ * one; an SMS without one keeps it.
+ */
+async function withEarlier(env: Env, rollcallId: number, personId: number, last: Reply | null, parsed: SmsReply): Promise<Said> {
+  const answers: Answers = {};
+  if (parsed.safety) answers.safety = parsed.safety;
+  if (parsed.availability) answers.availability = parsed.availability;
+  if (parsed.arrival) answers.arrival = parsed.arrival;
+  let comment = parsed.comment;
+  if (!answers.safety && last?.answers.safety) {
+    answers.safety = last.answers.safety;
+    comment ||= last.comment;
+  } else if (answers.safety && !answers.availability) {
+    const waiting = WaitingSchema.safeParse(jsonOrNull(await data.waitingInbound(env.DB, rollcallId, personId, last?.createdAt ?? 0)));
+    if (waiting.success) {
+      answers.availability = waiting.data.availability;
+      if (waiting.data.arrival) answers.arrival = waiting.data.arrival;
+      comment ||= waiting.data.comment;
+    }
+  }
+  return { answers, comment };
+}
+
+function jsonOrNull(text: string | null): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
   }
 }
 
