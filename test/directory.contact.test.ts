@@ -22,7 +22,10 @@ describe("mobile numbers", () => {
       expect(parseMobile(raw)).toBeNull();
       const r = checkMobile(raw);
       expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.message).toMatch(/cannot receive SMS/);
+      if (!r.ok) {
+        expect(r.message.ja).toMatch(/SMSを受け取れません/);
+        expect(r.message.en).toMatch(/cannot receive SMS/);
+      }
     }
   });
 

@@ -96,7 +96,7 @@ describe("GET /api/me/groups", () => {
       .run();
     const refused = await api("POST", `/api/groups/${byKind("network")[0]!.id}/leave`, { cookie: me.cookie });
     expect(refused.status).toBe(409);
-    expect((await errorOf(refused)).message).toMatch(/network group/);
+    expect((await errorOf(refused)).message).toMatch(/ネットワークのグループ/);
     expect((await api("POST", `/api/groups/${created.id}/leave`, { cookie: me.cookie })).status).toBe(200);
     const again = await json<{ items: { id: number }[] }>(await api("GET", "/api/me/groups", { cookie: me.cookie }));
     expect(again.items.map((g) => g.id)).not.toContain(created.id);
@@ -180,7 +180,7 @@ describe("POST /api/me/contacts, DELETE /api/me/contacts/{id}", () => {
     expect(last.status).toBe(400);
     const e = await errorOf(last);
     expect(e).toMatchObject({ code: "last_contact", field: "id" });
-    expect(e.message).toMatch(/reach you/);
+    expect(e.message).toMatch(/唯一の連絡先/);
     expect((await channels(me.cookie)).map((c) => c.kind)).toEqual(["email"]);
     // The released number is free again for anyone.
     expect((await api("POST", "/api/me/contacts", { cookie: other.cookie, body: { kind: "mobile", value: me.mobile! } })).status).toBe(201);

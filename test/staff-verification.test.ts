@@ -71,14 +71,14 @@ describe("mobile: a 6-digit code by SMS", () => {
       expect(res.status).toBe(400);
       const e = await errorOf(res);
       expect(e).toMatchObject({ code: "wrong_code", field: "code" });
-      expect(e.message).toContain(`${5 - i} ${5 - i === 1 ? "try" : "tries"} left`);
+      expect(e.message).toContain(`あと${5 - i}回`);
     }
     const fifth = await api("POST", `/api/me/contacts/${me.contactId}/confirm`, { cookie: me.cookie, body: { code: wrong } });
     expect(fifth.status).toBe(400);
     expect(await errorOf(fifth)).toMatchObject({ code: "code_dead", field: "code" });
     const right = await api("POST", `/api/me/contacts/${me.contactId}/confirm`, { cookie: me.cookie, body: { code } });
     expect(right.status).toBe(410);
-    expect((await errorOf(right)).message).toContain("Too many wrong codes");
+    expect((await errorOf(right)).message).toContain("まちがいが多すぎた");
     expect(await verifiedAt(me.contactId)).toBeNull();
     // A new code works.
     await api("POST", `/api/me/contacts/${me.contactId}/verify`, { cookie: me.cookie });

@@ -9,7 +9,7 @@ import { directoryRoutes } from "./directory/routes";
 import type { AppEnv } from "./env";
 import { importRoutes } from "./import/routes";
 import { invitationRoutes } from "./invitations/routes";
-import { ApiError, errorBody } from "./lib/errors";
+import { ApiError, errorBody, jaEn, errorLang } from "./lib/errors";
 import { redact } from "./lib/redact";
 import { meRoutes } from "./me/routes";
 import { messageRoutes } from "./messages/routes";
@@ -78,14 +78,30 @@ export function buildApp() {
 
   app.notFound(notFoundResponse);
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (err instanceof ApiError) return c.json(err.toJSON(errorLang(c.req.header("Accept-Language"))), err.status);
     if (err instanceof HTTPException) {
       const status = err.status;
-      return c.json(errorBody(status === 413 ? "too_large" : "bad_request", err.message || "Bad request."), status);
+      return c.json(
+        errorBody(
+          status === 413 ? "too_large" : "bad_request",
+          status === 413 ? jaEn("送られたデータが大きすぎます。", "Body too large.") : jaEn("リクエストを読めませんでした。", err.message || "Bad request."),
+          undefined,
+          errorLang(c.req.header("Accept-Language")),
+        ),
+        status,
+      );
     }
     // Never log request bodies: they may hold phone numbers or emails.
     console.error("unhandled", redact(err instanceof Error ? (err.stack ?? err.message) : String(err)));
-    return c.json(errorBody("internal", "Something went wrong. Try again."), 500);
+    return c.json(
+      errorBody(
+        "internal",
+        jaEn("うまくいきませんでした。もう一度お試しください。", "Something went wrong. Try again."),
+        undefined,
+        errorLang(c.req.header("Accept-Language")),
+      ),
+      500,
+    );
   });
   return app;
 }

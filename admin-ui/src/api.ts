@@ -1,4 +1,4 @@
-import { t } from "./i18n";
+import { getLang, t } from "./i18n";
 import type { ApiErrorBody } from "./types";
 
 /** An API answer other than 2xx, carrying the `{error:{code,message,field}}` shape. */
@@ -27,7 +27,8 @@ export interface RequestOptions {
 }
 
 async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
+  // The API answers its `message` in this language (worker/lib/errors.ts errorLang).
+  const headers: Record<string, string> = { accept: "application/json", "accept-language": getLang() };
   let payload: BodyInit | undefined;
   if (opts.raw) {
     payload = opts.raw.body;

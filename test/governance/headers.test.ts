@@ -140,7 +140,7 @@ describe("paths under the worker's prefixes that match no route: 404, never 500"
     it(`POST ${path}: JSON 404`, async () => {
       const res = await api("POST", path, { body: "x=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
       expect(res.status).toBe(404);
-      expect(await res.json()).toEqual({ error: { code: "not_found", message: "No such route." } });
+      expect(await res.json()).toEqual({ error: { code: "not_found", message: "このURLはありません。" } });
     });
   }
 });

@@ -55,13 +55,13 @@ describe("mobiles are Japanese unless a setting allows the country", () => {
   it("checkMobile and parseMobile: Japan only by default; extraCountryCodes adds countries; a clear Japanese message", () => {
     const r = checkMobile(PH[0]!);
     expect(r).toMatchObject({ ok: false, code: "country_not_allowed" });
-    if (!r.ok) expect(r.message).toMatch(/携帯電話番号.*日本.*\+81/);
+    if (!r.ok) expect(r.message.ja).toMatch(/携帯電話番号.*日本.*\+81/);
     expect(parseMobile(PH[0]!)).toBeNull();
     expect(parseMobile("+1 415 555 2671")).toBeNull();
     expect(parseMobile(PH[0]!, { extraCountryCodes: ["63"] })).toBe("+639171000001");
     expect(parseMobile(PH[0]!, { extraCountryCodes: ["84"] })).toBeNull();
     const named = checkMobile(PH[0]!, { extraCountryCodes: ["84"] });
-    if (!named.ok) expect(named.message).toContain("+84");
+    if (!named.ok) expect(named.message.ja).toContain("+84");
     // Japanese numbers pass whatever the setting.
     expect(parseMobile("090-1234-5678", { extraCountryCodes: [] })).toBe("+819012345678");
     expect(parseMobile("+81 90 1234 5678")).toBe("+819012345678");

@@ -1,7 +1,7 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { ApiError, unauthorized } from "../lib/errors";
+import { ApiError, unauthorized, jaEn } from "../lib/errors";
 import { rolesOf, type Auth, type Role } from "./scope";
 
 /**
@@ -21,11 +21,16 @@ export function requireAccess(access: Access): MiddlewareHandler<AppEnv> {
     if (access === "public") return next();
     const auth = c.get("auth");
     if (!auth) throw unauthorized();
-    if (auth.passwordExpired && !RESTRICTED_SESSION_PATHS.has(c.req.path)) throw new ApiError("password_expired", "Your password has expired. Set a new one.");
-    if (auth.mustEnrolMfa && !RESTRICTED_SESSION_PATHS.has(c.req.path)) throw new ApiError("mfa_enrolment_required", "Set up a one-time code app first.");
+    if (auth.passwordExpired && !RESTRICTED_SESSION_PATHS.has(c.req.path))
+      throw new ApiError(
+        "password_expired",
+        jaEn("パスワードの期限が切れました。新しいパスワードを決めてください。", "Your password has expired. Set a new one."),
+      );
+    if (auth.mustEnrolMfa && !RESTRICTED_SESSION_PATHS.has(c.req.path))
+      throw new ApiError("mfa_enrolment_required", jaEn("先に認証アプリを登録してください。", "Set up a one-time code app first."));
     if (access === "signed_in") return next();
     const roles = rolesOf(auth);
-    if (!access.some((r) => roles.has(r))) throw new ApiError("role_forbidden", "Your role may not do this.");
+    if (!access.some((r) => roles.has(r))) throw new ApiError("role_forbidden", jaEn("この役割ではこの操作はできません。", "Your role may not do this."));
     return next();
   };
 }

@@ -1,3 +1,4 @@
+import { jaEn, type Bilingual } from "../lib/errors";
 import { scrypt as scryptCb, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Settings } from "../system/settings";
 import { COMMON_PASSWORDS } from "./common-passwords";
@@ -38,13 +39,15 @@ export async function verifyPassword(password: string, stored: string | null): P
 const DUMMY_HASH = `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`;
 
 /** Returns the reason a new password is refused, or null. */
-export function passwordProblem(password: string, s: Settings, context: string[] = []): string | null {
-  if (password.length < s.passwordMinLength) return `At least ${s.passwordMinLength} characters.`;
-  if (password.length > 128) return "At most 128 characters.";
-  if (s.passwordRequireLettersAndDigits && !(/[A-Za-z]/.test(password) && /[0-9]/.test(password))) return "Mix letters and digits.";
+export function passwordProblem(password: string, s: Settings, context: string[] = []): Bilingual | null {
+  if (password.length < s.passwordMinLength) return jaEn(`${s.passwordMinLength}文字以上にしてください。`, `At least ${s.passwordMinLength} characters.`);
+  if (password.length > 128) return jaEn("128文字までにしてください。", "At most 128 characters.");
+  if (s.passwordRequireLettersAndDigits && !(/[A-Za-z]/.test(password) && /[0-9]/.test(password)))
+    return jaEn("英字と数字をまぜてください。", "Mix letters and digits.");
   const lower = password.toLowerCase();
-  if (COMMON_PASSWORDS.has(lower)) return "This password is too common.";
-  if (context.some((c) => c.length >= 4 && lower.includes(c.toLowerCase()))) return "Do not use your name or email in the password.";
+  if (COMMON_PASSWORDS.has(lower)) return jaEn("よく使われるパスワードです。別のものにしてください。", "This password is too common.");
+  if (context.some((c) => c.length >= 4 && lower.includes(c.toLowerCase())))
+    return jaEn("名前やメールアドレスをパスワードに入れないでください。", "Do not use your name or email in the password.");
   return null;
 }
 

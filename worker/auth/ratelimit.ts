@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { clock } from "../lib/clock";
-import { ApiError } from "../lib/errors";
+import { ApiError, jaEn } from "../lib/errors";
 import { rateLimitCounts, rateLimitEventStatements } from "./data";
 
 /**
@@ -68,7 +68,10 @@ export async function assertContactProbeAllowed(db: D1Database, s: ProbeSource, 
   if ((await overLimit(db, probeLimits(s))).length > 0)
     throw new ApiError(
       "too_many_requests",
-      "ほかのアカウントの連絡先と重なる入力が続いたため、しばらく受け付けません。1時間ほどおいてからもう一度お試しください。",
+      jaEn(
+        "ほかのアカウントの連絡先と重なる入力が続いたため、しばらく受け付けません。1時間ほどおいてからもう一度お試しください。",
+        "Too many entries matched other accounts' contacts; wait about an hour and try again.",
+      ),
       field,
     );
 }

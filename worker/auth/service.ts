@@ -2,7 +2,7 @@ import { auditStatement, type AuditEntry } from "../audit/log";
 import * as dir from "../directory/data";
 import { canEditPerson, reachOf } from "../directory/scope";
 import { clock } from "../lib/clock";
-import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { ApiError, badRequest, conflict, forbidden, notFound, jaEn } from "../lib/errors";
 import { sendDirect } from "../messages/send";
 import { langOfPerson, say } from "../messages/wording";
 import { loadSettings, type Settings } from "../system/settings";
@@ -27,11 +27,11 @@ import { matchTotp, newTotpSecret, totpUri } from "./totp";
  */
 export async function authorizeEndSessions(db: D1Database, auth: Auth, personId: number): Promise<void> {
   const person = await dir.findPerson(db, personId);
-  if (!person || person.removedAt) throw notFound("person");
+  if (!person || person.removedAt) throw notFound(jaEn("職員", "person"));
   const memberships = (await dir.membershipsOf(db, [personId])).get(personId) ?? [];
   if (canEditPerson(auth, person, memberships)) return;
-  if (!(await dir.withinReach(db, await reachOf(db, auth), personId))) throw notFound("person");
-  throw forbidden("この人のサインインを終了する権限がありません。");
+  if (!(await dir.withinReach(db, await reachOf(db, auth), personId))) throw notFound(jaEn("職員", "person"));
+  throw forbidden(jaEn("この人のサインインを終了する権限がありません。", "You may not end this person's sessions."));
 }
 
 export interface EndSessions {
@@ -99,8 +99,9 @@ export async function replacePassword(
 export async function changeOwnPassword(env: Env, auth: Auth, current: string, next: string): Promise<{ sessionsEnded: number }> {
   const db = env.DB;
   const account = await data.findAccount(db, auth.personId);
-  if (!account || !(await verifyPassword(current, account.passwordHash))) throw new ApiError("invalid", "今のパスワードが違います。", "current");
-  if (current === next) throw badRequest("next", "今のパスワードとは違うものにしてください。");
+  if (!account || !(await verifyPassword(current, account.passwordHash)))
+    throw new ApiError("invalid", jaEn("今のパスワードが違います。", "The current password is wrong."), "current");
+  if (current === next) throw badRequest("next", jaEn("今のパスワードとは違うものにしてください。", "Choose a password other than the current one."));
   const problem = passwordProblem(next, await loadSettings(env), [account.name]);
   if (problem) throw badRequest("next", problem, "weak_password");
   return replacePassword(db, {
@@ -113,12 +114,15 @@ export async function changeOwnPassword(env: Env, auth: Auth, current: string, n
 
 // ---------------------------------------------------------------- password sign-in
 
-const INVALID = () => new ApiError("invalid_credentials", "Email or password is wrong.");
+const INVALID = () => new ApiError("invalid_credentials", jaEn("メールアドレスかパスワードが違います。", "Email or password is wrong."));
 
 /** A 429 for a locked (account, address) or address key; `retryAfter` in seconds. */
 export class SignInLocked extends ApiError {
   constructor(readonly retryAfter: number) {
-    super("too_many_attempts", "サインインの失敗が続いたため、しばらく待ってからもう一度お試しください。");
+    super(
+      "too_many_attempts",
+      jaEn("サインインの失敗が続いたため、しばらく待ってからもう一度お試しください。", "Too many failed sign-ins. Wait a while and try again."),
+    );
   }
 }
 
@@ -157,12 +161,12 @@ export async function checkPasswordSignIn(
     throw INVALID();
   }
   if (account.totpEnabled && account.totpSecret) {
-    if (!input.code) throw new ApiError("code_required", "Enter the one-time code from your app.", "code");
+    if (!input.code) throw new ApiError("code_required", jaEn("認証アプリの6桁のコードを入れてください。", "Enter the one-time code from your app."), "code");
     const step = matchTotp(account.totpSecret, input.code, clock.now());
     const used = step === null ? null : await data.useTotpStep(db, account.id, step).run();
     if (used?.meta.changes !== 1) {
       await failed(env, waiter, keys, settings, account, input.email, { actorId: account.id, action: "auth.sign_in_failed", detail: { reason: "code" } });
-      throw new ApiError("invalid_code", "The one-time code is wrong or already used.", "code");
+      throw new ApiError("invalid_code", jaEn("コードが違うか、すでに使われています。", "The one-time code is wrong or already used."), "code");
     }
   }
   await successStatement(db, keys).run();
@@ -222,7 +226,7 @@ export async function signOutSession(db: D1Database, auth: Auth): Promise<void> 
 
 /** Starts setting up a one-time code app: a new secret, not yet in force (409 when one already is). */
 export async function setUpTotp(db: D1Database, auth: Auth): Promise<{ secret: string; uri: string }> {
-  if (auth.totpEnabled) throw conflict(undefined, "A one-time code app is already set up.");
+  if (auth.totpEnabled) throw conflict(undefined, jaEn("認証アプリはもう登録されています。", "A one-time code app is already set up."));
   const secret = newTotpSecret();
   await data.setTotpSecret(db, auth.personId, secret, clock.now()).run();
   return { secret, uri: totpUri(secret, `person-${auth.personId}`) };
@@ -231,10 +235,15 @@ export async function setUpTotp(db: D1Database, auth: Auth): Promise<{ secret: s
 /** Puts the set-up secret in force once the app shows a code that matches it. */
 export async function enableTotp(db: D1Database, auth: Auth, code: string): Promise<void> {
   const account = await data.findAccount(db, auth.personId);
-  if (!account?.totpSecret) throw badRequest("code", "Start the setup first.");
-  if (account.totpEnabled) throw conflict(undefined, "Already set up.");
+  if (!account?.totpSecret) throw badRequest("code", jaEn("先に登録を始めてください。", "Start the setup first."));
+  if (account.totpEnabled) throw conflict(undefined, jaEn("もう登録されています。", "Already set up."));
   const step = matchTotp(account.totpSecret, code, clock.now());
-  if (step === null) throw new ApiError("wrong_totp", "The code is wrong. Check the time on your phone.", "code");
+  if (step === null)
+    throw new ApiError(
+      "wrong_totp",
+      jaEn("コードが違います。スマートフォンの時刻を確かめてください。", "The code is wrong. Check the time on your phone."),
+      "code",
+    );
   await db.batch([
     data.enableTotp(db, auth.personId, step, clock.now()),
     auditStatement(db, { actorId: auth.personId, action: "auth.totp_enabled", objectType: "person", objectId: auth.personId }),
@@ -245,10 +254,11 @@ export async function enableTotp(db: D1Database, auth: Auth, code: string): Prom
 export async function disableTotp(env: Env, auth: Auth, code: string): Promise<void> {
   const db = env.DB;
   const settings = await loadSettings(env);
-  if (settings.mfaRequiredForAdmins && holdsAdminRole(auth.globalRole, auth.facilities)) throw forbidden("Admins must keep a one-time code app.");
+  if (settings.mfaRequiredForAdmins && holdsAdminRole(auth.globalRole, auth.facilities))
+    throw forbidden(jaEn("管理者は認証アプリを外せません。", "Admins must keep a one-time code app."));
   const account = await data.findAccount(db, auth.personId);
-  if (!account?.totpSecret || !account.totpEnabled) throw badRequest("code", "No one-time code app is set up.");
-  if (matchTotp(account.totpSecret, code, clock.now()) === null) throw new ApiError("wrong_totp", "The code is wrong.", "code");
+  if (!account?.totpSecret || !account.totpEnabled) throw badRequest("code", jaEn("認証アプリが登録されていません。", "No one-time code app is set up."));
+  if (matchTotp(account.totpSecret, code, clock.now()) === null) throw new ApiError("wrong_totp", jaEn("コードが違います。", "The code is wrong."), "code");
   await db.batch([
     data.setTotpSecret(db, auth.personId, null, clock.now()),
     auditStatement(db, { actorId: auth.personId, action: "auth.totp_disabled", objectType: "person", objectId: auth.personId }),

@@ -1,6 +1,6 @@
 import { audit } from "../audit/log";
 import type { Auth } from "../auth/scope";
-import { forbidden, notFound } from "../lib/errors";
+import { forbidden, notFound, jaEn } from "../lib/errors";
 import { mayReadPhoto } from "../profile/photo";
 import { recipientOf } from "../rollcall/data";
 import { answerCounts, facilityReport } from "../rollcall/service";
@@ -15,9 +15,9 @@ const inScope = (a: Audience, facilityId: number | null) => a.facilityIds === nu
 /** One facility on the board: its recipients and answers, damage report, who can come in; contacts for admins only. */
 export async function facilityDetail(env: Env, auth: Auth, id: number, facilityId: number): Promise<FacilityDetail> {
   const { rc, audience } = await readableRollcall(env, auth, id);
-  if (!inScope(audience, facilityId)) throw forbidden("この施設を見る権限がありません。");
+  if (!inScope(audience, facilityId)) throw forbidden(jaEn("この施設を見る権限がありません。", "You may not see this facility."));
   const [facility, recipients] = await Promise.all([data.facility(env.DB, facilityId), data.facilityRecipients(env.DB, rc.id, facilityId, audience.contacts)]);
-  if (!facility || recipients.length === 0) throw notFound("facility in this roll-call");
+  if (!facility || recipients.length === 0) throw notFound(jaEn("この安否確認の事業所", "facility in this roll-call"));
 
   const { safety, availability } = answerCounts(recipients.map((r) => r.answers));
   const latest = facilityReport(recipients);
@@ -69,8 +69,8 @@ export const photoPath = (rollcallId: number, personId: number) => `/api/rollcal
 async function readableRecipient(env: Env, auth: Auth, id: number, personId: number) {
   const { rc, audience } = await readableRollcall(env, auth, id);
   const recipient = await recipientOf(env.DB, rc.id, personId);
-  if (!recipient) throw notFound("recipient");
-  if (!inScope(audience, recipient.facilityId)) throw forbidden("この人を見る権限がありません。");
+  if (!recipient) throw notFound(jaEn("対象者", "recipient"));
+  if (!inScope(audience, recipient.facilityId)) throw forbidden(jaEn("この人を見る権限がありません。", "You may not see this person."));
   return { rc, audience, recipient };
 }
 
@@ -84,7 +84,7 @@ export async function personDetail(env: Env, auth: Auth, id: number, personId: n
     audience.contacts ? data.contactsOf(env.DB, personId) : Promise.resolve(null),
     mayReadPhoto(env.DB, auth, personId),
   ]);
-  if (!profile) throw notFound("person");
+  if (!profile) throw notFound(jaEn("職員", "person"));
   if (contacts)
     await audit(env.DB, {
       actorId: auth.personId,
@@ -129,9 +129,9 @@ export async function personDetail(env: Env, auth: Auth, id: number, personId: n
  */
 export async function personPhoto(env: Env, auth: Auth, id: number, personId: number): Promise<R2ObjectBody> {
   await readableRecipient(env, auth, id, personId);
-  if (!(await mayReadPhoto(env.DB, auth, personId))) throw notFound("photo");
+  if (!(await mayReadPhoto(env.DB, auth, personId))) throw notFound(jaEn("写真", "photo"));
   const profile = await data.profile(env.DB, personId);
   const photo = profile?.photoKey ? await env.PHOTOS.get(profile.photoKey) : null;
-  if (!photo) throw notFound("photo");
+  if (!photo) throw notFound(jaEn("写真", "photo"));
   return photo;
 }

@@ -1,10 +1,11 @@
+import { stateWords } from "../rollcall/state";
 import { audit } from "../audit/log";
 import type { Auth } from "../auth/scope";
 import * as deliveryData from "../delivery/data";
 import { channelsFor, idemKey, PAGE_SIZE } from "../delivery/plan";
 import { CHANNELS, type DeliveryMessage } from "../delivery/types";
 import { clock } from "../lib/clock";
-import { badRequest, ApiError, forbidden } from "../lib/errors";
+import { badRequest, ApiError, forbidden, jaEn } from "../lib/errors";
 import { isOpen } from "../reply/service";
 import { fillTokenHashes } from "../rollcall/tokens";
 import * as data from "./data";
@@ -33,22 +34,22 @@ export interface ResendResult {
  */
 export async function resend(env: Env, auth: Auth, id: number, input: ResendInput): Promise<ResendResult> {
   const { rc, audience } = await readableRollcall(env, auth, id);
-  if (audience.viewer) throw forbidden("The viewer's board is read only.");
-  if (!isOpen(rc)) throw new ApiError("closed", `The roll-call is ${rc.state}; nothing more is sent.`, "rollcall");
+  if (audience.viewer) throw forbidden(jaEn("閲覧の方はボードを変更できません。", "The viewer's board is read only."));
+  if (!isOpen(rc)) throw new ApiError("closed", jaEn(`この安否確認は${stateWords(rc.state).ja}のため、これ以上送信しません。`, `The roll-call is ${stateWords(rc.state).en}; nothing more is sent.`), "rollcall");
   const mine = (facilityId: number | null) => audience.facilityIds === null || (facilityId !== null && audience.facilityIds.includes(facilityId));
 
   let people: number[];
   let alreadyReplied = 0;
   let unreachable = 0;
   if (input.facilityId !== undefined) {
-    if (!mine(input.facilityId)) throw forbidden("This facility is not yours.", "facilityId");
+    if (!mine(input.facilityId)) throw forbidden(jaEn("この事業所の担当ではありません。", "This facility is not yours."), "facilityId");
     people = await data.unrepliedOfFacility(env.DB, rc.id, input.facilityId);
   } else {
     const wanted = [...new Set(input.personIds!)];
     const found = await data.recipientsAmong(env.DB, rc.id, wanted);
     const missing = wanted.filter((p) => !found.some((f) => f.personId === p));
-    if (missing.length) throw badRequest("personIds", `personIds: not asked in this roll-call: ${missing.slice(0, 10).join(", ")}.`);
-    if (found.some((f) => !mine(f.facilityId))) throw forbidden("Some of these people are not in your facilities.", "personIds");
+    if (missing.length) throw badRequest("personIds", jaEn(`この安否確認の対象でない人がいます: ${missing.slice(0, 10).join(", ")}`, `personIds: not asked in this roll-call: ${missing.slice(0, 10).join(", ")}.`));
+    if (found.some((f) => !mine(f.facilityId))) throw forbidden(jaEn("あなたの事業所ではない人が含まれています。", "Some of these people are not in your facilities."), "personIds");
     alreadyReplied = found.filter((f) => f.replied).length;
     unreachable = found.filter((f) => !f.replied && f.removed).length;
     people = found.filter((f) => !f.replied && !f.removed).map((f) => f.personId);

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { authOf, route } from "../auth/access";
 import { ADMINS, READERS } from "../auth/roles";
 import { domainApp } from "../lib/app";
-import { ApiError, forbidden } from "../lib/errors";
+import { ApiError, forbidden, jaEn } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
 import { facilityDetail, personDetail, personPhoto } from "./drilldown";
 import { BoardSchema, FacilityPageSchema, NonResponderPageSchema, PageQuery, PhoneCheckPageSchema } from "./messages";
@@ -112,14 +112,14 @@ const resendRoute = route({
 function checkOrigin(env: Env, requestUrl: string, origin: string | undefined): void {
   if (!origin) return;
   if (origin === new URL(env.PUBLIC_URL).origin || origin === new URL(requestUrl).origin) return;
-  throw forbidden("Open the board from this site.");
+  throw forbidden(jaEn("このサイトからボードを開いてください。", "Open the board from this site."));
 }
 
 /** The live board (WebSocket), its JSON twin for polling, drill-downs and resend. */
 export const boardRoutes = domainApp()
   .openapi(live, async (c) => {
     const auth = authOf(c);
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required", "Connect with a WebSocket (Upgrade: websocket).");
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required", jaEn("WebSocketで接続してください。", "Connect with a WebSocket (Upgrade: websocket)."));
     checkOrigin(c.env, c.req.url, c.req.header("origin"));
     const { rc, audience } = await readableRollcall(c.env, auth, c.req.valid("param").id);
     if (audience.contacts) await auditContactsRead(c.env.DB, auth.personId, rc.id, { via: "live" });
@@ -127,7 +127,7 @@ export const boardRoutes = domainApp()
     const res = await rollcallObject(c.env, rc.id).fetch(
       new Request(`https://board.internal/live?rollcall=${rc.id}`, { headers: { upgrade: "websocket", [AUDIENCE_HEADER]: JSON.stringify(audience) } }),
     );
-    if (res.status !== 101 || !res.webSocket) throw new ApiError("unavailable", "The live board is not available; poll GET /api/rollcalls/{id}/board.");
+    if (res.status !== 101 || !res.webSocket) throw new ApiError("unavailable", jaEn("ライブ表示が使えません。再読み込みしてください。", "The live board is not available; poll GET /api/rollcalls/{id}/board."));
     return new Response(null, { status: 101, webSocket: res.webSocket });
   })
   .openapi(board, async (c) => {
@@ -150,7 +150,7 @@ export const boardRoutes = domainApp()
   .openapi(phoneChecksPage, async (c) => {
     const auth = authOf(c);
     const { rc, audience } = await readableRollcall(c.env, auth, c.req.valid("param").id);
-    if (!audience.contacts) throw forbidden("電話確認の連絡先を見る権限がありません。");
+    if (!audience.contacts) throw forbidden(jaEn("電話確認の連絡先を見る権限がありません。", "You may not see the phone-check contacts."));
     await auditContactsRead(c.env.DB, auth.personId, rc.id, { via: "phone-checks" });
     const { cursor, limit } = c.req.valid("query");
     return c.json(await phoneCheckPageOf(c.env, rc, audience, cursor, limit), 200);

@@ -1,3 +1,4 @@
+import { refineText } from "../lib/validation";
 /** The board's HTTP shapes (drill-down, resend); the socket's are in messages.ts. */
 import { pathId } from "../lib/schemas";
 import { z } from "@hono/zod-openapi";
@@ -115,7 +116,10 @@ export const ResendSchema = z
   .strict()
   .superRefine((b, ctx) => {
     if ((b.personIds === undefined) === (b.facilityId === undefined))
-      ctx.addIssue({ code: "custom", message: "give either personIds or facilityId", path: [b.personIds === undefined ? "personIds" : "facilityId"] });
+      ctx.addIssue({
+        code: "custom",
+        ...refineText("職員（personIds）か事業所（facilityId）のどちらか1つを指定してください。", "Give either personIds or facilityId.", [b.personIds === undefined ? "personIds" : "facilityId"]),
+      });
   })
   .openapi("Resend");
 export type ResendInput = z.infer<typeof ResendSchema>;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { audit } from "../audit/log";
 import { isViewer, type Auth } from "../auth/scope";
 import { seesContactsIn } from "../directory/scope";
-import { forbidden, notFound } from "../lib/errors";
+import { forbidden, notFound, jaEn } from "../lib/errors";
 import { clock } from "../lib/clock";
 import { getRollcall, type Rollcall } from "../rollcall/data";
 import { nonResponders } from "../rollcall/data";
@@ -52,10 +52,10 @@ export async function boardAudience(db: D1Database, auth: Auth, rc: Rollcall): P
 /** {@link boardAudience} for a route: 404 for an unknown or never-sent roll-call, 403 when refused. */
 export async function readableRollcall(env: Env, auth: Auth, id: number): Promise<{ rc: Rollcall; audience: Audience }> {
   const rc = await getRollcall(env.DB, id);
-  if (!rc) throw notFound("roll-call");
+  if (!rc) throw notFound(jaEn("安否確認", "roll-call"));
   const audience = await boardAudience(env.DB, auth, rc);
-  if (audience === "forbidden") throw forbidden("この安否確認を見る権限がありません。");
-  if (audience === "unsent") throw notFound("board (the roll-call was never sent)");
+  if (audience === "forbidden") throw forbidden(jaEn("この安否確認を見る権限がありません。", "You may not see this roll-call."));
+  if (audience === "unsent") throw notFound(jaEn("ボード（まだ送信していない安否確認です）", "board (the roll-call was never sent)"));
   return { rc, audience };
 }
 

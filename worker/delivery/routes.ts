@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { audit } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
-import { ApiError, forbidden, notFound } from "../lib/errors";
+import { ApiError, forbidden, notFound, jaEn } from "../lib/errors";
 import { errorResponses, jsonBody, jsonOk } from "../lib/schemas";
 import { presentRollcallMessage, rollcallOutboxFacilities } from "../messages/service";
 import { getRollcall } from "../rollcall/data";
@@ -60,14 +60,14 @@ const smsStatus = route({
   responses: twilioResponses,
 });
 
-const refused = () => forbidden("Invalid or missing Twilio signature.");
+const refused = () => forbidden(jaEn("Twilioの署名がないか、正しくありません。", "Invalid or missing Twilio signature."));
 
 /** The body of a Twilio webhook, verified; throws 413/403 otherwise. */
 async function twilioParams(c: { env: Env; req: { raw: Request; path: string; url: string } }): Promise<Record<string, string>> {
   const declared = Number(c.req.raw.headers.get("content-length") ?? "0");
-  if (declared > MAX_WEBHOOK_BYTES) throw new ApiError("too_large", "Body too large.");
+  if (declared > MAX_WEBHOOK_BYTES) throw new ApiError("too_large", jaEn("送られたデータが大きすぎます。", "Body too large."));
   const body = await c.req.raw.text();
-  if (body.length > MAX_WEBHOOK_BYTES) throw new ApiError("too_large", "Body too large.");
+  if (body.length > MAX_WEBHOOK_BYTES) throw new ApiError("too_large", jaEn("送られたデータが大きすぎます。", "Body too large."));
   const params = verifiedTwilioParams(c.env, c.req.path, new URL(c.req.url).search, body, c.req.raw.headers);
   if (!params) throw refused();
   return params;
@@ -77,10 +77,10 @@ async function twilioParams(c: { env: Env; req: { raw: Request; path: string; ur
 export const deliveryRoutes = domainApp()
   .openapi(outbox, async (c) => {
     const auth = authOf(c);
-    if (!sandboxInUse(c.env)) throw notFound("outbox (every channel has a real provider)");
+    if (!sandboxInUse(c.env)) throw notFound(jaEn("送信箱（すべての経路が本番の送信先です）", "outbox (every channel has a real provider)"));
     const q = c.req.valid("query");
     const rc = await getRollcall(c.env.DB, q.rollcall);
-    if (!rc) throw notFound("roll-call");
+    if (!rc) throw notFound(jaEn("安否確認", "roll-call"));
     const rows = await listOutbox(c.env.DB, q.rollcall, rollcallOutboxFacilities(auth, rc), q.after, q.limit);
     const items = rows.map((m) => presentRollcallMessage(auth, m));
     await audit(c.env.DB, {

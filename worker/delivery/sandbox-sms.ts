@@ -1,7 +1,7 @@
 import { getExpectedTwilioSignature } from "twilio/lib/webhooks/webhooks";
 import { audit } from "../audit/log";
 import type { Auth } from "../auth/scope";
-import { badRequest, notFound } from "../lib/errors";
+import { badRequest, notFound, jaEn } from "../lib/errors";
 import { redact } from "../lib/redact";
 import { recipientOf } from "../rollcall/data";
 import { sandboxInUse } from "./channels";
@@ -29,20 +29,24 @@ export interface SmsReplyInput {
  */
 export async function simulateInboundSms(env: Env, auth: Auth, input: SmsReplyInput) {
   const token = twilioAuthToken(env);
-  if (!sandboxInUse(env) || !token) throw notFound("outbox (every channel has a real provider)");
+  if (!sandboxInUse(env) || !token) throw notFound(jaEn("送信箱（すべての経路が本番の送信先です）", "outbox (every channel has a real provider)"));
   let personId: number;
   let rollcallId: number;
   if (input.deliveryId !== undefined) {
     const owner = await data.deliveryOwner(env.DB, input.deliveryId);
-    if (!owner) throw notFound("delivery");
+    if (!owner) throw notFound(jaEn("送信", "delivery"));
     ({ personId, rollcallId } = owner);
   } else {
     personId = input.personId!;
     rollcallId = input.rollcallId!;
-    if (!(await recipientOf(env.DB, rollcallId, personId))) throw notFound("recipient");
+    if (!(await recipientOf(env.DB, rollcallId, personId))) throw notFound(jaEn("対象者", "recipient"));
   }
   const from = await data.mobileOf(env.DB, personId);
-  if (!from) throw badRequest(input.deliveryId !== undefined ? "deliveryId" : "personId", "This person has no mobile number to reply from.");
+  if (!from)
+    throw badRequest(
+      input.deliveryId !== undefined ? "deliveryId" : "personId",
+      jaEn("この人には返信元の携帯電話番号がありません。", "This person has no mobile number to reply from."),
+    );
 
   const sid = `SM${randomHex(16)}`;
   const params: Record<string, string> = {

@@ -1,3 +1,4 @@
+import { refineText } from "../lib/validation";
 import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATES } from "./types";
 
@@ -101,7 +102,10 @@ export const SmsReplySchema = z
   .strict()
   .superRefine((b, ctx) => {
     if (b.deliveryId === undefined && (b.personId === undefined || b.rollcallId === undefined))
-      ctx.addIssue({ code: "custom", message: "give deliveryId, or personId and rollcallId", path: [b.personId === undefined ? "personId" : "rollcallId"] });
+      ctx.addIssue({
+        code: "custom",
+        ...refineText("deliveryId か、personId と rollcallId を指定してください。", "Give deliveryId, or personId and rollcallId.", [b.personId === undefined ? "personId" : "rollcallId"]),
+      });
   })
   .openapi("SandboxSmsReply");
 

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString, type NumberType } from "libphonenumber-js/max";
 import { z } from "@hono/zod-openapi";
-import { badRequest } from "../lib/errors";
+import { badRequest, jaEn, type Bilingual } from "../lib/errors";
 
 /**
  * Contact channels as people type them into forms and Excel lists (連絡網):
@@ -8,7 +8,7 @@ import { badRequest } from "../lib/errors";
  * `parseMobile` and `normalizeEmail` give the stored value or null; the `check…`
  * forms say what is wrong, for messages that name the problem.
  */
-export type ContactResult = { ok: true; value: string } | { ok: false; message: string; code?: "country_not_allowed" };
+export type ContactResult = { ok: true; value: string } | { ok: false; message: Bilingual; code?: "country_not_allowed" };
 
 /** Japan's country calling code: mobiles are Japanese unless a setting allows more. */
 export const JAPAN_CALLING_CODE = "81";
@@ -52,9 +52,9 @@ const NOT_MOBILE: ReadonlySet<NumberType> = new Set<NumberType>([
  */
 export function checkPhone(raw: string): ContactResult {
   const cleaned = cleanPhone(raw);
-  if (!cleaned) return { ok: false, message: "Enter a phone number." };
+  if (!cleaned) return { ok: false, message: jaEn("電話番号を入れてください。", "Enter a phone number.") };
   const n = parsePhoneNumberFromString(cleaned, "JP");
-  if (!n?.isValid()) return { ok: false, message: "This is not a valid phone number." };
+  if (!n?.isValid()) return { ok: false, message: jaEn("電話番号の形が正しくありません。", "This is not a valid phone number.") };
   return { ok: true, value: n.number };
 }
 
@@ -87,20 +87,30 @@ export function requireMobile(raw: string, field: string, opts: MobileOptions = 
 
 function mobileCheck(raw: string, extra: readonly string[] | "any"): ContactResult {
   const cleaned = cleanPhone(raw);
-  if (!cleaned) return { ok: false, message: "Enter a mobile number." };
+  if (!cleaned) return { ok: false, message: jaEn("携帯電話番号を入れてください。", "Enter a mobile number.") };
   const n = parsePhoneNumberFromString(cleaned, "JP");
-  if (!n?.isValid()) return { ok: false, message: "This is not a valid mobile number." };
+  if (!n?.isValid()) return { ok: false, message: jaEn("携帯電話番号の形が正しくありません。", "This is not a valid mobile number.") };
   if (extra !== "any" && n.countryCallingCode !== JAPAN_CALLING_CODE && !extra.includes(n.countryCallingCode))
     return { ok: false, code: "country_not_allowed", message: foreignRefusal(extra) };
   const type = n.getType();
   if (type && NOT_MOBILE.has(type))
-    return { ok: false, message: "This number cannot receive SMS (landline, IP phone or free dial). Enter a mobile number (070/080/090)." };
+    return {
+      ok: false,
+      message: jaEn(
+        "この番号はSMSを受け取れません（固定電話・IP電話・フリーダイヤル）。携帯電話番号（070/080/090）を入れてください。",
+        "This number cannot receive SMS (landline, IP phone or free dial). Enter a mobile number (070/080/090).",
+      ),
+    };
   return { ok: true, value: n.number };
 }
 
-function foreignRefusal(extra: readonly string[]): string {
-  if (extra.length === 0) return "携帯電話番号は日本の番号（+81）だけ登録できます。";
-  return `携帯電話番号は日本（+81）と ${extra.map((c) => `+${c}`).join("、")} の番号だけ登録できます。`;
+function foreignRefusal(extra: readonly string[]): Bilingual {
+  if (extra.length === 0) return jaEn("携帯電話番号は日本の番号（+81）だけ登録できます。", "Only Japanese mobile numbers (+81) can be registered.");
+  const codes = extra.map((c) => `+${c}`);
+  return jaEn(
+    `携帯電話番号は日本（+81）と ${codes.join("、")} の番号だけ登録できます。`,
+    `Only mobile numbers of Japan (+81) and ${codes.join(", ")} can be registered.`,
+  );
 }
 
 const EMAIL = z.email();
@@ -121,8 +131,9 @@ export function phoneForPeople(e164: string): string {
 
 export function checkEmail(raw: string): ContactResult {
   const value = raw.normalize("NFKC").trim().toLowerCase();
-  if (!value) return { ok: false, message: "Enter an email address." };
-  if (value.length > 254 || !EMAIL.safeParse(value).success) return { ok: false, message: "This is not a valid email address." };
+  if (!value) return { ok: false, message: jaEn("メールアドレスを入れてください。", "Enter an email address.") };
+  if (value.length > 254 || !EMAIL.safeParse(value).success)
+    return { ok: false, message: jaEn("メールアドレスの形が正しくありません。", "This is not a valid email address.") };
   return { ok: true, value };
 }
 

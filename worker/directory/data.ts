@@ -1,4 +1,4 @@
-import { badRequest } from "../lib/errors";
+import { badRequest, jaEn } from "../lib/errors";
 import type { FacilityRole, GlobalRole } from "../auth/scope";
 import { FACILITY_TYPE_LABELS, type Facility, type FacilityType, type Group } from "./schemas";
 
@@ -58,7 +58,7 @@ export function decodeCursor(raw: string | undefined): Cursor | null {
   } catch {
     // fall through to the 400 below
   }
-  throw badRequest("cursor", "This cursor is not one the API gave out.");
+  throw badRequest("cursor", jaEn("この続きの位置（cursor）は正しくありません。", "This cursor is not one the API gave out."));
 }
 
 /** Keyset: rows after the cursor in (kana, id) order. */

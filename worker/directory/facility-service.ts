@@ -1,7 +1,7 @@
 import { auditStatement } from "../audit/log";
 import { canManageFacility, isNetworkAdmin, type Auth } from "../auth/scope";
 import { clock } from "../lib/clock";
-import { conflict, forbidden, notFound } from "../lib/errors";
+import { conflict, forbidden, notFound, jaEn } from "../lib/errors";
 import { normalizeKana, normalizeSpaces, parsePhone } from "./contact";
 import * as data from "./data";
 import { withFreshIds } from "./ids";
@@ -30,7 +30,8 @@ function applyUpdate(f: Facility, u: FacilityUpdate): data.NewFacility {
 /** Facilities by type, district or the start of the name / reading; removed ones for a network admin only. */
 export async function listFacilitiesFor(db: D1Database, auth: Auth, q: FacilityListQuery) {
   const includeRemoved = q.includeRemoved === "true";
-  if (includeRemoved && !isNetworkAdmin(auth)) throw forbidden("Only a network admin sees removed facilities.");
+  if (includeRemoved && !isNetworkAdmin(auth))
+    throw forbidden(jaEn("削除した事業所はネットワーク管理者だけが見られます。", "Only a network admin sees removed facilities."));
   const text = q.q ? normalizeSpaces(q.q) : "";
   const page = await data.listFacilities(db, {
     type: q.type,
@@ -72,7 +73,8 @@ export async function registerFacility(db: D1Database, auth: Auth, body: Facilit
         }),
       ]);
     } catch (err) {
-      if (data.isUniqueViolation(err, "facilities.name")) throw conflict("name", "A facility with this name is already registered.");
+      if (data.isUniqueViolation(err, "facilities.name"))
+        throw conflict("name", jaEn("この名前の事業所はもう登録されています。", "A facility with this name is already registered."));
       throw err;
     }
     return facilityId!;
@@ -83,16 +85,17 @@ export async function registerFacility(db: D1Database, auth: Auth, body: Facilit
 /** One facility; a removed one for a network admin only. */
 export async function readFacility(db: D1Database, auth: Auth, id: number): Promise<Facility> {
   const f = await data.findFacility(db, id);
-  if (!f || (f.removedAt && !isNetworkAdmin(auth))) throw notFound("facility");
+  if (!f || (f.removedAt && !isNetworkAdmin(auth))) throw notFound(jaEn("事業所", "facility"));
   return f;
 }
 
 /** Changes a facility's details (canManageFacility; the type by a network admin); the facility group follows a new name. */
 export async function changeFacility(db: D1Database, auth: Auth, id: number, body: FacilityUpdate): Promise<Facility> {
   const f = await data.findFacility(db, id);
-  if (!f || f.removedAt) throw notFound("facility");
-  if (!canManageFacility(auth, id)) throw forbidden("You may change only your own facility.");
-  if (body.type !== undefined && body.type !== f.type && !isNetworkAdmin(auth)) throw forbidden("Only a network admin changes the facility type.", "type");
+  if (!f || f.removedAt) throw notFound(jaEn("事業所", "facility"));
+  if (!canManageFacility(auth, id)) throw forbidden(jaEn("変更できるのは自分の事業所だけです。", "You may change only your own facility."));
+  if (body.type !== undefined && body.type !== f.type && !isNetworkAdmin(auth))
+    throw forbidden(jaEn("事業所の種別はネットワーク管理者だけが変更できます。", "Only a network admin changes the facility type."), "type");
   const next = applyUpdate(f, body);
   if (next.name !== f.name) await assertFacilityNameFree(db, next.name, id);
   const changed = (Object.keys(next) as (keyof data.NewFacility)[]).filter((k) => next[k] !== f[k]);
@@ -105,7 +108,8 @@ export async function changeFacility(db: D1Database, auth: Auth, id: number, bod
         auditStatement(db, { actorId: auth.personId, action: "facility.updated", objectType: "facility", objectId: id, detail: { fields: changed } }),
       ]);
     } catch (err) {
-      if (data.isUniqueViolation(err, "facilities.name")) throw conflict("name", "A facility with this name is already registered.");
+      if (data.isUniqueViolation(err, "facilities.name"))
+        throw conflict("name", jaEn("この名前の事業所はもう登録されています。", "A facility with this name is already registered."));
       throw err;
     }
   }
@@ -115,7 +119,7 @@ export async function changeFacility(db: D1Database, auth: Auth, id: number, bod
 /** Removes a facility: its memberships and group end, the history stays. */
 export async function removeFacility(db: D1Database, auth: Auth, id: number): Promise<void> {
   const f = await data.findFacility(db, id);
-  if (!f || f.removedAt) throw notFound("facility");
+  if (!f || f.removedAt) throw notFound(jaEn("事業所", "facility"));
   const now = clock.now();
   await db.batch([
     ...data.removeFacilityStatements(db, id, now),

@@ -2,7 +2,7 @@ import { auditStatement, type AuditEntry } from "../audit/log";
 import { assertContactProbeAllowed, countContactProbe, type ProbeSource } from "../auth/ratelimit";
 import { isNetworkAdmin, type Auth } from "../auth/scope";
 import { clock } from "../lib/clock";
-import { badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { badRequest, conflict, forbidden, notFound, jaEn } from "../lib/errors";
 import { loadSettings } from "../system/settings";
 import { normalizeEmail, normalizeKana, normalizeSpaces, requireMobile } from "./contact";
 import * as data from "./data";
@@ -55,7 +55,12 @@ async function assertAddressFree(db: D1Database, probe: ProbeSource, kind: "emai
   const holder = await data.contactHolder(db, kind, value);
   if (holder !== null && holder !== personId) {
     await countContactProbe(db, probe);
-    throw conflict(kind, kind === "email" ? "This email address belongs to another account." : "This mobile number belongs to another account.");
+    throw conflict(
+      kind,
+      kind === "email"
+        ? jaEn("このメールアドレスはほかのアカウントで使われています。", "This email address belongs to another account.")
+        : jaEn("この携帯電話番号はほかのアカウントで使われています。", "This mobile number belongs to another account."),
+    );
   }
 }
 
@@ -71,7 +76,7 @@ async function addressRace(
   if (data.isUniqueViolation(err, "contacts.")) {
     if (email) await assertAddressFree(db, probe, "email", email, personId);
     if (mobile) await assertAddressFree(db, probe, "mobile", mobile, personId);
-    throw conflict("email", "This address belongs to another account.");
+    throw conflict("email", jaEn("このアドレスはほかのアカウントで使われています。", "This address belongs to another account."));
   }
   throw err;
 }
@@ -84,11 +89,11 @@ async function mobileOf(env: Env, raw: string): Promise<string> {
 /** Reads one person for a change; 404 when out of the caller's sight, 403 when seen but not theirs to change. */
 async function personForChange(db: D1Database, auth: Auth, id: number, allowed: (p: data.PersonRecord, ms: data.PersonMembership[]) => boolean) {
   const person = await data.findPerson(db, id);
-  if (!person || person.removedAt) throw notFound("person");
+  if (!person || person.removedAt) throw notFound(jaEn("職員", "person"));
   const memberships = (await data.membershipsOf(db, [id])).get(id) ?? [];
   if (!allowed(person, memberships)) {
-    if (!(await data.withinReach(db, await reachOf(db, auth), id))) throw notFound("person");
-    throw forbidden("You may not change this person.");
+    if (!(await data.withinReach(db, await reachOf(db, auth), id))) throw notFound(jaEn("職員", "person"));
+    throw forbidden(jaEn("この人を変更する権限がありません。", "You may not change this person."));
   }
   return { person, memberships };
 }
@@ -96,9 +101,11 @@ async function personForChange(db: D1Database, auth: Auth, id: number, allowed: 
 /** The people the caller may see, searched and filtered; contacts (audited) only for those in their scope and when asked. */
 export async function listPeopleFor(db: D1Database, auth: Auth, q: PersonListQuery): Promise<PersonPage> {
   const includeRemoved = q.includeRemoved === "true";
-  if (includeRemoved && !isNetworkAdmin(auth)) throw forbidden("Only a network admin sees deregistered people.");
+  if (includeRemoved && !isNetworkAdmin(auth))
+    throw forbidden(jaEn("登録を解除した人はネットワーク管理者だけが見られます。", "Only a network admin sees deregistered people."));
   const reach = await reachOf(db, auth);
-  if (q.facilityId && !reach.all && !reach.facilityIds.includes(q.facilityId)) throw forbidden("You may list only the people of your own facilities.");
+  if (q.facilityId && !reach.all && !reach.facilityIds.includes(q.facilityId))
+    throw forbidden(jaEn("見られるのは自分の事業所の人だけです。", "You may list only the people of your own facilities."));
   const text = q.q ? normalizeSpaces(q.q) : "";
   const page = await data.listPeople(db, {
     reach,
@@ -124,18 +131,27 @@ export async function listPeopleFor(db: D1Database, auth: Auth, q: PersonListQue
 /** Registers a person with their facility and role, email and mobile (each address free, the probes counted). */
 export async function registerPerson(env: Env, auth: Auth, body: PersonCreate, probe: ProbeSource): Promise<Person> {
   const db = env.DB;
-  if (body.globalRole && !isNetworkAdmin(auth)) throw forbidden("Only a network admin gives network-wide roles.", "globalRole");
+  if (body.globalRole && !isNetworkAdmin(auth))
+    throw forbidden(jaEn("ネットワーク全体の役割はネットワーク管理者だけが付けられます。", "Only a network admin gives network-wide roles."), "globalRole");
   if (body.facilityId === undefined) {
-    if (!isNetworkAdmin(auth) || !body.globalRole) throw badRequest("facilityId", "Choose the facility the person works at.");
+    if (!isNetworkAdmin(auth) || !body.globalRole)
+      throw badRequest("facilityId", jaEn("所属する事業所を選んでください。", "Choose the facility the person works at."));
   } else {
     const f = await data.findFacility(db, body.facilityId);
-    if (!f || f.removedAt) throw badRequest("facilityId", "No such facility.");
+    if (!f || f.removedAt) throw badRequest("facilityId", jaEn("事業所が見つかりません。", "No such facility."));
     const refusal = membershipRefusal(auth, body.facilityId, { from: null, to: body.role });
     if (refusal) throw refusalError(refusal);
   }
   const email = body.email ? normalizeEmail(body.email) : null;
   const mobile = body.mobile ? await mobileOf(env, body.mobile) : null;
-  if (!email && !mobile) throw badRequest("email", "Give an email address or a mobile number, so the roll-call can reach the person.");
+  if (!email && !mobile)
+    throw badRequest(
+      "email",
+      jaEn(
+        "メールアドレスか携帯電話番号を入れてください。安否確認を届けるために必要です。",
+        "Give an email address or a mobile number, so the roll-call can reach the person.",
+      ),
+    );
   await assertContactProbeAllowed(db, probe, email ? "email" : "mobile");
   if (email) await assertAddressFree(db, probe, "email", email, null);
   if (mobile) await assertAddressFree(db, probe, "mobile", mobile, null);
@@ -184,8 +200,8 @@ export async function registerPerson(env: Env, auth: Auth, body: PersonCreate, p
 /** One person as the caller may see them; contacts (audited) when in their scope and `withContacts`. */
 export async function readPerson(db: D1Database, auth: Auth, id: number, withContacts: boolean): Promise<Person> {
   const person = await data.findPerson(db, id);
-  if (!person || (person.removedAt && !isNetworkAdmin(auth))) throw notFound("person");
-  if (!(await data.withinReach(db, await reachOf(db, auth), id))) throw notFound("person");
+  if (!person || (person.removedAt && !isNetworkAdmin(auth))) throw notFound(jaEn("職員", "person"));
+  if (!(await data.withinReach(db, await reachOf(db, auth), id))) throw notFound(jaEn("職員", "person"));
   const memberships = (await data.membershipsOf(db, [id])).get(id) ?? [];
   const full = seesContactsOf(auth, id, memberships);
   const contacts = full && withContacts ? (await data.contactsOf(db, [id])).get(id) : undefined;
@@ -199,14 +215,25 @@ export async function changePerson(env: Env, auth: Auth, id: number, body: Perso
   const db = env.DB;
   const { person, memberships } = await personForChange(db, auth, id, (p, ms) => mayEditPerson(auth, p, ms));
   if (body.globalRole !== undefined && body.globalRole !== person.globalRole) {
-    if (!isNetworkAdmin(auth)) throw forbidden("Only a network admin gives network-wide roles.", "globalRole");
-    if (id === auth.personId) throw forbidden("Ask another network admin to change your own role.", "globalRole");
+    if (!isNetworkAdmin(auth))
+      throw forbidden(jaEn("ネットワーク全体の役割はネットワーク管理者だけが付けられます。", "Only a network admin gives network-wide roles."), "globalRole");
+    if (id === auth.personId)
+      throw forbidden(
+        jaEn("自分の役割はほかのネットワーク管理者に変更してもらってください。", "Ask another network admin to change your own role."),
+        "globalRole",
+      );
   }
   const current = (await data.contactsOf(db, [id])).get(id)!;
   const email = body.email === undefined ? current.email : body.email === null ? null : normalizeEmail(body.email);
   const mobile = body.mobile === undefined ? current.mobile : body.mobile === null ? null : await mobileOf(env, body.mobile);
   if (!email && !mobile && (body.email === null || body.mobile === null))
-    throw badRequest(body.email === null ? "email" : "mobile", "Keep an email address or a mobile number, so the roll-call can reach the person.");
+    throw badRequest(
+      body.email === null ? "email" : "mobile",
+      jaEn(
+        "メールアドレスか携帯電話番号を残してください。安否確認を届けるために必要です。",
+        "Keep an email address or a mobile number, so the roll-call can reach the person.",
+      ),
+    );
   if ((email && email !== current.email) || (mobile && mobile !== current.mobile))
     await assertContactProbeAllowed(db, probe, email !== current.email ? "email" : "mobile");
   if (email && email !== current.email) await assertAddressFree(db, probe, "email", email, id);
@@ -251,7 +278,8 @@ export async function changePerson(env: Env, auth: Auth, id: number, body: Perso
 
 /** Deregisters a person (§5, mayDeregister): sessions, subscriptions, memberships and groups end, addresses are released. */
 export async function deregisterPerson(db: D1Database, auth: Auth, id: number): Promise<void> {
-  if (id === auth.personId && isNetworkAdmin(auth)) throw forbidden("Ask another network admin to deregister you.");
+  if (id === auth.personId && isNetworkAdmin(auth))
+    throw forbidden(jaEn("自分の登録解除はほかのネットワーク管理者に頼んでください。", "Ask another network admin to deregister you."));
   const { person, memberships } = await personForChange(db, auth, id, (p, ms) => mayDeregister(auth, p, ms));
   const now = clock.now();
   await db.batch([

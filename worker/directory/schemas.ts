@@ -1,3 +1,4 @@
+import { refineText } from "../lib/validation";
 import { z } from "@hono/zod-openapi";
 import { pathId } from "../lib/schemas";
 import { FACILITY_TYPES } from "./facility-types";
@@ -59,18 +60,21 @@ const flag = z.enum(["true", "false"]).optional();
 export const nameInput = z
   .string()
   .max(100)
-  .refine((s) => s.replace(/[\s\u3000]/g, "").length > 0, "Enter a name.");
+  .refine((s) => s.replace(/[\s\u3000]/g, "").length > 0, refineText("名前を入れてください。", "Enter a name."));
 export const kanaInput = z
   .string()
   .max(100)
-  .refine((s) => isKatakana(normalizeKana(s)), "Write the reading in kana (カタカナ or ひらがな).");
+  .refine(
+    (s) => isKatakana(normalizeKana(s)),
+    refineText("フリガナはカタカナかひらがなで入れてください。", "Write the reading in kana (カタカナ or ひらがな)."),
+  );
 const mobileInput = z
   .string()
   .max(40)
   .superRefine((s, ctx) => {
     // The form only: the handler checks the country against the settings (requireMobile).
     const r = checkMobileShape(s);
-    if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
+    if (!r.ok) ctx.addIssue({ code: "custom", ...refineText(r.message.ja, r.message.en) });
   })
   .openapi({ example: "090-1234-5678", description: "Any common Japanese notation; stored as E.164" });
 const emailInput = z
@@ -78,7 +82,7 @@ const emailInput = z
   .max(254)
   .superRefine((s, ctx) => {
     const r = checkEmail(s);
-    if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
+    if (!r.ok) ctx.addIssue({ code: "custom", ...refineText(r.message.ja, r.message.en) });
   })
   .openapi({ example: "hanako@example.org" });
 const phoneInput = z
@@ -86,7 +90,7 @@ const phoneInput = z
   .max(40)
   .superRefine((s, ctx) => {
     const r = checkPhone(s);
-    if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
+    if (!r.ok) ctx.addIssue({ code: "custom", ...refineText(r.message.ja, r.message.en) });
   })
   .openapi({ example: "042-380-1234" });
 

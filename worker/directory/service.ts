@@ -1,7 +1,7 @@
 import { auditStatement } from "../audit/log";
 import { isNetworkAdmin, type Auth, type FacilityRole, type GlobalRole } from "../auth/scope";
 import { clock } from "../lib/clock";
-import { conflict, forbidden, notFound } from "../lib/errors";
+import { conflict, forbidden, notFound, jaEn, type Bilingual } from "../lib/errors";
 import * as data from "./data";
 import type { Membership, MembershipRole } from "./schemas";
 import { appointableRoles, canDeregister, canEditPerson, managesPerson } from "./scope";
@@ -16,10 +16,10 @@ import { appointableRoles, canDeregister, canEditPerson, managesPerson } from ".
 
 /** Why a membership change is refused. Codes are machine words; the messages are read by people. */
 export type MembershipRefusal =
-  | { code: "not_your_facility"; message: string }
-  | { code: "role_not_appointable"; message: string; field: "role" }
-  | { code: "role_not_changeable"; message: string; field: "role" }
-  | { code: "person_elsewhere"; message: string };
+  | { code: "not_your_facility"; message: Bilingual }
+  | { code: "role_not_appointable"; message: Bilingual; field: "role" }
+  | { code: "role_not_changeable"; message: Bilingual; field: "role" }
+  | { code: "person_elsewhere"; message: Bilingual };
 
 /** A refused membership change as a route answers it: 403 naming the field. */
 export const refusalError = (r: MembershipRefusal) => forbidden(r.message, "field" in r ? r.field : undefined);
@@ -47,14 +47,29 @@ export function membershipRefusal(
   },
 ): MembershipRefusal | null {
   const roles = appointableRoles(auth, facilityId);
-  if (!roles.size) return { code: "not_your_facility", message: "自分の事業所の職員だけを変更できます。" };
+  if (!roles.size)
+    return { code: "not_your_facility", message: jaEn("自分の事業所の職員だけを変更できます。", "You may change only the people of your own facilities.") };
   if (change.from === change.to) return null;
   if (change.to !== null && !roles.has(change.to))
-    return { code: "role_not_appointable", field: "role", message: `「${ROLE_WORDS[change.to]}」の役割は付けられません。` };
+    return {
+      code: "role_not_appointable",
+      field: "role",
+      message: jaEn(`「${ROLE_WORDS[change.to]}」の役割は付けられません。`, `You may not give the role "${change.to}".`),
+    };
   if (change.from !== null && !roles.has(change.from))
-    return { code: "role_not_changeable", field: "role", message: `「${ROLE_WORDS[change.from]}」の役割は変更できません。` };
+    return {
+      code: "role_not_changeable",
+      field: "role",
+      message: jaEn(`「${ROLE_WORDS[change.from]}」の役割は変更できません。`, `You may not change the role "${change.from}".`),
+    };
   if (change.from === null && change.person && !isNetworkAdmin(auth) && !managesPerson(auth, change.person.memberships))
-    return { code: "person_elsewhere", message: "ほかの事業所の人は招待してください。本人が招待を受けて参加します。" };
+    return {
+      code: "person_elsewhere",
+      message: jaEn(
+        "ほかの事業所の人は招待してください。本人が招待を受けて参加します。",
+        "Invite people from other facilities; they accept the invitation themselves.",
+      ),
+    };
   return null;
 }
 
@@ -92,7 +107,14 @@ export const facilityNameKey = (name: string) => name.normalize("NFKC").replace(
 export async function assertFacilityNameFree(db: D1Database, name: string, exceptId: number | null): Promise<void> {
   const key = facilityNameKey(name);
   const other = (await data.activeFacilityNames(db)).find((f) => f.id !== exceptId && facilityNameKey(f.name) === key);
-  if (other) throw conflict("name", `「${other.name}」と同じ名前です（全角・半角や空白の違いは同じ名前とみなします）。別の名前にしてください。`);
+  if (other)
+    throw conflict(
+      "name",
+      jaEn(
+        `「${other.name}」と同じ名前です（全角・半角や空白の違いは同じ名前とみなします）。別の名前にしてください。`,
+        `This is the name of 「${other.name}」 (width and spaces do not count). Choose another name.`,
+      ),
+    );
 }
 
 // ---------------------------------------------------------------- facility memberships (REST)
@@ -108,9 +130,9 @@ const membershipOf = (m: data.MembershipRecord): Membership => ({
 /** Gives a person a role in a facility, or changes it (membershipRefusal); the same role again changes nothing. */
 export async function setMembership(db: D1Database, auth: Auth, facilityId: number, personId: number, role: MembershipRole): Promise<Membership> {
   const facility = await data.findFacility(db, facilityId);
-  if (!facility || facility.removedAt) throw notFound("facility");
+  if (!facility || facility.removedAt) throw notFound(jaEn("事業所", "facility"));
   const person = await data.findPerson(db, personId);
-  if (!person || person.removedAt) throw notFound("person");
+  if (!person || person.removedAt) throw notFound(jaEn("職員", "person"));
   const existing = await data.activeMembership(db, personId, facilityId);
   const memberships = (await data.membershipsOf(db, [personId])).get(personId) ?? [];
   const refusal = membershipRefusal(auth, facilityId, { from: existing?.role ?? null, to: role, person: { memberships } });
@@ -142,7 +164,7 @@ export async function endMembership(db: D1Database, auth: Auth, facilityId: numb
   const existing = await data.activeMembership(db, personId, facilityId);
   const refusal = membershipRefusal(auth, facilityId, { from: existing?.role ?? "staff", to: null });
   if (refusal?.code === "not_your_facility") throw refusalError(refusal);
-  if (!existing) throw notFound("membership");
+  if (!existing) throw notFound(jaEn("所属", "membership"));
   if (refusal) throw refusalError(refusal);
   await db.batch([
     ...data.endMembershipStatements(db, personId, facilityId, clock.now()),

@@ -1,4 +1,4 @@
-import { badRequest } from "../lib/errors";
+import { badRequest, jaEn } from "../lib/errors";
 
 /** One record of the file and the physical line it starts on (1-based), for messages a person can find in Excel. */
 export interface CsvRecord {
@@ -54,7 +54,8 @@ export function parseCsv(text: string, delimiter = ","): CsvRecord[] {
       recordLine = line;
     } else field += ch;
   }
-  if (quoted) throw badRequest("file", `A quoted field opened on line ${quoteOpenedAt} is never closed.`);
+  if (quoted)
+    throw badRequest("file", jaEn(`${quoteOpenedAt}行目で始まった「"」が閉じていません。`, `A quoted field opened on line ${quoteOpenedAt} is never closed.`));
   if (field !== "" || fields.length > 0) endRecord();
   return records;
 }

@@ -1,5 +1,5 @@
 import Encoding from "encoding-japanese";
-import { badRequest } from "../lib/errors";
+import { badRequest, jaEn } from "../lib/errors";
 
 /** The encodings a contact list (連絡網) arrives in: Excel on Windows saves Shift_JIS (CP932) unless told otherwise. */
 export type SourceEncoding = "UTF-8" | "UTF-8 (BOM)" | "Shift_JIS" | "UTF-16";
@@ -17,9 +17,16 @@ const startsWith = (bytes: Uint8Array, sig: number[]) => sig.every((b, i) => byt
  * with a message the person can act on.
  */
 export function decodeCsv(bytes: Uint8Array): DecodedFile {
-  if (bytes.length === 0) throw badRequest("file", "The file is empty.");
+  if (bytes.length === 0) throw badRequest("file", jaEn("ファイルが空です。", "The file is empty."));
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0]))
-    throw badRequest("file", "This is an Excel workbook, not CSV. In Excel use 「名前を付けて保存」→「CSV」 and upload that file.", "not_csv");
+    throw badRequest(
+      "file",
+      jaEn(
+        "これはExcelのファイルで、CSVではありません。Excelで「名前を付けて保存」→「CSV」で保存したファイルを取り込んでください。",
+        "This is an Excel workbook, not CSV. In Excel use 「名前を付けて保存」→「CSV」 and upload that file.",
+      ),
+      "not_csv",
+    );
 
   let text: string;
   let encoding: SourceEncoding;
@@ -56,4 +63,12 @@ function utf8(bytes: Uint8Array): string {
   }
 }
 
-const notText = () => badRequest("file", "This file is not a CSV text file. Save the sheet as CSV (UTF-8 or Shift_JIS) and upload it again.", "not_csv");
+const notText = () =>
+  badRequest(
+    "file",
+    jaEn(
+      "CSVのテキストファイルではありません。CSV（UTF-8かShift_JIS）で保存してから取り込んでください。",
+      "This file is not a CSV text file. Save the sheet as CSV (UTF-8 or Shift_JIS) and upload it again.",
+    ),
+    "not_csv",
+  );

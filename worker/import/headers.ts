@@ -1,4 +1,4 @@
-import { badRequest } from "../lib/errors";
+import { badRequest, jaEn } from "../lib/errors";
 
 /** The columns the import understands. Only `name` is required. */
 export const COLUMNS = ["name", "kana", "facility", "job", "mobile", "email", "role", "lang"] as const;
@@ -44,10 +44,22 @@ export function mapHeaders(header: string[]): HeaderMap {
       return;
     }
     if (index[col] !== undefined)
-      throw badRequest("file", `Two columns mean the same thing (${col}): 「${header[index[col]]!.trim()}」 and 「${raw.trim()}」. Keep one.`);
+      throw badRequest(
+        "file",
+        jaEn(
+          `同じ意味の列が2つあります（「${header[index[col]]!.trim()}」と「${raw.trim()}」）。1つにしてください。`,
+          `Two columns mean the same thing (${col}): 「${header[index[col]]!.trim()}」 and 「${raw.trim()}」. Keep one.`,
+        ),
+      );
     index[col] = i;
   });
   if (index.name === undefined)
-    throw badRequest("file", "The first line must be the header and name a 氏名 (name) column, e.g. 氏名,フリガナ,事業所名,職種,携帯電話,メールアドレス,役割.");
+    throw badRequest(
+      "file",
+      jaEn(
+        "1行目は見出しで、「氏名」の列が必要です（例: 氏名,フリガナ,事業所名,職種,携帯電話,メールアドレス,役割）。",
+        "The first line must be the header and name a 氏名 (name) column, e.g. 氏名,フリガナ,事業所名,職種,携帯電話,メールアドレス,役割.",
+      ),
+    );
   return { index, ignored };
 }

@@ -3,7 +3,7 @@ import { authOf, route } from "../auth/access";
 import { ADMINS } from "../auth/roles";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
-import { ApiError, badRequest, errorBody } from "../lib/errors";
+import { ApiError, badRequest, errorBody, jaEn, errorLang } from "../lib/errors";
 import { errorResponse, errorResponses, jsonOk } from "../lib/schemas";
 import { ImportQuerySchema, ImportRejectedSchema, ImportReportSchema } from "./schemas";
 import { loadSettings } from "../system/settings";
@@ -51,11 +51,16 @@ const commit = route({
 async function fileBytes(c: Context<AppEnv>): Promise<Uint8Array> {
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type && !["text/csv", "application/octet-stream", "text/plain", "application/vnd.ms-excel"].includes(type))
-    throw badRequest("file", "Send the CSV file's bytes as the body (Content-Type: text/csv).", "unsupported_type");
-  const tooBig = () => new ApiError("too_large", `The file is over ${MAX_BYTES / 1024 / 1024} MB.`, "file");
+    throw badRequest(
+      "file",
+      jaEn("CSVファイルをそのまま送ってください（Content-Type: text/csv）。", "Send the CSV file's bytes as the body (Content-Type: text/csv)."),
+      "unsupported_type",
+    );
+  const tooBig = () =>
+    new ApiError("too_large", jaEn(`ファイルは${MAX_BYTES / 1024 / 1024}MBまでです。`, `The file is over ${MAX_BYTES / 1024 / 1024} MB.`), "file");
   if (Number(c.req.header("content-length") ?? 0) > MAX_BYTES) throw tooBig();
   const body = c.req.raw.body;
-  if (!body) throw badRequest("file", "The file is empty.");
+  if (!body) throw badRequest("file", jaEn("ファイルが空です。", "The file is empty."));
   const parts: Uint8Array[] = [];
   let size = 0;
   const reader = body.getReader();
@@ -94,8 +99,11 @@ export const importRoutes = domainApp()
     const plan = await planImport(c.env.DB, auth, parseFile(await fileBytes(c)), facilityId, mobile);
     const before = report(plan, false);
     if (!before.ok) {
-      const message = `${before.counts.invalid} of ${before.counts.rows} rows have problems; nothing was imported.`;
-      return c.json({ ...errorBody("import_invalid", message, "file"), ...before }, 422);
+      const message = jaEn(
+        `${before.counts.rows}行のうち${before.counts.invalid}行に問題があるため、何も取り込んでいません。`,
+        `${before.counts.invalid} of ${before.counts.rows} rows have problems; nothing was imported.`,
+      );
+      return c.json({ ...errorBody("import_invalid", message, "file", errorLang(c.req.header("Accept-Language"))), ...before }, 422);
     }
     await commitPlan(c.env.DB, auth, plan, facilityId);
     return c.json(report(plan, true), 200);

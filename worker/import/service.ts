@@ -4,7 +4,7 @@ import { isNetworkAdmin, managedFacilityIds, type Auth, type FacilityRole } from
 import { facilityNameKey, mayEditPerson, membershipRefusal, type MembershipRefusal } from "../directory/service";
 import { checkEmail, checkMobile, normalizeKana, normalizeSpaces, type MobileOptions } from "../directory/contact";
 import { clock } from "../lib/clock";
-import { ApiError, badRequest, forbidden } from "../lib/errors";
+import { ApiError, badRequest, forbidden, jaEn } from "../lib/errors";
 import { guessDelimiter, parseCsv } from "./csv";
 import * as data from "./data";
 import { decodeCsv, type SourceEncoding } from "./decode";
@@ -95,7 +95,7 @@ export function parseFile(bytes: Uint8Array): ParsedFile {
   const { text, encoding } = decodeCsv(bytes);
   const records = parseCsv(text, guessDelimiter(text));
   const header = records[0];
-  if (!header) throw badRequest("file", "The file is empty.");
+  if (!header) throw badRequest("file", jaEn("ファイルが空です。", "The file is empty."));
   const { index, ignored } = mapHeaders(header.fields);
   const rows: ParsedFile["rows"] = [];
   records.slice(1).forEach((rec, i) => {
@@ -104,8 +104,16 @@ export function parseFile(bytes: Uint8Array): ParsedFile {
     for (const c of COLUMNS) values[c] = index[c] === undefined ? "" : (rec.fields[index[c]] ?? "");
     rows.push({ row: i + 1, line: rec.line, values });
   });
-  if (rows.length === 0) throw badRequest("file", "There are no rows below the header.");
-  if (rows.length > MAX_ROWS) throw new ApiError("too_large", `At most ${MAX_ROWS} rows per file; this one has ${rows.length}. Split it.`, "file");
+  if (rows.length === 0) throw badRequest("file", jaEn("見出しの行の下にデータがありません。", "There are no rows below the header."));
+  if (rows.length > MAX_ROWS)
+    throw new ApiError(
+      "too_large",
+      jaEn(
+        `1ファイル${MAX_ROWS}行までです（このファイルは${rows.length}行）。分けて取り込んでください。`,
+        `At most ${MAX_ROWS} rows per file; this one has ${rows.length}. Split it.`,
+      ),
+      "file",
+    );
   return { encoding, columns: COLUMNS.filter((c) => index[c] !== undefined), ignoredColumns: ignored, rows };
 }
 
@@ -117,11 +125,12 @@ interface Scope {
 }
 
 async function resolveScope(auth: Auth, facilityId: number | undefined, facilities: data.FacilityRef[]): Promise<Scope> {
-  if (facilityId !== undefined && !facilities.some((f) => f.id === facilityId)) throw new ApiError("not_found", "No such facility.", "facilityId");
+  if (facilityId !== undefined && !facilities.some((f) => f.id === facilityId))
+    throw new ApiError("not_found", jaEn("事業所が見つかりません。", "No such facility."), "facilityId");
   if (isNetworkAdmin(auth)) return facilityId === undefined ? { fixed: null, allowed: null } : { fixed: facilityId, allowed: new Set([facilityId]) };
   const managed = managedFacilityIds(auth);
   if (facilityId !== undefined) {
-    if (!managed.includes(facilityId)) throw forbidden("You may import only into a facility you manage.");
+    if (!managed.includes(facilityId)) throw forbidden(jaEn("取り込めるのは自分が管理する事業所だけです。", "You may import only into a facility you manage."));
     return { fixed: facilityId, allowed: new Set([facilityId]) };
   }
   return { fixed: managed.length === 1 ? managed[0]! : null, allowed: new Set(managed) };
@@ -186,12 +195,12 @@ export async function planImport(db: D1Database, auth: Auth, file: ParsedFile, f
     if (v.mobile.trim()) {
       const checked = checkMobile(v.mobile, mobile);
       if (checked.ok) c.mobile = checked.value;
-      else problem(c, "bad_phone", "mobile", `携帯電話 (mobile): ${checked.message}`);
+      else problem(c, "bad_phone", "mobile", `携帯電話: ${checked.message.ja}`);
     }
     if (v.email.trim()) {
       const email = checkEmail(v.email);
       if (email.ok) c.email = email.value;
-      else problem(c, "bad_email", "email", `メールアドレス (email): ${email.message}`);
+      else problem(c, "bad_email", "email", `メールアドレス: ${email.message.ja}`);
     }
     if (v.role.trim()) {
       const role = ROLE_WORDS[word(v.role)];
@@ -285,8 +294,8 @@ const PROFILE_FIELDS: ReadonlySet<string> = new Set(["name", "kana", "job", "lan
 /** A role change the importer may not make, worded for the preview. */
 function roleProblem(r: Candidate, refusal: MembershipRefusal, matchedBy: "email" | "mobile" = "email") {
   // Someone the importer does not manage joins only by an invitation they accept (§4, §5); the row says which address matched.
-  if (refusal.code === "person_elsewhere") problem(r, matchedBy === "email" ? "email_taken" : "mobile_taken", matchedBy, refusal.message);
-  else problem(r, "role_not_allowed", "role", refusal.message);
+  if (refusal.code === "person_elsewhere") problem(r, matchedBy === "email" ? "email_taken" : "mobile_taken", matchedBy, refusal.message.ja);
+  else problem(r, "role_not_allowed", "role", refusal.message.ja);
 }
 
 function changesFor(r: Candidate, p: data.ExistingPerson): string[] {
@@ -419,7 +428,14 @@ export async function commitPlan(db: D1Database, auth: Auth, plan: Plan, facilit
     await db.batch(statements);
   } catch (err) {
     if (err instanceof Error && /constraint/i.test(err.message))
-      throw new ApiError("conflict", "The directory changed while importing; nothing was written. Preview again and retry.", "file");
+      throw new ApiError(
+        "conflict",
+        jaEn(
+          "取り込み中に名簿が変わったため、何も保存していません。もう一度プレビューしてください。",
+          "The directory changed while importing; nothing was written. Preview again and retry.",
+        ),
+        "file",
+      );
     throw err;
   }
 }

@@ -1,3 +1,4 @@
+import { issueText } from "../lib/validation";
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -10,7 +11,7 @@ import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { probeSource } from "../auth/ratelimit";
 import { clock } from "../lib/clock";
-import { forbidden } from "../lib/errors";
+import { forbidden, jaEn } from "../lib/errors";
 import { errorResponse, errorResponses, htmlPage, IdParam, jsonBody, jsonOk, TokenParam } from "../lib/schemas";
 import { audit } from "../audit/log";
 import { loadSettings } from "../system/settings";
@@ -134,7 +135,8 @@ invitationRoutes
     const auth = authOf(c);
     const q = c.req.valid("query");
     const facilityIds = isNetworkAdmin(auth) ? null : managedFacilityIds(auth);
-    if (q.facilityId && facilityIds && !facilityIds.includes(q.facilityId)) throw forbidden("You may list only your own facilities' invitations.");
+    if (q.facilityId && facilityIds && !facilityIds.includes(q.facilityId))
+      throw forbidden(jaEn("見られるのは自分の事業所の招待だけです。", "You may list only your own facilities' invitations."));
     const now = clock.now();
     const rows = await data.listInvitations(c.env.DB, { ...q, facilityIds, inviterId: auth.personId, now });
     // The list shows masked addresses only; reading it is still a read of contact data (audited).
@@ -169,7 +171,9 @@ invitationRoutes
     if (!parsed.success) {
       const field = String(parsed.error.issues[0]?.path[0] ?? "decision");
       const text =
-        field === "decision" ? problemText(inv.lang, new JoinProblem("decision", "join.error.decision")) : `${field}: ${parsed.error.issues[0]?.message ?? ""}`;
+        field === "decision"
+          ? problemText(inv.lang, new JoinProblem("decision", "join.error.decision"))
+          : problemText(inv.lang, new JoinProblem(field, issueText(parsed.error.issues[0]!, field)));
       return c.html(joinPage(inv, { existing, minLength, otherSignedIn: other, error: { field, text } }), 400);
     }
     const form = parsed.data;

@@ -1,5 +1,6 @@
+import { refineText } from "../lib/validation";
 import { z } from "@hono/zod-openapi";
-import { checkEmail, checkMobileShape } from "../directory/contact";
+import { checkEmail, checkMobileShape, type ContactResult } from "../directory/contact";
 import { MembershipRoleSchema, nameInput, PersonLangSchema } from "../directory/schemas";
 
 /** Invitations (§4, §5): sent by email or SMS, accepted or declined by the invitee on /join/{token}. */
@@ -9,13 +10,13 @@ export const INVITATION_DAYS = 7;
 export const InvitationStateSchema = z.enum(["pending", "accepted", "declined", "revoked", "expired"]).openapi("InvitationState");
 export type InvitationState = z.infer<typeof InvitationStateSchema>;
 
-const checked = (check: (s: string) => { ok: true; value: string } | { ok: false; message: string }) =>
+const checked = (check: (s: string) => ContactResult) =>
   z
     .string()
     .max(254)
     .superRefine((s, ctx) => {
       const r = check(s);
-      if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
+      if (!r.ok) ctx.addIssue({ code: "custom", ...refineText(r.message.ja, r.message.en) });
     });
 
 export const InvitationCreateSchema = z

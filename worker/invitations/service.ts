@@ -10,7 +10,7 @@ import { canManageGroup } from "../directory/scope";
 import { membershipRefusal, refusalError } from "../directory/service";
 import { clock } from "../lib/clock";
 import { randomToken, sha256Hex } from "../lib/crypto";
-import { ApiError, badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { ApiError, badRequest, conflict, forbidden, notFound, jaEn, type Bilingual } from "../lib/errors";
 import { maskAddress } from "../delivery/channels/sandbox";
 import { sendDirect } from "../messages/send";
 import { say } from "../messages/wording";
@@ -48,32 +48,41 @@ export function present(i: data.InvitationRecord, now: number): Invitation {
 /** Where the invitation leads, checked against what the inviter may do. */
 async function target(db: D1Database, auth: Auth, body: InvitationCreate): Promise<{ facilityId: number | null; groupId: number | null }> {
   if ((body.facilityId === undefined) === (body.groupId === undefined))
-    throw badRequest("facilityId", "Invite to one facility or one group: give facilityId or groupId.");
+    throw badRequest("facilityId", jaEn("招待先は事業所かグループのどちらか1つです。", "Invite to one facility or one group: give facilityId or groupId."));
   if (body.facilityId !== undefined) {
     const f = await dir.findFacility(db, body.facilityId);
-    if (!f || f.removedAt) throw badRequest("facilityId", "No such facility.");
+    if (!f || f.removedAt) throw badRequest("facilityId", jaEn("事業所が見つかりません。", "No such facility."));
     const refusal = membershipRefusal(auth, body.facilityId, { from: null, to: body.role });
     if (refusal) throw refusalError(refusal);
     return { facilityId: body.facilityId, groupId: null };
   }
   const group = await dir.findGroup(db, body.groupId!);
-  if (!group || group.closedAt) throw badRequest("groupId", "No such open group.");
+  if (!group || group.closedAt) throw badRequest("groupId", jaEn("開いているグループが見つかりません。", "No such open group."));
   if (group.kind !== "custom")
     throw badRequest(
       "groupId",
-      group.kind === "facility" ? "To add someone to a facility, invite them to the facility (facilityId)." : "Everyone registered is in the network group.",
+      group.kind === "facility"
+        ? jaEn("事業所に加えるには、事業所に招待してください。", "To add someone to a facility, invite them to the facility (facilityId).")
+        : jaEn("登録した人は全員ネットワークのグループにいます。", "Everyone registered is in the network group."),
     );
-  if (!canManageGroup(auth, group, await dir.groupMembership(db, group.id, auth.personId))) throw forbidden("You do not manage this group.");
+  if (!canManageGroup(auth, group, await dir.groupMembership(db, group.id, auth.personId)))
+    throw forbidden(jaEn("このグループの管理者ではありません。", "You do not manage this group."));
   return { facilityId: null, groupId: group.id };
 }
 
 /** The invitee's address in its stored form. */
 function addressOf(body: InvitationCreate, extraCountryCodes: readonly string[]): { kind: "email" | "mobile"; value: string } {
   if (body.email !== undefined && body.mobile !== undefined)
-    throw badRequest("mobile", "Send the invitation to one address: an email or a mobile number, not both.");
+    throw badRequest(
+      "mobile",
+      jaEn("招待の送り先はメールか携帯電話のどちらか1つです。", "Send the invitation to one address: an email or a mobile number, not both."),
+    );
   if (body.email !== undefined) return { kind: "email", value: normalizeEmail(body.email)! };
   if (body.mobile !== undefined) return { kind: "mobile", value: requireMobile(body.mobile, "mobile", { extraCountryCodes }) };
-  throw badRequest("email", "Give the email address or the mobile number to send the invitation to.");
+  throw badRequest(
+    "email",
+    jaEn("招待を送るメールアドレスか携帯電話番号を入れてください。", "Give the email address or the mobile number to send the invitation to."),
+  );
 }
 
 /**
@@ -95,8 +104,12 @@ export async function createInvitation(
   const holder = await dir.contactHolder(db, address.kind, address.value);
   if (holder !== null) {
     const already =
-      (place.facilityId !== null && (await dir.activeMembership(db, holder, place.facilityId)) && "This person already works at this facility.") ||
-      (place.groupId !== null && (await dir.groupMembership(db, place.groupId, holder)) && "This person is already in this group.");
+      (place.facilityId !== null &&
+        (await dir.activeMembership(db, holder, place.facilityId)) &&
+        jaEn("この人はすでにこの事業所の職員です。", "This person already works at this facility.")) ||
+      (place.groupId !== null &&
+        (await dir.groupMembership(db, place.groupId, holder)) &&
+        jaEn("この人はすでにこのグループのメンバーです。", "This person is already in this group."));
     if (already) {
       await countContactProbe(db, probe);
       throw conflict(address.kind, already);
@@ -166,7 +179,14 @@ export async function createInvitation(
         detail: { error: sent.error.slice(0, 100) },
       }),
     ]);
-    throw new ApiError("send_failed", `The invitation could not be sent (${sent.error}); it was withdrawn. Check the address and try again.`, address.kind);
+    throw new ApiError(
+      "send_failed",
+      jaEn(
+        `招待を送れなかったため取り消しました（${sent.error}）。宛先を確かめてもう一度お試しください。`,
+        `The invitation could not be sent (${sent.error}); it was withdrawn. Check the address and try again.`,
+      ),
+      address.kind,
+    );
   }
   return { invitation: present(inv, now), sent: true, sandbox: sent.sandbox };
 }
@@ -175,10 +195,18 @@ export async function createInvitation(
 export async function revokeInvitation(env: Env, auth: Auth, id: number, mayManage: (i: data.InvitationRecord) => boolean): Promise<Invitation> {
   const db = env.DB;
   const inv = await data.findInvitation(db, id);
-  if (!inv || !mayManage(inv)) throw notFound("invitation");
+  if (!inv || !mayManage(inv)) throw notFound(jaEn("招待", "invitation"));
   const now = clock.now();
   const state = data.stateOf(inv, now);
-  if (state !== "pending") throw new ApiError("conflict", `This invitation is ${state} already.`, "id");
+  if (state !== "pending")
+    throw new ApiError(
+      "conflict",
+      jaEn(
+        `この招待はすでに${({ accepted: "承諾", declined: "辞退", revoked: "取り消し", expired: "期限切れ" } as Record<string, string>)[state] ?? state}です。`,
+        `This invitation is ${state} already.`,
+      ),
+      "id",
+    );
   try {
     await db.batch([
       data.claimOutcome(db, id, "revoked", now),
@@ -186,7 +214,8 @@ export async function revokeInvitation(env: Env, auth: Auth, id: number, mayMana
       auditStatement(db, { actorId: auth.personId, action: "invitation.revoked", objectType: "invitation", objectId: id }),
     ]);
   } catch (err) {
-    if (data.isUniqueViolation(err, "invitation_outcomes")) throw new ApiError("conflict", "This invitation was answered in the meantime.", "id");
+    if (data.isUniqueViolation(err, "invitation_outcomes"))
+      throw new ApiError("conflict", jaEn("この招待はその間に回答されました。", "This invitation was answered in the meantime."), "id");
     throw err;
   }
   return present((await data.findInvitation(db, id))!, now);
@@ -227,9 +256,10 @@ export async function openInvitation(env: Env, token: string): Promise<JoinView>
 export class JoinProblem extends Error {
   constructor(
     readonly field: string,
-    message: string,
+    /** A wording key of the join page ("join.error.name"), or words of their own (a password rule). */
+    readonly words: string | Bilingual,
   ) {
-    super(message);
+    super(typeof words === "string" ? words : words.en);
   }
 }
 
@@ -334,4 +364,5 @@ async function guarded(write: () => Promise<JoinOutcome>): Promise<JoinOutcome> 
 }
 
 /** The wording key of a join problem, or the policy's own sentence. */
-export const problemText = (lang: Parameters<typeof say>[0], p: JoinProblem) => (p.message.startsWith("join.") ? say(lang, p.message) : p.message);
+export const problemText = (lang: Parameters<typeof say>[0], p: JoinProblem) =>
+  typeof p.words === "string" ? say(lang, p.words) : lang === "ja" || lang === "ja-easy" ? p.words.ja : p.words.en;

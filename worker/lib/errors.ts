@@ -71,31 +71,66 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
+/**
+ * A message for a person, in Japanese and in English: the API answers `message` in the
+ * language of `Accept-Language` (Japanese by default). Written where the error is
+ * raised, so the two say the same thing and stay beside the rule they explain.
+ */
+export type Bilingual = { readonly ja: string; readonly en: string };
+export const jaEn = (ja: string, en: string): Bilingual => ({ ja, en });
+export type ErrorLang = keyof Bilingual;
+
+/**
+ * The language of the error messages for an `Accept-Language` header: the first
+ * listed (by weight) of Japanese and English, Japanese when neither is asked for.
+ * やさしい日本語 (ja-easy) reads the Japanese.
+ */
+export function errorLang(acceptLanguage: string | undefined | null): ErrorLang {
+  if (!acceptLanguage) return "ja";
+  const ranked = acceptLanguage
+    .split(",")
+    .map((part, i) => {
+      const [tag = "", ...params] = part.trim().toLowerCase().split(";");
+      const q = params.map((x) => x.trim()).find((x) => x.startsWith("q="));
+      return { tag: tag.trim(), q: q ? Number(q.slice(2)) || 0 : 1, i };
+    })
+    .filter((x) => x.tag && x.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const { tag } of ranked) {
+    if (tag === "ja" || tag.startsWith("ja-")) return "ja";
+    if (tag === "en" || tag.startsWith("en-")) return "en";
+  }
+  return "ja";
+}
+
 /** The one error type of the API. `onError` and the validation hook shape it into `{ error: {...} }`. */
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
 
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    readonly text: Bilingual,
     readonly field?: string,
   ) {
-    super(message);
+    super(text.en);
     this.status = ERROR_CODES[code];
   }
 
-  toJSON() {
-    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } };
+  /** The body in `lang` (Japanese unless told). */
+  toJSON(lang: ErrorLang = "ja") {
+    return { error: { code: this.code, message: this.text[lang], ...(this.field ? { field: this.field } : {}) } };
   }
 }
 
 /** The error body for a code, for the few places that answer without throwing. */
-export const errorBody = (code: ErrorCode, message: string, field?: string) => new ApiError(code, message, field).toJSON();
+export const errorBody = (code: ErrorCode, text: Bilingual, field?: string, lang: ErrorLang = "ja") => new ApiError(code, text, field).toJSON(lang);
 
-export const badRequest = (field: string, message: string, code: ErrorCode = "invalid") => new ApiError(code, message, field);
-export const unauthorized = (message = "サインインしてください。") => new ApiError("unauthorized", message);
-export const forbidden = (message = "この操作をする権限がありません。", field?: string) => new ApiError("forbidden", message, field);
-export const notFound = (what = "resource") => new ApiError("not_found", `No such ${what}.`);
-export const conflict = (field: string | undefined, message: string) => new ApiError("conflict", message, field);
-export const closed = (message: string, field?: string) => new ApiError("closed", message, field);
-export const tooLarge = (message: string, field?: string) => new ApiError("too_large", message, field);
+export const badRequest = (field: string, text: Bilingual, code: ErrorCode = "invalid") => new ApiError(code, text, field);
+export const unauthorized = (text = jaEn("サインインしてください。", "Sign in first.")) => new ApiError("unauthorized", text);
+export const forbidden = (text = jaEn("この操作をする権限がありません。", "You may not do this."), field?: string) => new ApiError("forbidden", text, field);
+/** Not found: `what` names the thing, in both languages (「事業所」, "facility"). */
+export const notFound = (what: Bilingual = jaEn("データ", "resource")) =>
+  new ApiError("not_found", jaEn(`${what.ja}が見つかりません。`, `No such ${what.en}.`));
+export const conflict = (field: string | undefined, text: Bilingual) => new ApiError("conflict", text, field);
+export const closed = (text: Bilingual, field?: string) => new ApiError("closed", text, field);
+export const tooLarge = (text: Bilingual, field?: string) => new ApiError("too_large", text, field);

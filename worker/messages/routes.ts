@@ -2,7 +2,7 @@ import { audit } from "../audit/log";
 import { authOf, route } from "../auth/access";
 import { sandboxInUse } from "../delivery/channels";
 import { domainApp } from "../lib/app";
-import { notFound } from "../lib/errors";
+import { notFound, jaEn } from "../lib/errors";
 import { errorResponses, jsonOk } from "../lib/schemas";
 import { listSandboxMessages } from "./data";
 import { DirectMessageListSchema, DirectMessageQuery } from "./schemas";
@@ -22,7 +22,7 @@ const list = route({
 
 export const messageRoutes = domainApp().openapi(list, async (c) => {
   const auth = authOf(c);
-  if (!sandboxInUse(c.env)) throw notFound("outbox (every channel has a real provider)");
+  if (!sandboxInUse(c.env)) throw notFound(jaEn("送信箱（すべての経路が本番の送信先です）", "outbox (every channel has a real provider)"));
   const q = c.req.valid("query");
   const rows = await listSandboxMessages(c.env.DB, {
     readerId: auth.personId,

@@ -5,7 +5,7 @@ import * as authData from "../auth/data";
 import type { Auth } from "../auth/scope";
 import { clock } from "../lib/clock";
 import { sha256Hex } from "../lib/crypto";
-import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
+import { ApiError, badRequest, conflict, notFound, jaEn } from "../lib/errors";
 import * as data from "./data";
 import { CHALLENGE_TTL_MS, type PasskeyCreateSchema, type PasskeySignInSchema } from "./schemas";
 
@@ -27,7 +27,7 @@ function relyingParty(env: Pick<Env, "PUBLIC_URL">) {
   return { rpID: u.hostname, origin: u.origin, rpName: "安否確認" };
 }
 
-const INVALID = () => new ApiError("invalid_credentials", "This passkey could not sign you in.");
+const INVALID = () => new ApiError("invalid_credentials", jaEn("このパスキーではサインインできませんでした。", "This passkey could not sign you in."));
 
 /** The challenge the browser signed, checked and used up once (expectedChallenge as a callback). */
 const takesChallenge = (db: D1Database, purpose: "register" | "authenticate", personId: number | null) => async (challenge: string) =>
@@ -77,11 +77,16 @@ export async function registerPasskey(env: Env, auth: Auth, input: z.infer<typeo
       requireUserVerification: true,
     });
   } catch (err) {
-    throw badRequest("response", `response: ${err instanceof Error ? err.message : "not a valid passkey registration"}`.slice(0, 300));
+    throw badRequest(
+      "response",
+      jaEn("パスキーの登録を確認できませんでした。", `The passkey registration is not valid: ${err instanceof Error ? err.message : "unknown"}`.slice(0, 300)),
+    );
   }
-  if (!verified.verified) throw badRequest("response", "response: the passkey registration could not be verified.");
+  if (!verified.verified)
+    throw badRequest("response", jaEn("パスキーの登録を確認できませんでした。", "response: the passkey registration could not be verified."));
   const info = verified.registrationInfo;
-  if (await data.credentialTaken(db, info.credential.id)) throw conflict("response", "This passkey is registered already.");
+  if (await data.credentialTaken(db, info.credential.id))
+    throw conflict("response", jaEn("このパスキーはもう登録されています。", "This passkey is registered already."));
   const [inserted] = await db.batch([
     data.insertPasskey(db, {
       credentialId: info.credential.id,
@@ -112,7 +117,7 @@ export async function removePasskey(db: D1Database, auth: Auth, id: number): Pro
     data.revokePasskey(db, id, auth.personId, clock.now()),
     auditStatement(db, { actorId: auth.personId, action: "auth.passkey_removed", objectType: "passkey", objectId: id }),
   ]);
-  if (done!.meta.changes !== 1) throw notFound("passkey");
+  if (done!.meta.changes !== 1) throw notFound(jaEn("パスキー", "passkey"));
 }
 
 /** Options for navigator.credentials.get() with discoverable credentials; the challenge is nobody's yet. */

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { authOf, route } from "../auth/access";
 import { domainApp } from "../lib/app";
-import { ApiError, badRequest } from "../lib/errors";
+import { ApiError, badRequest, jaEn } from "../lib/errors";
 import { errorResponse, errorResponses, IdParam, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
 import { MyProfileSchema, MyProfileUpdateSchema, PHOTO_MAX_BYTES, PHOTO_TYPES, PhotoResultSchema, type PhotoType } from "./schemas";
 import * as service from "./service";
@@ -71,11 +71,16 @@ const getPhoto = route({
 /** The uploaded bytes, refused before reading when the declared length is already too much. */
 async function photoBytes(req: Request): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "0");
-  const tooBig = () => new ApiError("too_large", `photo: at most ${PHOTO_MAX_BYTES / 1024} KB; resize it first.`, "photo");
+  const tooBig = () =>
+    new ApiError(
+      "too_large",
+      jaEn(`写真は${PHOTO_MAX_BYTES / 1024}KBまでです。小さくしてから送ってください。`, `photo: at most ${PHOTO_MAX_BYTES / 1024} KB; resize it first.`),
+      "photo",
+    );
   if (declared > PHOTO_MAX_BYTES) throw tooBig();
   const bytes = new Uint8Array(await req.arrayBuffer());
   if (bytes.length > PHOTO_MAX_BYTES) throw tooBig();
-  if (bytes.length === 0) throw badRequest("photo", "photo: the file is empty.");
+  if (bytes.length === 0) throw badRequest("photo", jaEn("写真のファイルが空です。", "photo: the file is empty."));
   return bytes;
 }
 
@@ -85,7 +90,8 @@ export const profileRoutes = domainApp()
   .openapi(putPhoto, async (c) => {
     const auth = authOf(c);
     const declared = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-    if (!(PHOTO_TYPES as readonly string[]).includes(declared)) throw badRequest("photo", "photo: send a JPEG, PNG or WebP image with its Content-Type.");
+    if (!(PHOTO_TYPES as readonly string[]).includes(declared))
+      throw badRequest("photo", jaEn("写真はJPEG・PNG・WebPの画像を送ってください。", "photo: send a JPEG, PNG or WebP image with its Content-Type."));
     const bytes = await photoBytes(c.req.raw);
     return c.json(await service.replaceMyPhoto(c.env, auth, declared as PhotoType, bytes), 200);
   })

@@ -4,7 +4,7 @@ import { checkEmail, checkMobile, normalizeKana, normalizeSpaces } from "../dire
 import * as dir from "../directory/data";
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
-import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
+import { ApiError, badRequest, conflict, notFound, jaEn } from "../lib/errors";
 import { assertContactProbeAllowed, countContactProbe, type ProbeSource } from "../auth/ratelimit";
 import { loadSettings } from "../system/settings";
 import { langOf } from "../templates/languages";
@@ -21,7 +21,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export async function myProfile(db: D1Database, auth: Auth): Promise<MyProfile> {
   const p = await dir.findPerson(db, auth.personId);
-  if (!p || p.removedAt) throw notFound("person");
+  if (!p || p.removedAt) throw notFound(jaEn("職員", "person"));
   const [memberships, channels, counts] = await Promise.all([dir.membershipsOf(db, [p.id]), data.channelsOf(db, p.id), data.securityCounts(db, p.id)]);
   return {
     id: p.id,
@@ -48,7 +48,7 @@ export async function myProfile(db: D1Database, auth: Auth): Promise<MyProfile> 
 /** Changes one's name, reading, job or language; audited only when something changed. */
 export async function updateMyProfile(db: D1Database, auth: Auth, body: MyProfileUpdate): Promise<MyProfile> {
   const p = await dir.findPerson(db, auth.personId);
-  if (!p || p.removedAt) throw notFound("person");
+  if (!p || p.removedAt) throw notFound(jaEn("職員", "person"));
   const next: dir.NewPerson = {
     name: body.name === undefined ? p.name : normalizeSpaces(body.name),
     kana: body.kana === undefined ? p.kana : normalizeKana(body.kana),
@@ -81,11 +81,13 @@ export async function replaceMyPhoto(
   if (actual !== declared)
     throw badRequest(
       "photo",
-      actual ? `photo: the file is a ${actual}, not ${declared}.` : `photo: the file is not a ${declared} image (JPEG, PNG or WebP only).`,
+      actual
+        ? jaEn(`写真のファイルは${actual}で、${declared}ではありません。`, `photo: the file is a ${actual}, not ${declared}.`)
+        : jaEn("写真はJPEG・PNG・WebPの画像を送ってください。", `photo: the file is not a ${declared} image (JPEG, PNG or WebP only).`),
     );
   const db = env.DB;
   const person = await dir.findPerson(db, auth.personId);
-  if (!person || person.removedAt) throw notFound("person");
+  if (!person || person.removedAt) throw notFound(jaEn("職員", "person"));
   const key = `people/${auth.personId}/${randomToken(12)}`;
   await env.PHOTOS.put(key, bytes, { httpMetadata: { contentType: actual, cacheControl: "private, max-age=300" } });
   try {
@@ -110,7 +112,7 @@ export async function replaceMyPhoto(
 export async function removeMyPhoto(env: Env, auth: Auth): Promise<void> {
   const db = env.DB;
   const person = await dir.findPerson(db, auth.personId);
-  if (!person?.photoKey) throw notFound("photo");
+  if (!person?.photoKey) throw notFound(jaEn("写真", "photo"));
   await db.batch([
     data.setPhotoKey(db, auth.personId, null, clock.now()),
     auditStatement(db, { actorId: auth.personId, action: "profile.photo_removed", objectType: "person", objectId: auth.personId }),
@@ -120,22 +122,29 @@ export async function removeMyPhoto(env: Env, auth: Auth): Promise<void> {
 
 /** The photo the caller may see: its key and its ETag. Out of sight and no photo look the same: 404, so nobody learns who has one. */
 export async function photoFor(db: D1Database, auth: Auth, personId: number): Promise<{ key: string; etag: string }> {
-  if (!(await mayReadPhoto(db, auth, personId))) throw notFound("photo");
+  if (!(await mayReadPhoto(db, auth, personId))) throw notFound(jaEn("写真", "photo"));
   const person = await dir.findPerson(db, personId);
-  if (!person?.photoKey) throw notFound("photo");
+  if (!person?.photoKey) throw notFound(jaEn("写真", "photo"));
   return { key: person.photoKey, etag: `"${person.photoKey.split("/").pop()}"` };
 }
 
 export async function loadPhoto(env: Env, key: string): Promise<R2ObjectBody> {
   const obj = await env.PHOTOS.get(key);
-  if (!obj) throw notFound("photo");
+  if (!obj) throw notFound(jaEn("写真", "photo"));
   return obj;
 }
 
 // ---------------------------------------------------------------- own contacts
 
 const lastOne = () =>
-  badRequest("id", "This is your only contact: a roll-call must be able to reach you. Add another one first, then remove this one.", "last_contact");
+  badRequest(
+    "id",
+    jaEn(
+      "これはあなたの唯一の連絡先です。先に別の連絡先を追加してから削除してください。",
+      "This is your only contact: a roll-call must be able to reach you. Add another one first, then remove this one.",
+    ),
+    "last_contact",
+  );
 
 /**
  * Adds one's own email or mobile, unverified, replacing the one of that kind. An address
@@ -150,10 +159,20 @@ export async function addMyContact(env: Env, auth: Auth, probe: ProbeSource, inp
   const db = env.DB;
   await assertContactProbeAllowed(db, probe, "value");
   const holder = await data.addressHolder(db, kind, value);
-  if (holder?.personId === auth.personId) throw conflict("value", `This ${kind === "mobile" ? "number" : "address"} is yours already.`);
+  if (holder?.personId === auth.personId)
+    throw conflict(
+      "value",
+      jaEn(`この${kind === "mobile" ? "番号" : "アドレス"}はすでにあなたのものです。`, `This ${kind === "mobile" ? "number" : "address"} is yours already.`),
+    );
   if (holder) {
     await countContactProbe(db, probe);
-    throw conflict("value", `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`);
+    throw conflict(
+      "value",
+      jaEn(
+        `この${kind === "mobile" ? "番号" : "アドレス"}はほかのアカウントで使われています。`,
+        `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`,
+      ),
+    );
   }
   const before = await data.channelsOf(db, auth.personId);
   const replaced = before.some((ch) => ch.kind === kind);
@@ -176,12 +195,18 @@ export async function addMyContact(env: Env, auth: Auth, probe: ProbeSource, inp
     // Another account took the address between the check and the write: the whole batch rolled back.
     if (data.isAddressTaken(err)) {
       await countContactProbe(db, probe);
-      throw conflict("value", `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`);
+      throw conflict(
+        "value",
+        jaEn(
+          `この${kind === "mobile" ? "番号" : "アドレス"}はほかのアカウントで使われています。`,
+          `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`,
+        ),
+      );
     }
     throw err;
   }
   const id = inserted.results[0]?.id;
-  if (id === undefined) throw notFound("person");
+  if (id === undefined) throw notFound(jaEn("職員", "person"));
   return { channel: { id, kind, value, verified: false as const, verifiedAt: null, lastOkAt: null }, replaced };
 }
 
@@ -189,7 +214,7 @@ export async function addMyContact(env: Env, auth: Auth, probe: ProbeSource, inp
 export async function removeMyContact(db: D1Database, auth: Auth, id: number): Promise<void> {
   const mine = await data.channelsOf(db, auth.personId);
   const contact = mine.find((ch) => ch.id === id);
-  if (!contact) throw notFound("contact");
+  if (!contact) throw notFound(jaEn("連絡先", "contact"));
   if (mine.length <= 1) throw lastOne();
   const [removed] = await db.batch([
     data.removeOwnContact(db, auth.personId, id, clock.now()),
@@ -197,6 +222,10 @@ export async function removeMyContact(db: D1Database, auth: Auth, id: number): P
   ]);
   if (removed!.meta.changes !== 1) {
     // Lost a race with another removal: the contact stays (only the attempt is in the audit log).
-    throw new ApiError("last_contact", "This is your only contact: a roll-call must be able to reach you.", "id");
+    throw new ApiError(
+      "last_contact",
+      jaEn("これはあなたの唯一の連絡先です。安否確認が届くように残してください。", "This is your only contact: a roll-call must be able to reach you."),
+      "id",
+    );
   }
 }

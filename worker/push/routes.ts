@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { authOf, route } from "../auth/access";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
-import { badRequest, notFound } from "../lib/errors";
+import { badRequest, notFound, jaEn } from "../lib/errors";
 import { errorResponse, errorResponses, IdParam, jsonBody, jsonOk, OkSchema, TokenParam } from "../lib/schemas";
 import { closedPage, donePage, notFoundPage } from "../reply/page";
 import { findRecipientByToken } from "../reply/service";
@@ -139,7 +139,7 @@ async function ackToken(c: Context<AppEnv>, fromQuery: string | undefined): Prom
   if (fromQuery) return fromQuery;
   const body = (await c.req.json().catch(() => null)) as unknown;
   const parsed = AckBody.safeParse(body);
-  if (!parsed.success) throw badRequest("token", "token: the test's token is missing.");
+  if (!parsed.success) throw badRequest("token", jaEn("テストのトークンがありません。", "token: the test's token is missing."));
   return parsed.data.token;
 }
 
@@ -182,10 +182,11 @@ pushRoutes
     const found = await findRecipientByToken(c.env, token);
     if (!found) {
       if (html) return c.html(notFoundPage(), 404);
-      throw notFound("reply link");
+      throw notFound(jaEn("回答のリンク", "reply link"));
     }
     const parsed = OneTapSchema.safeParse({ action: await oneTapAction(c) });
-    if (!parsed.success) throw badRequest("action", "action: one of safe_yes, safe_no, need_help.");
+    if (!parsed.success)
+      throw badRequest("action", jaEn("回答は「無事」「無事でない」「助けが必要」のどれかです。", "action: one of safe_yes, safe_no, need_help."));
     const { action } = parsed.data;
     const outcome = await service.answerOneTap(c.env, found, action);
     if (outcome.closed) {

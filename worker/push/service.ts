@@ -6,7 +6,7 @@ import type { OutgoingMessage } from "../delivery/types";
 import { findPerson } from "../directory/data";
 import { clock } from "../lib/clock";
 import { randomToken, sha256Hex } from "../lib/crypto";
-import { ApiError, badRequest, conflict, notFound } from "../lib/errors";
+import { ApiError, badRequest, conflict, notFound, jaEn } from "../lib/errors";
 import { sendDirect } from "../messages/send";
 import { langOfPerson, say } from "../messages/wording";
 import { isOpen, recordReply } from "../reply/service";
@@ -38,7 +38,7 @@ export const devicesOf = (db: D1Database, auth: Auth) => data.devicesOf(db, auth
 /** One of the caller's active devices, else 404. */
 async function ownDevice(db: D1Database, auth: Auth, id: number): Promise<data.DeviceRow> {
   const device = await data.deviceOf(db, auth.personId, id);
-  if (!device) throw notFound("device");
+  if (!device) throw notFound(jaEn("端末", "device"));
   return device;
 }
 
@@ -47,7 +47,7 @@ function checkEndpoint(env: Env, endpoint: string) {
   const u = new URL(endpoint);
   if (u.protocol === "https:") return;
   if (u.protocol === "http:" && (env.APP_ENV === "test" || env.APP_ENV === "local")) return;
-  throw badRequest("subscription.endpoint", "A push endpoint is an https URL.");
+  throw badRequest("subscription.endpoint", jaEn("プッシュ通知の宛先はhttpsのURLです。", "A push endpoint is an https URL."));
 }
 
 export interface NewDevice {
@@ -73,7 +73,8 @@ export async function addDevice(env: Env, auth: Auth, input: NewDevice): Promise
     ]);
     return { device: (await data.deviceOf(db, auth.personId, existing.id))!, created: false };
   }
-  if ((await data.countDevices(db, auth.personId)) >= MAX_DEVICES) throw conflict("subscription", `At most ${MAX_DEVICES} devices; remove one first.`);
+  if ((await data.countDevices(db, auth.personId)) >= MAX_DEVICES)
+    throw conflict("subscription", jaEn(`端末は${MAX_DEVICES}台までです。先に1台削除してください。`, `At most ${MAX_DEVICES} devices; remove one first.`));
   // The browser (endpoint) now belongs to whoever signed in on it: the previous holder stops getting its notifications.
   const results = await db.batch<{ id: number }>([
     ...(existing ? [data.revokeDevice(db, existing.id, now)] : []),
@@ -144,9 +145,20 @@ export async function sendTestNotification(env: Env, auth: Auth, id: number): Pr
         data.revokeDevice(db, id, clock.now()),
         auditStatement(db, { actorId: auth.personId, action: "push.device_gone", objectType: "push_subscription", objectId: id }),
       ]);
-      throw new ApiError("gone", "This device no longer accepts notifications; it was removed. Turn notifications on again on the device.", "id");
+      throw new ApiError(
+        "gone",
+        jaEn(
+          "この端末は通知を受け付けなくなったため、削除しました。端末で通知をもう一度オンにしてください。",
+          "This device no longer accepts notifications; it was removed. Turn notifications on again on the device.",
+        ),
+        "id",
+      );
     }
-    throw new ApiError("send_failed", `The push service did not take the test (${r.error}).`, "id");
+    throw new ApiError(
+      "send_failed",
+      jaEn(`プッシュ通知のテストが届きませんでした（${r.error}）。`, `The push service did not take the test (${r.error}).`),
+      "id",
+    );
   }
   await audit(db, { actorId: auth.personId, action: "push.test_sent", objectType: "push_subscription", objectId: id });
   return { sandbox: r.sandbox, testId };
@@ -157,12 +169,13 @@ export async function sendTestNotification(env: Env, auth: Auth, id: number): Pr
  * day, of a device still held. Again after the first time it answers the first arrival.
  */
 export async function acknowledgeTest(db: D1Database, token: string): Promise<{ deviceId: number; arrivedAt: number }> {
-  if (!ACK_TOKEN.test(token)) throw notFound("test");
+  if (!ACK_TOKEN.test(token)) throw notFound(jaEn("テスト", "test"));
   const t = await data.testByTokenHash(db, await sha256Hex(token));
-  if (!t || t.revoked) throw notFound("test");
+  if (!t || t.revoked) throw notFound(jaEn("テスト", "test"));
   const now = clock.now();
   if (t.arrivedAt !== null) return { deviceId: t.subscriptionId, arrivedAt: t.arrivedAt };
-  if (now - t.sentAt > TEST_ACK_MS) throw new ApiError("expired", "This test is too old; send a new one.", "token");
+  if (now - t.sentAt > TEST_ACK_MS)
+    throw new ApiError("expired", jaEn("このテストは古くなりました。もう一度送ってください。", "This test is too old; send a new one."), "token");
   await db.batch(data.arrivalStatements(db, t, now));
   return { deviceId: t.subscriptionId, arrivedAt: now };
 }
@@ -172,13 +185,27 @@ export type OneTapOutcome = { closed: false; reply: Reply } | { closed: true; er
 
 /** Records a one-tap answer from a notification action, as a reply via push. */
 export async function answerOneTap(env: Env, found: { recipient: Recipient; rollcall: Rollcall }, action: OneTapAction): Promise<OneTapOutcome> {
-  if (!isOpen(found.rollcall)) return { closed: true, error: new ApiError("closed", "This roll-call has closed; replies are no longer accepted.", "rollcall") };
+  if (!isOpen(found.rollcall))
+    return {
+      closed: true,
+      error: new ApiError(
+        "closed",
+        jaEn("この安否確認は終了しました。回答は受け付けていません。", "This roll-call has closed; replies are no longer accepted."),
+        "rollcall",
+      ),
+    };
   try {
     const reply = await recordReply(env, { rollcallId: found.rollcall.id, personId: found.recipient.personId, answers: ONE_TAP[action], via: "push" });
     return { closed: false, reply };
   } catch (err) {
     if (err instanceof ApiError && err.status === 400)
-      throw badRequest("action", `action: this roll-call does not take "${action}" as an answer; open the reply page.`);
+      throw badRequest(
+        "action",
+        jaEn(
+          `この安否確認はこの回答を受け付けません。回答ページを開いてください。`,
+          `action: this roll-call does not take "${action}" as an answer; open the reply page.`,
+        ),
+      );
     if (err instanceof ApiError && err.code === "closed") return { closed: true, error: err };
     throw err;
   }

@@ -1,3 +1,4 @@
+import { refineText } from "../lib/validation";
 /** Readiness (平時の備え): can the network reach its people before any disaster? Shapes shared with the admin UI. */
 import { z } from "@hono/zod-openapi";
 import { RollcallSchema } from "../rollcall/schemas";
@@ -81,7 +82,12 @@ export const SendTestSchema = z
   .strict()
   .superRefine((b, ctx) => {
     if ((b.all === undefined) === (b.facilityId === undefined))
-      ctx.addIssue({ code: "custom", message: "give either all or facilityId", path: [b.all === undefined ? "facilityId" : "all"] });
+      ctx.addIssue({
+        code: "custom",
+        ...refineText("全体（all）か事業所（facilityId）のどちらか1つを指定してください。", "Give either all or facilityId.", [
+          b.all === undefined ? "facilityId" : "all",
+        ]),
+      });
   })
   .openapi("ReadinessSendTest");
 export type SendTestInput = z.infer<typeof SendTestSchema>;

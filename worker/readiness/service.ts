@@ -1,6 +1,6 @@
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
 import { clock } from "../lib/clock";
-import { ApiError, badRequest, conflict, forbidden } from "../lib/errors";
+import { ApiError, badRequest, conflict, forbidden, jaEn } from "../lib/errors";
 import { getRollcall, markAsTest } from "../rollcall/data";
 import { createDraft, startRollcall, toApi } from "../rollcall/service";
 import { resolveTemplate } from "../templates/service";
@@ -63,8 +63,10 @@ const DEFAULT_MESSAGE = "連絡網の到達テストです。届いたら「確�
 
 /** Who may send a test: network admins to the whole network or any facility, facility admins and delegates to their own. */
 export function authorizeTest(auth: Auth, facilityId: number | null): void {
-  if (facilityId === null && !isNetworkAdmin(auth)) throw forbidden("Only network admins test the whole network.", "all");
-  if (facilityId !== null && !canManageFacility(auth, facilityId)) throw forbidden("You may test only your own facility.", "facilityId");
+  if (facilityId === null && !isNetworkAdmin(auth))
+    throw forbidden(jaEn("ネットワーク全体のテストはネットワーク管理者だけが送れます。", "Only network admins test the whole network."), "all");
+  if (facilityId !== null && !canManageFacility(auth, facilityId))
+    throw forbidden(jaEn("テストは自分の事業所にだけ送れます。", "You may test only your own facility."), "facilityId");
 }
 
 /**
@@ -78,11 +80,19 @@ export async function sendTest(env: Env, auth: Auth, input: SendTestInput) {
   authorizeTest(auth, facilityId);
   const templateRef = input.template ?? "notice";
   const template = await resolveTemplate(env.DB, templateRef);
-  if (!template) throw badRequest("template", `template: no template "${templateRef}".`);
-  if (template.body.kind !== "notice") throw badRequest("template", "template: a test message uses a notice template (acknowledge only).");
+  if (!template) throw badRequest("template", jaEn(`テンプレート「${templateRef}」がありません。`, `template: no template "${templateRef}".`));
+  if (template.body.kind !== "notice")
+    throw badRequest(
+      "template",
+      jaEn("テストには「お知らせ」のテンプレート（確認のみ）を使います。", "template: a test message uses a notice template (acknowledge only)."),
+    );
   const last = await data.lastTestSent(env.DB, facilityId);
   if (last !== null && clock.now() - last < TEST_SPACING_MS)
-    throw new ApiError("too_soon", "A test of this scope went out less than 10 minutes ago.", facilityId === null ? "all" : "facilityId");
+    throw new ApiError(
+      "too_soon",
+      jaEn("同じ範囲のテストを10分以内に送っています。", "A test of this scope went out less than 10 minutes ago."),
+      facilityId === null ? "all" : "facilityId",
+    );
 
   const field = facilityId === null ? "all" : "facilityId";
   const { rollcall, preview } = await createDraft(env, auth, {
@@ -93,10 +103,11 @@ export async function sendTest(env: Env, auth: Auth, input: SendTestInput) {
     drill: true,
   }).catch((err: unknown) => {
     // The draft speaks of its scope; this API of the facility (or all) it was given.
-    if (err instanceof ApiError && err.field?.startsWith("scope")) throw new ApiError(err.code, err.message.replace(/^scope(\.facilityIds)?/, field), field);
+    if (err instanceof ApiError && err.field?.startsWith("scope")) throw new ApiError(err.code, err.text, field);
     throw err;
   });
-  if (!(await markAsTest(env.DB, rollcall.id))) throw conflict(undefined, "The test changed meanwhile; try again.");
+  if (!(await markAsTest(env.DB, rollcall.id)))
+    throw conflict(undefined, jaEn("テストが途中で変わりました。もう一度お試しください。", "The test changed meanwhile; try again."));
   // The test's entry lands in the confirm's own batch.
   const started = await startRollcall(env, (await getRollcall(env.DB, rollcall.id))!, auth.personId, [
     { actorId: auth.personId, action: "readiness.test_sent", detail: { facilityId, people: preview.recipients } },

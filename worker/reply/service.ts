@@ -1,8 +1,9 @@
+import { validationError } from "../lib/validation";
 import { auditStatement } from "../audit/log";
 import { errorText } from "../lib/redact";
 import { rollcallObject } from "../board/stub";
 import { clock } from "../lib/clock";
-import { badRequest, closed, notFound } from "../lib/errors";
+import { badRequest, closed, notFound, jaEn } from "../lib/errors";
 import { recipientContextByTokenHash, recipientContextOf, type Recipient, type Rollcall } from "../rollcall/data";
 import { AnswersSchema, type Answers } from "../rollcall/schemas";
 import { isLive } from "../rollcall/state";
@@ -43,15 +44,13 @@ export const isOpen = (rc: Pick<Rollcall, "state">) => isLive(rc.state);
 export function checkAnswers(template: TemplateBody, isFacilityAdmin: boolean, raw: unknown, comment: string): { answers: Answers; comment: string } {
   const parsed = AnswersSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.map(String).join(".") || "answers";
-    throw badRequest(field, `${field}: ${issue.message}`);
+    throw validationError(parsed.error, "answers");
   }
   const a = parsed.data;
   const asks = new Set(template.questions);
   const out: Answers = {};
   if (asks.has("safety")) {
-    if (!a.safety) throw badRequest("safety", "safety: choose one of safe, minor, severe.", "required");
+    if (!a.safety) throw badRequest("safety", jaEn("安否を「無事」「軽傷」「重傷・要救助」から選んでください。", "safety: choose one of safe, minor, severe."), "required");
     out.safety = a.safety;
   }
   if (asks.has("availability")) {
@@ -59,7 +58,7 @@ export function checkAnswers(template: TemplateBody, isFacilityAdmin: boolean, r
     if (a.availability && a.availability !== "no" && a.arrival) out.arrival = a.arrival;
   }
   if (asks.has("ack")) {
-    if (a.ack !== "yes") throw badRequest("ack", "ack: acknowledge the message.", "required");
+    if (a.ack !== "yes") throw badRequest("ack", jaEn("「確認しました」を押してください。", "ack: acknowledge the message."), "required");
     out.ack = "yes";
   }
   if (template.facilityQuestions && isFacilityAdmin && a.facility) {
@@ -70,7 +69,11 @@ export function checkAnswers(template: TemplateBody, isFacilityAdmin: boolean, r
   const text = comment.replace(/\r\n/g, "\n").trim();
   const max = asks.has("comment") || template.kind === "notice" ? template.commentMax : 0;
   if ([...text].length > max)
-    throw badRequest("comment", max === 0 ? "comment: this roll-call takes no comment." : `comment: at most ${max} characters.`, "too_long");
+    throw badRequest(
+      "comment",
+      max === 0 ? jaEn("この安否確認はコメントを受け付けません。", "This roll-call takes no comment.") : jaEn(`コメントは${max}文字までです。`, `The comment: at most ${max} characters.`),
+      "too_long",
+    );
   return { answers: out, comment: text };
 }
 
@@ -109,12 +112,12 @@ export async function recordReply(env: Env, input: RecordReplyInput, opts: Recor
       : await recipientContextOf(env.DB, input.rollcallId, input.personId);
   if (!context) {
     // Tell an unknown roll-call from a person who was not asked (both 404).
-    throw notFound("recipient");
+    throw notFound(jaEn("対象者", "recipient"));
   }
   const { rollcall: rc, recipient } = context;
-  if (!isOpen(rc)) throw closed("This roll-call has closed; replies are no longer accepted.", "rollcall");
+  if (!isOpen(rc)) throw closed(jaEn("この安否確認は終了しました。回答は受け付けていません。", "This roll-call has closed; replies are no longer accepted."), "rollcall");
   const { answers, comment } = checkAnswers(rc.template, recipient.isFacilityAdmin, input.answers, input.comment ?? "");
-  if (input.via === "proxy" && !input.proxyBy) throw badRequest("proxyBy", "A proxy reply names who recorded it.");
+  if (input.via === "proxy" && !input.proxyBy) throw badRequest("proxyBy", jaEn("代理回答には記録した人が必要です。", "A proxy reply names who recorded it."));
   const now = clock.now();
   const reply: Omit<Reply, "id"> = {
     rollcallId: rc.id,
@@ -141,7 +144,7 @@ export async function recordReply(env: Env, input: RecordReplyInput, opts: Recor
   const id = (inserted?.results[0] as { id: number } | undefined)?.id;
   if (!id) {
     // Closed between the read and the write: no reply was written (a proxy audit entry records the attempt).
-    throw closed("This roll-call has closed; replies are no longer accepted.", "rollcall");
+    throw closed(jaEn("この安否確認は終了しました。回答は受け付けていません。", "This roll-call has closed; replies are no longer accepted."), "rollcall");
   }
   const prev = toPreviousReply(before?.results[0]);
   const note: ReplyNote = {

@@ -1,4 +1,4 @@
-import { ApiError } from "../lib/errors";
+import { ApiError, jaEn } from "../lib/errors";
 import { base64url, sha256Hex } from "../lib/crypto";
 
 declare global {
@@ -22,7 +22,13 @@ function tokenKey(env: Pick<Env, "REPLY_TOKEN_KEY" | "APP_ENV">): Promise<Crypto
   let secret = env.REPLY_TOKEN_KEY;
   if (!secret) {
     if (env.APP_ENV !== "local" && env.APP_ENV !== "test")
-      throw new ApiError("not_configured", "The REPLY_TOKEN_KEY secret is missing: set it with `wrangler secret put REPLY_TOKEN_KEY`.");
+      throw new ApiError(
+        "not_configured",
+        jaEn(
+          "サーバーの設定（REPLY_TOKEN_KEY）がありません。管理者に連絡してください。",
+          "The REPLY_TOKEN_KEY secret is missing: set it with `wrangler secret put REPLY_TOKEN_KEY`.",
+        ),
+      );
     secret = DEVELOPMENT_KEY;
   }
   let key = keys.get(secret);

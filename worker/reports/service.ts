@@ -1,7 +1,7 @@
 import { audit, auditStatement } from "../audit/log";
 import { isNetworkAdmin, managedFacilityIds, type Auth } from "../auth/scope";
 import { clock } from "../lib/clock";
-import { ApiError, notFound } from "../lib/errors";
+import { ApiError, notFound, jaEn } from "../lib/errors";
 import { sendDirect } from "../messages/send";
 import { langOfPerson, say } from "../messages/wording";
 import * as data from "./data";
@@ -28,7 +28,13 @@ export async function fileReport(env: Env, auth: Auth, input: { kind: ReportKind
   const db = env.DB;
   const now = clock.now();
   if ((await data.reportsSince(db, auth.personId, now - 3_600_000)) >= MAX_REPORTS_PER_HOUR)
-    throw new ApiError("too_many_requests", "Several reports were filed in the last hour; your admins have them. Call them if it is urgent.");
+    throw new ApiError(
+      "too_many_requests",
+      jaEn(
+        "この1時間に何件か報告が届いています。管理者に届いています。急ぐときは電話してください。",
+        "Several reports were filed in the last hour; your admins have them. Call them if it is urgent.",
+      ),
+    );
   const facilityIds = auth.facilities.map((f) => f.facilityId);
   let id = 0;
   for (let attempt = 0; ; attempt++) {
@@ -86,8 +92,8 @@ export async function reportsFor(db: D1Database, auth: Auth, q: ReportQuery): Pr
 /** Marks a report handled, once; out of the admin's scope is 404. */
 export async function handleReport(db: D1Database, auth: Auth, id: number, note: string): Promise<data.ReportRow> {
   const r = await data.findReport(db, id);
-  if (!r || !mayHandle(auth, r)) throw notFound("report");
-  if (r.handledAt !== null) throw new ApiError("conflict", "This report was handled already.", "id");
+  if (!r || !mayHandle(auth, r)) throw notFound(jaEn("報告", "report"));
+  if (r.handledAt !== null) throw new ApiError("conflict", jaEn("この報告はもう対応済みです。", "This report was handled already."), "id");
   const [done] = await db.batch([
     data.markHandled(db, id, auth.personId, note.trim(), clock.now()),
     auditStatement(db, {
@@ -98,6 +104,6 @@ export async function handleReport(db: D1Database, auth: Auth, id: number, note:
       detail: { personId: r.personId, kind: r.kind },
     }),
   ]);
-  if (done!.meta.changes !== 1) throw new ApiError("conflict", "This report was handled already.", "id");
+  if (done!.meta.changes !== 1) throw new ApiError("conflict", jaEn("この報告はもう対応済みです。", "This report was handled already."), "id");
   return (await data.findReport(db, id))!;
 }

@@ -1,5 +1,5 @@
 import type { Channel, PushPayload } from "../delivery/types";
-import { notFound } from "../lib/errors";
+import { notFound, jaEn } from "../lib/errors";
 import { replyToken, replyUrl } from "../reply/token";
 import { messagesFor, phrase, wording } from "../templates/files";
 import { languageOf } from "../templates/languages";
@@ -115,9 +115,9 @@ export function baseVars(rc: Pick<Rollcall, "drill" | "title" | "message">, lang
  */
 export async function renderFor(env: Env, rollcallId: number, personId: number, channel: Channel, wave: number, audience: Audience): Promise<RenderedMessage> {
   const rc = await getRollcall(env.DB, rollcallId);
-  if (!rc) throw notFound("roll-call");
+  if (!rc) throw notFound(jaEn("安否確認", "roll-call"));
   const who = await addressee(env.DB, rollcallId, personId);
-  if (!who) throw notFound("person");
+  if (!who) throw notFound(jaEn("職員", "person"));
   const lang = langOf(who.lang);
   const vars: Vars = { ...baseVars(rc, lang), person: who.name, facility: who.facility ?? "" };
   const tag = `rollcall-${rollcallId}`;

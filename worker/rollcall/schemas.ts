@@ -1,3 +1,4 @@
+import { refineText } from "../lib/validation";
 import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATES, type DeliveryState } from "../delivery/types";
 import { PROXY_REACHED } from "../templates/answers";
@@ -21,12 +22,15 @@ export const ScopeSchema = z
   .superRefine((s, ctx) => {
     const given = (["all", "facilityTypes", "facilityIds", "groupIds"] as const).filter((k) => s[k] !== undefined);
     if (given.length !== 1) {
-      ctx.addIssue({ code: "custom", message: "give exactly one of all, facilityTypes, facilityIds, groupIds", path: [] });
+      ctx.addIssue({
+        code: "custom",
+        ...refineText("送り先は「全体」「種別」「事業所」「グループ」のどれか1つで指定してください。", "Give exactly one of all, facilityTypes, facilityIds, groupIds.", []),
+      });
       return;
     }
     const k = given[0]!;
     const v = s[k];
-    if (Array.isArray(v) && v.length === 0) ctx.addIssue({ code: "custom", message: "the scope is empty", path: [k] });
+    if (Array.isArray(v) && v.length === 0) ctx.addIssue({ code: "custom", ...refineText("送り先を1つ以上選んでください。", "The scope is empty.", [k]) });
   })
   .openapi("Scope");
 export type Scope = z.infer<typeof ScopeSchema>;

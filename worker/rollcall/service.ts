@@ -1,10 +1,11 @@
+import { stateWords } from "./state";
 import { auditIfChangedStatement, auditInsertedStatement, auditStatement, type AuditEntry } from "../audit/log";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
 import { rollcallObject } from "../board/stub";
 import { CHANNELS, DELIVERY_STATES, planMessage, type Channel } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
-import { badRequest, conflict, forbidden, notFound } from "../lib/errors";
+import { badRequest, conflict, forbidden, notFound, jaEn } from "../lib/errors";
 import { recordReply } from "../reply/service";
 import { replyUrl, TOKEN_LENGTH } from "../reply/token";
 import { messagesFor } from "../templates/files";
@@ -30,10 +31,10 @@ const SAMPLE_TOKEN = "SAMPLE-reply-link-0123456789abcd".slice(0, TOKEN_LENGTH);
 export function ownerForScope(auth: Auth, scope: Scope): number | null {
   if (isNetworkAdmin(auth)) return null;
   const managed = managedFacilityIds(auth);
-  if (!managed.length) throw forbidden("Only network admins and facility admins start roll-calls.");
-  if (!scope.facilityIds) throw forbidden("Facility admins may only address their own facility: use scope.facilityIds.", "scope");
+  if (!managed.length) throw forbidden(jaEn("安否確認を始められるのはネットワーク管理者と事業所管理者です。", "Only network admins and facility admins start roll-calls."));
+  if (!scope.facilityIds) throw forbidden(jaEn("事業所管理者は自分の事業所にだけ送れます（scope.facilityIds）。", "Facility admins may only address their own facility: use scope.facilityIds."), "scope");
   const outside = scope.facilityIds.filter((id) => !managed.includes(id));
-  if (outside.length) throw forbidden("Facility admins may only address their own facility.", "scope.facilityIds");
+  if (outside.length) throw forbidden(jaEn("事業所管理者は自分の事業所にだけ送れます。", "Facility admins may only address their own facility."), "scope.facilityIds");
   return scope.facilityIds[0]!;
 }
 
@@ -136,10 +137,10 @@ export async function createDraft(
 ): Promise<{ rollcall: Rollcall; preview: Preview }> {
   const ownerFacilityId = ownerForScope(auth, input.scope);
   const template = await resolveTemplate(env.DB, input.template);
-  if (!template) throw badRequest("template", `template: no template "${input.template}".`);
+  if (!template) throw badRequest("template", jaEn(`テンプレート「${input.template}」がありません。`, `template: no template "${input.template}".`));
   await checkScopeExists(env.DB, input.scope);
   const draft = await draftRollcall(env, { ...input, template, ownerFacilityId, source: "manual", sourceRef: null, createdBy: auth.personId });
-  if (!draft.ok) throw badRequest("scope", "scope: nobody is in this scope.");
+  if (!draft.ok) throw badRequest("scope", jaEn("この範囲には対象者がいません。", "scope: nobody is in this scope."));
   return draft;
 }
 
@@ -213,7 +214,12 @@ async function checkScopeExists(db: D1Database, scope: Scope): Promise<void> {
   const field = scope.facilityIds ? "scope.facilityIds" : "scope.groupIds";
   const found = await data.existingIds(db, table, list);
   const missing = list.filter((id) => !found.includes(id));
-  if (missing.length) throw badRequest(field, `${field}: no such ${scope.facilityIds ? "facility" : "group"}: ${missing.slice(0, 10).join(", ")}.`);
+  if (missing.length) throw badRequest(
+      field,
+      scope.facilityIds
+        ? jaEn(`見つからない事業所があります（${missing.slice(0, 10).join("、")}）。`, `No such facility: ${missing.slice(0, 10).join(", ")}.`)
+        : jaEn(`見つからないグループがあります（${missing.slice(0, 10).join("、")}）。`, `No such group: ${missing.slice(0, 10).join(", ")}.`),
+    );
 }
 
 /**
@@ -227,9 +233,9 @@ async function checkScopeExists(db: D1Database, scope: Scope): Promise<void> {
  */
 export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise<Rollcall> {
   const rc = await data.getRollcall(env.DB, id);
-  if (!rc) throw notFound("roll-call");
-  if (!canManageRollcall(auth, rc)) throw forbidden("You may not confirm this roll-call.");
-  if (!canMove(rc.state, "confirm")) throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
+  if (!rc) throw notFound(jaEn("安否確認", "roll-call"));
+  if (!canManageRollcall(auth, rc)) throw forbidden(jaEn("この安否確認を確定する権限がありません。", "You may not confirm this roll-call."));
+  if (!canMove(rc.state, "confirm")) throw conflict("state", jaEn(`この安否確認は${stateWords(rc.state).ja}です。確定できるのは下書きだけです。`, `The roll-call is ${stateWords(rc.state).en}; only a draft can be confirmed.`));
   ownerForScope(auth, rc.scope);
   return startRollcall(env, rc, auth.personId);
 }
@@ -245,9 +251,9 @@ export async function startRollcall(
   actorId: number | null,
   alsoAudit: Omit<AuditEntry, "objectType" | "objectId">[] = [],
 ): Promise<Rollcall> {
-  if (!canMove(rc.state, "confirm")) throw conflict("state", `The roll-call is ${rc.state}; only a draft can be confirmed.`);
+  if (!canMove(rc.state, "confirm")) throw conflict("state", jaEn(`この安否確認は${stateWords(rc.state).ja}です。確定できるのは下書きだけです。`, `The roll-call is ${stateWords(rc.state).en}; only a draft can be confirmed.`));
   const recipients = await data.scopeCount(env.DB, rc.scope);
-  if (!recipients) throw badRequest("scope", "scope: nobody is in this scope any more.");
+  if (!recipients) throw badRequest("scope", jaEn("この範囲には対象者がいなくなりました。", "scope: nobody is in this scope any more."));
   const now = clock.now();
   try {
     const results = await env.DB.batch([
@@ -266,7 +272,7 @@ export async function startRollcall(
   } catch (err) {
     // A second confirm racing this one fails on the recipients' primary key and rolls back whole.
     const current = await data.getRollcall(env.DB, rc.id);
-    if (current && !canMove(current.state, "confirm")) throw conflict("state", `The roll-call is ${current.state}; only a draft can be confirmed.`);
+    if (current && !canMove(current.state, "confirm")) throw conflict("state", jaEn(`この安否確認は${stateWords(current.state).ja}です。確定できるのは下書きだけです。`, `The roll-call is ${stateWords(current.state).en}; only a draft can be confirmed.`));
     throw err;
   }
   const first = rc.template.waves[0]!;
@@ -282,18 +288,18 @@ export async function startRollcall(
 
 export async function closeRollcall(env: Env, auth: Auth, id: number): Promise<Rollcall> {
   const rc = await data.getRollcall(env.DB, id);
-  if (!rc) throw notFound("roll-call");
-  if (!canManageRollcall(auth, rc)) throw forbidden("You may not close this roll-call.");
+  if (!rc) throw notFound(jaEn("安否確認", "roll-call"));
+  if (!canManageRollcall(auth, rc)) throw forbidden(jaEn("この安否確認を締め切る権限がありません。", "You may not close this roll-call."));
   // A draft is withdrawn (never sent); anything sent is closed.
   const move = endingOf(rc.state);
-  if (!move) throw conflict("state", `The roll-call is already ${rc.state}.`);
+  if (!move) throw conflict("state", jaEn(`この安否確認はすでに${stateWords(rc.state).ja}です。`, `The roll-call is already ${stateWords(rc.state).en}.`));
   const to = TRANSITIONS[move].to;
   const now = clock.now();
   const [moved] = await env.DB.batch([
     data.transitionStatement(env.DB, rc.id, move, auth.personId, now),
     auditStatement(env.DB, { actorId: auth.personId, action: `rollcall.${to}`, objectType: "rollcall", objectId: rc.id }),
   ]);
-  if (moved!.meta.changes !== 1) throw conflict("state", "The roll-call changed meanwhile; reload it.");
+  if (moved!.meta.changes !== 1) throw conflict("state", jaEn("安否確認がその間に変わりました。読み込み直してください。", "The roll-call changed meanwhile; reload it."));
   if (move === "close") await rollcallObject(env, rc.id).close(now);
   return (await data.getRollcall(env.DB, id))!;
 }
@@ -448,9 +454,9 @@ export function toApi(rc: Rollcall) {
 /** The roll-call and the part of it the caller may read (null: all facilities); 404, or 403 when not theirs. */
 async function readable(db: D1Database, auth: Auth, id: number) {
   const rc = await data.getRollcall(db, id);
-  if (!rc) throw notFound("roll-call");
+  if (!rc) throw notFound(jaEn("安否確認", "roll-call"));
   const scope = await readableFacilities(db, auth, rc);
-  if (scope === null) throw forbidden("You may not see this roll-call.");
+  if (scope === null) throw forbidden(jaEn("この安否確認を見る権限がありません。", "You may not see this roll-call."));
   return { rc, facilityIds: scope === "all" ? null : scope };
 }
 
@@ -502,12 +508,12 @@ function mayActForPerson(auth: Auth, facilityIds: readonly number[]): boolean {
 
 export async function proxyReply(env: Env, auth: Auth, id: number, personId: number, body: ProxyReply): Promise<ReplyRecord> {
   const rc = await data.getRollcall(env.DB, id);
-  if (!rc) throw notFound("roll-call");
+  if (!rc) throw notFound(jaEn("安否確認", "roll-call"));
   const recipient = await data.recipientOf(env.DB, id, personId);
-  if (!recipient) throw notFound("recipient");
+  if (!recipient) throw notFound(jaEn("対象者", "recipient"));
   const facilities = await data.facilitiesOfPerson(env.DB, personId);
   if (!mayActForPerson(auth, recipient.facilityId !== null ? [...facilities, recipient.facilityId] : facilities))
-    throw forbidden("Only the person's facility admin (or a network admin) may reply for them.");
+    throw forbidden(jaEn("代理回答できるのはその人の事業所管理者（またはネットワーク管理者）です。", "Only the person's facility admin (or a network admin) may reply for them."));
   const reply = await recordReply(env, {
     rollcallId: id,
     personId,
@@ -532,10 +538,10 @@ export async function proxyReply(env: Env, auth: Auth, id: number, personId: num
 /** Removes an inappropriate comment from a reply (§5): the person's facility admin or a network admin; audited, the answers stay. */
 export async function removeReplyComment(db: D1Database, auth: Auth, id: number, replyId: number): Promise<void> {
   const owner = await data.replyOwner(db, id, replyId);
-  if (!owner) throw notFound("reply");
+  if (!owner) throw notFound(jaEn("回答", "reply"));
   const facilities = await data.facilitiesOfPerson(db, owner.personId);
-  if (!mayActForPerson(auth, facilities)) throw forbidden("Only the person's facility admin (or a network admin) may remove their comment.");
-  if (owner.commentRemoved) throw conflict(undefined, "This comment was already removed.");
+  if (!mayActForPerson(auth, facilities)) throw forbidden(jaEn("コメントを消せるのはその人の事業所管理者（またはネットワーク管理者）です。", "Only the person's facility admin (or a network admin) may remove their comment."));
+  if (owner.commentRemoved) throw conflict(undefined, jaEn("このコメントはもう消されています。", "This comment was already removed."));
   await db.batch([
     data.removeComment(db, replyId, auth.personId, clock.now()),
     auditStatement(db, {

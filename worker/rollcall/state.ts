@@ -50,3 +50,13 @@ export function endingOf(state: RollcallState): Transition | null {
   if (state === TRANSITIONS.close.from) return "close";
   return null;
 }
+
+/** Each state in words, for messages to a person (「この安否確認は終了しています」). */
+export const STATE_WORDS: Record<RollcallState, { ja: string; en: string }> = {
+  draft: { ja: "下書き", en: "a draft" },
+  open: { ja: "実施中", en: "open" },
+  closed: { ja: "終了", en: "closed" },
+  withdrawn: { ja: "取り下げ", en: "withdrawn" },
+};
+/** The words of a stored state (a row read raw); an unknown value is shown as it is. */
+export const stateWords = (state: string) => STATE_WORDS[state as RollcallState] ?? { ja: state, en: state };

@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { html, raw } from "hono/html";
 import { requireAccess } from "../auth/access";
 import type { AppEnv } from "../env";
-import { notFound } from "../lib/errors";
+import { notFound, jaEn } from "../lib/errors";
 
 declare global {
   interface Env {
@@ -29,7 +29,7 @@ export function apiDocsGate(): MiddlewareHandler<AppEnv> {
   const admins = requireAccess(["network_admin"]);
   return async function apiDocs(c, next) {
     const mode = apiDocsMode(c.env);
-    if (mode === "off") throw notFound("route");
+    if (mode === "off") throw notFound(jaEn("ページ", "route"));
     return mode === "admins" ? admins(c, next) : next();
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env";
-import { errorBody } from "../lib/errors";
+import { errorBody, jaEn, errorLang } from "../lib/errors";
 import { CSS as STAFF_CSS, noticePage } from "../messages/page";
 import { CSS as REPLY_CSS } from "../reply/page";
 import { DOCS_CSS } from "./docs";
@@ -59,7 +59,8 @@ export const workerHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
 export async function notFoundResponse(c: Context<AppEnv>): Promise<Response> {
   const path = c.req.path;
   if (!servedByWorker(path)) return c.env.ASSETS.fetch(c.req.raw);
-  if (path === "/api" || path.startsWith("/api/") || path.startsWith("/webhooks")) return c.json(errorBody("not_found", "No such route."), 404);
+  if (path === "/api" || path.startsWith("/api/") || path.startsWith("/webhooks"))
+    return c.json(errorBody("not_found", jaEn("このURLはありません。", "No such route."), undefined, errorLang(c.req.header("Accept-Language"))), 404);
   c.header("cache-control", "no-store");
   c.header("x-robots-tag", "noindex");
   return c.html(

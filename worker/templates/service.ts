@@ -1,7 +1,7 @@
 import { auditIfChangedStatement, auditInsertedStatement } from "../audit/log";
 import type { Auth } from "../auth/scope";
 import { clock } from "../lib/clock";
-import { badRequest, notFound } from "../lib/errors";
+import { badRequest, notFound, jaEn } from "../lib/errors";
 import { getCopy, insertCopyStatement, insertedCopyId, listCopies, removeCopyStatement, updateCopyStatement, type TemplateCopy } from "./data";
 import { fileTemplates } from "./files";
 import type { Template, TemplateBody } from "./schemas";
@@ -46,7 +46,7 @@ export async function resolveTemplate(db: D1Database, ref: string): Promise<Temp
 /** Copies a template (a file, or another copy's file) into D1 to edit; audited in the insert's batch. */
 export async function copyTemplate(db: D1Database, auth: Auth, input: { name: string; basedOn: string }): Promise<Template> {
   const source = await resolveTemplate(db, input.basedOn);
-  if (!source) throw badRequest("basedOn", `basedOn: no template "${input.basedOn}".`);
+  if (!source) throw badRequest("basedOn", jaEn(`元にするテンプレート「${input.basedOn}」がありません。`, `basedOn: no template "${input.basedOn}".`));
   const now = clock.now();
   const basedOn = source.basedOn ?? source.ref;
   const [inserted] = await db.batch([
@@ -60,7 +60,7 @@ export async function copyTemplate(db: D1Database, auth: Auth, input: { name: st
 /** Edits an admin copy; audited only when the copy was still there to change. */
 export async function editTemplate(db: D1Database, auth: Auth, id: number, patch: { name?: string; body?: TemplateBody }): Promise<Template> {
   const current = await getCopy(db, id);
-  if (!current) throw notFound("template");
+  if (!current) throw notFound(jaEn("テンプレート", "template"));
   await db.batch([
     updateCopyStatement(db, id, { name: patch.name ?? current.name, body: patch.body ?? current.body, now: clock.now() }),
     auditIfChangedStatement(db, {
@@ -76,7 +76,7 @@ export async function editTemplate(db: D1Database, auth: Auth, id: number, patch
 
 /** Removes an admin copy (roll-calls keep their snapshot); audited only when it changed. */
 export async function removeTemplate(db: D1Database, auth: Auth, id: number): Promise<void> {
-  if (!(await getCopy(db, id))) throw notFound("template");
+  if (!(await getCopy(db, id))) throw notFound(jaEn("テンプレート", "template"));
   await db.batch([
     removeCopyStatement(db, id, clock.now()),
     auditIfChangedStatement(db, { actorId: auth.personId, action: "template.removed", objectType: "template", objectId: id }),

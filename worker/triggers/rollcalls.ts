@@ -1,3 +1,4 @@
+import { jaEn, type Bilingual } from "../lib/errors";
 /**
  * The triggers' call site into the roll-call domain, which owns the roll-call: the
  * draft is the engine's own `draftRollcall` (the same as a person's), the confirm
@@ -19,7 +20,7 @@ export type DraftResult =
   | { ok: true; id: number; preview: Preview }
   /** Another report of the same event won the race: the unique (source, source_ref) index kept one. */
   | { ok: false; reason: "exists"; id: number }
-  | { ok: false; reason: "template" | "empty"; message: string };
+  | { ok: false; reason: "template" | "empty"; message: Bilingual };
 
 /**
  * Creates a draft roll-call for a trigger; one per (source, sourceRef) when sourceRef
@@ -42,7 +43,7 @@ export async function createTriggeredDraft(
   },
 ): Promise<DraftResult> {
   const template = await resolveTemplate(env.DB, d.templateRef);
-  if (!template) return { ok: false, reason: "template", message: `No template "${d.templateRef}".` };
+  if (!template) return { ok: false, reason: "template", message: jaEn(`テンプレート「${d.templateRef}」がありません。`, `No template "${d.templateRef}".`) };
   const draft = await draftRollcall(env, {
     title: d.title,
     message: d.message,
@@ -57,7 +58,7 @@ export async function createTriggeredDraft(
     alsoAudit: d.alsoAudit,
   });
   if (draft.ok) return { ok: true, id: draft.rollcall.id, preview: draft.preview };
-  if (draft.reason === "empty") return { ok: false, reason: "empty", message: "Nobody is in the trigger's scope." };
+  if (draft.reason === "empty") return { ok: false, reason: "empty", message: jaEn("自動発信の範囲に対象者がいません。", "Nobody is in the trigger's scope.") };
   return draft;
 }
 

@@ -1,9 +1,10 @@
+import { validationError } from "../lib/validation";
 import { audit, auditIfChangedStatement, auditInsertedStatement, auditStatement } from "../audit/log";
 import type { Auth } from "../auth/scope";
 import { alertAdminsToConfirm } from "./alert";
 import { clock } from "../lib/clock";
 import { randomToken, sha256Hex } from "../lib/crypto";
-import { badRequest, conflict, notFound } from "../lib/errors";
+import { badRequest, conflict, notFound, jaEn } from "../lib/errors";
 import { listRollcalls } from "../rollcall/data";
 import type { Preview, Scope } from "../rollcall/schemas";
 import { wasSent } from "../rollcall/state";
@@ -369,7 +370,8 @@ export async function handleCapAlert(
   input: { xml: string; apiKeyId: number | null; replayOf?: StoredReport; actorId?: number | null; externalId?: string },
 ): Promise<TriggerOutcome & { reportId: number | null }> {
   const parsed = parseCapAlert(input.xml);
-  if (!parsed.ok) throw badRequest(parsed.error.field ?? "body", `CAP: ${parsed.error.message}`, "invalid_cap");
+  if (!parsed.ok)
+    throw badRequest(parsed.error.field ?? "body", jaEn(`CAPを読めません: ${parsed.error.message}`, `CAP: ${parsed.error.message}`), "invalid_cap");
   const alert = parsed.value;
   const now = clock.now();
   const replay = input.replayOf !== undefined;
@@ -465,8 +467,7 @@ export async function handleApiTrigger(
       preview: null,
     };
   }
-  if (!draft.ok)
-    throw draft.reason === "template" ? badRequest("templateRef", `templateRef: ${draft.message}`) : badRequest("scope", `scope: ${draft.message}`);
+  if (!draft.ok) throw draft.reason === "template" ? badRequest("templateRef", draft.message) : badRequest("scope", draft.message);
 
   let decision: DecisionKind = "prepare";
   let state = "draft";
@@ -510,8 +511,9 @@ export async function handleApiTrigger(
 /** Replays a stored JMA report or CAP alert as a drill: a drill roll-call awaiting the admin's confirmation. */
 export async function replayReport(env: Env, actorId: number, id: number): Promise<TriggerOutcome & { reportId: number | null }> {
   const report = await data.getReport(env.DB, id);
-  if (!report) throw notFound("report");
-  if (!report.body || report.source === "api") throw conflict("id", "This report has no stored document to replay.");
+  if (!report) throw notFound(jaEn("報告", "report"));
+  if (!report.body || report.source === "api")
+    throw conflict("id", jaEn("この報告には再実行できる元データがありません。", "This report has no stored document to replay."));
   const externalId = `replay:${report.id}:${clock.now()}:${randomToken(6)}`;
   const result =
     report.source === "jma"
@@ -562,7 +564,8 @@ export async function listApiKeys(db: D1Database): Promise<{ keys: ApiKey[] }> {
 
 /** Changes the trigger rules (their template must exist); the change and the rules before it are audited. */
 export async function changeRules(env: Env, auth: Auth, rules: TriggerRules): Promise<TriggerRules> {
-  if (!(await resolveTemplate(env.DB, rules.templateRef))) throw badRequest("templateRef", `templateRef: no template "${rules.templateRef}".`);
+  if (!(await resolveTemplate(env.DB, rules.templateRef)))
+    throw badRequest("templateRef", jaEn(`テンプレート「${rules.templateRef}」がありません。`, `templateRef: no template "${rules.templateRef}".`));
   const before = await data.loadRules(env);
   await env.DB.batch([
     data.rulesWrite(env.DB, rules, auth.personId, clock.now()),
@@ -614,7 +617,7 @@ export async function createApiKey(db: D1Database, auth: Auth, input: ApiKeyCrea
 /** Revokes an API key; revoking a revoked key changes (and audits) nothing. */
 export async function revokeApiKey(db: D1Database, auth: Auth, id: number): Promise<void> {
   const key = await data.getApiKey(db, id);
-  if (!key) throw notFound("API key");
+  if (!key) throw notFound(jaEn("APIキー", "API key"));
   if (key.revokedAt === null)
     await db.batch([
       data.revokeApiKey(db, id, auth.personId, clock.now()),
@@ -649,13 +652,11 @@ export async function receiveApiTrigger(env: Env, req: SignedRequest) {
   try {
     json = JSON.parse(req.rawBody);
   } catch {
-    throw badRequest("body", "body: not JSON.");
+    throw badRequest("body", jaEn("JSONではありません。", "body: not JSON."));
   }
   const parsed = ApiTriggerSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.map(String).join(".") || "body";
-    throw badRequest(field, `${field}: ${issue?.message ?? "invalid"}`);
+    throw validationError(parsed.error);
   }
   return handleApiTrigger(env, key, parsed.data, signed(req).header(SIGNATURE_HEADERS.nonce)!);
 }

@@ -2,7 +2,7 @@ import { auditStatement } from "../audit/log";
 import { checkMobile } from "../directory/contact";
 import { clock } from "../lib/clock";
 import { randomToken, sha256Hex, timingSafeEqual } from "../lib/crypto";
-import { ApiError, conflict, notFound } from "../lib/errors";
+import { ApiError, conflict, notFound, jaEn, type Bilingual } from "../lib/errors";
 import { alertNetworkAdmins, sendDirect } from "../messages/send";
 import { langOfPerson, say } from "../messages/wording";
 import { loadSettings, type Settings } from "../system/settings";
@@ -20,7 +20,7 @@ type Lang = ReturnType<typeof langOfPerson>;
 
 // ---------------------------------------------------------------- the decision
 
-export type SendRefusal = { reason: "country"; message: string } | { reason: "contact_hourly" | "account_daily" | "number_daily" | "network_ceiling" };
+export type SendRefusal = { reason: "country"; message: Bilingual } | { reason: "contact_hourly" | "account_daily" | "number_daily" | "network_ceiling" };
 
 export type SendDecision = { ok: true } | ({ ok: false } & SendRefusal);
 
@@ -80,19 +80,39 @@ export function refusalError(r: SendRefusal, s: Settings): ApiError {
     case "country":
       return new ApiError("country_not_allowed", r.message, "id");
     case "contact_hourly":
-      return new ApiError("too_many_requests", "この連絡先への確認の送信が多すぎます。1時間ほどおいてからもう一度お試しください。", "id");
+      return new ApiError(
+        "too_many_requests",
+        jaEn(
+          "この連絡先への確認の送信が多すぎます。1時間ほどおいてからもう一度お試しください。",
+          "Too many checks sent to this contact. Wait about an hour and try again.",
+        ),
+        "id",
+      );
     case "account_daily":
-      return new ApiError("account_daily_limit", `確認コードのSMSは1日${s.verificationCodesPerAccountPerDay}回までです。明日もう一度お試しください。`, "id");
+      return new ApiError(
+        "account_daily_limit",
+        jaEn(
+          `確認コードのSMSは1日${s.verificationCodesPerAccountPerDay}回までです。明日もう一度お試しください。`,
+          `At most ${s.verificationCodesPerAccountPerDay} code SMS a day. Try again tomorrow.`,
+        ),
+        "id",
+      );
     case "number_daily":
       return new ApiError(
         "number_daily_limit",
-        `この番号への確認コードのSMSは1日${s.verificationCodesPerNumberPerDay}回までです。明日もう一度お試しください。`,
+        jaEn(
+          `この番号への確認コードのSMSは1日${s.verificationCodesPerNumberPerDay}回までです。明日もう一度お試しください。`,
+          `At most ${s.verificationCodesPerNumberPerDay} code SMS a day to this number. Try again tomorrow.`,
+        ),
         "id",
       );
     case "network_ceiling":
       return new ApiError(
         "network_daily_ceiling",
-        "本日は確認コードのSMSを送れる上限に達しました。明日もう一度お試しください。メールアドレスは今日も確認できます。",
+        jaEn(
+          "本日は確認コードのSMSを送れる上限に達しました。明日もう一度お試しください。メールアドレスは今日も確認できます。",
+          "Today's limit of code SMS is reached. Try again tomorrow; email addresses can still be checked today.",
+        ),
         "id",
       );
   }
@@ -143,7 +163,7 @@ const codeHash = (salt: string, code: string) => sha256Hex(`${salt}:${code}`);
 /** One of the person's own live contacts, or 404 (someone else's is not found either). */
 export async function ownContact(db: D1Database, personId: number, id: number): Promise<data.ContactRow> {
   const contact = await data.activeContact(db, id);
-  if (!contact || contact.personId !== personId) throw notFound("contact");
+  if (!contact || contact.personId !== personId) throw notFound(jaEn("連絡先", "contact"));
   return contact;
 }
 
@@ -157,7 +177,7 @@ export interface Started {
 export async function startVerification(env: Env, personId: number, contactId: number): Promise<Started> {
   const db = env.DB;
   const contact = await ownContact(db, personId, contactId);
-  if (contact.verifiedAt !== null) throw conflict("id", "This contact is verified already.");
+  if (contact.verifiedAt !== null) throw conflict("id", jaEn("この連絡先は確認済みです。", "This contact is verified already."));
   const settings = await loadSettings(env);
   const now = clock.now();
   const decision = await mayBeSentVerification(env, personId, contact, settings, now);
@@ -194,7 +214,14 @@ export async function startVerification(env: Env, personId: number, contactId: n
     link,
   });
   if (!sent.ok)
-    throw new ApiError("send_failed", `The ${mobile ? "SMS" : "email"} could not be sent (${sent.error}). Check the ${contact.kind} and try again.`, "id");
+    throw new ApiError(
+      "send_failed",
+      jaEn(
+        `${mobile ? "SMS" : "メール"}を送れませんでした（${sent.error}）。${mobile ? "番号" : "アドレス"}を確かめて、もう一度お試しください。`,
+        `The ${mobile ? "SMS" : "email"} could not be sent (${sent.error}). Check the ${contact.kind} and try again.`,
+      ),
+      "id",
+    );
   return { method: mobile ? "code" : "link", expiresAt, sandbox: sent.sandbox };
 }
 
@@ -204,24 +231,57 @@ export async function startVerification(env: Env, personId: number, contactId: n
 export async function confirmCode(env: Env, personId: number, contactId: number, code: string): Promise<number> {
   const db = env.DB;
   const contact = await ownContact(db, personId, contactId);
-  if (contact.kind !== "mobile") throw new ApiError("invalid", "Email addresses are verified by the link in the email.", "id");
+  if (contact.kind !== "mobile")
+    throw new ApiError("invalid", jaEn("メールアドレスはメールのリンクで確認します。", "Email addresses are verified by the link in the email."), "id");
   const now = clock.now();
   const v = await data.latestCode(db, contact.id);
-  if (!v || v.usedAt !== null) throw new ApiError("no_code", "There is no open code for this number: ask for a new one.", "code");
+  if (!v || v.usedAt !== null)
+    throw new ApiError(
+      "no_code",
+      jaEn("この番号の確認コードはありません。新しいコードを送ってください。", "There is no open code for this number: ask for a new one."),
+      "code",
+    );
   if (v.deadAt !== null)
     throw new ApiError(
       "code_spent",
-      v.attempts >= MAX_ATTEMPTS ? "Too many wrong codes: this code no longer works. Ask for a new one." : "A newer code was sent: use that one.",
+      v.attempts >= MAX_ATTEMPTS
+        ? jaEn(
+            "まちがいが多すぎたため、このコードは使えなくなりました。新しいコードを送ってください。",
+            "Too many wrong codes: this code no longer works. Ask for a new one.",
+          )
+        : jaEn("新しいコードを送りました。そちらを入れてください。", "A newer code was sent: use that one."),
       "code",
     );
-  if (v.expiresAt <= now) throw new ApiError("code_expired", "This code has expired (10 minutes). Ask for a new one.", "code");
+  if (v.expiresAt <= now)
+    throw new ApiError(
+      "code_expired",
+      jaEn("確認コードの期限（10分）が切れました。新しいコードを送ってください。", "This code has expired (10 minutes). Ask for a new one."),
+      "code",
+    );
   const given = await codeHash(v.salt, code);
   if (!timingSafeEqual(hex(given), hex(v.secretHash))) {
     const attempts = await data.countWrong(db, v.id, MAX_ATTEMPTS, now);
-    if (attempts === null) throw new ApiError("code_spent", "This code no longer works. Ask for a new one.", "code");
+    if (attempts === null)
+      throw new ApiError(
+        "code_spent",
+        jaEn("この確認コードはもう使えません。新しいコードを送ってください。", "This code no longer works. Ask for a new one."),
+        "code",
+      );
     const left = MAX_ATTEMPTS - attempts;
-    if (left <= 0) throw new ApiError("code_dead", "Wrong code, 5 times: this code no longer works. Ask for a new one.", "code");
-    throw new ApiError("wrong_code", `Wrong code. ${left} ${left === 1 ? "try" : "tries"} left.`, "code");
+    if (left <= 0)
+      throw new ApiError(
+        "code_dead",
+        jaEn(
+          "5回まちがえたため、このコードは使えなくなりました。新しいコードを送ってください。",
+          "Wrong code, 5 times: this code no longer works. Ask for a new one.",
+        ),
+        "code",
+      );
+    throw new ApiError(
+      "wrong_code",
+      jaEn(`確認コードが違います。あと${left}回入力できます。`, `Wrong code. ${left} ${left === 1 ? "try" : "tries"} left.`),
+      "code",
+    );
   }
   const [used] = await db.batch([
     ...data.useStatements(db, v, now),
@@ -233,7 +293,12 @@ export async function confirmCode(env: Env, personId: number, contactId: number,
       detail: { kind: "mobile", method: "code" },
     }),
   ]);
-  if (used!.meta.changes !== 1) throw new ApiError("code_spent", "This code no longer works. Ask for a new one.", "code");
+  if (used!.meta.changes !== 1)
+    throw new ApiError(
+      "code_spent",
+      jaEn("この確認コードはもう使えません。新しいコードを送ってください。", "This code no longer works. Ask for a new one."),
+      "code",
+    );
   return now;
 }
 
