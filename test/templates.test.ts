@@ -2,7 +2,9 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEMPLATE_FILES } from "../worker/templates/files.generated";
-import { fileTemplates, wording } from "../worker/templates/files";
+import { FACILITY_TYPES } from "../worker/directory/facility-types";
+import { DEFAULT_FACILITY_FIELDS, facilityFieldsFor } from "../worker/templates/answers";
+import { fileTemplates, parseKind, wording } from "../worker/templates/files";
 import { fill, smsSegments } from "../worker/templates/render";
 import { renderMessage, baseVars } from "../worker/rollcall/render";
 import { LANGS } from "../worker/templates/schemas";
@@ -35,6 +37,58 @@ describe("template files", () => {
     expect(notice.kind).toBe("notice");
     expect(notice.questions).toEqual(["ack"]);
     expect(wording("ja")["ack.yes"]).toBe("確認しました");
+  });
+
+  it("choose the facility report's fields by facility type: EMIS's whole set for clinics, hospitals and dental, a pharmacy's part, the care set", () => {
+    const safety = fileTemplates().get("safety")!;
+    for (const type of FACILITY_TYPES) expect(facilityFieldsFor(safety.facilityFields, type), type).toEqual(DEFAULT_FACILITY_FIELDS[type]);
+    // A template without the setting (an admin copy or a roll-call made before it) takes the same defaults.
+    for (const type of FACILITY_TYPES) expect(facilityFieldsFor(undefined, type), type).toEqual(DEFAULT_FACILITY_FIELDS[type]);
+    expect(facilityFieldsFor(safety.facilityFields, "clinic")).toContain("medicalGas");
+    expect(facilityFieldsFor(safety.facilityFields, "home_care")).toEqual([
+      "collapse",
+      "electricity",
+      "water",
+      "staffing",
+      "accepting",
+      "casualties",
+      "comment",
+    ]);
+    expect(facilityFieldsFor(safety.facilityFields, "pharmacy")).toEqual([
+      "collapse",
+      "electricity",
+      "water",
+      "supplies",
+      "staffing",
+      "accepting",
+      "casualties",
+      "comment",
+    ]);
+    // Asked in the EMIS order, whatever the order written.
+    expect(facilityFieldsFor({ all: ["comment", "water", "collapse"] }, "clinic")).toEqual(["collapse", "water", "comment"]);
+    expect(facilityFieldsFor({ all: ["water"], byType: { home_care: ["staffing"] } }, "home_care")).toEqual(["staffing"]);
+    expect(facilityFieldsFor({ all: ["water"], byType: { home_care: ["staffing"] } }, "hospital")).toEqual(["water"]);
+  });
+
+  it("refuse an unknown facility field or facility type in a kind's settings, naming it", () => {
+    const base = TEMPLATE_FILES["kinds/safety.txt"]!;
+    expect(parseKind("safety", base).facilityFields?.byType?.home_care).toEqual([
+      "collapse",
+      "electricity",
+      "water",
+      "staffing",
+      "accepting",
+      "casualties",
+      "comment",
+    ]);
+    expect(() => parseKind("safety", `${base}facilityFields.clinic = collapse gas\n`)).toThrow(
+      /templates\/kinds\/safety\.txt: facilityFields\.clinic: unknown field "gas"/,
+    );
+    expect(() => parseKind("safety", `${base}facilityFields.hospice = collapse\n`)).toThrow(/facilityFields: unknown facility type "hospice"/);
+    expect(() => parseKind("safety", base.replace(/^facilityFields = .*$/m, "facilityFields = collapse damage"))).toThrow(
+      /facilityFields: unknown field "damage"/,
+    );
+    expect(() => parseKind("safety", base.replace(/^facilityFields = .*$/m, "facilityFields = water water"))).toThrow(/facilityFields: a field is named twice/);
   });
 
   it("have every wording key in every language", () => {
@@ -136,6 +190,29 @@ describe("template API", () => {
       .bind(String(t.id))
       .all<{ action: string }>();
     expect(results.map((r) => r.action)).toEqual(["template.copied", "template.edited", "template.removed"]);
+  });
+
+  it("refuses an unknown facility field or facility type in an admin copy by name, and keeps a set per type", async () => {
+    const copied = await api("POST", "/api/templates", { cookie: admin, body: { basedOn: "safety", name: "介護向け" } });
+    const t = (await copied.json()) as { id: number; body: Record<string, unknown> };
+    for (const [facilityFields, field, name] of [
+      [{ all: ["collapse", "gas"] }, "body.facilityFields.all.1", "gas"],
+      [{ byType: { hospice: ["collapse"] } }, "body.facilityFields.byType", "hospice"],
+    ] as const) {
+      const res = await api("PATCH", `/api/templates/${t.id}`, { cookie: admin, body: { body: { ...t.body, facilityFields } } });
+      expect(res.status).toBe(400);
+      const err = ((await res.json()) as { error: { field: string; message: string } }).error;
+      expect(err.field).toBe(field);
+      expect(err.message).toContain(name);
+    }
+    const home = await api("PATCH", `/api/templates/${t.id}`, {
+      cookie: admin,
+      body: { body: { ...t.body, facilityFields: { byType: { home_care: ["collapse", "staffing", "comment"] } } } },
+    });
+    expect(home.status).toBe(200);
+    expect(((await home.json()) as { body: { facilityFields: unknown } }).body.facilityFields).toEqual({
+      byType: { home_care: ["collapse", "staffing", "comment"] },
+    });
   });
 
   it("refuses an unknown source template naming basedOn", async () => {

@@ -4,9 +4,12 @@
  * No zod and no worker runtime here, so the admin UI bundles it as it is; the
  * schemas re-export it (worker/templates/schemas.ts).
  */
+import { FACILITY_TYPES } from "../directory/facility-types";
+
+type FacilityType = (typeof FACILITY_TYPES)[number];
+
 export const SAFETY = ["safe", "minor", "severe"] as const;
 export const AVAILABILITY = ["yes", "conditional", "no"] as const;
-export const DAMAGE = ["none", "partial", "unusable"] as const;
 export const YES_NO = ["yes", "no"] as const;
 
 export const USABLE = ["usable", "unusable"] as const;
@@ -94,7 +97,7 @@ export function facilityValueJa(k: FacilityField, v: string | null | undefined):
   return k === "comment" ? v : (FACILITY_VALUES_JA[k][v] ?? v);
 }
 
-/** The default set per facility type (a template's facilityFields overrides it). */
+/** The sets the network starts with: EMIS's whole input for hospitals, clinics and dental; a pharmacy's part; the care offices' report to the city. */
 export const FACILITY_FIELDS_EMIS: readonly FacilityField[] = FACILITY_FIELDS;
 export const FACILITY_FIELDS_PHARMACY: readonly FacilityField[] = [
   "collapse",
@@ -107,8 +110,51 @@ export const FACILITY_FIELDS_PHARMACY: readonly FacilityField[] = [
   "comment",
 ];
 export const FACILITY_FIELDS_CARE: readonly FacilityField[] = ["collapse", "electricity", "water", "staffing", "accepting", "casualties", "comment"];
+
+/** Each facility type's set when a template names none (admin copies and roll-calls made before the setting). */
+export const DEFAULT_FACILITY_FIELDS: Readonly<Record<FacilityType, readonly FacilityField[]>> = {
+  clinic: FACILITY_FIELDS_EMIS,
+  hospital: FACILITY_FIELDS_EMIS,
+  dental: FACILITY_FIELDS_EMIS,
+  pharmacy: FACILITY_FIELDS_PHARMACY,
+  visiting_nurse: FACILITY_FIELDS_CARE,
+  visiting_rehab: FACILITY_FIELDS_CARE,
+  care_manager: FACILITY_FIELDS_CARE,
+  home_care: FACILITY_FIELDS_CARE,
+  community_support: FACILITY_FIELDS_CARE,
+  city_division: FACILITY_FIELDS_CARE,
+};
+
+/** A template's facilityFields setting: the set for every type (`all`) and the types that differ (`byType`). */
+export interface FacilityFieldsSetting {
+  all?: readonly FacilityField[];
+  byType?: Partial<Record<FacilityType, readonly FacilityField[]>>;
+}
+
+/**
+ * What a facility of this type answers (in the EMIS order): the template's set for
+ * the type, else its set for every type, else the type's default. An unknown or
+ * missing type takes the template's set for every type, else the whole EMIS set.
+ */
+export function facilityFieldsFor(setting: FacilityFieldsSetting | undefined, type: string | null | undefined): FacilityField[] {
+  const known = type != null && (FACILITY_TYPES as readonly string[]).includes(type) ? (type as FacilityType) : null;
+  const chosen = (known && setting?.byType?.[known]) ?? setting?.all ?? (known ? DEFAULT_FACILITY_FIELDS[known] : FACILITY_FIELDS);
+  return FACILITY_FIELDS.filter((k) => chosen.includes(k));
+}
 export const isFacilityField = (k: string): k is FacilityField => (FACILITY_FIELDS as readonly string[]).includes(k);
 
 /** How a facility admin reached the person they answer for (代理回答): 電話, 対面, 家族から, その他. */
 export const PROXY_REACHED = ["phone", "in_person", "family", "other"] as const;
 export type ProxyReached = (typeof PROXY_REACHED)[number];
+
+/** The facility comment's limit: the template's commentMax, 200 when the template takes no comment. */
+export const FACILITY_COMMENT_MAX = 200;
+export const facilityCommentMax = (commentMax: number): number => (commentMax > 0 ? commentMax : FACILITY_COMMENT_MAX);
+
+/** The fields a recipient answers for their facility: none unless the template asks and they are its admin; else their facility type's set. */
+export function facilityFieldsAsked(
+  template: { facilityQuestions: boolean; facilityFields?: FacilityFieldsSetting },
+  recipient: { isFacilityAdmin: boolean; facilityType: string | null },
+): FacilityField[] {
+  return template.facilityQuestions && recipient.isFacilityAdmin ? facilityFieldsFor(template.facilityFields, recipient.facilityType) : [];
+}

@@ -1,7 +1,7 @@
 import type { Channel } from "../delivery/types";
 import { TEMPLATE_FILES } from "./files.generated";
 import { FALLBACK_LANG, LANGS, type Lang } from "./languages";
-import { QUESTIONS, TemplateBodySchema, type MessageSet, type Question, type TemplateBody, type Wave } from "./schemas";
+import { QUESTIONS, TemplateBodySchema, type FacilityField, type MessageSet, type Question, type TemplateBody, type Wave } from "./schemas";
 
 /** `key = value` lines; `#` comments; `\n` is a line break; a value in double quotes keeps its spaces. Repeated keys collect. */
 export function parseSettings(text: string): Map<string, string[]> {
@@ -90,22 +90,47 @@ function one(s: Map<string, string[]>, key: string, kind: string): string {
   return v[0]!;
 }
 
-function loadKind(kind: string): TemplateBody {
-  const s = parseSettings(file(`kinds/${kind}.txt`));
+/**
+ * `facilityFields = <fields>` (every facility type) and `facilityFields.<type> = <fields>`
+ * (one type), space-separated; none of them: each type's default. The names are
+ * checked by the template schema (an unknown field or type is named in the error).
+ */
+function facilityFieldsOf(s: Map<string, string[]>, kind: string): TemplateBody["facilityFields"] {
+  const list = (key: string) => one(s, key, kind).split(/\s+/).filter(Boolean) as FacilityField[];
+  const byType: Record<string, FacilityField[]> = {};
+  for (const key of s.keys()) if (key.startsWith("facilityFields.")) byType[key.slice("facilityFields.".length)] = list(key);
+  const all = s.has("facilityFields") ? list("facilityFields") : undefined;
+  if (!all && !Object.keys(byType).length) return undefined;
+  return { ...(all ? { all } : {}), ...(Object.keys(byType).length ? { byType } : {}) };
+}
+
+/** The path of a schema issue in the settings' words (facilityFields.byType.home_care.2 → facilityFields.home_care). */
+const settingPath = (path: PropertyKey[]) => {
+  const p = path.map(String);
+  if (p[0] === "facilityFields") return ["facilityFields", ...(p[1] === "byType" && p[2] ? [p[2]] : [])].join(".");
+  return p.join(".");
+};
+
+/** A kind's settings file (templates/kinds/<kind>.txt) as a template; an error names the file and the setting. */
+export function parseKind(kind: string, text: string): TemplateBody {
+  const s = parseSettings(text);
   const body = {
     name: { ja: one(s, "name.ja", kind), en: one(s, "name.en", kind) },
     kind: one(s, "kind", kind),
     questions: one(s, "questions", kind).split(/\s+/) as Question[],
     facilityQuestions: one(s, "facilityQuestions", kind) === "yes",
+    facilityFields: facilityFieldsOf(s, kind),
     commentMax: Number(one(s, "commentMax", kind)),
     waves: (s.get("wave") ?? []).map(parseWave),
     messages: allLangs(kind),
     digest: allLangs("digest"),
   };
   const parsed = TemplateBodySchema.safeParse(body);
-  if (!parsed.success) throw new Error(`templates/kinds/${kind}.txt: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success) throw new Error(`templates/kinds/${kind}.txt: ${parsed.error.issues.map((i) => `${settingPath(i.path)}: ${i.message}`).join("; ")}`);
   return parsed.data;
 }
+
+const loadKind = (kind: string): TemplateBody => parseKind(kind, file(`kinds/${kind}.txt`));
 
 let kinds: Map<string, TemplateBody> | undefined;
 

@@ -1,6 +1,8 @@
 import { refineText } from "../lib/validation";
 import { z } from "@hono/zod-openapi";
 import { CHANNELS } from "../delivery/types";
+import { FACILITY_TYPES } from "../directory/facility-types";
+import { FACILITY_FIELDS, isFacilityField, type FacilityField } from "./answers";
 import { LANGS, type Lang } from "./languages";
 
 /** Languages live in ./languages.ts (one list); re-exported here for the modules that always took them from schemas. */
@@ -11,9 +13,64 @@ export const QUESTIONS = ["safety", "availability", "comment", "ack"] as const;
 export type Question = (typeof QUESTIONS)[number];
 
 /** The answer lists live in ./answers.ts (no zod: the admin UI bundles them); re-exported here. */
-export { AVAILABILITY, DAMAGE, FACILITY_FIELDS, FACILITY_OPTIONS, SAFETY, YES_NO, type FacilityField } from "./answers";
+export {
+  AVAILABILITY,
+  FACILITY_CHOICE_FIELDS,
+  FACILITY_FIELDS,
+  FACILITY_OPTIONS,
+  SAFETY,
+  STAFFING,
+  USABLE,
+  YES_NO,
+  type FacilityChoiceField,
+  type FacilityField,
+} from "./answers";
 
 const text = (max: number) => z.string().max(max);
+
+/**
+ * One set of facility fields: known names, each once (the page and the CSV ask them in
+ * the EMIS order whatever the order written). An unknown name is refused by name, in
+ * both languages (`params.ja`, as the validation hook reads a refinement of our own).
+ */
+const FacilityFieldListSchema = z
+  .array(z.string())
+  .max(FACILITY_FIELDS.length)
+  .superRefine((list, ctx) => {
+    list.forEach((v, i) => {
+      if (!isFacilityField(v))
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `unknown field ${JSON.stringify(v)} (one of ${FACILITY_FIELDS.join(", ")})`,
+          params: { ja: `「${v}」という項目はありません（${FACILITY_FIELDS.join("、")} から選んでください）。` },
+        });
+    });
+    if (new Set(list).size !== list.length) ctx.addIssue({ code: "custom", message: "a field is named twice", params: { ja: "同じ項目が2回あります。" } });
+  })
+  .openapi({ items: { type: "string", enum: [...FACILITY_FIELDS] } }) as unknown as z.ZodType<FacilityField[]>;
+
+/**
+ * Which facility fields a facility admin answers, by facility type (施設の状況の項目):
+ * `all` for every type, `byType` for the types that differ. Absent: each type's
+ * default (DEFAULT_FACILITY_FIELDS in answers.ts).
+ */
+export const FacilityFieldsSettingSchema = z
+  .object({
+    all: FacilityFieldListSchema.optional(),
+    byType: z
+      .object(
+        Object.fromEntries(FACILITY_TYPES.map((t) => [t, FacilityFieldListSchema.optional()])) as Record<
+          (typeof FACILITY_TYPES)[number],
+          z.ZodOptional<z.ZodType<FacilityField[]>>
+        >,
+        { error: (iss) => (iss.code === "unrecognized_keys" ? `unknown facility type ${iss.keys.map((k) => JSON.stringify(k)).join(", ")}` : undefined) },
+      )
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .openapi("FacilityFieldsSetting");
 
 /** One message in every part a channel needs. */
 export const MessageSetSchema = z
@@ -63,6 +120,7 @@ export const TemplateBodySchema = z
     kind: z.enum(["rollcall", "notice"]),
     questions: z.array(z.enum(QUESTIONS)).min(1),
     facilityQuestions: z.boolean(),
+    facilityFields: FacilityFieldsSettingSchema.optional(),
     commentMax: z.number().int().min(0).max(1000),
     waves: z
       .array(WaveSchema)
