@@ -41,21 +41,32 @@ describe("facility drill-down", () => {
     await recordReply(env, {
       rollcallId: id,
       personId: net.admin.id,
-      answers: { safety: "safe", facility: { damage: "partial", electricity: "no", water: "yes", patients: "yes" } },
+      answers: { safety: "safe", facility: { collapse: "no", electricity: "unusable", water: "usable", accepting: "yes" } },
       via: "link",
     });
     clock.advance(60_000);
     await recordReply(env, {
       rollcallId: id,
       personId: deputy!.id,
-      answers: { safety: "safe", facility: { damage: "unusable", electricity: "no" } },
+      answers: { safety: "safe", facility: { collapse: "yes", electricity: "unusable", comment: "2階の壁にひび" } },
       via: "link",
     });
     clock.advance(60_000);
     // A facility answer from someone who is not an admin of the facility is no report.
-    await recordReply(env, { rollcallId: id, personId: nurse!.id, answers: { safety: "minor", facility: { damage: "none" } }, via: "link" });
+    await recordReply(env, { rollcallId: id, personId: nurse!.id, answers: { safety: "minor", facility: { collapse: "no" } }, via: "link" });
 
-    const latest = { damage: "unusable", electricity: "no", water: null, patients: null };
+    const latest = {
+      collapse: "yes",
+      electricity: "unusable",
+      water: null,
+      medicalGas: null,
+      supplies: null,
+      manyPatients: null,
+      staffing: null,
+      accepting: null,
+      casualties: null,
+      comment: "2階の壁にひび",
+    };
     const d = await json<FacilityDetail>(await api("GET", `/api/rollcalls/${id}/facilities/${net.facilityId}`, { cookie: networkAdmin.cookie }));
     expect(d.report).toMatchObject({ ...latest, by: { personId: deputy!.id } });
     const board = await json<{ aggregates: { byFacility: { facilityId: number; report: unknown }[] } }>(
@@ -64,7 +75,7 @@ describe("facility drill-down", () => {
     expect(board.aggregates.byFacility.find((f) => f.facilityId === net.facilityId)!.report).toEqual(latest);
   });
 
-  it("lists the facility's recipients with answers, the damage report, who can come in; contacts for admins, audited", async () => {
+  it("lists the facility's recipients with answers, the facility report, who can come in; contacts for admins, audited", async () => {
     const { net, id } = await drill();
     const [nurse, pharmacist] = net.staff;
     await recordReply(env, { rollcallId: id, personId: nurse!.id, answers: { safety: "safe", availability: "conditional", arrival: "1時間後" }, via: "link" });
@@ -72,13 +83,13 @@ describe("facility drill-down", () => {
     await recordReply(env, {
       rollcallId: id,
       personId: net.admin.id,
-      answers: { safety: "safe", availability: "yes", facility: { damage: "partial", electricity: "no", water: "yes", patients: "yes" } },
+      answers: { safety: "safe", availability: "yes", facility: { collapse: "no", electricity: "unusable", water: "usable", accepting: "yes" } },
       via: "link",
     });
 
     const d = await json<FacilityDetail>(await api("GET", `/api/rollcalls/${id}/facilities/${net.facilityId}`, { cookie: networkAdmin.cookie }));
     expect(d.counts).toEqual({ recipients: 4, replied: 3, safety: { safe: 2, minor: 1, severe: 0 }, availability: { yes: 1, conditional: 1, no: 1 } });
-    expect(d.report).toMatchObject({ damage: "partial", electricity: "no", water: "yes", patients: "yes", by: { personId: net.admin.id } });
+    expect(d.report).toMatchObject({ collapse: "no", electricity: "unusable", water: "usable", accepting: "yes", by: { personId: net.admin.id } });
     expect(d.available.map((a) => [a.personId, a.availability, a.arrival]).sort()).toEqual(
       [
         [net.admin.id, "yes", null],

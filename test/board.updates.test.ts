@@ -58,13 +58,15 @@ describe("board updates", () => {
     // A changed answer moves the counts from the old answer to the new.
     await reply(a.staff[0]!.id, { safety: "minor", availability: "conditional" });
     await reply(b.staff[0]!.id, { safety: "safe" }, "proxy");
-    await reply(a.admin.id, { safety: "safe", facility: { damage: "partial", electricity: "no" } });
-    await reply(a.admin.id, { safety: "safe", facility: { damage: "none", water: "yes" } });
-    const last = await admin.until((m) => m.board.aggregates.replied === 4 && m.board.aggregates.byFacility.some((f) => f.report?.damage === "none"), 3_000);
+    await reply(a.admin.id, { safety: "safe", facility: { collapse: "yes", electricity: "unusable" } });
+    await reply(a.admin.id, { safety: "safe", facility: { collapse: "no", water: "usable" } });
+    const last = await admin.until((m) => m.board.aggregates.replied === 4 && m.board.aggregates.byFacility.some((f) => f.report?.collapse === "no"), 3_000);
     const fromD1 = await json<Board>(`/api/rollcalls/${id}/board`, networkAdmin);
     expect(countsOf(last.board)).toEqual(countsOf(fromD1));
     expect(last.board.aggregates.byAnswer.safety).toMatchObject({ safe: 2, minor: 1, severe: 1 });
-    expect(last.board.aggregates.byAnswer.facility.damage).toMatchObject({ none: 1, partial: 0 });
+    expect(last.board.aggregates.byAnswer.facility.collapse).toMatchObject({ no: 1, yes: 0 });
+    expect(last.board.aggregates.byAnswer.facility.electricity).toMatchObject({ usable: 0, unusable: 0 });
+    expect(last.board.aggregates.byAnswer.facility.water).toMatchObject({ usable: 1, unusable: 0 });
 
     const updates = admin.raw.map((t) => JSON.parse(t) as WireMessage).filter((m) => m.type === "update");
     expect(updates.length).toBeGreaterThan(0);

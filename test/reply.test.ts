@@ -3,9 +3,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "../worker/lib/errors";
 import { findRecipientByToken, recordReply } from "../worker/reply/service";
 import { replyToken } from "../worker/reply/token";
+import { parseSettings, wording } from "../worker/templates/files";
+import { TEMPLATE_FILES } from "../worker/templates/files.generated";
+import { FACILITY_CHOICE_FIELDS, FACILITY_OPTIONS, LANGS } from "../worker/templates/schemas";
 import { adminsWithoutMfa, replyCount, replyPath } from "./support/db";
-import { makeNetwork, makePerson, openRollcall, signedIn } from "./support/factories";
+import { makeFacility, makeNetwork, makePerson, openRollcall, signedIn } from "./support/factories";
 import { api, postForm } from "./support/http";
+
+/** Text as the page writes it (hono's html escaping). */
+const asHtml = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 
 let networkAdmin: string;
 beforeAll(async () => {
@@ -35,7 +41,7 @@ describe("reply page", () => {
     expect(page).toContain("【訓練】");
     expect(page).not.toMatch(/<script/i);
     for (const v of ["safe", "minor", "severe", "yes", "conditional", "no"]) expect(page).toContain(`value="${v}"`);
-    expect(page).not.toContain('name="damage"'); // staff do not answer for the facility
+    expect(page).not.toContain('name="collapse"'); // staff do not answer for the facility
 
     const en = await (await api("GET", await replyPath(id, net.staff[1]!.id))).text();
     expect(en).toContain('<html lang="en">');
@@ -44,7 +50,22 @@ describe("reply page", () => {
 
     // The facility admin also answers for the facility.
     const admin = await (await api("GET", await replyPath(id, net.admin.id))).text();
-    for (const f of ["damage", "electricity", "water", "patients"]) expect(admin).toContain(`name="${f}"`);
+    // A clinic's admin: the whole EMIS set, in its order.
+    const asked = [...admin.slice(admin.indexOf("<form")).matchAll(/name="(\w+)"/g)]
+      .map((m) => m[1])
+      .filter((n) => n !== "safety" && n !== "availability" && n !== "arrival" && n !== "comment");
+    expect([...new Set(asked)]).toEqual([
+      "collapse",
+      "electricity",
+      "water",
+      "medicalGas",
+      "supplies",
+      "manyPatients",
+      "staffing",
+      "accepting",
+      "casualties",
+      "facilityComment",
+    ]);
   });
 
   it("confirms first, records on confirm=1, then shows what was recorded; the answer can change", async () => {
@@ -86,26 +107,107 @@ describe("reply page", () => {
     expect(await replyCount(id, person.id)).toBe(2);
   });
 
-  it("records the facility state from a facility admin", async () => {
+  it("records the facility state from a facility admin, in the EMIS terms, and shows it on the confirm and recorded pages", async () => {
     const net = await makeNetwork([{}]);
     const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
-    await postForm(await replyPath(id, net.admin.id), {
-      safety: "safe",
-      availability: "yes",
-      damage: "unusable",
-      electricity: "no",
-      water: "no",
-      patients: "no",
-      confirm: "1",
-    });
+    const report = {
+      collapse: "yes",
+      electricity: "unusable",
+      water: "usable",
+      medicalGas: "unusable",
+      supplies: "usable",
+      manyPatients: "yes",
+      staffing: "short",
+      accepting: "no",
+      casualties: "no",
+    };
+    const check = await (
+      await postForm(await replyPath(id, net.admin.id), { safety: "safe", availability: "yes", ...report, facilityComment: "3階が使えない" })
+    ).text();
+    for (const words of ["倒壊・倒壊の恐れ", "医療ガス", "多数の患者受診", "職員の状況", "不足", "患者・利用者の受け入れ", "不可", "3階が使えない"])
+      expect(check).toContain(words);
+    expect(check).toContain('name="facilityComment" value="3階が使えない"');
+    const done = await (
+      await postForm(await replyPath(id, net.admin.id), { safety: "safe", availability: "yes", ...report, facilityComment: "3階が使えない", confirm: "1" })
+    ).text();
+    expect(done).toContain("回答を受け付けました");
+    expect(done).toContain("使えない");
+    expect(done).toContain("3階が使えない");
+    expect(done).not.toMatch(/\[[\w.]+\]/); // no raw key
     expect(JSON.parse((await latest(id, net.admin.id))!.answers)).toEqual({
       safety: "safe",
       availability: "yes",
-      facility: { damage: "unusable", electricity: "no", water: "no", patients: "no" },
+      facility: { ...report, comment: "3階が使えない" },
     });
     // Staff cannot slip facility answers in.
-    await postForm(await replyPath(id, net.staff[0]!.id), { safety: "safe", damage: "unusable", confirm: "1" });
+    await postForm(await replyPath(id, net.staff[0]!.id), { safety: "safe", collapse: "yes", confirm: "1" });
     expect(JSON.parse((await latest(id, net.staff[0]!.id))!.answers)).toEqual({ safety: "safe" });
+  });
+
+  it("asks each facility type its own set: a clinic's admin medical gas, a home-care office's not; fields outside the set are dropped", async () => {
+    const clinic = await makeNetwork([]);
+    const homeCare = await makeFacility({ type: "home_care" });
+    const careAdmin = await makePerson({ facilityId: homeCare, role: "admin", password: null });
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [clinic.facilityId, homeCare] } });
+    const clinicPage = await (await api("GET", await replyPath(id, clinic.admin.id))).text();
+    for (const f of ["collapse", "medicalGas", "supplies", "manyPatients", "staffing", "facilityComment"]) expect(clinicPage).toContain(`name="${f}"`);
+    expect(clinicPage).toContain("医療ガス");
+    const carePage = await (await api("GET", await replyPath(id, careAdmin.id))).text();
+    for (const f of ["collapse", "electricity", "water", "staffing", "accepting", "casualties", "facilityComment"]) expect(carePage).toContain(`name="${f}"`);
+    for (const f of ["medicalGas", "supplies", "manyPatients"]) expect(carePage).not.toContain(`name="${f}"`);
+    expect(carePage).not.toContain("医療ガス");
+
+    // A field the type is not asked is dropped (as a question the template does not ask).
+    await postForm(await replyPath(id, careAdmin.id), { safety: "safe", collapse: "no", medicalGas: "unusable", staffing: "short", confirm: "1" });
+    expect(JSON.parse((await latest(id, careAdmin.id))!.answers)).toEqual({ safety: "safe", facility: { collapse: "no", staffing: "short" } });
+  });
+
+  it("refuses an unknown facility value and an oversized facility comment with a 400 page naming the field", async () => {
+    const net = await makeNetwork([]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const path = await replyPath(id, net.admin.id);
+    const bad = await postForm(path, { safety: "safe", staffing: "plenty", confirm: "1" });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("職員の状況");
+    const long = await postForm(path, { safety: "safe", facilityComment: "あ".repeat(201), confirm: "1" });
+    expect(long.status).toBe(400);
+    const page = await long.text();
+    expect(page).toContain("「施設についてひとこと」は200文字以内");
+    expect(await replyCount(id, net.admin.id)).toBe(0);
+  });
+
+  it("labels every facility question and answer in every language of the reply page, confirm page included (no raw key)", async () => {
+    const facilityId = await makeFacility({ type: "hospital" });
+    const admins = [];
+    for (const lang of LANGS) admins.push({ lang, person: await makePerson({ facilityId, role: "admin", password: null, lang }) });
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [facilityId] } });
+    const everything = {
+      safety: "safe",
+      collapse: "no",
+      electricity: "unusable",
+      medicalGas: "usable",
+      staffing: "short",
+      accepting: "yes",
+      facilityComment: "ok",
+    };
+    for (const { lang, person } of admins) {
+      const own = parseSettings(TEMPLATE_FILES[`page/${lang}.txt`]!);
+      const w = wording(lang);
+      const path = await replyPath(id, person.id);
+      const form = await (await api("GET", path)).text();
+      const confirm = await (await postForm(path, everything)).text();
+      for (const page of [form, confirm]) expect(page, lang).not.toMatch(/\[[\w.-]+\]/);
+      for (const k of FACILITY_CHOICE_FIELDS) {
+        expect(own.has(`${k}.label`), `${lang}: ${k}.label`).toBe(true);
+        expect(form, `${lang}: ${k}`).toContain(asHtml(w[`${k}.label`]!));
+        for (const o of FACILITY_OPTIONS[k]) {
+          expect(own.has(`${k}.${o}`), `${lang}: ${k}.${o}`).toBe(true);
+          expect(form, `${lang}: ${k}.${o}`).toContain(asHtml(w[`${k}.${o}`]!));
+        }
+      }
+      expect(own.has("facilityComment.label"), `${lang}: facilityComment.label`).toBe(true);
+      expect(confirm, lang).toContain(asHtml(w["staffing.short"]!));
+    }
   });
 
   it("asks a notice only for the acknowledgement", async () => {
@@ -277,6 +379,31 @@ describe("proxy replies (代理回答)", () => {
       aggregates: { replied: number; byAnswer: { viaProxy: number } };
     };
     expect(detail.aggregates).toMatchObject({ replied: 1, byAnswer: { viaProxy: 1 } });
+  });
+
+  it("takes the facility report in the EMIS terms for a facility admin reached by phone; the old fields and values are refused by name", async () => {
+    const net = await makeNetwork([]);
+    const coAdmin = await makePerson({ facilityId: net.facilityId, role: "admin", password: null });
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const facility = { collapse: "no", medicalGas: "unusable", supplies: "usable", accepting: "yes", casualties: "no", comment: "酸素ボンベ残り2本" };
+    const res = await api("POST", `/api/rollcalls/${id}/replies/${coAdmin.id}`, {
+      cookie: net.admin.cookie,
+      body: { answers: { safety: "safe", facility }, reachedBy: "phone" },
+    });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { answers: unknown }).answers).toEqual({ safety: "safe", facility });
+    for (const [old, field] of [
+      [{ damage: "none" }, "answers.facility"],
+      [{ water: "yes" }, "answers.facility.water"],
+    ] as const) {
+      const bad = await api("POST", `/api/rollcalls/${id}/replies/${coAdmin.id}`, {
+        cookie: net.admin.cookie,
+        body: { answers: { safety: "safe", facility: old } },
+      });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { field: string } }).error.field).toBe(field);
+    }
+    expect(await replyCount(id, coAdmin.id)).toBe(1);
   });
 
   it("refuses another facility's admin, bad answers, unknown people and closed roll-calls", async () => {

@@ -299,7 +299,11 @@ describe("state, aggregates, close and export", () => {
     await recordReply(env, {
       rollcallId: id,
       personId: net.admin.id,
-      answers: { safety: "safe", availability: "yes", facility: { damage: "partial", electricity: "no", water: "yes", patients: "no" } },
+      answers: {
+        safety: "safe",
+        availability: "yes",
+        facility: { collapse: "no", electricity: "unusable", water: "usable", accepting: "no", comment: "断水に備え中" },
+      },
       via: "link",
     });
 
@@ -315,7 +319,7 @@ describe("state, aggregates, close and export", () => {
       aggregates: {
         recipients: number;
         replied: number;
-        byAnswer: { safety: Record<string, number>; availability: Record<string, number>; facility: { damage: Record<string, number> } };
+        byAnswer: { safety: Record<string, number>; availability: Record<string, number>; facility: Record<string, Record<string, number>> };
         byFacilityType: { type: string; recipients: number; replied: number }[];
         byFacility: { facilityId: number; recipients: number; replied: number; safety: Record<string, number>; report: Record<string, string> | null }[];
         nonResponders: { items: { personId: number; name: string }[]; nextAfter: number | null };
@@ -327,13 +331,37 @@ describe("state, aggregates, close and export", () => {
     expect(agg.replied).toBe(3);
     expect(agg.byAnswer.safety).toEqual({ safe: 2, minor: 0, severe: 1 });
     expect(agg.byAnswer.availability).toEqual({ yes: 2, conditional: 0, no: 1 });
-    expect(agg.byAnswer.facility.damage).toEqual({ none: 0, partial: 1, unusable: 0 });
+    expect(agg.byAnswer.facility.collapse).toEqual({ yes: 0, no: 1 });
+    expect(agg.byAnswer.facility.electricity).toEqual({ usable: 0, unusable: 1 });
+    expect(agg.byAnswer.facility.staffing).toEqual({ enough: 0, short: 0 });
+    expect(Object.keys(agg.byAnswer.facility)).toEqual([
+      "collapse",
+      "electricity",
+      "water",
+      "medicalGas",
+      "supplies",
+      "manyPatients",
+      "staffing",
+      "accepting",
+      "casualties",
+    ]);
     expect(agg.byFacilityType).toEqual([{ type: "clinic", recipients: 5, replied: 3 }]);
     expect(agg.byFacility[0]).toMatchObject({
       facilityId: net.facilityId,
       recipients: 5,
       replied: 3,
-      report: { damage: "partial", electricity: "no", water: "yes", patients: "no" },
+      report: {
+        collapse: "no",
+        electricity: "unusable",
+        water: "usable",
+        medicalGas: null,
+        supplies: null,
+        manyPatients: null,
+        staffing: null,
+        accepting: "no",
+        casualties: null,
+        comment: "断水に備え中",
+      },
     });
     expect(Object.keys(agg.delivery).sort()).toEqual(["email", "push", "sms"]);
     // Non-responders, one page at a time.
@@ -401,7 +429,7 @@ describe("state, aggregates, close and export", () => {
     expect(lines.at(-1)).toBe("");
     expect(csv.replace(/\r\n/g, "")).not.toContain("\n"); // every line break is CRLF
     expect(lines[0]).toBe(
-      "種別,件名,開始日時,施設,施設種別,氏名,ふりがな,職種,管理者,回答,安否,出勤可否,到着見込み,確認,建物の被害,電気,水道,受け入れ,コメント,回答方法,代理回答者,代理回答の連絡方法,最初の回答日時,最新の回答日時,携帯電話,メール",
+      "種別,件名,開始日時,施設,施設種別,氏名,ふりがな,職種,管理者,回答,安否,出勤可否,到着見込み,確認,倒壊・倒壊の恐れ,電気,水,医療ガス,医薬品・衛生資器材,多数の患者受診,職員の状況,患者・利用者の受け入れ,人的被害,施設のコメント,コメント,回答方法,代理回答者,代理回答の連絡方法,最初の回答日時,最新の回答日時,携帯電話,メール",
     );
     // Every row names the roll-call: 種別, title, and the start in Japan's time.
     for (const l of lines.slice(1, -1)) expect(l).toMatch(/^訓練,地震 安否確認,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},/);

@@ -7,7 +7,7 @@
 import { CHANNELS, DELIVERY_STATES, type Channel } from "../delivery/types";
 import { facilityReport, tally, type FacilityReport } from "../rollcall/service";
 import type { Aggregates, Answers, DeliveryProgress } from "../rollcall/schemas";
-import { AVAILABILITY, FACILITY_FIELDS, FACILITY_OPTIONS, SAFETY } from "../templates/schemas";
+import { AVAILABILITY, FACILITY_CHOICE_FIELDS, FACILITY_OPTIONS, SAFETY } from "../templates/schemas";
 import type { CountsSnapshot } from "./data";
 import type { DeliveryNote, ReplyNote } from "./notes";
 
@@ -46,7 +46,7 @@ export class BoardCounts {
   availability = tally(AVAILABILITY);
   ack = 0;
   viaProxy = 0;
-  facilityAnswers = Object.fromEntries(FACILITY_FIELDS.map((k) => [k, tally(FACILITY_OPTIONS[k])])) as Aggregates["byAnswer"]["facility"];
+  facilityAnswers = Object.fromEntries(FACILITY_CHOICE_FIELDS.map((k) => [k, tally(FACILITY_OPTIONS[k])])) as Aggregates["byAnswer"]["facility"];
   /** In the board's order (type, kana, id). */
   facilities = new Map<number | null, FacilityRow>();
   /** First replies per minute since the confirm. */
@@ -80,7 +80,7 @@ export class BoardCounts {
     }
     const byFacility = new Map<number | null, CountsSnapshot["reports"]>();
     for (const r of s.reports) {
-      for (const k of FACILITY_FIELDS) bump(c.facilityAnswers[k], r.answers.facility?.[k], 1);
+      for (const k of FACILITY_CHOICE_FIELDS) bump(c.facilityAnswers[k], r.answers.facility?.[k], 1);
       byFacility.set(r.facilityId, [...(byFacility.get(r.facilityId) ?? []), r]);
     }
     for (const [id, answers] of byFacility) {
@@ -106,7 +106,7 @@ export class BoardCounts {
       if (a.ack) this.ack += by;
       if (via === "proxy") this.viaProxy += by;
       if (f) bump(f.safety, a.safety, by);
-      if (n.isFacilityAdmin && a.facility) for (const k of FACILITY_FIELDS) bump(this.facilityAnswers[k], a.facility[k], by);
+      if (n.isFacilityAdmin && a.facility) for (const k of FACILITY_CHOICE_FIELDS) bump(this.facilityAnswers[k], a.facility[k], by);
     };
     move(n.previous?.answers ?? null, n.previous?.via ?? null, -1);
     move(n.answers, n.via, +1);
@@ -158,7 +158,7 @@ export class BoardCounts {
       safety: { ...this.safety },
       availability: { ...this.availability },
       ack: this.ack,
-      facility: Object.fromEntries(FACILITY_FIELDS.map((k) => [k, { ...this.facilityAnswers[k] }])) as Aggregates["byAnswer"]["facility"],
+      facility: Object.fromEntries(FACILITY_CHOICE_FIELDS.map((k) => [k, { ...this.facilityAnswers[k] }])) as Aggregates["byAnswer"]["facility"],
       viaProxy: this.viaProxy,
     };
   }

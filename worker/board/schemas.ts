@@ -2,7 +2,7 @@ import { refineText } from "../lib/validation";
 /** The board's HTTP shapes (drill-down, resend); the socket's are in messages.ts. */
 import { pathId } from "../lib/schemas";
 import { z } from "@hono/zod-openapi";
-import { AnswersSchema } from "../rollcall/schemas";
+import { AnswersSchema, FacilityReportSchema } from "../rollcall/schemas";
 
 const id = z.number().int().positive();
 const count = z.number().int();
@@ -15,11 +15,7 @@ export const PersonParams = z.object({ id: pathId("id"), personId: pathId("perso
 /** Contact details: present only for admins in scope, never for the city viewer. */
 const ContactsSchema = z.object({ mobile: z.string().nullable(), email: z.string().nullable() });
 
-const ReportSchema = z.object({
-  damage: z.string().nullable(),
-  electricity: z.string().nullable(),
-  water: z.string().nullable(),
-  patients: z.string().nullable(),
+const ReportSchema = FacilityReportSchema.extend({
   /** Who reported it (a facility admin) and when. */
   by: z.object({ personId: count, name: z.string() }),
   at: z.string(),

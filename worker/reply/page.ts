@@ -4,7 +4,17 @@ import type { Recipient, Rollcall } from "../rollcall/data";
 import type { Answers } from "../rollcall/schemas";
 import { label, wording, type Wording } from "../templates/files";
 import { languageOf } from "../templates/languages";
-import { AVAILABILITY, FACILITY_FIELDS, FACILITY_OPTIONS, langOf, SAFETY, type Lang } from "../templates/schemas";
+import { facilityCommentMax, facilityFieldsAsked } from "../templates/answers";
+import {
+  AVAILABILITY,
+  FACILITY_CHOICE_FIELDS,
+  FACILITY_FIELDS,
+  FACILITY_OPTIONS,
+  langOf,
+  SAFETY,
+  type FacilityChoiceField,
+  type Lang,
+} from "../templates/schemas";
 import type { Reply } from "./data";
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -27,26 +37,32 @@ function heading(w: Wording, rc: Pick<Rollcall, "drill" | "title" | "message">):
   return html`${rc.drill ? html`<p class="drill">${label(w, "drill")} ${label(w, "drill.note")}</p>` : ""}<h1>${rc.title}</h1>${rc.message ? html`<p>${rc.message}</p>` : ""}`;
 }
 
-/** The form's flat fields (what the page posts) from stored answers. */
-export interface FormValues {
+/**
+ * The form's flat fields (what the page posts) from stored answers: the facility's
+ * choices under their own names (collapse, electricity …), its comment as facilityComment.
+ */
+export type FormValues = {
   safety?: string;
   availability?: string;
   arrival?: string;
   ack?: string;
   comment?: string;
-  damage?: string;
-  electricity?: string;
-  water?: string;
-  patients?: string;
-}
+  facilityComment?: string;
+} & Partial<Record<FacilityChoiceField, string>>;
+
+/** The names the page posts. */
+export const FORM_FIELDS = ["safety", "availability", "arrival", "ack", "comment", ...FACILITY_CHOICE_FIELDS, "facilityComment"] as const;
 
 export function formFromAnswers(a: Answers | undefined, comment = ""): FormValues {
-  return { safety: a?.safety, availability: a?.availability, arrival: a?.arrival, ack: a?.ack, comment, ...a?.facility };
+  const { comment: facilityComment, ...choices } = a?.facility ?? {};
+  return { safety: a?.safety, availability: a?.availability, arrival: a?.arrival, ack: a?.ack, comment, ...choices, facilityComment };
 }
 
 export function answersFromForm(f: FormValues): Answers {
   const pick = (v: string | undefined) => (v ? v : undefined);
-  const facility = Object.fromEntries(FACILITY_FIELDS.map((k) => [k, pick(f[k])]).filter(([, v]) => v)) as Answers["facility"];
+  const facility = Object.fromEntries(
+    [...FACILITY_CHOICE_FIELDS.map((k) => [k, pick(f[k])] as const), ["comment", pick(f.facilityComment?.trim())] as const].filter(([, v]) => v),
+  ) as Answers["facility"];
   const out: Record<string, unknown> = { safety: pick(f.safety), availability: pick(f.availability), arrival: pick(f.arrival?.trim()), ack: pick(f.ack) };
   if (facility && Object.keys(facility).length) out.facility = facility;
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
@@ -71,7 +87,17 @@ export interface PageContext {
   recipient: Recipient;
 }
 
-const asksFacility = (ctx: PageContext) => ctx.rollcall.template.facilityQuestions && ctx.recipient.isFacilityAdmin;
+/** The facility's part of the form: the fields of the recipient's facility type (none for staff). */
+function facilityPart(w: Wording, ctx: PageContext, values: FormValues): Html | "" {
+  const fields = facilityFieldsAsked(ctx.rollcall.template, ctx.recipient);
+  if (!fields.length) return "";
+  const max = facilityCommentMax(ctx.rollcall.template.commentMax);
+  return html`<h2>${label(w, "facility.heading")}</h2>${fields.map((k) =>
+    k === "comment"
+      ? html`<fieldset><legend><label for="facilityComment">${label(w, "facilityComment.label", { max })}</label></legend><textarea id="facilityComment" name="facilityComment" rows="2" maxlength="${max}">${values.facilityComment ?? ""}</textarea></fieldset>`
+      : radios(w, k, FACILITY_OPTIONS[k], values[k], false),
+  )}`;
+}
 
 /** The answer form, filled with `values` (the last answer, or what was posted when fixing an error). */
 export function formPage(ctx: PageContext, values: FormValues, opts: { error?: { field: string; code: string; max?: number }; previous?: Reply } = {}): Html {
@@ -84,7 +110,7 @@ export function formPage(ctx: PageContext, values: FormValues, opts: { error?: {
     lang,
     ctx.rollcall.title,
     html`${heading(w, ctx.rollcall)}
-${err ? html`<p class="err" role="alert">${label(w, "error.heading")}: ${label(w, `error.${err.code}`, { field: fieldLabel(w, err.field), max: err.max ?? t.commentMax })}</p>` : ""}
+${err ? html`<p class="err" role="alert">${label(w, "error.heading")}: ${label(w, `error.${err.code}`, { field: fieldLabel(w, err.field), max: err.max ?? (err.field === "facility.comment" ? facilityCommentMax(t.commentMax) : t.commentMax) })}</p>` : ""}
 ${opts.previous ? html`<p class="note">${label(w, "previous", { at: when(opts.previous.createdAt, lang) })}</p>` : ""}
 <p>${label(w, t.kind === "notice" ? "intro.notice" : "intro")}</p>
 <form method="post">
@@ -92,7 +118,7 @@ ${asks.has("safety") ? radios(w, "safety", SAFETY, values.safety, true) : ""}
 ${asks.has("availability") ? radios(w, "availability", AVAILABILITY, values.availability, false) : ""}
 ${asks.has("availability") ? html`<fieldset><legend><label for="arrival">${label(w, "arrival.label")}</label></legend><input type="text" id="arrival" name="arrival" maxlength="40" value="${values.arrival ?? ""}"></fieldset>` : ""}
 ${asks.has("ack") ? radios(w, "ack", ["yes"], values.ack, true) : ""}
-${asksFacility(ctx) ? html`<h2>${label(w, "facility.heading")}</h2>${FACILITY_FIELDS.map((k) => radios(w, k, FACILITY_OPTIONS[k], values[k], false))}` : ""}
+${facilityPart(w, ctx, values)}
 ${asks.has("comment") || t.kind === "notice" ? html`<fieldset><legend><label for="comment">${label(w, "comment.label", { max: t.commentMax })}</label></legend><textarea id="comment" name="comment" rows="3" maxlength="${t.commentMax}">${values.comment ?? ""}</textarea></fieldset>` : ""}
 <button type="submit">${label(w, "button.next")}</button>
 </form>`,
@@ -101,13 +127,14 @@ ${asks.has("comment") || t.kind === "notice" ? html`<fieldset><legend><label for
 
 function summary(w: Wording, ctx: PageContext, a: Answers, comment: string): Html {
   const asks = new Set(ctx.rollcall.template.questions);
-  const row = (key: string, value: string | undefined) => (value ? html`<dt>${label(w, `${key}.label`)}</dt><dd>${value}</dd>` : "");
+  // The label without its hint in brackets (（任意、{max}文字まで）): the summary shows what was given.
+  const row = (key: string, value: string | undefined) => (value ? html`<dt>${fieldLabel(w, key)}</dt><dd>${value}</dd>` : "");
   return html`<dl>
 ${asks.has("safety") ? row("safety", a.safety && label(w, `safety.${a.safety}`)) : ""}
 ${asks.has("availability") ? row("availability", a.availability && label(w, `availability.${a.availability}`)) : ""}
 ${row("arrival", a.arrival)}
 ${asks.has("ack") ? row("ack", a.ack && label(w, "ack.yes")) : ""}
-${FACILITY_FIELDS.map((k) => row(k, a.facility?.[k] && label(w, `${k}.${a.facility[k]}`)))}
+${FACILITY_FIELDS.map((k) => (k === "comment" ? row("facilityComment", a.facility?.comment) : row(k, a.facility?.[k] && label(w, `${k}.${a.facility[k]}`))))}
 ${row("comment", comment ? comment : undefined)}
 </dl>`;
 }
@@ -163,7 +190,7 @@ export function notFoundPage(): Html {
 }
 
 function fieldLabel(w: Wording, field: string): string {
-  const key = field.startsWith("facility.") ? field.slice("facility.".length) : field;
+  const key = field === "facility.comment" ? "facilityComment" : field.startsWith("facility.") ? field.slice("facility.".length) : field;
   const l = w[`${key}.label`];
   return l ? l.replace(/（.*?）|\(.*?\)/g, "").trim() : key;
 }

@@ -5,7 +5,18 @@ import { route } from "../auth/access";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { ApiError } from "../lib/errors";
-import { answersFromForm, closedPage, confirmPage, donePage, formFromAnswers, formPage, notFoundPage, type FormValues, type PageContext } from "./page";
+import {
+  answersFromForm,
+  closedPage,
+  confirmPage,
+  donePage,
+  FORM_FIELDS,
+  formFromAnswers,
+  formPage,
+  notFoundPage,
+  type FormValues,
+  type PageContext,
+} from "./page";
 import { checkAnswers, findRecipientByToken, isOpen, recordReply } from "./service";
 
 const TokenParam = z.object({
@@ -40,8 +51,6 @@ const submit = route({
     409: page("The roll-call has closed"),
   },
 });
-
-const FORM_FIELDS = ["safety", "availability", "arrival", "ack", "comment", "damage", "electricity", "water", "patients"] as const;
 
 async function formValues(c: Context<AppEnv>): Promise<FormValues & { confirm?: string; edit?: string }> {
   const body = await c.req.parseBody();
@@ -92,7 +101,7 @@ replyRoutes
     const values = await formValues(c);
     if (values.edit) return c.html(formPage(ctx, values), 200);
     try {
-      const { answers, comment } = checkAnswers(found.rollcall.template, found.recipient.isFacilityAdmin, answersFromForm(values), values.comment ?? "");
+      const { answers, comment } = checkAnswers(found.rollcall.template, found.recipient, answersFromForm(values), values.comment ?? "");
       if (values.confirm !== "1") return c.html(confirmPage(ctx, answers, comment), 200);
       const reply = await recordReply(
         c.env,

@@ -7,11 +7,11 @@ import { badRequest, closed, notFound, jaEn } from "../lib/errors";
 import { recipientContextByTokenHash, recipientContextOf, type Recipient, type Rollcall } from "../rollcall/data";
 import { AnswersSchema, type Answers } from "../rollcall/schemas";
 import { isLive } from "../rollcall/state";
-import { FACILITY_FIELDS, type TemplateBody } from "../templates/schemas";
+import type { TemplateBody } from "../templates/schemas";
 import type { ReplyNote } from "../board/notes";
 import { previousReplyStatement, replyWrites, toPreviousReply, toReply, type Reply } from "./data";
 import { isTokenShaped, tokenHash } from "./token";
-import type { ProxyReached } from "../templates/answers";
+import { facilityCommentMax, facilityFieldsAsked, type ProxyReached } from "../templates/answers";
 
 export type Via = Reply["via"];
 
@@ -41,7 +41,12 @@ export const isOpen = (rc: Pick<Rollcall, "state">) => isLive(rc.state);
  * asked are dropped; missing required ones and a comment over the template's
  * limit are refused, naming the field.
  */
-export function checkAnswers(template: TemplateBody, isFacilityAdmin: boolean, raw: unknown, comment: string): { answers: Answers; comment: string } {
+export function checkAnswers(
+  template: TemplateBody,
+  recipient: Pick<Recipient, "isFacilityAdmin" | "facilityType">,
+  raw: unknown,
+  comment: string,
+): { answers: Answers; comment: string } {
   const parsed = AnswersSchema.safeParse(raw);
   if (!parsed.success) {
     throw validationError(parsed.error, "answers");
@@ -61,9 +66,14 @@ export function checkAnswers(template: TemplateBody, isFacilityAdmin: boolean, r
     if (a.ack !== "yes") throw badRequest("ack", jaEn("「確認しました」を押してください。", "ack: acknowledge the message."), "required");
     out.ack = "yes";
   }
-  if (template.facilityQuestions && isFacilityAdmin && a.facility) {
+  // The facility's report: only the fields of its type's set (others dropped, as questions not asked).
+  const fields = facilityFieldsAsked(template, recipient);
+  if (fields.length && a.facility) {
     const f: NonNullable<Answers["facility"]> = {};
-    for (const k of FACILITY_FIELDS) if (a.facility[k]) Object.assign(f, { [k]: a.facility[k] });
+    for (const k of fields) if (a.facility[k]) Object.assign(f, { [k]: a.facility[k] });
+    const max = facilityCommentMax(template.commentMax);
+    if (f.comment && [...f.comment].length > max)
+      throw badRequest("facility.comment", jaEn(`施設のコメントは${max}文字以内にしてください。`, `facility.comment: at most ${max} characters.`), "too_long");
     if (Object.keys(f).length) out.facility = f;
   }
   const text = comment.replace(/\r\n/g, "\n").trim();
@@ -116,7 +126,7 @@ export async function recordReply(env: Env, input: RecordReplyInput, opts: Recor
   }
   const { rollcall: rc, recipient } = context;
   if (!isOpen(rc)) throw closed(jaEn("この安否確認は終了しました。回答は受け付けていません。", "This roll-call has closed; replies are no longer accepted."), "rollcall");
-  const { answers, comment } = checkAnswers(rc.template, recipient.isFacilityAdmin, input.answers, input.comment ?? "");
+  const { answers, comment } = checkAnswers(rc.template, recipient, input.answers, input.comment ?? "");
   if (input.via === "proxy" && !input.proxyBy) throw badRequest("proxyBy", jaEn("代理回答には記録した人が必要です。", "A proxy reply names who recorded it."));
   const now = clock.now();
   const reply: Omit<Reply, "id"> = {

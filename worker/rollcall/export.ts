@@ -3,6 +3,7 @@ import type { Auth } from "../auth/scope";
 import { readableRollcall } from "../board/service";
 import { phoneForPeople } from "../directory/contact";
 import { FACILITY_TYPE_LABELS } from "../directory/schemas";
+import { FACILITY_FIELDS, FACILITY_LABELS_JA, facilityValueJa } from "../templates/answers";
 import { label, wording } from "../templates/files";
 import { exportRows, type ExportRow, type Rollcall } from "./data";
 
@@ -22,6 +23,9 @@ export function csvCell(v: string | number | null | undefined): string {
 }
 
 /** Local time in Japan (the network's time zone), as Excel reads it. */
+/** The facility report's columns in the EMIS order; its comment apart from the person's. */
+const facilityHeader = FACILITY_FIELDS.map((k) => (k === "comment" ? "施設のコメント" : FACILITY_LABELS_JA[k]));
+
 const jst = (ms: number | null) => (ms == null ? "" : new Date(ms + 9 * 3600_000).toISOString().slice(0, 19).replace("T", " "));
 
 /**
@@ -47,10 +51,7 @@ export function toCsv(rows: ExportRow[], rc: Pick<Rollcall, "drill" | "title" | 
     "出勤可否",
     "到着見込み",
     "確認",
-    "建物の被害",
-    "電気",
-    "水道",
-    "受け入れ",
+    ...facilityHeader,
     "コメント",
     "回答方法",
     "代理回答者",
@@ -81,10 +82,7 @@ export function toCsv(rows: ExportRow[], rc: Pick<Rollcall, "drill" | "title" | 
         opt("availability", a.availability),
         a.arrival ?? "",
         a.ack ? label(w, "ack.yes") : "",
-        opt("damage", f.damage),
-        opt("electricity", f.electricity),
-        opt("water", f.water),
-        opt("patients", f.patients),
+        ...FACILITY_FIELDS.map((k) => facilityValueJa(k, f[k])),
         r.comment,
         r.via ? label(w, `via.${r.via}`) : "",
         r.proxyBy ?? "",

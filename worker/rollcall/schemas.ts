@@ -2,7 +2,7 @@ import { refineText } from "../lib/validation";
 import { z } from "@hono/zod-openapi";
 import { DELIVERY_STATES, type DeliveryState } from "../delivery/types";
 import { PROXY_REACHED } from "../templates/answers";
-import { AVAILABILITY, DAMAGE, SAFETY, TemplateRefSchema, YES_NO } from "../templates/schemas";
+import { AVAILABILITY, FACILITY_CHOICE_FIELDS, FACILITY_FIELDS, SAFETY, STAFFING, TemplateRefSchema, USABLE, YES_NO } from "../templates/schemas";
 import { FACILITY_TYPES } from "../directory/schemas";
 import { ROLLCALL_STATES } from "./state";
 
@@ -139,6 +139,11 @@ export type DeliveryCounts = z.infer<typeof DeliveryCountsSchema>;
 export const DeliveryProgressSchema = z.record(z.enum(["push", "sms", "email"]), DeliveryCountsSchema);
 export type DeliveryProgress = z.infer<typeof DeliveryProgressSchema>;
 
+/** A facility's report as the board and the facility page show it (施設の状況): every field, null where not answered. */
+export const FacilityReportSchema = z
+  .object(Object.fromEntries(FACILITY_FIELDS.map((k) => [k, z.string().nullable()])) as Record<(typeof FACILITY_FIELDS)[number], z.ZodNullable<z.ZodString>>)
+  .openapi("FacilityReport");
+
 export const AggregatesSchema = z
   .object({
     recipients: count,
@@ -147,7 +152,8 @@ export const AggregatesSchema = z
       safety: tally,
       availability: tally,
       ack: count,
-      facility: z.object({ damage: tally, electricity: tally, water: tally, patients: tally }),
+      /** The facility reports' answers per field (the comment is not counted). */
+      facility: z.object(Object.fromEntries(FACILITY_CHOICE_FIELDS.map((k) => [k, tally])) as Record<(typeof FACILITY_CHOICE_FIELDS)[number], typeof tally>),
       viaProxy: count,
     }),
     byFacilityType: z.array(z.object({ type: z.string(), recipients: count, replied: count })),
@@ -159,9 +165,7 @@ export const AggregatesSchema = z
         recipients: count,
         replied: count,
         safety: tally,
-        report: z
-          .object({ damage: z.string().nullable(), electricity: z.string().nullable(), water: z.string().nullable(), patients: z.string().nullable() })
-          .nullable(),
+        report: FacilityReportSchema.nullable(),
       }),
     ),
     nonResponders: z.object({
@@ -200,12 +204,20 @@ export const AnswersSchema = z
     availability: z.enum(AVAILABILITY).optional(),
     arrival: z.string().trim().max(40).optional(),
     ack: z.literal("yes").optional(),
+    /** A facility admin's report for the facility (施設の状況), in the EMIS terms; the fields the facility's type is not asked are dropped. */
     facility: z
       .object({
-        damage: z.enum(DAMAGE).optional(),
-        electricity: z.enum(YES_NO).optional(),
-        water: z.enum(YES_NO).optional(),
-        patients: z.enum(YES_NO).optional(),
+        collapse: z.enum(YES_NO).optional(),
+        electricity: z.enum(USABLE).optional(),
+        water: z.enum(USABLE).optional(),
+        medicalGas: z.enum(USABLE).optional(),
+        supplies: z.enum(USABLE).optional(),
+        manyPatients: z.enum(YES_NO).optional(),
+        staffing: z.enum(STAFFING).optional(),
+        accepting: z.enum(YES_NO).optional(),
+        casualties: z.enum(YES_NO).optional(),
+        /** At most the template's commentMax (200 when it has none). */
+        comment: z.string().trim().max(1000).optional(),
       })
       .strict()
       .optional(),

@@ -11,7 +11,18 @@ import { replyUrl, TOKEN_LENGTH } from "../reply/token";
 import { messagesFor } from "../templates/files";
 import { resolveTemplate } from "../templates/service";
 import { smsSegments } from "../templates/render";
-import { AVAILABILITY, FACILITY_FIELDS, FACILITY_OPTIONS, langOf, LANGS, SAFETY, type FacilityField, type Lang, type Template } from "../templates/schemas";
+import {
+  AVAILABILITY,
+  FACILITY_CHOICE_FIELDS,
+  FACILITY_FIELDS,
+  FACILITY_OPTIONS,
+  langOf,
+  LANGS,
+  SAFETY,
+  type FacilityField,
+  type Lang,
+  type Template,
+} from "../templates/schemas";
 import * as data from "./data";
 import type { Rollcall, RollcallSource } from "./data";
 import { baseVars, boardUrl, renderMessage } from "./render";
@@ -178,7 +189,10 @@ export async function draftRollcall(
   if (preview.recipients === 0) return { ok: false, reason: "empty" };
   const salt = randomToken(16);
   const inserted = data.draftIdBySalt(salt);
-  const entries = [{ actorId: d.createdBy, action: "rollcall.drafted", detail: { source: d.source, drill: d.drill, ...d.detail } }, ...(d.alsoAudit ?? [])];
+  const entries: Omit<AuditEntry, "objectType" | "objectId">[] = [
+    { actorId: d.createdBy, action: "rollcall.drafted", detail: { source: d.source, drill: d.drill, ...d.detail } },
+    ...(d.alsoAudit ?? []),
+  ];
   const [row] = await env.DB.batch([
     data.insertDraftStatement(env.DB, {
       title: d.title,
@@ -394,14 +408,14 @@ export async function aggregates(env: Env, rc: Rollcall, q: { after: number; lim
   const byAnswer: Aggregates["byAnswer"] = {
     ...answerCounts(answers.map((a) => a.answers)),
     ack: 0,
-    facility: Object.fromEntries(FACILITY_FIELDS.map((k) => [k, tally(FACILITY_OPTIONS[k])])) as Aggregates["byAnswer"]["facility"],
+    facility: Object.fromEntries(FACILITY_CHOICE_FIELDS.map((k) => [k, tally(FACILITY_OPTIONS[k])])) as Aggregates["byAnswer"]["facility"],
     viaProxy: 0,
   };
   const byFacility = new Map<number | null, data.LatestAnswer[]>();
   for (const a of answers) {
     if (a.answers.ack) byAnswer.ack += 1;
     if (a.via === "proxy") byAnswer.viaProxy += 1;
-    if (a.answers.facility && a.isFacilityAdmin) for (const k of FACILITY_FIELDS) countInto(byAnswer.facility[k], a.answers.facility[k]);
+    if (a.answers.facility && a.isFacilityAdmin) for (const k of FACILITY_CHOICE_FIELDS) countInto(byAnswer.facility[k], a.answers.facility[k]);
     byFacility.set(a.facilityId, [...(byFacility.get(a.facilityId) ?? []), a]);
   }
   const byType = new Map<string, { recipients: number; replied: number }>();

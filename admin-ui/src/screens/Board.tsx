@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
+import { FacilityReportCell } from "../board/FacilityReport";
 import { RateChart } from "../board/RateChart";
 import { count, dateTime, percent, phone, time } from "../format";
 import { addStrings, t } from "../i18n";
@@ -9,7 +10,7 @@ import { watchBoard, type BoardEnd, type BoardHandle, type LiveMode } from "../l
 import type { BoardData, FacilityPage, Me, NonResponderPage, PhoneCheck, PhoneCheckPage, ResendResult, Rollcall, RollcallDetail } from "../types";
 import { ErrorNote, Link, Loading, Notice, Page } from "../ui";
 import { isLive } from "../../../worker/rollcall/state";
-import { AVAILABILITY, PROXY_REACHED, SAFETY } from "../../../worker/templates/answers";
+import { AVAILABILITY, facilityProblems, PROXY_REACHED, SAFETY } from "../../../worker/templates/answers";
 import { DraftView } from "./Trigger";
 
 addStrings({
@@ -26,10 +27,6 @@ addStrings({
     "bd.facility": "事業所",
     "bd.type": "種別",
     "bd.repliedOf": "回答 / 対象",
-    "bd.damage": "施設の被害",
-    "bd.electricity": "電気",
-    "bd.water": "水道",
-    "bd.patients": "受け入れ",
     "bd.nonResponders": "未回答の人",
     "bd.noneLeft": "全員が回答しました。",
     "bd.more": "さらに表示",
@@ -94,10 +91,6 @@ addStrings({
     "bd.facility": "Facility",
     "bd.type": "Type",
     "bd.repliedOf": "Answered / asked",
-    "bd.damage": "Damage",
-    "bd.electricity": "Power",
-    "bd.water": "Water",
-    "bd.patients": "Can take patients",
     "bd.nonResponders": "Not answered yet",
     "bd.noneLeft": "Everyone has answered.",
     "bd.more": "Show more",
@@ -453,15 +446,12 @@ function BoardBody({ board, isAdmin, big, onChanged, extend }: { board: BoardDat
                   {t("bd.repliedOf")}
                 </th>
                 <th scope="col">{t("bd.safety")}</th>
-                <th scope="col">{t("bd.damage")}</th>
-                <th scope="col">{t("bd.electricity")}</th>
-                <th scope="col">{t("bd.water")}</th>
-                <th scope="col">{t("bd.patients")}</th>
+                <th scope="col">{t("fr.heading")}</th>
               </tr>
             </thead>
             <tbody>
               {a.byFacility.map((f) => {
-                const bad = (f.safety.severe ?? 0) > 0 || f.report?.damage === "unusable";
+                const bad = (f.safety.severe ?? 0) > 0 || facilityProblems(f.report).length > 0;
                 const done = f.recipients > 0 && f.replied === f.recipients;
                 return (
                   <tr key={f.facilityId ?? "none"} class={bad ? "bad" : done ? "ok" : ""}>
@@ -477,10 +467,9 @@ function BoardBody({ board, isAdmin, big, onChanged, extend }: { board: BoardDat
                         .map((k) => `${label("safety", k)} ${f.safety[k]}`)
                         .join("・") || "—"}
                     </td>
-                    <td>{f.report?.damage ? label("damage", f.report.damage) : "—"}</td>
-                    <td>{f.report?.electricity ? label("yesno", f.report.electricity) : "—"}</td>
-                    <td>{f.report?.water ? label("yesno", f.report.water) : "—"}</td>
-                    <td>{f.report?.patients ? label("yesno", f.report.patients) : "—"}</td>
+                    <td>
+                      <FacilityReportCell report={f.report} />
+                    </td>
                   </tr>
                 );
               })}

@@ -1,5 +1,6 @@
 import { useCallback, useState } from "preact/hooks";
 import { api, failureMessage } from "../api";
+import { FacilityReportList, problemWords } from "../board/FacilityReport";
 import { count, dateTime, phone } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
@@ -98,11 +99,12 @@ export function answerLine(a: Answers | null | undefined): string {
   if (a.safety) parts.push(label("safety", a.safety));
   if (a.availability) parts.push(label("availability", a.availability) + (a.arrival ? `（${t("dd.arrival", { a: a.arrival })}）` : ""));
   if (a.ack) parts.push("✓");
-  if (a.facility?.damage) parts.push(`${t("bd.damage")}：${label("damage", a.facility.damage)}`);
+  const problems = problemWords(a.facility);
+  if (problems.length) parts.push(`${t("fr.heading")}：${problems.join("・")}`);
   return parts.join("・") || "—";
 }
 
-/** One facility of a roll-call: everyone asked, their answers, its damage report, who can come in. */
+/** One facility of a roll-call: everyone asked, their answers, its report (施設の状況), who can come in. */
 export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: number; me: Me }) {
   const result = useLoad(useCallback(() => api.get<FacilityDetail>(`/api/rollcalls/${id}/facilities/${facilityId}`), [id, facilityId]));
   const [done, setDone] = useState<string | null>(null);
@@ -144,16 +146,7 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
             <h2 id="dd-report">{t("dd.report")}</h2>
             {f.report ? (
               <>
-                <dl class="pairs">
-                  <dt>{t("bd.damage")}</dt>
-                  <dd>{label("damage", f.report.damage)}</dd>
-                  <dt>{t("bd.electricity")}</dt>
-                  <dd>{label("yesno", f.report.electricity)}</dd>
-                  <dt>{t("bd.water")}</dt>
-                  <dd>{label("yesno", f.report.water)}</dd>
-                  <dt>{t("bd.patients")}</dt>
-                  <dd>{label("yesno", f.report.patients)}</dd>
-                </dl>
+                <FacilityReportList report={f.report} />
                 <p class="help">{t("dd.reportBy", { name: f.report.by.name, at: dateTime(f.report.at) })}</p>
               </>
             ) : (
