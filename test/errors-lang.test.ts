@@ -4,6 +4,7 @@
  * (`code`, `field`) in the JSON.
  */
 import { describe, expect, it } from "vitest";
+import { AUDIT_ACTIONS } from "../worker/audit/actions";
 import { errorLang } from "../worker/lib/errors";
 import { adminsWithoutMfa } from "./support/db";
 import { makeNetwork, signedIn } from "./support/factories";
@@ -83,6 +84,31 @@ describe("the language of error messages", () => {
     expect((await errorOf(missing)).message).toBe("このURLはありません。");
     const en = await api("GET", "/api/no-such-route", { headers: { "accept-language": "en-GB" } });
     expect((await errorOf(en)).message).toBe("No such route.");
+  });
+});
+
+describe("the audit log in words", () => {
+  it("filters by an action it knows, and refuses another in Japanese naming the field", async () => {
+    const root = await signedIn({ globalRole: "network_admin" });
+    const ok = await api("GET", "/api/audit?action=auth.sign_in&limit=5", { cookie: root.cookie });
+    expect(ok.status).toBe(200);
+    const entries = ((await ok.json()) as { entries: { action: string }[] }).entries;
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.every((e) => e.action === "auth.sign_in")).toBe(true);
+    const bad = await api("GET", "/api/audit?action=auth.nope", { cookie: root.cookie });
+    expect(bad.status).toBe(400);
+    const e = await errorOf(bad);
+    expect(e.field).toBe("action");
+    expect(e.message).toMatch(JAPANESE);
+  });
+
+  it("has words for every action the worker writes", () => {
+    const RAW = import.meta.glob("../worker/**/*.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+    const written = new Set<string>();
+    for (const text of Object.values(RAW)) for (const m of text.matchAll(/action: "([a-z_]+\.[a-z_.]+)"/g)) written.add(m[1]!);
+    const missing = [...written].filter((a) => !(a in AUDIT_ACTIONS));
+    expect(missing).toEqual([]);
+    for (const w of Object.values(AUDIT_ACTIONS)) expect(w.ja).toMatch(JAPANESE);
   });
 });
 

@@ -112,6 +112,18 @@ describe("trigger rules (network admin)", () => {
     const res = await api("PUT", "/api/triggers/rules", { cookie: facilityAdmin, body: DEFAULT_RULES });
     expect(res.status).toBe(403);
   });
+
+  it("names the places of the codes, so the form shows 351 東京都多摩東部 and 1321000 小金井市", async () => {
+    const res = await api("GET", "/api/triggers/places", { cookie: admin });
+    expect(res.status).toBe(200);
+    const places = (await res.json()) as { areas: Record<string, string>; cities: Record<string, string> };
+    expect(places.areas["351"]).toBe("東京都多摩東部");
+    expect(places.cities["1321000"]).toBe("小金井市");
+    // Every default code has its name.
+    for (const c of DEFAULT_RULES.areaCodes) expect(places.areas[c]).toMatch(/\S/);
+    for (const c of DEFAULT_RULES.cityCodes) expect(places.cities[c]).toMatch(/市$/);
+    expect((await api("GET", "/api/triggers/places", { cookie: facilityAdmin })).status).toBe(403);
+  });
 });
 
 describe("API keys", () => {

@@ -52,6 +52,7 @@ export type Outbox = z.infer<typeof Del.OutboxSchema>;
 import type * as Trg from "../../worker/triggers/schemas";
 
 export type TriggerRules = Trg.TriggerRules;
+export type JmaPlaces = z.infer<typeof Trg.JmaPlacesSchema>;
 export type TriggerReport = Trg.TriggerReport;
 export type ReportList = z.infer<typeof Trg.ReportListSchema>;
 export type ApiKey = Trg.ApiKey;

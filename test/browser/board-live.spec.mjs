@@ -120,6 +120,9 @@ describe("the live board (WebSocket)", () => {
     const answer = box.getByTestId("sms-answer");
     await answer.waitFor();
     assert.ok((await answer.innerText()).trim().length > 0, "the webhook's TwiML text is shown");
+    // The outcome in words, never its code ("recorded").
+    await box.getByText("結果：回答を記録しました").waitFor();
+    assert.doesNotMatch(await box.innerText(), /recorded|TwiML/);
     await capture(admin, "b30-outbox-sms");
     const board = await apiJson(admin, "GET", `/api/rollcalls/${rollcallId}/board`);
     assert.ok(board.aggregates.replied >= 2, `the SMS reply was recorded (replied ${board.aggregates.replied}; SMS to person ${sms.personId})`);

@@ -142,8 +142,10 @@ describe("network admin screens", () => {
     await page.getByRole("heading", { name: "監査ログ" }).waitFor();
     await page.locator("tbody tr").first().waitFor();
     const text = await page.locator("tbody").innerText();
-    assert.match(text, /auth\.sign_in/);
-    assert.match(text, /settings\.changed/);
+    // Actions in words, never their codes (auth.sign_in → サインイン).
+    assert.match(text, /サインイン/);
+    assert.match(text, /設定の変更/);
+    assert.doesNotMatch(text, /auth\.sign_in|settings\.changed|[{}"]/);
     // The first row is this very sign-in: its time must be Tokyo time even on a New York device.
     const shown = (await page.locator("tbody tr").first().locator("td").first().innerText()).trim();
     const jst = new Intl.DateTimeFormat("ja-JP", {
@@ -157,9 +159,11 @@ describe("network admin screens", () => {
     });
     const recent = [0, 1, 2, 3].map((m) => jst.format(new Date(Date.now() - m * 60_000)));
     assert.ok(recent.includes(shown), `audit time ${shown} should be JST (one of ${recent.join(", ")})`);
-    await page.getByLabel("操作で絞り込み").fill("settings.changed");
-    await page.getByRole("button", { name: "絞り込む" }).click();
-    await page.waitForFunction(() => [...document.querySelectorAll("tbody tr")].every((tr) => tr.textContent?.includes("settings.changed")));
+    await page.getByLabel("操作で絞り込み").selectOption({ label: "設定の変更" });
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll("tbody tr")];
+      return rows.length > 0 && rows.every((tr) => tr.textContent?.includes("設定の変更"));
+    });
     await capture(page, "04-audit");
     await ctx.close();
   });

@@ -1,10 +1,12 @@
 import { clock } from "../lib/clock";
+import type { AuditAction } from "./actions";
 
 /** All SQL of the audit log: the entry statements every domain batches with its change, and the admins' listing. */
 
 export interface AuditEntry {
   actorId: number | null;
-  action: string;
+  /** One of the actions named in audit/actions.ts, with its words. */
+  action: AuditAction;
   objectType?: string;
   objectId?: string | number;
   detail?: Record<string, unknown>;

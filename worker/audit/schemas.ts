@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AUDIT_ACTION_LIST, type AuditAction } from "./actions";
 
 /** The audit log as the API shows it (append-only: there is no route to change it). */
 
@@ -18,7 +19,8 @@ export const AuditEntrySchema = z
 export const AuditQuery = z.object({
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  action: z.string().max(64).optional(),
+  /** One action (its words are in audit/actions.ts). */
+  action: z.enum(AUDIT_ACTION_LIST as [AuditAction, ...AuditAction[]]).optional(),
   actorId: z.coerce.number().int().positive().optional(),
 });
 

@@ -47,6 +47,12 @@ const FIELD_WORDS: Record<string, Bilingual> = {
   label: jaEn("名前", "the label"),
   passwordMinLength: jaEn("パスワードの最小文字数", "the password's minimum length"),
   body: jaEn("送られたデータ", "the body"),
+  areaCodes: jaEn("地域コード", "the area codes"),
+  cityCodes: jaEn("市町村コード", "the city codes"),
+  threshold: jaEn("震度", "the intensity"),
+  feedUrl: jaEn("フィードのURL", "the feed URL"),
+  maxReportAgeMinutes: jaEn("報の古さの上限（分）", "the maximum report age"),
+  permissions: jaEn("権限", "the permissions"),
 };
 
 /** The words for a field path: its last named part ("scope.facilityIds.0" → 事業所), else the path itself. */

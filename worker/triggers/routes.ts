@@ -10,12 +10,24 @@ import {
   ApiKeyCreateSchema,
   ApiKeySchema,
   ApiTriggerSchema,
+  JmaPlacesSchema,
   ReportListQuery,
   ReportListSchema,
   TriggerOutcomeSchema,
   TriggerRulesSchema,
 } from "./schemas";
-import { capFeedFor, changeRules, createApiKey, listApiKeys, receiveApiTrigger, receiveCapAlert, replayReport, reportsAndFeed, revokeApiKey } from "./service";
+import {
+  capFeedFor,
+  changeRules,
+  createApiKey,
+  jmaPlaces,
+  listApiKeys,
+  receiveApiTrigger,
+  receiveCapAlert,
+  replayReport,
+  reportsAndFeed,
+  revokeApiKey,
+} from "./service";
 
 const ADMIN = ["network_admin"] as const;
 const conflictResponse = {
@@ -48,6 +60,15 @@ const getRules = route({
   tags: ["triggers"],
   access: ADMIN,
   responses: { 200: jsonOk(TriggerRulesSchema), ...errorResponses },
+});
+
+const getPlaces = route({
+  method: "get",
+  path: "/api/triggers/places",
+  summary: "The names of the JMA areas (3 digits) and cities (7 digits) by code, for the rules form",
+  tags: ["triggers"],
+  access: ADMIN,
+  responses: { 200: jsonOk(JmaPlacesSchema), ...errorResponses },
 });
 
 const putRules = route({
@@ -156,6 +177,7 @@ const capFeed = route({
 /** Automatic triggers: JMA earthquake rules and reports, CAP in and out, API keys. */
 export const triggerRoutes = domainApp()
   .openapi(getRules, async (c) => c.json(await data.loadRules(c.env), 200))
+  .openapi(getPlaces, (c) => c.json(jmaPlaces(), 200))
   .openapi(putRules, async (c) => c.json(await changeRules(c.env, authOf(c), c.req.valid("json")), 200))
   .openapi(listReports, async (c) => c.json(await reportsAndFeed(c.env.DB, c.req.valid("query")), 200))
   .openapi(replay, async (c) => {

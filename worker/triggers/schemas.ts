@@ -46,6 +46,9 @@ export const TriggerRulesSchema = z
   .openapi("TriggerRules");
 export type TriggerRules = z.infer<typeof TriggerRulesSchema>;
 
+/** The names of the JMA areas and cities by code, for the screens (「351 東京都多摩東部」). */
+export const JmaPlacesSchema = z.object({ areas: z.record(z.string(), z.string()), cities: z.record(z.string(), z.string()) }).openapi("JmaPlaces");
+
 /** 小金井市 and its neighbours (武蔵野, 三鷹, 府中, 調布, 小平, 国分寺, 西東京), and the area 東京都多摩東部. */
 export const DEFAULT_RULES: TriggerRules = {
   enabled: true,

@@ -1,3 +1,4 @@
+import { JMA_AREA_NAMES, JMA_CITY_NAMES } from "./jma/areas.generated";
 import { validationError } from "../lib/validation";
 import { audit, auditIfChangedStatement, auditInsertedStatement, auditStatement } from "../audit/log";
 import type { Auth } from "../auth/scope";
@@ -34,6 +35,9 @@ import {
 } from "./schemas";
 
 /** What a trigger decided (../decide.ts), with what the roll-call side needs to carry it out. */
+/** The JMA areas and cities the screens name (from the JMA XML samples; a code outside them shows as its code). */
+export const jmaPlaces = () => ({ areas: JMA_AREA_NAMES, cities: JMA_CITY_NAMES });
+
 export interface ActRequest extends Decision {
   templateRef: string;
   scope: Scope;

@@ -1,19 +1,58 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { dateTime } from "../format";
-import { t } from "../i18n";
+import { addStrings, getLang, t } from "../i18n";
 import type { AuditEntry } from "../types";
 import { ErrorNote, Loading, Page } from "../ui";
+import { AUDIT_ACTION_LIST, AUDIT_ACTIONS, AUDIT_DETAIL_KEYS, AUDIT_OBJECT_TYPES } from "../../../worker/audit/actions";
+
+addStrings({
+  ja: { "audit.all": "すべての操作", "audit.system": "システム" },
+  en: { "audit.all": "Every action", "audit.system": "System" },
+});
 
 interface AuditPage {
   entries: AuditEntry[];
   nextBefore: number | null;
 }
 
+type Words = { ja: string; en: string };
+const inLang = (w: Words | undefined, raw: string) => (w ? w[getLang()] : raw);
+
+/** An action in words (「サインイン」), never its code. */
+export const actionWords = (action: string) => inLang((AUDIT_ACTIONS as Record<string, Words>)[action], action);
+
+/** A detail value as a person reads it. */
+function valueWords(v: unknown): string {
+  if (v === true) return t("common.yes");
+  if (v === false) return t("common.no");
+  if (v === null || v === undefined || v === "") return "—";
+  if (Array.isArray(v)) return v.map(valueWords).join("、");
+  if (typeof v === "object")
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${inLang(AUDIT_DETAIL_KEYS[k], k)} ${valueWords(x)}`)
+      .join("、");
+  return String(v);
+}
+
+function Detail({ detail }: { detail: Record<string, unknown> }) {
+  const entries = Object.entries(detail);
+  if (!entries.length) return null;
+  return (
+    <dl class="audit-detail">
+      {entries.map(([k, v]) => (
+        <div key={k}>
+          <dt>{inLang(AUDIT_DETAIL_KEYS[k], k)}</dt>
+          <dd>{valueWords(v)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 export function Audit() {
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
-  const [action, setAction] = useState("");
   const [applied, setApplied] = useState("");
   const [error, setError] = useState<unknown>(null);
 
@@ -34,19 +73,17 @@ export function Audit() {
   return (
     <Page title={t("audit.title")}>
       <search>
-        <form
-          class="toolbar"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setApplied(action.trim());
-          }}
-        >
+        <div class="toolbar">
           <label for="audit-action">{t("audit.filter")}</label>
-          <input id="audit-action" value={action} placeholder="auth.sign_in" onInput={(e) => setAction((e.currentTarget as HTMLInputElement).value)} />
-          <button class="btn" type="submit">
-            {t("common.apply")}
-          </button>
-        </form>
+          <select id="audit-action" value={applied} onChange={(e) => setApplied((e.currentTarget as HTMLSelectElement).value)}>
+            <option value="">{t("audit.all")}</option>
+            {AUDIT_ACTION_LIST.map((a) => (
+              <option key={a} value={a}>
+                {actionWords(a)}
+              </option>
+            ))}
+          </select>
+        </div>
       </search>
       <ErrorNote error={error} />
       {entries === null ? (
@@ -57,7 +94,7 @@ export function Audit() {
         <p>{t("audit.empty")}</p>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="cards">
             <thead>
               <tr>
                 <th scope="col">{t("audit.at")}</th>
@@ -70,13 +107,17 @@ export function Audit() {
             <tbody>
               {entries.map((e) => (
                 <tr key={e.id}>
-                  <td class="nowrap">{dateTime(e.at)}</td>
-                  <td>{e.actorName ?? (e.actorId === null ? "—" : `#${e.actorId}`)}</td>
-                  <td>
-                    <code>{e.action}</code>
+                  <td class="nowrap" data-label={t("audit.at")}>
+                    {dateTime(e.at)}
                   </td>
-                  <td>{e.objectType ? `${e.objectType} ${e.objectId ?? ""}` : "—"}</td>
-                  <td class="detail">{Object.keys(e.detail).length ? JSON.stringify(e.detail) : ""}</td>
+                  <td data-label={t("audit.actor")}>{e.actorName ?? (e.actorId === null ? t("audit.system") : `#${e.actorId}`)}</td>
+                  <td data-label={t("audit.action")}>{actionWords(e.action)}</td>
+                  <td data-label={t("audit.object")}>
+                    {e.objectType ? `${inLang(AUDIT_OBJECT_TYPES[e.objectType], e.objectType)} ${e.objectId ? `#${e.objectId}` : ""}` : "—"}
+                  </td>
+                  <td class="detail" data-label={t("audit.detail")}>
+                    <Detail detail={e.detail} />
+                  </td>
                 </tr>
               ))}
             </tbody>

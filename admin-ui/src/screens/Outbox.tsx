@@ -34,11 +34,17 @@ addStrings({
     "ob.smsReplyHelp": "例：「1 1」（無事・出勤可能）、「無事」。本物のTwilio Webhookを署名付きで通ります。",
     "ob.smsSend": "SMSを送る",
     "ob.smsYou": "あなた（{r}）",
-    "ob.smsAnswer": "返信（TwiML）",
+    "ob.smsAnswer": "システムからの返信",
     "ob.smsOutcome": "結果：{o}",
+    "ob.outcome.recorded": "回答を記録しました",
+    "ob.outcome.asked_safety": "安否をたずね返しました（まだ記録していません）",
+    "ob.outcome.unparsed": "読み取れませんでした（答え方を返信）",
+    "ob.outcome.no_rollcall": "受付中の安否確認がありません",
+    "ob.outcome.unknown_sender": "登録のない番号です",
     "ob.kind.trigger_alert": "送信待ちの知らせ",
     "ob.kind.admin_alert": "上限の知らせ",
     "ob.kind.security_notice": "安全のお知らせ",
+    "ob.kind.password_reset": "パスワード再設定のリンク",
     "ob.withheldRollcall":
       "回答リンクを開くと、その人として回答できます。そのため本文とリンクは、宛先のご本人とネットワーク管理者にだけ表示します。電話で確かめた人の回答は、安否確認の画面の「代理回答」で記録してください。",
     "ob.withheldOther":
@@ -72,11 +78,17 @@ addStrings({
     "ob.smsReplyHelp": 'For example "1 1" (safe, can work) or "無事". Goes through the real Twilio webhook, signed.',
     "ob.smsSend": "Send the SMS",
     "ob.smsYou": "You ({r})",
-    "ob.smsAnswer": "Answer (TwiML)",
+    "ob.smsAnswer": "The system's answer",
     "ob.smsOutcome": "Outcome: {o}",
+    "ob.outcome.recorded": "Answer recorded",
+    "ob.outcome.asked_safety": "Asked back for safety (not recorded yet)",
+    "ob.outcome.unparsed": "Could not read it (sent how to answer)",
+    "ob.outcome.no_rollcall": "No open roll-call",
+    "ob.outcome.unknown_sender": "Unknown number",
     "ob.kind.trigger_alert": "Waiting for confirmation",
     "ob.kind.admin_alert": "Limit alert",
     "ob.kind.security_notice": "Security notice",
+    "ob.kind.password_reset": "Password reset link",
     "ob.withheldRollcall":
       "A reply link answers as its recipient, so text and link are shown only to the recipient and the network admin. Record an answer you took by phone with 代理回答 on the roll-call's screen.",
     "ob.withheldOther":
@@ -275,7 +287,7 @@ function SmsReplyBox({ deliveryId, recipient }: { deliveryId: number; recipient:
           <pre class="bubble reply" data-testid="sms-answer">
             {s.result.reply}
           </pre>
-          {s.result.outcome ? <p class="help">{t("ob.smsOutcome", { o: s.result.outcome })}</p> : null}
+          {s.result.outcome ? <p class="help">{t("ob.smsOutcome", { o: t(`ob.outcome.${s.result.outcome}`, s.result.outcome) })}</p> : null}
         </div>
       ))}
       <form class="sms-box" onSubmit={send} noValidate>

@@ -13,6 +13,10 @@ addStrings({
     "tp.kind.rollcall": "安否確認",
     "tp.kind.notice": "お知らせ",
     "tp.questions": "質問",
+    "tp.q.safety": "安否",
+    "tp.q.availability": "出勤できるか",
+    "tp.q.comment": "コメント",
+    "tp.q.ack": "確認しました",
     "tp.waves": "送信の段階",
     "tp.messages": "メッセージ（日本語）",
     "tp.copy": "コピーして編集",
@@ -37,6 +41,10 @@ addStrings({
     "tp.kind.rollcall": "Roll-call",
     "tp.kind.notice": "Notice",
     "tp.questions": "Questions",
+    "tp.q.safety": "Safety",
+    "tp.q.availability": "Can come in",
+    "tp.q.comment": "Comment",
+    "tp.q.ack": "Acknowledged",
     "tp.waves": "Schedule",
     "tp.messages": "Messages (Japanese)",
     "tp.copy": "Copy to edit",
@@ -121,7 +129,7 @@ function TemplateCard({ tp, canEdit, onChanged }: { tp: Template; canEdit: boole
       </h2>
       {tp.updatedAt ? <p class="help">{t("tp.updated", { t: dateTime(tp.updatedAt) })}</p> : null}
       <p>
-        {t("tp.questions")}：{tp.body.questions.join("、")}
+        {t("tp.questions")}：{tp.body.questions.map((q) => t(`tp.q.${q}`, q)).join("、")}
       </p>
       <p>
         {t("tp.waves")}：{tp.body.waves.map((w) => `${w.delayMinutes}分 ${w.channels.map((c) => label("ch", c)).join("・")}`).join(" → ")}

@@ -43,7 +43,9 @@ addStrings({
     "tr.waveAdmins": "（事業所管理者へ未回答者の一覧）",
     "tr.messages": "送られるメッセージ（言語ごと）",
     "tr.langCount": "{lang}（{n}名）",
-    "tr.smsSegments": "SMS {segments}通分（{units}文字・{enc}、1通 {per}文字）",
+    "tr.smsSegments": "SMS {segments}通分（{units}文字・{enc}）",
+    "tr.enc.UCS-2": "日本語SMS（70文字で1通、長いと67文字ごと）",
+    "tr.enc.GSM-7": "英数字だけのSMS（160文字で1通、長いと153文字ごと）",
     "tr.confirm": "{n}名に送信します（{kind}）",
     "tr.confirmHelp": "このボタンを押すと、すぐに送信が始まります。",
     "tr.withdraw": "送らずにやめる",
@@ -89,7 +91,9 @@ addStrings({
     "tr.waveAdmins": " (facility admins: list of non-responders)",
     "tr.messages": "Messages, by language",
     "tr.langCount": "{lang} ({n})",
-    "tr.smsSegments": "SMS: {segments} segment(s) ({units} characters, {enc}, {per} per segment)",
+    "tr.smsSegments": "SMS: {segments} segment(s) ({units} characters, {enc})",
+    "tr.enc.UCS-2": "Japanese SMS: 70 characters a segment, 67 when longer",
+    "tr.enc.GSM-7": "Latin-only SMS: 160 characters a segment, 153 when longer",
     "tr.confirm": "Send to {n} people ({kind})",
     "tr.confirmHelp": "Sending starts as soon as you press this button.",
     "tr.withdraw": "Do not send",
@@ -476,7 +480,7 @@ function PreviewDetails({ preview: p }: { preview: RollcallPreview }) {
                 <pre>{m.text}</pre>
                 {m.sms ? (
                   <p class="help" data-testid="sms-segments">
-                    {t("tr.smsSegments", { segments: m.sms.segments, units: m.sms.units, enc: m.sms.encoding, per: m.sms.perSegment })}
+                    {t("tr.smsSegments", { segments: m.sms.segments, units: m.sms.units, enc: t(`tr.enc.${m.sms.encoding}`) })}
                   </p>
                 ) : null}
               </article>

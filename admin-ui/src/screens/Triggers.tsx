@@ -3,7 +3,7 @@ import { api } from "../api";
 import { dateTime } from "../format";
 import { addStrings, getLang, t } from "../i18n";
 import { navigate } from "../router";
-import type { ApiKey, ApiKeyCreated, ReportList, Template, TriggerOutcome, TriggerRules } from "../types";
+import type { ApiKey, ApiKeyCreated, JmaPlaces, ReportList, Template, TriggerOutcome, TriggerRules } from "../types";
 import { ErrorNote, fieldError, Link, Loaded, Notice, Page, Submit, useLoad } from "../ui";
 
 addStrings({
@@ -36,6 +36,11 @@ addStrings({
     "tg.keys": "外部システムのAPIキー",
     "tg.keyName": "名前",
     "tg.keyPerms": "権限",
+    "tg.perm.cap": "CAPの警報を送る",
+    "tg.perm.trigger": "安否確認を始める",
+    "tg.perm.feed": "安否確認の状況を読む（フィード）",
+    "tg.places": "対象の地域",
+    "tg.unknownPlace": "（一覧にない番号）",
     "tg.keyAuto": "確定操作なしで送信",
     "tg.keyCreate": "キーを作る",
     "tg.keyShown": "このキーは今しか表示されません。控えてください：",
@@ -79,6 +84,11 @@ addStrings({
     "tg.keys": "API keys of outside systems",
     "tg.keyName": "Name",
     "tg.keyPerms": "Permissions",
+    "tg.perm.cap": "Send CAP alerts",
+    "tg.perm.trigger": "Start roll-calls",
+    "tg.perm.feed": "Read the roll-call feed",
+    "tg.places": "Places",
+    "tg.unknownPlace": "(not in the list)",
     "tg.keyAuto": "Send without confirm",
     "tg.keyCreate": "Create a key",
     "tg.keyShown": "This key is shown only now. Keep it:",
@@ -118,6 +128,7 @@ export function Triggers() {
 
 function RulesForm({ initial, templates }: { initial: TriggerRules; templates: Template[] }) {
   const [rules, setRules] = useState(initial);
+  const places = useLoad(useCallback(() => api.get<JmaPlaces>("/api/triggers/places"), []));
   const [areas, setAreas] = useState(initial.areaCodes.join(", "));
   const [cities, setCities] = useState(initial.cityCodes.join(", "));
   const [busy, setBusy] = useState(false);
@@ -203,6 +214,7 @@ function RulesForm({ initial, templates }: { initial: TriggerRules; templates: T
             setAreas((e.currentTarget as HTMLInputElement).value);
           }}
         />
+        <PlaceNames codes={codes(areas)} names={places.data?.areas} />
         {err("areaCodes")}
       </div>
       <div class="field">
@@ -215,6 +227,7 @@ function RulesForm({ initial, templates }: { initial: TriggerRules; templates: T
             setCities((e.currentTarget as HTMLInputElement).value);
           }}
         />
+        <PlaceNames codes={codes(cities)} names={places.data?.cities} />
         {err("cityCodes")}
       </div>
       <div class="field">
@@ -311,6 +324,20 @@ function Reports() {
   );
 }
 
+/** The codes typed, each with its name (「351 東京都多摩東部」), so the admin sees the places, not only numbers. */
+function PlaceNames({ codes, names }: { codes: string[]; names: Record<string, string> | undefined }) {
+  if (!names || codes.length === 0) return null;
+  return (
+    <ul class="place-names" aria-label={t("tg.places")}>
+      {codes.map((c) => (
+        <li key={c}>
+          {c} {names[c] ?? t("tg.unknownPlace")}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 const PERMS = ["cap", "trigger", "feed"] as const;
 
 function Keys() {
@@ -348,7 +375,7 @@ function Keys() {
           <ul>
             {r.keys.map((k) => (
               <li key={k.id}>
-                <strong>{k.name}</strong> <code>{k.prefix}…</code> {k.permissions.join(", ")}
+                <strong>{k.name}</strong> <code>{k.prefix}…</code> {k.permissions.map((p) => t(`tg.perm.${p}`, p)).join("、")}
                 {k.autoSend ? `・${t("tg.keyAuto")}` : ""} {k.lastUsedAt ? t("tg.lastUsed", { at: dateTime(k.lastUsedAt) }) : ""}{" "}
                 {k.revokedAt ? (
                   <span class="badge closed">{t("tg.revoked")}</span>
@@ -387,7 +414,7 @@ function Keys() {
                 checked={perms.includes(p)}
                 onChange={(e) => setPerms((e.currentTarget as HTMLInputElement).checked ? [...perms, p] : perms.filter((x) => x !== p))}
               />
-              <label for={`tg-p-${p}`}>{p}</label>
+              <label for={`tg-p-${p}`}>{t(`tg.perm.${p}`)}</label>
             </div>
           ))}
         </fieldset>
