@@ -461,6 +461,79 @@ describe("state, aggregates, close and export", () => {
   });
 });
 
+describe("the facility sheet (facilities.csv)", () => {
+  it("has one row per facility in the EMIS order with the board's words, its reporter and counts; the reader's part only; the phone for admins only", async () => {
+    const clinic = await makeNetwork([{}, {}]);
+    const home = await makeFacility({ type: "home_care", name: "ひまわり訪問介護", district: "東町" });
+    const homeAdmin = await signedIn({ facilityId: home, role: "admin", name: "介護 管理者" });
+    await env.DB.prepare("UPDATE facilities SET phone = '+81421234567' WHERE id = ?1").bind(clinic.facilityId).run();
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [clinic.facilityId, home] } });
+    await recordReply(env, {
+      rollcallId: id,
+      personId: clinic.admin.id,
+      answers: {
+        safety: "safe",
+        facility: {
+          collapse: "no",
+          electricity: "unusable",
+          water: "usable",
+          medicalGas: "usable",
+          staffing: "short",
+          accepting: "yes",
+          comment: "=自家発電で対応",
+        },
+      },
+      via: "link",
+    });
+    await recordReply(env, { rollcallId: id, personId: clinic.staff[0]!.id, answers: { safety: "minor" }, via: "link" });
+    await recordReply(env, {
+      rollcallId: id,
+      personId: homeAdmin.id,
+      answers: { safety: "safe", facility: { collapse: "yes", casualties: "yes" } },
+      via: "link",
+    });
+
+    const res = await api("GET", `/api/rollcalls/${id}/facilities.csv`, { cookie: networkAdmin });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(res.headers.get("content-disposition")).toContain(`rollcall-${id}-drill-facilities.csv`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = new TextDecoder().decode(bytes.slice(3)).split("\r\n");
+    expect(lines[0]).toBe(
+      "事業所名,種別,地区,電話,報告者,報告日時,倒壊・倒壊の恐れ,電気,水,医療ガス,医薬品・衛生資器材,多数の患者受診,職員の状況,患者・利用者の受け入れ,人的被害,コメント,回答,対象",
+    );
+    expect(lines).toHaveLength(1 + 2 + 1);
+    const clinicRow = lines.find((l) => l.startsWith("テスト診療所"))!;
+    expect(clinicRow).toMatch(
+      /^テスト診療所\d+,診療所,本町,042-123-4567,試験 太郎\d+,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},なし,使えない,使える,使える,,,不足,受け入れ可,,'=自家発電で対応,2,3$/,
+    );
+    expect(lines.find((l) => l.startsWith("ひまわり訪問介護"))).toMatch(/^ひまわり訪問介護,訪問介護事業所,東町,,介護 管理者,[\d: -]+,あり,,,,,,,,あり,,1,1$/);
+
+    // A facility admin: their facility only. The city: every facility, no phone.
+    const own = (await (await api("GET", `/api/rollcalls/${id}/facilities.csv`, { cookie: homeAdmin.cookie })).text()).split("\r\n");
+    expect(own).toHaveLength(1 + 1 + 1);
+    expect(own[1]).toMatch(/^ひまわり訪問介護,/);
+    const city = (await (await api("GET", `/api/rollcalls/${id}/facilities.csv`, { cookie: viewer })).text()).split("\r\n");
+    expect(city[0]).toBe(
+      "事業所名,種別,地区,報告者,報告日時,倒壊・倒壊の恐れ,電気,水,医療ガス,医薬品・衛生資器材,多数の患者受診,職員の状況,患者・利用者の受け入れ,人的被害,コメント,回答,対象",
+    );
+    expect(city).toHaveLength(1 + 2 + 1);
+    expect(city.join("\n")).not.toContain("042-123-4567");
+    // Staff are refused, as for the answers' export.
+    const staff = await signedIn({ facilityId: clinic.facilityId, role: "staff" });
+    expect((await api("GET", `/api/rollcalls/${id}/facilities.csv`, { cookie: staff.cookie })).status).toBe(403);
+    const audits = await env.DB.prepare("SELECT detail FROM audit_log WHERE action = 'rollcall.facilities_exported' AND object_id = ?1 ORDER BY id")
+      .bind(String(id))
+      .all<{ detail: string }>();
+    expect(audits.results.map((r) => JSON.parse(r.detail))).toEqual([
+      { rows: 2, contacts: true },
+      { rows: 1, contacts: true },
+      { rows: 2, contacts: false },
+    ]);
+  });
+});
+
 describe("renderFor (what the delivery domain sends)", () => {
   it("renders each channel in the person's language with their own reply link, and no contact details in push", async () => {
     const { renderFor } = await import("../worker/rollcall/render");

@@ -16,6 +16,7 @@ export const rollcallAccess: AccessTable = {
   "POST /api/rollcalls/:id/confirm": { access: ADMINS },
   "POST /api/rollcalls/:id/close": { access: ADMINS },
   "GET /api/rollcalls/:id/export.csv": { access: READERS },
+  "GET /api/rollcalls/:id/facilities.csv": { access: READERS },
   "POST /api/rollcalls/:id/replies/:personId": { access: ADMINS, body: { answers: { safety: "safe" } } },
   "DELETE /api/rollcalls/:id/replies/:replyId/comment": { access: ADMINS },
   // Reply pages: the link's token is the proof.

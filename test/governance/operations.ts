@@ -411,7 +411,7 @@ const photoRead: Operation = {
 
 /** A roll-call's board: the network admin and the city everything; facility admins the roll-calls that reach their facility. */
 const boardRead: Operation = {
-  sinks: ["buildBoard", "exportRows"],
+  sinks: ["buildBoard", "exportRows", "facilityExportRows"],
   objects: ["both", "onlyF", "onlyG"],
   expected: {
     network_admin: { both: A, onlyF: A, onlyG: A },
@@ -462,13 +462,15 @@ const boardRead: Operation = {
         return outcomeOf(await api("GET", `/api/rollcalls/${w.rollcalls[object as keyof World["rollcalls"]]}`, { cookie: w.actors[role].cookie }));
       },
     },
-    {
-      route: "GET /api/rollcalls/:id/export.csv",
-      file: "worker/rollcall/export.ts",
-      async run(w, role, object) {
-        return outcomeOf(await api("GET", `/api/rollcalls/${w.rollcalls[object as keyof World["rollcalls"]]}/export.csv`, { cookie: w.actors[role].cookie }));
-      },
-    },
+    ...(["export.csv", "facilities.csv"] as const).map(
+      (file): Path => ({
+        route: `GET /api/rollcalls/:id/${file}`,
+        file: "worker/rollcall/export.ts",
+        async run(w, role, object) {
+          return outcomeOf(await api("GET", `/api/rollcalls/${w.rollcalls[object as keyof World["rollcalls"]]}/${file}`, { cookie: w.actors[role].cookie }));
+        },
+      }),
+    ),
   ],
 };
 

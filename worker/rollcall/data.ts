@@ -775,6 +775,64 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
   }));
 }
 
+/** A facility of the roll-call for the facility sheet (facilities.csv): its counts, and its admins' latest answers with a facility report. */
+export interface FacilityExportRow {
+  facilityId: number;
+  name: string;
+  type: string;
+  district: string;
+  /** Null unless asked with contacts. */
+  phone: string | null;
+  recipients: number;
+  replied: number;
+  reports: { personId: number; name: string; replyId: number; answers: Answers; answeredAt: number }[];
+}
+
+/** The facilities asked in a roll-call (in the board's order), limited to `facilityIds` when given. Two statements, one batch. */
+export async function facilityExportRows(
+  db: D1Database,
+  rollcallId: number,
+  q: { facilityIds: number[] | null; withContacts: boolean },
+): Promise<FacilityExportRow[]> {
+  const ids = q.facilityIds ? JSON.stringify(q.facilityIds) : null;
+  const [facilities, reports] = await db.batch<Record<string, unknown>>([
+    db
+      .prepare(
+        `SELECT f.id, f.name, f.type, f.district, ${q.withContacts ? "f.phone" : "NULL AS phone"}, COUNT(*) AS recipients, COUNT(x.replied_at) AS replied
+         FROM rollcall_recipients x JOIN facilities f ON f.id = x.facility_id
+         WHERE x.rollcall_id = ?1 AND (?2 IS NULL OR x.facility_id IN (SELECT value FROM json_each(?2)))
+         GROUP BY f.id ORDER BY f.type, f.kana, f.id`,
+      )
+      .bind(rollcallId, ids),
+    db
+      .prepare(
+        `SELECT x.facility_id, x.person_id, p.name, r.id AS reply_id, r.answers, r.created_at
+         FROM rollcall_recipients x JOIN replies r ON r.id = x.last_reply_id JOIN people p ON p.id = x.person_id
+         WHERE x.rollcall_id = ?1 AND x.is_facility_admin = 1 AND json_extract(r.answers, '$.facility') IS NOT NULL
+           AND (?2 IS NULL OR x.facility_id IN (SELECT value FROM json_each(?2)))`,
+      )
+      .bind(rollcallId, ids),
+  ]);
+  const byFacility = new Map<number, FacilityExportRow["reports"]>();
+  for (const r of (reports?.results ?? []) as { facility_id: number; person_id: number; name: string; reply_id: number; answers: string; created_at: number }[])
+    byFacility.set(r.facility_id, [
+      ...(byFacility.get(r.facility_id) ?? []),
+      { personId: r.person_id, name: r.name, replyId: r.reply_id, answers: JSON.parse(r.answers) as Answers, answeredAt: r.created_at },
+    ]);
+  return ((facilities?.results ?? []) as { id: number; name: string; type: string; district: string; phone: string | null; recipients: number; replied: number }[]).map(
+    (f) => ({
+      facilityId: f.id,
+      name: f.name,
+      type: f.type,
+      district: f.district,
+      phone: f.phone,
+      recipients: f.recipients,
+      replied: f.replied,
+      reports: byFacility.get(f.id) ?? [],
+    }),
+  );
+}
+
 /** Which of the given ids exist in an active row of a table (facilities or groups). */
 export async function existingIds(
   db: D1Database,

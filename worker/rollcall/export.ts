@@ -5,7 +5,8 @@ import { phoneForPeople } from "../directory/contact";
 import { FACILITY_TYPE_LABELS } from "../directory/schemas";
 import { FACILITY_FIELDS, FACILITY_LABELS_JA, facilityValueJa } from "../templates/answers";
 import { label, wording } from "../templates/files";
-import { exportRows, type ExportRow, type Rollcall } from "./data";
+import { exportRows, facilityExportRows, type ExportRow, type FacilityExportRow, type Rollcall } from "./data";
+import { facilityReport } from "./service";
 
 const FACILITY_TYPE_JA: Readonly<Record<string, string>> = FACILITY_TYPE_LABELS;
 
@@ -22,10 +23,10 @@ export function csvCell(v: string | number | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Local time in Japan (the network's time zone), as Excel reads it. */
 /** The facility report's columns in the EMIS order; its comment apart from the person's. */
 const facilityHeader = FACILITY_FIELDS.map((k) => (k === "comment" ? "施設のコメント" : FACILITY_LABELS_JA[k]));
 
+/** Local time in Japan (the network's time zone), as Excel reads it. */
 const jst = (ms: number | null) => (ms == null ? "" : new Date(ms + 9 * 3600_000).toISOString().slice(0, 19).replace("T", " "));
 
 /**
@@ -115,4 +116,62 @@ export async function exportRollcall(env: Env, auth: Auth, id: number): Promise<
     detail: { rows: rows.length, contacts: withContacts },
   }).run();
   return { csv: toCsv(rows, rc, withContacts), filename: `rollcall-${rc.id}${rc.drill ? "-drill" : ""}.csv` };
+}
+
+/**
+ * The facility sheet: one row per facility of the roll-call, its report in the EMIS
+ * order with the words of the board (使える / 使えない …), then its counts. The same
+ * conventions as the answers' CSV (BOM, CRLF, the formula guard); the facility's phone
+ * only with contacts (never for the city viewer).
+ */
+export function toFacilitiesCsv(rows: FacilityExportRow[], withContacts: boolean): string {
+  const header = [
+    "事業所名",
+    "種別",
+    "地区",
+    ...(withContacts ? ["電話"] : []),
+    "報告者",
+    "報告日時",
+    ...FACILITY_FIELDS.map((k) => FACILITY_LABELS_JA[k]),
+    "回答",
+    "対象",
+  ];
+  const lines = [header.map(csvCell).join(",")];
+  for (const f of rows) {
+    const latest = facilityReport(f.reports.map((r) => ({ ...r, isFacilityAdmin: true })));
+    lines.push(
+      [
+        f.name,
+        FACILITY_TYPE_JA[f.type] ?? f.type,
+        f.district,
+        ...(withContacts ? [f.phone ? phoneForPeople(f.phone) : ""] : []),
+        latest?.from.name ?? "",
+        jst(latest?.from.answeredAt ?? null),
+        ...FACILITY_FIELDS.map((k) => facilityValueJa(k, latest?.report[k])),
+        f.replied,
+        f.recipients,
+      ]
+        .map(csvCell)
+        .join(","),
+    );
+  }
+  return `\uFEFF${lines.join("\r\n")}\r\n`;
+}
+
+/**
+ * The facility sheet of one roll-call (facilities.csv): the facilities in the part the
+ * caller may read, by the board's one decision (as {@link exportRollcall}), audited.
+ */
+export async function exportFacilities(env: Env, auth: Auth, id: number): Promise<{ csv: string; filename: string }> {
+  const { rc, audience } = await readableRollcall(env, auth, id);
+  const { facilityIds, contacts: withContacts } = audience;
+  const rows = await facilityExportRows(env.DB, rc.id, { facilityIds, withContacts });
+  await auditStatement(env.DB, {
+    actorId: auth.personId,
+    action: "rollcall.facilities_exported",
+    objectType: "rollcall",
+    objectId: rc.id,
+    detail: { rows: rows.length, contacts: withContacts },
+  }).run();
+  return { csv: toFacilitiesCsv(rows, withContacts), filename: `rollcall-${rc.id}${rc.drill ? "-drill" : ""}-facilities.csv` };
 }

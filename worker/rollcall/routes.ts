@@ -3,7 +3,7 @@ import { authOf, route } from "../auth/access";
 import { ADMINS, READERS } from "../auth/roles";
 import { domainApp } from "../lib/app";
 import { errorResponses, IdParam, jsonBody, jsonOk, pathId } from "../lib/schemas";
-import { exportRollcall } from "./export";
+import { exportFacilities, exportRollcall } from "./export";
 import {
   CreateRollcallSchema,
   DetailQuery,
@@ -81,6 +81,17 @@ const exportCsv = route({
   responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } }, ...errorResponses },
 });
 
+const facilitiesCsv = route({
+  method: "get",
+  path: "/api/rollcalls/{id}/facilities.csv",
+  summary:
+    "The facility sheet as CSV (UTF-8 with BOM): one row per facility in the reader's part, its report in the EMIS order (倒壊, 電気, 水, 医療ガス …), the reporter and time, 回答/対象; the phone only where contacts are shown; audited",
+  tags: ["rollcalls"],
+  access: READERS,
+  request: { params: IdParam },
+  responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } }, ...errorResponses },
+});
+
 const proxyReplyRoute = route({
   method: "post",
   path: "/api/rollcalls/{id}/replies/{personId}",
@@ -124,6 +135,14 @@ export const rollcallRoutes = domainApp()
   })
   .openapi(exportCsv, async (c) => {
     const { csv, filename } = await exportRollcall(c.env, authOf(c), c.req.valid("param").id);
+    return c.body(csv, 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${filename}"`,
+      "cache-control": "no-store",
+    });
+  })
+  .openapi(facilitiesCsv, async (c) => {
+    const { csv, filename } = await exportFacilities(c.env, authOf(c), c.req.valid("param").id);
     return c.body(csv, 200, {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": `attachment; filename="${filename}"`,

@@ -240,6 +240,9 @@ export function Board({ id, me }: { id: number; me: Me }) {
           <a class="btn" href={`/api/rollcalls/${rc.id}/export.csv`} download>
             {t("bd.export")}
           </a>
+          <a class="btn" href={`/api/rollcalls/${rc.id}/facilities.csv`} download>
+            {t("fr.csv")}
+          </a>
           {isAdmin ? (
             <Link href={`/outbox?rollcall=${rc.id}`} class="btn">
               {t("bd.outbox")}
