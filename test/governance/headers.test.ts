@@ -92,6 +92,7 @@ describe("the worker's own pages", () => {
       ["reply page", replyPath, 200],
       ["join page", joinPath, 200],
       ["verify page (unknown link)", `/verify/${"A".repeat(43)}`, 404],
+      ["password reset page (unknown link)", `/reset/${"A".repeat(43)}`, 404],
       ["API reference", "/api/docs", 200],
       ["404 under /r", "/r/a/b/c", 404],
     ] as const;
@@ -123,7 +124,7 @@ describe("the worker's own pages", () => {
 });
 
 describe("paths under the worker's prefixes that match no route: 404, never 500", () => {
-  for (const path of ["/r/", "/r/x/y", "/r/abc/def/ghi", "/join/", "/join/a/b", "/verify/", "/verify/a/b/c"]) {
+  for (const path of ["/r/", "/r/x/y", "/r/abc/def/ghi", "/join/", "/join/a/b", "/verify/", "/verify/a/b/c", "/reset/", "/reset/a/b"]) {
     for (const method of ["GET", "POST"]) {
       it(`${method} ${path}: a small Japanese 404 page`, async () => {
         const res = await api(method, path, method === "POST" ? { body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } } : {});

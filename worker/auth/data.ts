@@ -204,3 +204,75 @@ export function rateLimitEventStatements(db: D1Database, keys: readonly string[]
     ...keys.map((key) => db.prepare("INSERT INTO rate_limit_events (key, at) VALUES (?1, ?2)").bind(key, at)),
   ];
 }
+
+// ---------------------------------------------------------------- password resets (「パスワードを忘れた方」)
+
+/**
+ * The account a reset link may be sent for: an active person holding this email,
+ * verified (the person showed the address is theirs: an invitation or the link of
+ * the staff app). An address an admin typed in is never sent a reset.
+ */
+export async function findResetAccount(db: D1Database, email: string): Promise<AccountRow | null> {
+  const row = await db
+    .prepare(
+      `SELECT ${ACCOUNT_COLUMNS} FROM contacts c JOIN people p ON p.id = c.person_id
+       WHERE c.kind = 'email' AND c.value = ?1 AND c.removed_at IS NULL AND c.verified_at IS NOT NULL AND p.removed_at IS NULL`,
+    )
+    .bind(email)
+    .first<PeopleRow>();
+  return row ? toAccount(row) : null;
+}
+
+/**
+ * A new reset link for the person, in the caller's batch: the live one (if any) is
+ * replaced, then the new one stored by its hash. Links of more than a day ago are
+ * forgotten on the way (the audit log keeps who asked when).
+ */
+export function newResetStatements(db: D1Database, r: { personId: number; tokenHash: string; at: number; expiresAt: number }): D1PreparedStatement[] {
+  return [
+    db.prepare("DELETE FROM password_resets WHERE expires_at < ?1").bind(r.at - 86_400_000),
+    db.prepare("UPDATE password_resets SET replaced_at = ?2 WHERE person_id = ?1 AND used_at IS NULL AND replaced_at IS NULL").bind(r.personId, r.at),
+    db
+      .prepare("INSERT INTO password_resets (person_id, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)")
+      .bind(r.personId, r.tokenHash, r.at, r.expiresAt),
+  ];
+}
+
+export interface ResetRecord {
+  id: number;
+  personId: number;
+  /** The person's name and language (the page speaks it). */
+  name: string;
+  lang: string;
+  expiresAt: number;
+  usedAt: number | null;
+  replacedAt: number | null;
+}
+
+/** The link of this token hash, with its person (null when unknown or the person is deregistered). */
+export async function findReset(db: D1Database, tokenHash: string): Promise<ResetRecord | null> {
+  const r = await db
+    .prepare(
+      `SELECT r.id, r.person_id, p.name, p.lang, r.expires_at, r.used_at, r.replaced_at FROM password_resets r JOIN people p ON p.id = r.person_id
+       WHERE r.token_hash = ?1 AND p.removed_at IS NULL`,
+    )
+    .bind(tokenHash)
+    .first<{ id: number; person_id: number; name: string; lang: string; expires_at: number; used_at: number | null; replaced_at: number | null }>();
+  return r ? { id: r.id, personId: r.person_id, name: r.name, lang: r.lang, expiresAt: r.expires_at, usedAt: r.used_at, replacedAt: r.replaced_at } : null;
+}
+
+/**
+ * Uses the link, first in the batch that sets the password: a link still live at `at`
+ * goes to uses = 1; a used, replaced or expired one breaks the table's CHECK
+ * (uses <= 1), which fails the whole batch, so nothing else of it is written.
+ */
+export const useReset = (db: D1Database, id: number, at: number) =>
+  db
+    .prepare(
+      `UPDATE password_resets SET uses = uses + CASE WHEN used_at IS NULL AND replaced_at IS NULL AND expires_at > ?2 THEN 1 ELSE 2 END,
+         used_at = COALESCE(used_at, ?2) WHERE id = ?1`,
+    )
+    .bind(id, at);
+
+/** Whether an error is the CHECK of `useReset` (the link was used, replaced or expired meanwhile). */
+export const isResetSpent = (err: unknown): boolean => /CHECK constraint failed/i.test(String(err instanceof Error ? err.message : err));

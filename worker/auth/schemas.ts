@@ -22,3 +22,18 @@ export const MeSchema = z
     mustEnrolMfa: z.boolean(),
   })
   .openapi("Me");
+
+/** 「パスワードを忘れた方」: the address to send a reset link to, in its stored form (NFKC, lower case). */
+export const PasswordResetRequestSchema = z
+  .object({
+    email: z.string().normalize("NFKC").trim().toLowerCase().email().max(254),
+  })
+  .openapi("PasswordResetRequest");
+
+/** The one answer, whether or not the address has an account: `message` in the reader's language. */
+export const PasswordResetAcceptedSchema = z
+  .object({
+    ok: z.literal(true),
+    message: z.string(),
+  })
+  .openapi("PasswordResetAccepted");

@@ -2,12 +2,16 @@ import { auditStatement, type AuditEntry } from "../audit/log";
 import * as dir from "../directory/data";
 import { canEditPerson, reachOf } from "../directory/scope";
 import { clock } from "../lib/clock";
-import { ApiError, badRequest, conflict, forbidden, notFound, jaEn } from "../lib/errors";
+import { randomToken, sha256Hex } from "../lib/crypto";
+import { ApiError, badRequest, conflict, forbidden, notFound, jaEn, type Bilingual } from "../lib/errors";
+import { errorText } from "../lib/redact";
 import { sendDirect } from "../messages/send";
 import { langOfPerson, say } from "../messages/wording";
 import { loadSettings, type Settings } from "../system/settings";
+import type { PersonLang } from "../directory/schemas";
 import * as data from "./data";
 import { hashPassword, passwordProblem, verifyPassword } from "./password";
+import { countStatements, overLimit } from "./ratelimit";
 import { holdsAdminRole, type Auth } from "./scope";
 import { claimNotice, failureStatements, pacing, signInGate, successStatement, throttleKeys } from "./throttle";
 import { matchTotp, newTotpSecret, totpUri } from "./totp";
@@ -79,20 +83,23 @@ export async function endMyOtherSessions(db: D1Database, auth: Auth): Promise<{ 
 /**
  * Writes a new password and ends the person's sessions but `keep`, with the audit
  * entry, in one db.batch. The password change keeps the caller's session; a
- * password reset (a person with no session) passes `keep: null`.
+ * password reset (a person with no session) passes `keep: null`, and `first` the
+ * statement that uses its link (which fails the batch when the link is spent).
  */
 export async function replacePassword(
   db: D1Database,
-  p: { personId: number; next: string; keep: string | null; audit: AuditEntry },
+  p: { personId: number; next: string; keep: string | null; audit: AuditEntry; first?: (at: number) => D1PreparedStatement[] },
 ): Promise<{ sessionsEnded: number }> {
   const hash = await hashPassword(p.next);
   const at = clock.now();
-  const [, ended] = await db.batch([
+  const first = p.first?.(at) ?? [];
+  const results = await db.batch([
+    ...first,
     data.setPassword(db, p.personId, hash, at),
     ...endSessionsStatements(db, p.personId, at, { keep: p.keep, devices: false }),
     auditStatement(db, p.audit),
   ]);
-  return { sessionsEnded: ended!.meta.changes };
+  return { sessionsEnded: results[first.length + 1]!.meta.changes };
 }
 
 /** POST /api/me/password: checks the current password and the rules, then replaces it; other sessions end. */
@@ -263,4 +270,140 @@ export async function disableTotp(env: Env, auth: Auth, code: string): Promise<v
     data.setTotpSecret(db, auth.personId, null, clock.now()),
     auditStatement(db, { actorId: auth.personId, action: "auth.totp_disabled", objectType: "person", objectId: auth.personId }),
   ]);
+}
+
+// ---------------------------------------------------------------- password reset (「パスワードを忘れた方」)
+
+/** A reset link works once, for 30 minutes. */
+export const RESET_TTL_MS = 30 * 60_000;
+/** Requests per address per hour: past it the answer stays the same, and nothing more is sent (no mail bombing). */
+export const RESET_REQUESTS_PER_ADDRESS_PER_HOUR = 3;
+/** Requests per client address per hour: past it 429 (a facility's staff share one address, so not lower). */
+export const RESET_REQUESTS_PER_CLIENT_PER_HOUR = 20;
+const HOUR_MS = 3_600_000;
+/** 32 random bytes = 256 bits, 43 base64url characters. */
+const RESET_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/** The one answer to a request, whether or not the address has an account. */
+export const RESET_REQUESTED = jaEn(
+  "登録があれば、パスワードを決め直すリンクをメールで送りました。30分有効です。",
+  "If the address is registered, a link to set a new password is on its way by email. It works for 30 minutes.",
+);
+
+export const resetUrl = (env: Pick<Env, "PUBLIC_URL">, token: string) => `${env.PUBLIC_URL.replace(/\/+$/, "")}/reset/${token}`;
+
+/**
+ * POST /api/password-reset. Counts the request per client address (429 past the
+ * limit: that says nothing about the address asked for) and per address (past the
+ * limit the same answer, nothing sent); everything that depends on whether the
+ * address has an account (the look-up, the link, the email) runs after the answer
+ * (`waiter`), so neither the answer nor its time tells.
+ */
+export async function requestPasswordReset(env: Env, waiter: Waiter | null, input: { email: string; address: string }): Promise<void> {
+  const db = env.DB;
+  const client = { key: `reset:ip:${await sha256Hex(input.address)}`, limit: RESET_REQUESTS_PER_CLIENT_PER_HOUR, windowMs: HOUR_MS };
+  const address = { key: `reset:email:${await sha256Hex(input.email)}`, limit: RESET_REQUESTS_PER_ADDRESS_PER_HOUR, windowMs: HOUR_MS };
+  const over = new Set((await overLimit(db, [client, address])).map((l) => l.key));
+  if (over.has(client.key))
+    throw new ApiError(
+      "too_many_requests",
+      jaEn(
+        "パスワード再設定の依頼が続いたため、しばらく受け付けません。1時間ほどおいてからもう一度お試しください。",
+        "Too many password reset requests from here. Wait about an hour and try again.",
+      ),
+    );
+  const addressOver = over.has(address.key);
+  await db.batch(countStatements(db, addressOver ? [client.key] : [client.key, address.key]));
+  if (addressOver) return;
+  const sending = sendPasswordReset(env, input.email).catch((err) => console.error("password reset", errorText(err)));
+  if (waiter) waiter.waitUntil(sending);
+  else await sending;
+}
+
+/**
+ * After the answer: for an active account with this verified email, a new link
+ * (replacing the live one) with its audit entry in one batch, then the email in the
+ * person's language. Nothing at all for an unknown address.
+ */
+export async function sendPasswordReset(env: Env, email: string): Promise<void> {
+  const db = env.DB;
+  const account = await data.findResetAccount(db, email);
+  if (!account) return;
+  const token = randomToken(32);
+  const at = clock.now();
+  await db.batch([
+    ...data.newResetStatements(db, { personId: account.id, tokenHash: await sha256Hex(token), at, expiresAt: at + RESET_TTL_MS }),
+    auditStatement(db, { actorId: null, action: "auth.password_reset_requested", objectType: "person", objectId: account.id }),
+  ]);
+  const lang = langOfPerson(account.lang);
+  const link = resetUrl(env, token);
+  const vars = { name: account.name, link, minutes: RESET_TTL_MS / 60_000 };
+  const sent = await sendDirect(env, {
+    kind: "password_reset",
+    channel: "email",
+    to: email,
+    personId: account.id,
+    senderId: null,
+    facilityId: null,
+    subject: say(lang, "reset.subject", vars),
+    text: say(lang, "reset.email", vars),
+    link,
+  });
+  if (!sent.ok) console.error("password reset: the email was not sent", errorText(sent.error));
+}
+
+export type ResetView =
+  | { kind: "notfound" }
+  | { kind: "gone"; lang: PersonLang; reason: "expired" | "used" | "replaced" }
+  | { kind: "open"; lang: PersonLang; reset: data.ResetRecord };
+
+/** What /reset/{token} shows: unknown, no longer usable (and why), or the form. Reads only. */
+export async function openPasswordReset(db: D1Database, token: string): Promise<ResetView> {
+  if (!RESET_TOKEN.test(token)) return { kind: "notfound" };
+  const reset = await data.findReset(db, await sha256Hex(token));
+  if (!reset) return { kind: "notfound" };
+  const lang = langOfPerson(reset.lang);
+  if (reset.usedAt !== null) return { kind: "gone", lang, reason: "used" };
+  if (reset.replacedAt !== null) return { kind: "gone", lang, reason: "replaced" };
+  if (reset.expiresAt <= clock.now()) return { kind: "gone", lang, reason: "expired" };
+  return { kind: "open", lang, reset };
+}
+
+export type ResetOutcome =
+  | { kind: "done"; sessionsEnded: number; totpEnabled: boolean }
+  /** Used, replaced or expired between showing the form and posting it: nothing changed. */
+  | { kind: "gone" }
+  /** A field is wrong: `words` a wording key of the pages, or the password rule's own sentence. */
+  | { kind: "problem"; field: "password" | "password2"; words: string | Bilingual };
+
+/**
+ * Sets the new password from a live link, under the password rules. In one batch:
+ * the link used (single use; it fails the batch when spent meanwhile), the
+ * password, every session of the person ended, the audit entry. The one-time code
+ * app stays as it is: an admin with one still enters its code at the next sign-in.
+ */
+export async function resetPassword(
+  env: Env,
+  view: Extract<ResetView, { kind: "open" }>,
+  form: { password: string; password2: string },
+): Promise<ResetOutcome> {
+  const db = env.DB;
+  const account = await data.findAccount(db, view.reset.personId);
+  if (!account) return { kind: "gone" };
+  const problem = passwordProblem(form.password, await loadSettings(env), [account.name]);
+  if (problem) return { kind: "problem", field: "password", words: problem };
+  if (form.password !== form.password2) return { kind: "problem", field: "password2", words: "join.error.mismatch" };
+  try {
+    const { sessionsEnded } = await replacePassword(db, {
+      personId: account.id,
+      next: form.password,
+      keep: null,
+      first: (at) => [data.useReset(db, view.reset.id, at)],
+      audit: { actorId: account.id, action: "auth.password_reset", objectType: "person", objectId: account.id },
+    });
+    return { kind: "done", sessionsEnded, totpEnabled: account.totpEnabled };
+  } catch (err) {
+    if (data.isResetSpent(err)) return { kind: "gone" };
+    throw err;
+  }
 }

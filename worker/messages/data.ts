@@ -2,7 +2,16 @@ import type { Channel } from "../delivery/types";
 
 /** All SQL of direct messages (messages outside roll-calls). */
 
-export type DirectKind = "invitation" | "contact_code" | "contact_link" | "report" | "push_test" | "trigger_alert" | "admin_alert" | "security_notice";
+export type DirectKind =
+  | "invitation"
+  | "contact_code"
+  | "contact_link"
+  | "report"
+  | "push_test"
+  | "trigger_alert"
+  | "admin_alert"
+  | "security_notice"
+  | "password_reset";
 
 export interface NewDirectMessage {
   kind: DirectKind;
@@ -115,11 +124,12 @@ export interface AdminAddress {
   value: string;
 }
 
-/** Every active email and mobile of the network admins: a prepared roll-call wakes them on each. */
+/** Every active email and mobile of the network admins: a prepared roll-call wakes them on each (never a phone: it is not texted). */
 export async function networkAdminAddresses(db: D1Database): Promise<AdminAddress[]> {
   const { results } = await db
     .prepare(
-      `SELECT p.id AS person_id, c.kind, c.value FROM people p JOIN contacts c ON c.person_id = p.id AND c.removed_at IS NULL
+      `SELECT p.id AS person_id, c.kind, c.value FROM people p
+       JOIN contacts c ON c.person_id = p.id AND c.kind IN ('email', 'mobile') AND c.removed_at IS NULL
        WHERE p.global_role = 'network_admin' AND p.removed_at IS NULL ORDER BY p.id, c.kind LIMIT 100`,
     )
     .all<{ person_id: number; kind: "email" | "mobile"; value: string }>();

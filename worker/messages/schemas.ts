@@ -1,6 +1,16 @@
 import { z } from "@hono/zod-openapi";
 
-export const DIRECT_KINDS = ["invitation", "contact_code", "contact_link", "report", "push_test", "trigger_alert", "admin_alert", "security_notice"] as const;
+export const DIRECT_KINDS = [
+  "invitation",
+  "contact_code",
+  "contact_link",
+  "report",
+  "push_test",
+  "trigger_alert",
+  "admin_alert",
+  "security_notice",
+  "password_reset",
+] as const;
 
 export const DirectMessageSchema = z
   .object({

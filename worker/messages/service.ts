@@ -24,6 +24,7 @@ const CARRIES_SECRET: Record<DirectKind, boolean> = {
   trigger_alert: false, // the link opens the draft in the signed-in admin UI
   admin_alert: false, // a limit of the whole network was reached; the link opens the audit log in the signed-in admin UI
   security_notice: true, // about one person's account (sign-in failures): theirs alone
+  password_reset: true, // the link sets the account's password
 };
 
 export const carriesSecret = (kind: DirectKind): boolean => CARRIES_SECRET[kind];

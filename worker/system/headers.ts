@@ -9,7 +9,7 @@ import { DOCS_CSS } from "./docs";
 
 /**
  * Response headers of what the worker itself answers: the API, the webhooks and the
- * server-rendered pages (reply /r/*, join /join/*, verify /verify/*, /api/docs).
+ * server-rendered pages (reply /r/*, join /join/*, verify /verify/*, password reset /reset/*, /api/docs).
  * The admin UI is static assets; its headers are admin-ui/public/_headers.
  */
 
@@ -19,7 +19,7 @@ import { DOCS_CSS } from "./docs";
  * worker only where the worker is called directly (the tests), and then goes to the
  * ASSETS binding untouched, with the headers of _headers.
  */
-export const WORKER_PREFIXES = ["/api", "/r", "/webhooks", "/join", "/verify"] as const;
+export const WORKER_PREFIXES = ["/api", "/r", "/webhooks", "/join", "/verify", "/reset"] as const;
 export const servedByWorker = (path: string): boolean => path === "/healthz" || WORKER_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
 
 /** Every inline style sheet of the server-rendered pages; the CSP admits exactly these (by hash), and no script at all. */
@@ -53,7 +53,7 @@ export const workerHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
 
 /**
  * No route matched. Under the worker's prefixes a plain 404: JSON for the API and the
- * webhooks, a small Japanese page for the links people open (/r, /join, /verify).
+ * webhooks, a small Japanese page for the links people open (/r, /join, /verify, /reset).
  * Anything else is the admin UI (its SPA fallback included): the ASSETS binding.
  */
 export async function notFoundResponse(c: Context<AppEnv>): Promise<Response> {
