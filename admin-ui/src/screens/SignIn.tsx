@@ -3,12 +3,92 @@ import { api, ApiFailure } from "../api";
 import { addStrings, t } from "../i18n";
 import { passkeysSupported, signInWithPasskey } from "../staff/passkey";
 import type { Me } from "../types";
-import { ErrorNote, Field, Submit } from "../ui";
+import { ErrorNote, Field, Notice, Submit } from "../ui";
 
 addStrings({
-  ja: { "pk.signIn": "パスキーでサインイン", "pk.or": "または", "pk.cancelled": "パスキーでのサインインを中止しました。" },
-  en: { "pk.signIn": "Sign in with a passkey", "pk.or": "or", "pk.cancelled": "Passkey sign-in was cancelled." },
+  ja: {
+    "pk.signIn": "パスキーでサインイン",
+    "pk.or": "または",
+    "pk.cancelled": "パスキーでのサインインを中止しました。",
+    "forgot.link": "パスワードを忘れた方",
+    "forgot.title": "パスワードの再設定",
+    "forgot.help": "登録しているメールアドレスを入れてください。パスワードを決め直すリンクを送ります。",
+    "forgot.submit": "リンクを送る",
+    "forgot.working": "送信中…",
+    "forgot.sent": "登録があれば、パスワードを決め直すリンクをメールで送りました。30分有効です。",
+    "forgot.back": "サインインに戻る",
+  },
+  en: {
+    "pk.signIn": "Sign in with a passkey",
+    "pk.or": "or",
+    "pk.cancelled": "Passkey sign-in was cancelled.",
+    "forgot.link": "Forgot your password?",
+    "forgot.title": "Reset your password",
+    "forgot.help": "Enter the email address you registered. We will send a link to set a new password.",
+    "forgot.submit": "Send the link",
+    "forgot.working": "Sending…",
+    "forgot.sent": "If the address is registered, a link to set a new password is on its way by email. It works for 30 minutes.",
+    "forgot.back": "Back to sign in",
+  },
 });
+
+/**
+ * 「パスワードを忘れた方」: the address, then the same answer whether or not it has an
+ * account (the server decides nothing visible). The link in the email opens /reset/{token}.
+ */
+function ForgotPassword({ initialEmail, onBack }: { initialEmail: string; onBack: () => void }) {
+  const [email, setEmail] = useState(initialEmail);
+  const [busy, setBusy] = useState(false);
+  const [sent, setSent] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post("/api/password-reset", { email });
+      setSent(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main id="main" class="signin">
+      <h1>{t("app.title")}</h1>
+      <form onSubmit={submit} class="card narrow" noValidate>
+        <h2>{t("forgot.title")}</h2>
+        {sent ? (
+          <Notice>{t("forgot.sent")}</Notice>
+        ) : (
+          <>
+            <Field
+              label={t("signin.email")}
+              name="email"
+              type="email"
+              autoComplete="username"
+              inputMode="email"
+              help={t("forgot.help")}
+              value={email}
+              onInput={setEmail}
+              error={error}
+              required
+              autoFocus
+            />
+            <ErrorNote error={error} fields={["email"]} />
+            <Submit busy={busy}>{busy ? t("forgot.working") : t("forgot.submit")}</Submit>
+          </>
+        )}
+        <button type="button" class="btn link" onClick={onBack}>
+          {t("forgot.back")}
+        </button>
+      </form>
+    </main>
+  );
+}
 
 /** Email and password; a one-time code field appears when the server asks for it. */
 export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
@@ -18,6 +98,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   const [needCode, setNeedCode] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [forgot, setForgot] = useState(false);
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -47,6 +128,8 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
       setBusy(false);
     }
   }
+
+  if (forgot) return <ForgotPassword initialEmail={email} onBack={() => setForgot(false)} />;
 
   return (
     <main id="main" class="signin">
@@ -90,6 +173,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
         ) : null}
         <ErrorNote error={error} fields={["email", "password", "code"]} />
         <Submit busy={busy}>{busy ? t("signin.working") : t("signin.submit")}</Submit>
+        <button type="button" class="btn link" onClick={() => setForgot(true)}>
+          {t("forgot.link")}
+        </button>
       </form>
       {passkeysSupported() ? (
         <div class="card narrow passkey">
