@@ -1,3 +1,4 @@
+import { loadSettings } from "../worker/system/settings";
 /**
  * The sends of one consumer invocation are one batch (worker/delivery/send.ts): one
  * read, one claim, a few writes, the message compiled once per roll-call, language and
@@ -47,7 +48,7 @@ describe("a batch of sends", () => {
     const loner = await makePerson({ lang: "en" }); // no facility at all
     const rc = await makeRollcall({ people: [...people.map((p) => ({ id: p.id, facilityId: f })), { id: loner.id }], title: "題 {person} & <b>" });
     const row = (await getRollcall(env.DB, rc.id))!;
-    const render = recipientRenderer(env, row);
+    const render = recipientRenderer(env, row, (await loadSettings(env)).networkName);
     const names = new Map<number, string | null>();
     const { results } = await env.DB.prepare("SELECT f.name FROM facilities f WHERE f.id = ?1").bind(f).all<{ name: string }>();
     for (const p of people) names.set(p.id, results[0]!.name);

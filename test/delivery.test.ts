@@ -323,8 +323,9 @@ describe("sending", () => {
     const acct = await twilioFake.account();
     const people = [await makePerson(), await makePerson(), await makePerson()];
     const rc = await makeRollcall({ people: people.map((p) => ({ id: p.id })) });
-    // A sender of its own, so other tests' SMS do not share its slots.
-    const e = testEnv(twilioFake.env(acct, { SMS_RATE_PER_SECOND: "1", TWILIO_FROM: `+1500555${String(rc.id).padStart(4, "0").slice(-4)}` }));
+    // A sender of its own, so other tests' SMS do not share its slots. The Japanese SMS takes two
+    // segments (sender, title, then the link), paced per segment: 2 segments/s is one message a second.
+    const e = testEnv(twilioFake.env(acct, { SMS_RATE_PER_SECOND: "2", TWILIO_FROM: `+1500555${String(rc.id).padStart(4, "0").slice(-4)}` }));
     await run(e, [plan(rc.id, { channels: ["sms"] })]);
     const sends = e.queue.take();
     expect(sends).toHaveLength(3);

@@ -52,7 +52,9 @@ describe("draft and preview", () => {
       if (m.subject !== undefined) expect(m.subject).toContain("【訓練】");
     }
     const smsJa = d.preview.messages.find((m) => m.channel === "sms" && m.lang === "ja" && m.audience === "recipients")!;
-    expect(smsJa.sms).toMatchObject({ encoding: "UCS-2", segments: 1 });
+    // The sender and the title come before the link (not taken for phishing): two segments at most.
+    expect(smsJa.sms).toMatchObject({ encoding: "UCS-2" });
+    expect(smsJa.sms!.segments).toBeLessThanOrEqual(2);
     expect(smsJa.text).toMatch(/https:\/\/anpi\.example\.org\/r\/[A-Za-z0-9_-]{32}$/);
     const emailEn = d.preview.messages.find((m) => m.channel === "email" && m.lang === "en" && m.audience === "recipients")!;
     expect(emailEn.text).toContain("Emily English");
@@ -72,7 +74,24 @@ describe("draft and preview", () => {
       }
     }
     const push = d.preview.messages.find((m) => m.channel === "push" && m.lang === "ja")!;
-    expect(push.text).toContain("【訓練】地震 12月2日");
+    expect(push.text).toContain("【訓練】安否確認：地震 12月2日");
+  });
+
+  it("names the network (the networkName setting) and the title before the link, and prices the SMS", async () => {
+    const net = await makeNetwork([{}]);
+    expect((await api("PATCH", "/api/settings", { cookie: networkAdmin, body: { networkName: "小金井市医師会", smsYenPerSegment: 12 } })).status).toBe(200);
+    try {
+      const d = await draft(networkAdmin, { scope: { facilityIds: [net.facilityId] }, title: "震度6弱 小金井市", drill: false });
+      const sms = d.preview.messages.find((m) => m.channel === "sms" && m.lang === "ja" && m.audience === "recipients")!;
+      const link = sms.text.slice(sms.text.indexOf("https://"));
+      expect(link).toMatch(/^https:\/\/\S+$/);
+      expect(sms.text.startsWith("小金井市医師会：震度6弱 小金井市")).toBe(true);
+      const push = d.preview.messages.find((m) => m.channel === "push" && m.lang === "ja")!;
+      expect(push.subject ?? push.text).toContain("小金井市医師会");
+      expect((d.preview as { smsYenPerSegment?: number }).smsYenPerSegment).toBe(12);
+    } finally {
+      await api("PATCH", "/api/settings", { cookie: networkAdmin, body: { networkName: "", smsYenPerSegment: 10 } });
+    }
   });
 
   it("leaves 【訓練】 out of a real roll-call", async () => {
@@ -545,7 +564,7 @@ describe("renderFor (what the delivery domain sends)", () => {
 
     const push = await renderFor(env, id, person.id, "push", 1, "recipients");
     expect(push.replyUrl).toBe(link);
-    expect(push.push).toMatchObject({ title: "【訓練】DRILL M6.8 Tama", url: link, tag: `rollcall-${id}` });
+    expect(push.push).toMatchObject({ title: "【訓練】DRILL Safety check: M6.8 Tama", url: link, tag: `rollcall-${id}` });
     const payload = JSON.stringify(push.push);
     expect(payload).not.toContain(person.email!);
     expect(payload).not.toContain(person.mobile!);
@@ -556,7 +575,8 @@ describe("renderFor (what the delivery domain sends)", () => {
     expect(email.html).toContain(`href="${link}"`);
 
     const sms = await renderFor(env, id, net.admin.id, "sms", 2, "recipients");
-    expect(sms.text).toMatch(/^【訓練】安否確認\nhttps:\/\/anpi\.example\.org\/r\/[A-Za-z0-9_-]{32}$/);
+    // The sender (安否確認 when no networkName is set) and the title before the link, the link last.
+    expect(sms.text).toMatch(/^【訓練】安否確認：.+\n.+\nhttps:\/\/anpi\.example\.org\/r\/[A-Za-z0-9_-]{32}$/);
 
     // The digest for a facility admin lists who has not answered and links to the roll-call, not a reply page.
     await recordReply(env, { rollcallId: id, personId: net.admin.id, answers: { safety: "safe" }, via: "link" });

@@ -109,25 +109,40 @@ describe("SMS segments", () => {
     expect(smsSegments(`${"a".repeat(69)}😀`).units).toBe(71); // a surrogate pair is two units on the wire
   });
 
-  // The test env's origin (24 characters) and the longest that fits, one a city might use (26):
-  // 【訓練】(4) + 安否確認 (4) + line break (1) + origin + /r/ (3) + token (32) = 70.
+  // A Japanese SMS with only a link is taken for phishing (スミッシング): it names the sender
+  // and what happened before the link, and may take two segments for it (issue 14).
   for (const origin of ["https://anpi.example.org", "https://anpi.koganei.or.jp"]) {
-    it(`fits the Japanese drill SMS with its reply link in one UCS-2 segment (${origin})`, () => {
+    it(`names the sender and the title before the link, in at most two UCS-2 segments (${origin})`, () => {
       const t = fileTemplates().get("safety")!;
       const link = `${origin}/r/${"A".repeat(32)}`;
       for (const drill of [true, false]) {
         const m = renderMessage(
           t.messages.ja,
           "sms",
-          { ...baseVars({ drill, title: "震度6弱 小金井市", message: "" }, "ja"), person: "山田 花子", facility: "小金井診療所", link },
+          { ...baseVars({ drill, title: "震度6弱 小金井市", message: "" }, "ja", "小金井市医師会"), person: "山田 花子", facility: "小金井診療所", link },
           { link, tag: "t", lang: "ja" },
         );
-        expect(m.text).toContain(link);
-        if (drill) expect(m.text.startsWith("【訓練】")).toBe(true);
-        expect(smsSegments(m.text)).toMatchObject({ encoding: "UCS-2", segments: 1 });
+        expect(m.text.endsWith(link)).toBe(true);
+        const before = m.text.slice(0, m.text.indexOf(link));
+        expect(before).toContain("小金井市医師会");
+        expect(before).toContain("震度6弱 小金井市");
+        if (drill) expect(m.text.startsWith("【訓練】小金井市医師会")).toBe(true);
+        expect(smsSegments(m.text)).toMatchObject({ encoding: "UCS-2" });
+        expect(smsSegments(m.text).segments).toBeLessThanOrEqual(2);
       }
     });
   }
+
+  it("names the service when the network has no short name set", () => {
+    const t = fileTemplates().get("safety")!;
+    const m = renderMessage(
+      t.messages.ja,
+      "sms",
+      { ...baseVars({ drill: false, title: "地震", message: "" }, "ja", " "), link: "L" },
+      { link: "L", tag: "t", lang: "ja" },
+    );
+    expect(m.text.startsWith("安否確認：地震")).toBe(true);
+  });
 
   it("escapes values in HTML and leaves unknown placeholders visible", () => {
     expect(fill("<p>{person}</p>", { person: "<b>&" }, { html: true })).toBe("<p>&lt;b&gt;&amp;</p>");

@@ -587,6 +587,8 @@ export function toSql(net, now = Date.now()) {
     ),
   );
   statements.push(`INSERT INTO groups (kind, name, owner_id, created_at) VALUES ('custom', '災害対策委員会', ${net.networkAdminId}, ${now});`);
+  // The sender every SMS and push names before its link (the networkName setting).
+  statements.push(`INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('networkName', '"小金井市医師会"', ${now}, ${net.networkAdminId});`);
   statements.push(
     `INSERT INTO group_members (group_id, person_id, role, created_at)
      SELECT g.id, p.id, CASE WHEN p.id = ${net.networkAdminId} THEN 'owner' ELSE 'member' END, ${now} FROM people p, groups g WHERE g.kind = 'network' AND p.global_role IS NOT 'viewer';`,

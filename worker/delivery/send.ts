@@ -4,6 +4,7 @@ import { errorText } from "../lib/redact";
 import { getRollcall } from "../rollcall/data";
 import { recipientRenderer, renderFor, type RenderedMessage } from "../rollcall/render";
 import { isLive } from "../rollcall/state";
+import { loadSettings } from "../system/settings";
 import { backoffSeconds, MAX_DELAY_SECONDS, retryDelaySeconds } from "./backoff";
 import { channelRoute, type ChannelRoute } from "./channels";
 import { maskAddress, sandboxAdapter } from "./channels/sandbox";
@@ -181,10 +182,13 @@ export async function sendDeliveries(env: Env, items: SendItem[]): Promise<Map<n
 /** Renders each job's message: a roll-call's recipients from one compiled message per language and channel, digests one by one. */
 async function render(env: Env, jobs: Job[], out: Map<number, SendOutcome>): Promise<void> {
   const renderers = new Map<number, Promise<ReturnType<typeof recipientRenderer> | null>>();
+  // The sender's name (a setting) is read once per batch, with the first roll-call.
+  let name: Promise<string> | null = null;
+  const networkName = () => (name ??= loadSettings(env).then((s) => s.networkName));
   const rendererOf = (rollcallId: number) => {
     let r = renderers.get(rollcallId);
     if (!r) {
-      r = getRollcall(env.DB, rollcallId).then((rc) => (rc ? recipientRenderer(env, rc) : null));
+      r = Promise.all([getRollcall(env.DB, rollcallId), networkName()]).then(([rc, name]) => (rc ? recipientRenderer(env, rc, name) : null));
       renderers.set(rollcallId, r);
     }
     return r;

@@ -1,3 +1,4 @@
+import { loadSettings } from "../system/settings";
 import type { Channel, PushPayload } from "../delivery/types";
 import { notFound, jaEn } from "../lib/errors";
 import { replyToken, replyUrl } from "../reply/token";
@@ -100,12 +101,16 @@ const DRILL_JA = "【訓練】";
  * drill marker stands once, at the start ({drill} opens every template's subject
  * and first line): a title that already carries it loses its own copy.
  */
-export function baseVars(rc: Pick<Rollcall, "drill" | "title" | "message">, lang: Lang): Vars {
-  if (!rc.drill) return { drill: "", title: rc.title, message: rc.message };
+export function baseVars(rc: Pick<Rollcall, "drill" | "title" | "message">, lang: Lang, networkName: string): Vars {
+  const sender = senderName(networkName, lang);
+  if (!rc.drill) return { drill: "", title: rc.title, message: rc.message, sender };
   const marker = wording(lang).drill ?? DRILL_JA;
   const title = rc.title.split(marker).join("").split(DRILL_JA).join("").trim() || rc.title;
-  return { drill: marker, title, message: rc.message };
+  return { drill: marker, title, message: rc.message, sender };
 }
+
+/** `{sender}`: the network's short name (the networkName setting), else the service's name in the person's language. */
+export const senderName = (networkName: string, lang: Lang) => networkName.trim() || (wording(lang)["page.title"] ?? "安否確認");
 
 /**
  * The roll-call's template snapshot rendered for one person on one channel, in
@@ -119,7 +124,7 @@ export async function renderFor(env: Env, rollcallId: number, personId: number, 
   const who = await addressee(env.DB, rollcallId, personId);
   if (!who) throw notFound(jaEn("職員", "person"));
   const lang = langOf(who.lang);
-  const vars: Vars = { ...baseVars(rc, lang), person: who.name, facility: who.facility ?? "" };
+  const vars: Vars = { ...baseVars(rc, lang, (await loadSettings(env)).networkName), person: who.name, facility: who.facility ?? "" };
   const tag = `rollcall-${rollcallId}`;
 
   if (audience === "facility_admins") {
@@ -157,7 +162,7 @@ const PER_PERSON = ["person", "facility", "link"] as const;
  * (language, channel) is compiled once, and per person only the name, facility and
  * reply link are filled in. Same output as `renderFor`, without its two reads.
  */
-export function recipientRenderer(env: Env, rc: Rollcall): (who: Addressee, channel: Channel) => Promise<RenderedMessage> {
+export function recipientRenderer(env: Env, rc: Rollcall, networkName: string): (who: Addressee, channel: Channel) => Promise<RenderedMessage> {
   const compiled = new Map<string, (vars: Vars, link: string) => RenderedMessage>();
   const tag = `rollcall-${rc.id}`;
   return async (who, channel) => {
@@ -165,7 +170,11 @@ export function recipientRenderer(env: Env, rc: Rollcall): (who: Addressee, chan
     const key = `${lang}:${channel}`;
     let render = compiled.get(key);
     if (!render) {
-      render = compileMessage(messagesFor(rc.template.messages, lang), channel, baseVars(rc, lang), PER_PERSON, { tag, lang, type: rc.template.kind });
+      render = compileMessage(messagesFor(rc.template.messages, lang), channel, baseVars(rc, lang, networkName), PER_PERSON, {
+        tag,
+        lang,
+        type: rc.template.kind,
+      });
       compiled.set(key, render);
     }
     const link = replyUrl(env, await replyToken(env, rc.id, rc.salt, who.personId));

@@ -24,7 +24,11 @@ export const ScopeSchema = z
     if (given.length !== 1) {
       ctx.addIssue({
         code: "custom",
-        ...refineText("送り先は「全体」「種別」「事業所」「グループ」のどれか1つで指定してください。", "Give exactly one of all, facilityTypes, facilityIds, groupIds.", []),
+        ...refineText(
+          "送り先は「全体」「種別」「事業所」「グループ」のどれか1つで指定してください。",
+          "Give exactly one of all, facilityTypes, facilityIds, groupIds.",
+          [],
+        ),
       });
       return;
     }
@@ -72,6 +76,8 @@ export const PreviewSchema = z
       z.object({ wave: count, delayMinutes: count, channels: z.array(z.string()), onlyUnreplied: z.boolean(), fallback: z.boolean(), audience: z.string() }),
     ),
     messages: z.array(PreviewMessageSchema),
+    /** What one SMS segment costs, in yen (the smsYenPerSegment setting), for the estimate beside each SMS. */
+    smsYenPerSegment: z.number(),
   })
   .openapi("RollcallPreview");
 export type Preview = z.infer<typeof PreviewSchema>;

@@ -1,3 +1,4 @@
+import { loadSettings } from "../system/settings";
 import { stateWords } from "./state";
 import { auditIfChangedStatement, auditInsertedStatement, auditStatement, type AuditEntry } from "../audit/log";
 import { canManageFacility, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
@@ -42,10 +43,16 @@ const SAMPLE_TOKEN = "SAMPLE-reply-link-0123456789abcd".slice(0, TOKEN_LENGTH);
 export function ownerForScope(auth: Auth, scope: Scope): number | null {
   if (isNetworkAdmin(auth)) return null;
   const managed = managedFacilityIds(auth);
-  if (!managed.length) throw forbidden(jaEn("安否確認を始められるのはネットワーク管理者と事業所管理者です。", "Only network admins and facility admins start roll-calls."));
-  if (!scope.facilityIds) throw forbidden(jaEn("事業所管理者は自分の事業所にだけ送れます（scope.facilityIds）。", "Facility admins may only address their own facility: use scope.facilityIds."), "scope");
+  if (!managed.length)
+    throw forbidden(jaEn("安否確認を始められるのはネットワーク管理者と事業所管理者です。", "Only network admins and facility admins start roll-calls."));
+  if (!scope.facilityIds)
+    throw forbidden(
+      jaEn("事業所管理者は自分の事業所にだけ送れます（scope.facilityIds）。", "Facility admins may only address their own facility: use scope.facilityIds."),
+      "scope",
+    );
   const outside = scope.facilityIds.filter((id) => !managed.includes(id));
-  if (outside.length) throw forbidden(jaEn("事業所管理者は自分の事業所にだけ送れます。", "Facility admins may only address their own facility."), "scope.facilityIds");
+  if (outside.length)
+    throw forbidden(jaEn("事業所管理者は自分の事業所にだけ送れます。", "Facility admins may only address their own facility."), "scope.facilityIds");
   return scope.facilityIds[0]!;
 }
 
@@ -74,10 +81,11 @@ export async function readableFacilities(db: D1Database, auth: Auth, rc: Rollcal
 export async function buildPreview(env: Env, rc: Pick<Rollcall, "id" | "title" | "message" | "drill" | "template" | "scope">): Promise<Preview> {
   const t = rc.template;
   const first = t.waves[0]!;
-  const [reach, unreachable, samples] = await Promise.all([
+  const [reach, unreachable, samples, settings] = await Promise.all([
     data.reachOf(env.DB, rc.scope, first),
     data.unreachablePeople(env.DB, rc.scope, 100),
     data.samplePeople(env.DB, rc.scope),
+    loadSettings(env),
   ]);
   const link = replyUrl(env, SAMPLE_TOKEN);
   const langs = new Set<Lang>(["ja", ...Object.keys(reach.byLang).map(langOf)]);
@@ -85,7 +93,7 @@ export async function buildPreview(env: Env, rc: Pick<Rollcall, "id" | "title" |
   for (const lang of LANGS.filter((l) => langs.has(l))) {
     const sample = samples.find((s) => langOf(s.lang) === lang);
     const vars = {
-      ...baseVars(rc, lang),
+      ...baseVars(rc, lang, settings.networkName),
       person: sample?.name ?? (lang.startsWith("ja") ? "山田 花子" : "Hanako Yamada"),
       facility: sample?.facility ?? "",
       link,
@@ -135,6 +143,7 @@ export async function buildPreview(env: Env, rc: Pick<Rollcall, "id" | "title" |
     byLang: reach.byLang,
     waves: t.waves.map((w, i) => ({ wave: i + 1, ...w })),
     messages,
+    smsYenPerSegment: settings.smsYenPerSegment,
   };
 }
 
@@ -228,7 +237,8 @@ async function checkScopeExists(db: D1Database, scope: Scope): Promise<void> {
   const field = scope.facilityIds ? "scope.facilityIds" : "scope.groupIds";
   const found = await data.existingIds(db, table, list);
   const missing = list.filter((id) => !found.includes(id));
-  if (missing.length) throw badRequest(
+  if (missing.length)
+    throw badRequest(
       field,
       scope.facilityIds
         ? jaEn(`見つからない事業所があります（${missing.slice(0, 10).join("、")}）。`, `No such facility: ${missing.slice(0, 10).join(", ")}.`)
@@ -249,7 +259,14 @@ export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise
   const rc = await data.getRollcall(env.DB, id);
   if (!rc) throw notFound(jaEn("安否確認", "roll-call"));
   if (!canManageRollcall(auth, rc)) throw forbidden(jaEn("この安否確認を確定する権限がありません。", "You may not confirm this roll-call."));
-  if (!canMove(rc.state, "confirm")) throw conflict("state", jaEn(`この安否確認は${stateWords(rc.state).ja}です。確定できるのは下書きだけです。`, `The roll-call is ${stateWords(rc.state).en}; only a draft can be confirmed.`));
+  if (!canMove(rc.state, "confirm"))
+    throw conflict(
+      "state",
+      jaEn(
+        `この安否確認は${stateWords(rc.state).ja}です。確定できるのは下書きだけです。`,
+        `The roll-call is ${stateWords(rc.state).en}; only a draft can be confirmed.`,
+      ),
+    );
   ownerForScope(auth, rc.scope);
   return startRollcall(env, rc, auth.personId);
 }
@@ -265,7 +282,14 @@ export async function startRollcall(
   actorId: number | null,
   alsoAudit: Omit<AuditEntry, "objectType" | "objectId">[] = [],
 ): Promise<Rollcall> {
-  if (!canMove(rc.state, "confirm")) throw conflict("state", jaEn(`この安否確認は${stateWords(rc.state).ja}です。確定できるのは下書きだけです。`, `The roll-call is ${stateWords(rc.state).en}; only a draft can be confirmed.`));
+  if (!canMove(rc.state, "confirm"))
+    throw conflict(
+      "state",
+      jaEn(
+        `この安否確認は${stateWords(rc.state).ja}です。確定できるのは下書きだけです。`,
+        `The roll-call is ${stateWords(rc.state).en}; only a draft can be confirmed.`,
+      ),
+    );
   const recipients = await data.scopeCount(env.DB, rc.scope);
   if (!recipients) throw badRequest("scope", jaEn("この範囲には対象者がいなくなりました。", "scope: nobody is in this scope any more."));
   const now = clock.now();
@@ -286,7 +310,14 @@ export async function startRollcall(
   } catch (err) {
     // A second confirm racing this one fails on the recipients' primary key and rolls back whole.
     const current = await data.getRollcall(env.DB, rc.id);
-    if (current && !canMove(current.state, "confirm")) throw conflict("state", jaEn(`この安否確認は${stateWords(current.state).ja}です。確定できるのは下書きだけです。`, `The roll-call is ${stateWords(current.state).en}; only a draft can be confirmed.`));
+    if (current && !canMove(current.state, "confirm"))
+      throw conflict(
+        "state",
+        jaEn(
+          `この安否確認は${stateWords(current.state).ja}です。確定できるのは下書きだけです。`,
+          `The roll-call is ${stateWords(current.state).en}; only a draft can be confirmed.`,
+        ),
+      );
     throw err;
   }
   const first = rc.template.waves[0]!;
@@ -313,7 +344,8 @@ export async function closeRollcall(env: Env, auth: Auth, id: number): Promise<R
     data.transitionStatement(env.DB, rc.id, move, auth.personId, now),
     auditStatement(env.DB, { actorId: auth.personId, action: `rollcall.${to}`, objectType: "rollcall", objectId: rc.id }),
   ]);
-  if (moved!.meta.changes !== 1) throw conflict("state", jaEn("安否確認がその間に変わりました。読み込み直してください。", "The roll-call changed meanwhile; reload it."));
+  if (moved!.meta.changes !== 1)
+    throw conflict("state", jaEn("安否確認がその間に変わりました。読み込み直してください。", "The roll-call changed meanwhile; reload it."));
   if (move === "close") await rollcallObject(env, rc.id).close(now);
   return (await data.getRollcall(env.DB, id))!;
 }
@@ -527,7 +559,12 @@ export async function proxyReply(env: Env, auth: Auth, id: number, personId: num
   if (!recipient) throw notFound(jaEn("対象者", "recipient"));
   const facilities = await data.facilitiesOfPerson(env.DB, personId);
   if (!mayActForPerson(auth, recipient.facilityId !== null ? [...facilities, recipient.facilityId] : facilities))
-    throw forbidden(jaEn("代理回答できるのはその人の事業所管理者（またはネットワーク管理者）です。", "Only the person's facility admin (or a network admin) may reply for them."));
+    throw forbidden(
+      jaEn(
+        "代理回答できるのはその人の事業所管理者（またはネットワーク管理者）です。",
+        "Only the person's facility admin (or a network admin) may reply for them.",
+      ),
+    );
   const reply = await recordReply(env, {
     rollcallId: id,
     personId,
@@ -554,7 +591,13 @@ export async function removeReplyComment(db: D1Database, auth: Auth, id: number,
   const owner = await data.replyOwner(db, id, replyId);
   if (!owner) throw notFound(jaEn("回答", "reply"));
   const facilities = await data.facilitiesOfPerson(db, owner.personId);
-  if (!mayActForPerson(auth, facilities)) throw forbidden(jaEn("コメントを消せるのはその人の事業所管理者（またはネットワーク管理者）です。", "Only the person's facility admin (or a network admin) may remove their comment."));
+  if (!mayActForPerson(auth, facilities))
+    throw forbidden(
+      jaEn(
+        "コメントを消せるのはその人の事業所管理者（またはネットワーク管理者）です。",
+        "Only the person's facility admin (or a network admin) may remove their comment.",
+      ),
+    );
   if (owner.commentRemoved) throw conflict(undefined, jaEn("このコメントはもう消されています。", "This comment was already removed."));
   await db.batch([
     data.removeComment(db, replyId, auth.personId, clock.now()),

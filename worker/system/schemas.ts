@@ -5,6 +5,13 @@ import { z } from "zod";
  * the network's policy (§6): 8+ characters mixing letters and digits, changed within 60 days.
  */
 export const SettingsSchema = z.object({
+  /**
+   * The network's short name as people know it (「小金井市医師会」): every SMS and push names
+   * it before the link, so a message is not taken for phishing (スミッシング). Empty: 「安否確認」.
+   */
+  networkName: z.string().trim().max(20),
+  /** What one SMS segment costs, in yen, for the preview's estimate (Twilio's price for Japan). */
+  smsYenPerSegment: z.number().min(0).max(1000),
   passwordMinLength: z.number().int().min(8).max(128),
   passwordRequireLettersAndDigits: z.boolean(),
   passwordMaxAgeDays: z.number().int().min(0).max(3650),

@@ -7,6 +7,8 @@ export { SettingsSchema, type Settings } from "./schemas";
 
 export function defaultSettings(env: Pick<Env, "APP_ENV">): Settings {
   return {
+    networkName: "",
+    smsYenPerSegment: 10,
     passwordMinLength: 8,
     passwordRequireLettersAndDigits: true,
     passwordMaxAgeDays: 60,

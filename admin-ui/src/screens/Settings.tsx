@@ -1,11 +1,28 @@
 import { useCallback, useState } from "preact/hooks";
 import { api } from "../api";
-import { t } from "../i18n";
+import { addStrings, t } from "../i18n";
 import type { Settings as SettingsT } from "../types";
 import { ErrorNote, fieldError, Loaded, Notice, Page, Submit, useLoad } from "../ui";
 
+addStrings({
+  ja: {
+    "settings.networkName": "ネットワークの短い名前（SMSと通知の差出人）",
+    "settings.networkName.help": "例：小金井市医師会。SMSや通知の最初に出ます。リンクだけのSMSは詐欺（スミッシング）と間違われるためです。20文字まで。",
+    "settings.smsYenPerSegment": "SMS 1通の料金（円、送信前の見積もり用）",
+  },
+  en: {
+    "settings.networkName": "The network's short name (sender of SMS and notifications)",
+    "settings.networkName.help":
+      "For example 小金井市医師会. It starts every SMS and notification: an SMS with only a link is taken for phishing. Up to 20 characters.",
+    "settings.smsYenPerSegment": "Price of one SMS segment (yen, for the estimate before sending)",
+  },
+});
+
 type Key = keyof SettingsT;
+/** Words typed as they are. */
+const TEXT_KEYS = ["networkName"] as const;
 const NUMBER_KEYS: Key[] = [
+  "smsYenPerSegment",
   "passwordMinLength",
   "passwordMaxAgeDays",
   "sessionIdleMinutes",
@@ -46,7 +63,8 @@ function SettingsForm({ initial }: { initial: SettingsT }) {
     setBusy(true);
     setError(null);
     // Send only what changed, so the audit entry says exactly what was changed.
-    const patch: Record<string, number | boolean | string[]> = {};
+    const patch: Record<string, number | boolean | string | string[]> = {};
+    for (const k of TEXT_KEYS) if (values[k] !== initial[k]) patch[k] = String(values[k]);
     for (const k of NUMBER_KEYS) {
       const v = Number(values[k]);
       if (v !== initial[k]) patch[k] = Number.isFinite(v) && String(values[k]).trim() !== "" ? v : NaN;
@@ -67,6 +85,34 @@ function SettingsForm({ initial }: { initial: SettingsT }) {
 
   return (
     <form onSubmit={submit} class="card" noValidate>
+      {TEXT_KEYS.map((k) => {
+        const msg = fieldError(error, k);
+        return (
+          <div class={`field${msg ? " has-error" : ""}`} key={k}>
+            <label for={`s-${k}`}>{t(`settings.${k}`)}</label>
+            <input
+              id={`s-${k}`}
+              name={k}
+              maxLength={20}
+              value={String(values[k])}
+              aria-invalid={msg ? "true" : undefined}
+              aria-describedby={`s-${k}-help${msg ? ` s-${k}-err` : ""}`}
+              onInput={(e) => {
+                setSaved(false);
+                setValues({ ...values, [k]: (e.currentTarget as HTMLInputElement).value });
+              }}
+            />
+            <p class="help" id={`s-${k}-help`}>
+              {t(`settings.${k}.help`)}
+            </p>
+            {msg ? (
+              <p class="field-error" id={`s-${k}-err`} role="alert">
+                {msg}
+              </p>
+            ) : null}
+          </div>
+        );
+      })}
       {NUMBER_KEYS.map((k) => {
         const msg = fieldError(error, k);
         return (
@@ -145,7 +191,7 @@ function SettingsForm({ initial }: { initial: SettingsT }) {
           </div>
         );
       })}
-      <ErrorNote error={error} fields={[...NUMBER_KEYS, ...BOOL_KEYS, ...LIST_KEYS]} />
+      <ErrorNote error={error} fields={[...TEXT_KEYS, ...NUMBER_KEYS, ...BOOL_KEYS, ...LIST_KEYS]} />
       {saved ? <Notice>{t("settings.saved")}</Notice> : null}
       <Submit busy={busy}>{t("settings.save")}</Submit>
     </form>

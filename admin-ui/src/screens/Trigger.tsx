@@ -44,6 +44,7 @@ addStrings({
     "tr.messages": "送られるメッセージ（言語ごと）",
     "tr.langCount": "{lang}（{n}名）",
     "tr.smsSegments": "SMS {segments}通分（{units}文字・{enc}）",
+    "tr.smsCost": "SMSは1人{segments}通分（約{yen}円）。SMSが届く{n}人全員に送ると約{total}円です。",
     "tr.enc.UCS-2": "日本語SMS（70文字で1通、長いと67文字ごと）",
     "tr.enc.GSM-7": "英数字だけのSMS（160文字で1通、長いと153文字ごと）",
     "tr.confirm": "{n}名に送信します（{kind}）",
@@ -92,6 +93,7 @@ addStrings({
     "tr.messages": "Messages, by language",
     "tr.langCount": "{lang} ({n})",
     "tr.smsSegments": "SMS: {segments} segment(s) ({units} characters, {enc})",
+    "tr.smsCost": "SMS: {segments} segment(s) a person (about ¥{yen}). Sent to all {n} people reachable by SMS: about ¥{total}.",
     "tr.enc.UCS-2": "Japanese SMS: 70 characters a segment, 67 when longer",
     "tr.enc.GSM-7": "Latin-only SMS: 160 characters a segment, 153 when longer",
     "tr.confirm": "Send to {n} people ({kind})",
@@ -422,7 +424,21 @@ function PreviewSummary({ preview: p }: { preview: RollcallPreview }) {
       <p class={p.unreachable ? "warn-line" : "help"} data-testid="preview-unreachable">
         {t("tr.unreachableLine", { n: count(p.unreachable) })}
       </p>
+      <SmsCost preview={p} />
     </>
+  );
+}
+
+/** What the SMS costs: the Japanese message's segments at the smsYenPerSegment setting, for everyone reachable by SMS. */
+function SmsCost({ preview: p }: { preview: RollcallPreview }) {
+  const sms = p.messages.filter((m) => m.channel === "sms" && m.audience === "recipients" && m.sms);
+  const m = sms.find((x) => x.lang === "ja") ?? sms[0];
+  if (!m?.sms || p.byChannel.sms === 0) return null;
+  const yen = m.sms.segments * p.smsYenPerSegment;
+  return (
+    <p class="help" data-testid="preview-sms-cost">
+      {t("tr.smsCost", { segments: m.sms.segments, yen: count(Math.round(yen)), n: count(p.byChannel.sms), total: count(Math.round(yen * p.byChannel.sms)) })}
+    </p>
   );
 }
 
