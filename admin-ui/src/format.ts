@@ -23,7 +23,18 @@ export function time(at: number | string | null | undefined): string {
 /** 1,482 */
 export const count = (n: number) => new Intl.NumberFormat("ja-JP").format(n);
 
-export const percent = (part: number, whole: number) => (whole > 0 ? `${Math.round((part / whole) * 100)}%` : "—");
+/**
+ * 42% — under 1% with its first digit (0.5%, 0.03%), so the first answers do not read
+ * as 0%; never 100% before everyone has answered (99.6% reads 99.6%).
+ */
+export function percent(part: number, whole: number): string {
+  if (whole <= 0) return "—";
+  const r = (part / whole) * 100;
+  if (r > 0 && r < 1) return `${Number(r.toPrecision(1))}%`;
+  const whole100 = Math.round(r);
+  if (whole100 === 100 && part < whole) return `${Math.floor(r * 10) / 10}%`;
+  return `${whole100}%`;
+}
 
 /**
  * A Japanese number as people read it (+819012345678 → 090-1234-5678); `tel:` links

@@ -20,6 +20,35 @@ function hhmm(sec: number): string {
   return `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
 }
 
+/** Month/day in JST (3/1). */
+function md(sec: number): string {
+  const d = new Date((sec + JST) * 1000);
+  return `${d.getUTCMonth() + 1}/${d.getUTCDate()}`;
+}
+
+/**
+ * The time axis' steps, in seconds: whole minutes and longer, so two ticks never read
+ * the same minute. uPlot takes the smallest that leaves {@link TICK_SPACE_PX} between
+ * labels, so a few minutes tick every minute and a long night every few hours.
+ */
+const TIME_INCRS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+const TICK_SPACE_PX = 64;
+
+/** The time labels: 14:05; the date where the day changes (3/2 00:00), or alone for steps of days. */
+export function timeLabels(splits: number[], incr: number): string[] {
+  let lastDay = "";
+  let last = "";
+  return splits.map((v, i) => {
+    const day = md(v);
+    let text = incr >= 86400 ? day : i > 0 && day !== lastDay ? `${day} ${hhmm(v)}` : hhmm(v);
+    lastDay = day;
+    // A repeat (never with whole-minute steps, but uPlot may split finer when zoomed in) stays blank.
+    if (text === last) text = "";
+    else last = text;
+    return text;
+  });
+}
+
 export function drawRateChart(
   el: HTMLElement,
   points: RatePoints,
@@ -38,7 +67,13 @@ export function drawRateChart(
       { label, stroke: "#0b57d0", width: 3, fill: "rgba(11,87,208,0.12)", value: (_u, v) => (v == null ? "" : `${Math.round(v)}%`) },
     ],
     axes: [
-      { stroke: "#4a4f57", grid: { stroke: "#e3e6ea" }, values: (_u, splits) => splits.map(hhmm) },
+      {
+        stroke: "#4a4f57",
+        grid: { stroke: "#e3e6ea" },
+        incrs: TIME_INCRS,
+        space: TICK_SPACE_PX,
+        values: (_u, splits, _axis, _space, incr) => timeLabels(splits, incr),
+      },
       { stroke: "#4a4f57", grid: { stroke: "#e3e6ea" }, values: (_u, splits) => splits.map((v) => `${v}%`), size: 52 },
     ],
   };
