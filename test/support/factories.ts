@@ -63,6 +63,8 @@ export interface PersonSpec {
   mobile?: string | null;
   password?: string | null;
   lang?: string;
+  /** 職種 (医師, 看護師, …). */
+  job?: string;
 }
 
 export interface TestPerson {
@@ -80,8 +82,8 @@ export async function makePerson(spec: PersonSpec = {}): Promise<TestPerson> {
   const email = spec.email === undefined ? `person${n}@example.org` : spec.email;
   const mobile = spec.mobile === undefined ? `+8190${String(10_000_000 + n).padStart(8, "0")}` : spec.mobile;
   const p = await env.DB.prepare(
-    `INSERT INTO people (name, kana, lang, global_role, password_hash, password_changed_at, created_at, updated_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) RETURNING id`,
+    `INSERT INTO people (name, kana, lang, global_role, password_hash, password_changed_at, created_at, updated_at, job)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, ?7) RETURNING id`,
   )
     .bind(
       spec.name ?? `試験 太郎${n}`,
@@ -90,6 +92,7 @@ export async function makePerson(spec: PersonSpec = {}): Promise<TestPerson> {
       spec.globalRole ?? null,
       password ? await hashOf(password) : null,
       now,
+      spec.job ?? "",
     )
     .first<{ id: number }>();
   const id = p!.id;

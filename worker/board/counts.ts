@@ -8,10 +8,20 @@ import { CHANNELS, DELIVERY_STATES, type Channel } from "../delivery/types";
 import { facilityReport, tally, type FacilityReport } from "../rollcall/service";
 import type { Aggregates, Answers, DeliveryProgress } from "../rollcall/schemas";
 import { AVAILABILITY, FACILITY_CHOICE_FIELDS, FACILITY_OPTIONS, SAFETY } from "../templates/schemas";
+import { ARRIVAL_GROUPS, arrivalGroup, type ArrivalGroup } from "./arrival";
 import type { CountsSnapshot } from "./data";
+import type { FacilityFilter, Severe, StaffRow } from "./messages";
 import type { DeliveryNote, ReplyNote } from "./notes";
+import { BOARD_SEVERE, compareFacilities, isOnly, isSilent, problemsOf } from "./priority";
 
-export type FacilityRow = Aggregates["byFacility"][number];
+/** A facility's row on the board: the aggregates' row and its place in the directory's order (`rank`). */
+export type FacilityRow = Aggregates["byFacility"][number] & { rank: number };
+/** A 要救助 person as the object keeps them (the mobile is read for the boards with contacts). */
+export type SevereEntry = Omit<Severe, "mobile">;
+type StaffCounts = Record<ArrivalGroup, number>;
+const zeroStaff = (): StaffCounts => Object.fromEntries(ARRIVAL_GROUPS.map((g) => [g, 0])) as StaffCounts;
+/** The newest first (by the answer's time, then the person). */
+const newestFirst = (a: SevereEntry, b: SevereEntry) => b.at - a.at || b.personId - a.personId;
 
 const MINUTE = 60_000;
 /** At most this many points in the timeline: the bucket widens past 1,500 minutes. */
@@ -34,9 +44,25 @@ export interface Changes {
   fromMinute: number | null;
   /** A facility's report must be decided again from D1 (a facility admin's answer changed). */
   reports: Set<number>;
+  /** 要救助 people who came or changed, and who left, with their facility (person id → facility id). */
+  severe: Map<number, number | null>;
+  severeRemoved: Map<number, number | null>;
+  /** The staff counts moved. */
+  staff: boolean;
 }
 
-const noChanges = (): Changes => ({ facilities: new Set(), replied: [], fromMinute: null, reports: new Set() });
+const noChanges = (): Changes => ({
+  facilities: new Set(),
+  replied: [],
+  fromMinute: null,
+  reports: new Set(),
+  severe: new Map(),
+  severeRemoved: new Map(),
+  staff: false,
+});
+
+/** Whether a facility is among these (null: every facility). */
+const within = (facilityIds: readonly number[] | null, id: number | null) => facilityIds === null || (id !== null && facilityIds.includes(id));
 
 export class BoardCounts {
   watermark = 0;
@@ -47,8 +73,16 @@ export class BoardCounts {
   ack = 0;
   viaProxy = 0;
   facilityAnswers = Object.fromEntries(FACILITY_CHOICE_FIELDS.map((k) => [k, tally(FACILITY_OPTIONS[k])])) as Aggregates["byAnswer"]["facility"];
-  /** In the board's order (type, kana, id). */
+  /** In the directory's order (type, kana, id); {@link order} is the board's. */
   facilities = new Map<number | null, FacilityRow>();
+  /** What the filters read of each facility, beside its row (not sent). */
+  info = new Map<number | null, { district: string; kana: string }>();
+  /** Everyone whose latest answer is 要救助, by person. */
+  severe = new Map<number, SevereEntry>();
+  /** Who can come, per facility, per 職種, by when. */
+  staff = new Map<number | null, Map<string, StaffCounts>>();
+  /** The board's order of the facilities, decided again after they change. */
+  private sorted: (number | null)[] | null = null;
   /** First replies per minute since the confirm. */
   minutes = new Map<number, number>();
   delivery = zeroDelivery();
@@ -64,9 +98,24 @@ export class BoardCounts {
     const c = new BoardCounts(rollcallId, start);
     c.watermark = s.watermark;
     for (const f of s.facilities) {
-      c.facilities.set(f.facilityId, { ...f, safety: tally(SAFETY), report: null });
+      c.facilities.set(f.facilityId, {
+        facilityId: f.facilityId,
+        name: f.name,
+        type: f.type,
+        recipients: f.recipients,
+        replied: f.replied,
+        safety: tally(SAFETY),
+        report: null,
+        rank: c.facilities.size,
+      });
+      c.info.set(f.facilityId, { district: f.district ?? "", kana: f.kana ?? "" });
       c.recipients += f.recipients;
       c.replied += f.replied;
+    }
+    for (const p of s.severe) c.severe.set(p.personId, { ...p, facility: c.facilities.get(p.facilityId)?.name ?? null });
+    for (const r of s.staff) {
+      const g = arrivalGroup(r.availability, r.arrival, r.minute === null ? 0 : r.minute * MINUTE);
+      if (g) c.moveStaff(r.facilityId, r.job, g, r.n);
     }
     for (const r of s.safety) {
       bump(c.safety, r.safety, r.n);
@@ -110,6 +159,22 @@ export class BoardCounts {
     };
     move(n.previous?.answers ?? null, n.previous?.via ?? null, -1);
     move(n.answers, n.via, +1);
+    this.sorted = null;
+    if (n.answers.safety === "severe") {
+      this.severe.set(n.personId, { personId: n.personId, name: n.name, job: n.job, facilityId: n.facilityId, facility: f?.name ?? null, at: n.at });
+      this.changes.severe.set(n.personId, n.facilityId);
+      this.changes.severeRemoved.delete(n.personId);
+    } else if (this.severe.delete(n.personId)) {
+      this.changes.severeRemoved.set(n.personId, n.facilityId);
+      this.changes.severe.delete(n.personId);
+    }
+    const before = n.previous ? arrivalGroup(n.previous.answers.availability, n.previous.answers.arrival, n.previous.at) : null;
+    const after = arrivalGroup(n.answers.availability, n.answers.arrival, n.at);
+    if (before !== after) {
+      if (before) this.moveStaff(n.facilityId, n.job, before, -1);
+      if (after) this.moveStaff(n.facilityId, n.job, after, +1);
+      this.changes.staff = true;
+    }
     if (n.firstReply) {
       this.replied += 1;
       if (f) f.replied += 1;
@@ -143,7 +208,68 @@ export class BoardCounts {
   setReport(facilityId: number, answers: Parameters<typeof reportOf>[0]): void {
     const f = this.facilities.get(facilityId);
     if (f) f.report = reportOf(answers);
+    this.sorted = null;
     this.changes.facilities.add(facilityId);
+  }
+
+  private moveStaff(facilityId: number | null, job: string, group: ArrivalGroup, by: number): void {
+    const jobs = this.staff.get(facilityId) ?? new Map<string, StaffCounts>();
+    const key = job.trim();
+    const counts = jobs.get(key) ?? zeroStaff();
+    counts[group] = Math.max(0, counts[group] + by);
+    if (ARRIVAL_GROUPS.every((g) => counts[g] === 0)) jobs.delete(key);
+    else jobs.set(key, counts);
+    if (jobs.size) this.staff.set(facilityId, jobs);
+    else this.staff.delete(facilityId);
+  }
+
+  /** Who can come per 職種 within these facilities (null: all): most first, then by the job's name. */
+  staffRows(facilityIds: readonly number[] | null): StaffRow[] {
+    const byJob = new Map<string, StaffCounts>();
+    for (const [id, jobs] of this.staff) {
+      if (!within(facilityIds, id)) continue;
+      for (const [job, counts] of jobs) {
+        const sum = byJob.get(job) ?? zeroStaff();
+        for (const g of ARRIVAL_GROUPS) sum[g] += counts[g];
+        byJob.set(job, sum);
+      }
+    }
+    const total = (c: StaffCounts) => ARRIVAL_GROUPS.reduce((n, g) => n + c[g], 0);
+    return [...byJob].sort(([ja, a], [jb, b]) => total(b) - total(a) || (ja < jb ? -1 : ja > jb ? 1 : 0)).map(([job, counts]) => ({ job, ...counts }));
+  }
+
+  /** The 要救助 people within these facilities (null: all), the newest first: the first `limit`, and how many there are. */
+  severeOf(facilityIds: readonly number[] | null, limit = BOARD_SEVERE): { items: SevereEntry[]; total: number } {
+    const all = [...this.severe.values()].filter((p) => within(facilityIds, p.facilityId)).sort(newestFirst);
+    return { items: all.slice(0, limit), total: all.length };
+  }
+
+  /** Facilities with someone 要救助, with a problem reported, and where nobody has answered. */
+  summary(): { severe: number; problems: number; silent: number } {
+    let severe = 0;
+    let problems = 0;
+    let silent = 0;
+    for (const f of this.facilities.values()) {
+      if ((f.safety.severe ?? 0) > 0) severe++;
+      if (problemsOf(f).length > 0) problems++;
+      if (isSilent(f)) silent++;
+    }
+    return { severe, problems, silent };
+  }
+
+  /** The districts of the facilities, in the Japanese order. */
+  districts(): string[] {
+    return [...new Set([...this.info.values()].map((i) => i.district).filter((d) => d !== ""))].sort((a, b) => a.localeCompare(b, "ja"));
+  }
+
+  /** The facility ids in the board's order (priority.ts; the directory's order among equals). */
+  order(): (number | null)[] {
+    if (!this.sorted) {
+      const ids = [...this.facilities.keys()];
+      const rows = this.facilities;
+      this.sorted = ids.sort((a, b) => compareFacilities(rows.get(a)!, rows.get(b)!));
+    }
+    return this.sorted;
   }
 
   /** Takes the changes since the last call. */
@@ -180,9 +306,23 @@ export class BoardCounts {
     return f ? { ...f, safety: { ...f.safety }, report: f.report ? { ...f.report } : null } : undefined;
   }
 
-  /** Facilities in the board's order, `offset` to `offset + limit`. */
-  facilityPage(offset: number, limit: number): FacilityRow[] {
-    return [...this.facilities.keys()].slice(offset, offset + limit).map((id) => this.row(id)!);
+  /**
+   * Facilities in the board's order, narrowed by `filter` (`mine`: within `own`),
+   * `offset` to `offset + limit`, and how many the narrowed list has.
+   */
+  facilityPage(offset: number, limit: number, filter: FacilityFilter = {}, own: readonly number[] | null = null): { items: FacilityRow[]; total: number } {
+    const q = filter.q?.normalize("NFKC").toLowerCase();
+    const ids = this.order().filter((id) => {
+      const f = this.facilities.get(id)!;
+      const info = this.info.get(id);
+      if (filter.type && f.type !== filter.type) return false;
+      if (filter.district && info?.district !== filter.district) return false;
+      if (q && !`${f.name ?? ""}\n${info?.kana ?? ""}`.normalize("NFKC").toLowerCase().includes(q)) return false;
+      if (filter.only === "mine") return within(own, id);
+      if (filter.only && !isOnly(f, filter.only)) return false;
+      return true;
+    });
+    return { items: ids.slice(offset, offset + limit).map((id) => this.row(id)!), total: ids.length };
   }
 
   /** Whether two counts agree (the periodic re-read compares, and sends what differs). */

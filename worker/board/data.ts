@@ -210,12 +210,12 @@ export async function personDeliveries(db: D1Database, rollcallId: number, perso
   }));
 }
 
-/** A person's active contacts, verified first. */
-export async function contactsOf(db: D1Database, personId: number): Promise<{ kind: "email" | "mobile"; value: string; verified: boolean }[]> {
+/** A person's active contacts, verified first: email, mobile, and any home or office phone (to call, never texted). */
+export async function contactsOf(db: D1Database, personId: number): Promise<{ kind: "email" | "mobile" | "phone"; value: string; verified: boolean }[]> {
   const { results } = await db
     .prepare("SELECT kind, value, verified_at FROM contacts WHERE person_id = ?1 AND removed_at IS NULL ORDER BY kind, verified_at IS NULL, id")
     .bind(personId)
-    .all<{ kind: "email" | "mobile"; value: string; verified_at: number | null }>();
+    .all<{ kind: "email" | "mobile" | "phone"; value: string; verified_at: number | null }>();
   return results.map((r) => ({ kind: r.kind, value: r.value, verified: r.verified_at !== null }));
 }
 
@@ -270,6 +270,8 @@ export interface FacilityCountRow {
   facilityId: number | null;
   name: string | null;
   type: string | null;
+  district: string | null;
+  kana: string | null;
   recipients: number;
   replied: number;
 }
@@ -287,6 +289,13 @@ export interface CountsSnapshot {
   /** First replies per minute since `start`. */
   minutes: { bucket: number; n: number }[];
   delivery: { channel: string; state: string; n: number }[];
+  /** Everyone whose latest answer is 要救助 (severe), with when they answered so. */
+  severe: { personId: number; name: string; job: string; facilityId: number | null; at: number }[];
+  /**
+   * Latest answers of who can come (出勤可能, 条件付き) per facility, 職種, and arrival
+   * text; `minute` (the answer's, Unix minutes) only where there is a text to read it against.
+   */
+  staff: { facilityId: number | null; job: string; availability: string; arrival: string | null; minute: number | null; n: number }[];
 }
 
 /**
@@ -295,11 +304,11 @@ export interface CountsSnapshot {
  * this is a few thousand rows, not one per person.
  */
 export async function countsSnapshot(db: D1Database, rollcallId: number, start: number | null): Promise<CountsSnapshot> {
-  const [mark, facilities, safety, answers, reports, minutes, delivery] = await db.batch<Record<string, unknown>>([
+  const [mark, facilities, safety, answers, reports, minutes, delivery, severe, staff] = await db.batch<Record<string, unknown>>([
     db.prepare("SELECT COALESCE(MAX(id), 0) AS m FROM replies WHERE rollcall_id = ?1").bind(rollcallId),
     db
       .prepare(
-        `SELECT x.facility_id, f.name, f.type, COUNT(*) AS recipients, COUNT(x.replied_at) AS replied
+        `SELECT x.facility_id, f.name, f.type, f.district, f.kana, COUNT(*) AS recipients, COUNT(x.replied_at) AS replied
          FROM rollcall_recipients x LEFT JOIN facilities f ON f.id = x.facility_id
          WHERE x.rollcall_id = ?1 GROUP BY x.facility_id ORDER BY f.type, f.kana, x.facility_id`,
       )
@@ -330,15 +339,41 @@ export async function countsSnapshot(db: D1Database, rollcallId: number, start: 
       )
       .bind(rollcallId, start),
     db.prepare("SELECT channel, state, COUNT(*) AS n FROM deliveries WHERE rollcall_id = ?1 GROUP BY channel, state").bind(rollcallId),
+    db
+      .prepare(
+        `SELECT x.person_id, p.name, p.job, x.facility_id, r.created_at
+         FROM rollcall_recipients x JOIN replies r ON r.id = x.last_reply_id JOIN people p ON p.id = x.person_id
+         WHERE x.rollcall_id = ?1 AND json_extract(r.answers, '$.safety') = 'severe'`,
+      )
+      .bind(rollcallId),
+    db
+      .prepare(
+        `SELECT x.facility_id, p.job, json_extract(r.answers, '$.availability') AS availability, json_extract(r.answers, '$.arrival') AS arrival,
+           CASE WHEN json_extract(r.answers, '$.arrival') IS NULL THEN NULL ELSE r.created_at / 60000 END AS minute, COUNT(*) AS n
+         FROM rollcall_recipients x JOIN replies r ON r.id = x.last_reply_id JOIN people p ON p.id = x.person_id
+         WHERE x.rollcall_id = ?1 AND json_extract(r.answers, '$.availability') IN ('yes', 'conditional')
+         GROUP BY 1, 2, 3, 4, 5`,
+      )
+      .bind(rollcallId),
   ]);
   type R<T> = { results: T[] };
   const rows = <T>(r: unknown) => (r as R<T>).results;
   return {
     watermark: rows<{ m: number }>(mark)[0]?.m ?? 0,
-    facilities: rows<{ facility_id: number | null; name: string | null; type: string | null; recipients: number; replied: number }>(facilities).map((r) => ({
+    facilities: rows<{
+      facility_id: number | null;
+      name: string | null;
+      type: string | null;
+      district: string | null;
+      kana: string | null;
+      recipients: number;
+      replied: number;
+    }>(facilities).map((r) => ({
       facilityId: r.facility_id,
       name: r.name,
       type: r.type,
+      district: r.district,
+      kana: r.kana,
       recipients: r.recipients,
       replied: r.replied,
     })),
@@ -357,6 +392,23 @@ export async function countsSnapshot(db: D1Database, rollcallId: number, start: 
     })),
     minutes: rows<{ bucket: number; n: number }>(minutes),
     delivery: rows<{ channel: string; state: string; n: number }>(delivery),
+    severe: rows<{ person_id: number; name: string; job: string; facility_id: number | null; created_at: number }>(severe).map((r) => ({
+      personId: r.person_id,
+      name: r.name,
+      job: r.job,
+      facilityId: r.facility_id,
+      at: r.created_at,
+    })),
+    staff: rows<{ facility_id: number | null; job: string; availability: string; arrival: string | null; minute: number | null; n: number }>(staff).map(
+      (r) => ({
+        facilityId: r.facility_id,
+        job: r.job,
+        availability: r.availability,
+        arrival: r.arrival,
+        minute: r.minute,
+        n: r.n,
+      }),
+    ),
   };
 }
 
@@ -423,4 +475,19 @@ export async function phoneCheckPage(
     role: r.person_id === null ? null : r.role,
     mobile: r.person_id === null ? null : r.mobile,
   }));
+}
+
+/** The first mobile number of each of these people (verified first): the 要救助 list's phone action, on boards with contacts. */
+export async function mobilesOf(db: D1Database, personIds: number[]): Promise<Map<number, string>> {
+  if (personIds.length === 0) return new Map();
+  const { results } = await db
+    .prepare(
+      `SELECT p.value AS person_id,
+         (SELECT c.value FROM contacts c WHERE c.person_id = p.value AND c.kind = 'mobile' AND c.removed_at IS NULL
+          ORDER BY c.verified_at IS NULL, c.id LIMIT 1) AS mobile
+       FROM json_each(?1) p`,
+    )
+    .bind(JSON.stringify(personIds))
+    .all<{ person_id: number; mobile: string | null }>();
+  return new Map(results.filter((r) => r.mobile !== null).map((r) => [r.person_id, r.mobile!]));
 }

@@ -17,11 +17,25 @@
  *   how many there are and where the next page starts. Further pages come from
  *   `GET /api/rollcalls/{id}/board/facilities`, `.../board/non-responders` and
  *   `.../board/phone-checks` (same audience rules), loaded when the admin opens them.
+ *   The facilities come in the board's order, what needs doing first (priority.ts):
+ *   someone 要救助, then a problem reported (templates/answers.ts facilityProblems),
+ *   then nobody answered, then the lowest response rate; the paged list narrows them
+ *   by type, district, a part of the name and `only` ({@link FacilityPageQuery}).
+ * - The top strip, "what needs me now": `severe` (who answered 要救助, the newest
+ *   {@link BOARD_SEVERE} within the board's facilities, with the total; their mobile only
+ *   on boards with contacts), `summary` (how many facilities have someone 要救助, report
+ *   a problem, have no answer), and the 未回答 count (`aggregates`).
+ * - `staff`: who can come per 職種, by when (すぐ, 30分以内, 1時間以内, それ以降, 未定;
+ *   worker/board/arrival.ts), for every facility and for the board's own.
+ * - `own`: a facility admin's own facilities' rows (their board opens on them); `may`:
+ *   whether the reader may close the roll-call (the roll-call service's rule) and resend.
  * - `update`: what changed ({@link BoardChanges}) after replies, delivery progress, a
  *   resend or a state change; coalesced to at most one every {@link COALESCE_MS} ms,
  *   so a reply reaches every open board within a second. The counts are whole; the
  *   rows are the changed ones, to be merged into the rows the client holds
- *   (worker/board/apply.ts does it). `seq` only grows (ignore a message with a lower
+ *   (worker/board/apply.ts does it, keeping the facilities in the board's order). The
+ *   要救助 list comes as its changes (`severe`: added or changed, removed, the total),
+ *   `summary` whole, `staff` whole only when it moved. `seq` only grows (ignore a message with a lower
  *   `seq` than one already shown). `stale` names lists whose changes did not fit:
  *   reload the pages shown.
  *
@@ -50,10 +64,16 @@
  * every 5 s, and keep trying the socket every 60 s; stop polling once it is back.
  *
  * The city viewer's boards never carry phone numbers or emails: `phoneCheck` is null
- * for them, and no other part of the board holds contact details for anyone.
+ * for them, `severe` names people (as the non-responders do) with `mobile` null, and no
+ * other part of the board holds contact details for anyone.
  */
 import { z } from "@hono/zod-openapi";
+import { FACILITY_TYPES } from "../directory/facility-types";
 import { AggregatesSchema, DeliveryProgressSchema, RollcallSchema } from "../rollcall/schemas";
+import { ARRIVAL_GROUPS } from "./arrival";
+import { BOARD_SEVERE, FACILITY_ONLY } from "./priority";
+
+export { BOARD_SEVERE };
 
 export const COALESCE_MS = 500;
 /** Facilities and phone-check facilities on a snapshot; the rest are paged. */
@@ -104,10 +124,55 @@ export const PhoneCheckSchema = z
   .openapi("BoardPhoneCheck");
 export type PhoneCheck = z.infer<typeof PhoneCheckSchema>;
 
+/** A facility row of the board: the aggregates' row and its place in the directory's order (type, reading), the board order's last tie-break. */
+const FacilityRowSchema = AggregatesSchema.shape.byFacility.element.extend({ rank: count }).openapi("BoardFacilityRow");
+
+/** Someone who answered 要救助 (severe): who, where, when; their mobile only on boards with contacts (null for the viewer). */
+export const SevereSchema = z
+  .object({
+    personId: count,
+    name: z.string(),
+    job: z.string(),
+    facilityId: count.nullable(),
+    facility: z.string().nullable(),
+    at: z.number().openapi({ description: "When they answered so, Unix ms" }),
+    mobile: z.string().nullable(),
+  })
+  .openapi("BoardSevere");
+export type Severe = z.infer<typeof SevereSchema>;
+
+/**
+ * Who can come, per 職種 (the directory's job as written, "" when none), by when:
+ * `now` すぐ (出勤可能 with no time, or within 10 minutes), `m30` 30分以内, `m60` 1時間以内,
+ * `later` それ以降, `unknown` 条件付き with no time the board can read (worker/board/arrival.ts).
+ * Counted from the answer's time. Only jobs with someone who can come; most first.
+ */
+export const StaffRowSchema = z
+  .object({ job: z.string(), ...(Object.fromEntries(ARRIVAL_GROUPS.map((g) => [g, count])) as Record<(typeof ARRIVAL_GROUPS)[number], typeof count>) })
+  .openapi("BoardStaffRow");
+export type StaffRow = z.infer<typeof StaffRowSchema>;
+const StaffSchema = z.object({
+  /** Every facility of the roll-call (the counts every board shows). */
+  all: z.array(StaffRowSchema),
+  /** Within the board's facilities (a facility admin's own view); null on boards of every facility. */
+  own: z.array(StaffRowSchema).nullable(),
+});
+
+/** Facilities that need a look, over every facility of the roll-call. */
+const SummarySchema = z.object({
+  /** Facilities with someone 要救助. */
+  severe: count,
+  /** Facilities whose report has a field in trouble (templates/answers.ts facilityProblems). */
+  problems: count,
+  /** Facilities where nobody has answered (0 replies of more than 0 asked). */
+  silent: count,
+});
+
 export const BoardSchema = z
   .object({
     rollcall: RollcallSchema,
-    aggregates: AggregatesSchema,
+    /** `byFacility` in the board's order (worker/board/priority.ts), its first {@link BOARD_FACILITIES}. */
+    aggregates: AggregatesSchema.extend({ byFacility: z.array(FacilityRowSchema) }),
     /** Deliveries per channel and state (cancelled included: not sent because the roll-call closed); the aggregates' `delivery`. */
     progress: DeliveryProgressSchema,
     timeline: TimelineSchema,
@@ -115,6 +180,16 @@ export const BoardSchema = z
     phoneCheck: z.array(PhoneCheckSchema).nullable(),
     /** What this board was built for. */
     audience: z.object({ viewer: z.boolean(), contacts: z.boolean(), facilityIds: z.array(count).nullable() }),
+    /** What the reader may do here: close it (the roll-call service's rule; while it is live), resend to non-responders. */
+    may: z.object({ close: z.boolean(), resend: z.boolean() }),
+    /** 要救助: the newest {@link BOARD_SEVERE} within the board's facilities, and how many there are. */
+    severe: z.object({ items: z.array(SevereSchema), total: count }),
+    summary: SummarySchema,
+    staff: StaffSchema,
+    /** The rows of the board's own facilities (a facility admin's view); null on boards of every facility. */
+    own: z.array(FacilityRowSchema).nullable(),
+    /** The districts (地区) of the roll-call's facilities, for the filter. */
+    districts: z.array(z.string()),
     /** The long lists: how many rows each has, and the cursor of the page after the one on this board (null: none). */
     lists: z.object({
       facilities: z.object({ total: count, next: z.string().nullable() }),
@@ -123,8 +198,6 @@ export const BoardSchema = z
   })
   .openapi("Board");
 export type Board = z.infer<typeof BoardSchema>;
-
-const FacilityRowSchema = AggregatesSchema.shape.byFacility.element;
 
 /** What an update carries: the counts whole, the rows that changed. */
 export const BoardChangesSchema = z
@@ -137,6 +210,16 @@ export const BoardChangesSchema = z
     facilities: z.array(FacilityRowSchema),
     /** People who answered for the first time: they leave the non-responders (within this board's facilities). */
     replied: z.array(count),
+    /**
+     * 要救助 people who came or changed (upsert by personId), those who left (their answer
+     * changed), within this board's facilities, and how many there are now: keep the newest
+     * {@link BOARD_SEVERE}. When people left, the rows that moved up into the newest are
+     * among `added`. Absent when nothing changed.
+     */
+    severe: z.object({ added: z.array(SevereSchema), removed: z.array(count), total: count }).optional(),
+    summary: SummarySchema,
+    /** The staff counts whole; absent when they did not change. */
+    staff: StaffSchema.optional(),
     /** Phone-check facilities whose non-responders changed (0: drop the row). null on the viewer's board. */
     phoneCheck: z.array(z.object({ facilityId: count, unreplied: count })).nullable(),
     /** How many rows the long lists have now (the client keeps its own cursors). */
@@ -168,6 +251,31 @@ export const PageQuery = z.object({
     .default(100)
     .openapi({ param: { name: "limit", in: "query" } }),
 });
+
+/** The facility list narrowed: by type, district (地区), a part of the name, or to one kind of row (`mine`: the board's own facilities). */
+export const FacilityPageQuery = PageQuery.extend({
+  type: z
+    .enum(FACILITY_TYPES)
+    .optional()
+    .openapi({ param: { name: "type", in: "query" } }),
+  district: z
+    .string()
+    .trim()
+    .max(50)
+    .optional()
+    .openapi({ param: { name: "district", in: "query" } }),
+  q: z
+    .string()
+    .trim()
+    .max(50)
+    .optional()
+    .openapi({ param: { name: "q", in: "query" }, description: "A part of the facility's name or reading" }),
+  only: z
+    .enum(FACILITY_ONLY)
+    .optional()
+    .openapi({ param: { name: "only", in: "query" }, description: "severe, problems, silent, or mine (the reader's own facilities)" }),
+});
+export type FacilityFilter = Omit<z.infer<typeof FacilityPageQuery>, "cursor" | "limit">;
 
 export const UPDATE_REASONS = ["reply", "delivery", "resend", "state"] as const;
 export type UpdateReason = (typeof UPDATE_REASONS)[number];

@@ -7,6 +7,9 @@ import type { Answers } from "../rollcall/schemas";
 /** One recorded reply: who, where, and the answer it replaced (read in the write's own batch, so it is exact). */
 export interface ReplyNote {
   personId: number;
+  /** Their name and 職種 (the board's 要救助 list and who can come). */
+  name: string;
+  job: string;
   facilityId: number | null;
   isFacilityAdmin: boolean;
   /** The new reply's id: ids grow with every commit, so the board can tell what a D1 read already holds. */

@@ -7,7 +7,7 @@ import { getRollcall, rollcallStateOf, type Rollcall } from "../rollcall/data";
 import { deliveryCounts } from "../rollcall/service";
 import { isFinal } from "../rollcall/state";
 import { type BoardCounts, timelineOf } from "./counts";
-import { facilityReportAnswers } from "./data";
+import { facilityReportAnswers, mobilesOf } from "./data";
 import type { DeliveryNote, ReplyNote } from "./notes";
 import {
   CLOSE_FORBIDDEN,
@@ -17,11 +17,23 @@ import {
   RECHECK_EVERY_MS,
   type Board,
   type BoardChanges,
+  type FacilityFilter,
   type ServerMessage,
   type Timeline,
   type UpdateReason,
 } from "./messages";
-import { AudienceSchema, audienceKey, boardAudience, buildBoard, changesFor, facilityPageOf, loadCounts, sameAudience, type Audience } from "./service";
+import {
+  AudienceSchema,
+  audienceKey,
+  boardAudience,
+  buildBoard,
+  changesFor,
+  facilityPageOf,
+  loadCounts,
+  sameAudience,
+  severeToSend,
+  type Audience,
+} from "./service";
 
 /** One wave of the escalation schedule, with when it is due and when it went out. */
 export interface PlannedWave {
@@ -232,11 +244,14 @@ export class RollCallObject extends DurableObject<Env> {
     this.schedule(reason);
   }
 
-  /** A page of the facilities as the board counts them (`GET /api/rollcalls/{id}/board/facilities`; the route decided the access). */
-  async facilityPage(rollcallId: number, cursor: string | undefined, limit: number) {
+  /**
+   * A page of the facilities as the board counts them, narrowed by `filter` (`own`: the
+   * reader's facilities, for `mine`); `GET /api/rollcalls/{id}/board/facilities`, whose route decided the access.
+   */
+  async facilityPage(rollcallId: number, cursor: string | undefined, limit: number, filter: FacilityFilter = {}, own: number[] | null = null) {
     const rc = await getRollcall(this.env.DB, rollcallId);
     if (!rc) return { items: [], next: null, total: 0 };
-    return facilityPageOf(await this.countsFor(rc), cursor, limit);
+    return facilityPageOf(await this.countsFor(rc), cursor, limit, filter, own);
   }
 
   // ---------------------------------------------------------------- the kept counts
@@ -258,6 +273,9 @@ export class RollCallObject extends DurableObject<Env> {
           for (const id of old.facilities) fresh.changes.facilities.add(id);
           for (const id of old.reports) fresh.changes.reports.add(id);
           fresh.changes.replied.push(...old.replied);
+          for (const [id, f] of old.severe) if (!fresh.changes.severeRemoved.has(id)) fresh.changes.severe.set(id, f);
+          for (const [id, f] of old.severeRemoved) if (!fresh.changes.severe.has(id)) fresh.changes.severeRemoved.set(id, f);
+          fresh.changes.staff ||= old.staff;
           if (old.fromMinute !== null) fresh.changes.fromMinute = Math.min(old.fromMinute, fresh.changes.fromMinute ?? old.fromMinute);
         }
         this.counts = fresh;
@@ -505,6 +523,9 @@ export class RollCallObject extends DurableObject<Env> {
       return;
     }
     const timeline = this.timelineChange(counts, rc, changes.fromMinute);
+    // The 要救助 rows' mobiles, read once for the boards with contacts.
+    const severeIds = admitted.some((s) => s.audience.contacts) ? severeToSend(counts, changes) : [];
+    const mobiles = severeIds.length ? await mobilesOf(this.env.DB, severeIds) : new Map<number, string>();
     const built = new Map<string, string>();
     const seq = await this.nextSeq();
     const now = clock.now();
@@ -512,7 +533,7 @@ export class RollCallObject extends DurableObject<Env> {
       const key = `${audience.viewer ? "v" : "-"}${audienceKey(audience)}`;
       let text = built.get(key);
       if (text === undefined) {
-        const message: ServerMessage = { type: "update", seq, at: now, reasons, changes: changesFor(counts, changes, rc, audience, timeline) };
+        const message: ServerMessage = { type: "update", seq, at: now, reasons, changes: changesFor(counts, changes, rc, audience, timeline, mobiles) };
         text = JSON.stringify(message);
         built.set(key, text);
       }
@@ -544,7 +565,15 @@ export class RollCallObject extends DurableObject<Env> {
 /** Whether a re-read agrees with the kept counts (the delivery counts aside: they settle later than replies). */
 function sameCounts(a: BoardCounts, b: BoardCounts): boolean {
   const key = (c: BoardCounts) =>
-    JSON.stringify([c.recipients, c.replied, c.byAnswer(), [...c.facilities.values()], [...c.minutes].sort((x, y) => x[0] - y[0])]);
+    JSON.stringify([
+      c.recipients,
+      c.replied,
+      c.byAnswer(),
+      [...c.facilities.values()],
+      [...c.minutes].sort((x, y) => x[0] - y[0]),
+      c.severeOf(null, Number.MAX_SAFE_INTEGER),
+      c.staffRows(null),
+    ]);
   return key(a) === key(b);
 }
 

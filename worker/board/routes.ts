@@ -5,7 +5,7 @@ import { domainApp } from "../lib/app";
 import { ApiError, forbidden, jaEn } from "../lib/errors";
 import { errorResponses, IdParam, jsonBody, jsonOk } from "../lib/schemas";
 import { facilityDetail, personDetail, personPhoto } from "./drilldown";
-import { BoardSchema, FacilityPageSchema, NonResponderPageSchema, PageQuery, PhoneCheckPageSchema } from "./messages";
+import { BoardSchema, FacilityPageQuery, FacilityPageSchema, NonResponderPageSchema, PageQuery, PhoneCheckPageSchema } from "./messages";
 import { AUDIENCE_HEADER, rollcallObject } from "./object";
 import { resend } from "./resend";
 import { FacilityDetailSchema, FacilityParams, PersonDetailSchema, PersonParams, ResendResultSchema, ResendSchema } from "./schemas";
@@ -41,9 +41,11 @@ const facilitiesPage = route({
   method: "get",
   path: "/api/rollcalls/{id}/board/facilities",
   summary: "The board's facilities, a page at a time (the board carries the first page; updates carry the changed rows)",
+  description:
+    "In the board's order: someone 要救助 first, then a problem reported, then nobody answered, then the lowest response rate. Narrowed by type, district, a part of the name (q), or only=severe|problems|silent|mine.",
   tags: ["board"],
   access: READERS,
-  request: { params: IdParam, query: PageQuery },
+  request: { params: IdParam, query: FacilityPageQuery },
   responses: { 200: jsonOk(FacilityPageSchema), ...errorResponses },
 });
 
@@ -137,10 +139,10 @@ export const boardRoutes = domainApp()
     return c.json(await buildBoard(c.env, rc, audience), 200);
   })
   .openapi(facilitiesPage, async (c) => {
-    const { rc } = await readableRollcall(c.env, authOf(c), c.req.valid("param").id);
-    const { cursor, limit } = c.req.valid("query");
+    const { rc, audience } = await readableRollcall(c.env, authOf(c), c.req.valid("param").id);
+    const { cursor, limit, ...filter } = c.req.valid("query");
     // The object holds the counts; every board shows every facility's counts.
-    return c.json(await rollcallObject(c.env, rc.id).facilityPage(rc.id, cursor, limit), 200);
+    return c.json(await rollcallObject(c.env, rc.id).facilityPage(rc.id, cursor, limit, filter, audience.facilityIds), 200);
   })
   .openapi(nonRespondersPage, async (c) => {
     const { rc, audience } = await readableRollcall(c.env, authOf(c), c.req.valid("param").id);

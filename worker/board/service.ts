@@ -6,10 +6,21 @@ import { forbidden, notFound, jaEn } from "../lib/errors";
 import { clock } from "../lib/clock";
 import { getRollcall, type Rollcall } from "../rollcall/data";
 import { nonResponders } from "../rollcall/data";
-import { readableFacilities, toApi } from "../rollcall/service";
-import { BoardCounts, timelineOf, type Changes, type FacilityRow } from "./counts";
+import { canManageRollcall, readableFacilities, toApi } from "../rollcall/service";
+import { BoardCounts, timelineOf, type Changes, type FacilityRow, type SevereEntry } from "./counts";
 import * as data from "./data";
-import { BOARD_FACILITIES, BOARD_PHONE_CHECKS, MAX_CHANGED_ROWS, type Board, type BoardChanges, type PhoneCheck, type Timeline } from "./messages";
+import {
+  BOARD_FACILITIES,
+  BOARD_PHONE_CHECKS,
+  BOARD_SEVERE,
+  MAX_CHANGED_ROWS,
+  type Board,
+  type BoardChanges,
+  type FacilityFilter,
+  type PhoneCheck,
+  type Severe,
+  type Timeline,
+} from "./messages";
 
 /**
  * What one board may show. Decided by {@link boardAudience}, kept on the socket with
@@ -23,13 +34,22 @@ export const AudienceSchema = z.object({
   viewer: z.boolean(),
   contacts: z.boolean(),
   facilityIds: z.array(z.number().int()).max(200).nullable(),
+  /** May close the roll-call (the roll-call service's canManageRollcall); the board shows 締め切る only then. */
+  mayClose: z.boolean().default(false),
 });
 export type Audience = z.infer<typeof AudienceSchema>;
 
-function audienceFor(auth: Auth, facilityIds: number[] | null): Audience {
+function audienceFor(auth: Auth, rc: Rollcall, facilityIds: number[] | null): Audience {
   const viewer = isViewer(auth);
   // Contacts by the directory's rule (seesContactsOf), for every person of these facilities.
-  return { personId: auth.personId, sessionHash: auth.sessionHash, viewer, contacts: seesContactsIn(auth, facilityIds), facilityIds };
+  return {
+    personId: auth.personId,
+    sessionHash: auth.sessionHash,
+    viewer,
+    contacts: seesContactsIn(auth, facilityIds),
+    facilityIds,
+    mayClose: canManageRollcall(auth, rc),
+  };
 }
 
 /** Why a board is refused: not this person's to read, or never sent (a draft or withdrawn). */
@@ -46,7 +66,7 @@ export async function boardAudience(db: D1Database, auth: Auth, rc: Rollcall): P
   const scope = await readableFacilities(db, auth, rc);
   if (scope === null) return "forbidden";
   if (rc.state === "draft" || rc.state === "withdrawn") return "unsent";
-  return audienceFor(auth, scope === "all" ? null : scope);
+  return audienceFor(auth, rc, scope === "all" ? null : scope);
 }
 
 /** {@link boardAudience} for a route: 404 for an unknown or never-sent roll-call, 403 when refused. */
@@ -63,7 +83,8 @@ export async function readableRollcall(env: Env, auth: Auth, id: number): Promis
 export const sameAudience = (a: Audience, b: Audience) => a.viewer === b.viewer && audienceKey(a) === audienceKey(b);
 
 /** Boards that show the same thing share one build. */
-export const audienceKey = (a: Pick<Audience, "contacts" | "facilityIds">) => `${a.contacts ? "c" : "n"}:${a.facilityIds ? a.facilityIds.join(",") : "all"}`;
+export const audienceKey = (a: Pick<Audience, "contacts" | "facilityIds" | "mayClose">) =>
+  `${a.contacts ? "c" : "n"}${a.mayClose ? "m" : ""}:${a.facilityIds ? a.facilityIds.join(",") : "all"}`;
 
 function phoneChecksOf(rows: data.PhoneCheckRow[]): PhoneCheck[] {
   const byFacility = new Map<number, PhoneCheck>();
@@ -84,7 +105,7 @@ function phoneChecksOf(rows: data.PhoneCheckRow[]): PhoneCheck[] {
 /** Non-responders shown on a board; the rest page through `GET /api/rollcalls/{id}/board/non-responders`. */
 export const BOARD_NON_RESPONDERS = 100;
 
-type BoardAudience = Pick<Audience, "viewer" | "contacts" | "facilityIds">;
+type BoardAudience = Pick<Audience, "viewer" | "contacts" | "facilityIds" | "mayClose">;
 
 /** The counts of a roll-call's board as D1 holds them now (the object keeps them from there). */
 export async function loadCounts(db: D1Database, rc: Pick<Rollcall, "id" | "confirmedAt">): Promise<BoardCounts> {
@@ -108,6 +129,10 @@ const offsetOf = (cursor: string | undefined) => {
   return Number.isInteger(n) && n >= 0 ? n : 0;
 };
 
+/** 要救助 rows as a board gets them: with their mobile on boards with contacts, never otherwise. */
+const severeRows = (rows: SevereEntry[], audience: BoardAudience, mobiles: ReadonlyMap<number, string>): Severe[] =>
+  rows.map((p) => ({ ...p, mobile: audience.contacts ? (mobiles.get(p.personId) ?? null) : null }));
+
 function listsOf(counts: BoardCounts, audience: BoardAudience, shownFacilities: number, shownPhoneChecks: number): Board["lists"] {
   const phoneTotal = phoneCheckTotal(counts, audience);
   return {
@@ -126,10 +151,13 @@ export async function buildBoard(env: Env, rc: Rollcall, audience: BoardAudience
     nonResponders(env.DB, rc.id, { after: 0, limit: BOARD_NON_RESPONDERS + 1, facilityIds: audience.facilityIds }),
     audience.contacts ? data.phoneCheckPage(env.DB, rc.id, audience.facilityIds, { offset: 0, limit: BOARD_PHONE_CHECKS }) : Promise.resolve(null),
   ]);
+  const severe = counts.severeOf(audience.facilityIds);
+  const shown = severe.items.map((p) => p.personId);
+  const mobiles = audience.contacts ? await data.mobilesOf(env.DB, shown) : new Map<number, string>();
   const items = nr.slice(0, BOARD_NON_RESPONDERS);
   const delivery = structuredClone(counts.delivery);
   const checks = phone ? phoneChecksOf(phone) : null;
-  const facilities = counts.facilityPage(0, BOARD_FACILITIES);
+  const facilities = counts.facilityPage(0, BOARD_FACILITIES).items;
   return {
     rollcall: toApi(rc),
     aggregates: {
@@ -145,8 +173,50 @@ export async function buildBoard(env: Env, rc: Rollcall, audience: BoardAudience
     timeline: timelineOf(counts, counts.recipients, rc.closedAt ?? clock.now()),
     phoneCheck: checks,
     audience: { viewer: audience.viewer, contacts: audience.contacts, facilityIds: audience.facilityIds },
+    may: { close: audience.mayClose, resend: !audience.viewer },
+    severe: { items: severeRows(severe.items, audience, mobiles), total: severe.total },
+    summary: counts.summary(),
+    staff: staffOf(counts, audience),
+    own: audience.facilityIds ? counts.facilityPage(0, audience.facilityIds.length, { only: "mine" }, audience.facilityIds).items : null,
+    districts: counts.districts(),
     lists: listsOf(counts, audience, facilities.length, checks?.length ?? 0),
   };
+}
+
+const staffOf = (counts: BoardCounts, audience: BoardAudience): Board["staff"] => ({
+  all: counts.staffRows(null),
+  own: audience.facilityIds ? counts.staffRows(audience.facilityIds) : null,
+});
+
+/**
+ * The 要救助 people who changed for one audience: those who came or changed and those
+ * who left, within its facilities. When people left and there are more than a board
+ * holds, the last rows of the newest {@link BOARD_SEVERE} come too (they may have
+ * moved up into it); the client upserts them. Undefined when nothing changed for it.
+ */
+export function severeChangesFor(counts: BoardCounts, changes: Changes, audience: BoardAudience, mobiles: ReadonlyMap<number, string>): BoardChanges["severe"] {
+  const mine = (facilityId: number | null) => inScope(audience, facilityId);
+  const removed = [...changes.severeRemoved].filter(([, f]) => mine(f)).map(([id]) => id);
+  const changed = [...changes.severe].filter(([, f]) => mine(f)).map(([id]) => id);
+  if (removed.length === 0 && changed.length === 0) return undefined;
+  const { items, total } = counts.severeOf(audience.facilityIds);
+  const added = new Map<number, SevereEntry>();
+  for (const id of changed) {
+    const p = counts.severe.get(id);
+    // Only those that make the newest: the client keeps no more.
+    if (p && items.includes(p)) added.set(id, p);
+  }
+  if (removed.length && total >= BOARD_SEVERE) for (const p of items.slice(-removed.length)) added.set(p.personId, p);
+  return { added: severeRows([...added.values()], audience, mobiles), removed, total };
+}
+
+/** Who of the 要救助 people an update may carry to any of these audiences (their mobiles are read once for all). */
+export function severeToSend(counts: BoardCounts, changes: Changes): number[] {
+  if (changes.severe.size === 0 && changes.severeRemoved.size === 0) return [];
+  const ids = new Set(changes.severe.keys());
+  // The rows that may move up into a board's newest: any board's tail is within the newest 2 × BOARD_SEVERE of all.
+  if (changes.severeRemoved.size) for (const p of counts.severeOf(null, 2 * BOARD_SEVERE).items) ids.add(p.personId);
+  return [...ids];
 }
 
 /**
@@ -161,6 +231,7 @@ export function changesFor(
   rc: Rollcall,
   audience: BoardAudience,
   timeline: (Timeline & { from: number }) | undefined,
+  mobiles: ReadonlyMap<number, string> = new Map(),
 ): BoardChanges {
   const stale: BoardChanges["stale"] = [];
   let facilities: FacilityRow[] = [];
@@ -177,6 +248,7 @@ export function changesFor(
     if (stale.includes("facilities")) stale.push("phoneCheck");
     phoneCheck = rows.map((f) => ({ facilityId: f.facilityId!, unreplied: f.recipients - f.replied }));
   }
+  const severe = severeChangesFor(counts, changes, audience, mobiles);
   return {
     rollcall: toApi(rc),
     counts: {
@@ -189,17 +261,25 @@ export function changesFor(
     ...(timeline ? { timeline } : {}),
     facilities,
     replied,
+    ...(severe ? { severe } : {}),
+    summary: counts.summary(),
+    ...(changes.staff ? { staff: staffOf(counts, audience) } : {}),
     phoneCheck,
     totals: { facilities: counts.facilities.size, phoneCheck: audience.contacts ? phoneCheckTotal(counts, audience) : null },
     stale,
   };
 }
 
-/** A page of the facilities, in the board's order (every board shows them all). */
-export function facilityPageOf(counts: BoardCounts, cursor: string | undefined, limit: number) {
+/**
+ * A page of the facilities in the board's order (priority.ts: 要救助, a problem reported,
+ * nobody answered, then the lowest response rate), narrowed by the filter (every board
+ * shows every facility; `mine` is the audience's own). The cursor is the offset in the
+ * narrowed list.
+ */
+export function facilityPageOf(counts: BoardCounts, cursor: string | undefined, limit: number, filter: FacilityFilter = {}, own: number[] | null = null) {
   const offset = offsetOf(cursor);
-  const items = counts.facilityPage(offset, limit);
-  return { items, next: cursorAt(offset + items.length, counts.facilities.size), total: counts.facilities.size };
+  const { items, total } = counts.facilityPage(offset, limit, filter, own);
+  return { items, next: cursorAt(offset + items.length, total), total };
 }
 
 /** A page of the non-responders within the audience's facilities, in person-id order. */

@@ -159,6 +159,8 @@ export async function recordReply(env: Env, input: RecordReplyInput, opts: Recor
   const prev = toPreviousReply(before?.results[0]);
   const note: ReplyNote = {
     personId: input.personId,
+    name: recipient.name,
+    job: recipient.job,
     facilityId: recipient.facilityId,
     isFacilityAdmin: recipient.isFacilityAdmin,
     replyId: id,

@@ -434,6 +434,8 @@ export interface Recipient {
   lastReplyId: number | null;
   repliedAt: number | null;
   name: string;
+  /** 職種 as the directory has it. */
+  job: string;
   lang: string;
   facilityName: string | null;
   /** The facility's type (its report's fields depend on it). */
@@ -448,6 +450,7 @@ interface RecipientRow {
   last_reply_id: number | null;
   replied_at: number | null;
   name: string;
+  job: string;
   lang: string;
   facility_name: string | null;
   facility_type: string | null;
@@ -461,12 +464,13 @@ const toRecipient = (r: RecipientRow): Recipient => ({
   lastReplyId: r.last_reply_id,
   repliedAt: r.replied_at,
   name: r.name,
+  job: r.job,
   lang: r.lang,
   facilityName: r.facility_name,
   facilityType: r.facility_type,
 });
 
-const RECIPIENT_SELECT = `SELECT x.rollcall_id, x.person_id, x.facility_id, x.is_facility_admin, x.last_reply_id, x.replied_at, p.name, p.lang, f.name AS facility_name, f.type AS facility_type
+const RECIPIENT_SELECT = `SELECT x.rollcall_id, x.person_id, x.facility_id, x.is_facility_admin, x.last_reply_id, x.replied_at, p.name, p.job, p.lang, f.name AS facility_name, f.type AS facility_type
   FROM rollcall_recipients x JOIN people p ON p.id = x.person_id LEFT JOIN facilities f ON f.id = x.facility_id`;
 
 export async function recipientByTokenHash(db: D1Database, hash: string): Promise<Recipient | null> {
@@ -496,7 +500,7 @@ export interface RecipientContext {
 
 const CONTEXT_SELECT = `SELECT ${ROLLCALL_COLUMNS},
     x.person_id AS x_person_id, x.facility_id AS x_facility_id, x.is_facility_admin AS x_is_facility_admin, x.last_reply_id AS x_last_reply_id,
-    x.replied_at AS x_replied_at, p.name AS x_name, p.lang AS x_lang, f.name AS x_facility_name, f.type AS x_facility_type,
+    x.replied_at AS x_replied_at, p.name AS x_name, p.job AS x_job, p.lang AS x_lang, f.name AS x_facility_name, f.type AS x_facility_type,
     lr.answers AS lr_answers, lr.comment AS lr_comment, lr.comment_removed_at AS lr_comment_removed_at, lr.via AS lr_via, lr.proxy_by AS lr_proxy_by,
     lr.created_at AS lr_created_at
   FROM rollcall_recipients x JOIN rollcalls r ON r.id = x.rollcall_id JOIN people p ON p.id = x.person_id
@@ -509,6 +513,7 @@ type ContextRow = RollcallRow & {
   x_last_reply_id: number | null;
   x_replied_at: number | null;
   x_name: string;
+  x_job: string;
   x_lang: string;
   x_facility_name: string | null;
   x_facility_type: string | null;
@@ -530,6 +535,7 @@ const toContext = (r: ContextRow): RecipientContext => ({
     last_reply_id: r.x_last_reply_id,
     replied_at: r.x_replied_at,
     name: r.x_name,
+    job: r.x_job,
     lang: r.x_lang,
     facility_name: r.x_facility_name,
     facility_type: r.x_facility_type,
