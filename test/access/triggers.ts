@@ -2,6 +2,7 @@ import type { AccessTable } from "./table";
 
 export const triggersAccess: AccessTable = {
   "GET /api/triggers/rules": { access: ["network_admin"] },
+  "GET /api/triggers/places": { access: ["network_admin"] },
   "PUT /api/triggers/rules": { access: ["network_admin"], body: {} },
   "GET /api/triggers/reports": { access: ["network_admin"] },
   "POST /api/triggers/reports/:id/replay": { access: ["network_admin"] },
