@@ -143,6 +143,13 @@ export const AUDIT_DETAIL_KEYS: Record<string, { ja: string; en: string }> = {
   type: { ja: "種別", en: "Type" },
   ref: { ja: "参照", en: "Reference" },
   id: { ja: "番号", en: "ID" },
+  items: { ja: "件数", en: "Items" },
+  withheld: { ja: "非表示", en: "Withheld" },
+  awaitingConfirm: { ja: "確定待ち", en: "Awaiting confirmation" },
+  apiKeyId: { ja: "APIキー", en: "API key" },
+  newPerson: { ja: "新しい人", en: "New person" },
+  existingPerson: { ja: "登録済みの人", en: "Existing person" },
+  others: { ja: "ほかの端末", en: "Others" },
 };
 
 /** The words of what an entry is about (`objectType`). */
@@ -165,4 +172,37 @@ export const AUDIT_OBJECT_TYPES: Record<string, { ja: string; en: string }> = {
   trigger_rules: { ja: "自動発信の条件", en: "Trigger rules" },
   account: { ja: "アカウント", en: "Account" },
   session: { ja: "サインイン", en: "Session" },
+};
+
+/** The words of values an entry's `detail` often carries (a reason, a source, a channel, a role); others show as they are. */
+export const AUDIT_DETAIL_VALUES: Record<string, { ja: string; en: string }> = {
+  password: { ja: "パスワード", en: "password" },
+  code: { ja: "確認コード", en: "code" },
+  link: { ja: "リンク", en: "link" },
+  passkey: { ja: "パスキー", en: "passkey" },
+  totp: { ja: "認証アプリ", en: "authenticator app" },
+  manual: { ja: "手動", en: "by hand" },
+  jma: { ja: "気象庁の地震情報", en: "JMA earthquake report" },
+  cap: { ja: "CAPの警報", en: "CAP alert" },
+  api: { ja: "外部システム（API）", en: "integration (API)" },
+  readiness: { ja: "平時のテスト", en: "readiness test" },
+  push: { ja: "プッシュ通知", en: "push" },
+  sms: { ja: "SMS", en: "SMS" },
+  email: { ja: "メール", en: "email" },
+  mobile: { ja: "携帯電話", en: "mobile" },
+  admin: { ja: "管理者", en: "admin" },
+  delegate: { ja: "管理者代行", en: "delegate" },
+  staff: { ja: "一般", en: "staff" },
+  network_admin: { ja: "ネットワーク管理者", en: "network admin" },
+  viewer: { ja: "閲覧（市）", en: "viewer" },
+  owner: { ja: "持ち主", en: "owner" },
+  member: { ja: "メンバー", en: "member" },
+  phone: { ja: "電話", en: "phone" },
+  in_person: { ja: "対面", en: "in person" },
+  family: { ja: "家族から", en: "from family" },
+  other: { ja: "その他", en: "other" },
+  accepted: { ja: "承諾", en: "accepted" },
+  declined: { ja: "辞退", en: "declined" },
+  locked: { ja: "一時停止", en: "locked" },
+  unknown: { ja: "不明", en: "unknown" },
 };

@@ -4,7 +4,7 @@ import { dateTime } from "../format";
 import { addStrings, getLang, t } from "../i18n";
 import type { AuditEntry } from "../types";
 import { ErrorNote, Loading, Page } from "../ui";
-import { AUDIT_ACTION_LIST, AUDIT_ACTIONS, AUDIT_DETAIL_KEYS, AUDIT_OBJECT_TYPES } from "../../../worker/audit/actions";
+import { AUDIT_ACTION_LIST, AUDIT_ACTIONS, AUDIT_DETAIL_KEYS, AUDIT_DETAIL_VALUES, AUDIT_OBJECT_TYPES } from "../../../worker/audit/actions";
 
 addStrings({
   ja: { "audit.all": "すべての操作", "audit.system": "システム" },
@@ -32,7 +32,7 @@ function valueWords(v: unknown): string {
     return Object.entries(v as Record<string, unknown>)
       .map(([k, x]) => `${inLang(AUDIT_DETAIL_KEYS[k], k)} ${valueWords(x)}`)
       .join("、");
-  return String(v);
+  return typeof v === "string" ? inLang(AUDIT_DETAIL_VALUES[v], v) : String(v);
 }
 
 function Detail({ detail }: { detail: Record<string, unknown> }) {
