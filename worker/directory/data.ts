@@ -1,5 +1,7 @@
 import { badRequest, jaEn } from "../lib/errors";
 import type { FacilityRole, GlobalRole } from "../auth/scope";
+import { normalizeKana } from "./contact";
+import { kanaKey, nameKey } from "./names";
 import { FACILITY_TYPE_LABELS, type Facility, type FacilityType, type Group } from "./schemas";
 
 /**
@@ -322,6 +324,8 @@ export async function membershipsOf(db: D1Database, personIds: number[]): Promis
 export interface Contacts {
   email: string | null;
   mobile: string | null;
+  /** Home or office numbers for phone checks (E.164): called, never texted. */
+  phones: string[];
 }
 
 export async function contactsOf(db: D1Database, personIds: number[]): Promise<Map<number, Contacts>> {
@@ -330,9 +334,13 @@ export async function contactsOf(db: D1Database, personIds: number[]): Promise<M
   const { results } = await db
     .prepare("SELECT person_id, kind, value FROM contacts WHERE person_id IN (SELECT value FROM json_each(?1)) AND removed_at IS NULL ORDER BY id")
     .bind(JSON.stringify(personIds))
-    .all<{ person_id: number; kind: "email" | "mobile"; value: string }>();
-  for (const id of personIds) out.set(id, { email: null, mobile: null });
-  for (const r of results) out.get(r.person_id)![r.kind] = r.value;
+    .all<{ person_id: number; kind: "email" | "mobile" | "phone"; value: string }>();
+  for (const id of personIds) out.set(id, { email: null, mobile: null, phones: [] });
+  for (const r of results) {
+    const c = out.get(r.person_id)!;
+    if (r.kind === "phone") c.phones.push(r.value);
+    else c[r.kind] = r.value;
+  }
   return out;
 }
 
@@ -383,8 +391,21 @@ function peopleConditions(p: Params, f: PeopleFilter): (string | null)[] {
     reachCondition(p, f.reach, "p"),
     membership,
     f.job ? `p.job = ${p.add(f.job)}` : null,
-    f.q ? `(${prefixRange(p, "p.name", f.q)} OR ${prefixRange(p, "p.kana", f.qKana || f.q)})` : null,
+    f.q ? peopleSearch(p, f.q, f.qKana || f.q) : null,
   ];
+}
+
+/**
+ * The start of the name or the reading, 異体字 and spaces folded (names.ts): index ranges on
+ * people.name_key and kana_key (migration 0014). A name typed in ひらがな also finds one
+ * written in katakana (グエン for ぐえん).
+ */
+function peopleSearch(p: Params, q: string, qKana: string): string {
+  const names = [...new Set([nameKey(q), nameKey(normalizeKana(q))])].filter(Boolean);
+  const ranges = names.map((k) => prefixRange(p, "p.name_key", k));
+  const kana = kanaKey(qKana);
+  if (kana) ranges.push(prefixRange(p, "p.kana_key", kana));
+  return ranges.length ? `(${ranges.join(" OR ")})` : "0";
 }
 
 export const peopleListQuery = (f: PeopleFilter): Query => kanaPageQuery("people", "p", PERSON_COLUMNS, (p) => peopleConditions(p, f), f.cursor, f.limit);

@@ -31,7 +31,7 @@ function present(p: data.PersonRecord, memberships: data.PersonMembership[], ful
     ...profile,
     lang: p.lang,
     globalRole: p.globalRole,
-    ...(contacts ? { email: contacts.email, mobile: contacts.mobile } : {}),
+    ...(contacts ? { email: contacts.email, mobile: contacts.mobile, phones: contacts.phones } : {}),
     createdAt: new Date(p.createdAt).toISOString(),
     updatedAt: new Date(p.updatedAt).toISOString(),
     removedAt: p.removedAt === null ? null : new Date(p.removedAt).toISOString(),
@@ -194,7 +194,7 @@ export async function registerPerson(env: Env, auth: Auth, body: PersonCreate, p
   const person = (await data.findPerson(db, id))!;
   const memberships = (await data.membershipsOf(db, [id])).get(id) ?? [];
   // The response echoes what the caller just wrote; the person.created entry records it.
-  return present(person, memberships, true, { email, mobile });
+  return present(person, memberships, true, { email, mobile, phones: [] });
 }
 
 /** One person as the caller may see them; contacts (audited) when in their scope and `withContacts`. */
@@ -270,7 +270,7 @@ export async function changePerson(env: Env, auth: Auth, id: number, body: Perso
   }
   const updated = (await data.findPerson(db, id))!;
   // The caller may change these contacts, so may see them; the person.updated entry records the write.
-  const shown = changed.length ? { email, mobile } : undefined;
+  const shown = changed.length ? { email, mobile, phones: current.phones } : undefined;
   const entry = shown ? null : contactsRead(auth, [id]);
   if (entry) await auditStatement(db, entry).run();
   return present(updated, memberships, true, shown ?? current);

@@ -185,6 +185,10 @@ export const PersonSchema = z
     globalRole: GlobalRoleSchema.nullable().optional(),
     email: z.string().nullable().optional(),
     mobile: z.string().nullable().optional().openapi({ description: "E.164" }),
+    phones: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: "Home or office numbers (E.164) for phone checks, with email and mobile: called, never texted" }),
     createdAt: iso.optional(),
     updatedAt: iso.optional(),
     removedAt: iso.nullable().optional(),
@@ -221,7 +225,10 @@ export const PersonUpdateSchema = z
 export type PersonUpdate = z.infer<typeof PersonUpdateSchema>;
 
 export const PersonListQuerySchema = z.object({
-  q: z.string().max(100).optional().openapi({ description: "Start of the name or the reading (フリガナ; ひらがな works too)" }),
+  q: z.string().max(100).optional().openapi({
+    description:
+      "Start of the name or the reading (フリガナ; ひらがな and half-width ｶﾅ work too), spaces ignored; variant kanji match (山崎 finds 山﨑, 斉藤 finds 齋藤)",
+  }),
   facilityId: z.coerce.number().int().positive().optional(),
   role: MembershipRoleSchema.optional(),
   job: z.string().max(50).optional(),
