@@ -97,7 +97,15 @@ export const PersonDetailSchema = z
         updatedAt: z.string(),
       }),
     ),
-    contacts: z.array(z.object({ kind: z.enum(["email", "mobile"]), value: z.string(), verified: z.boolean() })).nullable(),
+    contacts: z
+      .array(
+        z.object({
+          kind: z.enum(["email", "mobile", "phone"]).openapi({ description: "phone: a home or office number, to call (never texted)" }),
+          value: z.string(),
+          verified: z.boolean(),
+        }),
+      )
+      .nullable(),
   })
   .openapi("BoardPerson");
 export type PersonDetail = z.infer<typeof PersonDetailSchema>;
@@ -114,7 +122,9 @@ export const ResendSchema = z
     if ((b.personIds === undefined) === (b.facilityId === undefined))
       ctx.addIssue({
         code: "custom",
-        ...refineText("職員（personIds）か事業所（facilityId）のどちらか1つを指定してください。", "Give either personIds or facilityId.", [b.personIds === undefined ? "personIds" : "facilityId"]),
+        ...refineText("職員（personIds）か事業所（facilityId）のどちらか1つを指定してください。", "Give either personIds or facilityId.", [
+          b.personIds === undefined ? "personIds" : "facilityId",
+        ]),
       });
   })
   .openapi("Resend");

@@ -10,7 +10,9 @@ export interface ChannelRow {
 
 export async function channelsOf(db: D1Database, personId: number): Promise<ChannelRow[]> {
   const { results } = await db
-    .prepare("SELECT id, kind, value, verified_at, last_ok_at FROM contacts WHERE person_id = ?1 AND removed_at IS NULL ORDER BY kind, id")
+    .prepare(
+      "SELECT id, kind, value, verified_at, last_ok_at FROM contacts WHERE person_id = ?1 AND kind IN ('email', 'mobile') AND removed_at IS NULL ORDER BY kind, id",
+    )
     .bind(personId)
     .all<{ id: number; kind: "email" | "mobile"; value: string; verified_at: number | null; last_ok_at: number | null }>();
   return results.map((r) => ({ id: r.id, kind: r.kind, value: r.value, verifiedAt: r.verified_at, lastOkAt: r.last_ok_at }));
@@ -61,7 +63,7 @@ export const removeOwnContact = (db: D1Database, personId: number, contactId: nu
   db
     .prepare(
       `UPDATE contacts SET removed_at = ?3 WHERE id = ?2 AND person_id = ?1 AND removed_at IS NULL
-         AND (SELECT COUNT(*) FROM contacts WHERE person_id = ?1 AND removed_at IS NULL) > 1`,
+         AND (SELECT COUNT(*) FROM contacts WHERE person_id = ?1 AND kind IN ('email', 'mobile') AND removed_at IS NULL) > 1`,
     )
     .bind(personId, contactId, at);
 

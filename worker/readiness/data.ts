@@ -31,7 +31,7 @@ const PEOPLE_CTE = `
       EXISTS (SELECT 1 FROM contacts c WHERE c.person_id = w.person_id AND c.kind = 'email' AND c.removed_at IS NULL AND ${WORKING}) AS email,
       (SELECT COUNT(*) FROM contacts c WHERE c.person_id = w.person_id AND c.kind = 'mobile' AND c.removed_at IS NULL AND NOT ${WORKING}) AS unverified_mobile,
       (SELECT COUNT(*) FROM contacts c WHERE c.person_id = w.person_id AND c.kind = 'email' AND c.removed_at IS NULL AND NOT ${WORKING}) AS unverified_email,
-      NOT EXISTS (SELECT 1 FROM contacts c WHERE c.person_id = w.person_id AND c.removed_at IS NULL)
+      NOT EXISTS (SELECT 1 FROM contacts c WHERE c.person_id = w.person_id AND c.kind IN ('email', 'mobile') AND c.removed_at IS NULL)
         AND NOT EXISTS (SELECT 1 FROM push_subscriptions ps WHERE ps.person_id = w.person_id AND ps.revoked_at IS NULL) AS no_channel,
       (SELECT MAX(t.at) FROM tests t WHERE t.person_id = w.person_id) AS last_test
     FROM who w)`;

@@ -119,7 +119,7 @@ export async function reportRecipients(db: D1Database, facilityIds: number[], re
          SELECT p.id, NULL FROM people p WHERE ?1 = '[]' AND p.global_role = 'network_admin' AND p.removed_at IS NULL
        )
        SELECT a.person_id, a.facility_id, p.lang, c.kind, c.value FROM admins a JOIN people p ON p.id = a.person_id
-       JOIN contacts c ON c.id = (SELECT c2.id FROM contacts c2 WHERE c2.person_id = a.person_id AND c2.removed_at IS NULL ORDER BY c2.kind = 'email' DESC, c2.verified_at IS NULL, c2.id LIMIT 1)
+       JOIN contacts c ON c.id = (SELECT c2.id FROM contacts c2 WHERE c2.person_id = a.person_id AND c2.kind IN ('email', 'mobile') AND c2.removed_at IS NULL ORDER BY c2.kind = 'email' DESC, c2.verified_at IS NULL, c2.id LIMIT 1)
        WHERE a.person_id != ?2 ORDER BY a.person_id LIMIT 50`,
     )
     .bind(JSON.stringify(facilityIds), reporterId)

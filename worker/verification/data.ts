@@ -11,7 +11,7 @@ export interface ContactRow {
 export async function activeContact(db: D1Database, id: number): Promise<ContactRow | null> {
   const r = await db
     .prepare(
-      "SELECT c.id, c.person_id, c.kind, c.value, c.verified_at FROM contacts c JOIN people p ON p.id = c.person_id WHERE c.id = ?1 AND c.removed_at IS NULL AND p.removed_at IS NULL",
+      "SELECT c.id, c.person_id, c.kind, c.value, c.verified_at FROM contacts c JOIN people p ON p.id = c.person_id WHERE c.id = ?1 AND c.kind IN ('email', 'mobile') AND c.removed_at IS NULL AND p.removed_at IS NULL",
     )
     .bind(id)
     .first<{ id: number; person_id: number; kind: "email" | "mobile"; value: string; verified_at: number | null }>();

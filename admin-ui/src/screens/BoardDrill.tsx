@@ -38,6 +38,7 @@ addStrings({
     "dd.attempts": "試行 {n}回",
     "dd.toAdmins": "管理者あて",
     "dd.verified": "確認済み",
+    "dd.phoneKind": "電話（SMSは送りません）",
     "dd.unverified": "未確認",
     "dd.facilityAdmin": "事業所管理者",
     "dd.waveCol": "段階",
@@ -78,6 +79,7 @@ addStrings({
     "dd.attempts": "{n} attempts",
     "dd.toAdmins": "to admins",
     "dd.verified": "verified",
+    "dd.phoneKind": "phone (no SMS)",
     "dd.unverified": "not verified",
     "dd.facilityAdmin": "Facility admin",
     "dd.waveCol": "Wave",
@@ -300,8 +302,8 @@ export function PersonDrill({ id, personId }: { id: number; personId: number }) 
                     {p.contacts.length === 0 ? "—" : null}
                     {p.contacts.map((c) => (
                       <div key={c.value}>
-                        {c.kind === "mobile" ? <a href={`tel:${c.value}`}>{phone(c.value)}</a> : c.value}{" "}
-                        <span class="help">{c.verified ? t("dd.verified") : t("dd.unverified")}</span>
+                        {c.kind === "email" ? c.value : <a href={`tel:${c.value}`}>{phone(c.value)}</a>}{" "}
+                        <span class="help">{c.kind === "phone" ? t("dd.phoneKind") : c.verified ? t("dd.verified") : t("dd.unverified")}</span>
                       </div>
                     ))}
                   </dd>
