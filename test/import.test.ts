@@ -164,7 +164,7 @@ describe("row problems", () => {
     const text = csvText([
       ["氏名", "事業所名", "携帯電話", "メールアドレス", "役割", "言語"],
       ["", facilityName, "", `a.${tag}@example.jp`, "", ""], // 1 missing name
-      [`電話 悪子${tag}`, "", "03-1234-5678", "", "", ""], // 2 landline, not a mobile
+      [`電話 悪子${tag}`, "", "03-1234-5678", "", "", ""], // 2 landline, not a mobile: kept as the phone, with warnings
       [`重複 一${tag}`, "", "", `dup.${tag}@example.jp`, "", ""], // 3 duplicate email
       [`重複 二${tag}`, "", "", `DUP.${tag}@example.jp`, "", ""], // 4 duplicate email (case differs)
       [`他人 三${tag}`, "", "", `taken.${tag}@example.jp`, "", ""], // 5 email of someone in another facility
@@ -184,7 +184,7 @@ describe("row problems", () => {
     const codes = Object.fromEntries(body.rows.map((r) => [r.row, r.problems.map((p) => `${p.field}:${p.code}`)]));
     expect(codes).toEqual({
       1: ["name:missing_name"],
-      2: ["mobile:bad_phone"],
+      2: [],
       3: ["email:duplicate_email"],
       4: ["email:duplicate_email"],
       5: ["email:email_taken"],
@@ -197,14 +197,19 @@ describe("row problems", () => {
       12: ["mobile:duplicate_mobile"],
     });
     expect(body.rows.map((r) => r.line)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
-    expect(body.rows[3]!.problems[0]!.message).toContain("row 3");
-    expect(body.counts).toMatchObject({ rows: 12, invalid: 12 });
+    expect(body.rows[1]!.warnings.map((w) => `${w.field}:${w.code}`)).toEqual(["mobile:landline_in_mobile", "mobile:no_contact"]);
+    expect(body.rows[1]).toMatchObject({ mobile: null, phones: ["03-1234-5678"] });
+    // Messages in Japanese, naming the file's line (as the preview shows it).
+    expect(body.rows[3]!.problems[0]!.message).toBe("メールアドレスがファイルの4行目と同じです。1つのアドレスは1人だけのものです。");
+    for (const r of body.rows) for (const p of [...r.problems, ...r.warnings]) expect(p.message).toMatch(/[\u3040-\u30ff\u3400-\u9fff]/);
+    expect(body.counts).toMatchObject({ rows: 12, invalid: 11 });
     // Nothing written, not even the valid-looking rows.
     const after = await env.DB.prepare("SELECT COUNT(*) AS n FROM people").first<{ n: number }>();
     expect(after!.n).toBe(before!.n);
     expect(await holdersOf("email", `ok.${tag}@example.jp`)).toEqual([]);
-    // The answer never echoes contact details.
-    expect(JSON.stringify(body)).not.toMatch(/@example\.jp|\+81|090-/);
+    // The answer shows each row's contacts as the file gives them, written as people do: never E.164.
+    expect(body.rows[10]).toMatchObject({ mobile: "090-5555-0001", email: `ok.${tag}@example.jp` });
+    expect(JSON.stringify(body)).not.toMatch(/\+81/);
   });
 
   it("reads the language column in every supported language's names", async () => {
@@ -270,6 +275,6 @@ describe("rows that point at the same person", () => {
       [4, ["job:too_long"]],
     ]);
     expect(body.rows[0]).toMatchObject({ action: "unchanged" });
-    expect(body.rows[1]!.problems[0]!.message).toContain("Row 1");
+    expect(body.rows[1]!.problems[0]!.message).toBe("ファイルの2行目と同じ人です。");
   });
 });

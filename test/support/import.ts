@@ -27,16 +27,20 @@ export interface ImportReport {
   encoding: string;
   columns: string[];
   ignoredColumns: string[];
-  counts: { rows: number; create: number; update: number; unchanged: number; invalid: number };
+  counts: { rows: number; create: number; update: number; unchanged: number; invalid: number; warned: number };
   rows: {
     row: number;
     line: number;
     name: string;
     facility: string;
     role: string | null;
+    mobile: string | null;
+    phones: string[];
+    email: string | null;
     action: string | null;
     changes: string[];
     problems: { code: string; field: string; message: string }[];
+    warnings: { code: string; field: string; message: string }[];
   }[];
   error?: { code: string; message: string; field?: string };
 }

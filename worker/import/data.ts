@@ -1,4 +1,4 @@
-import type { FacilityRole, GlobalRole } from "../auth/scope";
+import type { FacilityRole } from "../auth/scope";
 import type { PersonRecord, PersonRow } from "../directory/data";
 
 /**
@@ -90,7 +90,7 @@ export async function peopleNamed(db: D1Database, names: string[]): Promise<{ pe
 
 export interface ExistingPerson extends Pick<PersonRecord, "id" | "name" | "kana" | "job" | "lang" | "globalRole"> {
   removed: boolean;
-  contacts: { id: number; kind: "email" | "mobile"; value: string }[];
+  contacts: { id: number; kind: "email" | "mobile" | "phone"; value: string }[];
   memberships: { id: number; facilityId: number; role: FacilityRole }[];
 }
 
@@ -121,7 +121,7 @@ export async function existingPeople(db: D1Database, ids: number[]): Promise<Map
         contacts: [],
         memberships: [],
       });
-    for (const r of c!.results as { id: number; person_id: number; kind: "email" | "mobile"; value: string }[])
+    for (const r of c!.results as { id: number; person_id: number; kind: "email" | "mobile" | "phone"; value: string }[])
       people.get(r.person_id)?.contacts.push({ id: r.id, kind: r.kind, value: r.value });
     for (const r of m!.results as { id: number; person_id: number; facility_id: number; role: FacilityRole }[])
       people.get(r.person_id)?.memberships.push({ id: r.id, facilityId: r.facility_id, role: r.role });
@@ -179,7 +179,8 @@ export const updatePeople = (db: D1Database, rows: PersonUpdate[], now: number) 
 
 export interface NewContact {
   personId: number;
-  kind: "email" | "mobile";
+  /** `phone`: a home or office number for phone checks, never texted. */
+  kind: "email" | "mobile" | "phone";
   value: string;
 }
 

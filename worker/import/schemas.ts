@@ -23,6 +23,13 @@ export const PROBLEM_CODES = [
 ] as const;
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
+/**
+ * What the preview tells the admin about a row that is still imported: a landline in the
+ * mobile column (kept as the phone for phone checks) and a row no roll-call can reach.
+ */
+export const WARNING_CODES = ["landline_in_mobile", "no_contact"] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
+
 export const ImportQuerySchema = z.object({
   facilityId: z.coerce
     .number()
@@ -35,10 +42,18 @@ export const ImportQuerySchema = z.object({
 export const ImportProblemSchema = z
   .object({
     code: z.enum(PROBLEM_CODES),
-    field: z.string().openapi({ description: "The column: name, kana, facility, job, mobile, email, role or lang" }),
-    message: z.string(),
+    field: z.string().openapi({ description: "The column: name, kana, facility, job, mobile, phone, email, role or lang" }),
+    message: z.string().openapi({ description: "In Japanese" }),
   })
   .openapi("ImportProblem");
+
+export const ImportWarningSchema = z
+  .object({
+    code: z.enum(WARNING_CODES),
+    field: z.string(),
+    message: z.string().openapi({ description: "In Japanese" }),
+  })
+  .openapi("ImportWarning");
 
 export const ImportActionSchema = z.enum(["create", "update", "unchanged"]);
 
@@ -49,9 +64,13 @@ export const ImportRowSchema = z
     name: z.string(),
     facility: z.string().openapi({ description: "The facility the row goes to, as named in the directory" }),
     role: z.enum(["admin", "delegate", "staff"]).nullable(),
+    mobile: z.string().nullable().openapi({ description: "The mobile as it will be stored, written as people do (090-1234-5678)", example: "090-1234-5678" }),
+    phones: z.array(z.string()).openapi({ description: "Home or office numbers kept for phone checks (never texted), written as people do" }),
+    email: z.string().nullable().openapi({ description: "The email as it will be stored" }),
     action: ImportActionSchema.nullable().openapi({ description: "What commit does with the row; null while it has problems" }),
     changes: z.array(z.string()).openapi({ description: "Fields an update changes (never their values)" }),
-    problems: z.array(ImportProblemSchema),
+    problems: z.array(ImportProblemSchema).openapi({ description: "While any row has one, commit writes nothing" }),
+    warnings: z.array(ImportWarningSchema).openapi({ description: "The row is imported; the admin should know" }),
   })
   .openapi("ImportRow");
 
@@ -62,6 +81,7 @@ export const ImportCountsSchema = z
     update: z.number().int(),
     unchanged: z.number().int(),
     invalid: z.number().int(),
+    warned: z.number().int().openapi({ description: "Rows with a warning" }),
   })
   .openapi("ImportCounts");
 
@@ -82,5 +102,6 @@ export const ImportRejectedSchema = ImportReportSchema.extend({
 }).openapi("ImportRejected");
 
 export type ImportProblem = z.infer<typeof ImportProblemSchema>;
+export type ImportWarning = z.infer<typeof ImportWarningSchema>;
 export type ImportRow = z.infer<typeof ImportRowSchema>;
 export type ImportReport = z.infer<typeof ImportReportSchema>;
