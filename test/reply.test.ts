@@ -5,13 +5,11 @@ import { findRecipientByToken, recordReply } from "../worker/reply/service";
 import { replyToken } from "../worker/reply/token";
 import { parseSettings, wording } from "../worker/templates/files";
 import { TEMPLATE_FILES } from "../worker/templates/files.generated";
+import { rubyHtml } from "../worker/templates/ruby";
 import { FACILITY_CHOICE_FIELDS, FACILITY_OPTIONS, LANGS } from "../worker/templates/schemas";
 import { adminsWithoutMfa, replyCount, replyPath } from "./support/db";
 import { makeFacility, makeNetwork, makePerson, openRollcall, signedIn } from "./support/factories";
 import { api, postForm } from "./support/http";
-
-/** Text as the page writes it (hono's html escaping). */
-const asHtml = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 
 let networkAdmin: string;
 beforeAll(async () => {
@@ -98,8 +96,13 @@ describe("reply page", () => {
     expect(await replyCount(id, person.id)).toBe(2);
     expect(JSON.parse((await latest(id, person.id))!.answers)).toEqual({ safety: "safe", availability: "yes" });
     expect((await latest(id, person.id))!.replied_at).toBe(first.replied_at);
+    // Opened again: 回答済み with the answer first, and 変更する opens the form filled with it.
     const again = await (await api("GET", path)).text();
-    expect(again).toMatch(/value="safe" checked/);
+    expect(again).toContain("回答済み");
+    expect(again).not.toContain("<form");
+    expect(again).toContain('href="?change=1"');
+    const change = await (await api("GET", `${path}?change=1`)).text();
+    expect(change).toMatch(/value="safe" checked/);
 
     // "Change" from the confirm step goes back to the form with the answers kept.
     const edit = await (await postForm(path, { safety: "severe", edit: "1" })).text();
@@ -199,14 +202,14 @@ describe("reply page", () => {
       for (const page of [form, confirm]) expect(page, lang).not.toMatch(/\[[\w.-]+\]/);
       for (const k of FACILITY_CHOICE_FIELDS) {
         expect(own.has(`${k}.label`), `${lang}: ${k}.label`).toBe(true);
-        expect(form, `${lang}: ${k}`).toContain(asHtml(w[`${k}.label`]!));
+        expect(form, `${lang}: ${k}`).toContain(rubyHtml(w[`${k}.label`]!)); // escaped, furigana as <ruby>
         for (const o of FACILITY_OPTIONS[k]) {
           expect(own.has(`${k}.${o}`), `${lang}: ${k}.${o}`).toBe(true);
-          expect(form, `${lang}: ${k}.${o}`).toContain(asHtml(w[`${k}.${o}`]!));
+          expect(form, `${lang}: ${k}.${o}`).toContain(rubyHtml(w[`${k}.${o}`]!));
         }
       }
       expect(own.has("facilityComment.label"), `${lang}: facilityComment.label`).toBe(true);
-      expect(confirm, lang).toContain(asHtml(w["staffing.short"]!));
+      expect(confirm, lang).toContain(rubyHtml(w["staffing.short"]!));
     }
   });
 

@@ -8,6 +8,7 @@ import { badRequest, notFound, jaEn } from "../lib/errors";
 import { errorResponse, errorResponses, IdParam, jsonBody, jsonOk, OkSchema, TokenParam } from "../lib/schemas";
 import { closedPage, donePage, notFoundPage } from "../reply/page";
 import { findRecipientByToken } from "../reply/service";
+import { loadSettings } from "../system/settings";
 import { replyUrl } from "../reply/token";
 import type * as data from "./data";
 import * as service from "./service";
@@ -190,11 +191,11 @@ pushRoutes
     const { action } = parsed.data;
     const outcome = await service.answerOneTap(c.env, found, action);
     if (outcome.closed) {
-      if (html) return c.html(closedPage(found, null), 409);
+      if (html) return c.html(closedPage({ ...found, networkName: (await loadSettings(c.env)).networkName }, null), 409);
       throw outcome.error;
     }
     const { reply } = outcome;
-    if (html) return c.html(donePage(found, reply), 200);
+    if (html) return c.html(donePage({ ...found, networkName: (await loadSettings(c.env)).networkName }, reply), 200);
     const answers = { safety: reply.answers.safety, availability: reply.answers.availability };
     return c.json({ ok: true as const, action, answers, replyUrl: replyUrl(c.env, token) }, 200);
   });

@@ -5,7 +5,9 @@ import { route } from "../auth/access";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { ApiError } from "../lib/errors";
+import { loadSettings } from "../system/settings";
 import {
+  answeredPage,
   answersFromForm,
   closedPage,
   confirmPage,
@@ -17,7 +19,7 @@ import {
   type FormValues,
   type PageContext,
 } from "./page";
-import { checkAnswers, findRecipientByToken, isOpen, recordReply } from "./service";
+import { checkAnswers, findRecipientByToken, isOpen, recordReply, type ReplyContext } from "./service";
 
 const TokenParam = z.object({
   token: z
@@ -33,8 +35,13 @@ const show = route({
   summary: "Reply page (server-rendered, works without JavaScript)",
   tags: ["replies"],
   access: "public", // the token is the proof: 192 bits, stored hashed, valid for one roll-call
-  request: { params: TokenParam },
-  responses: { 200: page("The answer form, or the closed notice"), 404: page("Unknown or malformed link") },
+  request: {
+    params: TokenParam,
+    query: z.object({
+      change: z.string().max(10).optional().openapi({ description: "1: the form filled with the last answer (else an answered link shows 回答済み)" }),
+    }),
+  },
+  responses: { 200: page("The answer form; 回答済み with the last answer once answered; or the closed notice"), 404: page("Unknown or malformed link") },
 });
 
 const submit = route({
@@ -77,22 +84,30 @@ function noStore(c: Context<AppEnv>) {
   c.header("x-robots-tag", "noindex");
 }
 
+/** The reply link's owner with what the page says about who is asking (the network's name): read together. */
+async function pageContext(c: Context<AppEnv>, token: string): Promise<(ReplyContext & PageContext) | null> {
+  const [found, settings] = await Promise.all([findRecipientByToken(c.env, token), loadSettings(c.env)]);
+  return found ? { ...found, networkName: settings.networkName } : null;
+}
+
 /** Reply pages at /r/{token} (server-rendered, no JavaScript needed). Proxy replies live with the roll-call routes. */
 export const replyRoutes = domainApp();
 replyRoutes.use("/r/*", bodyLimit({ maxSize: 16 * 1024 }));
 replyRoutes
   .openapi(show, async (c) => {
     noStore(c);
-    const found = await findRecipientByToken(c.env, c.req.valid("param").token);
-    if (!found) return c.html(notFoundPage(), 404);
-    const ctx: PageContext = found;
-    const last = found.last;
-    if (!isOpen(found.rollcall)) return c.html(closedPage(ctx, last), 200);
-    return c.html(formPage(ctx, last ? formFromAnswers(last.answers, last.comment) : {}, last ? { previous: last } : {}), 200);
+    const ctx = await pageContext(c, c.req.valid("param").token);
+    if (!ctx) return c.html(notFoundPage(), 404);
+    const last = ctx.last;
+    if (!isOpen(ctx.rollcall)) return c.html(closedPage(ctx, last), 200);
+    if (!last) return c.html(formPage(ctx, {}), 200);
+    // Answered: the answer first, and 変更する for the form (filled with it).
+    if (c.req.valid("query").change !== "1") return c.html(answeredPage(ctx, last), 200);
+    return c.html(formPage(ctx, formFromAnswers(last.answers, last.comment), { previous: last }), 200);
   })
   .openapi(submit, async (c) => {
     noStore(c);
-    const found = await findRecipientByToken(c.env, c.req.valid("param").token);
+    const found = await pageContext(c, c.req.valid("param").token);
     if (!found) return c.html(notFoundPage(), 404);
     const ctx: PageContext = found;
     if (!isOpen(found.rollcall)) {

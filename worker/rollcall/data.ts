@@ -440,6 +440,8 @@ export interface Recipient {
   facilityName: string | null;
   /** The facility's type (its report's fields depend on it). */
   facilityType: string | null;
+  /** The facility's phone in the directory (E.164), if it has one: the reply page's 要救助 advice links it. */
+  facilityPhone: string | null;
 }
 
 interface RecipientRow {
@@ -454,6 +456,7 @@ interface RecipientRow {
   lang: string;
   facility_name: string | null;
   facility_type: string | null;
+  facility_phone: string | null;
 }
 
 const toRecipient = (r: RecipientRow): Recipient => ({
@@ -468,9 +471,11 @@ const toRecipient = (r: RecipientRow): Recipient => ({
   lang: r.lang,
   facilityName: r.facility_name,
   facilityType: r.facility_type,
+  facilityPhone: r.facility_phone,
 });
 
-const RECIPIENT_SELECT = `SELECT x.rollcall_id, x.person_id, x.facility_id, x.is_facility_admin, x.last_reply_id, x.replied_at, p.name, p.job, p.lang, f.name AS facility_name, f.type AS facility_type
+const RECIPIENT_SELECT = `SELECT x.rollcall_id, x.person_id, x.facility_id, x.is_facility_admin, x.last_reply_id, x.replied_at, p.name, p.job, p.lang, f.name AS facility_name, f.type AS facility_type,
+  f.phone AS facility_phone
   FROM rollcall_recipients x JOIN people p ON p.id = x.person_id LEFT JOIN facilities f ON f.id = x.facility_id`;
 
 export async function recipientByTokenHash(db: D1Database, hash: string): Promise<Recipient | null> {
@@ -501,7 +506,7 @@ export interface RecipientContext {
 const CONTEXT_SELECT = `SELECT ${ROLLCALL_COLUMNS},
     x.person_id AS x_person_id, x.facility_id AS x_facility_id, x.is_facility_admin AS x_is_facility_admin, x.last_reply_id AS x_last_reply_id,
     x.replied_at AS x_replied_at, p.name AS x_name, p.job AS x_job, p.lang AS x_lang, f.name AS x_facility_name, f.type AS x_facility_type,
-    lr.answers AS lr_answers, lr.comment AS lr_comment, lr.comment_removed_at AS lr_comment_removed_at, lr.via AS lr_via, lr.proxy_by AS lr_proxy_by,
+    f.phone AS x_facility_phone, lr.answers AS lr_answers, lr.comment AS lr_comment, lr.comment_removed_at AS lr_comment_removed_at, lr.via AS lr_via, lr.proxy_by AS lr_proxy_by,
     lr.created_at AS lr_created_at
   FROM rollcall_recipients x JOIN rollcalls r ON r.id = x.rollcall_id JOIN people p ON p.id = x.person_id
   LEFT JOIN facilities f ON f.id = x.facility_id LEFT JOIN replies lr ON lr.id = x.last_reply_id`;
@@ -517,6 +522,7 @@ type ContextRow = RollcallRow & {
   x_lang: string;
   x_facility_name: string | null;
   x_facility_type: string | null;
+  x_facility_phone: string | null;
   lr_answers: string | null;
   lr_comment: string | null;
   lr_comment_removed_at: number | null;
@@ -539,6 +545,7 @@ const toContext = (r: ContextRow): RecipientContext => ({
     lang: r.x_lang,
     facility_name: r.x_facility_name,
     facility_type: r.x_facility_type,
+    facility_phone: r.x_facility_phone,
   }),
   lastReply:
     r.x_last_reply_id !== null && r.lr_answers !== null

@@ -1,6 +1,7 @@
 import type { Channel } from "../delivery/types";
 import { TEMPLATE_FILES } from "./files.generated";
 import { FALLBACK_LANG, LANGS, type Lang } from "./languages";
+import { rubyPlain } from "./ruby";
 import { QUESTIONS, TemplateBodySchema, type FacilityField, type MessageSet, type Question, type TemplateBody, type Wave } from "./schemas";
 
 /** `key = value` lines; `#` comments; `\n` is a line break; a value in double quotes keeps its spaces. Repeated keys collect. */
@@ -191,9 +192,13 @@ export const wording = (lang: Lang): Wording => cached("page", lang);
 /** Invitation, verification, push actions, SMS replies and staff app strings in one language (Japanese for any key it lacks). */
 export const strings = (lang: Lang): Wording => cached("i18n", lang);
 
-/** A label, with a visible marker when even the Japanese file lacks it (never a crash on a reply page). */
+/**
+ * A label as plain text, with a visible marker when even the Japanese file lacks it (never
+ * a crash on a reply page). やさしい日本語's furigana (`{来|く}る`) reads as its kana here
+ * (SMS, push, titles); the pages that can show <ruby> render the wording themselves (templates/ruby.ts).
+ */
 export const label = (w: Wording, key: string, vars: Record<string, string | number> = {}): string =>
-  (w[key] ?? `[${key}]`).replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+  rubyPlain(w[key] ?? `[${key}]`).replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
 
 /** One of the staff strings (templates/i18n) in a language, placeholders filled. */
 export const phrase = (lang: Lang, key: string, vars: Record<string, string | number> = {}): string => label(strings(lang), key, vars);
