@@ -116,15 +116,19 @@ export function watchBoard(id: number, opts: BoardWatchOptions): BoardHandle {
     opts.onBoard(b);
   };
 
+  /** A failed load: signed out or not allowed ends the board (polling will not get better); anything else is shown and retried. */
+  function failed(err: unknown) {
+    if (err instanceof ApiFailure && (err.status === 401 || err.status === 403)) return ended(err.status === 401 ? "session" : "forbidden");
+    opts.onError(err);
+    if (err instanceof ApiFailure && err.status === 404) stop();
+  }
+  /** One load of the board as JSON (the socket's handshake hides its status: a refused one looks like any failed connect). */
+  const pollOnce = () => pollBoard().then(show, failed);
+
   function startPolling() {
     if (poller || stopped) return;
     mode("polling");
-    poller = watch(pollBoard, show, (err) => {
-      // Signed out or no longer allowed: polling will not get better.
-      if (err instanceof ApiFailure && (err.status === 401 || err.status === 403)) return ended(err.status === 401 ? "session" : "forbidden");
-      opts.onError(err);
-      if (err instanceof ApiFailure && err.status === 404) stop();
-    });
+    poller = watch(pollBoard, show, failed);
   }
   function stopPolling() {
     poller?.stop();
@@ -208,7 +212,7 @@ export function watchBoard(id: number, opts: BoardWatchOptions): BoardHandle {
     }
     reconnectTimer = setTimeout(connect, backoffMs(attempt++));
     // Nothing shown yet and the socket failed: fetch once so the screen is not empty.
-    if (!wasOpen && failures === 1) pollBoard().then(show, opts.onError);
+    if (!wasOpen && failures === 1) void pollOnce();
   }
 
   /** Stops for good; a session that ended also signs the UI out (the 401 of a session check), so the person signs in again. */
@@ -235,7 +239,7 @@ export function watchBoard(id: number, opts: BoardWatchOptions): BoardHandle {
     stop,
     refresh() {
       if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "refresh" }));
-      else pollBoard().then(show, opts.onError);
+      else void pollOnce();
     },
     extend(merge) {
       if (current) show(merge(current));

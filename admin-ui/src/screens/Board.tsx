@@ -1,6 +1,8 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { api } from "../api";
+import { api, ApiFailure } from "../api";
+import { NeedsNow, SevereLine, type Jump } from "../board/NeedsNow";
+import { StaffTable } from "../board/StaffTable";
 import { FacilityReportCell } from "../board/FacilityReport";
 import { RateChart } from "../board/RateChart";
 import { count, dateTime, percent, phone, time } from "../format";
@@ -10,6 +12,7 @@ import { watchBoard, type BoardEnd, type BoardHandle, type LiveMode } from "../l
 import type { BoardData, FacilityPage, Me, NonResponderPage, PhoneCheck, PhoneCheckPage, ResendResult, Rollcall, RollcallDetail } from "../types";
 import { ErrorNote, Link, Loading, Notice, Page } from "../ui";
 import { isLive } from "../../../worker/rollcall/state";
+import { isSilent, problemsOf } from "../../../worker/board/priority";
 import { AVAILABILITY, facilityProblems, PROXY_REACHED, SAFETY } from "../../../worker/templates/answers";
 import { DraftView } from "./Trigger";
 
@@ -77,6 +80,25 @@ addStrings({
     "bd.unrepliedN": "未回答 {n}名",
     "bd.role.admin": "管理者",
     "bd.role.delegate": "代行",
+    "bd.view": "表示",
+    "bd.view.own": "自分の事業所",
+    "bd.view.all": "ネットワーク全体",
+    "bd.noRight": "権限がありません。",
+    "bd.facilitiesN": "事業所ごと（{n}か所）",
+    "bd.filters": "事業所の絞り込み",
+    "bd.filter.only": "絞り込み",
+    "bd.filter.all": "すべて",
+    "bd.filter.severe": "要救助のいる事業所",
+    "bd.filter.problems": "施設の問題",
+    "bd.filter.silent": "回答のない事業所",
+    "bd.filter.type": "種別",
+    "bd.filter.anyType": "すべての種別",
+    "bd.filter.district": "地区",
+    "bd.filter.anyDistrict": "すべての地区",
+    "bd.filter.q": "事業所名で探す",
+    "bd.filter.none": "あてはまる事業所はありません。",
+    "bd.filter.clear": "絞り込みをやめる",
+    "bd.severeList": "要救助の人（{n}名）",
   },
   en: {
     "bd.rate": "Response rate",
@@ -141,6 +163,25 @@ addStrings({
     "bd.unrepliedN": "{n} not answered",
     "bd.role.admin": "Admin",
     "bd.role.delegate": "Delegate",
+    "bd.view": "Show",
+    "bd.view.own": "My facility",
+    "bd.view.all": "Whole network",
+    "bd.noRight": "You are not allowed to see this.",
+    "bd.facilitiesN": "By facility ({n})",
+    "bd.filters": "Narrow the facilities",
+    "bd.filter.only": "Show",
+    "bd.filter.all": "All",
+    "bd.filter.severe": "Someone needs rescue",
+    "bd.filter.problems": "Facility problems",
+    "bd.filter.silent": "No answer yet",
+    "bd.filter.type": "Type",
+    "bd.filter.anyType": "Every type",
+    "bd.filter.district": "District",
+    "bd.filter.anyDistrict": "Every district",
+    "bd.filter.q": "Find by name",
+    "bd.filter.none": "No facility matches.",
+    "bd.filter.clear": "Show all",
+    "bd.severeList": "Who needs rescue ({n})",
   },
 });
 
@@ -156,6 +197,9 @@ export function Board({ id, me }: { id: number; me: Me }) {
   const [updatedAt, setUpdatedAt] = useState<number | null>(null);
   const [mode, setMode] = useState<LiveMode>("connecting");
   const [big, setBig] = useState(false);
+  const [closeError, setCloseError] = useState<unknown>(null);
+  /** A facility admin's board opens on their own facilities; the whole network is one click away. */
+  const [view, setView] = useState<View | null>(null);
   const live = useRef<BoardHandle | null>(null);
 
   // The roll-call itself first: a draft has no board yet, only its preview. Loaded again once a draft is confirmed.
@@ -196,7 +240,7 @@ export function Board({ id, me }: { id: number; me: Me }) {
     return () => document.body.classList.remove("bigscreen");
   }, [big]);
 
-  if (!detail) return error ? <ErrorNote error={error} /> : <Loading />;
+  if (!detail) return error ? <BoardError error={error} /> : <Loading />;
   if (detail.rollcall.state === "draft" && detail.preview)
     return <DraftView draft={{ rollcall: detail.rollcall, preview: detail.preview }} onConfirmed={load} />;
   if (!sent)
@@ -213,17 +257,21 @@ export function Board({ id, me }: { id: number; me: Me }) {
         </p>
       </Page>
     );
-  if (!board) return error ? <ErrorNote error={error} /> : <Loading />;
+  if (!board) return error ? <BoardError error={error} /> : <Loading />;
   const rc = board.rollcall;
   const isAdmin = isAdminOf(me);
+  // A facility admin's own facilities, when the roll-call has others too (else the whole board is theirs).
+  const scoped = board.own !== null && board.own.length < board.lists.facilities.total;
+  const shownView: View = scoped ? (view ?? "own") : "all";
 
   async function close() {
     if (!window.confirm(t("bd.closeConfirm"))) return;
+    setCloseError(null);
     try {
       await api.post<Rollcall>(`/api/rollcalls/${rc.id}/close`);
       live.current?.refresh();
     } catch (err) {
-      setError(err);
+      setCloseError(err);
     }
   }
 
@@ -232,7 +280,7 @@ export function Board({ id, me }: { id: number; me: Me }) {
       title={rc.title}
       actions={
         <>
-          {isAdmin && isLive(rc.state) ? (
+          {board.may.close && isLive(rc.state) ? (
             <button type="button" class="btn danger" onClick={close}>
               {t("bd.close")}
             </button>
@@ -274,13 +322,52 @@ export function Board({ id, me }: { id: number; me: Me }) {
       </p>
       {error ? (
         <p class="warn" role="status">
-          {t("bd.loadError")}
+          {t(isForbidden(error) ? "bd.noRight" : "bd.loadError")}
         </p>
       ) : null}
-      {rc.message ? <p>{rc.message}</p> : null}
-      <Notes notes={rc.notes} />
-      <BoardBody board={board} isAdmin={isAdmin} big={big} onChanged={() => live.current?.refresh()} extend={(merge) => live.current?.extend(merge)} />
+      <ErrorNote error={closeError} />
+      {scoped ? (
+        <fieldset class="view-switch">
+          <legend class="sr-only">{t("bd.view")}</legend>
+          {(["own", "all"] as const).map((v) => (
+            <button
+              type="button"
+              key={v}
+              class="btn small"
+              aria-pressed={shownView === v ? "true" : "false"}
+              onClick={() => setView(v)}
+              data-testid={`view-${v}`}
+            >
+              {t(`bd.view.${v}`)}
+            </button>
+          ))}
+        </fieldset>
+      ) : null}
+      <BoardBody
+        board={board}
+        isAdmin={isAdmin}
+        big={big}
+        view={shownView}
+        updatedAt={updatedAt}
+        onChanged={() => live.current?.refresh()}
+        extend={(merge) => live.current?.extend(merge)}
+      >
+        {rc.message ? <p>{rc.message}</p> : null}
+        <Notes notes={rc.notes} />
+      </BoardBody>
     </Page>
+  );
+}
+
+const isForbidden = (err: unknown) => err instanceof ApiFailure && err.status === 403;
+
+/** A board that cannot be shown: 「権限がありません」 for a 403 (never "retrying"), else the failure. */
+function BoardError({ error }: { error: unknown }) {
+  if (!isForbidden(error)) return <ErrorNote error={error} />;
+  return (
+    <p class="error-note" role="alert" data-testid="board-ended">
+      {t("bd.noRight")}
+    </p>
   );
 }
 
@@ -346,12 +433,92 @@ function MoreButton({ next, load, testId }: { next: string | number | null; load
   );
 }
 
-function BoardBody({ board, isAdmin, big, onChanged, extend }: { board: BoardData; isAdmin: boolean; big: boolean; onChanged: () => void; extend: Extend }) {
+/** What the board shows: a facility admin's own facilities, or every facility of the roll-call. */
+type View = "own" | "all";
+
+/** The counts of the view shown. */
+function viewCounts(board: BoardData, view: View) {
+  const a = board.aggregates;
+  if (view === "own" && board.own) {
+    const rows = board.own;
+    const safety: Record<string, number> = {};
+    for (const f of rows) for (const [k, n] of Object.entries(f.safety)) safety[k] = (safety[k] ?? 0) + n;
+    return {
+      recipients: rows.reduce((n, f) => n + f.recipients, 0),
+      replied: rows.reduce((n, f) => n + f.replied, 0),
+      problems: rows.filter((f) => problemsOf(f).length > 0).length,
+      silent: rows.filter(isSilent).length,
+      safety,
+    };
+  }
+  return { recipients: a.recipients, replied: a.replied, problems: board.summary.problems, silent: board.summary.silent, safety: a.byAnswer.safety };
+}
+
+/** Which folded section to open (an item of the top strip was followed); `n` changes on every jump. */
+type JumpTo = { id: string; n: number };
+
+/** A section folded under its heading; opened by a jump to its id. */
+function Fold({ id, title, open = false, jump, children }: { id: string; title: string; open?: boolean; jump: JumpTo; children: ComponentChildren }) {
+  const [isOpen, setOpen] = useState(open);
+  useEffect(() => {
+    if (jump.id === id) setOpen(true);
+  }, [jump, id]);
+  return (
+    <details id={id} class="fold" open={isOpen} onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>
+        <h2>{title}</h2>
+      </summary>
+      {children}
+    </details>
+  );
+}
+
+/** Rows a long list shows before "さらに表示". */
+const ROWS = 10;
+
+function BoardBody({
+  board,
+  isAdmin,
+  big,
+  view,
+  updatedAt,
+  onChanged,
+  extend,
+  children,
+}: {
+  board: BoardData;
+  isAdmin: boolean;
+  big: boolean;
+  view: View;
+  updatedAt: number | null;
+  onChanged: () => void;
+  extend: Extend;
+  children?: ComponentChildren;
+}) {
   const { rollcall: rc, aggregates: a } = board;
-  const unanswered = a.recipients - a.replied;
-  const rate = percent(a.replied, a.recipients);
+  const v = viewCounts(board, view);
+  const own = view === "own";
+  const unanswered = v.recipients - v.replied;
+  const rate = percent(v.replied, v.recipients);
+  const [only, setOnly] = useState<Only>("");
+  const [jump, setJump] = useState<JumpTo>({ id: "", n: 0 });
+  // Other facilities are plain text where the reader may not open them (a facility admin's board).
+  const mine = board.audience.facilityIds;
+  const canOpen = (facilityId: number | null) => facilityId !== null && (mine === null || mine.includes(facilityId));
+  function onJump(to: Jump) {
+    if ((to === "problems" || to === "silent") && !own) setOnly(to);
+    const id = to === "severe" ? "bd-severe" : to === "unanswered" ? "bd-nr" : "bd-fac";
+    setJump((j) => ({ id, n: j.n + 1 }));
+    // Once the section is open: scrolled to, its heading focused (screen readers follow).
+    requestAnimationFrame(() => {
+      const el = document.getElementById(id);
+      el?.scrollIntoView({ block: "start" });
+      (el?.querySelector("summary, h2") as HTMLElement | null)?.focus({ preventScroll: true });
+    });
+  }
   return (
     <>
+      <NeedsNow board={board} counts={{ problems: v.problems, silent: v.silent, unanswered }} canOpen={canOpen} onJump={onJump} />
       <section aria-labelledby="bd-sum">
         <h2 id="bd-sum" class="sr-only">
           {t("bd.rate")}
@@ -366,13 +533,13 @@ function BoardBody({ board, isAdmin, big, onChanged, extend }: { board: BoardDat
           <li class="stat">
             <span class="label">{t("bd.replied")}</span>
             <span class="value" data-testid="replied">
-              {count(a.replied)}
+              {count(v.replied)}
             </span>
           </li>
           <li class="stat">
             <span class="label">{t("bd.recipients")}</span>
             <span class="value" data-testid="recipients">
-              {count(a.recipients)}
+              {count(v.recipients)}
             </span>
           </li>
           <li class="stat">
@@ -386,28 +553,75 @@ function BoardBody({ board, isAdmin, big, onChanged, extend }: { board: BoardDat
           <span class="delivered" style={{ width: rate === "—" ? "0%" : rate }} />
         </div>
       </section>
-      <section aria-labelledby="bd-chart">
-        <h2 id="bd-chart">{t("bd.chartTitle")}</h2>
-        <RateChart timeline={board.timeline} replied={a.replied} closedAt={rc.closedAt} big={big} />
-      </section>
+      {children}
+      {board.severe.total > 0 ? (
+        <Fold id="bd-severe" title={t("bd.severeList", { n: count(board.severe.total) })} jump={jump}>
+          <ul class="severe-list" data-testid="severe-list">
+            {board.severe.items.map((p) => (
+              <SevereLine key={p.personId} rollcallId={rc.id} p={p} canOpen={canOpen} />
+            ))}
+          </ul>
+          {board.severe.total > board.severe.items.length ? (
+            <p class="help">
+              {t("bd.more")}: {count(board.severe.total - board.severe.items.length)}
+            </p>
+          ) : null}
+        </Fold>
+      ) : null}
+      {own ? null : (
+        <Fold id="bd-chart" title={t("bd.chartTitle")} open jump={jump}>
+          <RateChart timeline={board.timeline} replied={a.replied} closedAt={rc.closedAt} big={big} />
+        </Fold>
+      )}
       {rc.kind === "rollcall" ? (
         <section aria-labelledby="bd-safety">
-          <h2 id="bd-safety">
-            {t("bd.safety")}・{t("bd.availability")}
-          </h2>
+          <h2 id="bd-safety">{own ? t("bd.safety") : `${t("bd.safety")}・${t("bd.availability")}`}</h2>
           <ul class="stats">
-            <Tally kind="safety" tally={a.byAnswer.safety} order={SAFETY} />
-            <Tally kind="availability" tally={a.byAnswer.availability} order={AVAILABILITY} />
+            <Tally kind="safety" tally={v.safety} order={SAFETY} />
+            {own ? null : <Tally kind="availability" tally={a.byAnswer.availability} order={AVAILABILITY} />}
           </ul>
-          {a.byAnswer.viaProxy ? <p>{t("bd.viaProxy", { n: a.byAnswer.viaProxy })}</p> : null}
+          {a.byAnswer.viaProxy && !own ? <p>{t("bd.viaProxy", { n: a.byAnswer.viaProxy })}</p> : null}
         </section>
       ) : (
         <p>{t("bd.ack", { n: a.byAnswer.ack })}</p>
       )}
-      <DeliveryProgress progress={board.progress} />
-      {a.byFacilityType.length ? (
-        <section aria-labelledby="bd-type">
-          <h2 id="bd-type">{t("bd.byType")}</h2>
+      {rc.kind === "rollcall" ? (
+        <Fold id="bd-staff" title={t("st.title")} open jump={jump}>
+          <StaffTable rows={own ? (board.staff.own ?? []) : board.staff.all} />
+        </Fold>
+      ) : null}
+      <FacilityList board={board} own={own} only={only} setOnly={setOnly} canOpen={canOpen} updatedAt={updatedAt} extend={extend} jump={jump} />
+      {/* A facility admin works through their own list (proxy replies): all of the first page; the network's starts with a few. */}
+      <NonResponders rc={rc} list={a.nonResponders} unanswered={unanswered} first={mine ? PAGE : ROWS} isAdmin={isAdmin} onChanged={onChanged} extend={extend} />
+      {board.phoneCheck ? (
+        <PhoneChecks
+          rc={rc}
+          checks={board.phoneCheck}
+          onChanged={onChanged}
+          more={() => (
+            <MoreButton
+              next={board.lists.phoneCheck?.next ?? null}
+              testId="phone-check-more"
+              load={async () => {
+                const page = await api.get<PhoneCheckPage>(`/api/rollcalls/${rc.id}/board/phone-checks`, {
+                  query: { cursor: board.lists.phoneCheck?.next, limit: PAGE },
+                });
+                extend((b) => {
+                  const held = new Set((b.phoneCheck ?? []).map((p) => p.facilityId));
+                  return {
+                    ...b,
+                    phoneCheck: [...(b.phoneCheck ?? []), ...page.items.filter((p) => !held.has(p.facilityId))],
+                    lists: { ...b.lists, phoneCheck: b.lists.phoneCheck ? { ...b.lists.phoneCheck, next: page.next } : null },
+                  };
+                });
+              }}
+            />
+          )}
+        />
+      ) : null}
+      {own ? null : <DeliveryProgress progress={board.progress} jump={jump} />}
+      {!own && a.byFacilityType.length ? (
+        <Fold id="bd-type" title={t("bd.byType")} jump={jump}>
           <div class="table-wrap">
             <table>
               <thead>
@@ -434,14 +648,184 @@ function BoardBody({ board, isAdmin, big, onChanged, extend }: { board: BoardDat
               </tbody>
             </table>
           </div>
-        </section>
+        </Fold>
       ) : null}
-      <section aria-labelledby="bd-fac">
-        <h2 id="bd-fac">{t("bd.byFacility")}</h2>
-        {/* Scrolls sideways on a phone: focusable so keyboard users can scroll it too. */}
-        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table region takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1, axe scrollable-region-focusable) */}
-        <section class="table-wrap" tabIndex={0} aria-labelledby="bd-fac">
-          <table data-testid="facility-table" class="wide">
+    </>
+  );
+}
+
+/** What the facility list is narrowed to (the paged list's `only`). */
+type Only = "" | "severe" | "problems" | "silent";
+type Filter = { only: Only; type: string; district: string; q: string };
+
+/**
+ * The facility list narrowed by a filter, from `GET .../board/facilities` (the worker
+ * sorts and cuts it): loaded when the filter changes, and again after board updates
+ * (at most every few seconds). null while no filter is set.
+ */
+function useFacilityPage(rollcallId: number, filter: Filter | null, updatedAt: number | null) {
+  const key = filter ? JSON.stringify(filter) : "";
+  const [page, setPage] = useState<FacilityPage | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const seq = useRef(0);
+  const loadedAt = useRef(0);
+  const size = useRef(ROWS);
+  const load = useCallback(
+    async (limit: number) => {
+      if (!key) return;
+      const mine = ++seq.current;
+      const f = JSON.parse(key) as Filter;
+      try {
+        const p = await api.get<FacilityPage>(`/api/rollcalls/${rollcallId}/board/facilities`, {
+          query: { limit: Math.min(500, limit), only: f.only, type: f.type, district: f.district, q: f.q },
+        });
+        if (mine !== seq.current) return;
+        loadedAt.current = Date.now();
+        setPage(p);
+        setError(null);
+      } catch (err) {
+        if (mine === seq.current) setError(err);
+      }
+    },
+    [rollcallId, key],
+  );
+  useEffect(() => {
+    setPage(null);
+    size.current = ROWS;
+    if (!key) return;
+    // Typing in the search waits for a pause.
+    const timer = setTimeout(() => void load(ROWS), 250);
+    return () => clearTimeout(timer);
+  }, [key, load]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a board update (updatedAt) is what loads the narrowed list again
+  useEffect(() => {
+    if (!key || !loadedAt.current) return;
+    const timer = setTimeout(() => void load(size.current), Math.max(0, loadedAt.current + 3_000 - Date.now()));
+    return () => clearTimeout(timer);
+  }, [updatedAt, key, load]);
+  return {
+    page,
+    error,
+    more: async () => {
+      size.current += PAGE;
+      await load(size.current);
+    },
+  };
+}
+
+/** 事業所ごと: problem facilities first, narrowed by type, district (地区), name or kind; cards on a phone. */
+function FacilityList({
+  board,
+  own,
+  only,
+  setOnly,
+  canOpen,
+  updatedAt,
+  extend,
+  jump,
+}: {
+  board: BoardData;
+  own: boolean;
+  only: Only;
+  setOnly: (o: Only) => void;
+  canOpen: (facilityId: number | null) => boolean;
+  updatedAt: number | null;
+  extend: Extend;
+  jump: JumpTo;
+}) {
+  const { rollcall: rc, aggregates: a } = board;
+  const [type, setType] = useState("");
+  const [district, setDistrict] = useState("");
+  const [q, setQ] = useState("");
+  const [shown, setShown] = useState(ROWS);
+  const filtered = !own && (only !== "" || type !== "" || district !== "" || q.trim() !== "");
+  const list = useFacilityPage(rc.id, filtered ? { only, type, district, q: q.trim() } : null, updatedAt);
+  const held = a.byFacility;
+  const rows = own ? (board.own ?? []) : filtered ? (list.page?.items ?? []) : held.slice(0, shown);
+  const total = own ? (board.own ?? []).length : filtered ? (list.page?.total ?? 0) : board.lists.facilities.total;
+  const types = a.byFacilityType.map((r) => r.type).filter((x) => x !== "none");
+  const next = own ? null : filtered ? (list.page?.next ?? null) : shown < held.length ? "held" : board.lists.facilities.next;
+  async function more() {
+    if (filtered) return list.more();
+    if (shown < held.length) return setShown(shown + PAGE);
+    const page = await api.get<FacilityPage>(`/api/rollcalls/${rc.id}/board/facilities`, { query: { cursor: board.lists.facilities.next, limit: PAGE } });
+    extend((b) => {
+      const ids = new Set(b.aggregates.byFacility.map((f) => f.facilityId));
+      return {
+        ...b,
+        aggregates: { ...b.aggregates, byFacility: [...b.aggregates.byFacility, ...page.items.filter((f) => !ids.has(f.facilityId))] },
+        lists: { ...b.lists, facilities: { total: page.total ?? b.lists.facilities.total, next: page.next } },
+      };
+    });
+    setShown(shown + PAGE);
+  }
+  return (
+    <Fold id="bd-fac" title={t("bd.facilitiesN", { n: count(total) })} open jump={jump}>
+      {own ? null : (
+        <fieldset class="filters">
+          <legend class="sr-only">{t("bd.filters")}</legend>
+          <label class="filter">
+            {t("bd.filter.only")}
+            <select value={only} onChange={(e) => setOnly((e.currentTarget as HTMLSelectElement).value as Only)} data-testid="filter-only">
+              <option value="">{t("bd.filter.all")}</option>
+              {(["severe", "problems", "silent"] as const).map((k) => (
+                <option key={k} value={k}>
+                  {t(`bd.filter.${k}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          {types.length > 1 ? (
+            <label class="filter">
+              {t("bd.filter.type")}
+              <select value={type} onChange={(e) => setType((e.currentTarget as HTMLSelectElement).value)}>
+                <option value="">{t("bd.filter.anyType")}</option>
+                {types.map((k) => (
+                  <option key={k} value={k}>
+                    {label("ft", k)}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+          {board.districts.length > 1 ? (
+            <label class="filter">
+              {t("bd.filter.district")}
+              <select value={district} onChange={(e) => setDistrict((e.currentTarget as HTMLSelectElement).value)}>
+                <option value="">{t("bd.filter.anyDistrict")}</option>
+                {board.districts.map((d) => (
+                  <option key={d} value={d}>
+                    {d}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
+          <label class="filter">
+            {t("bd.filter.q")}
+            <input type="search" value={q} maxLength={50} onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)} />
+          </label>
+          {filtered ? (
+            <button
+              type="button"
+              class="btn small"
+              onClick={() => {
+                setOnly("");
+                setType("");
+                setDistrict("");
+                setQ("");
+              }}
+            >
+              {t("bd.filter.clear")}
+            </button>
+          ) : null}
+        </fieldset>
+      )}
+      <ErrorNote error={filtered ? list.error : null} />
+      {filtered && list.page && rows.length === 0 ? <p>{t("bd.filter.none")}</p> : null}
+      {rows.length ? (
+        <div class="table-wrap">
+          <table data-testid="facility-table" class="cards">
             <thead>
               <tr>
                 <th scope="col">{t("bd.facility")}</th>
@@ -453,24 +837,24 @@ function BoardBody({ board, isAdmin, big, onChanged, extend }: { board: BoardDat
               </tr>
             </thead>
             <tbody>
-              {a.byFacility.map((f) => {
+              {rows.map((f) => {
                 const bad = (f.safety.severe ?? 0) > 0 || facilityProblems(f.report).length > 0;
                 const done = f.recipients > 0 && f.replied === f.recipients;
                 return (
                   <tr key={f.facilityId ?? "none"} class={bad ? "bad" : done ? "ok" : ""}>
-                    <td>
-                      {f.facilityId ? <Link href={`/rollcalls/${rc.id}/facilities/${f.facilityId}`}>{f.name ?? "—"}</Link> : (f.name ?? "—")}
+                    <th scope="row">
+                      {canOpen(f.facilityId) ? <Link href={`/rollcalls/${rc.id}/facilities/${f.facilityId}`}>{f.name ?? "—"}</Link> : (f.name ?? "—")}
                       {f.type ? <div class="help">{label("ft", f.type)}</div> : null}
+                    </th>
+                    <td class="num" data-label={t("bd.repliedOf")}>
+                      {count(f.replied)} / {count(f.recipients)}（{percent(f.replied, f.recipients)}）
                     </td>
-                    <td class="num">
-                      {count(f.replied)} / {count(f.recipients)}
-                    </td>
-                    <td>
+                    <td data-label={t("bd.safety")}>
                       {SAFETY.filter((k) => f.safety[k])
                         .map((k) => `${label("safety", k)} ${f.safety[k]}`)
                         .join("・") || "—"}
                     </td>
-                    <td>
+                    <td data-label={t("fr.heading")}>
                       <FacilityReportCell report={f.report} />
                     </td>
                   </tr>
@@ -478,67 +862,23 @@ function BoardBody({ board, isAdmin, big, onChanged, extend }: { board: BoardDat
               })}
             </tbody>
           </table>
-        </section>
-        <MoreButton
-          next={board.lists.facilities.next}
-          testId="facilities-more"
-          load={async () => {
-            const page = await api.get<FacilityPage>(`/api/rollcalls/${rc.id}/board/facilities`, {
-              query: { cursor: board.lists.facilities.next, limit: PAGE },
-            });
-            extend((b) => {
-              const held = new Set(b.aggregates.byFacility.map((f) => f.facilityId));
-              return {
-                ...b,
-                aggregates: { ...b.aggregates, byFacility: [...b.aggregates.byFacility, ...page.items.filter((f) => !held.has(f.facilityId))] },
-                lists: { ...b.lists, facilities: { total: page.total ?? b.lists.facilities.total, next: page.next } },
-              };
-            });
-          }}
-        />
-      </section>
-      <NonResponders rc={rc} list={a.nonResponders} isAdmin={isAdmin} onChanged={onChanged} extend={extend} />
-      {board.phoneCheck ? (
-        <PhoneChecks
-          rc={rc}
-          checks={board.phoneCheck}
-          onChanged={onChanged}
-          more={
-            <MoreButton
-              next={board.lists.phoneCheck?.next ?? null}
-              testId="phone-check-more"
-              load={async () => {
-                const page = await api.get<PhoneCheckPage>(`/api/rollcalls/${rc.id}/board/phone-checks`, {
-                  query: { cursor: board.lists.phoneCheck?.next, limit: PAGE },
-                });
-                extend((b) => {
-                  const held = new Set((b.phoneCheck ?? []).map((p) => p.facilityId));
-                  return {
-                    ...b,
-                    phoneCheck: [...(b.phoneCheck ?? []), ...page.items.filter((p) => !held.has(p.facilityId))],
-                    lists: { ...b.lists, phoneCheck: b.lists.phoneCheck ? { ...b.lists.phoneCheck, next: page.next } : null },
-                  };
-                });
-              }}
-            />
-          }
-        />
+        </div>
       ) : null}
-    </>
+      <MoreButton next={next} testId="facilities-more" load={more} />
+    </Fold>
   );
 }
 
 const DSTATES = ["queued", "sending", "sent", "delivered", "failed", "cancelled"] as const;
 
-function DeliveryProgress({ progress }: { progress: BoardData["progress"] }) {
+function DeliveryProgress({ progress, jump }: { progress: BoardData["progress"]; jump: JumpTo }) {
   const channels = (["push", "sms", "email"] as const).filter((ch) => {
     const d = progress[ch];
     return d && DSTATES.some((k) => d[k] > 0);
   });
   if (!channels.length) return null;
   return (
-    <section aria-labelledby="bd-del">
-      <h2 id="bd-del">{t("bd.delivery")}</h2>
+    <Fold id="bd-del" title={t("bd.delivery")} jump={jump}>
       {channels.map((ch) => {
         const d = progress[ch]!;
         const total = DSTATES.reduce((s, k) => s + d[k], 0);
@@ -560,7 +900,7 @@ function DeliveryProgress({ progress }: { progress: BoardData["progress"] }) {
           </li>
         ))}
       </ul>
-    </section>
+    </Fold>
   );
 }
 
@@ -574,7 +914,25 @@ export async function resendTo(rollcallId: number, body: { personIds: number[] }
 
 type NR = BoardData["aggregates"]["nonResponders"];
 
-function NonResponders({ rc, list, isAdmin, onChanged, extend }: { rc: Rollcall; list: NR; isAdmin: boolean; onChanged: () => void; extend: Extend }) {
+function NonResponders({
+  rc,
+  list,
+  unanswered,
+  first,
+  isAdmin,
+  onChanged,
+  extend,
+}: {
+  rc: Rollcall;
+  list: NR;
+  unanswered: number;
+  /** How many rows show before "さらに表示". */
+  first: number;
+  isAdmin: boolean;
+  onChanged: () => void;
+  extend: Extend;
+}) {
+  const [shown, setShown] = useState(first);
   const [proxyFor, setProxyFor] = useState<number | null>(null);
   const [chosen, setChosen] = useState<Set<number>>(new Set());
   const [done, setDone] = useState<string | null>(null);
@@ -584,7 +942,9 @@ function NonResponders({ rc, list, isAdmin, onChanged, extend }: { rc: Rollcall;
   const next = list.nextAfter;
 
   async function more() {
+    if (shown < items.length) return setShown(shown + PAGE);
     if (next === null) return;
+    setShown(shown + PAGE);
     const page = await api.get<NonResponderPage>(`/api/rollcalls/${rc.id}/board/non-responders`, { query: { cursor: String(next), limit: PAGE } });
     extend((b) => {
       const nr = b.aggregates.nonResponders;
@@ -623,10 +983,9 @@ function NonResponders({ rc, list, isAdmin, onChanged, extend }: { rc: Rollcall;
   const canResend = isAdmin && open;
   const picked = items.filter((p) => chosen.has(p.personId)).map((p) => p.personId);
   return (
-    <section aria-labelledby="bd-nr">
-      <h2 id="bd-nr">
-        {t("bd.nonResponders")}（{count(items.length)}
-        {next !== null ? "+" : ""}）
+    <section aria-labelledby="bd-nr-h" id="bd-nr">
+      <h2 id="bd-nr-h">
+        {t("bd.nonResponders")}（{count(Math.max(unanswered, items.length))}）
       </h2>
       {done ? <Notice>{done}</Notice> : null}
       <ErrorNote error={error} />
@@ -642,7 +1001,7 @@ function NonResponders({ rc, list, isAdmin, onChanged, extend }: { rc: Rollcall;
             </div>
           ) : null}
           <div class="table-wrap">
-            <table data-testid="non-responders">
+            <table data-testid="non-responders" class="cards">
               <thead>
                 <tr>
                   {canResend ? (
@@ -657,7 +1016,7 @@ function NonResponders({ rc, list, isAdmin, onChanged, extend }: { rc: Rollcall;
                 </tr>
               </thead>
               <tbody>
-                {items.map((p) => (
+                {items.slice(0, shown).map((p) => (
                   <tr key={p.personId}>
                     {canResend ? (
                       <td>
@@ -672,7 +1031,9 @@ function NonResponders({ rc, list, isAdmin, onChanged, extend }: { rc: Rollcall;
                     <td>
                       <Link href={`/rollcalls/${rc.id}/people/${p.personId}`}>{p.name}</Link>
                     </td>
-                    <td>{p.facilityId ? <Link href={`/rollcalls/${rc.id}/facilities/${p.facilityId}`}>{p.facility ?? "—"}</Link> : (p.facility ?? "—")}</td>
+                    <td data-label={t("bd.facility")}>
+                      {p.facilityId ? <Link href={`/rollcalls/${rc.id}/facilities/${p.facilityId}`}>{p.facility ?? "—"}</Link> : (p.facility ?? "—")}
+                    </td>
                     {canResend ? (
                       <td>
                         <button
@@ -712,8 +1073,8 @@ function NonResponders({ rc, list, isAdmin, onChanged, extend }: { rc: Rollcall;
           </div>
         </>
       )}
-      {next !== null ? (
-        <button type="button" class="btn" onClick={more}>
+      {shown < items.length || next !== null ? (
+        <button type="button" class="btn" onClick={more} data-testid="non-responders-more">
           {t("bd.more")}
         </button>
       ) : null}
@@ -722,7 +1083,19 @@ function NonResponders({ rc, list, isAdmin, onChanged, extend }: { rc: Rollcall;
 }
 
 /** Whom to phone about each facility's non-responders (admins' boards only; the viewer's board has none). */
-function PhoneChecks({ rc, checks, onChanged, more }: { rc: Rollcall; checks: PhoneCheck[]; onChanged: () => void; more: ComponentChildren }) {
+function PhoneChecks({
+  rc,
+  checks,
+  onChanged,
+  more,
+}: {
+  rc: Rollcall;
+  checks: PhoneCheck[];
+  onChanged: () => void;
+  /** The "さらに表示" button that loads the next page (once every card held is shown). */
+  more: () => ComponentChildren;
+}) {
+  const [shown, setShown] = useState(ROWS / 2);
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const waiting = checks.filter((c) => c.unreplied > 0);
@@ -744,7 +1117,7 @@ function PhoneChecks({ rc, checks, onChanged, more }: { rc: Rollcall; checks: Ph
       {done ? <Notice>{done}</Notice> : null}
       <ErrorNote error={error} />
       <ul class="phone-checks">
-        {waiting.map((c) => (
+        {waiting.slice(0, shown).map((c) => (
           <li key={c.facilityId} class="card">
             <h3>
               <Link href={`/rollcalls/${rc.id}/facilities/${c.facilityId}`}>{c.facility}</Link>{" "}
@@ -771,7 +1144,15 @@ function PhoneChecks({ rc, checks, onChanged, more }: { rc: Rollcall; checks: Ph
           </li>
         ))}
       </ul>
-      {more}
+      {shown < waiting.length ? (
+        <div class="buttons">
+          <button type="button" class="btn" onClick={() => setShown(shown + PAGE)} data-testid="phone-check-more">
+            {t("bd.more")}
+          </button>
+        </div>
+      ) : (
+        more()
+      )}
     </section>
   );
 }
