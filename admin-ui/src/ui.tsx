@@ -155,9 +155,12 @@ export function Loaded<T>({
     return (
       <div>
         <ErrorNote error={result.error} />
-        <button type="button" class="btn" onClick={() => result.reload()}>
-          {t("common.retry")}
-        </button>
+        {/* Not allowed (403) or signed out (401) does not get better by trying again. */}
+        {result.error instanceof ApiFailure && (result.error.status === 401 || result.error.status === 403) ? null : (
+          <button type="button" class="btn" onClick={() => result.reload()}>
+            {t("common.retry")}
+          </button>
+        )}
       </div>
     );
   if (result.data === null) return <Loading />;
