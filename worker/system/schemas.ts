@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 
 /**
  * Runtime settings kept in D1 and changed by the network admin. Defaults come from
