@@ -243,7 +243,7 @@ describe("the drill story (issue 4)", () => {
     await admin.getByRole("button", { name: "締め切る" }).click();
     await admin.getByTestId("rollcall-state").filter({ hasText: "終了" }).waitFor();
     assert.equal(await admin.getByRole("button", { name: "締め切る" }).count(), 0);
-    const [download] = await Promise.all([admin.waitForEvent("download"), admin.getByRole("link", { name: "CSVで書き出す" }).click()]);
+    const [download] = await Promise.all([admin.waitForEvent("download"), admin.getByRole("link", { name: "CSVで書き出す", exact: true }).click()]);
     const bytes = readFileSync(await download.path());
     assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "starts with the UTF-8 BOM so Excel reads it");
     const csv = bytes.toString("utf8");
