@@ -237,6 +237,13 @@ describe("who can come, per 職種", () => {
     m = await admin.until((x) => x.board.aggregates.byAnswer.availability.no === 2);
     expect(row(m.board.staff.all, doctor)).toEqual({ job: doctor, now: 0, m30: 0, m60: 0, later: 1, unknown: 0 });
     expect(m.board.staff).toEqual((await json<Board>(`/api/rollcalls/${id}/board`, networkAdmin)).staff);
+    // Updates carry the rows of the 職種 that moved, not the whole table.
+    const moved = admin.raw
+      .filter((t) => t !== "pong")
+      .map((t) => JSON.parse(t) as WireMessage)
+      .flatMap((u) => (u.type === "update" && u.changes.staff ? [u.changes.staff] : []));
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.at(-1)!.all.map((r) => r.job)).toEqual([doctor]);
   });
 });
 

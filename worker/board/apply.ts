@@ -4,7 +4,7 @@
  * board shown. Types only from the schemas, so the admin UI bundle stays zod-free.
  */
 import type { Board, BoardChanges } from "./messages";
-import { BOARD_SEVERE, compareFacilities } from "./priority";
+import { BOARD_SEVERE, compareFacilities, sortStaff } from "./priority";
 
 type FacilityRow = Board["aggregates"]["byFacility"][number];
 
@@ -27,6 +27,14 @@ function mergeSevere(held: Board["severe"], c: NonNullable<BoardChanges["severe"
   const items = [...held.items.filter((p) => !gone.has(p.personId)), ...c.added].sort((a, b) => b.at - a.at || b.personId - a.personId).slice(0, BOARD_SEVERE);
   return { items, total: c.total };
 }
+
+type StaffRows = Board["staff"]["all"];
+/** Staff rows with the moved ones upserted by job (a row of zeros leaves), in the board's order. */
+const mergeStaff = (held: StaffRows, moved: StaffRows): StaffRows => {
+  const byJob = new Map(held.map((r) => [r.job, r]));
+  for (const r of moved) byJob.set(r.job, r);
+  return sortStaff([...byJob.values()]);
+};
 
 /** The board after an update: counts replaced, changed rows merged into the rows held, people who answered dropped from the non-responders. */
 export function applyChanges(board: Board, c: BoardChanges): Board {
@@ -66,7 +74,9 @@ export function applyChanges(board: Board, c: BoardChanges): Board {
     phoneCheck,
     severe: c.severe ? mergeSevere(board.severe, c.severe) : board.severe,
     summary: c.summary,
-    staff: c.staff ?? board.staff,
+    staff: c.staff
+      ? { all: mergeStaff(board.staff.all, c.staff.all), own: board.staff.own && c.staff.own ? mergeStaff(board.staff.own, c.staff.own) : board.staff.own }
+      : board.staff,
     own: board.own ? board.own.map((f) => byId.get(f.facilityId) ?? f) : null,
     lists: {
       facilities: { ...board.lists.facilities, total: c.totals.facilities },

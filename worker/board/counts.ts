@@ -12,7 +12,7 @@ import { ARRIVAL_GROUPS, arrivalGroup, type ArrivalGroup } from "./arrival";
 import type { CountsSnapshot } from "./data";
 import type { FacilityFilter, Severe, StaffRow } from "./messages";
 import type { DeliveryNote, ReplyNote } from "./notes";
-import { BOARD_SEVERE, compareFacilities, isOnly, isSilent, problemsOf } from "./priority";
+import { BOARD_SEVERE, compareFacilities, isOnly, isSilent, problemsOf, sortStaff } from "./priority";
 
 /** A facility's row on the board: the aggregates' row and its place in the directory's order (`rank`). */
 export type FacilityRow = Aggregates["byFacility"][number] & { rank: number };
@@ -47,8 +47,9 @@ export interface Changes {
   /** 要救助 people who came or changed, and who left, with their facility (person id → facility id). */
   severe: Map<number, number | null>;
   severeRemoved: Map<number, number | null>;
-  /** The staff counts moved. */
-  staff: boolean;
+  /** The 職種 whose staff counts moved, and in which facilities. */
+  staffJobs: Set<string>;
+  staffFacilities: Set<number | null>;
 }
 
 const noChanges = (): Changes => ({
@@ -58,7 +59,8 @@ const noChanges = (): Changes => ({
   reports: new Set(),
   severe: new Map(),
   severeRemoved: new Map(),
-  staff: false,
+  staffJobs: new Set(),
+  staffFacilities: new Set(),
 });
 
 /** Whether a facility is among these (null: every facility). */
@@ -173,7 +175,8 @@ export class BoardCounts {
     if (before !== after) {
       if (before) this.moveStaff(n.facilityId, n.job, before, -1);
       if (after) this.moveStaff(n.facilityId, n.job, after, +1);
-      this.changes.staff = true;
+      this.changes.staffJobs.add(n.job.trim());
+      this.changes.staffFacilities.add(n.facilityId);
     }
     if (n.firstReply) {
       this.replied += 1;
@@ -223,19 +226,25 @@ export class BoardCounts {
     else this.staff.delete(facilityId);
   }
 
-  /** Who can come per 職種 within these facilities (null: all): most first, then by the job's name. */
-  staffRows(facilityIds: readonly number[] | null): StaffRow[] {
+  /**
+   * Who can come per 職種 within these facilities (null: all): most first, then by the
+   * job's name. Given `only`, the rows of those jobs, a row of zeros for a job nobody is left in.
+   */
+  staffRows(facilityIds: readonly number[] | null, only?: ReadonlySet<string>): StaffRow[] {
     const byJob = new Map<string, StaffCounts>();
+    for (const job of only ?? []) byJob.set(job, zeroStaff());
     for (const [id, jobs] of this.staff) {
       if (!within(facilityIds, id)) continue;
       for (const [job, counts] of jobs) {
+        if (only && !only.has(job)) continue;
         const sum = byJob.get(job) ?? zeroStaff();
         for (const g of ARRIVAL_GROUPS) sum[g] += counts[g];
         byJob.set(job, sum);
       }
     }
-    const total = (c: StaffCounts) => ARRIVAL_GROUPS.reduce((n, g) => n + c[g], 0);
-    return [...byJob].sort(([ja, a], [jb, b]) => total(b) - total(a) || (ja < jb ? -1 : ja > jb ? 1 : 0)).map(([job, counts]) => ({ job, ...counts }));
+    const rows = [...byJob].map(([job, counts]) => ({ job, ...counts }));
+    // The rows asked for stay, zeros included (the client drops them); otherwise only jobs with someone.
+    return only ? rows : sortStaff(rows);
   }
 
   /** The 要救助 people within these facilities (null: all), the newest first: the first `limit`, and how many there are. */

@@ -35,8 +35,8 @@
  *   rows are the changed ones, to be merged into the rows the client holds
  *   (worker/board/apply.ts does it, keeping the facilities in the board's order). The
  *   要救助 list comes as its changes (`severe`: added or changed, removed, the total),
- *   `summary` whole, `staff` whole only when it moved. `seq` only grows (ignore a message with a lower
- *   `seq` than one already shown). `stale` names lists whose changes did not fit:
+ *   `summary` whole, `staff` as the rows of the 職種 that moved. `seq` only grows
+ *   (ignore a message with a lower `seq` than one already shown). `stale` names lists whose changes did not fit:
  *   reload the pages shown.
  *
  * ## Client → server
@@ -218,7 +218,10 @@ export const BoardChangesSchema = z
      */
     severe: z.object({ added: z.array(SevereSchema), removed: z.array(count), total: count }).optional(),
     summary: SummarySchema,
-    /** The staff counts whole; absent when they did not change. */
+    /**
+     * The rows of the 職種 whose counts moved: upsert by job, a row of zeros leaves
+     * (`own` is [] when none of the board's own facilities moved). Absent when none did.
+     */
     staff: StaffSchema.optional(),
     /** Phone-check facilities whose non-responders changed (0: drop the row). null on the viewer's board. */
     phoneCheck: z.array(z.object({ facilityId: count, unreplied: count })).nullable(),

@@ -275,7 +275,8 @@ export class RollCallObject extends DurableObject<Env> {
           fresh.changes.replied.push(...old.replied);
           for (const [id, f] of old.severe) if (!fresh.changes.severeRemoved.has(id)) fresh.changes.severe.set(id, f);
           for (const [id, f] of old.severeRemoved) if (!fresh.changes.severe.has(id)) fresh.changes.severeRemoved.set(id, f);
-          fresh.changes.staff ||= old.staff;
+          for (const j of old.staffJobs) fresh.changes.staffJobs.add(j);
+          for (const f of old.staffFacilities) fresh.changes.staffFacilities.add(f);
           if (old.fromMinute !== null) fresh.changes.fromMinute = Math.min(old.fromMinute, fresh.changes.fromMinute ?? old.fromMinute);
         }
         this.counts = fresh;

@@ -6,6 +6,7 @@
  */
 import { facilityProblems } from "../templates/answers";
 import type { Aggregates } from "../rollcall/schemas";
+import { ARRIVAL_GROUPS, type ArrivalGroup } from "./arrival";
 
 /** A facility row; `rank` (the board's rows have it) is its place in the directory's order, the last tie-break. */
 type FacilityRow = Aggregates["byFacility"][number] & { rank?: number };
@@ -43,4 +44,14 @@ export function isOnly(f: FacilityRow, only: Exclude<FacilityOnly, "mine">): boo
   if (only === "severe") return (f.safety.severe ?? 0) > 0;
   if (only === "problems") return problemsOf(f).length > 0;
   return isSilent(f);
+}
+
+type StaffRow = { job: string } & Record<ArrivalGroup, number>;
+
+/** Who can come in a 職種 row, whenever they arrive. */
+export const staffTotal = (r: Record<ArrivalGroup, number>) => ARRIVAL_GROUPS.reduce((n, g) => n + r[g], 0);
+
+/** The staff rows in the board's order: most people first, then by the job's name; rows of nobody left out. */
+export function sortStaff<T extends StaffRow>(rows: T[]): T[] {
+  return rows.filter((r) => staffTotal(r) > 0).sort((a, b) => staffTotal(b) - staffTotal(a) || (a.job < b.job ? -1 : a.job > b.job ? 1 : 0));
 }

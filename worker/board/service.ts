@@ -210,6 +210,14 @@ export function severeChangesFor(counts: BoardCounts, changes: Changes, audience
   return { added: severeRows([...added.values()], audience, mobiles), removed, total };
 }
 
+/** The staff rows of the 職種 that moved (upsert by job; a row of zeros leaves), for every facility and within the audience's own. */
+function staffChangesFor(counts: BoardCounts, changes: Changes, audience: BoardAudience): BoardChanges["staff"] {
+  if (changes.staffJobs.size === 0) return undefined;
+  const own = audience.facilityIds;
+  const ownMoved = own !== null && [...changes.staffFacilities].some((f) => inScope(audience, f));
+  return { all: counts.staffRows(null, changes.staffJobs), own: own === null ? null : ownMoved ? counts.staffRows(own, changes.staffJobs) : [] };
+}
+
 /** Who of the 要救助 people an update may carry to any of these audiences (their mobiles are read once for all). */
 export function severeToSend(counts: BoardCounts, changes: Changes): number[] {
   if (changes.severe.size === 0 && changes.severeRemoved.size === 0) return [];
@@ -249,6 +257,7 @@ export function changesFor(
     phoneCheck = rows.map((f) => ({ facilityId: f.facilityId!, unreplied: f.recipients - f.replied }));
   }
   const severe = severeChangesFor(counts, changes, audience, mobiles);
+  const staff = staffChangesFor(counts, changes, audience);
   return {
     rollcall: toApi(rc),
     counts: {
@@ -263,7 +272,7 @@ export function changesFor(
     replied,
     ...(severe ? { severe } : {}),
     summary: counts.summary(),
-    ...(changes.staff ? { staff: staffOf(counts, audience) } : {}),
+    ...(staff ? { staff } : {}),
     phoneCheck,
     totals: { facilities: counts.facilities.size, phoneCheck: audience.contacts ? phoneCheckTotal(counts, audience) : null },
     stale,
