@@ -14,6 +14,7 @@ import { redact } from "./lib/redact";
 import { meRoutes } from "./me/routes";
 import { messageRoutes } from "./messages/routes";
 import { passkeyRoutes } from "./passkeys/routes";
+import { patientRoutes } from "./patients/routes";
 import { myContactRoutes } from "./profile/contacts";
 import { profileRoutes } from "./profile/routes";
 import { pushRoutes } from "./push/routes";
@@ -51,6 +52,7 @@ export const domains = [
   passkeyRoutes,
   boardRoutes,
   readinessRoutes,
+  patientRoutes,
 ] as const;
 
 export function buildApp() {

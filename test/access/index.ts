@@ -3,6 +3,7 @@ import { coreAccess } from "./core";
 import { deliveryAccess } from "./delivery";
 import { directoryAccess } from "./directory";
 import { importAccess } from "./import";
+import { patientsAccess } from "./patients";
 import { rollcallAccess } from "./rollcall";
 import { staffAccess } from "./staff";
 import type { AccessTable } from "./table";
@@ -18,4 +19,5 @@ export const accessTable: AccessTable = {
   ...triggersAccess,
   ...staffAccess,
   ...boardAccess,
+  ...patientsAccess,
 };

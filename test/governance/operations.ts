@@ -14,6 +14,7 @@ import { sha256Hex } from "../../worker/lib/crypto";
 import { clock } from "../../worker/lib/clock";
 import { makePerson, type TestPerson, uniq } from "../support/factories";
 import { api } from "../support/http";
+import { patientOperations } from "./patients";
 
 export type Outcome = "allowed" | "refused";
 export const ROLES: Role[] = ["network_admin", "facility_admin", "delegate", "staff", "viewer"];
@@ -481,4 +482,5 @@ export const OPERATIONS: Record<string, Operation> = {
   "contacts.read": contactsRead,
   "photo.read": photoRead,
   "board.read": boardRead,
+  ...patientOperations,
 };

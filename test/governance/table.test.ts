@@ -26,6 +26,7 @@ const NOT_PATHS: Record<string, string> = {
   "worker/directory/group-service.ts": "custom group membership, not facility roles",
   "worker/delivery/plan.ts": "delivery: addresses read by the queue to send the roll-call, never shown",
   "worker/delivery/consumer.ts": "delivery: addresses read by the queue to send, never shown",
+  "worker/patients/consent.ts": "the scanned 同意書 from R2, not a face: a path of patient.read (GET /api/patients/{id}/consent)",
 };
 
 function callers(sink: string): string[] {

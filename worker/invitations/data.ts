@@ -8,6 +8,10 @@ export interface InvitationRecord {
   id: number;
   facilityId: number | null;
   groupId: number | null;
+  /** A patient group's invitation (worker/patients): the patient's id. */
+  patientId: number | null;
+  /** When that patient group was closed (its invitations then lead nowhere). */
+  patientClosedAt: number | null;
   place: string;
   role: FacilityRole;
   /** Who held the invited address when the invitation was sent (null: nobody); the accepted person afterwards. */
@@ -31,6 +35,8 @@ interface Row {
   id: number;
   facility_id: number | null;
   group_id: number | null;
+  patient_id: number | null;
+  patient_closed_at: number | null;
   place: string | null;
   role: FacilityRole;
   person_id: number | null;
@@ -53,6 +59,8 @@ const toRecord = (r: Row): InvitationRecord => ({
   id: r.id,
   facilityId: r.facility_id,
   groupId: r.group_id,
+  patientId: r.patient_id,
+  patientClosedAt: r.patient_closed_at,
   place: r.place ?? "",
   role: r.role,
   personId: r.person_id,
@@ -78,9 +86,17 @@ export function stateOf(r: Pick<InvitationRecord, "acceptedAt" | "declinedAt" | 
   return r.expiresAt <= now ? "expired" : "pending";
 }
 
-const SELECT = `SELECT i.id, i.facility_id, i.group_id, COALESCE(f.name, g.name) AS place, i.role, i.person_id, i.name, i.contact_kind, i.contact_value,
+/**
+ * A patient group is named by its responsible physician, never by the patient: the
+ * invitation travels to an address that may be mistyped (§5: the invitee judges from
+ * the inviter, the physician and the message whether joining is right).
+ */
+const SELECT = `SELECT i.id, i.facility_id, i.group_id, i.patient_id, pt.closed_at AS patient_closed_at,
+  COALESCE(f.name, g.name, CASE WHEN i.patient_id IS NOT NULL THEN '患者グループ（主治医 ' || ph.name || '）' END) AS place,
+  i.role, i.person_id, i.name, i.contact_kind, i.contact_value,
   i.message, i.lang, i.invited_by, p.name AS inviter_name, i.created_at, i.expires_at, i.accepted_at, i.declined_at, i.revoked_at, i.accepted_person_id
-  FROM invitations i LEFT JOIN facilities f ON f.id = i.facility_id LEFT JOIN groups g ON g.id = i.group_id LEFT JOIN people p ON p.id = i.invited_by`;
+  FROM invitations i LEFT JOIN facilities f ON f.id = i.facility_id LEFT JOIN groups g ON g.id = i.group_id LEFT JOIN people p ON p.id = i.invited_by
+  LEFT JOIN patients pt ON pt.id = i.patient_id LEFT JOIN people ph ON ph.id = pt.physician_id`;
 
 export async function findByTokenHash(db: D1Database, tokenHash: string): Promise<InvitationRecord | null> {
   const r = await db.prepare(`${SELECT} WHERE i.token_hash = ?1`).bind(tokenHash).first<Row>();
@@ -140,6 +156,7 @@ export interface NewInvitation
     | "id"
     | "facilityId"
     | "groupId"
+    | "patientId"
     | "role"
     | "personId"
     | "name"
@@ -157,8 +174,8 @@ export interface NewInvitation
 export const insertInvitation = (db: D1Database, i: NewInvitation) =>
   db
     .prepare(
-      `INSERT INTO invitations (id, token_hash, facility_id, group_id, role, person_id, name, contact_kind, contact_value, message, lang, invited_by, created_at, expires_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`,
+      `INSERT INTO invitations (id, token_hash, facility_id, group_id, role, person_id, name, contact_kind, contact_value, message, lang, invited_by, created_at, expires_at, patient_id)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)`,
     )
     .bind(
       i.id,
@@ -175,6 +192,7 @@ export const insertInvitation = (db: D1Database, i: NewInvitation) =>
       i.invitedBy,
       i.createdAt,
       i.expiresAt,
+      i.patientId,
     );
 
 /** Claims the invitation's one outcome: fails the batch (unique key) if it already has one. */
@@ -200,3 +218,54 @@ export const verifyContact = (db: D1Database, personId: number, kind: "email" | 
 
 export const isUniqueViolation = (err: unknown, what: string): boolean =>
   err instanceof Error && /UNIQUE constraint failed/i.test(err.message) && err.message.includes(what);
+
+// ---------------------------------------------------------------- patient groups
+
+/** The pending invitations into a patient group, newest first (its managers see them). */
+export async function pendingForPatient(db: D1Database, patientId: number, now: number): Promise<InvitationRecord[]> {
+  const { results } = await db
+    .prepare(
+      `${SELECT} WHERE i.patient_id = ?1 AND i.accepted_at IS NULL AND i.declined_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ?2 ORDER BY i.id DESC`,
+    )
+    .bind(patientId, now)
+    .all<Row>();
+  return results.map(toRecord);
+}
+
+/** Whether a pending invitation into the patient group is already out to this person. */
+export async function pendingPatientInvitationFor(db: D1Database, patientId: number, personId: number, now: number): Promise<boolean> {
+  const r = await db
+    .prepare(
+      `SELECT 1 AS ok FROM invitations WHERE patient_id = ?1 AND person_id = ?2 AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL AND expires_at > ?3`,
+    )
+    .bind(patientId, personId, now)
+    .first();
+  return r !== null;
+}
+
+/** Closing a patient group withdraws its pending invitations, in the closing's batch (each gets its one outcome). */
+export function revokePendingForPatientStatements(db: D1Database, patientId: number, at: number): D1PreparedStatement[] {
+  const pending = "patient_id = ?1 AND accepted_at IS NULL AND declined_at IS NULL AND revoked_at IS NULL";
+  return [
+    db
+      .prepare(`INSERT OR IGNORE INTO invitation_outcomes (invitation_id, outcome, at) SELECT id, 'revoked', ?2 FROM invitations WHERE ${pending}`)
+      .bind(patientId, at),
+    db.prepare(`UPDATE invitations SET revoked_at = ?2 WHERE ${pending}`).bind(patientId, at),
+  ];
+}
+
+/**
+ * Where to send an invitation to someone registered: their verified email, else their
+ * verified mobile, else an unverified one (the invitation proves it). Never shown: the
+ * API answers the masked address only.
+ */
+export async function addressOfPerson(db: D1Database, personId: number): Promise<{ kind: "email" | "mobile"; value: string } | null> {
+  const r = await db
+    .prepare(
+      `SELECT kind, value FROM contacts WHERE person_id = ?1 AND kind IN ('email', 'mobile') AND removed_at IS NULL
+       ORDER BY verified_at IS NULL, kind = 'mobile', id LIMIT 1`,
+    )
+    .bind(personId)
+    .first<{ kind: "email" | "mobile"; value: string }>();
+  return r ?? null;
+}

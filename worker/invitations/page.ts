@@ -43,7 +43,7 @@ ${opts.otherSignedIn ? html`<p class="box" role="note">${OTHER_SIGNED_IN}</p>` :
 ${err ? html`<div class="err" id="err" role="alert"><strong>${say(l, "join.error.heading")}</strong><br>${err.text}</div>` : ""}
 <p>${say(l, "join.invites", { inviter: inv.inviterName, place: inv.place })}</p>
 <p>${say(l, "join.role", { role })}</p>
-${inv.groupId !== null ? html`<p class="note">${say(l, "join.outside")}</p>` : ""}
+${inv.groupId !== null || inv.patientId !== null ? html`<p class="note">${say(l, "join.outside")}</p>` : ""}
 ${inv.message ? html`<div class="box"><strong>${say(l, "join.message")}</strong><p>${inv.message}</p></div>` : ""}
 <p class="note">${say(l, "join.why")}</p>
 <p class="note">${say(l, "join.expires", { at: new Date(inv.expiresAt).toLocaleString("ja-JP", { timeZone: "Asia/Tokyo" }) })}</p>

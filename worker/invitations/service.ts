@@ -13,8 +13,10 @@ import { randomToken, sha256Hex } from "../lib/crypto";
 import { ApiError, badRequest, conflict, forbidden, notFound, jaEn, type Bilingual } from "../lib/errors";
 import { maskAddress } from "../delivery/channels/sandbox";
 import { sendDirect } from "../messages/send";
-import { say } from "../messages/wording";
+import { langOfPerson, say } from "../messages/wording";
 import { loadSettings } from "../system/settings";
+import * as patientData from "../patients/data";
+import type { PersonLang } from "../directory/schemas";
 import * as data from "./data";
 import { INVITATION_DAYS, type Invitation, type InvitationCreate, type JoinForm } from "./schemas";
 
@@ -30,6 +32,7 @@ export function present(i: data.InvitationRecord, now: number): Invitation {
     id: i.id,
     facilityId: i.facilityId,
     groupId: i.groupId,
+    patientId: i.patientId,
     place: i.place,
     role: i.facilityId !== null ? i.role : null,
     name: i.name,
@@ -71,7 +74,7 @@ async function target(db: D1Database, auth: Auth, body: InvitationCreate): Promi
 }
 
 /** The invitee's address in its stored form. */
-function addressOf(body: InvitationCreate, extraCountryCodes: readonly string[]): { kind: "email" | "mobile"; value: string } {
+function addressOf(body: Pick<InvitationCreate, "email" | "mobile">, extraCountryCodes: readonly string[]): { kind: "email" | "mobile"; value: string } {
   if (body.email !== undefined && body.mobile !== undefined)
     throw badRequest(
       "mobile",
@@ -115,19 +118,107 @@ export async function createInvitation(
       throw conflict(address.kind, already);
     }
   }
+  return issue(env, auth, {
+    ...place,
+    patientId: null,
+    role: place.facilityId !== null ? body.role : "staff",
+    personId: holder,
+    name: normalizeSpaces(body.name),
+    address,
+    message: body.message,
+    lang: body.lang,
+  });
+}
+
+/** Who a patient group's invitation goes to: someone registered (by id), or someone outside the network (§4) by their address. */
+export type PatientInvitee = { personId: number } | { name: string; email?: string; mobile?: string };
+
+/**
+ * Invites someone into a patient group (§4, §5). Who may invite is the patients
+ * domain's rule (`mayManageGroup`), which its caller has applied; this sends the
+ * invitation, which the invitee accepts or declines on /join/{token}. A registered
+ * person is reached at their own address, never shown to the inviter; someone outside
+ * the network registers themselves on accepting, as nobody's employee.
+ */
+export async function createPatientInvitation(
+  env: Env,
+  auth: Auth,
+  patientId: number,
+  invitee: PatientInvitee,
+  opts: { message: string; lang?: PersonLang },
+  probe: ProbeSource,
+): Promise<{ invitation: Invitation; sent: boolean; sandbox: boolean }> {
+  const db = env.DB;
+  const now = clock.now();
+  let personId: number | null;
+  let name: string;
+  let address: { kind: "email" | "mobile"; value: string };
+  let lang: PersonLang = opts.lang ?? "ja";
+  if ("personId" in invitee) {
+    const person = await dir.findPerson(db, invitee.personId);
+    if (!person || person.removedAt) throw badRequest("personId", jaEn("招待する人が見つかりません。", "No such person."));
+    const found = await data.addressOfPerson(db, person.id);
+    if (!found)
+      throw badRequest(
+        "personId",
+        jaEn("この人には招待を送れるメールも携帯電話もありません。", "This person has no email or mobile to send the invitation to."),
+      );
+    if (await patientData.activeMember(db, patientId, person.id))
+      throw conflict("personId", jaEn("この人はすでにこの患者グループのメンバーです。", "This person is already in this patient group."));
+    personId = person.id;
+    name = person.name;
+    address = found;
+    lang = opts.lang ?? langOfPerson(person.lang);
+  } else {
+    address = addressOf({ email: invitee.email, mobile: invitee.mobile }, (await loadSettings(env)).mobileExtraCountryCodes);
+    await assertContactProbeAllowed(db, probe, address.kind);
+    personId = await dir.contactHolder(db, address.kind, address.value);
+    if (personId !== null && (await patientData.activeMember(db, patientId, personId))) {
+      await countContactProbe(db, probe);
+      throw conflict(address.kind, jaEn("この人はすでにこの患者グループのメンバーです。", "This person is already in this patient group."));
+    }
+    name = normalizeSpaces(invitee.name);
+  }
+  if (personId !== null && (await data.pendingPatientInvitationFor(db, patientId, personId, now)))
+    throw conflict(
+      "personId" in invitee ? "personId" : address.kind,
+      jaEn("この人にはもう招待を送ってあります。承諾を待ってください。", "An invitation to this person is pending already."),
+    );
+  return issue(env, auth, { facilityId: null, groupId: null, patientId, role: "staff", personId, name, address, message: opts.message, lang });
+}
+
+/** Records an invitation (one batch with its audit entry) and sends its link. */
+async function issue(
+  env: Env,
+  auth: Auth,
+  i: {
+    facilityId: number | null;
+    groupId: number | null;
+    patientId: number | null;
+    role: data.InvitationRecord["role"];
+    personId: number | null;
+    name: string;
+    address: { kind: "email" | "mobile"; value: string };
+    message: string;
+    lang: PersonLang;
+  },
+): Promise<{ invitation: Invitation; sent: boolean; sandbox: boolean }> {
+  const db = env.DB;
+  const address = i.address;
   const token = randomToken(32);
   const now = clock.now();
   const record: Omit<data.NewInvitation, "id"> = {
     tokenHash: await sha256Hex(token),
-    facilityId: place.facilityId,
-    groupId: place.groupId,
-    role: place.facilityId !== null ? body.role : "staff",
-    personId: holder,
-    name: normalizeSpaces(body.name),
+    facilityId: i.facilityId,
+    groupId: i.groupId,
+    patientId: i.patientId,
+    role: i.role,
+    personId: i.personId,
+    name: i.name,
     contactKind: address.kind,
     contactValue: address.value,
-    message: body.message.trim(),
-    lang: body.lang,
+    message: i.message.trim(),
+    lang: i.lang,
     invitedBy: auth.personId,
     createdAt: now,
     expiresAt: now + INVITATION_DAYS * DAY_MS,
@@ -143,7 +234,14 @@ export async function createInvitation(
           action: "invitation.created",
           objectType: "invitation",
           objectId: id,
-          detail: { facilityId: place.facilityId, groupId: place.groupId, role: record.role, channel: address.kind, existingPerson: holder },
+          detail: {
+            facilityId: i.facilityId,
+            groupId: i.groupId,
+            ...(i.patientId !== null ? { patientId: i.patientId } : {}),
+            role: record.role,
+            channel: address.kind,
+            existingPerson: i.personId,
+          },
         }),
       ]);
       break;
@@ -159,9 +257,9 @@ export async function createInvitation(
     kind: "invitation",
     channel: address.kind === "email" ? "email" : "sms",
     to: address.value,
-    personId: holder,
+    personId: i.personId,
     senderId: auth.personId,
-    facilityId: place.facilityId,
+    facilityId: i.facilityId,
     subject: say(inv.lang, "invite.subject", vars),
     text: say(inv.lang, address.kind === "email" ? "invite.email" : "invite.sms", vars),
     link,
@@ -247,6 +345,8 @@ export async function openInvitation(env: Env, token: string): Promise<JoinView>
   if (!inv) return { kind: "notfound" };
   const state = data.stateOf(inv, clock.now());
   if (state !== "pending") return { kind: "gone", invitation: inv, reason: state };
+  // A closed patient group takes nobody in (closing withdraws its invitations too).
+  if (inv.patientId !== null && inv.patientClosedAt !== null) return { kind: "gone", invitation: inv, reason: "revoked" };
   const holder = await dir.contactHolder(env.DB, inv.contactKind, inv.contactValue);
   if (holder !== inv.personId) return { kind: "moved", invitation: inv };
   return { kind: "open", invitation: inv, existingPersonId: holder };
@@ -283,7 +383,13 @@ const acceptedAudit = (db: D1Database, inv: data.InvitationRecord, personId: num
     action: "invitation.accepted",
     objectType: "invitation",
     objectId: inv.id,
-    detail: { facilityId: inv.facilityId, groupId: inv.groupId, role: inv.facilityId !== null ? inv.role : null, newPerson },
+    detail: {
+      facilityId: inv.facilityId,
+      groupId: inv.groupId,
+      ...(inv.patientId !== null ? { patientId: inv.patientId } : {}),
+      role: inv.facilityId !== null ? inv.role : null,
+      newPerson,
+    },
   });
 
 export async function answerInvitation(env: Env, view: Extract<JoinView, { kind: "open" }>, form: JoinForm): Promise<JoinOutcome> {
@@ -310,6 +416,11 @@ export async function answerInvitation(env: Env, view: Extract<JoinView, { kind:
         joins.push(...dir.addMembershipStatements(db, personId, inv.facilityId, inv.role, inv.invitedBy, now));
     } else if (inv.groupId !== null && !(await dir.groupMembership(db, inv.groupId, personId))) {
       joins.push(dir.addGroupMember(db, inv.groupId, personId, inv.invitedBy, now));
+    } else if (inv.patientId !== null) {
+      // The responsible physician joins as a manager (§3); anyone else as a member.
+      const patient = await patientData.findPatient(db, inv.patientId);
+      const role = patient?.physicianId === personId ? "manager" : "member";
+      joins.push(patientData.addMember(db, { patientId: inv.patientId, personId, role, addedBy: inv.invitedBy, invitationId: inv.id, now }));
     }
     return guarded(async () => {
       await db.batch([
@@ -337,7 +448,9 @@ export async function answerInvitation(env: Env, view: Extract<JoinView, { kind:
       const joins =
         inv.facilityId !== null
           ? [...dir.addMembershipStatements(db, personId, inv.facilityId, inv.role, inv.invitedBy, now), dir.joinNetworkGroup(db, personId, inv.invitedBy, now)]
-          : [dir.addGroupMember(db, inv.groupId!, personId, inv.invitedBy, now)];
+          : inv.patientId !== null
+            ? [patientData.addMember(db, { patientId: inv.patientId, personId, role: "member", addedBy: inv.invitedBy, invitationId: inv.id, now })]
+            : [dir.addGroupMember(db, inv.groupId!, personId, inv.invitedBy, now)];
       await db.batch([
         data.claimOutcome(db, inv.id, "accepted", now),
         dir.insertPerson(db, personId, { name, kana, job: "", lang: inv.lang, globalRole: null }, now),

@@ -53,6 +53,19 @@ const FIELD_WORDS: Record<string, Bilingual> = {
   feedUrl: jaEn("フィードのURL", "the feed URL"),
   maxReportAgeMinutes: jaEn("報の古さの上限（分）", "the maximum report age"),
   permissions: jaEn("権限", "the permissions"),
+  birthDate: jaEn("生年月日", "the date of birth"),
+  address: jaEn("住所", "the address"),
+  district: jaEn("地区", "the district"),
+  needs: jaEn("災害時の必要", "the needs"),
+  batteryHours: jaEn("バッテリーの時間", "the battery hours"),
+  careLevel: jaEn("要介護度", "the care level"),
+  evacuationPlace: jaEn("避難先", "the evacuation place"),
+  consent: jaEn("同意", "the consent"),
+  givenOn: jaEn("同意の日付", "the day of the consent"),
+  physicianId: jaEn("主治医", "the physician"),
+  text: jaEn("内容", "the text"),
+  readOnly: jaEn("読むだけ", "read-only"),
+  reason: jaEn("理由", "the reason"),
 };
 
 /** The words for a field path: its last named part ("scope.facilityIds.0" → 事業所), else the path itself. */
