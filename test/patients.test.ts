@@ -240,7 +240,7 @@ describe("access: members only, ended at once", () => {
       expect(res.status).toBe(404);
       const none = await get(999_999, who.cookie);
       expect(await res.json()).toEqual(await none.json());
-      expect((await json<{ items: unknown[] }>(await api("GET", "/api/patients", { cookie: who.cookie }))).items).toEqual([]);
+      expect(await json(await api("GET", "/api/patients", { cookie: who.cookie }))).toEqual({ items: [], mayOpen: false });
     }
   });
 
@@ -259,7 +259,10 @@ describe("access: members only, ended at once", () => {
     const low = await openPatient(d.cookie, { needs: { insulin: true } });
     const vent = await openPatient(d.cookie, { needs: { ventilator: true, batteryHours: 2 } });
     const alone = await openPatient(d.cookie, { needs: { bedridden: true, livesAlone: true } });
-    const { items } = await json<{ items: { id: number; highNeed: boolean }[] }>(await api("GET", "/api/patients", { cookie: d.cookie }));
+    const { items, mayOpen } = await json<{ items: { id: number; highNeed: boolean }[]; mayOpen: boolean }>(
+      await api("GET", "/api/patients", { cookie: d.cookie }),
+    );
+    expect(mayOpen).toBe(true);
     expect(items.map((i) => i.id)).toEqual([vent.id, alone.id, low.id]);
     expect(items.map((i) => i.highNeed)).toEqual([true, true, false]);
   });

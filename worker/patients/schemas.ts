@@ -94,14 +94,9 @@ export const PatientCreateSchema = z
           .openapi({ description: "The staff member the consent was given to: the caller (default) or the responsible physician" }),
       })
       .openapi({ description: "§3: the group is opened only after the patient's written consent" }),
-    physicianId: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .openapi({
-        description: "The responsible physician (主治医), a doctor of a clinic or hospital; a doctor opening the group may leave it out (themselves)",
-      }),
+    physicianId: z.number().int().positive().optional().openapi({
+      description: "The responsible physician (主治医), a doctor of a clinic or hospital; a doctor opening the group may leave it out (themselves)",
+    }),
   })
   .openapi("PatientCreate");
 export type PatientCreate = z.infer<typeof PatientCreateSchema>;
@@ -155,7 +150,12 @@ export const PatientItemSchema = z
   .openapi("PatientItem");
 export type PatientItem = z.infer<typeof PatientItemSchema>;
 
-export const PatientListSchema = z.object({ items: z.array(PatientItemSchema) }).openapi("PatientList");
+export const PatientListSchema = z
+  .object({
+    items: z.array(PatientItemSchema),
+    mayOpen: z.boolean().openapi({ description: "Whether the caller may open a group (a physician, a care manager or a visiting nurse, §3)" }),
+  })
+  .openapi("PatientList");
 
 export const PatientMemberSchema = z
   .object({

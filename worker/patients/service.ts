@@ -344,11 +344,11 @@ export async function readPatient(db: D1Database, auth: Auth, id: number): Promi
 }
 
 /** The caller's open groups, high needs first; the read is audited (it names patients). */
-export async function listMyPatients(db: D1Database, auth: Auth): Promise<{ items: PatientItem[] }> {
+export async function listMyPatients(db: D1Database, auth: Auth): Promise<{ items: PatientItem[]; mayOpen: boolean }> {
   const rows = await data.myPatients(db, auth.personId);
   const items = rows.map(presentItem).sort((a, b) => b.score - a.score || a.kana.localeCompare(b.kana, "ja") || a.id - b.id);
   await audit(db, { actorId: auth.personId, action: "patients.read", detail: { items: items.length } });
-  return { items };
+  return { items, mayOpen: (await mayOpenGroup(db, auth)) !== null };
 }
 
 /** Changes the patient's details, needs and serving facilities (`mayManageGroup`). */
