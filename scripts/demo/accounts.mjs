@@ -1,7 +1,9 @@
 /**
- * The demo sign-ins, one per role: the only accounts of the local demo with a
- * password. The generator writes them, `npm start` prints them, the README lists
- * them. They exist only in local demo data; never load this seed anywhere else.
+ * The demo sign-ins, one per role (and a visiting nurse and a care manager, members
+ * of patient groups): the only accounts of the local demo with a password. An account
+ * with `facilityType` works at the first facility of that type, the others at the clinic.
+ * The generator writes them, `npm start` prints them, the README lists them. They exist
+ * only in local demo data; never load this seed anywhere else.
  */
 export const DEMO_FACILITY = { name: "小金井本町クリニック", kana: "コガネイホンチョウクリニック", type: "clinic", district: "本町" };
 
@@ -45,6 +47,28 @@ export const DEMO_ACCOUNTS = [
     kana: "モリ サクラ",
     job: "看護師",
     facility: "staff",
+  },
+  {
+    role: "visiting_nurse",
+    label: "訪問看護師 visiting nurse (訪問看護ステーション, 患者グループのメンバー)",
+    email: "nurse@demo.example",
+    password: "Nurse-demo-2026",
+    name: "西田 由紀",
+    kana: "ニシダ ユキ",
+    job: "看護師",
+    facility: "staff",
+    facilityType: "visiting_nurse",
+  },
+  {
+    role: "care_manager",
+    label: "ケアマネジャー care manager (居宅介護支援事業所, 患者グループのメンバー)",
+    email: "caremanager@demo.example",
+    password: "Caremgr-demo-2026",
+    name: "大野 和子",
+    kana: "オオノ カズコ",
+    job: "介護支援専門員",
+    facility: "staff",
+    facilityType: "care_manager",
   },
   {
     role: "viewer",

@@ -2,9 +2,9 @@
 /**
  * Deterministic demo network for 小金井市: facilities of every type, their staff with
  * Japanese names and readings, example-domain emails, fictional mobiles, one admin
- * per facility, a few delegates, the network group with everyone, and the demo
- * sign-ins of accounts.mjs. Writes SQL files for
- * `wrangler d1 execute DB --local --file <file>`, applied in order.
+ * per facility, a few delegates, the network group with everyone, about 80 home
+ * patients in their patient groups, and the demo sign-ins of accounts.mjs. Writes SQL
+ * files for `wrangler d1 execute DB --local --file <file>`, applied in order.
  *
  *   node scripts/demo/generate.mjs [--large] [--people N] [--seed S] [--out DIR]
  *
@@ -464,12 +464,13 @@ export function buildNetwork({ people = 1500, seed = 20260901, scale = 1 } = {})
   };
   const addMobile = (personId) => contacts.push({ personId, kind: "mobile", value: `+819010${String(mobileSeq++).padStart(6, "0")}` });
 
-  // Demo sign-ins first: ids 1..5.
+  // Demo sign-ins first: ids 1..7 (the visiting nurse and the care manager at the first facility of their type).
   for (const a of DEMO_ACCOUNTS) {
     const id = addPerson({ name: a.name, kana: a.kana, job: a.job, globalRole: a.globalRole ?? null, password: a.password });
     contacts.push({ personId: id, kind: "email", value: a.email });
     addMobile(id);
-    if (a.facility) memberships.push({ personId: id, facilityId: 1, role: a.facility, appointedBy: a.facility === "staff" ? null : 1 });
+    const facilityId = a.facilityType ? facilities.find((f) => f.type === a.facilityType).id : 1;
+    if (a.facility) memberships.push({ personId: id, facilityId, role: a.facility, appointedBy: a.facility === "staff" ? null : 1 });
   }
   const networkAdminId = 1;
   const demoAdminId = 2;
@@ -512,7 +513,130 @@ export function buildNetwork({ people = 1500, seed = 20260901, scale = 1 } = {})
       if (!mobile || rnd.chance(0.85)) contacts.push({ personId: id, kind: "email", value: `${local}.${id}@example.jp` });
     }
   });
-  return { facilities, persons, memberships, contacts, networkAdminId };
+  const patients = buildPatients({ facilities, persons, memberships, seed, count: 80 * scale });
+  return { facilities, persons, memberships, contacts, networkAdminId, patients };
+}
+
+/**
+ * Who the patients' needs are: [how many of 80, needs, battery hours range]. Ventilators
+ * and oxygen first (they hang on power), then dialysis and insulin, many bedridden,
+ * several alone; the rest are frail people living at home.
+ */
+const PATIENT_PROFILES = [
+  [4, { ventilator: true, suction: true, bedridden: true, careLevel: "care5", evacuationList: true }, [4, 10]],
+  [8, { oxygen: true, careLevel: "care2", evacuationList: true }, [2, 8]],
+  [2, { suction: true, bedridden: true, careLevel: "care5" }, [3, 6]],
+  [4, { poweredDevice: true, careLevel: "care4", evacuationList: true }, [3, 12]],
+  [6, { dialysis: true, careLevel: "care1" }, null],
+  [10, { insulin: true, careLevel: "support2" }, null],
+  [26, { bedridden: true, careLevel: "care4", evacuationList: true }, null],
+  [20, { careLevel: "care1" }, null],
+];
+const PATIENT_NOTES = [
+  "訪問しました。バイタル安定、ご本人の表情も穏やかです。",
+  "停電時の連絡先とバッテリーの残り時間をご家族と確認しました。",
+  "酸素濃縮器の点検が済みました。予備のボンベは2本です。",
+  "次回の訪問は木曜日の午前です。",
+  "ご家族から連絡あり：来週は娘さんが泊まりに来られます。",
+  "褥瘡の処置をしました。経過は良好です。",
+  "避難先（小学校）までの移動は車いすが必要です。",
+  "インスリンの在庫を確認しました。10日分あります。",
+];
+const EVACUATION_PLACES = [
+  "小金井第一小学校",
+  "小金井第二小学校",
+  "前原小学校",
+  "緑小学校",
+  "東小学校",
+  "本町小学校",
+  "南小学校",
+  "自宅で待機（福祉避難所の調整中）",
+];
+
+/**
+ * About 80 home patients (§3–§5) with their groups: each opened after the consent by its
+ * physician (a doctor of a clinic), or by a care manager or visiting nurse with the
+ * physician responsible; members from clinics, visiting-nurse stations, care-manager and
+ * home-care offices. The demo visiting nurse and care manager are members of several,
+ * the first ventilator patient among them. Deterministic (its own seed), fictional.
+ */
+function buildPatients({ facilities, persons, memberships, seed, count }) {
+  const rnd = prng(seed + 15);
+  const facilityOf = new Map(facilities.map((f) => [f.id, f]));
+  const pool = (type, jobs) =>
+    memberships
+      .filter((m) => facilityOf.get(m.facilityId).type === type && jobs.includes(persons[m.personId - 1].job))
+      .map((m) => ({ personId: m.personId, facilityId: m.facilityId, district: facilityOf.get(m.facilityId).district }));
+  const doctors = pool("clinic", ["医師"]);
+  const nurses = pool("visiting_nurse", ["看護師"]);
+  const careManagers = pool("care_manager", ["介護支援専門員"]);
+  const helpers = pool("home_care", ["訪問介護員", "サービス提供責任者"]);
+  if (!doctors.length || !nurses.length || !careManagers.length) return [];
+  const demoNurse = persons.find((p) => p.password && DEMO_ACCOUNTS.find((a) => a.role === "visiting_nurse")?.password === p.password);
+  const demoCm = persons.find((p) => p.password && DEMO_ACCOUNTS.find((a) => a.role === "care_manager")?.password === p.password);
+  const near = (list, district) => {
+    const close = list.filter((x) => x.district === district);
+    return rnd.pick(close.length && rnd.chance(0.7) ? close : list);
+  };
+  const byId = (list, id) => list.find((x) => x.personId === id);
+  const profiles = PATIENT_PROFILES.flatMap(([n, needs, battery]) => Array.from({ length: Math.max(1, Math.round((n * count) / 80)) }, () => [needs, battery]));
+  const day = 86_400_000;
+  const patients = [];
+  profiles.slice(0, count).forEach(([base, battery], i) => {
+    const id = i + 1;
+    const district = rnd.pick(DISTRICTS);
+    const [s, sk] = rnd.pick(SURNAMES);
+    const [g, gk] = rnd.pick(GIVEN);
+    const needs = { ...base };
+    if (battery) needs.batteryHours = rnd.int(battery[0], battery[1]);
+    // Several live alone: the oxygen, insulin and dialysis patients now and then, most of the frail ones.
+    needs.livesAlone = base.ventilator ? i === 0 : base.careLevel === "care1" && !base.dialysis ? rnd.chance(0.6) : rnd.chance(base.bedridden ? 0.15 : 0.3);
+    if (base.careLevel)
+      needs.careLevel = rnd.pick(
+        base.bedridden ? ["care3", "care4", "care5"] : base.careLevel === "support2" ? ["support1", "support2", "care1"] : ["care1", "care2", "care3"],
+      );
+    if (base.ventilator) needs.careLevel = "care5";
+    needs.evacuationList = base.evacuationList ?? rnd.chance(0.3);
+    needs.evacuationPlace = rnd.pick(EVACUATION_PLACES);
+    const physician = near(doctors, district[0]);
+    // The demo nurse is in the first ventilator and oxygen groups and some bedridden ones; the demo care manager in a spread.
+    const withNurse = demoNurse && (i < 2 || i === 4 || i === 5 || (base.bedridden && i % 9 === 0));
+    const withCm = demoCm && (i === 0 || i === 3 || i % 11 === 6);
+    const nurse = withNurse
+      ? byId(nurses, demoNurse.id)
+      : needs.ventilator || needs.oxygen || needs.suction || needs.poweredDevice || base.bedridden || rnd.chance(0.4)
+        ? near(nurses, district[0])
+        : null;
+    const cm = withCm ? byId(careManagers, demoCm.id) : rnd.chance(0.85) ? near(careManagers, district[0]) : null;
+    const helper = helpers.length && (base.bedridden || needs.livesAlone) && rnd.chance(0.6) ? near(helpers, district[0]) : null;
+    const opener = rnd.chance(0.7) ? physician : cm && rnd.chance(0.65) ? cm : (nurse ?? physician);
+    const members = [{ ...physician, role: "manager" }];
+    if (opener.personId !== physician.personId) members.push({ ...opener, role: "manager" });
+    for (const m of [nurse, cm, helper]) if (m && !members.some((x) => x.personId === m.personId)) members.push({ ...m, role: "member" });
+    const posts = Array.from({ length: rnd.int(0, 2) }, () => ({
+      authorId: rnd.pick(members).personId,
+      text: rnd.pick(PATIENT_NOTES),
+      daysAgo: rnd.int(0, 20),
+    }));
+    patients.push({
+      id,
+      name: `${s} ${g}`,
+      kana: `${sk} ${gk}`,
+      birthDate: `${rnd.int(1928, 1962)}-${String(rnd.int(1, 12)).padStart(2, "0")}-${String(rnd.int(1, 28)).padStart(2, "0")}`,
+      address: `東京都小金井市${district[0]}${rnd.int(1, 5)}-${rnd.int(1, 20)}-${rnd.int(1, 30)}`,
+      district: district[0],
+      phone: `+81423${String(rnd.int(0, 99)).padStart(2, "0")}${String(rnd.int(0, 9999)).padStart(4, "0")}`,
+      needs,
+      consentDaysAgo: rnd.int(20, 700),
+      openedBy: opener.personId,
+      physicianId: physician.personId,
+      members,
+      facilityIds: [...new Set(members.map((m) => m.facilityId))],
+      posts,
+      day,
+    });
+  });
+  return patients;
 }
 
 const q = (v) => (v === null || v === undefined ? "NULL" : typeof v === "number" ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
@@ -602,7 +726,99 @@ export function toSql(net, now = Date.now()) {
      SELECT (SELECT id FROM groups WHERE kind = 'custom' AND name = '災害対策委員会'), m.person_id, 'member', ${now}
      FROM memberships m JOIN facilities f ON f.id = m.facility_id WHERE m.role = 'admin' AND f.type IN ('hospital', 'community_support', 'city_division');`,
   );
+  statements.push(...patientSql(net.patients ?? [], now));
   return statements;
+}
+
+const NEED_COLUMNS = [
+  ["ventilator", "ventilator"],
+  ["oxygen", "oxygen"],
+  ["suction", "suction"],
+  ["poweredDevice", "powered_device"],
+  ["dialysis", "dialysis"],
+  ["insulin", "insulin"],
+  ["bedridden", "bedridden"],
+  ["livesAlone", "lives_alone"],
+  ["evacuationList", "evacuation_list"],
+];
+
+/** The patient groups as rows (migration 0015): the patient, the members as after their invitations were accepted, a few posts. */
+function patientSql(patients, now) {
+  if (!patients.length) return [];
+  const dayOf = (ms) => new Date(ms + 9 * 3_600_000).toISOString().slice(0, 10);
+  const out = [];
+  out.push(
+    ...inserts(
+      "patients",
+      [
+        "id",
+        "name",
+        "kana",
+        "birth_date",
+        "address",
+        "district",
+        "phone",
+        ...NEED_COLUMNS.map(([, c]) => c),
+        "battery_hours",
+        "care_level",
+        "evacuation_place",
+        "consent_given_on",
+        "consent_to",
+        "consent_recorded_by",
+        "consent_recorded_at",
+        "physician_id",
+        "opened_by",
+        "created_at",
+        "updated_at",
+      ],
+      patients.map((p) => {
+        const opened = now - p.consentDaysAgo * p.day + 3 * 3_600_000;
+        return [
+          p.id,
+          p.name,
+          p.kana,
+          p.birthDate,
+          p.address,
+          p.district,
+          p.phone,
+          ...NEED_COLUMNS.map(([k]) => (p.needs[k] ? 1 : 0)),
+          p.needs.batteryHours ?? null,
+          p.needs.careLevel ?? null,
+          p.needs.evacuationPlace ?? "",
+          dayOf(now - p.consentDaysAgo * p.day),
+          p.openedBy,
+          p.openedBy,
+          opened,
+          p.physicianId,
+          p.openedBy,
+          opened,
+          opened,
+        ];
+      }),
+    ),
+  );
+  out.push(
+    ...inserts(
+      "patient_facilities",
+      ["patient_id", "facility_id"],
+      patients.flatMap((p) => p.facilityIds.map((f) => [p.id, f])),
+    ),
+  );
+  out.push(
+    ...inserts(
+      "patient_members",
+      ["patient_id", "person_id", "role", "added_by", "created_at"],
+      patients.flatMap((p) => p.members.map((m) => [p.id, m.personId, m.role, p.openedBy, now - p.consentDaysAgo * p.day + 4 * 3_600_000])),
+    ),
+  );
+  out.push(
+    ...inserts(
+      "patient_posts",
+      ["patient_id", "author_id", "text", "created_at"],
+      patients.flatMap((p) => p.posts.map((x) => [p.id, x.authorId, x.text, now - x.daysAgo * p.day - 2 * 3_600_000])),
+    ),
+  );
+  return out;
 }
 
 /** Writes the statements into files of about `maxBytes` each; returns their paths in order. */
@@ -649,12 +865,12 @@ export function parseArgs(argv) {
 export function generate({ large = false, people, seed = 20260901, out = ".wrangler/demo" } = {}) {
   const net = buildNetwork({ people: people ?? (large ? 100_000 : 1500), seed, scale: large ? 10 : 1 });
   const files = writeSqlFiles(toSql(net), resolve(out));
-  return { files, facilities: net.facilities.length, people: net.persons.length, contacts: net.contacts.length };
+  return { files, facilities: net.facilities.length, people: net.persons.length, contacts: net.contacts.length, patients: net.patients.length };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const t0 = Date.now();
   const r = generate(parseArgs(process.argv.slice(2)));
-  console.log(`${r.facilities} facilities, ${r.people} people, ${r.contacts} contacts in ${Date.now() - t0} ms:`);
+  console.log(`${r.facilities} facilities, ${r.people} people, ${r.contacts} contacts, ${r.patients} patient groups in ${Date.now() - t0} ms:`);
   for (const f of r.files) console.log(`  ${f}`);
 }
