@@ -122,7 +122,7 @@ describe("service worker: roll-call notifications", () => {
     await s.push(payload);
     expect(s.shown).toHaveLength(1);
     const n = s.shown[0]!;
-    expect(n.title).toBe("【訓練】DIỄN TẬP M6.8 Tama");
+    expect(n.title).toBe("【訓練】DIỄN TẬP Xác nhận an toàn: M6.8 Tama"); // the sender (no networkName set: the service in the language) before the title
     expect(n.options).toMatchObject({ tag: `rollcall-${id}`, lang: "vi", requireInteraction: true, renotify: true });
     expect(n.options.actions).toEqual([
       { action: "safe_yes", title: "An toàn, đi làm được" },
