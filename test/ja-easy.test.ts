@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { STAFF } from "../admin-ui/src/locales/ja-easy";
 import { label, parseSettings } from "../worker/templates/files";
 import { TEMPLATE_FILES } from "../worker/templates/files.generated";
 import { bareKanji, rubyHtml, rubyParts, rubyPlain } from "../worker/templates/ruby";
@@ -35,6 +36,13 @@ describe("やさしい日本語 files", () => {
         .filter(([, kanji]) => kanji.length);
       expect(bad, `kanji without {漢字|かんじ} in templates/${path}`).toEqual([]);
     });
+
+  it("admin-ui/src/locales/ja-easy.ts (the staff screens): every kanji has its reading", () => {
+    const bad = Object.entries(STAFF)
+      .map(([key, text]) => [key, kanjiWithoutRuby(text)] as const)
+      .filter(([, kanji]) => kanji.length);
+    expect(bad, "kanji without {漢字|かんじ} in the staff screens' やさしい日本語").toEqual([]);
+  });
 
   it("keep the kanji of the reply page with furigana (来る, 着きます)", () => {
     const page = TEMPLATE_FILES["page/ja-easy.txt"]!;

@@ -1,4 +1,4 @@
-import { getLang, t } from "./i18n";
+import { apiLang, t } from "./i18n";
 import type { ApiErrorBody } from "./types";
 
 /** An API answer other than 2xx, carrying the `{error:{code,message,field}}` shape. */
@@ -27,8 +27,9 @@ export interface RequestOptions {
 }
 
 async function request<T>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
-  // The API answers its `message` in this language (worker/lib/errors.ts errorLang).
-  const headers: Record<string, string> = { accept: "application/json", "accept-language": getLang() };
+  // The API answers its `message` in Japanese or English (worker/lib/errors.ts errorLang):
+  // やさしい日本語 reads the Japanese, the other languages the English.
+  const headers: Record<string, string> = { accept: "application/json", "accept-language": apiLang() };
   let payload: BodyInit | undefined;
   if (opts.raw) {
     payload = opts.raw.body;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { api, ApiFailure, whenSignedOut } from "./api";
-import { getLang, setLang, t } from "./i18n";
+import { LANGUAGES } from "../../worker/templates/languages";
+import { getLang, onLangChange, setLang, startLang, t, tx, type Lang } from "./i18n";
 import "./labels";
 import { may, SCREENS, screenFor } from "./nav";
 import { match, navigate, useLocation } from "./router";
@@ -10,9 +11,11 @@ import { Home } from "./screens/Home";
 import { Board } from "./screens/Board";
 import { FacilityDrill, PersonDrill } from "./screens/BoardDrill";
 import { Directory } from "./screens/Directory";
+import { FacilityNew, FacilityPage, Invite, PersonNew, PersonPage } from "./screens/DirectoryEdit";
 import { History } from "./screens/History";
 import { Import } from "./screens/Import";
 import { Outbox } from "./screens/Outbox";
+import { PatientNew, PatientPage, Patients } from "./screens/Patients";
 import { Settings } from "./screens/Settings";
 import { Templates } from "./screens/Templates";
 import { Trigger } from "./screens/Trigger";
@@ -34,23 +37,23 @@ export function App() {
 
   const loadMe = useCallback(async () => {
     try {
-      setMe(await api.get<Me>("/api/session"));
+      const m = await api.get<Me>("/api/session");
+      setMe(m);
       setBootError(null);
+      // The person's own language, unless this device chose one in the header.
+      void setLang(startLang(m.lang));
     } catch (err) {
       if (err instanceof ApiFailure && err.status === 401) setMe(null);
       else setBootError(err);
     }
   }, []);
   useEffect(() => {
-    setLang(getLang());
+    const off = onLangChange(() => setLangTick((n) => n + 1));
+    void setLang(startLang());
     whenSignedOut(() => setMe(null));
     void loadMe();
+    return off;
   }, [loadMe]);
-
-  function switchLang() {
-    setLang(getLang() === "ja" ? "en" : "ja");
-    setLangTick((n) => n + 1);
-  }
 
   async function signOut() {
     try {
@@ -61,10 +64,21 @@ export function App() {
     }
   }
 
+  // Every language of the templates, each in its own name; the choice stays on this device.
   const langButton = (
-    <button type="button" class="btn link lang" onClick={switchLang} aria-label={t("lang.switchLabel")} lang={getLang() === "ja" ? "en" : "ja"}>
-      {t("lang.switch")}
-    </button>
+    <select
+      class="btn small short"
+      aria-label={t("lang.label")}
+      value={getLang()}
+      onChange={(e) => void setLang((e.currentTarget as HTMLSelectElement).value as Lang, { remember: true })}
+      data-testid="lang"
+    >
+      {LANGUAGES.map((l) => (
+        <option key={l.code} value={l.code} lang={l.htmlLang}>
+          {l.name}
+        </option>
+      ))}
+    </select>
   );
 
   if (me === undefined)
@@ -80,6 +94,7 @@ export function App() {
         <SignIn
           onSignedIn={(m) => {
             setMe(m);
+            void setLang(startLang(m.lang));
           }}
         />
       </>
@@ -92,11 +107,11 @@ export function App() {
   return (
     <>
       <a href="#main" class="skip">
-        {t("app.skip")}
+        {tx("app.skip")}
       </a>
       <header class="topbar">
         <Link href="/" class="brand">
-          {t("app.title")}
+          {tx("app.title")}
         </Link>
         <span class="who">
           {me.name}
@@ -104,7 +119,7 @@ export function App() {
         </span>
         {langButton}
         <button type="button" class="btn link" onClick={signOut}>
-          {t("nav.signOut")}
+          {tx("nav.signOut")}
         </button>
       </header>
       {restricted ? null : (
@@ -113,7 +128,7 @@ export function App() {
             {menu.map((s) => (
               <li key={s.path}>
                 <Link href={s.path} current={screenFor(path)?.path === s.path}>
-                  {t(s.label)}
+                  {tx(s.label)}
                 </Link>
               </li>
             ))}
@@ -146,13 +161,13 @@ function Screen({ me, path, reloadMe, signedOut }: { me: Me; path: string; reloa
   if (!screen)
     return (
       <Page title={t("notFound.title")}>
-        <Link href="/">{t("nav.home")}</Link>
+        <Link href="/">{tx("nav.home")}</Link>
       </Page>
     );
   if (!may(me, screen.roles))
     return (
       <Page title={t(screen.label)}>
-        <p>{t("forbidden.screen")}</p>
+        <p>{tx("forbidden.screen")}</p>
       </Page>
     );
   if (path === "/") return <Home me={me} />;
@@ -170,10 +185,21 @@ function Screen({ me, path, reloadMe, signedOut }: { me: Me; path: string; reloa
   if (board && Number(board.id) > 0) return <Board id={Number(board.id)} me={me} />;
   if (path === "/directory") return <Directory me={me} />;
   if (path === "/directory/import") return <Import me={me} />;
+  if (path === "/directory/people/new") return <PersonNew me={me} />;
+  if (path === "/directory/facilities/new") return <FacilityNew me={me} />;
+  if (path === "/directory/invite") return <Invite me={me} />;
+  const dirPerson = match("/directory/people/:id", path);
+  if (dirPerson && Number(dirPerson.id) > 0) return <PersonPage key={dirPerson.id} me={me} id={Number(dirPerson.id)} />;
+  const dirFacility = match("/directory/facilities/:id", path);
+  if (dirFacility && Number(dirFacility.id) > 0) return <FacilityPage key={dirFacility.id} me={me} id={Number(dirFacility.id)} />;
   if (path === "/templates") return <Templates me={me} />;
   if (path === "/outbox") return <Outbox me={me} />;
   if (path === "/readiness") return <Readiness me={me} />;
   if (path === "/reports") return <Reports />;
+  if (path === "/patients") return <Patients me={me} />;
+  if (path === "/patients/new") return <PatientNew />;
+  const patient = match("/patients/:id", path);
+  if (patient && Number(patient.id) > 0) return <PatientPage id={Number(patient.id)} me={me} />;
   if (path === "/me") return <MeHome me={me} />;
   if (path === "/me/profile") return <Profile onChanged={reloadMe} />;
   if (path === "/me/contacts") return <Contacts />;
@@ -183,7 +209,7 @@ function Screen({ me, path, reloadMe, signedOut }: { me: Me; path: string; reloa
   if (path === "/triggers") return <Triggers />;
   return (
     <Page title={t("notFound.title")}>
-      <Link href="/">{t("nav.home")}</Link>
+      <Link href="/">{tx("nav.home")}</Link>
     </Page>
   );
 }

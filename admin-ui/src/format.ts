@@ -1,10 +1,11 @@
+import { languageOf } from "../../worker/templates/languages";
 import { getLang } from "./i18n";
 
 /** Everyone in the network is in Japan: times are always shown in JST, whatever the device says. */
 const TZ = "Asia/Tokyo";
 
 function fmt(opts: Intl.DateTimeFormatOptions) {
-  return new Intl.DateTimeFormat(getLang() === "ja" ? "ja-JP" : "en-GB", { timeZone: TZ, ...opts });
+  return new Intl.DateTimeFormat(languageOf(getLang()).locale, { timeZone: TZ, ...opts });
 }
 
 /** 2026/11/28 14:05 (JST). Accepts UTC ms or an ISO string. */

@@ -1,16 +1,23 @@
+import { h, type ComponentChildren } from "preact";
+import { LANGUAGES, languageOf, type Lang } from "../../worker/templates/languages";
+import { rubyParts, rubyPlain } from "../../worker/templates/ruby";
+import { STAFF_EN } from "./locales/en";
+import { STAFF_JA, type StaffStrings } from "./locales/ja";
+
 /**
- * Japanese first, English by a switch. A key missing in English falls back to Japanese.
+ * The screens' words. A staff member's screens (わたし and its pages, the sign-in screen,
+ * the header and menu they see) come in every language of worker/templates/languages.ts:
+ * locales/<code>.ts, each with every key of locales/ja.ts (test/ui-i18n.test.ts). Japanese
+ * and English are bundled; the other languages load when chosen (one small chunk each),
+ * so the first page carries two. The admin-only screens stay in Japanese and English
+ * (ADMIN_* here, and each screen's own words by addStrings); in another language they
+ * read Japanese, the fallback for any key a language lacks.
  * Short words: these screens are read under stress, often on a phone.
  */
-export type Lang = "ja" | "en";
+export type { Lang };
 
-const ja: Record<string, string> = {
-  "app.title": "安否確認",
-  "app.skip": "本文へ移動",
-  "lang.switch": "English",
-  "lang.switchLabel": "Switch to English",
-  "nav.label": "メニュー",
-  "nav.home": "ホーム",
+/** Words of the admin screens (Japanese and English only), beside each screen's own. */
+const ADMIN_JA: Record<string, string> = {
   "nav.rollcalls": "安否確認の履歴",
   "nav.trigger": "安否確認を送る",
   "nav.directory": "名簿",
@@ -22,38 +29,6 @@ const ja: Record<string, string> = {
   "nav.reports": "職員からの報告",
   "nav.audit": "監査ログ",
   "nav.settings": "設定",
-  "nav.account": "アカウント",
-  "nav.signOut": "サインアウト",
-  "role.network_admin": "ネットワーク管理者",
-  "role.facility_admin": "事業所管理者",
-  "role.delegate": "管理者の代行",
-  "role.staff": "職員",
-  "role.viewer": "閲覧（市）",
-  "signin.title": "サインイン",
-  "signin.email": "メールアドレス",
-  "signin.password": "パスワード",
-  "signin.code": "確認コード（6桁）",
-  "signin.codeHelp": "認証アプリに表示される6桁の数字を入れてください。",
-  "signin.submit": "サインイン",
-  "signin.working": "確認中…",
-  "pw.title": "パスワードの変更",
-  "pw.expired": "パスワードの期限が切れました。新しいパスワードを決めてください。",
-  "pw.current": "今のパスワード",
-  "pw.next": "新しいパスワード",
-  "pw.nextHelp": "8文字以上。英字と数字をまぜてください。",
-  "pw.submit": "変更する",
-  "pw.done": "パスワードを変更しました。",
-  "mfa.title": "認証アプリの登録",
-  "mfa.required": "管理者は認証アプリ（ワンタイムコード）の登録が必要です。",
-  "mfa.start": "登録を始める",
-  "mfa.secret": "秘密鍵（アプリに手入力）",
-  "mfa.uri": "otpauth URI",
-  "mfa.code": "アプリに出た6桁のコード",
-  "mfa.submit": "登録する",
-  "mfa.done": "認証アプリを登録しました。",
-  "mfa.enabled": "認証アプリ：登録済み",
-  "home.title": "ホーム",
-  "home.hello": "{name}さん",
   "home.active": "実施中の安否確認",
   "home.noActive": "実施中の安否確認はありません。",
   "home.open": "ボードを開く",
@@ -87,49 +62,9 @@ const ja: Record<string, string> = {
   "audit.filter": "操作で絞り込み",
   "audit.more": "さらに表示",
   "audit.empty": "記録はありません。",
-  "common.loading": "読み込み中…",
-  "common.error": "エラー",
-  "common.retry": "もう一度",
-  "common.none": "なし",
-  "common.yes": "はい",
-  "common.no": "いいえ",
-  "common.back": "戻る",
-  "common.cancel": "やめる",
-  "common.search": "検索",
-  "common.apply": "絞り込む",
-  "notFound.title": "ページがありません",
-  "forbidden.screen": "この画面を見る権限がありません。",
-  "err.network": "サーバーにつながりません。通信を確認して、もう一度お試しください。",
-  "err.generic": "うまくいきませんでした。",
-  "code.invalid_credentials": "メールアドレスかパスワードが違います。",
-  "code.code_required": "確認コードを入れてください。",
-  "code.invalid_code": "確認コードが違うか、使用済みです。",
-  "code.too_many_attempts": "失敗が多すぎます。しばらくしてからお試しください。",
-  "code.role_forbidden": "この操作をする権限がありません。",
-  "code.forbidden": "この操作をする権限がありません。",
-  "code.unauthorized": "サインインしてください。",
-  "code.not_found": "見つかりません。",
-  "code.password_expired": "パスワードの期限が切れています。",
-  "code.mfa_enrolment_required": "先に認証アプリを登録してください。",
-  "code.wrong_code": "コードが違います。SMSの6桁を確かめてください（5回まちがえると、そのコードは使えなくなります）。",
-  "code.code_dead": "このコードはもう使えません（まちがいが5回、または新しいコードを送信済み）。「確認コードをSMSで送る」でもう一度送ってください。",
-  "code.code_spent": "このコードはもう使えません（まちがいが5回、または新しいコードを送信済み）。「確認コードをSMSで送る」でもう一度送ってください。",
-  "code.wrong_totp": "コードが違います。スマートフォンの時刻が合っているか確かめてください。",
-  "code.code_expired": "コードの有効期限（10分）が切れました。もう一度送ってください。",
-  "code.no_code": "有効なコードがありません。もう一度送ってください。",
-  "code.too_many_requests": "短い時間に何度も送りました。1時間ほどしてからお試しください。",
-  "code.too_large": "ファイルが大きすぎます。",
-  "code.gone": "この端末にはもう通知が届きません（登録を消しました）。端末でもう一度通知をオンにしてください。",
-  "code.closed": "この安否確認は締め切られました。",
 };
 
-const en: Record<string, string> = {
-  "app.title": "Roll-call",
-  "app.skip": "Skip to content",
-  "lang.switch": "日本語",
-  "lang.switchLabel": "日本語に切り替え",
-  "nav.label": "Menu",
-  "nav.home": "Home",
+const ADMIN_EN: Record<string, string> = {
   "nav.rollcalls": "Roll-call history",
   "nav.trigger": "Send a roll-call",
   "nav.directory": "Directory",
@@ -141,38 +76,6 @@ const en: Record<string, string> = {
   "nav.reports": "Staff reports",
   "nav.audit": "Audit log",
   "nav.settings": "Settings",
-  "nav.account": "Account",
-  "nav.signOut": "Sign out",
-  "role.network_admin": "Network admin",
-  "role.facility_admin": "Facility admin",
-  "role.delegate": "Delegate",
-  "role.staff": "Staff",
-  "role.viewer": "Viewer (city)",
-  "signin.title": "Sign in",
-  "signin.email": "Email",
-  "signin.password": "Password",
-  "signin.code": "One-time code (6 digits)",
-  "signin.codeHelp": "Enter the 6 digits your authenticator app shows.",
-  "signin.submit": "Sign in",
-  "signin.working": "Checking…",
-  "pw.title": "Change password",
-  "pw.expired": "Your password has expired. Choose a new one.",
-  "pw.current": "Current password",
-  "pw.next": "New password",
-  "pw.nextHelp": "8 or more characters, letters and digits.",
-  "pw.submit": "Change",
-  "pw.done": "Password changed.",
-  "mfa.title": "Authenticator app",
-  "mfa.required": "Admins must set up an authenticator app (one-time codes).",
-  "mfa.start": "Start",
-  "mfa.secret": "Secret (type it into the app)",
-  "mfa.uri": "otpauth URI",
-  "mfa.code": "6-digit code from the app",
-  "mfa.submit": "Set up",
-  "mfa.done": "Authenticator app set up.",
-  "mfa.enabled": "Authenticator app: set up",
-  "home.title": "Home",
-  "home.hello": "Hello, {name}",
   "home.active": "Active roll-calls",
   "home.noActive": "No roll-call is active.",
   "home.open": "Open the board",
@@ -206,73 +109,136 @@ const en: Record<string, string> = {
   "audit.filter": "Filter by action",
   "audit.more": "Show more",
   "audit.empty": "Nothing recorded.",
-  "common.loading": "Loading…",
-  "common.error": "Error",
-  "common.retry": "Try again",
-  "common.none": "None",
-  "common.yes": "Yes",
-  "common.no": "No",
-  "common.back": "Back",
-  "common.cancel": "Cancel",
-  "common.search": "Search",
-  "common.apply": "Filter",
-  "notFound.title": "No such page",
-  "forbidden.screen": "Your role may not see this screen.",
-  "err.network": "Cannot reach the server. Check the connection and try again.",
-  "err.generic": "Something went wrong.",
 };
 
-const dicts: Record<Lang, Record<string, string>> = { ja, en };
+const ja: Record<string, string> = { ...ADMIN_JA, ...STAFF_JA };
+const en: Record<string, string> = { ...ADMIN_EN, ...STAFF_EN };
+const dicts: Partial<Record<Lang, Record<string, string>>> = { ja, en };
 
-function initialLang(): Lang {
+type Lazy = Exclude<Lang, "ja" | "en">;
+/** One chunk per language, fetched the first time someone picks it. */
+const LAZY: Record<Lazy, () => Promise<{ STAFF: StaffStrings }>> = {
+  vi: () => import("./locales/vi"),
+  id: () => import("./locales/id"),
+  tl: () => import("./locales/tl"),
+  ne: () => import("./locales/ne"),
+  my: () => import("./locales/my"),
+  zh: () => import("./locales/zh"),
+  "ja-easy": () => import("./locales/ja-easy"),
+};
+
+const CODES = new Set<string>(LANGUAGES.map((l) => l.code));
+const isLang = (code: unknown): code is Lang => typeof code === "string" && CODES.has(code);
+
+/** This device's choice from the header (a key of its own: the old ja/en switch wrote "lang" on every visit). */
+const CHOICE_KEY = "uiLang";
+
+/** The language chosen in the header on this device, if any. */
+export function deviceLang(): Lang | null {
   try {
-    const saved = localStorage.getItem("lang");
-    if (saved === "ja" || saved === "en") return saved;
+    const saved = localStorage.getItem(CHOICE_KEY);
+    return isLang(saved) ? saved : null;
   } catch {
-    /* storage blocked */
+    return null; // storage blocked
+  }
+}
+
+/** The browser's first language we have (vi-VN → vi, fil → tl), else Japanese. */
+export function browserLang(): Lang {
+  const tags = typeof navigator === "undefined" ? [] : navigator.languages?.length ? navigator.languages : [navigator.language];
+  for (const tag of tags) {
+    const base = (tag ?? "").toLowerCase().split("-")[0] ?? "";
+    const code = base === "fil" ? "tl" : base;
+    if (isLang(code)) return code;
   }
   return "ja";
 }
 
-let current: Lang = initialLang();
+/**
+ * The language the screens start in: this device's choice in the header, else the
+ * person's own (their profile's language, once signed in), else the browser's.
+ */
+export const startLang = (personLang?: string | null): Lang => deviceLang() ?? (isLang(personLang) ? personLang : browserLang());
+
+let current: Lang = "ja";
+let switching = 0;
+const listeners = new Set<() => void>();
 
 export const getLang = () => current;
 
-export function setLang(lang: Lang) {
-  current = lang;
-  document.documentElement.lang = lang;
-  document.title = t("app.title");
-  try {
-    localStorage.setItem("lang", lang);
-  } catch {
-    /* storage blocked */
-  }
+/** The language of the API's `message` (Accept-Language): it answers Japanese or English. */
+export const apiLang = (): "ja" | "en" => (current === "ja" || current === "ja-easy" ? "ja" : "en");
+
+/** For the admin-only screens, which have Japanese and English: English only when chosen. */
+export const adminLang = (): "ja" | "en" => (current === "en" ? "en" : "ja");
+
+/** Called after every switch (the app renders again). */
+export function onLangChange(fn: () => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
 }
 
 /**
- * The screen language for a person's chosen language (worker/templates/languages.ts):
- * the screens have Japanese and English; やさしい日本語 reads the Japanese screens, and
- * the other languages get English screens while their messages and reply pages come in
- * their own language from the server.
+ * Switches the screens to `lang`, loading its words first (a language that cannot load,
+ * offline, leaves the screens as they are). `remember`: the header's choice, kept on this device.
  */
-export function uiLangFor(code: string): Lang {
-  return code === "ja" || code === "ja-easy" ? "ja" : "en";
+export async function setLang(lang: Lang, opts: { remember?: boolean } = {}): Promise<void> {
+  const mine = ++switching;
+  if (!dicts[lang]) {
+    try {
+      dicts[lang] = { ...(await LAZY[lang as Lazy]()).STAFF };
+    } catch {
+      return;
+    }
+  }
+  if (mine !== switching) return; // a later choice won
+  current = lang;
+  document.documentElement.lang = languageOf(lang).htmlLang;
+  document.title = t("app.title");
+  if (opts.remember)
+    try {
+      localStorage.setItem(CHOICE_KEY, lang);
+    } catch {
+      /* storage blocked */
+    }
+  for (const fn of listeners) fn();
 }
 
-/** Adds more strings (screens keep their own words next to them). */
-export function addStrings(more: Record<Lang, Record<string, string>>) {
+/** Adds more strings (the admin screens keep their own Japanese and English words next to them). */
+export function addStrings(more: { ja: Record<string, string>; en: Record<string, string> }) {
   Object.assign(ja, more.ja);
   Object.assign(en, more.en);
 }
 
+/** The raw string: the language's own, else Japanese (`fallback` when no language has it; "" tests for one). */
+function lookup(key: string, fallback: string | undefined): string {
+  const own = dicts[current]?.[key];
+  if (own !== undefined) return own;
+  // Asked whether a language has its own words (an API error code): a reader of neither
+  // Japanese kind gets the API's message, in English, rather than the Japanese words.
+  if (fallback === "" && current !== "ja" && current !== "ja-easy") return "";
+  return ja[key] ?? fallback ?? key;
+}
+
+const fill = (s: string, vars?: Record<string, string | number>) => {
+  let out = s;
+  if (vars) for (const [k, val] of Object.entries(vars)) out = out.split(`{${k}}`).join(String(val));
+  return out;
+};
+
 /**
- * The string for `key` in the current language, with `{name}` placeholders filled.
+ * The string for `key` in the current language as plain text, with `{name}` placeholders
+ * filled (やさしい日本語's furigana reads as its kana: aria-labels, titles, dialogs).
  * `fallback` is returned when no language has the key (pass "" to test for one).
  */
 export function t(key: string, fallbackOrVars?: string | Record<string, string | number>, vars?: Record<string, string | number>): string {
   const fallback = typeof fallbackOrVars === "string" ? fallbackOrVars : undefined;
-  const v = typeof fallbackOrVars === "object" ? fallbackOrVars : vars;
-  let s = dicts[current][key] ?? (current === "en" && fallback === "" ? undefined : ja[key]) ?? fallback ?? key;
-  if (v) for (const [k, val] of Object.entries(v)) s = s.split(`{${k}}`).join(String(val));
-  return s;
+  return fill(rubyPlain(lookup(key, fallback)), typeof fallbackOrVars === "object" ? fallbackOrVars : vars);
+}
+
+/** The string for `key` as screen text: furigana (`{来|く}る`) as <ruby>, placeholders filled. */
+export function tx(key: string, vars?: Record<string, string | number>): ComponentChildren {
+  const parts = rubyParts(lookup(key, undefined));
+  if (parts.length === 1 && typeof parts[0] === "string") return fill(parts[0], vars);
+  return parts.map((p, i) => (typeof p === "string" ? fill(p, vars) : h("ruby", { key: i }, p.base, h("rt", null, p.reading))));
 }

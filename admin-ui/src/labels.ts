@@ -2,7 +2,10 @@ import { addStrings, t } from "./i18n";
 import { FACILITY_TYPES } from "../../worker/directory/facility-types";
 import { LANGUAGES } from "../../worker/templates/languages";
 
-/** Domain words: facility types, roles, answers, channels, states (ja / en). */
+/**
+ * Domain words: facility types, group kinds, channels, states (ja / en). The answers, the
+ * roles in a facility and 訓練/本番 are staff words too: locales/*.ts, in every language.
+ */
 addStrings({
   ja: {
     "ft.clinic": "診療所",
@@ -15,18 +18,9 @@ addStrings({
     "ft.home_care": "訪問介護事業所",
     "ft.community_support": "地域包括支援センター",
     "ft.city_division": "市役所・介護福祉課",
-    "mr.admin": "管理者",
-    "mr.delegate": "管理者代行",
-    "mr.staff": "一般",
     "gk.network": "全体",
     "gk.facility": "事業所",
     "gk.custom": "任意",
-    "safety.safe": "無事",
-    "safety.minor": "軽傷",
-    "safety.severe": "重傷・要救助",
-    "availability.yes": "出勤可能",
-    "availability.conditional": "条件付き",
-    "availability.no": "出勤不可",
     "yesno.yes": "あり",
     "yesno.no": "なし",
     "ch.push": "プッシュ通知",
@@ -43,8 +37,6 @@ addStrings({
     "dstate.delivered": "到達",
     "dstate.failed": "失敗",
     "dstate.cancelled": "取り消し",
-    drill: "訓練",
-    real: "本番",
     unanswered: "未回答",
   },
   en: {
@@ -58,18 +50,9 @@ addStrings({
     "ft.home_care": "Home-care office",
     "ft.community_support": "Community support centre",
     "ft.city_division": "City care division",
-    "mr.admin": "Admin",
-    "mr.delegate": "Delegate",
-    "mr.staff": "Staff",
     "gk.network": "Network",
     "gk.facility": "Facility",
     "gk.custom": "Custom",
-    "safety.safe": "Safe",
-    "safety.minor": "Minor injury",
-    "safety.severe": "Severe / needs rescue",
-    "availability.yes": "Can work",
-    "availability.conditional": "With conditions",
-    "availability.no": "Cannot work",
     "yesno.yes": "Yes",
     "yesno.no": "No",
     "ch.push": "Push",
@@ -86,8 +69,6 @@ addStrings({
     "dstate.delivered": "Delivered",
     "dstate.failed": "Failed",
     "dstate.cancelled": "Cancelled",
-    drill: "Drill",
-    real: "Real",
     unanswered: "No answer",
   },
 });

@@ -56,15 +56,15 @@ describe("sign-in", () => {
     await ctx.close();
   });
 
-  it("switches to English and back", async () => {
+  it("switches to English and back (the header's language list)", async () => {
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
     await page.goto("/");
-    await page.getByRole("button", { name: "Switch to English" }).click();
+    await page.getByLabel("言語", { exact: true }).selectOption("en");
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), "en");
     await page.getByLabel("Email").waitFor();
-    await page.getByRole("button", { name: "日本語に切り替え" }).click();
+    await page.getByLabel("Language", { exact: true }).selectOption("ja");
     await page.getByRole("heading", { name: "サインイン" }).waitFor();
     await ctx.close();
   });

@@ -266,11 +266,12 @@ describe("the drill story (issue 4)", () => {
     await capture(admin, "90-templates");
     await admin.getByRole("navigation", { name: "メニュー" }).getByRole("link", { name: "ホーム" }).click();
     await admin.getByRole("heading", { name: "ホーム" }).waitFor();
-    await admin.getByRole("button", { name: "Switch to English" }).click();
+    await admin.getByLabel("言語", { exact: true }).selectOption("en");
     await admin.getByRole("heading", { name: "Home" }).waitFor();
     await screenshot(admin, "91-home-english");
     await checkA11y(admin, "home (English)");
-    await admin.getByRole("button", { name: "日本語に切り替え" }).click();
+    await admin.getByLabel("Language", { exact: true }).selectOption("ja");
+    await admin.getByRole("heading", { name: "ホーム" }).waitFor();
   });
 
   it("11. a facility admin drills their own facility and records a reply for someone reached by phone (代理回答)", async () => {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { LANGS, type Lang } from "../templates/languages";
 import { ROLES } from "./scope";
 
 /** The auth domain's request and response shapes (the admin UI imports these types). */
@@ -20,6 +21,8 @@ export const MeSchema = z
     totpEnabled: z.boolean(),
     passwordExpired: z.boolean(),
     mustEnrolMfa: z.boolean(),
+    /** The person's language: the staff screens start in it (a choice on the device comes first). */
+    lang: z.enum(LANGS as [Lang, ...Lang[]]),
   })
   .openapi("Me");
 

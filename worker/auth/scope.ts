@@ -19,6 +19,8 @@ export interface Auth {
   passwordExpired: boolean;
   /** Set when an admin must enrol TOTP before anything else. */
   mustEnrolMfa: boolean;
+  /** The person's language (worker/templates/languages.ts): the staff screens start in it. */
+  lang?: string;
 }
 
 export function rolesOf(auth: Auth): Set<Role> {

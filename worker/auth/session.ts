@@ -1,3 +1,4 @@
+import { langOf } from "../templates/languages";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { clock } from "../lib/clock";
@@ -77,6 +78,7 @@ export function authFor(account: data.AccountRow, facilities: Auth["facilities"]
     totpEnabled: account.totpEnabled,
     passwordExpired: passwordExpired(account.passwordChangedAt, account.totpEnabled, settings, now),
     mustEnrolMfa: settings.mfaRequiredForAdmins && !account.totpEnabled && holdsAdminRole(account.globalRole, facilities),
+    lang: account.lang,
   };
 }
 
@@ -100,4 +102,5 @@ export const meOf = (a: Auth) => ({
   totpEnabled: a.totpEnabled,
   passwordExpired: a.passwordExpired,
   mustEnrolMfa: a.mustEnrolMfa,
+  lang: langOf(a.lang),
 });

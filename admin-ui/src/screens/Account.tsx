@@ -1,28 +1,9 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
-import { addStrings, t } from "../i18n";
+import { t, tx } from "../i18n";
 import { passkeysSupported, registerPasskey } from "../staff/passkey";
 import type { Me } from "../types";
 import { ErrorNote, Field, Notice, Page, Submit } from "../ui";
-
-addStrings({
-  ja: {
-    "pk.title": "パスキー",
-    "pk.intro": "パスワードの代わりに、この端末の指紋・顔認証・画面ロックでサインインできます。",
-    "pk.name": "パスキーの名前",
-    "pk.add": "この端末にパスキーを作る",
-    "pk.added": "パスキーを登録しました。次回から「パスキーでサインイン」を使えます。",
-    "pk.unsupported": "このブラウザはパスキーに対応していません。",
-  },
-  en: {
-    "pk.title": "Passkeys",
-    "pk.intro": "Sign in with this device's fingerprint, face or screen lock instead of a password.",
-    "pk.name": "Passkey name",
-    "pk.add": "Create a passkey on this device",
-    "pk.added": 'Passkey added. Next time use "Sign in with a passkey".',
-    "pk.unsupported": "This browser does not support passkeys.",
-  },
-});
 
 /** Registers a passkey for the signed-in person (a sign-in option for everyone). */
 export function PasskeyForm() {
@@ -45,17 +26,17 @@ export function PasskeyForm() {
   }
   return (
     <form class="card narrow" onSubmit={add} noValidate>
-      <h2>{t("pk.title")}</h2>
-      <p>{t("pk.intro")}</p>
+      <h2>{tx("pk.title")}</h2>
+      <p>{tx("pk.intro")}</p>
       {passkeysSupported() ? (
         <>
           <Field label={t("pk.name")} name="name" value={name} onInput={setName} error={error} maxLength={60} />
           <ErrorNote error={error} fields={["name"]} />
-          {done ? <Notice>{t("pk.added")}</Notice> : null}
-          <Submit busy={busy}>{t("pk.add")}</Submit>
+          {done ? <Notice>{tx("pk.added")}</Notice> : null}
+          <Submit busy={busy}>{tx("pk.add")}</Submit>
         </>
       ) : (
-        <p class="warn">{t("pk.unsupported")}</p>
+        <p class="warn">{tx("pk.unsupported")}</p>
       )}
     </form>
   );
@@ -87,8 +68,8 @@ export function PasswordForm({ expired, onDone }: { expired?: boolean; onDone: (
   }
   return (
     <form onSubmit={submit} class="card narrow" noValidate>
-      <h2>{t("pw.title")}</h2>
-      {expired ? <p class="warn">{t("pw.expired")}</p> : null}
+      <h2>{tx("pw.title")}</h2>
+      {expired ? <p class="warn">{tx("pw.expired")}</p> : null}
       <Field
         label={t("pw.current")}
         name="current"
@@ -111,8 +92,8 @@ export function PasswordForm({ expired, onDone }: { expired?: boolean; onDone: (
         required
       />
       <ErrorNote error={error} fields={["current", "next"]} />
-      {done ? <Notice>{t("pw.done")}</Notice> : null}
-      <Submit busy={busy}>{t("pw.submit")}</Submit>
+      {done ? <Notice>{tx("pw.done")}</Notice> : null}
+      <Submit busy={busy}>{tx("pw.submit")}</Submit>
     </form>
   );
 }
@@ -150,26 +131,26 @@ export function MfaForm({ required, onDone }: { required?: boolean; onDone: () =
       setBusy(false);
     }
   }
-  if (done) return <Notice>{t("mfa.done")}</Notice>;
+  if (done) return <Notice>{tx("mfa.done")}</Notice>;
   return (
     <div class="card narrow">
-      <h2>{t("mfa.title")}</h2>
-      {required ? <p class="warn">{t("mfa.required")}</p> : null}
+      <h2>{tx("mfa.title")}</h2>
+      {required ? <p class="warn">{tx("mfa.required")}</p> : null}
       {!setup ? (
         <>
           <ErrorNote error={error} />
           <button type="button" class="btn primary" onClick={start} disabled={busy}>
-            {t("mfa.start")}
+            {tx("mfa.start")}
           </button>
         </>
       ) : (
         <form onSubmit={submit} noValidate>
           <dl class="secret">
-            <dt>{t("mfa.secret")}</dt>
+            <dt>{tx("mfa.secret")}</dt>
             <dd>
               <code data-testid="totp-secret">{setup.secret}</code>
             </dd>
-            <dt>{t("mfa.uri")}</dt>
+            <dt>{tx("mfa.uri")}</dt>
             <dd>
               <code class="wrap" data-testid="totp-uri">
                 {setup.uri}
@@ -188,7 +169,7 @@ export function MfaForm({ required, onDone }: { required?: boolean; onDone: () =
             required
           />
           <ErrorNote error={error} fields={["code"]} />
-          <Submit busy={busy}>{t("mfa.submit")}</Submit>
+          <Submit busy={busy}>{tx("mfa.submit")}</Submit>
         </form>
       )}
     </div>
@@ -202,7 +183,7 @@ export function Account({ me, onChanged }: { me: Me; onChanged: () => void }) {
         {me.name}（{me.roles.map((r) => t(`role.${r}`)).join("・")}）
       </p>
       <PasswordForm onDone={onChanged} />
-      {me.totpEnabled ? <p class="card narrow">{t("mfa.enabled")}</p> : <MfaForm onDone={onChanged} />}
+      {me.totpEnabled ? <p class="card narrow">{tx("mfa.enabled")}</p> : <MfaForm onDone={onChanged} />}
       <PasskeyForm />
     </Page>
   );

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { dateTime } from "../format";
-import { addStrings, getLang, t } from "../i18n";
+import { addStrings, adminLang, t } from "../i18n";
 import type { AuditEntry } from "../types";
 import { ErrorNote, Loading, Page } from "../ui";
 import { AUDIT_ACTION_LIST, AUDIT_ACTIONS, AUDIT_DETAIL_KEYS, AUDIT_DETAIL_VALUES, AUDIT_OBJECT_TYPES } from "../../../worker/audit/actions";
@@ -17,7 +17,7 @@ interface AuditPage {
 }
 
 type Words = { ja: string; en: string };
-const inLang = (w: Words | undefined, raw: string) => (w ? w[getLang()] : raw);
+const inLang = (w: Words | undefined, raw: string) => (w ? w[adminLang()] : raw);
 
 /** An action in words (「サインイン」), never its code. */
 export const actionWords = (action: string) => inLang((AUDIT_ACTIONS as Record<string, Words>)[action], action);

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
 import { count, dateTime, percent } from "../format";
-import { t } from "../i18n";
+import { t, tx } from "../i18n";
 import { may, SCREENS } from "../nav";
 import type { Me, RollcallList, RollcallListItem } from "../types";
 import { Link, Page } from "../ui";
@@ -25,14 +25,14 @@ export function Home({ me }: { me: Me }) {
 
   return (
     <Page title={t("home.title")}>
-      <p class="lead">{t("home.hello", { name: me.name })}</p>
+      <p class="lead">{tx("home.hello", { name: me.name })}</p>
       {/* Everyone may be asked too: their own answer comes first. */}
       <MyRollcalls />
       {canRead ? (
         <section aria-labelledby="active-h" class="card">
-          <h2 id="active-h">{t("home.active")}</h2>
+          <h2 id="active-h">{tx("home.active")}</h2>
           {active === null ? null : active.length === 0 ? (
-            <p>{t("home.noActive")}</p>
+            <p>{tx("home.noActive")}</p>
           ) : (
             <ul class="active-list">
               {active.map((r) => (
@@ -52,12 +52,12 @@ export function Home({ me }: { me: Me }) {
       ) : null}
       {tasks.length ? (
         <section aria-labelledby="quick-h">
-          <h2 id="quick-h">{t("home.quick")}</h2>
+          <h2 id="quick-h">{tx("home.quick")}</h2>
           <ul class="tiles">
             {tasks.map((s) => (
               <li key={s.path}>
                 <Link href={s.path} class="tile">
-                  {t(s.label)}
+                  {tx(s.label)}
                 </Link>
               </li>
             ))}

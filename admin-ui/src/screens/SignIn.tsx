@@ -1,36 +1,9 @@
 import { useState } from "preact/hooks";
 import { api, ApiFailure } from "../api";
-import { addStrings, t } from "../i18n";
+import { t, tx } from "../i18n";
 import { passkeysSupported, signInWithPasskey } from "../staff/passkey";
 import type { Me } from "../types";
 import { ErrorNote, Field, Notice, Submit } from "../ui";
-
-addStrings({
-  ja: {
-    "pk.signIn": "パスキーでサインイン",
-    "pk.or": "または",
-    "pk.cancelled": "パスキーでのサインインを中止しました。",
-    "forgot.link": "パスワードを忘れた方",
-    "forgot.title": "パスワードの再設定",
-    "forgot.help": "登録しているメールアドレスを入れてください。パスワードを決め直すリンクを送ります。",
-    "forgot.submit": "リンクを送る",
-    "forgot.working": "送信中…",
-    "forgot.sent": "登録があれば、パスワードを決め直すリンクをメールで送りました。30分有効です。",
-    "forgot.back": "サインインに戻る",
-  },
-  en: {
-    "pk.signIn": "Sign in with a passkey",
-    "pk.or": "or",
-    "pk.cancelled": "Passkey sign-in was cancelled.",
-    "forgot.link": "Forgot your password?",
-    "forgot.title": "Reset your password",
-    "forgot.help": "Enter the email address you registered. We will send a link to set a new password.",
-    "forgot.submit": "Send the link",
-    "forgot.working": "Sending…",
-    "forgot.sent": "If the address is registered, a link to set a new password is on its way by email. It works for 30 minutes.",
-    "forgot.back": "Back to sign in",
-  },
-});
 
 /**
  * 「パスワードを忘れた方」: the address, then the same answer whether or not it has an
@@ -58,11 +31,11 @@ function ForgotPassword({ initialEmail, onBack }: { initialEmail: string; onBack
 
   return (
     <main id="main" class="signin">
-      <h1>{t("app.title")}</h1>
+      <h1>{tx("app.title")}</h1>
       <form onSubmit={submit} class="card narrow" noValidate>
-        <h2>{t("forgot.title")}</h2>
+        <h2>{tx("forgot.title")}</h2>
         {sent ? (
-          <Notice>{t("forgot.sent")}</Notice>
+          <Notice>{tx("forgot.sent")}</Notice>
         ) : (
           <>
             <Field
@@ -83,7 +56,7 @@ function ForgotPassword({ initialEmail, onBack }: { initialEmail: string; onBack
           </>
         )}
         <button type="button" class="btn link" onClick={onBack}>
-          {t("forgot.back")}
+          {tx("forgot.back")}
         </button>
       </form>
     </main>
@@ -133,9 +106,9 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
 
   return (
     <main id="main" class="signin">
-      <h1>{t("app.title")}</h1>
+      <h1>{tx("app.title")}</h1>
       <form onSubmit={submit} class="card narrow" noValidate>
-        <h2>{t("signin.title")}</h2>
+        <h2>{tx("signin.title")}</h2>
         <Field
           label={t("signin.email")}
           name="email"
@@ -174,14 +147,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
         <ErrorNote error={error} fields={["email", "password", "code"]} />
         <Submit busy={busy}>{busy ? t("signin.working") : t("signin.submit")}</Submit>
         <button type="button" class="btn link" onClick={() => setForgot(true)}>
-          {t("forgot.link")}
+          {tx("forgot.link")}
         </button>
       </form>
       {passkeysSupported() ? (
         <div class="card narrow passkey">
-          <p class="help">{t("pk.or")}</p>
+          <p class="help">{tx("pk.or")}</p>
           <button type="button" class="btn" disabled={busy} onClick={passkey}>
-            {t("pk.signIn")}
+            {tx("pk.signIn")}
           </button>
         </div>
       ) : null}

@@ -1,7 +1,7 @@
 import { useCallback, useState } from "preact/hooks";
 import { api } from "../api";
 import { dateTime } from "../format";
-import { addStrings, getLang, t } from "../i18n";
+import { addStrings, adminLang, t } from "../i18n";
 import { navigate } from "../router";
 import type { ApiKey, ApiKeyCreated, JmaPlaces, ReportList, Template, TriggerOutcome, TriggerRules } from "../types";
 import { ErrorNote, fieldError, Link, Loaded, Notice, Page, Submit, useLoad } from "../ui";
@@ -106,7 +106,7 @@ addStrings({
 });
 
 const INTENSITIES = ["1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"] as const;
-const intensityLabel = (v: string) => (getLang() === "ja" ? `震度${v.replace("-", "弱").replace("+", "強")}` : `Shindo ${v}`);
+const intensityLabel = (v: string) => (adminLang() === "ja" ? `震度${v.replace("-", "弱").replace("+", "強")}` : `Shindo ${v}`);
 const codes = (s: string) =>
   s
     .split(/[,、\s]+/)
@@ -302,7 +302,7 @@ function Reports() {
                         </td>
                         <td>{x.watchedMax ? intensityLabel(x.watchedMax) : "—"}</td>
                         <td>{t(`tg.d.${x.decision}`, x.decision)}</td>
-                        <td>{getLang() === "ja" ? x.reason.ja : x.reason.en}</td>
+                        <td>{adminLang() === "ja" ? x.reason.ja : x.reason.en}</td>
                         <td>
                           {x.rollcallId ? <Link href={`/rollcalls/${x.rollcallId}`}>{t("tg.open")}</Link> : null}{" "}
                           {x.replayable ? (

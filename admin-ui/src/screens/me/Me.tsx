@@ -1,152 +1,9 @@
 import { useCallback, useState } from "preact/hooks";
 import { api, ApiFailure } from "../../api";
 import { dateTime, phone } from "../../format";
-import { addStrings, t } from "../../i18n";
+import { t, tx } from "../../i18n";
 import type { Channel, Me, MyProfile } from "../../types";
 import { ErrorNote, Field, Link, Loaded, Notice, Page, Submit, useLoad } from "../../ui";
-
-addStrings({
-  ja: {
-    "me.title": "わたしのページ",
-    "me.active": "回答が必要な安否確認",
-    "me.noActive": "いま回答が必要な安否確認はありません。",
-    "me.answer": "回答する",
-    "me.answered": "回答済み：{t}",
-    "me.change": "回答を変える",
-    "me.tasks": "設定",
-    "me.ack": "確認しました",
-    "nav.me": "わたし",
-    "nav.profile": "プロフィール",
-    "nav.contacts": "連絡先の確認",
-    "nav.devices": "通知（端末）",
-    "nav.report": "問題を報告",
-    "nav.leave": "グループ・登録解除",
-    "ct.title": "連絡先の確認",
-    "ct.intro": "安否確認が届くように、連絡先が本当にあなたのものか確認します。携帯電話はSMSの6桁のコード、メールはリンクで確認します。",
-    "ct.none": "連絡先が登録されていません。事業所の管理者に登録を頼んでください。",
-    "ct.mobile": "携帯電話",
-    "ct.email": "メール",
-    "ct.verified": "確認済み（{t}）",
-    "ct.unverified": "未確認",
-    "ct.sendCode": "確認コードをSMSで送る",
-    "ct.sendLink": "確認リンクをメールで送る",
-    "ct.codeSent": "6桁のコードをSMSで送りました。",
-    "ct.linkSent": "確認リンクをメールで送りました。メールのリンクを開いてください。",
-    "ct.code": "SMSで届いた6桁のコード",
-    "ct.confirm": "確認する",
-    "ct.done": "確認できました。",
-    "ct.add": "連絡先を追加・変更",
-    "ct.addIntro": "携帯電話とメールは1つずつです。同じ種類を追加すると、前のものと入れ替わります。",
-    "ct.kind": "種類",
-    "ct.value": "携帯電話の番号またはメールアドレス",
-    "ct.addButton": "追加する",
-    "ct.added": "追加しました。下のボタンで確認してください。",
-    "ct.remove": "削除",
-    "ct.removeConfirm": "この連絡先を削除しますか？",
-    "ct.removed": "削除しました。",
-    "ct.lastOne": "これが最後の連絡先なので削除できません。安否確認が届くよう、先に別の連絡先を追加してください。",
-    "rp.title": "問題を報告",
-    "rp.intro": "事業所の管理者に届きます。スマホをなくしたときは、管理者があなたのサインインと通知をすべて止められます。",
-    "rp.kind": "何がありましたか",
-    "rp.kind.lost_device": "スマホ・端末をなくした",
-    "rp.kind.system_fault": "システムの不具合",
-    "rp.kind.unauthorised_access": "不正なアクセスの疑い",
-    "rp.note": "くわしく（任意）",
-    "rp.send": "報告する",
-    "rp.sent": "報告しました。事業所の管理者に知らせました。",
-    "lv.title": "グループ・登録解除",
-    "lv.groups": "参加しているグループ",
-    "lv.noGroups": "抜けられるグループはありません。",
-    "lv.leave": "抜ける",
-    "lv.leaveConfirm": "「{name}」から抜けますか？",
-    "lv.left": "グループから抜けました。",
-    "lv.deregister": "登録を解除する",
-    "lv.deregisterIntro":
-      "事業所を辞めたときなどに使います。記録は残りますが、サインインも通知もできなくなります。元に戻すには、管理者にもう一度招待してもらう必要があります。",
-    "lv.typeName": "確認のため、あなたの氏名「{name}」を入力してください",
-    "lv.deregisterButton": "登録を解除して、サインアウトする",
-    "lv.nameMismatch": "氏名が一致しません。",
-    "lv.kind.network": "全体",
-    "lv.kind.facility": "事業所",
-    "lv.kind.custom": "グループ",
-    "lv.cannot.network": "全体グループは登録している全員が入るため、抜けられません。やめるときは下の「登録を解除する」を使ってください。",
-    "lv.cannot.facility": "事業所のグループは事業所の所属と一緒です。抜けるには、事業所の管理者に所属の終了を頼んでください。",
-    "lv.cannot.owner": "作成者はグループから抜けられません。グループを閉じてください。",
-    "lv.goodbye": "登録を解除しました",
-    "lv.goodbyeBody": "これまでありがとうございました。サインインも通知も止まりました。",
-    "lv.toSignIn": "サインイン画面へ",
-  },
-  en: {
-    "me.title": "My page",
-    "me.active": "Roll-calls waiting for your answer",
-    "me.noActive": "No roll-call needs your answer now.",
-    "me.answer": "Answer",
-    "me.answered": "Answered: {t}",
-    "me.change": "Change my answer",
-    "me.tasks": "Settings",
-    "me.ack": "Acknowledged",
-    "nav.me": "Me",
-    "nav.profile": "Profile",
-    "nav.contacts": "Verify contacts",
-    "nav.devices": "Notifications (devices)",
-    "nav.report": "Report a problem",
-    "nav.leave": "Groups and leaving",
-    "ct.title": "Verify your contacts",
-    "ct.intro": "So that roll-calls reach you, confirm your contacts are yours: a 6-digit SMS code for your mobile, a link for your email.",
-    "ct.none": "No contact registered. Ask your facility admin to add one.",
-    "ct.mobile": "Mobile",
-    "ct.email": "Email",
-    "ct.verified": "Verified ({t})",
-    "ct.unverified": "Not verified",
-    "ct.sendCode": "Send me a code by SMS",
-    "ct.sendLink": "Send me a link by email",
-    "ct.codeSent": "A 6-digit code was sent by SMS.",
-    "ct.linkSent": "A link was sent by email. Open it to confirm.",
-    "ct.code": "The 6-digit code from the SMS",
-    "ct.confirm": "Confirm",
-    "ct.done": "Verified.",
-    "ct.add": "Add or change a contact",
-    "ct.addIntro": "One mobile and one email each: adding the same kind replaces the old one.",
-    "ct.kind": "Kind",
-    "ct.value": "Mobile number or email address",
-    "ct.addButton": "Add",
-    "ct.added": "Added. Verify it with the button below.",
-    "ct.remove": "Remove",
-    "ct.removeConfirm": "Remove this contact?",
-    "ct.removed": "Removed.",
-    "ct.lastOne": "This is your last contact, so it cannot be removed: a roll-call must reach you. Add another one first.",
-    "rp.title": "Report a problem",
-    "rp.intro": "Goes to your facility admin. If you lost your phone, they can end all your sign-ins and notifications at once.",
-    "rp.kind": "What happened",
-    "rp.kind.lost_device": "I lost my phone or device",
-    "rp.kind.system_fault": "Something in the system is broken",
-    "rp.kind.unauthorised_access": "Someone may have used my account",
-    "rp.note": "Details (optional)",
-    "rp.send": "Report",
-    "rp.sent": "Reported. Your facility admin has been told.",
-    "lv.title": "Groups and leaving",
-    "lv.groups": "Your groups",
-    "lv.noGroups": "No group you can leave.",
-    "lv.leave": "Leave",
-    "lv.leaveConfirm": 'Leave "{name}"?',
-    "lv.left": "You left the group.",
-    "lv.deregister": "Deregister",
-    "lv.deregisterIntro":
-      "For when you leave your facility. Your history stays, but you can no longer sign in or get notifications. To come back, an admin must invite you again.",
-    "lv.typeName": 'To confirm, type your name "{name}"',
-    "lv.deregisterButton": "Deregister and sign out",
-    "lv.nameMismatch": "The name does not match.",
-    "lv.kind.network": "Network",
-    "lv.kind.facility": "Facility",
-    "lv.kind.custom": "Group",
-    "lv.cannot.network": "Everyone registered is in the network group, so it cannot be left. To leave, use Deregister below.",
-    "lv.cannot.facility": "A facility group goes with the facility membership. Ask your facility admin to end your membership.",
-    "lv.cannot.owner": "The owner cannot leave a group; close it instead.",
-    "lv.goodbye": "You are deregistered",
-    "lv.goodbyeBody": "Thank you. Sign-in and notifications have stopped.",
-    "lv.toSignIn": "To the sign-in page",
-  },
-});
 
 /** A route the backend does not have (yet): say so instead of a raw 404. */
 
@@ -174,11 +31,11 @@ export function MyRollcalls() {
   const result = useLoad(useCallback(() => api.get<{ items: MyRollcall[] }>("/api/me/rollcalls"), []));
   return (
     <section aria-labelledby="me-active" class="card">
-      <h2 id="me-active">{t("me.active")}</h2>
+      <h2 id="me-active">{tx("me.active")}</h2>
       <Loaded result={result}>
         {(r) =>
           r.items.length === 0 ? (
-            <p>{t("me.noActive")}</p>
+            <p>{tx("me.noActive")}</p>
           ) : (
             <ul class="active-list">
               {r.items.map((x) => (
@@ -189,7 +46,7 @@ export function MyRollcalls() {
                   </p>
                   {x.answer ? (
                     <p class="notice" data-testid="answered">
-                      {t("me.answered", { t: answerSummary(x.answer) })} <span class="help">{dateTime(x.answer.at)}</span>
+                      {tx("me.answered", { t: answerSummary(x.answer) })} <span class="help">{dateTime(x.answer.at)}</span>
                     </p>
                   ) : null}
                   <a class={`btn big ${x.answer ? "" : "primary"} answer`} href={x.replyUrl} rel="noreferrer">
@@ -217,12 +74,12 @@ const STAFF_TASKS = [
 export function StaffTasks() {
   return (
     <section aria-labelledby="me-tasks">
-      <h2 id="me-tasks">{t("me.tasks")}</h2>
+      <h2 id="me-tasks">{tx("me.tasks")}</h2>
       <ul class="tiles">
         {STAFF_TASKS.map(([href, key]) => (
           <li key={href}>
             <Link href={href} class="tile">
-              {t(key)}
+              {tx(key)}
             </Link>
           </li>
         ))}
@@ -235,7 +92,7 @@ export function StaffTasks() {
 export function MeHome({ me }: { me: Me }) {
   return (
     <Page title={t("me.title")}>
-      <p class="lead">{t("home.hello", { name: me.name })}</p>
+      <p class="lead">{tx("home.hello", { name: me.name })}</p>
       <MyRollcalls />
       <StaffTasks />
     </Page>
@@ -261,13 +118,13 @@ export function Contacts() {
   }
   return (
     <Page title={t("ct.title")}>
-      <p>{t("ct.intro")}</p>
+      <p>{tx("ct.intro")}</p>
       {note ? <Notice>{note}</Notice> : null}
       <ErrorNote error={error} />
       <Loaded result={result}>
         {(p) =>
           p.channels.length === 0 ? (
-            <p class="warn">{t("ct.none")}</p>
+            <p class="warn">{tx("ct.none")}</p>
           ) : (
             <ul class="channels">
               {p.channels.map((c) => (
@@ -310,14 +167,14 @@ function AddContact({ onAdded }: { onAdded: () => void }) {
   }
   return (
     <form class="card narrow" onSubmit={add} noValidate aria-labelledby="ct-add">
-      <h2 id="ct-add">{t("ct.add")}</h2>
-      <p class="help">{t("ct.addIntro")}</p>
+      <h2 id="ct-add">{tx("ct.add")}</h2>
+      <p class="help">{tx("ct.addIntro")}</p>
       <fieldset>
-        <legend>{t("ct.kind")}</legend>
+        <legend>{tx("ct.kind")}</legend>
         {(["mobile", "email"] as const).map((k) => (
           <div class="field check" key={k}>
             <input type="radio" id={`ct-kind-${k}`} name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} />
-            <label for={`ct-kind-${k}`}>{t(`ct.${k}`)}</label>
+            <label for={`ct-kind-${k}`}>{tx(`ct.${k}`)}</label>
           </div>
         ))}
       </fieldset>
@@ -333,7 +190,7 @@ function AddContact({ onAdded }: { onAdded: () => void }) {
         required
       />
       <ErrorNote error={error} fields={["value"]} />
-      <Submit busy={busy}>{t("ct.addButton")}</Submit>
+      <Submit busy={busy}>{tx("ct.addButton")}</Submit>
     </form>
   );
 }
@@ -378,22 +235,22 @@ function ChannelRow({ channel: c, onVerified, onRemove }: { channel: Channel; on
       </h2>
       <p>
         {c.verified ? (
-          <span class="badge open">{t("ct.verified", { t: dateTime(c.verifiedAt) })}</span>
+          <span class="badge open">{tx("ct.verified", { t: dateTime(c.verifiedAt) })}</span>
         ) : (
           <span class="badge real" data-testid="unverified">
-            {t("ct.unverified")}
+            {tx("ct.unverified")}
           </span>
         )}
         {onRemove ? (
           <>
             {" "}
             <button type="button" class="btn small" onClick={onRemove} aria-label={`${t("ct.remove")}：${kind}`}>
-              {t("ct.remove")}
+              {tx("ct.remove")}
             </button>
           </>
         ) : null}
       </p>
-      {done ? <Notice>{t("ct.done")}</Notice> : null}
+      {done ? <Notice>{tx("ct.done")}</Notice> : null}
       {!c.verified && !done ? (
         <>
           {sent ? <Notice>{c.kind === "mobile" ? t("ct.codeSent") : t("ct.linkSent")}</Notice> : null}
@@ -415,7 +272,7 @@ function ChannelRow({ channel: c, onVerified, onRemove }: { channel: Channel; on
                 maxLength={6}
                 required
               />
-              <Submit busy={busy}>{t("ct.confirm")}</Submit>
+              <Submit busy={busy}>{tx("ct.confirm")}</Submit>
             </form>
           ) : null}
           <ErrorNote error={error} fields={sent ? ["code"] : []} />
@@ -450,21 +307,21 @@ export function Report() {
   }
   return (
     <Page title={t("rp.title")}>
-      <p>{t("rp.intro")}</p>
+      <p>{tx("rp.intro")}</p>
       <form class="card narrow" onSubmit={send} noValidate>
         <fieldset>
-          <legend>{t("rp.kind")}</legend>
+          <legend>{tx("rp.kind")}</legend>
           {REPORT_KINDS.map((k) => (
             <div class="field check" key={k}>
               <input type="radio" id={`rp-${k}`} name="kind" value={k} checked={kind === k} onChange={() => setKind(k)} />
-              <label for={`rp-${k}`}>{t(`rp.kind.${k}`)}</label>
+              <label for={`rp-${k}`}>{tx(`rp.kind.${k}`)}</label>
             </div>
           ))}
         </fieldset>
         <Field label={t("rp.note")} name="note" value={note} onInput={setNote} error={error} multiline rows={3} maxLength={1000} />
         <ErrorNote error={error} fields={["note"]} />
-        {done ? <Notice>{t("rp.sent")}</Notice> : null}
-        <Submit busy={busy}>{t("rp.send")}</Submit>
+        {done ? <Notice>{tx("rp.sent")}</Notice> : null}
+        <Submit busy={busy}>{tx("rp.send")}</Submit>
       </form>
     </Page>
   );
@@ -526,29 +383,29 @@ export function Leave({ me, onGone }: { me: Me; onGone: () => void }) {
   if (gone)
     return (
       <Page title={t("lv.goodbye")}>
-        <p data-testid="goodbye">{t("lv.goodbyeBody")}</p>
+        <p data-testid="goodbye">{tx("lv.goodbyeBody")}</p>
         <button type="button" class="btn primary" onClick={onGone}>
-          {t("lv.toSignIn")}
+          {tx("lv.toSignIn")}
         </button>
       </Page>
     );
   return (
     <Page title={t("lv.title")}>
       <section aria-labelledby="lv-groups">
-        <h2 id="lv-groups">{t("lv.groups")}</h2>
+        <h2 id="lv-groups">{tx("lv.groups")}</h2>
         {note ? <Notice>{note}</Notice> : null}
         <ErrorNote error={groupError} />
         <Loaded result={groups}>
           {(r) =>
             r.items.length === 0 ? (
-              <p>{t("lv.noGroups")}</p>
+              <p>{tx("lv.noGroups")}</p>
             ) : (
               <ul class="plain-list">
                 {r.items.map((g) => (
                   <li key={g.id} data-testid="my-group">
-                    <span class="badge">{t(`lv.kind.${g.kind}`)}</span> {g.name}{" "}
+                    <span class="badge">{tx(`lv.kind.${g.kind}`)}</span> {g.name}{" "}
                     <button type="button" class="btn small" onClick={() => leave(g)} aria-label={`${t("lv.leave")}：${g.name}`}>
-                      {t("lv.leave")}
+                      {tx("lv.leave")}
                     </button>
                   </li>
                 ))}
@@ -558,12 +415,12 @@ export function Leave({ me, onGone }: { me: Me; onGone: () => void }) {
         </Loaded>
       </section>
       <form class="card narrow confirm" onSubmit={deregister} noValidate aria-labelledby="lv-dereg">
-        <h2 id="lv-dereg">{t("lv.deregister")}</h2>
-        <p>{t("lv.deregisterIntro")}</p>
+        <h2 id="lv-dereg">{tx("lv.deregister")}</h2>
+        <p>{tx("lv.deregisterIntro")}</p>
         <Field label={t("lv.typeName", { name: me.name })} name="confirmName" value={typed} onInput={setTyped} error={error} autoComplete="off" />
         <ErrorNote error={error} fields={["confirmName"]} />
         <Submit busy={busy} class="btn danger">
-          {t("lv.deregisterButton")}
+          {tx("lv.deregisterButton")}
         </Submit>
       </form>
     </Page>

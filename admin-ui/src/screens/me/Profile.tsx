@@ -1,60 +1,11 @@
 import { useCallback, useState } from "preact/hooks";
 import { api } from "../../api";
-import { addStrings, setLang, t, uiLangFor } from "../../i18n";
+import { setLang, t, tx, type Lang } from "../../i18n";
 import { PhotoProblem, resizePhoto } from "../../staff/photo";
 import type { MyProfile, PhotoResult } from "../../types";
 import { ErrorNote, Field, Loaded, Notice, Page, Submit, useLoad } from "../../ui";
 // A plain list without imports: the picker shows each language in its own script.
 import { LANGUAGES } from "../../../../worker/templates/languages";
-
-addStrings({
-  ja: {
-    "prof.title": "プロフィール",
-    "prof.name": "氏名",
-    "prof.kana": "ふりがな",
-    "prof.job": "職種",
-    "prof.jobHelp": "例：看護師、介護福祉士、薬剤師",
-    "prof.lang": "ことば（通知・SMS・メール・回答ページ）",
-    "prof.save": "保存する",
-    "prof.saved": "保存しました。",
-    "prof.facilities": "所属",
-    "prof.photo": "顔写真",
-    "prof.photoHelp": "グループの人があなただと分かるように、顔写真を登録してください（JPEG・PNG・WebP）。送る前にこの端末で小さくします。",
-    "prof.photoAlt": "あなたの顔写真",
-    "prof.noPhoto": "写真なし",
-    "prof.choose": "写真を選ぶ",
-    "prof.uploaded": "写真を登録しました。",
-    "prof.photoRemove": "写真を削除",
-    "prof.photoRemoved": "写真を削除しました。",
-    "prof.photo.type": "JPEG、PNG、WebPの写真を選んでください。",
-    "prof.photo.unreadable": "画像として読めません。別の写真を選んでください。",
-    "prof.photo.huge": "ファイルが大きすぎます（{mb}MBまで）。",
-    "prof.working": "送信中…",
-  },
-  en: {
-    "prof.title": "Profile",
-    "prof.name": "Name",
-    "prof.kana": "Reading (kana)",
-    "prof.job": "Job",
-    "prof.jobHelp": "For example: nurse, care worker, pharmacist",
-    "prof.lang": "Language (notifications, SMS, email, reply page)",
-    "prof.save": "Save",
-    "prof.saved": "Saved.",
-    "prof.facilities": "Facilities",
-    "prof.photo": "Face photo",
-    "prof.photoHelp": "Add a face photo so your group knows who you are (JPEG, PNG or WebP). It is made small on this device before sending.",
-    "prof.photoAlt": "Your face photo",
-    "prof.noPhoto": "No photo",
-    "prof.choose": "Choose a photo",
-    "prof.uploaded": "Photo saved.",
-    "prof.photoRemove": "Remove the photo",
-    "prof.photoRemoved": "Photo removed.",
-    "prof.photo.type": "Choose a JPEG, PNG or WebP photo.",
-    "prof.photo.unreadable": "This file cannot be read as an image. Choose another photo.",
-    "prof.photo.huge": "The file is too large (at most {mb} MB).",
-    "prof.working": "Sending…",
-  },
-});
 
 /** Raw files larger than this are refused before decoding (a phone photo is 2–8 MB). */
 const MAX_INPUT_MB = 20;
@@ -76,7 +27,7 @@ export function Profile({ onChanged }: { onChanged?: () => void }) {
             />
             {p.facilities.length ? (
               <section class="card narrow" aria-labelledby="prof-fac">
-                <h2 id="prof-fac">{t("prof.facilities")}</h2>
+                <h2 id="prof-fac">{tx("prof.facilities")}</h2>
                 <ul>
                   {p.facilities.map((f) => (
                     <li key={f.facilityId}>
@@ -108,8 +59,8 @@ function ProfileForm({ profile, onSaved }: { profile: MyProfile; onSaved: () => 
     setDone(false);
     try {
       await api.patch<MyProfile>("/api/me", { name, kana, job, lang });
-      // The screens follow the chosen language where they have it (Japanese or English).
-      setLang(uiLangFor(lang));
+      // The screens follow the chosen language (on this device, over a choice in the header).
+      void setLang(lang as Lang, { remember: true });
       setDone(true);
       onSaved();
     } catch (err) {
@@ -124,7 +75,7 @@ function ProfileForm({ profile, onSaved }: { profile: MyProfile; onSaved: () => 
       <Field label={t("prof.kana")} name="kana" value={kana} onInput={setKana} error={error} maxLength={100} />
       <Field label={t("prof.job")} name="job" value={job} onInput={setJob} error={error} help={t("prof.jobHelp")} maxLength={50} />
       <div class="field">
-        <label for="prof-lang">{t("prof.lang")}</label>
+        <label for="prof-lang">{tx("prof.lang")}</label>
         <select id="prof-lang" name="lang" value={lang} onChange={(e) => setLangCode((e.currentTarget as HTMLSelectElement).value)}>
           {LANGUAGES.map((l) => (
             <option key={l.code} value={l.code} lang={l.htmlLang}>
@@ -135,8 +86,8 @@ function ProfileForm({ profile, onSaved }: { profile: MyProfile; onSaved: () => 
         </select>
       </div>
       <ErrorNote error={error} fields={["name", "kana", "job"]} />
-      {done ? <Notice>{t("prof.saved")}</Notice> : null}
-      <Submit busy={busy}>{t("prof.save")}</Submit>
+      {done ? <Notice>{tx("prof.saved")}</Notice> : null}
+      <Submit busy={busy}>{tx("prof.save")}</Submit>
     </form>
   );
 }
@@ -185,18 +136,18 @@ function PhotoCard({ profile, onChanged }: { profile: MyProfile; onChanged: () =
   }
   return (
     <section class="card narrow" aria-labelledby="prof-photo">
-      <h2 id="prof-photo">{t("prof.photo")}</h2>
+      <h2 id="prof-photo">{tx("prof.photo")}</h2>
       <div class="person-head">
         {profile.photoUrl ? (
           <img class="face" src={profile.photoUrl} alt={t("prof.photoAlt")} width={128} height={128} data-testid="my-photo" />
         ) : (
           <div class="face none" aria-hidden="true">
-            {t("prof.noPhoto")}
+            {tx("prof.noPhoto")}
           </div>
         )}
         <div>
           <p class="help" id="prof-photo-help">
-            {t("prof.photoHelp")}
+            {tx("prof.photoHelp")}
           </p>
           <label class="btn file-btn">
             {busy ? t("prof.working") : t("prof.choose")}
@@ -204,7 +155,7 @@ function PhotoCard({ profile, onChanged }: { profile: MyProfile; onChanged: () =
           </label>
           {profile.photoUrl ? (
             <button type="button" class="btn link" onClick={remove} disabled={busy}>
-              {t("prof.photoRemove")}
+              {tx("prof.photoRemove")}
             </button>
           ) : null}
         </div>
