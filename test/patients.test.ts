@@ -145,6 +145,8 @@ describe("members join only by an invitation they accept (§4, §5)", () => {
     const nurse = await makeVisitingNurse();
     const p = await openPatient(nurse.cookie, { name: "秘密 太郎", physicianId: doctor.id });
     expect(p.physicianInvitation).toBe("sent");
+    // Unless told, the facilities serving the patient are the opener's and the physician's.
+    expect((p.facilities as { id: number }[]).map((f) => f.id).sort()).toEqual([nurse.facilityId, doctor.facilityId].sort());
     expect(await memberRow(p.id, doctor.id)).toBeNull();
     expect((await get(p.id, doctor.cookie)).status).toBe(404);
     const path = await joinPath(doctor.id);

@@ -280,7 +280,13 @@ export async function openGroup(
       jaEn("同意を受けた人は、あなたか主治医を選んでください。", "consent.to: the consent was given to you or to the responsible physician."),
     );
   checkBirthDate(body.birthDate, today);
-  const facilityIds = (await checkFacilities(db, body.facilityIds)) ?? [];
+  // The facilities serving the patient: as given, else the opener's and the physician's.
+  const facilityIds = (await checkFacilities(db, body.facilityIds)) ?? [
+    ...new Set([
+      ...((await dir.membershipsOf(db, [auth.personId])).get(auth.personId) ?? []).map((m) => m.facilityId),
+      ...((await dir.membershipsOf(db, [physicianId])).get(physicianId) ?? []).map((m) => m.facilityId),
+    ]),
+  ];
   const needs = mergeNeeds(NO_NEEDS, body.needs);
   const fields: data.PatientFields = {
     name: normalizeSpaces(body.name),
