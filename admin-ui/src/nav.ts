@@ -25,6 +25,8 @@ export const SCREENS: Screen[] = [
   { path: "/me/leave", label: "nav.leave", roles: "all", menu: false },
   { path: "/rollcalls/new", label: "nav.trigger", roles: ADMINS, menu: true },
   { path: "/rollcalls", label: "nav.rollcalls", roles: [...ADMINS, "viewer"], menu: true },
+  // Members of patient groups are staff of every kind; the network admins and the city see counts there (§3–§5).
+  { path: "/patients", label: "nav.patients", roles: "all", menu: true },
   { path: "/directory", label: "nav.directory", roles: ADMINS, menu: true },
   { path: "/directory/import", label: "nav.import", roles: ADMINS, menu: false },
   { path: "/templates", label: "nav.templates", roles: ADMINS, menu: true },
