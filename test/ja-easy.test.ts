@@ -37,6 +37,13 @@ describe("やさしい日本語 files", () => {
       expect(bad, `kanji without {漢字|かんじ} in templates/${path}`).toEqual([]);
     });
 
+  it("messages/*.ja-easy.* (SMS, push, email: plain text, no ruby possible) keep no kanji", () => {
+    const files = Object.keys(TEMPLATE_FILES).filter((p) => /^messages\/[a-z]+\.ja-easy\./.test(p));
+    expect(files.length).toBeGreaterThan(0);
+    const bad = files.map((p) => [p, kanjiWithoutRuby(TEMPLATE_FILES[p]!)] as const).filter(([, kanji]) => kanji.length);
+    expect(bad).toEqual([]);
+  });
+
   it("admin-ui/src/locales/ja-easy.ts (the staff screens): every kanji has its reading", () => {
     const bad = Object.entries(STAFF)
       .map(([key, text]) => [key, kanjiWithoutRuby(text)] as const)
