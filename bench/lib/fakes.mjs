@@ -26,8 +26,23 @@ export async function startFakes() {
   return mod.startFakes();
 }
 
-async function call(url, init = {}) {
-  const res = await fetch(url, init);
+/**
+ * A control call; a connection reset (a pooled keep-alive socket the fake closed while the
+ * client reused it, which a loaded 2-core machine makes likely after a long pause such as
+ * seeding) is retried on a fresh connection, a few times.
+ */
+async function call(url, init = {}, tries = 4) {
+  let res;
+  try {
+    res = await fetch(url, init);
+  } catch (e) {
+    const code = e?.cause?.code;
+    if (tries > 1 && (code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE")) {
+      await new Promise((r) => setTimeout(r, 100));
+      return call(url, init, tries - 1);
+    }
+    throw e;
+  }
   if (!res.ok) throw new Error(`fake ${url}: ${res.status} ${await res.text()}`);
   return res.json();
 }
