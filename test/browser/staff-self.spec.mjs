@@ -96,7 +96,8 @@ describe("the staff member's own page", () => {
     await staff.getByLabel("携帯電話", { exact: true }).check();
     await staff.getByLabel("携帯電話の番号またはメールアドレス").fill("03-1234-5678");
     await staff.getByRole("button", { name: "追加する" }).click();
-    await staff.getByText(/cannot receive SMS/).waitFor();
+    // The server answers in the screen's language (issue 14): Japanese here.
+    await staff.getByText(/SMSを受け取れません/).waitFor();
     assert.equal((await apiJson(staff, "GET", "/api/me")).channels.length, 1, "a landline changes nothing");
     await staff.getByLabel("携帯電話の番号またはメールアドレス").fill(MOBILE);
     await staff.getByRole("button", { name: "追加する" }).click();
