@@ -16,6 +16,7 @@ export const STAFF_EN = {
   "nav.account": "Account",
   "nav.signOut": "Sign out",
   "nav.me": "Me",
+  "nav.patients": "Patient groups",
   "nav.profile": "Profile",
   "nav.contacts": "Verify contacts",
   "nav.devices": "Notifications (devices)",

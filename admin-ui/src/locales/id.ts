@@ -14,6 +14,7 @@ export const STAFF: StaffStrings = {
   "nav.account": "Akun",
   "nav.signOut": "Keluar",
   "nav.me": "Saya",
+  "nav.patients": "Grup pasien",
   "nav.profile": "Profil",
   "nav.contacts": "Konfirmasi kontak",
   "nav.devices": "Notifikasi (perangkat)",

@@ -16,6 +16,7 @@ export const STAFF: StaffStrings = {
   "nav.account": "アカウント",
   "nav.signOut": "サインアウト",
   "nav.me": "わたし",
+  "nav.patients": "{患者|かんじゃ}グループ",
   "nav.profile": "プロフィール",
   "nav.contacts": "れんらくさきの かくにん",
   "nav.devices": "つうち（でんわ・パソコン）",

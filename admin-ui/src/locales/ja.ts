@@ -14,6 +14,7 @@ export const STAFF_JA = {
   "nav.account": "アカウント",
   "nav.signOut": "サインアウト",
   "nav.me": "わたし",
+  "nav.patients": "患者グループ",
   "nav.profile": "プロフィール",
   "nav.contacts": "連絡先の確認",
   "nav.devices": "通知（端末）",

@@ -14,6 +14,7 @@ export const STAFF: StaffStrings = {
   "nav.account": "အကောင့်",
   "nav.signOut": "ထွက်ရန်",
   "nav.me": "ကျွန်ုပ်",
+  "nav.patients": "လူနာအဖွဲ့များ",
   "nav.profile": "ကိုယ်ရေးအချက်အလက်",
   "nav.contacts": "ဆက်သွယ်ရန် အတည်ပြုခြင်း",
   "nav.devices": "အသိပေးချက် (စက်)",

@@ -14,6 +14,7 @@ export const STAFF: StaffStrings = {
   "nav.account": "खाता",
   "nav.signOut": "साइन आउट",
   "nav.me": "म",
+  "nav.patients": "बिरामी समूह",
   "nav.profile": "प्रोफाइल",
   "nav.contacts": "सम्पर्क पुष्टि",
   "nav.devices": "सूचना (उपकरण)",

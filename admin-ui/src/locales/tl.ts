@@ -14,6 +14,7 @@ export const STAFF: StaffStrings = {
   "nav.account": "Account",
   "nav.signOut": "Mag-sign out",
   "nav.me": "Ako",
+  "nav.patients": "Mga grupo ng pasyente",
   "nav.profile": "Profile",
   "nav.contacts": "Kumpirmahin ang contact",
   "nav.devices": "Abiso (device)",

@@ -14,6 +14,7 @@ export const STAFF: StaffStrings = {
   "nav.account": "Tài khoản",
   "nav.signOut": "Đăng xuất",
   "nav.me": "Tôi",
+  "nav.patients": "Nhóm bệnh nhân",
   "nav.profile": "Hồ sơ",
   "nav.contacts": "Xác nhận liên lạc",
   "nav.devices": "Thông báo (thiết bị)",

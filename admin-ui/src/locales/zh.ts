@@ -14,6 +14,7 @@ export const STAFF: StaffStrings = {
   "nav.account": "账户",
   "nav.signOut": "退出登录",
   "nav.me": "我的",
+  "nav.patients": "患者群组",
   "nav.profile": "个人资料",
   "nav.contacts": "确认联系方式",
   "nav.devices": "通知（设备）",

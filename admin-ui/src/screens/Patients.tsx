@@ -20,7 +20,6 @@ type Preview = z.infer<typeof Pt.PostPreviewSchema>;
 
 addStrings({
   ja: {
-    "nav.patients": "患者グループ",
     "pt.intro": "災害のとき最初に確認する在宅の患者さんです。参加している患者グループだけが見えます。",
     "pt.mine": "参加している患者グループ",
     "pt.none": "参加している患者グループはありません。招待が届いたら、メールかSMSのリンクから参加してください。",
@@ -122,7 +121,6 @@ addStrings({
     "pt.you": "（あなた）",
   },
   en: {
-    "nav.patients": "Patient groups",
     "pt.intro": "Home patients to check first in a disaster. You see only the patient groups you are in.",
     "pt.mine": "My patient groups",
     "pt.none": "You are in no patient group. When an invitation comes, join from its email or SMS link.",
