@@ -1,4 +1,4 @@
-import { addStrings, t } from "./i18n";
+import { addStrings, getLang, t } from "./i18n";
 import { FACILITY_TYPES } from "../../worker/directory/facility-types";
 import { LANGUAGES } from "../../worker/templates/languages";
 
@@ -83,3 +83,9 @@ const LANGUAGE_NAMES = new Map<string, string>(LANGUAGES.map((l) => [l.code, l.n
 
 /** A language code as its name, in that language (ja → 日本語, vi → Tiếng Việt). */
 export const langName = (code: string) => LANGUAGE_NAMES.get(code) ?? code;
+
+/** The gloss beside a language's own name in a picker, in the screen's language: 「Tiếng Việt（ベトナム語）」. */
+export const langGloss = (l: { code: string; name: string; english: string; japanese: string }) => {
+  const gloss = getLang() === "ja" || getLang() === "ja-easy" ? l.japanese : l.english;
+  return l.name === gloss ? "" : `（${gloss}）`;
+};

@@ -5,19 +5,20 @@
  * templates/ are named by `code`, and a string missing from a language falls back
  * to FALLBACK_LANG (see worker/templates/files.ts).
  *
+ * `english` and `japanese` gloss the name beside it in a picker (「Tiếng Việt（ベトナム語）」).
  * `htmlLang` is the BCP 47 tag for `<html lang>` (やさしい日本語 is Japanese to a
  * browser or screen reader); `locale` formats dates and times.
  */
 export const LANGUAGES = [
-  { code: "ja", name: "日本語", english: "Japanese", htmlLang: "ja", locale: "ja-JP" },
-  { code: "en", name: "English", english: "English", htmlLang: "en", locale: "en-GB" },
-  { code: "vi", name: "Tiếng Việt", english: "Vietnamese", htmlLang: "vi", locale: "vi-VN" },
-  { code: "id", name: "Bahasa Indonesia", english: "Indonesian", htmlLang: "id", locale: "id-ID" },
-  { code: "tl", name: "Tagalog", english: "Tagalog", htmlLang: "tl", locale: "fil-PH" },
-  { code: "ne", name: "नेपाली", english: "Nepali", htmlLang: "ne", locale: "ne-NP" },
-  { code: "my", name: "မြန်မာ", english: "Burmese", htmlLang: "my", locale: "my-MM" },
-  { code: "zh", name: "中文", english: "Chinese (simplified)", htmlLang: "zh-Hans", locale: "zh-CN" },
-  { code: "ja-easy", name: "やさしい にほんご", english: "Easy Japanese", htmlLang: "ja", locale: "ja-JP" },
+  { code: "ja", name: "日本語", english: "Japanese", japanese: "日本語", htmlLang: "ja", locale: "ja-JP" },
+  { code: "en", name: "English", english: "English", japanese: "英語", htmlLang: "en", locale: "en-GB" },
+  { code: "vi", name: "Tiếng Việt", english: "Vietnamese", japanese: "ベトナム語", htmlLang: "vi", locale: "vi-VN" },
+  { code: "id", name: "Bahasa Indonesia", english: "Indonesian", japanese: "インドネシア語", htmlLang: "id", locale: "id-ID" },
+  { code: "tl", name: "Tagalog", english: "Tagalog", japanese: "タガログ語", htmlLang: "tl", locale: "fil-PH" },
+  { code: "ne", name: "नेपाली", english: "Nepali", japanese: "ネパール語", htmlLang: "ne", locale: "ne-NP" },
+  { code: "my", name: "မြန်မာ", english: "Burmese", japanese: "ミャンマー語", htmlLang: "my", locale: "my-MM" },
+  { code: "zh", name: "中文", english: "Chinese (simplified)", japanese: "中国語（簡体字）", htmlLang: "zh-Hans", locale: "zh-CN" },
+  { code: "ja-easy", name: "やさしい にほんご", english: "Easy Japanese", japanese: "やさしい日本語", htmlLang: "ja", locale: "ja-JP" },
 ] as const;
 
 export type Language = (typeof LANGUAGES)[number];

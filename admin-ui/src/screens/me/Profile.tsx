@@ -4,6 +4,7 @@ import { setLang, t, tx, type Lang } from "../../i18n";
 import { PhotoProblem, resizePhoto } from "../../staff/photo";
 import type { MyProfile, PhotoResult } from "../../types";
 import { ErrorNote, Field, Loaded, Notice, Page, Submit, useLoad } from "../../ui";
+import { langGloss } from "../../labels";
 // A plain list without imports: the picker shows each language in its own script.
 import { LANGUAGES } from "../../../../worker/templates/languages";
 
@@ -80,7 +81,7 @@ function ProfileForm({ profile, onSaved }: { profile: MyProfile; onSaved: () => 
           {LANGUAGES.map((l) => (
             <option key={l.code} value={l.code} lang={l.htmlLang}>
               {l.name}
-              {l.code !== "ja" && l.name !== l.english ? `（${l.english}）` : ""}
+              {langGloss(l)}
             </option>
           ))}
         </select>
