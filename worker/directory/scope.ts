@@ -1,6 +1,9 @@
-import { canManageFacility, isMemberOf, isNetworkAdmin, isViewer, managedFacilityIds, type Auth, type FacilityRole, type GlobalRole } from "../auth/scope";
+import { canManageFacility, isMemberOf, isNetworkAdmin, isViewer, managedFacilityIds, type Auth } from "../auth/scope";
 import * as data from "./data";
 import type { Group } from "./schemas";
+
+// The rules on roles alone live in rules.ts, which the admin UI bundles too.
+export { appointableRoles, canDeregister, canEditPerson, managesPerson } from "./rules";
 
 /**
  * Object checks of the directory (deny by default). Routes gate by role; these
@@ -48,46 +51,6 @@ export function seesContactsIn(auth: Auth, facilityIds: readonly number[] | null
   if (facilityIds === null || facilityIds.length === 0) return false;
   const managed = managedFacilityIds(auth);
   return facilityIds.every((id) => managed.includes(id));
-}
-
-/**
- * Roles the caller may give (or take away) in a facility. Facility admins are
- * registered by the network admin (§2: one per facility in principle); an admin
- * appoints delegates and staff; a delegate acts under the admin and registers staff.
- */
-export function appointableRoles(auth: Auth, facilityId: number): ReadonlySet<FacilityRole> {
-  if (isNetworkAdmin(auth)) return new Set(["admin", "delegate", "staff"]);
-  const mine = auth.facilities.find((f) => f.facilityId === facilityId)?.role;
-  if (mine === "admin") return new Set(["delegate", "staff"]);
-  if (mine === "delegate") return new Set(["staff"]);
-  return new Set();
-}
-
-/** Change a person's profile and contacts: themselves, or someone who could have appointed them. */
-type PersonRef = { id: number; globalRole: GlobalRole | null };
-type RoleRef = { facilityId: number; role: FacilityRole };
-
-export function canEditPerson(auth: Auth, person: PersonRef, memberships: readonly RoleRef[]): boolean {
-  if (person.id === auth.personId || isNetworkAdmin(auth)) return true;
-  if (person.globalRole) return false;
-  return memberships.some((m) => appointableRoles(auth, m.facilityId).has(m.role));
-}
-
-/**
- * Deregister a person entirely. Themselves (§5), a network admin, or an admin who
- * could have appointed them in every facility they belong to; someone who also
- * works elsewhere is taken out of the one facility instead (end the membership).
- */
-export function canDeregister(auth: Auth, person: PersonRef, memberships: readonly RoleRef[]): boolean {
-  if (isNetworkAdmin(auth)) return person.id !== auth.personId;
-  if (person.id === auth.personId) return true;
-  if (person.globalRole || memberships.length === 0) return false;
-  return memberships.every((m) => appointableRoles(auth, m.facilityId).has(m.role));
-}
-
-/** Whether the person belongs to a facility the caller administers (or the caller is a network admin). */
-export function managesPerson(auth: Auth, memberships: readonly { facilityId: number }[]): boolean {
-  return isNetworkAdmin(auth) || memberships.some((m) => canManageFacility(auth, m.facilityId));
 }
 
 /** Change a group's members or name, or close it. */
