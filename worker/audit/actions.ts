@@ -156,6 +156,7 @@ export const AUDIT_DETAIL_KEYS: Record<string, { ja: string; en: string }> = {
   ref: { ja: "参照", en: "Reference" },
   id: { ja: "番号", en: "ID" },
   items: { ja: "件数", en: "Items" },
+  via: { ja: "経路", en: "Via" },
   withheld: { ja: "非表示", en: "Withheld" },
   awaitingConfirm: { ja: "確定待ち", en: "Awaiting confirmation" },
   apiKeyId: { ja: "APIキー", en: "API key" },
@@ -228,4 +229,8 @@ export const AUDIT_DETAIL_VALUES: Record<string, { ja: string; en: string }> = {
   declined: { ja: "辞退", en: "declined" },
   locked: { ja: "一時停止", en: "locked" },
   unknown: { ja: "不明", en: "unknown" },
+  live: { ja: "ライブ表示", en: "live board" },
+  poll: { ja: "ボードの再読み込み", en: "board poll" },
+  "phone-checks": { ja: "電話確認の一覧", en: "phone-check list" },
+  proxy: { ja: "代理回答", en: "proxy" },
 };

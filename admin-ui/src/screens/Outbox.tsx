@@ -31,7 +31,7 @@ addStrings({
     "ob.kind.push_test": "テスト通知",
     "ob.openLink": "リンクを開く",
     "ob.smsReply": "この人としてSMSで返信",
-    "ob.smsReplyHelp": "例：「1 1」（無事・出勤可能）、「無事」。本物のTwilio Webhookを署名付きで通ります。",
+    "ob.smsReplyHelp": "例：「1 1」（無事・出勤可能）、「無事」。SMSの受信と同じ、署名付きの本物の処理を通ります。",
     "ob.smsSend": "SMSを送る",
     "ob.smsYou": "あなた（{r}）",
     "ob.smsAnswer": "システムからの返信",
