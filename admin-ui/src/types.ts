@@ -27,6 +27,18 @@ export type PersonList = z.infer<typeof Dir.PersonListSchema>;
 export type Group = Dir.Group;
 export type GroupList = z.infer<typeof Dir.GroupListSchema>;
 export type GroupMemberList = z.infer<typeof Dir.GroupMemberListSchema>;
+export type PersonCreate = z.input<typeof Dir.PersonCreateSchema>;
+export type PersonUpdate = z.input<typeof Dir.PersonUpdateSchema>;
+export type FacilityCreate = z.input<typeof Dir.FacilityCreateSchema>;
+export type FacilityUpdate = z.input<typeof Dir.FacilityUpdateSchema>;
+export type Membership = Dir.Membership;
+export type MembershipRole = Dir.MembershipRole;
+
+import type * as Inv from "../../worker/invitations/schemas";
+export type Invitation = Inv.Invitation;
+export type InvitationCreate = z.input<typeof Inv.InvitationCreateSchema>;
+export type InvitationCreated = z.infer<typeof Inv.InvitationCreatedSchema>;
+export type InvitationList = z.infer<typeof Inv.InvitationListSchema>;
 
 export type ImportReport = Imp.ImportReport;
 export type ImportRow = Imp.ImportRow;

@@ -24,9 +24,22 @@ export function Page({ title, children, actions }: { title: string; children: Co
   );
 }
 
-export function Link({ href, children, class: cls, current }: { href: string; children: ComponentChildren; class?: string; current?: boolean }) {
+export function Link({
+  href,
+  children,
+  class: cls,
+  current,
+  describedBy,
+}: {
+  href: string;
+  children: ComponentChildren;
+  class?: string;
+  current?: boolean;
+  /** The id of what the link acts on, read after its text (a row's 「編集」: 「本田 美穂」). */
+  describedBy?: string;
+}) {
   return (
-    <a href={href} class={cls} onClick={onLinkClick} aria-current={current ? "page" : undefined}>
+    <a href={href} class={cls} onClick={onLinkClick} aria-current={current ? "page" : undefined} aria-describedby={describedBy}>
       {children}
     </a>
   );
@@ -56,6 +69,8 @@ export function Field(props: {
   rows?: number;
   placeholder?: string;
   maxLength?: number;
+  /** The id of a <datalist> of suggestions (free text still allowed). */
+  list?: string;
 }) {
   const [id] = useState(() => `f${++fieldSeq}`);
   const msg = props.error === undefined ? null : fieldError(props.error, props.name);
@@ -79,7 +94,7 @@ export function Field(props: {
         <textarea rows={props.rows ?? 4} {...common} />
       ) : (
         // Preact 11 types inputs by a union per `type`; the runtime takes any of them.
-        <input type={(props.type ?? "text") as "text"} autoComplete={props.autoComplete} inputMode={props.inputMode} {...common} />
+        <input type={(props.type ?? "text") as "text"} autoComplete={props.autoComplete} inputMode={props.inputMode} list={props.list} {...common} />
       )}
       {props.help ? (
         <p class="help" id={`${id}-help`}>

@@ -1,11 +1,13 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { api } from "../api";
+import { dateTime, phone } from "../format";
 import { addStrings, t } from "../i18n";
 import { FACILITY_TYPES, label } from "../labels";
 import { navigate, useLocation } from "../router";
-import type { Facility, FacilityList, Group, GroupList, GroupMemberList, Me, Person, PersonList } from "../types";
-import { ErrorNote, Link, Loading, Page } from "../ui";
+import type { Facility, FacilityList, Group, GroupList, GroupMemberList, Invitation, InvitationList, Me, Person, PersonList } from "../types";
+import { ErrorNote, Link, Loading, Notice, Page } from "../ui";
+import { isNetworkAdmin, managesFacility, mayAddPeople, mayEdit, rolesFor, takeFlash } from "./DirectoryEdit";
 
 addStrings({
   ja: {
@@ -31,6 +33,26 @@ addStrings({
     "dir.empty": "該当なし",
     "dir.import": "CSVで取り込む",
     "dir.clear": "絞り込みを外す",
+    "dir.invitations": "招待",
+    "dir.actions": "操作",
+    "dir.edit": "編集",
+    "dir.invitee": "招待した人",
+    "dir.place": "招待先",
+    "dir.role": "役割",
+    "dir.sentTo": "送り先",
+    "dir.state": "状態",
+    "dir.expires": "期限",
+    "dir.pendingOnly": "承諾待ちだけ",
+    "dir.allStates": "すべて",
+    "dir.revoke": "取り消す",
+    "dir.revokeOf": "{name}さんへの招待を取り消す",
+    "dir.revoked": "{name}さんへの招待を取り消しました。",
+    "dir.noInvitations": "承諾待ちの招待はありません。",
+    "inv.pending": "承諾待ち",
+    "inv.accepted": "参加しました",
+    "inv.declined": "辞退されました",
+    "inv.revoked": "取り消し",
+    "inv.expired": "期限切れ",
   },
   en: {
     "dir.facilities": "Facilities",
@@ -55,17 +77,39 @@ addStrings({
     "dir.empty": "Nothing found",
     "dir.import": "Import a CSV",
     "dir.clear": "Clear the filter",
+    "dir.invitations": "Invitations",
+    "dir.actions": "Actions",
+    "dir.edit": "Edit",
+    "dir.invitee": "Invitee",
+    "dir.place": "Invited to",
+    "dir.role": "Role",
+    "dir.sentTo": "Sent to",
+    "dir.state": "State",
+    "dir.expires": "Expires",
+    "dir.pendingOnly": "Pending only",
+    "dir.allStates": "All",
+    "dir.revoke": "Withdraw",
+    "dir.revokeOf": "Withdraw the invitation to {name}",
+    "dir.revoked": "The invitation to {name} is withdrawn.",
+    "dir.noInvitations": "No invitation is pending.",
+    "inv.pending": "Pending",
+    "inv.accepted": "Joined",
+    "inv.declined": "Declined",
+    "inv.revoked": "Withdrawn",
+    "inv.expired": "Expired",
   },
 });
 
-type Tab = "facilities" | "people" | "groups";
-const TABS: Tab[] = ["facilities", "people", "groups"];
+type Tab = "facilities" | "people" | "groups" | "invitations";
+const TABS: Tab[] = ["facilities", "people", "groups", "invitations"];
 
 export function Directory({ me }: { me: Me }) {
   const { query } = useLocation();
   const tab = (TABS as string[]).includes(query.get("tab") ?? "") ? (query.get("tab") as Tab) : "facilities";
   const setTab = (t: Tab) => navigate(`/directory?tab=${t}`);
   const isAdmin = me.roles.some((r) => r === "network_admin" || r === "facility_admin" || r === "delegate");
+  // What the last change (on a screen that has closed) did, said once.
+  const [note, setNote] = useState<string | null>(() => takeFlash());
   return (
     <Page
       title={t("nav.directory")}
@@ -92,11 +136,14 @@ export function Directory({ me }: { me: Me }) {
           </button>
         ))}
       </div>
+      {note ? <Notice>{note}</Notice> : null}
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === "facilities" ? (
-          <Facilities />
+          <Facilities me={me} />
         ) : tab === "people" ? (
-          <People facilityId={Number(query.get("facility")) || undefined} canSeeContacts={isAdmin} />
+          <People me={me} facilityId={Number(query.get("facility")) || undefined} canSeeContacts={isAdmin} />
+        ) : tab === "invitations" ? (
+          <Invitations me={me} say={setNote} />
         ) : (
           <Groups />
         )}
@@ -154,7 +201,16 @@ function SearchBar({ value, onSearch, children }: { value: string; onSearch: (q:
   );
 }
 
-function Facilities() {
+/** A row's 編集, described by the row's name (its header cell) for a screen reader. */
+function EditLink({ href, of }: { href: string; of: string }) {
+  return (
+    <Link href={href} class="btn small" describedBy={of}>
+      {t("dir.edit")}
+    </Link>
+  );
+}
+
+function Facilities({ me }: { me: Me }) {
   const [q, setQ] = useState("");
   const [type, setType] = useState("");
   const list = usePaged<Facility>(
@@ -175,6 +231,13 @@ function Facilities() {
           ))}
         </select>
       </SearchBar>
+      {isNetworkAdmin(me) ? (
+        <p class="buttons">
+          <Link href="/directory/facilities/new" class="btn primary">
+            {t("de.addFacility")}
+          </Link>
+        </p>
+      ) : null}
       <ErrorNote error={list.error} />
       {list.items === null ? (
         list.error ? null : (
@@ -184,24 +247,26 @@ function Facilities() {
         <>
           <p role="status">{t("dir.count", { n: list.total ?? list.items.length })}</p>
           <div class="table-wrap">
-            <table>
+            <table class="cards dir-list" data-testid="dir-facilities">
               <thead>
                 <tr>
                   <th scope="col">{t("dir.name")}</th>
                   <th scope="col">{t("dir.kana")}</th>
                   <th scope="col">{t("dir.type")}</th>
                   <th scope="col">{t("dir.district")}</th>
+                  <th scope="col">{t("dir.actions")}</th>
                 </tr>
               </thead>
               <tbody>
                 {list.items.map((f) => (
                   <tr key={f.id}>
-                    <td>
+                    <th scope="row" id={`dir-f${f.id}`}>
                       <Link href={`/directory?tab=people&facility=${f.id}`}>{f.name}</Link>
-                    </td>
-                    <td>{f.kana}</td>
-                    <td>{label("ft", f.type)}</td>
-                    <td>{f.district}</td>
+                    </th>
+                    <td data-label={t("dir.kana")}>{f.kana}</td>
+                    <td data-label={t("dir.type")}>{label("ft", f.type)}</td>
+                    <td data-label={t("dir.district")}>{f.district || "—"}</td>
+                    <td>{managesFacility(me, f.id) ? <EditLink href={`/directory/facilities/${f.id}`} of={`dir-f${f.id}`} /> : null}</td>
                   </tr>
                 ))}
               </tbody>
@@ -218,7 +283,7 @@ function Facilities() {
   );
 }
 
-function People({ facilityId, canSeeContacts }: { facilityId?: number; canSeeContacts: boolean }) {
+function People({ me, facilityId, canSeeContacts }: { me: Me; facilityId?: number; canSeeContacts: boolean }) {
   const [q, setQ] = useState("");
   const [contacts, setContacts] = useState(false);
   const [facility, setFacility] = useState<Facility | null>(null);
@@ -240,6 +305,16 @@ function People({ facilityId, canSeeContacts }: { facilityId?: number; canSeeCon
         </p>
       ) : null}
       <SearchBar value={q} onSearch={setQ} />
+      {mayAddPeople(me) ? (
+        <p class="buttons">
+          <Link href={`/directory/people/new${facilityId ? `?facility=${facilityId}` : ""}`} class="btn primary">
+            {t("de.addPerson")}
+          </Link>
+          <Link href={`/directory/invite${facilityId && (isNetworkAdmin(me) || rolesFor(me, facilityId).length) ? `?facility=${facilityId}` : ""}`} class="btn">
+            {t("de.invite")}
+          </Link>
+        </p>
+      ) : null}
       {canSeeContacts ? (
         <div class="field check">
           <input id="dir-contacts" type="checkbox" checked={contacts} onChange={(e) => setContacts((e.currentTarget as HTMLInputElement).checked)} />
@@ -255,7 +330,7 @@ function People({ facilityId, canSeeContacts }: { facilityId?: number; canSeeCon
         <>
           <p role="status">{t("dir.count", { n: list.total ?? list.items.length })}</p>
           <div class="table-wrap">
-            <table>
+            <table class="cards dir-list" data-testid="dir-people">
               <thead>
                 <tr>
                   <th scope="col">{t("dir.name")}</th>
@@ -264,19 +339,31 @@ function People({ facilityId, canSeeContacts }: { facilityId?: number; canSeeCon
                   <th scope="col">{t("dir.facility")}</th>
                   {contacts ? <th scope="col">{t("dir.mobile")}</th> : null}
                   {contacts ? <th scope="col">{t("dir.email")}</th> : null}
+                  <th scope="col">{t("dir.actions")}</th>
                 </tr>
               </thead>
               <tbody>
                 {list.items.map((p) => (
                   <tr key={p.id}>
-                    <td>{p.name}</td>
-                    <td>{p.kana}</td>
-                    <td>{p.job}</td>
-                    <td>
+                    <th scope="row" id={`dir-p${p.id}`}>
+                      {p.name}
+                    </th>
+                    <td data-label={t("dir.kana")}>{p.kana || "—"}</td>
+                    <td data-label={t("dir.job")}>{p.job || "—"}</td>
+                    <td data-label={t("dir.facility")}>
                       {p.facilities.map((f) => `${f.facilityName}（${label("mr", f.role)}）`).join("、") || (p.globalRole ? t(`role.${p.globalRole}`) : "—")}
                     </td>
-                    {contacts ? <td class="nowrap">{p.mobile ?? "—"}</td> : null}
-                    {contacts ? <td>{p.email ?? "—"}</td> : null}
+                    {contacts ? (
+                      <td class="nowrap" data-label={t("dir.mobile")}>
+                        {phone(p.mobile) || "—"}
+                      </td>
+                    ) : null}
+                    {contacts ? (
+                      <td class="addr" data-label={t("dir.email")}>
+                        {p.email ?? "—"}
+                      </td>
+                    ) : null}
+                    <td>{mayEdit(me, p) ? <EditLink href={`/directory/people/${p.id}`} of={`dir-p${p.id}`} /> : null}</td>
                   </tr>
                 ))}
               </tbody>
@@ -305,7 +392,7 @@ function Groups() {
         )
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="cards dir-list">
             <thead>
               <tr>
                 <th scope="col">{t("dir.name")}</th>
@@ -316,8 +403,8 @@ function Groups() {
             <tbody>
               {list.items.map((g) => (
                 <tr key={g.id}>
-                  <td>{g.name}</td>
-                  <td>{label("gk", g.kind)}</td>
+                  <th scope="row">{g.name}</th>
+                  <td data-label={t("dir.kind")}>{label("gk", g.kind)}</td>
                   <td>
                     <button
                       type="button"
@@ -370,5 +457,110 @@ function GroupMembers({ group }: { group: Group }) {
         </button>
       ) : null}
     </section>
+  );
+}
+
+/** Who may withdraw an invitation (invitations/routes.ts mayManage): its inviter, an admin of its facility, a network admin. */
+const mayRevoke = (me: Me, i: Invitation) => isNetworkAdmin(me) || i.invitedBy === me.personId || (i.facilityId !== null && managesFacility(me, i.facilityId));
+
+function Invitations({ me, say }: { me: Me; say: (s: string | null) => void }) {
+  const [pendingOnly, setPendingOnly] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const list = usePaged<Invitation>(
+    useCallback(
+      async (cursor: string | null) => {
+        const page = await api.get<InvitationList>("/api/invitations", { query: { state: pendingOnly ? "pending" : undefined, before: cursor, limit: 50 } });
+        return { items: page.items, nextCursor: page.next === null ? null : String(page.next) };
+      },
+      [pendingOnly],
+    ),
+  );
+  const [gone, setGone] = useState<Set<number>>(new Set());
+  async function revoke(i: Invitation) {
+    setError(null);
+    try {
+      await api.del(`/api/invitations/${i.id}`);
+      setGone((old) => new Set([...old, i.id]));
+      say(t("dir.revoked", { name: i.name }));
+    } catch (err) {
+      setError(err);
+    }
+  }
+  const items = list.items?.filter((i) => !(pendingOnly && gone.has(i.id))) ?? null;
+  return (
+    <>
+      <div class="toolbar">
+        <Link href="/directory/invite" class="btn primary">
+          {t("de.invite")}
+        </Link>
+        <label for="dir-inv-state" class="sr-only">
+          {t("dir.state")}
+        </label>
+        <select
+          id="dir-inv-state"
+          class="short"
+          value={pendingOnly ? "pending" : ""}
+          onChange={(e) => setPendingOnly((e.currentTarget as HTMLSelectElement).value === "pending")}
+        >
+          <option value="pending">{t("dir.pendingOnly")}</option>
+          <option value="">{t("dir.allStates")}</option>
+        </select>
+      </div>
+      <ErrorNote error={list.error ?? error} />
+      {items === null ? (
+        list.error ? null : (
+          <Loading />
+        )
+      ) : items.length === 0 ? (
+        <p>{pendingOnly ? t("dir.noInvitations") : t("dir.empty")}</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="cards dir-list" data-testid="dir-invitations">
+            <thead>
+              <tr>
+                <th scope="col">{t("dir.invitee")}</th>
+                <th scope="col">{t("dir.place")}</th>
+                <th scope="col">{t("dir.role")}</th>
+                <th scope="col">{t("dir.sentTo")}</th>
+                <th scope="col">{t("dir.state")}</th>
+                <th scope="col">{t("dir.expires")}</th>
+                <th scope="col">{t("dir.actions")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((i) => {
+                const state = gone.has(i.id) ? "revoked" : i.state;
+                return (
+                  <tr key={i.id}>
+                    <th scope="row">{i.name}</th>
+                    <td data-label={t("dir.place")}>{i.place}</td>
+                    <td data-label={t("dir.role")}>{i.role ? label("mr", i.role) : "—"}</td>
+                    <td class="addr" data-label={t("dir.sentTo")}>
+                      {label("ch", i.channel)}：{i.recipient}
+                    </td>
+                    <td data-label={t("dir.state")}>{t(`inv.${state}`)}</td>
+                    <td class="nowrap" data-label={t("dir.expires")}>
+                      {dateTime(i.expiresAt)}
+                    </td>
+                    <td>
+                      {state === "pending" && mayRevoke(me, i) ? (
+                        <button type="button" class="btn small" onClick={() => revoke(i)} aria-label={t("dir.revokeOf", { name: i.name })}>
+                          {t("dir.revoke")}
+                        </button>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.next ? (
+        <button type="button" class="btn" onClick={list.more}>
+          {t("dir.more")}
+        </button>
+      ) : null}
+    </>
   );
 }
