@@ -64,7 +64,7 @@ function foreignWords(text) {
     .replace(/\banpi_[A-Za-z0-9_-]+/g, " ");
   // Words of Latin letters; one with a letter beyond ASCII (Tiếng Việt) is a language's own name, not English.
   const words = (cleaned.match(/[\p{Script=Latin}0-9_.'-]+/gu) ?? []).map((w) => w.replace(/^[0-9_.'-]+|[_.'-]+$/g, "")).filter((w) => /[A-Za-z]{2,}/.test(w));
-  return [...new Set(words.filter((w) => /^[\x00-\x7f]+$/.test(w) && !ALLOW.has(w)))];
+  return [...new Set(words.filter((w) => /^[ -~]+$/.test(w) && !ALLOW.has(w)))];
 }
 
 /** Screens a role reaches without the menu: わたし's own pages. */

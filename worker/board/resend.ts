@@ -35,7 +35,12 @@ export interface ResendResult {
 export async function resend(env: Env, auth: Auth, id: number, input: ResendInput): Promise<ResendResult> {
   const { rc, audience } = await readableRollcall(env, auth, id);
   if (audience.viewer) throw forbidden(jaEn("閲覧の方はボードを変更できません。", "The viewer's board is read only."));
-  if (!isOpen(rc)) throw new ApiError("closed", jaEn(`この安否確認は${stateWords(rc.state).ja}のため、これ以上送信しません。`, `The roll-call is ${stateWords(rc.state).en}; nothing more is sent.`), "rollcall");
+  if (!isOpen(rc))
+    throw new ApiError(
+      "closed",
+      jaEn(`この安否確認は${stateWords(rc.state).ja}のため、これ以上送信しません。`, `The roll-call is ${stateWords(rc.state).en}; nothing more is sent.`),
+      "rollcall",
+    );
   const mine = (facilityId: number | null) => audience.facilityIds === null || (facilityId !== null && audience.facilityIds.includes(facilityId));
 
   let people: number[];
@@ -48,8 +53,16 @@ export async function resend(env: Env, auth: Auth, id: number, input: ResendInpu
     const wanted = [...new Set(input.personIds!)];
     const found = await data.recipientsAmong(env.DB, rc.id, wanted);
     const missing = wanted.filter((p) => !found.some((f) => f.personId === p));
-    if (missing.length) throw badRequest("personIds", jaEn(`この安否確認の対象でない人がいます: ${missing.slice(0, 10).join(", ")}`, `personIds: not asked in this roll-call: ${missing.slice(0, 10).join(", ")}.`));
-    if (found.some((f) => !mine(f.facilityId))) throw forbidden(jaEn("あなたの事業所ではない人が含まれています。", "Some of these people are not in your facilities."), "personIds");
+    if (missing.length)
+      throw badRequest(
+        "personIds",
+        jaEn(
+          `この安否確認の対象でない人がいます: ${missing.slice(0, 10).join(", ")}`,
+          `personIds: not asked in this roll-call: ${missing.slice(0, 10).join(", ")}.`,
+        ),
+      );
+    if (found.some((f) => !mine(f.facilityId)))
+      throw forbidden(jaEn("あなたの事業所ではない人が含まれています。", "Some of these people are not in your facilities."), "personIds");
     alreadyReplied = found.filter((f) => f.replied).length;
     unreachable = found.filter((f) => !f.replied && f.removed).length;
     people = found.filter((f) => !f.replied && !f.removed).map((f) => f.personId);

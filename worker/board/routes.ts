@@ -121,7 +121,8 @@ function checkOrigin(env: Env, requestUrl: string, origin: string | undefined): 
 export const boardRoutes = domainApp()
   .openapi(live, async (c) => {
     const auth = authOf(c);
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required", jaEn("WebSocketで接続してください。", "Connect with a WebSocket (Upgrade: websocket)."));
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
+      throw new ApiError("upgrade_required", jaEn("WebSocketで接続してください。", "Connect with a WebSocket (Upgrade: websocket)."));
     checkOrigin(c.env, c.req.url, c.req.header("origin"));
     const { rc, audience } = await readableRollcall(c.env, auth, c.req.valid("param").id);
     if (audience.contacts) await auditContactsRead(c.env.DB, auth.personId, rc.id, { via: "live" });
@@ -129,7 +130,11 @@ export const boardRoutes = domainApp()
     const res = await rollcallObject(c.env, rc.id).fetch(
       new Request(`https://board.internal/live?rollcall=${rc.id}`, { headers: { upgrade: "websocket", [AUDIENCE_HEADER]: JSON.stringify(audience) } }),
     );
-    if (res.status !== 101 || !res.webSocket) throw new ApiError("unavailable", jaEn("ライブ表示が使えません。再読み込みしてください。", "The live board is not available; poll GET /api/rollcalls/{id}/board."));
+    if (res.status !== 101 || !res.webSocket)
+      throw new ApiError(
+        "unavailable",
+        jaEn("ライブ表示が使えません。再読み込みしてください。", "The live board is not available; poll GET /api/rollcalls/{id}/board."),
+      );
     return new Response(null, { status: 101, webSocket: res.webSocket });
   })
   .openapi(board, async (c) => {

@@ -104,7 +104,9 @@ export const SmsReplySchema = z
     if (b.deliveryId === undefined && (b.personId === undefined || b.rollcallId === undefined))
       ctx.addIssue({
         code: "custom",
-        ...refineText("deliveryId か、personId と rollcallId を指定してください。", "Give deliveryId, or personId and rollcallId.", [b.personId === undefined ? "personId" : "rollcallId"]),
+        ...refineText("deliveryId か、personId と rollcallId を指定してください。", "Give deliveryId, or personId and rollcallId.", [
+          b.personId === undefined ? "personId" : "rollcallId",
+        ]),
       });
   })
   .openapi("SandboxSmsReply");

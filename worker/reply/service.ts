@@ -55,7 +55,8 @@ export function checkAnswers(
   const asks = new Set(template.questions);
   const out: Answers = {};
   if (asks.has("safety")) {
-    if (!a.safety) throw badRequest("safety", jaEn("安否を「無事」「軽傷」「重傷・要救助」から選んでください。", "safety: choose one of safe, minor, severe."), "required");
+    if (!a.safety)
+      throw badRequest("safety", jaEn("安否を「無事」「軽傷」「重傷・要救助」から選んでください。", "safety: choose one of safe, minor, severe."), "required");
     out.safety = a.safety;
   }
   if (asks.has("availability")) {
@@ -81,7 +82,9 @@ export function checkAnswers(
   if ([...text].length > max)
     throw badRequest(
       "comment",
-      max === 0 ? jaEn("この安否確認はコメントを受け付けません。", "This roll-call takes no comment.") : jaEn(`コメントは${max}文字までです。`, `The comment: at most ${max} characters.`),
+      max === 0
+        ? jaEn("この安否確認はコメントを受け付けません。", "This roll-call takes no comment.")
+        : jaEn(`コメントは${max}文字までです。`, `The comment: at most ${max} characters.`),
       "too_long",
     );
   return { answers: out, comment: text };
@@ -125,7 +128,8 @@ export async function recordReply(env: Env, input: RecordReplyInput, opts: Recor
     throw notFound(jaEn("対象者", "recipient"));
   }
   const { rollcall: rc, recipient } = context;
-  if (!isOpen(rc)) throw closed(jaEn("この安否確認は終了しました。回答は受け付けていません。", "This roll-call has closed; replies are no longer accepted."), "rollcall");
+  if (!isOpen(rc))
+    throw closed(jaEn("この安否確認は終了しました。回答は受け付けていません。", "This roll-call has closed; replies are no longer accepted."), "rollcall");
   const { answers, comment } = checkAnswers(rc.template, recipient, input.answers, input.comment ?? "");
   if (input.via === "proxy" && !input.proxyBy) throw badRequest("proxyBy", jaEn("代理回答には記録した人が必要です。", "A proxy reply names who recorded it."));
   const now = clock.now();

@@ -832,18 +832,18 @@ export async function facilityExportRows(
       ...(byFacility.get(r.facility_id) ?? []),
       { personId: r.person_id, name: r.name, replyId: r.reply_id, answers: JSON.parse(r.answers) as Answers, answeredAt: r.created_at },
     ]);
-  return ((facilities?.results ?? []) as { id: number; name: string; type: string; district: string; phone: string | null; recipients: number; replied: number }[]).map(
-    (f) => ({
-      facilityId: f.id,
-      name: f.name,
-      type: f.type,
-      district: f.district,
-      phone: f.phone,
-      recipients: f.recipients,
-      replied: f.replied,
-      reports: byFacility.get(f.id) ?? [],
-    }),
-  );
+  return (
+    (facilities?.results ?? []) as { id: number; name: string; type: string; district: string; phone: string | null; recipients: number; replied: number }[]
+  ).map((f) => ({
+    facilityId: f.id,
+    name: f.name,
+    type: f.type,
+    district: f.district,
+    phone: f.phone,
+    recipients: f.recipients,
+    replied: f.replied,
+    reports: byFacility.get(f.id) ?? [],
+  }));
 }
 
 /** Which of the given ids exist in an active row of a table (facilities or groups). */

@@ -126,13 +126,25 @@ export const TemplateBodySchema = z
       .array(WaveSchema)
       .min(1)
       .max(10)
-      .refine((w) => w[0]!.delayMinutes === 0 && w[0]!.audience === "recipients", refineText("最初の段は0分に対象者へ送ります。", "The first wave goes to the recipients at 0 minutes."))
-      .refine((w) => w.every((x, i) => i === 0 || x.delayMinutes >= w[i - 1]!.delayMinutes), refineText("段は時間の順に並べてください。", "Waves are in order of their delay.")),
+      .refine(
+        (w) => w[0]!.delayMinutes === 0 && w[0]!.audience === "recipients",
+        refineText("最初の段は0分に対象者へ送ります。", "The first wave goes to the recipients at 0 minutes."),
+      )
+      .refine(
+        (w) => w.every((x, i) => i === 0 || x.delayMinutes >= w[i - 1]!.delayMinutes),
+        refineText("段は時間の順に並べてください。", "Waves are in order of their delay."),
+      ),
     messages: perLangMessages(MessageSetSchema),
     digest: perLangMessages(MessageSetSchema),
   })
-  .refine((t) => t.kind !== "notice" || (t.questions.length === 1 && t.questions[0] === "ack"), refineText("お知らせでは「確認しました」だけをたずねます。", "A notice asks only for the acknowledgement.", ["questions"]))
-  .refine((t) => t.kind !== "rollcall" || t.questions.includes("safety"), refineText("安否確認では安否をたずねます。", "A roll-call asks for safety.", ["questions"]))
+  .refine(
+    (t) => t.kind !== "notice" || (t.questions.length === 1 && t.questions[0] === "ack"),
+    refineText("お知らせでは「確認しました」だけをたずねます。", "A notice asks only for the acknowledgement.", ["questions"]),
+  )
+  .refine(
+    (t) => t.kind !== "rollcall" || t.questions.includes("safety"),
+    refineText("安否確認では安否をたずねます。", "A roll-call asks for safety.", ["questions"]),
+  )
   .openapi("TemplateBody");
 export type TemplateBody = z.infer<typeof TemplateBodySchema>;
 

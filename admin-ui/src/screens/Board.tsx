@@ -592,7 +592,15 @@ function BoardBody({
       ) : null}
       <FacilityList board={board} own={own} only={only} setOnly={setOnly} canOpen={canOpen} updatedAt={updatedAt} extend={extend} jump={jump} />
       {/* A facility admin works through their own list (proxy replies): all of the first page; the network's starts with a few. */}
-      <NonResponders rc={rc} list={a.nonResponders} unanswered={unanswered} first={mine ? PAGE : ROWS} isAdmin={isAdmin} onChanged={onChanged} extend={extend} />
+      <NonResponders
+        rc={rc}
+        list={a.nonResponders}
+        unanswered={unanswered}
+        first={mine ? PAGE : ROWS}
+        isAdmin={isAdmin}
+        onChanged={onChanged}
+        extend={extend}
+      />
       {board.phoneCheck ? (
         <PhoneChecks
           rc={rc}
