@@ -32,7 +32,10 @@ function valueWords(v: unknown): string {
     return Object.entries(v as Record<string, unknown>)
       .map(([k, x]) => `${inLang(AUDIT_DETAIL_KEYS[k], k)} ${valueWords(x)}`)
       .join("、");
-  return typeof v === "string" ? inLang(AUDIT_DETAIL_VALUES[v], v) : String(v);
+  if (typeof v !== "string") return String(v);
+  // A value may be a known word, a field's name (fields: ["type", "district"]) or a facility type (clinic).
+  const w = AUDIT_DETAIL_VALUES[v] ?? AUDIT_DETAIL_KEYS[v];
+  return w ? inLang(w, v) : t(`ft.${v}`, v);
 }
 
 function Detail({ detail }: { detail: Record<string, unknown> }) {
