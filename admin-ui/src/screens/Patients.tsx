@@ -1,7 +1,7 @@
 import { useCallback, useState } from "preact/hooks";
 import type { z } from "zod";
 import type * as Pt from "../../../worker/patients/schemas";
-import { CARE_LEVEL_WORDS, CARE_LEVELS, dependsOnPower, NEED_FLAGS, NEED_WORDS, type NeedFlag, type Needs } from "../../../worker/patients/needs";
+import { CARE_LEVEL_WORDS, CARE_LEVELS, dependsOnPower, NEED_FLAGS, NEED_WORDS, NO_NEEDS, type NeedFlag, type Needs } from "../../../worker/patients/needs";
 import { api } from "../api";
 import { dateTime } from "../format";
 import { addStrings, adminLang, t } from "../i18n";
@@ -356,20 +356,6 @@ interface Fields {
   needs: Needs;
 }
 
-const EMPTY_NEEDS: Needs = {
-  ventilator: false,
-  oxygen: false,
-  suction: false,
-  poweredDevice: false,
-  dialysis: false,
-  insulin: false,
-  bedridden: false,
-  livesAlone: false,
-  evacuationList: false,
-  batteryHours: null,
-  careLevel: null,
-  evacuationPlace: "",
-};
 
 function needsBody(n: Needs): NeedsInput {
   return { ...n, batteryHours: dependsOnPower(n) ? n.batteryHours : null };
@@ -510,7 +496,7 @@ function PersonPicker({ label, physician, onPick }: { label: string; physician: 
 // ---------------------------------------------------------------- opening a group
 
 export function PatientNew() {
-  const [fields, setFields] = useState<Fields>({ name: "", kana: "", birthDate: "", address: "", district: "", phone: "", needs: EMPTY_NEEDS });
+  const [fields, setFields] = useState<Fields>({ name: "", kana: "", birthDate: "", address: "", district: "", phone: "", needs: NO_NEEDS });
   const [givenOn, setGivenOn] = useState(today());
   const [consentTo, setConsentTo] = useState<"me" | "physician">("me");
   const [physician, setPhysician] = useState<Candidate | null>(null);
