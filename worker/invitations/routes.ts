@@ -1,5 +1,4 @@
 import { issueText } from "../lib/validation";
-import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { authOf, route } from "../auth/access";

@@ -1,4 +1,3 @@
-import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { html } from "hono/html";
 import { authOf, route } from "../auth/access";

@@ -356,7 +356,6 @@ interface Fields {
   needs: Needs;
 }
 
-
 function needsBody(n: Needs): NeedsInput {
   return { ...n, batteryHours: dependsOnPower(n) ? n.batteryHours : null };
 }
