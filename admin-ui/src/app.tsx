@@ -15,6 +15,7 @@ import { FacilityNew, FacilityPage, Invite, PersonNew, PersonPage } from "./scre
 import { History } from "./screens/History";
 import { Import } from "./screens/Import";
 import { Outbox } from "./screens/Outbox";
+import { PatientChecks } from "./screens/PatientChecks";
 import { PatientNew, PatientPage, Patients } from "./screens/Patients";
 import { Settings } from "./screens/Settings";
 import { Templates } from "./screens/Templates";
@@ -181,6 +182,8 @@ function Screen({ me, path, reloadMe, signedOut }: { me: Me; path: string; reloa
     return <FacilityDrill id={Number(facility.id)} facilityId={Number(facility.facilityId)} me={me} />;
   const person = match("/rollcalls/:id/people/:personId", path);
   if (person && Number(person.id) > 0 && Number(person.personId) > 0) return <PersonDrill id={Number(person.id)} personId={Number(person.personId)} />;
+  const checks = match("/rollcalls/:id/patients", path);
+  if (checks && Number(checks.id) > 0) return <PatientChecks key={checks.id} id={Number(checks.id)} me={me} />;
   const board = match("/rollcalls/:id", path);
   if (board && Number(board.id) > 0) return <Board id={Number(board.id)} me={me} />;
   if (path === "/directory") return <Directory me={me} />;

@@ -1,3 +1,4 @@
+import { match } from "./router";
 import type { Me, Role } from "./types";
 
 /**
@@ -25,6 +26,8 @@ export const SCREENS: Screen[] = [
   { path: "/me/leave", label: "nav.leave", roles: "all", menu: false },
   { path: "/rollcalls/new", label: "nav.trigger", roles: ADMINS, menu: true },
   { path: "/rollcalls", label: "nav.rollcalls", roles: [...ADMINS, "viewer"], menu: true },
+  // 患者さんの確認 of a roll-call: any member of a patient group, whatever their role (the list is theirs only).
+  { path: "/rollcalls/:id/patients", label: "pc.title", roles: "all", menu: false },
   // Members of patient groups are staff of every kind; the network admins and the city see counts there (§3–§5).
   { path: "/patients", label: "nav.patients", roles: "all", menu: true },
   { path: "/directory", label: "nav.directory", roles: ADMINS, menu: true },
@@ -43,9 +46,11 @@ export function may(me: Me, roles: Screen["roles"]): boolean {
   return roles === "all" || me.roles.some((r) => (roles as readonly string[]).includes(r));
 }
 
+/** A screen's path with `:name` segments matches exactly those paths (/rollcalls/12/patients); the others match themselves and what lies below them. */
+const fits = (s: Screen, path: string) =>
+  s.path.includes(":") ? match(s.path, path) !== null : s.path === "/" ? path === "/" : path === s.path || path.startsWith(`${s.path}/`);
+
 export function screenFor(path: string): Screen | undefined {
   // Longest prefix wins: /rollcalls/12 belongs to /rollcalls.
-  return [...SCREENS]
-    .sort((a, b) => b.path.length - a.path.length)
-    .find((s) => (s.path === "/" ? path === "/" : path === s.path || path.startsWith(`${s.path}/`)));
+  return [...SCREENS].sort((a, b) => b.path.length - a.path.length).find((s) => fits(s, path));
 }

@@ -5,6 +5,7 @@ import { t, tx } from "../i18n";
 import { may, SCREENS } from "../nav";
 import type { Me, RollcallList, RollcallListItem } from "../types";
 import { Link, Page } from "../ui";
+import { MyCheckBanners } from "./CheckBanner";
 import { MyRollcalls, StaffTasks } from "./me/Me";
 import { LIVE_STATES } from "../../../worker/rollcall/state";
 
@@ -28,6 +29,8 @@ export function Home({ me }: { me: Me }) {
       <p class="lead">{tx("home.hello", { name: me.name })}</p>
       {/* Everyone may be asked too: their own answer comes first. */}
       <MyRollcalls />
+      {/* A member of patient groups: the checks of an open roll-call (none shown when there are none). */}
+      <MyCheckBanners />
       {canRead ? (
         <section aria-labelledby="active-h" class="card">
           <h2 id="active-h">{tx("home.active")}</h2>
