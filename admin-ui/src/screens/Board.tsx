@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiFailure } from "../api";
 import { NeedsNow, SevereLine, type Jump } from "../board/NeedsNow";
+import { PatientCounts } from "../board/PatientCounts";
 import { StaffTable } from "../board/StaffTable";
 import { FacilityReportCell } from "../board/FacilityReport";
 import { RateChart } from "../board/RateChart";
@@ -553,6 +554,7 @@ function BoardBody({
           <span class="delivered" style={{ width: rate === "—" ? "0%" : rate }} />
         </div>
       </section>
+      {board.patients ? <PatientCounts rollcallId={rc.id} counts={board.patients} /> : null}
       {children}
       {board.severe.total > 0 ? (
         <Fold id="bd-severe" title={t("bd.severeList", { n: count(board.severe.total) })} jump={jump}>

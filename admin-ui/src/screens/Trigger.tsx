@@ -56,6 +56,9 @@ addStrings({
     "tr.audience.facility_admins": "事業所管理者へ（未回答者の一覧）",
     "tr.subject": "件名",
     "tr.filterFacilities": "事業所名で絞り込み",
+    "tr.patientChecks": "患者さんの確認も行う（患者グループのメンバーに）",
+    "tr.patientChecksHelp": "対象者が参加している患者グループごとに、メンバーが患者さんの無事を確かめて記録します。",
+    "tr.patientChecksLine": "患者さんの確認：{v}",
   },
   en: {
     "tr.compose": "1. Compose",
@@ -105,6 +108,9 @@ addStrings({
     "tr.audience.facility_admins": "To facility admins (non-responders)",
     "tr.subject": "Subject",
     "tr.filterFacilities": "Filter facilities by name",
+    "tr.patientChecks": "Check on the patients too (by the members of patient groups)",
+    "tr.patientChecksHelp": "In each patient group with a member among the recipients, the members check on the patient and record it.",
+    "tr.patientChecksLine": "Patient checks: {v}",
   },
 });
 
@@ -125,6 +131,7 @@ export function Trigger({ me }: { me: Me }) {
   const [message, setMessage] = useState("");
   const [template, setTemplate] = useState("");
   const [drill, setDrill] = useState(true);
+  const [patientChecks, setPatientChecks] = useState(true);
   const [kind, setKind] = useState<ScopeKind>(isNetworkAdmin ? "all" : "facilityIds");
   const [types, setTypes] = useState<string[]>([]);
   const [facilityIds, setFacilityIds] = useState<number[]>(() =>
@@ -157,6 +164,13 @@ export function Trigger({ me }: { me: Me }) {
   const choosableFacilities = (isNetworkAdmin ? facilities : facilities.filter((f) => managed.has(f.id))).filter(
     (f) => !filter || facilityIds.includes(f.id) || f.name.includes(filter) || f.kana.includes(filter),
   );
+  const chosen = templates.find((x) => x.ref === template);
+  // A notice asks for no answer: it checks on no patients.
+  const asksChecks = chosen !== undefined && chosen.body.kind !== "notice";
+  // Each template says whether its roll-calls check on patients (the safety template does); the box starts there.
+  useEffect(() => {
+    if (chosen) setPatientChecks(chosen.body.patientChecks);
+  }, [chosen]);
   const kinds: ScopeKind[] = isNetworkAdmin ? ["all", "facilityTypes", "facilityIds", "groupIds"] : ["facilityIds"];
 
   function scope(): Scope {
@@ -176,7 +190,7 @@ export function Trigger({ me }: { me: Me }) {
     setBusy(true);
     setError(null);
     try {
-      setDraft(await api.post<Draft>("/api/rollcalls", { title, message, template, scope: scope(), drill }));
+      setDraft(await api.post<Draft>("/api/rollcalls", { title, message, template, scope: scope(), drill, patientChecks: asksChecks && patientChecks }));
     } catch (err) {
       setError(err);
     } finally {
@@ -250,6 +264,23 @@ export function Trigger({ me }: { me: Me }) {
         <p class="help" id="tr-drill-help">
           {t("tr.drillHelp")}
         </p>
+        {asksChecks ? (
+          <>
+            <div class="field check">
+              <input
+                id="tr-patient-checks"
+                type="checkbox"
+                checked={patientChecks}
+                onChange={(e) => setPatientChecks((e.currentTarget as HTMLInputElement).checked)}
+                aria-describedby="tr-patient-checks-help"
+              />
+              <label for="tr-patient-checks">{t("tr.patientChecks")}</label>
+            </div>
+            <p class="help" id="tr-patient-checks-help">
+              {t("tr.patientChecksHelp")}
+            </p>
+          </>
+        ) : null}
         <fieldset class={`field${scopeMsg ? " has-error" : ""}`}>
           <legend>{t("tr.scope")}</legend>
           {kinds.length > 1
@@ -366,6 +397,9 @@ export function DraftView({ draft, onBack, onConfirmed }: { draft: Draft; onBack
     <Page title={`${t("tr.previewStep")}：${rc.title}`}>
       <p>
         <span class={`badge ${rc.drill ? "drill" : "real"}`}>{kindWord}</span> {rc.templateName}
+        {rc.kind === "rollcall" ? (
+          <span data-testid="preview-patient-checks">・{t("tr.patientChecksLine", { v: t(rc.patientChecks ? "yesno.yes" : "yesno.no") })}</span>
+        ) : null}
       </p>
       <PreviewSummary preview={p} />
       {withdrawn ? (
