@@ -61,6 +61,11 @@ export const AUDIT_ACTIONS = {
   "patient.post_created": { ja: "患者グループへの書き込み（確定）", en: "Post confirmed" },
   "patient.post_removed": { ja: "書き込みの削除", en: "Post removed" },
   "patients.read": { ja: "患者グループの一覧を表示", en: "Patient groups read" },
+  "patient.checks_read": { ja: "患者さんの確認の一覧を表示", en: "Patient checks read" },
+  "patient.check_claimed": { ja: "患者さんの確認を担当", en: "Patient check claimed" },
+  "patient.check_released": { ja: "患者さんの確認の担当を外した", en: "Patient check released" },
+  "patient.checked": { ja: "患者さんの確認を記録（確定）", en: "Patient check recorded" },
+  "patient.check_escalated": { ja: "患者さんの確認の遅れを知らせた", en: "Late patient check raised" },
   "person.created": { ja: "職員の登録", en: "Person created" },
   "person.updated": { ja: "職員の変更", en: "Person updated" },
   "person.removed": { ja: "職員の登録解除", en: "Person deregistered" },
@@ -178,6 +183,11 @@ export const AUDIT_DETAIL_KEYS: Record<string, { ja: string; en: string }> = {
   as: { ja: "立場", en: "As" },
   readOnly: { ja: "読むだけ", en: "Read-only" },
   textSha256: { ja: "本文のハッシュ", en: "Text hash" },
+  result: { ja: "結果", en: "Result" },
+  power: { ja: "電源", en: "Power" },
+  level: { ja: "段階", en: "Level" },
+  holder: { ja: "担当者", en: "Held by" },
+  notified: { ja: "知らせた人数", en: "People told" },
 };
 
 /** The words of what an entry is about (`objectType`). */
@@ -238,4 +248,13 @@ export const AUDIT_DETAIL_VALUES: Record<string, { ja: string; en: string }> = {
   poll: { ja: "ボードの再読み込み", en: "board poll" },
   "phone-checks": { ja: "電話確認の一覧", en: "phone-check list" },
   proxy: { ja: "代理回答", en: "proxy" },
+  safe: { ja: "無事", en: "safe" },
+  manager: { ja: "管理者", en: "manager" },
+  needs_help: { ja: "要支援", en: "needs help" },
+  hospital: { ja: "救急搬送・入院", en: "to hospital" },
+  evacuated: { ja: "避難所へ移動", en: "evacuated" },
+  unreachable: { ja: "連絡取れず", en: "unreachable" },
+  secured: { ja: "電源確保", en: "power secured" },
+  battery: { ja: "バッテリー", en: "on battery" },
+  stopped: { ja: "停止", en: "stopped" },
 };

@@ -78,6 +78,7 @@ export function applyChanges(board: Board, c: BoardChanges): Board {
       ? { all: mergeStaff(board.staff.all, c.staff.all), own: board.staff.own && c.staff.own ? mergeStaff(board.staff.own, c.staff.own) : board.staff.own }
       : board.staff,
     own: board.own ? board.own.map((f) => byId.get(f.facilityId) ?? f) : null,
+    patients: c.patients !== undefined ? c.patients : board.patients,
     lists: {
       facilities: { ...board.lists.facilities, total: c.totals.facilities },
       phoneCheck: board.lists.phoneCheck && c.totals.phoneCheck !== null ? { ...board.lists.phoneCheck, total: c.totals.phoneCheck } : board.lists.phoneCheck,

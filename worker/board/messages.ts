@@ -69,6 +69,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { FACILITY_TYPES } from "../directory/facility-types";
+import { CheckCountsSchema } from "../patients/schemas";
 import { AggregatesSchema, DeliveryProgressSchema, RollcallSchema } from "../rollcall/schemas";
 import { ARRIVAL_GROUPS } from "./arrival";
 import { BOARD_SEVERE, FACILITY_ONLY } from "./priority";
@@ -190,6 +191,8 @@ export const BoardSchema = z
     own: z.array(FacilityRowSchema).nullable(),
     /** The districts (地区) of the roll-call's facilities, for the filter. */
     districts: z.array(z.string()),
+    /** The patient checks counted by result, need and district, no names (null: the roll-call checks no patients). */
+    patients: CheckCountsSchema.nullable(),
     /** The long lists: how many rows each has, and the cursor of the page after the one on this board (null: none). */
     lists: z.object({
       facilities: z.object({ total: count, next: z.string().nullable() }),
@@ -227,6 +230,8 @@ export const BoardChangesSchema = z
     phoneCheck: z.array(z.object({ facilityId: count, unreplied: count })).nullable(),
     /** How many rows the long lists have now (the client keeps its own cursors). */
     totals: z.object({ facilities: count, phoneCheck: count.nullable() }),
+    /** The patient checks' counts, whole, when they moved (reason `patients`); absent otherwise. */
+    patients: CheckCountsSchema.nullable().optional(),
     /** Lists whose changes were too many to carry: reload the pages shown. */
     stale: z.array(z.enum(["facilities", "nonResponders", "phoneCheck"])),
   })
@@ -280,7 +285,7 @@ export const FacilityPageQuery = PageQuery.extend({
 });
 export type FacilityFilter = Omit<z.infer<typeof FacilityPageQuery>, "cursor" | "limit">;
 
-export const UPDATE_REASONS = ["reply", "delivery", "resend", "state"] as const;
+export const UPDATE_REASONS = ["reply", "delivery", "resend", "state", "patients"] as const;
 export type UpdateReason = (typeof UPDATE_REASONS)[number];
 
 export const ServerMessageSchema = z.discriminatedUnion("type", [

@@ -4,6 +4,7 @@ import { errorText } from "../lib/redact";
 import { planMessage, type Channel } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { getRollcall, rollcallStateOf, type Rollcall } from "../rollcall/data";
+import { checkCounts } from "../patients/check-service";
 import { deliveryCounts } from "../rollcall/service";
 import { isFinal } from "../rollcall/state";
 import { type BoardCounts, timelineOf } from "./counts";
@@ -527,6 +528,8 @@ export class RollCallObject extends DurableObject<Env> {
     // The 要救助 rows' mobiles, read once for the boards with contacts.
     const severeIds = admitted.some((s) => s.audience.contacts) ? severeToSend(counts, changes) : [];
     const mobiles = severeIds.length ? await mobilesOf(this.env.DB, severeIds) : new Map<number, string>();
+    // The patient checks' counts (no names, the same for every board), read once when they moved.
+    const patients = reasons.includes("patients") ? { patients: await checkCounts(this.env.DB, rc) } : {};
     const built = new Map<string, string>();
     const seq = await this.nextSeq();
     const now = clock.now();
@@ -534,7 +537,13 @@ export class RollCallObject extends DurableObject<Env> {
       const key = `${audience.viewer ? "v" : "-"}${audienceKey(audience)}`;
       let text = built.get(key);
       if (text === undefined) {
-        const message: ServerMessage = { type: "update", seq, at: now, reasons, changes: changesFor(counts, changes, rc, audience, timeline, mobiles) };
+        const message: ServerMessage = {
+          type: "update",
+          seq,
+          at: now,
+          reasons,
+          changes: { ...changesFor(counts, changes, rc, audience, timeline, mobiles), ...patients },
+        };
         text = JSON.stringify(message);
         built.set(key, text);
       }

@@ -6,6 +6,7 @@ import { forbidden, notFound, jaEn } from "../lib/errors";
 import { clock } from "../lib/clock";
 import { getRollcall, type Rollcall } from "../rollcall/data";
 import { nonResponders } from "../rollcall/data";
+import { checkCounts } from "../patients/check-service";
 import { canManageRollcall, readableFacilities, toApi } from "../rollcall/service";
 import { BoardCounts, timelineOf, type Changes, type FacilityRow, type SevereEntry } from "./counts";
 import * as data from "./data";
@@ -146,10 +147,11 @@ function listsOf(counts: BoardCounts, audience: BoardAudience, shownFacilities: 
  * the JSON board) and the first page of each long list.
  */
 export async function buildBoard(env: Env, rc: Rollcall, audience: BoardAudience, kept?: BoardCounts): Promise<Board> {
-  const [counts, nr, phone] = await Promise.all([
+  const [counts, nr, phone, patients] = await Promise.all([
     kept ?? loadCounts(env.DB, rc),
     nonResponders(env.DB, rc.id, { after: 0, limit: BOARD_NON_RESPONDERS + 1, facilityIds: audience.facilityIds }),
     audience.contacts ? data.phoneCheckPage(env.DB, rc.id, audience.facilityIds, { offset: 0, limit: BOARD_PHONE_CHECKS }) : Promise.resolve(null),
+    checkCounts(env.DB, rc),
   ]);
   const severe = counts.severeOf(audience.facilityIds);
   const shown = severe.items.map((p) => p.personId);
@@ -179,6 +181,7 @@ export async function buildBoard(env: Env, rc: Rollcall, audience: BoardAudience
     staff: staffOf(counts, audience),
     own: audience.facilityIds ? counts.facilityPage(0, audience.facilityIds.length, { only: "mine" }, audience.facilityIds).items : null,
     districts: counts.districts(),
+    patients,
     lists: listsOf(counts, audience, facilities.length, checks?.length ?? 0),
   };
 }

@@ -11,7 +11,8 @@ export type DirectKind =
   | "trigger_alert"
   | "admin_alert"
   | "security_notice"
-  | "password_reset";
+  | "password_reset"
+  | "patient_alert";
 
 export interface NewDirectMessage {
   kind: DirectKind;
@@ -125,6 +126,20 @@ export interface AdminAddress {
 }
 
 /** Every active email and mobile of the network admins: a prepared roll-call wakes them on each (never a phone: it is not texted). */
+/** The mobiles and emails of these people (at most 200 people), for an alert that names nobody else. */
+export async function addressesOf(db: D1Database, personIds: readonly number[]): Promise<AdminAddress[]> {
+  if (personIds.length === 0) return [];
+  const { results } = await db
+    .prepare(
+      `SELECT p.id AS person_id, c.kind, c.value FROM people p
+       JOIN contacts c ON c.person_id = p.id AND c.kind IN ('email', 'mobile') AND c.removed_at IS NULL
+       WHERE p.id IN (SELECT value FROM json_each(?1)) AND p.removed_at IS NULL ORDER BY p.id, c.kind LIMIT 400`,
+    )
+    .bind(JSON.stringify(personIds.slice(0, 200)))
+    .all<{ person_id: number; kind: "email" | "mobile"; value: string }>();
+  return results.map((r) => ({ personId: r.person_id, kind: r.kind, value: r.value }));
+}
+
 export async function networkAdminAddresses(db: D1Database): Promise<AdminAddress[]> {
   const { results } = await db
     .prepare(

@@ -10,6 +10,7 @@ export const DIRECT_KINDS = [
   "admin_alert",
   "security_notice",
   "password_reset",
+  "patient_alert",
 ] as const;
 
 export const DirectMessageSchema = z

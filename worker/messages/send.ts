@@ -2,7 +2,7 @@ import { channelRoute } from "../delivery/channels";
 import { maskAddress } from "../delivery/channels/sandbox";
 import type { Channel, OutgoingMessage, PushTarget } from "../delivery/types";
 import { clock } from "../lib/clock";
-import { insertDirectMessage, networkAdminAddresses, type DirectKind } from "./data";
+import { addressesOf, insertDirectMessage, networkAdminAddresses, type AdminAddress, type DirectKind } from "./data";
 
 export interface DirectSend {
   kind: DirectKind;
@@ -82,8 +82,25 @@ export async function alertNetworkAdmins(
   env: Env,
   m: { kind: Extract<DirectKind, "trigger_alert" | "admin_alert">; subject: string; sms: string; email: string; link: string },
 ): Promise<number> {
+  return alertAddresses(env, await networkAdminAddresses(env.DB), m);
+}
+
+/** The same alert to these people, on each of their mobiles and emails (an unchecked patient raised to the managers, then the facility admins). */
+export async function alertPeople(
+  env: Env,
+  personIds: readonly number[],
+  m: { kind: Extract<DirectKind, "patient_alert">; subject: string; sms: string; email: string; link: string },
+): Promise<number> {
+  return alertAddresses(env, await addressesOf(env.DB, personIds), m);
+}
+
+async function alertAddresses(
+  env: Env,
+  addresses: AdminAddress[],
+  m: { kind: DirectKind; subject: string; sms: string; email: string; link: string },
+): Promise<number> {
   let accepted = 0;
-  for (const a of await networkAdminAddresses(env.DB)) {
+  for (const a of addresses) {
     const r = await sendDirect(env, {
       kind: m.kind,
       channel: a.kind === "email" ? "email" : "sms",

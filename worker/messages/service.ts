@@ -25,6 +25,7 @@ const CARRIES_SECRET: Record<DirectKind, boolean> = {
   admin_alert: false, // a limit of the whole network was reached; the link opens the audit log in the signed-in admin UI
   security_notice: true, // about one person's account (sign-in failures): theirs alone
   password_reset: true, // the link sets the account's password
+  patient_alert: false, // names no patient: how many checks are late; the link opens the signed-in checks screen
 };
 
 export const carriesSecret = (kind: DirectKind): boolean => CARRIES_SECRET[kind];

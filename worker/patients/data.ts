@@ -1,5 +1,5 @@
 import type { FacilityType } from "../directory/schemas";
-import { CARE_LEVELS, NEED_FLAGS, type CareLevel, type NeedFlag, type Needs } from "./needs";
+import { CARE_LEVELS, HIGH_NEED_FLAGS, NEED_FLAGS, type CareLevel, type CheckPower, type CheckResult, type NeedFlag, type Needs } from "./needs";
 import type { ConsentType, PatientRole } from "./schemas";
 
 /** All SQL of patient groups (tables of migration 0015: patients, patient_facilities, patient_members, patient_posts). */
@@ -438,5 +438,253 @@ export async function countsByDistrict(db: D1Database): Promise<DistrictCounts[]
     total: Number(r.total),
     needs: Object.fromEntries(NEED_FLAGS.map((k) => [k, Number(r[NEED_COLUMNS[k]] ?? 0)])) as Record<NeedFlag, number>,
     careLevels: Object.fromEntries(CARE_LEVELS.map((l) => [l, Number(r[`cl_${l}`] ?? 0)])) as Record<CareLevel, number>,
+  }));
+}
+
+// ---------------------------------------------------------------- patient checks of a roll-call (patient_checks, migration 0016)
+
+/** SQL: the patient `pt` is high-need (needs.ts HIGH_NEED_FLAGS: depends on power, or lives alone). */
+const HIGH_NEED_SQL = `(${HIGH_NEED_FLAGS.map((k) => `pt.${NEED_COLUMNS[k]} = 1`).join(" OR ")})`;
+
+/**
+ * At confirm, in the confirm's batch after the recipients' snapshot: one check per open
+ * group with an active member among the recipients, of the patients living in
+ * `districts` when given. The roll-call's scope (all, facilities, types, groups) so
+ * decides whose patients are checked, and every check has a member who was asked.
+ */
+export const checkSnapshot = (db: D1Database, rollcallId: number, districts: readonly string[] | null) =>
+  db
+    .prepare(
+      `INSERT INTO patient_checks (rollcall_id, patient_id)
+       SELECT ?1, pt.id FROM patients pt
+       WHERE pt.closed_at IS NULL AND (?2 IS NULL OR pt.district IN (SELECT value FROM json_each(?2)))
+         AND EXISTS (SELECT 1 FROM patient_members m JOIN rollcall_recipients r ON r.rollcall_id = ?1 AND r.person_id = m.person_id
+                     WHERE m.patient_id = pt.id AND m.removed_at IS NULL)`,
+    )
+    .bind(rollcallId, districts ? JSON.stringify(districts) : null);
+
+export interface CheckRecord {
+  rollcallId: number;
+  patientId: number;
+  claimedBy: number | null;
+  claimedByName: string | null;
+  claimedAt: number | null;
+  result: CheckResult | null;
+  power: CheckPower | null;
+  batteryHours: number | null;
+  location: string;
+  comment: string;
+  checkedBy: number | null;
+  checkedByName: string | null;
+  checkedAt: number | null;
+  escalation: 0 | 1 | 2;
+  escalatedAt: number | null;
+}
+
+const CHECK_COLUMNS = `c.rollcall_id, c.patient_id, c.claimed_by, cb.name AS claimed_by_name, c.claimed_at, c.result, c.power, c.battery_hours AS check_battery_hours,
+  c.location, c.comment, c.checked_by, kb.name AS checked_by_name, c.checked_at, c.escalation, c.escalated_at`;
+const CHECK_JOINS = "LEFT JOIN people cb ON cb.id = c.claimed_by LEFT JOIN people kb ON kb.id = c.checked_by";
+
+const toCheck = (r: Row): CheckRecord => ({
+  rollcallId: Number(r.rollcall_id),
+  patientId: Number(r.patient_id),
+  claimedBy: num(r.claimed_by ?? null),
+  claimedByName: (r.claimed_by_name as string | null) ?? null,
+  claimedAt: num(r.claimed_at ?? null),
+  result: (r.result as CheckResult | null) ?? null,
+  power: (r.power as CheckPower | null) ?? null,
+  batteryHours: num(r.check_battery_hours ?? null),
+  location: str(r.location ?? null),
+  comment: str(r.comment ?? null),
+  checkedBy: num(r.checked_by ?? null),
+  checkedByName: (r.checked_by_name as string | null) ?? null,
+  checkedAt: num(r.checked_at ?? null),
+  escalation: Number(r.escalation ?? 0) as 0 | 1 | 2,
+  escalatedAt: num(r.escalated_at ?? null),
+});
+
+export async function findCheck(db: D1Database, rollcallId: number, patientId: number): Promise<CheckRecord | null> {
+  const r = await db
+    .prepare(`SELECT ${CHECK_COLUMNS} FROM patient_checks c ${CHECK_JOINS} WHERE c.rollcall_id = ?1 AND c.patient_id = ?2`)
+    .bind(rollcallId, patientId)
+    .first<Row>();
+  return r ? toCheck(r) : null;
+}
+
+export interface MyCheckRow {
+  check: CheckRecord;
+  patient: PatientRecord;
+  member: MemberRecord;
+}
+
+/** The roll-call's checks of the open groups the person is an active member of, with the patient. */
+export async function myChecks(db: D1Database, rollcallId: number, personId: number): Promise<MyCheckRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${CHECK_COLUMNS}, me.id AS my_member_id, me.role AS my_role, me.read_only AS my_read_only, pt.*, ph.name AS physician_name, ob.name AS opened_by_name,
+         ct.name AS consent_to_name, cr.name AS consent_recorded_by_name
+       FROM patient_checks c ${CHECK_JOINS}
+       JOIN patients pt ON pt.id = c.patient_id AND pt.closed_at IS NULL
+       JOIN patient_members me ON me.patient_id = pt.id AND me.person_id = ?2 AND me.removed_at IS NULL
+       JOIN people ph ON ph.id = pt.physician_id JOIN people ob ON ob.id = pt.opened_by
+       JOIN people ct ON ct.id = pt.consent_to JOIN people cr ON cr.id = pt.consent_recorded_by
+       WHERE c.rollcall_id = ?1 ORDER BY pt.id`,
+    )
+    .bind(rollcallId, personId)
+    .all<Row>();
+  return results.map((r) => ({
+    check: toCheck({ ...r, escalation: r.escalation ?? 0 }),
+    patient: toPatient(r),
+    member: { id: Number(r.my_member_id), role: r.my_role as PatientRole, readOnly: r.my_read_only === 1 },
+  }));
+}
+
+/** Claims the check for `personId` unless another member holds it (0 changes then). */
+export const claimCheck = (db: D1Database, rollcallId: number, patientId: number, personId: number, now: number) =>
+  db
+    .prepare(
+      `UPDATE patient_checks SET claimed_by = ?3, claimed_at = CASE WHEN claimed_by = ?3 THEN claimed_at ELSE ?4 END
+       WHERE rollcall_id = ?1 AND patient_id = ?2 AND (claimed_by IS NULL OR claimed_by = ?3)`,
+    )
+    .bind(rollcallId, patientId, personId, now);
+
+/** Lets the check go, when `holder` still holds it (0 changes otherwise). */
+export const releaseCheck = (db: D1Database, rollcallId: number, patientId: number, holder: number) =>
+  db
+    .prepare("UPDATE patient_checks SET claimed_by = NULL, claimed_at = NULL WHERE rollcall_id = ?1 AND patient_id = ?2 AND claimed_by = ?3")
+    .bind(rollcallId, patientId, holder);
+
+/** Records the check by `personId`, claiming it when nobody held it; 0 changes when another member holds it. */
+export const recordCheck = (
+  db: D1Database,
+  k: {
+    rollcallId: number;
+    patientId: number;
+    personId: number;
+    result: CheckResult;
+    power: CheckPower | null;
+    batteryHours: number | null;
+    location: string;
+    comment: string;
+    now: number;
+  },
+) =>
+  db
+    .prepare(
+      `UPDATE patient_checks SET result = ?4, power = ?5, battery_hours = ?6, location = ?7, comment = ?8, checked_by = ?3, checked_at = ?9,
+         claimed_by = ?3, claimed_at = COALESCE(claimed_at, ?9)
+       WHERE rollcall_id = ?1 AND patient_id = ?2 AND (claimed_by IS NULL OR claimed_by = ?3)`,
+    )
+    .bind(k.rollcallId, k.patientId, k.personId, k.result, k.power, k.batteryHours, k.location, k.comment, k.now);
+
+export interface CheckCountRow {
+  district: string;
+  needs: Needs;
+  result: CheckResult | null;
+  claimed: boolean;
+  escalation: number;
+}
+
+/** Every check of the roll-call as counts need them: district, needs and state, no names (at most 50,000). */
+export async function checkCountRows(db: D1Database, rollcallId: number): Promise<CheckCountRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT pt.district, ${NEED_SQL.map((c) => `pt.${c}`).join(", ")}, c.result, c.claimed_by IS NOT NULL AS claimed, c.escalation
+       FROM patient_checks c JOIN patients pt ON pt.id = c.patient_id WHERE c.rollcall_id = ?1 LIMIT 50000`,
+    )
+    .bind(rollcallId)
+    .all<Row>();
+  return results.map((r) => ({
+    district: str(r.district ?? null),
+    needs: needsOf(r),
+    result: (r.result as CheckResult | null) ?? null,
+    claimed: r.claimed === 1,
+    escalation: Number(r.escalation ?? 0),
+  }));
+}
+
+export interface DueCheck {
+  rollcallId: number;
+  patientId: number;
+  escalation: number;
+  title: string;
+  drill: boolean;
+  minutes: number;
+}
+
+/**
+ * The unchecked high-need checks of live roll-calls due a raise at `now`: level 1 at
+ * the template's patientCheckMinutes after the confirm, level 2 at twice that.
+ * `live` is the roll-call domain's condition on c.rollcall_id (rollcall/data.ts liveRollcallSql).
+ */
+export async function dueChecks(db: D1Database, now: number, live: string, limit = 500): Promise<DueCheck[]> {
+  const minutes = "COALESCE(json_extract(r.template, '$.patientCheckMinutes'), 60)";
+  const { results } = await db
+    .prepare(
+      `SELECT c.rollcall_id, c.patient_id, c.escalation, r.title, r.drill, ${minutes} AS minutes
+       FROM patient_checks c JOIN rollcalls r ON r.id = c.rollcall_id AND r.confirmed_at IS NOT NULL
+       JOIN patients pt ON pt.id = c.patient_id AND pt.closed_at IS NULL
+       WHERE ${live} AND c.checked_at IS NULL AND c.escalation < 2 AND ${HIGH_NEED_SQL}
+         AND r.confirmed_at + ${minutes} * 60000 * (c.escalation + 1) <= ?1
+       ORDER BY c.rollcall_id, c.patient_id LIMIT ?2`,
+    )
+    .bind(now, limit)
+    .all<{ rollcall_id: number; patient_id: number; escalation: number; title: string; drill: number; minutes: number }>();
+  return results.map((r) => ({
+    rollcallId: r.rollcall_id,
+    patientId: r.patient_id,
+    escalation: r.escalation,
+    title: r.title,
+    drill: r.drill === 1,
+    minutes: Number(r.minutes),
+  }));
+}
+
+/** Raises a check from `from` to `from + 1`, unless another run did it first (0 changes), or it was checked meanwhile. */
+export const raiseCheck = (db: D1Database, rollcallId: number, patientId: number, from: number, now: number) =>
+  db
+    .prepare(
+      "UPDATE patient_checks SET escalation = ?3 + 1, escalated_at = ?4 WHERE rollcall_id = ?1 AND patient_id = ?2 AND escalation = ?3 AND checked_at IS NULL",
+    )
+    .bind(rollcallId, patientId, from, now);
+
+/** Who a raise goes to: level 1 the group's active managers and its responsible physician; level 2 the facility admins of its active members. */
+export async function raiseAddressees(db: D1Database, patientId: number, level: 1 | 2): Promise<number[]> {
+  const sql =
+    level === 1
+      ? `SELECT person_id FROM patient_members WHERE patient_id = ?1 AND role = 'manager' AND removed_at IS NULL
+         UNION SELECT physician_id FROM patients WHERE id = ?1`
+      : `SELECT DISTINCT a.person_id FROM patient_members m
+         JOIN memberships f ON f.person_id = m.person_id AND f.removed_at IS NULL
+         JOIN memberships a ON a.facility_id = f.facility_id AND a.role = 'admin' AND a.removed_at IS NULL
+         WHERE m.patient_id = ?1 AND m.removed_at IS NULL`;
+  const { results } = await db.prepare(sql).bind(patientId).all<{ person_id: number }>();
+  return results.map((r) => r.person_id);
+}
+
+/** The open roll-calls with checks that name this person among a group's active members: {rollcall, total, unchecked}. */
+export async function myLiveCheckCounts(
+  db: D1Database,
+  personId: number,
+  live: string,
+): Promise<{ rollcallId: number; title: string; drill: boolean; total: number; unchecked: number; unclaimed: number }[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT r.id, r.title, r.drill, COUNT(*) AS total, SUM(c.checked_at IS NULL) AS unchecked, SUM(c.claimed_by IS NULL AND c.checked_at IS NULL) AS unclaimed
+       FROM patient_checks c JOIN rollcalls r ON r.id = c.rollcall_id
+       JOIN patients pt ON pt.id = c.patient_id AND pt.closed_at IS NULL
+       JOIN patient_members me ON me.patient_id = pt.id AND me.person_id = ?1 AND me.removed_at IS NULL
+       WHERE ${live}
+       GROUP BY r.id ORDER BY r.id DESC LIMIT 20`,
+    )
+    .bind(personId)
+    .all<{ id: number; title: string; drill: number; total: number; unchecked: number; unclaimed: number }>();
+  return results.map((r) => ({
+    rollcallId: r.id,
+    title: r.title,
+    drill: r.drill === 1,
+    total: Number(r.total),
+    unchecked: Number(r.unchecked),
+    unclaimed: Number(r.unclaimed),
   }));
 }

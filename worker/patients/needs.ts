@@ -66,7 +66,10 @@ export const dependsOnPower = (n: Pick<Needs, "ventilator" | "oxygen" | "suction
  * A high-need patient, checked first and raised when unchecked: one who depends on
  * power, or who lives alone (the roll-call's escalation takes the same rule).
  */
-export const isHighNeed = (n: Needs): boolean => dependsOnPower(n) || n.livesAlone;
+export const isHighNeed = (n: Needs): boolean => HIGH_NEED_FLAGS.some((k) => n[k]);
+
+/** The needs that make a patient high-need ({@link isHighNeed}), as a list for SQL (patients/data.ts). */
+export const HIGH_NEED_FLAGS = ["ventilator", "oxygen", "suction", "poweredDevice", "livesAlone"] as const satisfies readonly NeedFlag[];
 
 /**
  * Who is checked first, as a number (higher first): a ventilator before oxygen,
@@ -92,3 +95,25 @@ export function needScore(n: Needs): number {
 
 /** The needs that are set, in the list's order (for badges and counts). */
 export const needsSet = (n: Needs): NeedFlag[] => NEED_FLAGS.filter((k) => n[k]);
+
+/** What a patient check found (患者さんの確認の結果), in the order the form offers them. */
+export const CHECK_RESULTS = ["safe", "needs_help", "hospital", "evacuated", "unreachable"] as const;
+export type CheckResult = (typeof CHECK_RESULTS)[number];
+
+export const CHECK_RESULT_WORDS: Readonly<Record<CheckResult, { ja: string; en: string }>> = {
+  safe: { ja: "無事", en: "Safe" },
+  needs_help: { ja: "要支援", en: "Needs help" },
+  hospital: { ja: "救急搬送・入院", en: "To hospital" },
+  evacuated: { ja: "避難所へ移動", en: "Evacuated" },
+  unreachable: { ja: "連絡取れず", en: "Unreachable" },
+};
+
+/** The power of the patient's devices: secured, on battery (with the hours left), or stopped. */
+export const CHECK_POWER = ["secured", "battery", "stopped"] as const;
+export type CheckPower = (typeof CHECK_POWER)[number];
+
+export const CHECK_POWER_WORDS: Readonly<Record<CheckPower, { ja: string; en: string }>> = {
+  secured: { ja: "電源確保", en: "Power secured" },
+  battery: { ja: "バッテリーで動いている", en: "On battery" },
+  stopped: { ja: "停止", en: "Stopped" },
+};

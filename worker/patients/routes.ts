@@ -3,13 +3,21 @@ import { authOf, route } from "../auth/access";
 import { probeSource } from "../auth/ratelimit";
 import { InvitationCreatedSchema } from "../invitations/schemas";
 import { domainApp } from "../lib/app";
-import { ApiError, badRequest, jaEn } from "../lib/errors";
+import { ApiError, badRequest, errorLang, jaEn } from "../lib/errors";
 import { errorResponse, errorResponses, jsonBody, jsonOk, OkSchema } from "../lib/schemas";
+import { claimCheck, listChecks, myLiveChecks, recordCheck } from "./check-service";
 import { readConsent, storeConsent } from "./consent";
 import { invite, removeMember, updateMember } from "./member-service";
 import { removePost, writePost } from "./post-service";
 import {
   CandidateListSchema,
+  CheckClaimSchema,
+  CheckItemSchema,
+  CheckListSchema,
+  CheckParams,
+  CheckPreviewSchema,
+  CheckRecordedSchema,
+  CheckRecordSchema,
   CONSENT_MAX_BYTES,
   CONSENT_TYPES,
   ConsentStoredSchema,
@@ -62,6 +70,46 @@ const list = route({
   tags: [TAG],
   access: "signed_in",
   responses: { 200: jsonOk(PatientListSchema), ...errorResponses },
+});
+
+// ---------------------------------------------------------------- patient checks of a roll-call
+
+const checks = route({
+  method: "get",
+  path: "/api/rollcalls/{id}/patients",
+  summary: "The caller's patient checks in this roll-call (患者さんの確認): those of their groups only, unchecked high-need first; audited",
+  description: "An empty list for anyone who is a member of no group the roll-call checks (the board has the counts, without names).",
+  tags: [TAG],
+  access: "signed_in",
+  request: { params: PatientParams },
+  responses: { 200: jsonOk(CheckListSchema), ...errorResponses },
+});
+
+const claim = route({
+  method: "post",
+  path: "/api/rollcalls/{id}/patients/{patientId}/claim",
+  summary: "担当します: claim the check (members who may write), or let it go with release: true (its holder, a manager)",
+  description: "409 `conflict` (field claim) once another member holds it; the message names them.",
+  tags: [TAG],
+  access: "signed_in",
+  request: { params: CheckParams, body: { ...jsonBody(CheckClaimSchema), required: false } },
+  responses: { 200: jsonOk(CheckItemSchema), ...errorResponses, 409: errorResponse("Another member holds the check, or the roll-call is not open") },
+});
+
+const check = route({
+  method: "post",
+  path: "/api/rollcalls/{id}/patients/{patientId}/check",
+  summary: "Record the check: without confirm the answer is a preview and nothing is recorded; with confirm: true it is recorded (確定操作)",
+  description: "power is asked of patients who depend on power (batteryHours with power battery). 409 once another member holds the check.",
+  tags: [TAG],
+  access: "signed_in",
+  request: { params: CheckParams, body: jsonBody(CheckRecordSchema) },
+  responses: {
+    200: jsonOk(CheckPreviewSchema, "The preview: nothing recorded"),
+    201: jsonOk(CheckRecordedSchema, "Recorded"),
+    ...errorResponses,
+    409: errorResponse("Another member holds the check, or the roll-call is not open"),
+  },
 });
 
 const counts = route({
@@ -221,7 +269,22 @@ export const patientRoutes = domainApp()
     const r = await openGroup(c.env, auth, c.req.valid("json"), probeSource(c, auth.personId));
     return c.json({ ...r.patient, physicianInvitation: r.physicianInvitation }, 201);
   })
-  .openapi(list, async (c) => c.json(await listMyPatients(c.env.DB, authOf(c)), 200))
+  .openapi(list, async (c) => {
+    const auth = authOf(c);
+    const [mine, live] = await Promise.all([listMyPatients(c.env.DB, auth), myLiveChecks(c.env.DB, auth)]);
+    return c.json({ ...mine, checks: live }, 200);
+  })
+  .openapi(checks, async (c) => c.json(await listChecks(c.env.DB, authOf(c), c.req.valid("param").id), 200))
+  .openapi(claim, async (c) => {
+    const { id, patientId } = c.req.valid("param");
+    const body = c.req.header("content-length") === "0" || !c.req.header("content-type") ? { release: false } : c.req.valid("json");
+    return c.json(await claimCheck(c.env, authOf(c), id, patientId, body.release), 200);
+  })
+  .openapi(check, async (c) => {
+    const { id, patientId } = c.req.valid("param");
+    const r = await recordCheck(c.env, authOf(c), id, patientId, c.req.valid("json"), errorLang(c.req.header("Accept-Language")));
+    return r.recorded ? c.json(r, 201) : c.json(r, 200);
+  })
   .openapi(read, async (c) => c.json(await readPatient(c.env.DB, authOf(c), c.req.valid("param").id), 200))
   .openapi(update, async (c) => c.json(await updatePatient(c.env.DB, authOf(c), c.req.valid("param").id, c.req.valid("json")), 200))
   .openapi(close, async (c) => {

@@ -3,7 +3,7 @@ import { checkEmail, checkMobileShape, checkPhone, type ContactResult } from "..
 import { FacilityTypeSchema, kanaInput, nameInput, PersonLangSchema } from "../directory/schemas";
 import { refineText } from "../lib/validation";
 import { pathId } from "../lib/schemas";
-import { CARE_LEVELS, NEED_FLAGS, type NeedFlag } from "./needs";
+import { CARE_LEVELS, CHECK_POWER, CHECK_RESULTS, NEED_FLAGS, type CheckResult, type NeedFlag } from "./needs";
 
 /**
  * Patient groups (患者グループ, §3–§5): the patient, their disaster needs, the consent,
@@ -154,6 +154,9 @@ export const PatientListSchema = z
   .object({
     items: z.array(PatientItemSchema),
     mayOpen: z.boolean().openapi({ description: "Whether the caller may open a group (a physician, a care manager or a visiting nurse, §3)" }),
+    checks: z
+      .array(z.object({ rollcallId: z.number(), title: z.string(), drill: z.boolean(), total: z.number(), unchecked: z.number(), unclaimed: z.number() }))
+      .openapi({ description: "The open roll-calls with patient checks of the caller's groups (患者さんの確認), newest first" }),
   })
   .openapi("PatientList");
 
@@ -327,3 +330,95 @@ export const PatientSummarySchema = z
   })
   .openapi("PatientSummary");
 export type PatientSummary = z.infer<typeof PatientSummarySchema>;
+
+// ---------------------------------------------------------------- patient checks of a roll-call
+
+export const CheckParams = z.object({ id: pathId("id"), patientId: pathId("patientId", 2) });
+
+export const CHECK_TEXT_MAX = 500;
+
+export const CheckClaimSchema = z
+  .object({ release: z.boolean().default(false).openapi({ description: "true: let the check go (its holder, or a manager of the group)" }) })
+  .openapi("PatientCheckClaim");
+
+export const CheckRecordSchema = z
+  .object({
+    result: z
+      .enum(CHECK_RESULTS)
+      .openapi({ description: "safe 無事, needs_help 要支援, hospital 救急搬送・入院, evacuated 避難所へ移動, unreachable 連絡取れず" }),
+    power: z
+      .enum(CHECK_POWER)
+      .optional()
+      .openapi({ description: "The devices' power: secured 確保, battery (with batteryHours), stopped 停止. Asked of patients who depend on power" }),
+    batteryHours: z.number().min(0).max(240).optional().openapi({ description: "Hours of battery left, with power: battery" }),
+    location: text(200).default("").openapi({ description: "Where the patient is now" }),
+    comment: text(CHECK_TEXT_MAX).default(""),
+    confirm: z.boolean().default(false).openapi({ description: "確定操作: without it the answer is a preview and nothing is recorded" }),
+  })
+  .openapi("PatientCheckRecord");
+export type CheckRecordInput = z.infer<typeof CheckRecordSchema>;
+
+export const CheckItemSchema = z
+  .object({
+    patientId: z.number(),
+    name: z.string(),
+    kana: z.string(),
+    address: z.string(),
+    district: z.string(),
+    phone: z.string().nullable().openapi({ description: "National format (090-1234-5678)" }),
+    needs: NeedsSchema,
+    highNeed: z.boolean(),
+    score: z.number().openapi({ description: "Who is checked first (higher first): patients/needs.ts needScore" }),
+    state: z.enum(["unclaimed", "claimed", "checked"]),
+    claimedBy: z.object({ id: z.number(), name: z.string() }).nullable(),
+    mine: z.boolean().openapi({ description: "The caller holds the check" }),
+    result: z.enum(CHECK_RESULTS).nullable(),
+    power: z.enum(CHECK_POWER).nullable(),
+    batteryHours: z.number().nullable(),
+    location: z.string(),
+    comment: z.string(),
+    checkedBy: z.object({ id: z.number(), name: z.string() }).nullable(),
+    checkedAt: z.string().nullable(),
+    escalation: z.number().openapi({ description: "0 not raised; 1 raised to the managers and physician; 2 to the facility admins" }),
+    may: z.object({ claim: z.boolean(), release: z.boolean(), record: z.boolean() }),
+  })
+  .openapi("PatientCheck");
+export type CheckItem = z.infer<typeof CheckItemSchema>;
+
+export const CheckListSchema = z
+  .object({
+    items: z.array(CheckItemSchema).openapi({ description: "Unchecked high-need first, then by need (needScore)" }),
+    live: z.boolean().openapi({ description: "Checks are claimed and recorded while the roll-call is open" }),
+    minutes: z.number().openapi({ description: "Minutes after the confirm before an unchecked high-need patient is raised" }),
+    confirmedAt: z.string().nullable(),
+  })
+  .openapi("PatientCheckList");
+
+export const CheckPreviewSchema = z
+  .object({
+    recorded: z.literal(false),
+    preview: z.object({ patient: z.string(), result: z.string(), power: z.string().nullable(), location: z.string(), comment: z.string(), by: z.string() }),
+  })
+  .openapi("PatientCheckPreview");
+
+export const CheckRecordedSchema = z.object({ recorded: z.literal(true), check: CheckItemSchema }).openapi("PatientCheckRecorded");
+
+/** Counts of a roll-call's patient checks, by result and need (and district): no names. Null on a roll-call without checks. */
+const resultCounts = z.object({ ...Object.fromEntries(CHECK_RESULTS.map((k) => [k, z.number()])), unchecked: z.number() } as Record<
+  CheckResult | "unchecked",
+  z.ZodNumber
+>);
+export const CheckCountsSchema = z
+  .object({
+    total: z.number(),
+    checked: z.number(),
+    claimed: z.number().openapi({ description: "Held by a member, not yet recorded" }),
+    unclaimed: z.number(),
+    late: z.number().openapi({ description: "Unchecked high-need patients past the time (raised)" }),
+    highNeedUnchecked: z.number(),
+    byResult: resultCounts,
+    byNeed: z.array(z.object({ need: z.enum(NEED_FLAGS), total: z.number(), checked: z.number(), byResult: resultCounts })),
+    byDistrict: z.array(z.object({ district: z.string(), total: z.number(), checked: z.number(), needs: needCounts })),
+  })
+  .openapi("PatientCheckCounts");
+export type CheckCounts = z.infer<typeof CheckCountsSchema>;

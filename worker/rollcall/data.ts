@@ -1,6 +1,6 @@
 import type { Channel } from "../delivery/types";
 import { TemplateBodySchema, type TemplateBody } from "../templates/schemas";
-import type { Answers, Scope } from "./schemas";
+import type { Answers, PatientCheckScope, Scope } from "./schemas";
 import { LIVE_STATES, TRANSITIONS, type RollcallState, type Transition } from "./state";
 
 /**
@@ -20,6 +20,8 @@ export interface Rollcall {
   state: RollcallState;
   ownerFacilityId: number | null;
   source: string;
+  /** The patient checks (issue 15): null for none; {} the groups with a member among the recipients; `districts` narrows them. */
+  patientChecks: PatientCheckScope | null;
   /** Notes added while it runs (e.g. a later JMA report raising the intensity). */
   notes: { at: number; text: string }[];
   salt: string;
@@ -40,6 +42,7 @@ interface RollcallRow {
   state: RollcallState;
   owner_facility_id: number | null;
   source: string;
+  patient_checks: string | null;
   notes: string;
   salt: string;
   created_by: number | null;
@@ -75,6 +78,7 @@ const toRollcall = (r: RollcallRow): Rollcall => ({
   state: r.state,
   ownerFacilityId: r.owner_facility_id,
   source: r.source,
+  patientChecks: r.patient_checks === null ? null : (JSON.parse(r.patient_checks) as PatientCheckScope),
   notes: JSON.parse(r.notes) as { at: number; text: string }[],
   salt: r.salt,
   createdBy: r.created_by,
@@ -84,7 +88,7 @@ const toRollcall = (r: RollcallRow): Rollcall => ({
 });
 
 const ROLLCALL_COLUMNS =
-  "r.id, r.title, r.message, r.template_ref, r.template, r.scope, r.drill, r.state, r.owner_facility_id, r.source, r.notes, r.salt, r.created_by, r.created_at, r.confirmed_at, r.closed_at";
+  "r.id, r.title, r.message, r.template_ref, r.template, r.scope, r.drill, r.state, r.owner_facility_id, r.source, r.patient_checks, r.notes, r.salt, r.created_by, r.created_at, r.confirmed_at, r.closed_at";
 
 /** `('open')`: the live states (state.ts) as an SQL list. The states are constants of ours, not input. */
 const LIVE_IN = `(${LIVE_STATES.map((s) => `'${s}'`).join(", ")})`;
@@ -112,13 +116,14 @@ export function insertDraftStatement(
     sourceRef: string | null;
     salt: string;
     createdBy: number | null;
+    patientChecks: PatientCheckScope | null;
     now: number;
   },
 ): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO rollcalls (title, message, template_ref, template, scope, drill, state, owner_facility_id, source, source_ref, salt, created_by, created_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?9, ?10, ?11, ?12)
+      `INSERT INTO rollcalls (title, message, template_ref, template, scope, drill, state, owner_facility_id, source, source_ref, salt, created_by, created_at, patient_checks)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?9, ?10, ?11, ?12, ?13)
        ON CONFLICT DO NOTHING RETURNING id`,
     )
     .bind(
@@ -134,6 +139,7 @@ export function insertDraftStatement(
       d.salt,
       d.createdBy,
       d.now,
+      d.patientChecks === null ? null : JSON.stringify(d.patientChecks),
     );
 }
 

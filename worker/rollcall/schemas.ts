@@ -39,6 +39,17 @@ export const ScopeSchema = z
   .openapi("Scope");
 export type Scope = z.infer<typeof ScopeSchema>;
 
+/**
+ * Which patients the roll-call checks on (患者さんの確認, issue 15): `{}` the open patient
+ * groups with a member among the recipients (so the roll-call's scope: all, by
+ * facility, by type, by group), `districts` narrows them to the patients living there.
+ */
+export const PatientCheckScopeSchema = z
+  .object({ districts: z.array(z.string().trim().min(1).max(50)).min(1).max(100).optional() })
+  .strict()
+  .openapi("PatientCheckScope");
+export type PatientCheckScope = z.infer<typeof PatientCheckScopeSchema>;
+
 export const CreateRollcallSchema = z
   .object({
     title: z.string().trim().min(1).max(100),
@@ -46,6 +57,13 @@ export const CreateRollcallSchema = z
     template: TemplateRefSchema,
     scope: ScopeSchema,
     drill: z.boolean(),
+    patientChecks: z
+      .union([z.boolean(), PatientCheckScopeSchema])
+      .optional()
+      .openapi({
+        description:
+          "Check on the patients of the patient groups too: true (those with a member among the recipients), {districts}, or false. Absent: the template's patientChecks setting",
+      }),
   })
   .openapi("CreateRollcall");
 
@@ -95,6 +113,8 @@ export const RollcallSchema = z
     state: z.enum(ROLLCALL_STATES),
     ownerFacilityId: count.nullable(),
     source: z.string(),
+    /** The patient checks: null for none. */
+    patientChecks: PatientCheckScopeSchema.nullable(),
     notes: z.array(z.object({ at: z.string(), text: z.string() })),
     createdAt: z.string(),
     confirmedAt: z.string().nullable(),

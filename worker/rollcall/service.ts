@@ -7,6 +7,7 @@ import { CHANNELS, DELIVERY_STATES, planMessage, type Channel } from "../deliver
 import { clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import { badRequest, conflict, forbidden, notFound, jaEn } from "../lib/errors";
+import { checkSnapshotStatement } from "../patients/check-service";
 import { recordReply } from "../reply/service";
 import { replyUrl, TOKEN_LENGTH } from "../reply/token";
 import { messagesFor } from "../templates/files";
@@ -27,7 +28,18 @@ import {
 import * as data from "./data";
 import type { Rollcall, RollcallSource } from "./data";
 import { baseVars, boardUrl, renderMessage } from "./render";
-import type { Aggregates, Answers, DeliveryProgress, Preview, ProxyReply, ReplyRecord, RollcallDetailQuery, RollcallListQuery, Scope } from "./schemas";
+import type {
+  Aggregates,
+  Answers,
+  DeliveryProgress,
+  PatientCheckScope,
+  Preview,
+  ProxyReply,
+  ReplyRecord,
+  RollcallDetailQuery,
+  RollcallListQuery,
+  Scope,
+} from "./schemas";
 import { canMove, endingOf, TRANSITIONS, type RollcallState } from "./state";
 
 /** A stand-in token of the real length: the preview never shows a link that works. */
@@ -153,13 +165,15 @@ export async function buildPreview(env: Env, rc: Pick<Rollcall, "id" | "title" |
 export async function createDraft(
   env: Env,
   auth: Auth,
-  input: { title: string; message: string; template: string; scope: Scope; drill: boolean },
+  input: { title: string; message: string; template: string; scope: Scope; drill: boolean; patientChecks?: boolean | PatientCheckScope },
 ): Promise<{ rollcall: Rollcall; preview: Preview }> {
   const ownerFacilityId = ownerForScope(auth, input.scope);
   const template = await resolveTemplate(env.DB, input.template);
   if (!template) throw badRequest("template", jaEn(`テンプレート「${input.template}」がありません。`, `template: no template "${input.template}".`));
   await checkScopeExists(env.DB, input.scope);
-  const draft = await draftRollcall(env, { ...input, template, ownerFacilityId, source: "manual", sourceRef: null, createdBy: auth.personId });
+  const patientChecks =
+    input.patientChecks === undefined ? undefined : input.patientChecks === false ? null : input.patientChecks === true ? {} : input.patientChecks;
+  const draft = await draftRollcall(env, { ...input, patientChecks, template, ownerFacilityId, source: "manual", sourceRef: null, createdBy: auth.personId });
   if (!draft.ok) throw badRequest("scope", jaEn("この範囲には対象者がいません。", "scope: nobody is in this scope."));
   return draft;
 }
@@ -190,10 +204,14 @@ export async function draftRollcall(
     source: RollcallSource;
     sourceRef: string | null;
     createdBy: number | null;
+    /** The patient checks; absent: the template's patientChecks setting (every patient group in scope, or none). */
+    patientChecks?: PatientCheckScope | null;
     detail?: Record<string, unknown>;
     alsoAudit?: Omit<AuditEntry, "objectType" | "objectId">[];
   },
 ): Promise<DraftResult> {
+  const patientChecks =
+    d.template.body.kind !== "rollcall" ? null : d.patientChecks !== undefined ? d.patientChecks : d.template.body.patientChecks ? {} : null;
   const preview = await buildPreview(env, { id: 0, title: d.title, message: d.message, drill: d.drill, template: d.template.body, scope: d.scope });
   if (preview.recipients === 0) return { ok: false, reason: "empty" };
   const salt = randomToken(16);
@@ -215,6 +233,7 @@ export async function draftRollcall(
       sourceRef: d.sourceRef,
       salt,
       createdBy: d.createdBy,
+      patientChecks,
       now: clock.now(),
     }),
     ...entries.map((e) => auditInsertedStatement(env.DB, { ...e, objectType: "rollcall" }, inserted)),
@@ -297,6 +316,8 @@ export async function startRollcall(
     const results = await env.DB.batch([
       data.transitionStatement(env.DB, rc.id, "confirm", actorId, now),
       data.recipientSnapshot(env.DB, rc.id, rc.scope),
+      // The patient checks, of the groups with a member among those just fixed (patients/check-service.ts).
+      ...[checkSnapshotStatement(env.DB, rc.id, rc.patientChecks)].filter((x) => x !== null),
       auditStatement(env.DB, {
         actorId,
         action: "rollcall.confirmed",
@@ -488,6 +509,7 @@ export function toApi(rc: Rollcall) {
     state: rc.state,
     ownerFacilityId: rc.ownerFacilityId,
     source: rc.source,
+    patientChecks: rc.patientChecks,
     notes: rc.notes.map((n) => ({ at: new Date(n.at).toISOString(), text: n.text })),
     createdAt: new Date(rc.createdAt).toISOString(),
     confirmedAt: rc.confirmedAt ? new Date(rc.confirmedAt).toISOString() : null,

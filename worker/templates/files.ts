@@ -122,6 +122,8 @@ export function parseKind(kind: string, text: string): TemplateBody {
     facilityQuestions: one(s, "facilityQuestions", kind) === "yes",
     facilityFields: facilityFieldsOf(s, kind),
     commentMax: Number(one(s, "commentMax", kind)),
+    ...(s.has("patientChecks") ? { patientChecks: one(s, "patientChecks", kind) === "yes" } : {}),
+    ...(s.has("patientCheckMinutes") ? { patientCheckMinutes: Number(one(s, "patientCheckMinutes", kind)) } : {}),
     waves: (s.get("wave") ?? []).map(parseWave),
     messages: allLangs(kind),
     digest: allLangs("digest"),

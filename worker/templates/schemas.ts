@@ -122,6 +122,10 @@ export const TemplateBodySchema = z
     facilityQuestions: z.boolean(),
     facilityFields: FacilityFieldsSettingSchema.optional(),
     commentMax: z.number().int().min(0).max(1000),
+    /** Check on the patients of the patient groups in a roll-call of this template (患者さんの確認); a roll-call may say otherwise. */
+    patientChecks: z.boolean().default(false),
+    /** Minutes after the confirm before an unchecked high-need patient is raised to the group's managers (twice that: the facility admins). */
+    patientCheckMinutes: z.number().int().min(5).max(720).default(60),
     waves: z
       .array(WaveSchema)
       .min(1)

@@ -45,6 +45,7 @@ addStrings({
     "ob.kind.admin_alert": "上限の知らせ",
     "ob.kind.security_notice": "安全のお知らせ",
     "ob.kind.password_reset": "パスワード再設定のリンク",
+    "ob.kind.patient_alert": "患者さんの確認の遅れ",
     "ob.withheldRollcall":
       "回答リンクを開くと、その人として回答できます。そのため本文とリンクは、宛先のご本人とネットワーク管理者にだけ表示します。電話で確かめた人の回答は、安否確認の画面の「代理回答」で記録してください。",
     "ob.withheldOther":
@@ -89,6 +90,7 @@ addStrings({
     "ob.kind.admin_alert": "Limit alert",
     "ob.kind.security_notice": "Security notice",
     "ob.kind.password_reset": "Password reset link",
+    "ob.kind.patient_alert": "Late patient checks",
     "ob.withheldRollcall":
       "A reply link answers as its recipient, so text and link are shown only to the recipient and the network admin. Record an answer you took by phone with 代理回答 on the roll-call's screen.",
     "ob.withheldOther":
