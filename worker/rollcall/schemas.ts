@@ -57,13 +57,10 @@ export const CreateRollcallSchema = z
     template: TemplateRefSchema,
     scope: ScopeSchema,
     drill: z.boolean(),
-    patientChecks: z
-      .union([z.boolean(), PatientCheckScopeSchema])
-      .optional()
-      .openapi({
-        description:
-          "Check on the patients of the patient groups too: true (those with a member among the recipients), {districts}, or false. Absent: the template's patientChecks setting",
-      }),
+    patientChecks: z.union([z.boolean(), PatientCheckScopeSchema]).optional().openapi({
+      description:
+        "Check on the patients of the patient groups too: true (those with a member among the recipients), {districts}, or false. Absent: the template's patientChecks setting",
+    }),
   })
   .openapi("CreateRollcall");
 
