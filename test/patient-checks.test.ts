@@ -138,12 +138,18 @@ describe("members see their checks, high need first; nobody else sees names", ()
     const w = await world();
     const rc = await rollcallFor(w);
     const mine = await list(rc, w.nurse.cookie);
-    expect(mine.live).toBe(true);
-    expect(mine.minutes).toBe(60);
+    expect(mine).toMatchObject({ live: true, minutes: 60, title: "地震 安否確認", drill: true });
     expect(mine.items.map((i) => i.patientId)).toEqual([w.ventilator.id, w.insulin.id]);
     expect(mine.items[0]).toMatchObject({ highNeed: true, state: "unclaimed", may: { claim: true, release: false, record: true } });
     expect(mine.items[0]).toMatchObject({ address: "小金井市本町1-1-1", phone: "042-381-0000" });
-    // Every read names patients: audited.
+    // The banners' counts: no patient in them, so not audited.
+    const since = await lastAuditId();
+    const banners = await api("GET", "/api/patients/checks", { cookie: w.nurse.cookie });
+    const text = await banners.text();
+    expect(JSON.parse(text).items).toContainEqual(expect.objectContaining({ rollcallId: rc, total: 2, unchecked: 2, unclaimed: 2, drill: true }));
+    expect(text).not.toContain(w.ventilator.name);
+    expect((await auditSince(since)).map((a) => a.action)).not.toContain("patients.read");
+    // Every read of the list names patients: audited.
     expect(await count("SELECT id FROM audit_log WHERE action = 'patient.checks_read' AND actor_id = ?1 AND object_id = ?2", w.nurse.id, String(rc))).toBe(1);
   });
 

@@ -183,7 +183,7 @@ function Screen({ me, path, reloadMe, signedOut }: { me: Me; path: string; reloa
   const person = match("/rollcalls/:id/people/:personId", path);
   if (person && Number(person.id) > 0 && Number(person.personId) > 0) return <PersonDrill id={Number(person.id)} personId={Number(person.personId)} />;
   const checks = match("/rollcalls/:id/patients", path);
-  if (checks && Number(checks.id) > 0) return <PatientChecks key={checks.id} id={Number(checks.id)} me={me} />;
+  if (checks && Number(checks.id) > 0) return <PatientChecks key={checks.id} id={Number(checks.id)} />;
   const board = match("/rollcalls/:id", path);
   if (board && Number(board.id) > 0) return <Board id={Number(board.id)} me={me} />;
   if (path === "/directory") return <Directory me={me} />;

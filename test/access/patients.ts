@@ -21,6 +21,7 @@ export const patientsAccess: AccessTable = {
   "DELETE /api/patients/:id/posts/:postId": { access: "signed_in" },
   "PUT /api/patients/:id/consent": { access: "signed_in", body: "x" },
   "GET /api/patients/:id/consent": { access: "signed_in" },
+  "GET /api/patients/checks": { access: "signed_in" },
   "GET /api/rollcalls/:id/patients": { access: "signed_in" },
   "POST /api/rollcalls/:id/patients/:patientId/claim": { access: "signed_in", body: {} },
   "POST /api/rollcalls/:id/patients/:patientId/check": { access: "signed_in", body: { result: "safe" } },

@@ -118,7 +118,7 @@ export async function listChecks(db: D1Database, auth: Auth, rollcallId: number)
       objectId: rollcallId,
       detail: { items: items.length },
     }).run();
-  return { items, live: isLive(rc.state), minutes: rc.template.patientCheckMinutes, confirmedAt: iso(rc.confirmedAt) };
+  return { items, title: rc.title, drill: rc.drill, live: isLive(rc.state), minutes: rc.template.patientCheckMinutes, confirmedAt: iso(rc.confirmedAt) };
 }
 
 /** The roll-call, the caller's place in the group and the check; 404 unless the caller is an active member and the roll-call checks this patient. */
@@ -303,9 +303,9 @@ export async function checkCounts(db: D1Database, rc: Pick<Rollcall, "id" | "pat
   return out;
 }
 
-/** The live roll-calls in which the caller has checks to do (for their patient list and home screen). */
+/** The live roll-calls in which the caller has checks to do (the banners of their home and patient list): counts only, so not audited. */
 export async function myLiveChecks(db: D1Database, auth: Auth) {
-  return data.myLiveCheckCounts(db, auth.personId, liveRollcallSql("c.rollcall_id"));
+  return { items: await data.myLiveCheckCounts(db, auth.personId, liveRollcallSql("c.rollcall_id")) };
 }
 
 // ---------------------------------------------------------------- escalation (the cron, every minute)

@@ -154,11 +154,17 @@ export const PatientListSchema = z
   .object({
     items: z.array(PatientItemSchema),
     mayOpen: z.boolean().openapi({ description: "Whether the caller may open a group (a physician, a care manager or a visiting nurse, §3)" }),
-    checks: z
-      .array(z.object({ rollcallId: z.number(), title: z.string(), drill: z.boolean(), total: z.number(), unchecked: z.number(), unclaimed: z.number() }))
-      .openapi({ description: "The open roll-calls with patient checks of the caller's groups (患者さんの確認), newest first" }),
   })
   .openapi("PatientList");
+
+/** The open roll-calls with patient checks of the caller's groups (患者さんの確認), newest first: counts, no patient. */
+export const MyChecksSchema = z
+  .object({
+    items: z.array(
+      z.object({ rollcallId: z.number(), title: z.string(), drill: z.boolean(), total: z.number(), unchecked: z.number(), unclaimed: z.number() }),
+    ),
+  })
+  .openapi("MyPatientChecks");
 
 export const PatientMemberSchema = z
   .object({
@@ -388,6 +394,8 @@ export type CheckItem = z.infer<typeof CheckItemSchema>;
 export const CheckListSchema = z
   .object({
     items: z.array(CheckItemSchema).openapi({ description: "Unchecked high-need first, then by need (needScore)" }),
+    title: z.string().openapi({ description: "The roll-call's title" }),
+    drill: z.boolean(),
     live: z.boolean().openapi({ description: "Checks are claimed and recorded while the roll-call is open" }),
     minutes: z.number().openapi({ description: "Minutes after the confirm before an unchecked high-need patient is raised" }),
     confirmedAt: z.string().nullable(),

@@ -1,8 +1,8 @@
 /**
  * 患者さんの確認 (issue 15): the banner that leads a member of patient groups to the
- * checks of each open roll-call, on the patient groups' list and on Home. Its own module
- * so that both screens, and the checks screen (which takes the roll-call's title from
- * what the banner saw), import it without a cycle.
+ * checks of each open roll-call, on the patient groups' list and on Home (one light,
+ * unaudited read of counts: GET /api/patients/checks). Its own module so that both
+ * screens and the checks screen import it without a cycle.
  */
 import { useEffect, useState } from "preact/hooks";
 import type { z } from "zod";
@@ -12,7 +12,7 @@ import { addStrings, t } from "../i18n";
 import { Link } from "../ui";
 import "./patient-checks.css";
 
-export type MyChecks = z.infer<typeof Pt.PatientListSchema>["checks"];
+export type MyChecks = z.infer<typeof Pt.MyChecksSchema>["items"];
 export type MyCheck = MyChecks[number];
 
 addStrings({
@@ -30,19 +30,12 @@ addStrings({
   },
 });
 
-/** The roll-calls a banner has shown, by id: the checks screen's heading without another read. */
-const seen = new Map<number, Pick<MyCheck, "title" | "drill">>();
-
-/** What a banner showed of roll-call `id` (its title, whether a drill), if one did. */
-export const rememberedRollcall = (id: number) => seen.get(id) ?? null;
-
 /** 「【訓練】{title}」 */
 export const rollcallHeading = (r: Pick<MyCheck, "title" | "drill">) => `${r.drill ? t("pc.drill") : ""}${r.title}`;
 
 /** One link per open roll-call with checks of the caller's groups: 「【訓練】地震訓練：患者さんの確認 未確認 3人」. */
 export function CheckBanners({ checks }: { checks: MyChecks }) {
   if (!checks.length) return null;
-  for (const c of checks) seen.set(c.rollcallId, { title: c.title, drill: c.drill });
   return (
     <nav aria-label={t("pc.banners")}>
       <ul class="pc-banners" data-testid="check-banners">
@@ -58,13 +51,13 @@ export function CheckBanners({ checks }: { checks: MyChecks }) {
   );
 }
 
-/** The banners for a screen that has not read the patient list itself (Home): one read, nothing shown when there are none. */
+/** The banners: one read, nothing shown when there are none. */
 export function MyCheckBanners() {
   const [checks, setChecks] = useState<MyChecks>([]);
   useEffect(() => {
     let live = true;
-    api.get<z.infer<typeof Pt.PatientListSchema>>("/api/patients").then(
-      (r) => live && setChecks(r.checks),
+    api.get<z.infer<typeof Pt.MyChecksSchema>>("/api/patients/checks").then(
+      (r) => live && setChecks(r.items),
       () => {},
     );
     return () => {

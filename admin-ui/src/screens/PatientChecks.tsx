@@ -14,9 +14,8 @@ import { api, ApiFailure } from "../api";
 import { dateTime } from "../format";
 import { addStrings, adminLang, t } from "../i18n";
 import { watch } from "../live";
-import type { Me, RollcallDetail } from "../types";
 import { ErrorNote, Field, fieldError, Link, Loading, Notice, Page, Submit } from "../ui";
-import { rememberedRollcall, rollcallHeading } from "./CheckBanner";
+import { rollcallHeading } from "./CheckBanner";
 import { NeedBadges } from "./Patients";
 import "./patients.css";
 import "./patient-checks.css";
@@ -24,7 +23,6 @@ import "./patient-checks.css";
 type CheckList = z.infer<typeof Pt.CheckListSchema>;
 type CheckItem = Pt.CheckItem;
 type Preview = z.infer<typeof Pt.CheckPreviewSchema>["preview"];
-type PatientList = z.infer<typeof Pt.PatientListSchema>;
 
 addStrings({
   ja: {
@@ -98,32 +96,11 @@ addStrings({
 const word = (w: { ja: string; en: string }) => w[adminLang()];
 /** While the screen is open the list is read again this often (slower in a hidden tab: live.ts watch). */
 const REFRESH_MS = 20_000;
-const READERS = ["network_admin", "facility_admin", "delegate", "viewer"];
-
-/**
- * The roll-call's title for the heading: what a banner showed, else the reader's own
- * read of the roll-call, else the caller's checks in the patient list; null when none says.
- */
-async function rollcallOf(id: number, me: Me): Promise<{ title: string; drill: boolean } | null> {
-  const known = rememberedRollcall(id);
-  if (known) return known;
-  try {
-    if (me.roles.some((r) => READERS.includes(r))) {
-      const d = await api.get<RollcallDetail>(`/api/rollcalls/${id}`);
-      return { title: d.rollcall.title, drill: d.rollcall.drill };
-    }
-    const mine = (await api.get<PatientList>("/api/patients")).checks.find((c) => c.rollcallId === id);
-    return mine ? { title: mine.title, drill: mine.drill } : null;
-  } catch {
-    return null;
-  }
-}
 
 /** 患者さんの確認 of one roll-call: the caller's patients, unchecked high need first; claim, record (with the confirm step). */
-export function PatientChecks({ id, me }: { id: number; me: Me }) {
+export function PatientChecks({ id }: { id: number }) {
   const [list, setList] = useState<CheckList | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [rollcall, setRollcall] = useState<{ title: string; drill: boolean } | null>(() => rememberedRollcall(id));
   // Reads answer in the order they were asked: a slow periodic read never overwrites the read after an action.
   const asked = useRef(0);
   const shown = useRef(0);
@@ -149,20 +126,13 @@ export function PatientChecks({ id, me }: { id: number; me: Me }) {
     return () => h.stop();
   }, [load, show, failed]);
   const reload = useCallback(() => void load().then(show, failed), [load, show, failed]);
-  useEffect(() => {
-    let live = true;
-    void rollcallOf(id, me).then((r) => live && r && setRollcall(r));
-    return () => {
-      live = false;
-    };
-  }, [id, me]);
 
   const unchecked = list ? list.items.filter((c) => c.state !== "checked").length : 0;
   return (
     <Page title={t("pc.title")}>
-      {rollcall ? (
+      {list ? (
         <p class="pc-rollcall" data-testid="check-rollcall">
-          {rollcallHeading(rollcall)}
+          {rollcallHeading(list)}
         </p>
       ) : null}
       <ErrorNote error={error} />

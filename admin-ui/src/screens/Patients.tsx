@@ -8,7 +8,7 @@ import { addStrings, adminLang, t } from "../i18n";
 import { navigate } from "../router";
 import type { Me } from "../types";
 import { ErrorNote, Field, Link, Loaded, Notice, Page, Submit, useLoad } from "../ui";
-import { CheckBanners } from "./CheckBanner";
+import { MyCheckBanners } from "./CheckBanner";
 import "./patients.css";
 
 type Patient = Pt.Patient;
@@ -260,7 +260,7 @@ export function Patients({ me }: { me: Me }) {
       }
     >
       {/* An open roll-call's patient checks come first: the day they are there, they are the work. */}
-      {list.data ? <CheckBanners checks={list.data.checks} /> : null}
+      <MyCheckBanners />
       <p>{t("pt.intro")}</p>
       {mayCount(me) ? <Counts /> : null}
       <h2>{t("pt.mine")}</h2>
