@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { escalateChecks } from "../worker/patients/check-service";
 import { clock } from "../worker/lib/clock";
 import { openBoard } from "./support/board-socket";
-import { adminsWithoutMfa, auditSince, count, lastAuditId } from "./support/db";
+import { adminsWithoutMfa, auditSince, count, lastAuditId, replyPath } from "./support/db";
 import { draft, openRollcall, signedIn } from "./support/factories";
 import { api, errorOf, json, PASSWORD, signIn } from "./support/http";
 import { makeDoctor, makeVisitingNurse, type Opener, openPatient, placeIn } from "./support/patients";
@@ -151,6 +151,21 @@ describe("members see their checks, high need first; nobody else sees names", ()
     expect((await auditSince(since)).map((a) => a.action)).not.toContain("patients.read");
     // Every read of the list names patients: audited.
     expect(await count("SELECT id FROM audit_log WHERE action = 'patient.checks_read' AND actor_id = ?1 AND object_id = ?2", w.nurse.id, String(rc))).toBe(1);
+  });
+
+  it("asks a member on their own reply page, in their language, with counts and the link, and names no patient there", async () => {
+    const w = await world();
+    const rc = await rollcallFor(w);
+    const page = await api("GET", await replyPath(rc, w.nurse.id));
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toContain("担当の患者さんの確認");
+    expect(text).toContain("患者さん2人の確認をお願いします（未確認 2人）");
+    expect(text).toContain(`href="/rollcalls/${rc}/patients"`);
+    expect(text).not.toContain(w.ventilator.name);
+    // A recipient of no group gets no section.
+    const plain = await api("GET", await replyPath(rc, w.stationAdmin.id));
+    expect(await plain.text()).not.toContain("担当の患者さんの確認");
   });
 
   it("gives admins, the viewer and strangers an empty list, and the board only counts", async () => {

@@ -308,6 +308,11 @@ export async function myLiveChecks(db: D1Database, auth: Auth) {
   return { items: await data.myLiveCheckCounts(db, auth.personId, liveRollcallSql("c.rollcall_id")) };
 }
 
+/** How many checks of this roll-call the person's groups have, and how many are unchecked (the reply page's section): counts, no patient. */
+export async function checksOfRecipient(db: D1Database, rollcallId: number, personId: number): Promise<{ total: number; unchecked: number }> {
+  return data.recipientCheckCounts(db, rollcallId, personId);
+}
+
 // ---------------------------------------------------------------- escalation (the cron, every minute)
 
 /**

@@ -688,3 +688,17 @@ export async function myLiveCheckCounts(
     unclaimed: Number(r.unclaimed),
   }));
 }
+
+/** The checks of this roll-call of the open groups the person is an active member of: how many, how many unchecked. */
+export async function recipientCheckCounts(db: D1Database, rollcallId: number, personId: number): Promise<{ total: number; unchecked: number }> {
+  const r = await db
+    .prepare(
+      `SELECT COUNT(*) AS total, COALESCE(SUM(c.checked_at IS NULL), 0) AS unchecked FROM patient_checks c
+       JOIN patients pt ON pt.id = c.patient_id AND pt.closed_at IS NULL
+       JOIN patient_members me ON me.patient_id = pt.id AND me.person_id = ?2 AND me.removed_at IS NULL
+       WHERE c.rollcall_id = ?1`,
+    )
+    .bind(rollcallId, personId)
+    .first<{ total: number; unchecked: number }>();
+  return { total: Number(r?.total ?? 0), unchecked: Number(r?.unchecked ?? 0) };
+}

@@ -114,6 +114,20 @@ export interface PageContext {
   recipient: Recipient;
   /** The networkName setting (the page says who is asking); empty or absent: the service's name. */
   networkName?: string;
+  /** The patient checks of the recipient's patient groups in this roll-call (counts only); absent or null: none. */
+  patients?: { total: number; unchecked: number } | null;
+}
+
+/**
+ * 患者さんの確認: a member of patient groups that this roll-call checks is asked here,
+ * in the roll-call's own page, to check on them; the checks themselves are behind the
+ * sign-in (the patient's name, address and phone are for members only, not for a link).
+ */
+function patientsPart(w: Wording, ctx: PageContext): Html | "" {
+  const p = ctx.patients;
+  if (!p || p.total === 0) return "";
+  return html`<section class="now"><h2>${lt(w, "patients.heading")}</h2><p>${lt(w, "patients.body", { total: p.total, unchecked: p.unchecked })}</p>
+<a class="b" href="/rollcalls/${ctx.rollcall.id}/patients">${lt(w, "patients.open")}</a><p class="note">${lt(w, "patients.signin")}</p></section>`;
 }
 
 /** The facility's part of the form: the fields of the recipient's facility type (none for staff). */
@@ -150,7 +164,7 @@ ${asks.has("ack") ? radios(w, "ack", ["yes"], values.ack, true) : ""}
 ${facilityPart(w, ctx, values)}
 ${asks.has("comment") || t.kind === "notice" ? html`<fieldset><legend><label for="comment">${lt(w, "comment.label", { max: t.commentMax })}</label></legend><textarea id="comment" name="comment" rows="3" maxlength="${t.commentMax}">${values.comment ?? ""}</textarea></fieldset>` : ""}
 <button type="submit">${lt(w, "button.next")}</button>
-</form>`,
+</form>${patientsPart(w, ctx)}`,
   );
 }
 
@@ -230,7 +244,7 @@ export function answeredPage(ctx: PageContext, last: Reply): Html {
     ctx.rollcall.title,
     html`${heading(w, ctx, lang)}<h2 role="status">${lt(w, "answered.heading")}</h2>
 ${summary(w, ctx, last.answers, last.comment)}<p class="note">${lt(w, "answered.at", { at: when(last.createdAt, lang) })} ${lt(w, "done.change")}</p>
-${severeNow(w, ctx, last.answers)}<a class="b" href="${CHANGE_HREF}">${lt(w, "button.change")}</a>`,
+${severeNow(w, ctx, last.answers)}<a class="b" href="${CHANGE_HREF}">${lt(w, "button.change")}</a>${patientsPart(w, ctx)}`,
   );
 }
 

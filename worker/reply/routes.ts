@@ -5,6 +5,7 @@ import { route } from "../auth/access";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { ApiError } from "../lib/errors";
+import { checksOfRecipient } from "../patients/check-service";
 import { loadSettings } from "../system/settings";
 import {
   answeredPage,
@@ -84,10 +85,13 @@ function noStore(c: Context<AppEnv>) {
   c.header("x-robots-tag", "noindex");
 }
 
-/** The reply link's owner with what the page says about who is asking (the network's name): read together. */
+/** The reply link's owner with what the page says about who is asking (the network's name), and their patient checks' counts. */
 async function pageContext(c: Context<AppEnv>, token: string): Promise<(ReplyContext & PageContext) | null> {
   const [found, settings] = await Promise.all([findRecipientByToken(c.env, token), loadSettings(c.env)]);
-  return found ? { ...found, networkName: settings.networkName } : null;
+  if (!found) return null;
+  // Only a roll-call that checks patients asks: the one more read is for those pages alone.
+  const patients = found.rollcall.patientChecks !== null ? await checksOfRecipient(c.env.DB, found.rollcall.id, found.recipient.personId) : null;
+  return { ...found, networkName: settings.networkName, patients };
 }
 
 /** Reply pages at /r/{token} (server-rendered, no JavaScript needed). Proxy replies live with the roll-call routes. */
