@@ -173,7 +173,58 @@ const postRemove: Operation = {
   ],
 };
 
+/** A check of the fresh group's patient in the world's live roll-call (fixed at a confirm in life; straight in D1 here). */
+async function checkFor(w: World, role: Role, place: string): Promise<{ rc: number; id: number }> {
+  const g = await groupFor(w, role, place);
+  await env.DB.prepare("INSERT INTO patient_checks (rollcall_id, patient_id) VALUES (?1, ?2)").bind(w.rollcalls.both, g.id).run();
+  return { rc: w.rollcalls.both, id: g.id };
+}
+
+const checkRow = (rc: number, id: number) =>
+  env.DB.prepare("SELECT claimed_by, checked_by FROM patient_checks WHERE rollcall_id = ?1 AND patient_id = ?2")
+    .bind(rc, id)
+    .first<{ claimed_by: number | null; checked_by: number | null }>();
+
+/** A roll-call's patient checks, with names: members only (the board has counts). */
+const checkRead: Operation = {
+  sinks: ["myChecks"],
+  objects: PLACES,
+  expected: byPlace(READERS),
+  paths: [
+    path("GET /api/rollcalls/:id/patients", "worker/patients/check-service.ts", async (w, role, place) => {
+      const k = await checkFor(w, role, place);
+      const res = await api("GET", `/api/rollcalls/${k.rc}/patients`, { cookie: w.actors[role].cookie });
+      if (res.status !== 200) return outcomeOf(res);
+      return (await json<{ items: { patientId: number }[] }>(res)).items.some((i) => i.patientId === k.id) ? A : R;
+    }),
+  ],
+};
+
+/** Claiming and recording a check: members who may write (not read-only), of an open group. */
+const checkWrite: Operation = {
+  sinks: ["holdCheck", "writeCheck", "dropClaim"],
+  objects: PLACES,
+  expected: byPlace(WRITERS),
+  paths: [
+    path("POST /api/rollcalls/:id/patients/:patientId/claim", "worker/patients/check-service.ts", async (w, role, place) => {
+      const k = await checkFor(w, role, place);
+      const outcome = outcomeOf(await api("POST", `/api/rollcalls/${k.rc}/patients/${k.id}/claim`, { cookie: w.actors[role].cookie, body: {} }));
+      if (((await checkRow(k.rc, k.id))!.claimed_by === w.actors[role].id) !== (outcome === A)) throw new Error(`claim after ${outcome}`);
+      return outcome;
+    }),
+    path("POST /api/rollcalls/:id/patients/:patientId/check", "worker/patients/check-service.ts", async (w, role, place) => {
+      const k = await checkFor(w, role, place);
+      const body = { result: "safe", power: "secured", confirm: true };
+      const outcome = outcomeOf(await api("POST", `/api/rollcalls/${k.rc}/patients/${k.id}/check`, { cookie: w.actors[role].cookie, body }));
+      if (((await checkRow(k.rc, k.id))!.checked_by === w.actors[role].id) !== (outcome === A)) throw new Error(`check after ${outcome}`);
+      return outcome;
+    }),
+  ],
+};
+
 export const patientOperations: Record<string, Operation> = {
+  "patient.check_read": checkRead,
+  "patient.check": checkWrite,
   "patient.read": patientRead,
   "patient.post": patientPost,
   "patient.manage": patientManage,

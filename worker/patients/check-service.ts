@@ -167,17 +167,14 @@ export async function claimCheck(env: Env, auth: Auth, rollcallId: number, patie
   if (release) {
     if (check.claimedBy === null) return presentOne(db, rc, auth, patientId);
     if (!mayReleaseCheck(rc, place, check, auth.personId)) throw heldBy(check.claimedByName);
-    const [moved] = await db.batch([
-      data.releaseCheck(db, rollcallId, patientId, check.claimedBy),
-      entry("patient.check_released", { holder: check.claimedBy }),
-    ]);
+    const [moved] = await db.batch([data.dropClaim(db, rollcallId, patientId, check.claimedBy), entry("patient.check_released", { holder: check.claimedBy })]);
     if (moved!.meta.changes !== 1)
       throw conflict("claim", jaEn("担当がその間に変わりました。読み込み直してください。", "The check changed meanwhile; reload it."));
   } else {
     if (!mayPost(place)) throw forbidden(jaEn("読むだけのメンバーは担当できません。", "Read-only members do not claim checks."));
     if (!mayClaimCheck(rc, place, check, auth.personId)) throw heldBy(check.claimedByName);
     if (check.claimedBy !== auth.personId) {
-      const [moved] = await db.batch([data.claimCheck(db, rollcallId, patientId, auth.personId, now), entry("patient.check_claimed", {})]);
+      const [moved] = await db.batch([data.holdCheck(db, rollcallId, patientId, auth.personId, now), entry("patient.check_claimed", {})]);
       if (moved!.meta.changes !== 1) throw heldBy((await data.findCheck(db, rollcallId, patientId))?.claimedByName ?? null);
     }
   }
@@ -228,7 +225,7 @@ export async function recordCheck(env: Env, auth: Auth, rollcallId: number, pati
   }
   const now = clock.now();
   const [moved] = await db.batch([
-    data.recordCheck(db, { rollcallId, patientId, personId: auth.personId, ...k, now }),
+    data.writeCheck(db, { rollcallId, patientId, personId: auth.personId, ...k, now }),
     auditIfChangedStatement(db, {
       actorId: auth.personId,
       action: "patient.checked",

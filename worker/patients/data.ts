@@ -540,7 +540,7 @@ export async function myChecks(db: D1Database, rollcallId: number, personId: num
 }
 
 /** Claims the check for `personId` unless another member holds it (0 changes then). */
-export const claimCheck = (db: D1Database, rollcallId: number, patientId: number, personId: number, now: number) =>
+export const holdCheck = (db: D1Database, rollcallId: number, patientId: number, personId: number, now: number) =>
   db
     .prepare(
       `UPDATE patient_checks SET claimed_by = ?3, claimed_at = CASE WHEN claimed_by = ?3 THEN claimed_at ELSE ?4 END
@@ -549,13 +549,13 @@ export const claimCheck = (db: D1Database, rollcallId: number, patientId: number
     .bind(rollcallId, patientId, personId, now);
 
 /** Lets the check go, when `holder` still holds it (0 changes otherwise). */
-export const releaseCheck = (db: D1Database, rollcallId: number, patientId: number, holder: number) =>
+export const dropClaim = (db: D1Database, rollcallId: number, patientId: number, holder: number) =>
   db
     .prepare("UPDATE patient_checks SET claimed_by = NULL, claimed_at = NULL WHERE rollcall_id = ?1 AND patient_id = ?2 AND claimed_by = ?3")
     .bind(rollcallId, patientId, holder);
 
 /** Records the check by `personId`, claiming it when nobody held it; 0 changes when another member holds it. */
-export const recordCheck = (
+export const writeCheck = (
   db: D1Database,
   k: {
     rollcallId: number;
