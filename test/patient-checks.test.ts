@@ -397,6 +397,12 @@ describe("escalation, on time", () => {
     const t = await json<{ id: number; ref: string; body: Record<string, unknown> }>(copy);
     const edit = await api("PATCH", `/api/templates/${t.id}`, { cookie: admin.cookie, body: { body: { ...t.body, patientCheckMinutes: 15 } } });
     expect(edit.status, await edit.clone().text()).toBe(200);
+    // A time out of range is refused by name, in Japanese, and changes nothing.
+    const bad = await api("PATCH", `/api/templates/${t.id}`, { cookie: admin.cookie, body: { body: { ...t.body, patientCheckMinutes: 1 } } });
+    expect(bad.status).toBe(400);
+    const err = await errorOf(bad);
+    expect(err.field).toBe("body.patientCheckMinutes");
+    expect(err.message).toContain("患者さんの確認の期限");
     const rc = await rollcallFor(w, { template: t.ref });
     expect((await list(rc, w.nurse.cookie)).minutes).toBe(15);
     clock.advance(16 * MIN);

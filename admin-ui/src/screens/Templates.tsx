@@ -17,6 +17,11 @@ addStrings({
     "tp.q.availability": "出勤できるか",
     "tp.q.comment": "コメント",
     "tp.q.ack": "確認しました",
+    "tp.patients": "患者さんの確認",
+    "tp.patients.on": "あり（{m}分で確認できていなければ管理者に知らせる）",
+    "tp.patients.off": "なし",
+    "tp.patients.check": "安否確認で患者さんの確認も行う",
+    "tp.patients.minutes": "確認の期限（分）",
     "tp.waves": "送信の段階",
     "tp.messages": "メッセージ（日本語）",
     "tp.copy": "コピーして編集",
@@ -45,6 +50,11 @@ addStrings({
     "tp.q.availability": "Can come in",
     "tp.q.comment": "Comment",
     "tp.q.ack": "Acknowledged",
+    "tp.patients": "Patient checks",
+    "tp.patients.on": "yes (raised to the managers when not done in {m} min)",
+    "tp.patients.off": "no",
+    "tp.patients.check": "Check on the patients in a roll-call",
+    "tp.patients.minutes": "Time to check (minutes)",
     "tp.waves": "Schedule",
     "tp.messages": "Messages (Japanese)",
     "tp.copy": "Copy to edit",
@@ -92,6 +102,8 @@ function TemplateCard({ tp, canEdit, onChanged }: { tp: Template; canEdit: boole
   const [saved, setSaved] = useState(false);
   const [name, setName] = useState(tp.name);
   const [msgs, setMsgs] = useState({ ...tp.body.messages.ja });
+  const [checks, setChecks] = useState(tp.body.patientChecks);
+  const [minutes, setMinutes] = useState(String(tp.body.patientCheckMinutes));
   const editable = canEdit && tp.source === "db";
 
   async function run(fn: () => Promise<unknown>) {
@@ -114,7 +126,9 @@ function TemplateCard({ tp, canEdit, onChanged }: { tp: Template; canEdit: boole
   };
   const save = (e: Event) => {
     e.preventDefault();
-    const body = { ...tp.body, messages: { ...tp.body.messages, ja: msgs } };
+    // A number the server refuses by name when it is not one (body.patientCheckMinutes).
+    const m = minutes.trim() === "" || Number.isNaN(Number(minutes)) ? minutes : Number(minutes);
+    const body = { ...tp.body, patientChecks: checks, patientCheckMinutes: m, messages: { ...tp.body.messages, ja: msgs } };
     void run(() => api.patch(`/api/templates/${tp.id}`, { name, body })).then((ok) => ok && setSaved(true));
   };
   const remove = () => {
@@ -134,9 +148,31 @@ function TemplateCard({ tp, canEdit, onChanged }: { tp: Template; canEdit: boole
       <p>
         {t("tp.waves")}：{tp.body.waves.map((w) => `${w.delayMinutes}分 ${w.channels.map((c) => label("ch", c)).join("・")}`).join(" → ")}
       </p>
+      {tp.body.kind === "rollcall" ? (
+        <p data-testid="tp-patients">
+          {t("tp.patients")}：{tp.body.patientChecks ? t("tp.patients.on", { m: tp.body.patientCheckMinutes }) : t("tp.patients.off")}
+        </p>
+      ) : null}
       {editable ? (
         <form onSubmit={save} noValidate>
           <Field label={t("tp.name")} name="name" value={name} onInput={setName} error={error} />
+          {tp.body.kind === "rollcall" ? (
+            <>
+              <label class="check">
+                <input type="checkbox" name="body.patientChecks" checked={checks} onChange={(e) => setChecks((e.currentTarget as HTMLInputElement).checked)} />{" "}
+                {t("tp.patients.check")}
+              </label>
+              <Field
+                label={t("tp.patients.minutes")}
+                name="body.patientCheckMinutes"
+                type="number"
+                inputMode="numeric"
+                value={minutes}
+                onInput={setMinutes}
+                error={error}
+              />
+            </>
+          ) : null}
           <p class="help">{t("tp.placeholders")}</p>
           {PARTS.map((p) => (
             <Field
@@ -150,7 +186,7 @@ function TemplateCard({ tp, canEdit, onChanged }: { tp: Template; canEdit: boole
               rows={p === "emailText" ? 8 : 3}
             />
           ))}
-          <ErrorNote error={error} fields={["name", ...PARTS.map((p) => `body.messages.ja.${p}`)]} />
+          <ErrorNote error={error} fields={["name", "body.patientCheckMinutes", ...PARTS.map((p) => `body.messages.ja.${p}`)]} />
           {saved ? <Notice>{t("tp.saved")}</Notice> : null}
           <div class="buttons">
             <Submit busy={busy}>{t("tp.save")}</Submit>
