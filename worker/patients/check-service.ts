@@ -307,8 +307,18 @@ export async function myLiveChecks(db: D1Database, auth: Auth) {
 
 /** How many checks of this roll-call the person's groups have, and how many are unchecked (the reply page's section): counts, no patient. */
 export async function checksOfRecipient(db: D1Database, rollcallId: number, personId: number): Promise<{ total: number; unchecked: number }> {
-  return data.recipientCheckCounts(db, rollcallId, personId);
+  // The checks are fixed at the confirm: a roll-call found with none never gains one, so its reply pages ask no more.
+  if (WITHOUT_CHECKS.has(rollcallId)) return { total: 0, unchecked: 0 };
+  const counts = await data.recipientCheckCounts(db, rollcallId, personId);
+  if (counts.total === 0 && !(await data.hasChecks(db, rollcallId))) {
+    if (WITHOUT_CHECKS.size >= 256) WITHOUT_CHECKS.delete(WITHOUT_CHECKS.values().next().value!);
+    WITHOUT_CHECKS.add(rollcallId);
+  }
+  return counts;
 }
+
+/** Confirmed roll-calls that check no patient (in this isolate). */
+const WITHOUT_CHECKS = new Set<number>();
 
 // ---------------------------------------------------------------- escalation (the cron, every minute)
 

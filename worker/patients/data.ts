@@ -702,3 +702,8 @@ export async function recipientCheckCounts(db: D1Database, rollcallId: number, p
     .first<{ total: number; unchecked: number }>();
   return { total: Number(r?.total ?? 0), unchecked: Number(r?.unchecked ?? 0) };
 }
+
+/** Whether the roll-call checks any patient. */
+export async function hasChecks(db: D1Database, rollcallId: number): Promise<boolean> {
+  return (await db.prepare("SELECT 1 AS x FROM patient_checks WHERE rollcall_id = ?1 LIMIT 1").bind(rollcallId).first()) !== null;
+}

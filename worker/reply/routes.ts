@@ -90,7 +90,10 @@ async function pageContext(c: Context<AppEnv>, token: string): Promise<(ReplyCon
   const [found, settings] = await Promise.all([findRecipientByToken(c.env, token), loadSettings(c.env)]);
   if (!found) return null;
   // Only a roll-call that checks patients asks: the one more read is for those pages alone.
-  const patients = found.rollcall.patientChecks !== null ? await checksOfRecipient(c.env.DB, found.rollcall.id, found.recipient.personId) : null;
+  const patients =
+    found.rollcall.patientChecks !== null && found.rollcall.confirmedAt !== null
+      ? await checksOfRecipient(c.env.DB, found.rollcall.id, found.recipient.personId)
+      : null;
   return { ...found, networkName: settings.networkName, patients };
 }
 
