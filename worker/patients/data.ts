@@ -16,15 +16,9 @@ const NEED_COLUMNS: Readonly<Record<NeedFlag, string>> = {
   evacuationList: "evacuation_list",
 };
 
-export interface PatientRecord {
+/** A patient group as stored: the patient's fields, the consent, the physician, and when it opened and closed. */
+export interface PatientRecord extends PatientFields {
   id: number;
-  name: string;
-  kana: string;
-  birthDate: string | null;
-  address: string;
-  district: string;
-  phone: string | null;
-  needs: Needs;
   consent: {
     givenOn: string;
     toId: number;
@@ -117,6 +111,7 @@ export const isIdRace = (err: unknown, table: "patients" | "patient_posts"): boo
 export const isUniqueViolation = (err: unknown, what: string): boolean =>
   err instanceof Error && err.message.includes("UNIQUE constraint failed") && err.message.includes(what);
 
+/** What is written of the patient (opening and changing a group). */
 export interface PatientFields {
   name: string;
   kana: string;

@@ -93,59 +93,21 @@ export function PatientCounts({ rollcallId, counts: p }: { rollcallId: number; c
         ))}
       </ul>
       {needs.length ? (
-        <div class="table-wrap">
-          <table data-testid="pc-by-need">
-            <caption class="sr-only">{t("pcc.byNeed")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("pcc.need")}</th>
-                <th scope="col" class="num">
-                  {t("pcc.total")}
-                </th>
-                <th scope="col" class="num">
-                  {t("pcc.checked")}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {needs.map((n) => (
-                <tr key={n.need}>
-                  <th scope="row">{NEED_WORDS[n.need][lang]}</th>
-                  <td class="num">{count(n.total)}</td>
-                  <td class="num">{count(n.checked)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <CountTable
+          testId="pc-by-need"
+          caption={t("pcc.byNeed")}
+          head={t("pcc.need")}
+          rows={needs.map((n) => ({ key: n.need, label: NEED_WORDS[n.need][lang], total: n.total, checked: n.checked }))}
+        />
       ) : null}
       {p.byDistrict.length > 1 ? (
         <details>
           <summary>{t("pcc.byDistrict")}</summary>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t("pcc.district")}</th>
-                  <th scope="col" class="num">
-                    {t("pcc.total")}
-                  </th>
-                  <th scope="col" class="num">
-                    {t("pcc.checked")}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.byDistrict.map((d) => (
-                  <tr key={d.district}>
-                    <th scope="row">{d.district || t("pcc.blank")}</th>
-                    <td class="num">{count(d.total)}</td>
-                    <td class="num">{count(d.checked)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CountTable
+            caption={t("pcc.byDistrict")}
+            head={t("pcc.district")}
+            rows={p.byDistrict.map((d) => ({ key: d.district, label: d.district || t("pcc.blank"), total: d.total, checked: d.checked }))}
+          />
         </details>
       ) : null}
       <p class="help">{t("pcc.noNames")}</p>
@@ -155,5 +117,46 @@ export function PatientCounts({ rollcallId, counts: p }: { rollcallId: number; c
         </Link>
       </p>
     </section>
+  );
+}
+
+/** One table of checks counted by a label (a need, a district): how many, how many checked. */
+function CountTable({
+  testId,
+  caption,
+  head,
+  rows,
+}: {
+  testId?: string;
+  caption: string;
+  head: string;
+  rows: { key: string; label: string; total: number; checked: number }[];
+}) {
+  return (
+    <div class="table-wrap">
+      <table data-testid={testId}>
+        <caption class="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{head}</th>
+            <th scope="col" class="num">
+              {t("pcc.total")}
+            </th>
+            <th scope="col" class="num">
+              {t("pcc.checked")}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.key}>
+              <th scope="row">{r.label}</th>
+              <td class="num">{count(r.total)}</td>
+              <td class="num">{count(r.checked)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

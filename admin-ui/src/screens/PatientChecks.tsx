@@ -397,35 +397,23 @@ function CheckForm({
   const powerMsg = fieldError(error, "power");
   return (
     <form class="pc-form" onSubmit={check} noValidate data-testid="check-form">
-      <fieldset class="pt-needs-form" aria-describedby={resultMsg ? `${base}-result-err` : undefined}>
-        <legend>{t("pc.result")}</legend>
-        {CHECK_RESULTS.map((k) => (
-          <label key={k} class={`pt-toggle${result === k ? " on" : ""}`}>
-            <input type="radio" name={`${base}-result`} value={k} checked={result === k} onChange={() => choose(() => setResult(k))} />
-            {word(CHECK_RESULT_WORDS[k])}
-          </label>
-        ))}
-        {resultMsg ? (
-          <p class="field-error" id={`${base}-result-err`} role="alert">
-            {resultMsg}
-          </p>
-        ) : null}
-      </fieldset>
+      <Choice
+        name={`${base}-result`}
+        legend={t("pc.result")}
+        options={CHECK_RESULTS.map((k) => ({ value: k, label: word(CHECK_RESULT_WORDS[k]) }))}
+        value={result}
+        onChoose={(k) => choose(() => setResult(k))}
+        message={resultMsg}
+      />
       {powered ? (
-        <fieldset class="pt-needs-form" aria-describedby={powerMsg ? `${base}-power-err` : undefined}>
-          <legend>{t("pc.power")}</legend>
-          {CHECK_POWER.map((k) => (
-            <label key={k} class={`pt-toggle${power === k ? " on" : ""}`}>
-              <input type="radio" name={`${base}-power`} value={k} checked={power === k} onChange={() => choose(() => setPower(k))} />
-              {word(CHECK_POWER_WORDS[k])}
-            </label>
-          ))}
-          {powerMsg ? (
-            <p class="field-error" id={`${base}-power-err`} role="alert">
-              {powerMsg}
-            </p>
-          ) : null}
-        </fieldset>
+        <Choice
+          name={`${base}-power`}
+          legend={t("pc.power")}
+          options={CHECK_POWER.map((k) => ({ value: k, label: word(CHECK_POWER_WORDS[k]) }))}
+          value={power}
+          onChoose={(k) => choose(() => setPower(k))}
+          message={powerMsg}
+        />
       ) : null}
       {powered && power === "battery" ? (
         <Field label={t("pc.batteryHours")} name="batteryHours" type="number" inputMode="numeric" value={hours} onInput={setHours} error={error} />
@@ -442,5 +430,33 @@ function CheckForm({
         </button>
       </div>
     </form>
+  );
+}
+
+/** One question as big radio buttons, with its error below it. */
+function Choice<T extends string>(props: {
+  name: string;
+  legend: string;
+  options: { value: T; label: string }[];
+  value: T | null | undefined;
+  onChoose: (v: T) => void;
+  message: string | null | undefined;
+}) {
+  const err = `${props.name}-err`;
+  return (
+    <fieldset class="pt-needs-form" aria-describedby={props.message ? err : undefined}>
+      <legend>{props.legend}</legend>
+      {props.options.map((o) => (
+        <label key={o.value} class={`pt-toggle${props.value === o.value ? " on" : ""}`}>
+          <input type="radio" name={props.name} value={o.value} checked={props.value === o.value} onChange={() => props.onChoose(o.value)} />
+          {o.label}
+        </label>
+      ))}
+      {props.message ? (
+        <p class="field-error" id={err} role="alert">
+          {props.message}
+        </p>
+      ) : null}
+    </fieldset>
   );
 }
