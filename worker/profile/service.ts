@@ -146,6 +146,16 @@ const lastOne = () =>
     "last_contact",
   );
 
+/** The 409 for an address another account holds. */
+const heldByAnother = (kind: "email" | "mobile") =>
+  conflict(
+    "value",
+    jaEn(
+      `この${kind === "mobile" ? "番号" : "アドレス"}はほかのアカウントで使われています。`,
+      `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`,
+    ),
+  );
+
 /**
  * Adds one's own email or mobile, unverified, replacing the one of that kind. An address
  * anyone holds is refused (409); answers that another account holds it count against
@@ -166,13 +176,7 @@ export async function addMyContact(env: Env, auth: Auth, probe: ProbeSource, inp
     );
   if (holder) {
     await countContactProbe(db, probe);
-    throw conflict(
-      "value",
-      jaEn(
-        `この${kind === "mobile" ? "番号" : "アドレス"}はほかのアカウントで使われています。`,
-        `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`,
-      ),
-    );
+    throw heldByAnother(kind);
   }
   const before = await data.channelsOf(db, auth.personId);
   const replaced = before.some((ch) => ch.kind === kind);
@@ -195,13 +199,7 @@ export async function addMyContact(env: Env, auth: Auth, probe: ProbeSource, inp
     // Another account took the address between the check and the write: the whole batch rolled back.
     if (data.isAddressTaken(err)) {
       await countContactProbe(db, probe);
-      throw conflict(
-        "value",
-        jaEn(
-          `この${kind === "mobile" ? "番号" : "アドレス"}はほかのアカウントで使われています。`,
-          `This ${kind === "mobile" ? "number" : "address"} belongs to another account.`,
-        ),
-      );
+      throw heldByAnother(kind);
     }
     throw err;
   }
