@@ -1,4 +1,4 @@
-import { liveRollcallSql } from "../rollcall/data";
+import { type LastReplyRow, liveRollcallSql } from "../rollcall/data";
 import type { Answers } from "../rollcall/schemas";
 import type { ProxyReached } from "../templates/answers";
 
@@ -17,19 +17,11 @@ export interface Reply {
   createdAt: number;
 }
 
-interface ReplyRow {
-  id: number;
-  rollcall_id: number;
-  person_id: number;
-  answers: string;
-  comment: string;
-  comment_removed_at: number | null;
-  via: Reply["via"];
-  proxy_by: number | null;
+/** A stored reply: the row of a recipient's latest reply, and how a proxy reached the person. */
+type ReplyRow = LastReplyRow & {
   /** Left out where only the answer matters (the reply page's last reply). */
   proxy_reached?: ProxyReached | null;
-  created_at: number;
-}
+};
 
 export const toReply = (r: ReplyRow): Reply => ({
   id: r.id,
