@@ -265,6 +265,16 @@ async function checkScopeExists(db: D1Database, scope: Scope): Promise<void> {
     );
 }
 
+/** The 409 for a confirm of a roll-call that is no longer a draft. */
+const notADraft = (state: RollcallState) =>
+  conflict(
+    "state",
+    jaEn(
+      `この安否確認は${stateWords(state).ja}です。確定できるのは下書きだけです。`,
+      `The roll-call is ${stateWords(state).en}; only a draft can be confirmed.`,
+    ),
+  );
+
 /**
  * 確定操作: snapshots the recipients, opens the roll-call, enqueues the first wave
  * and starts the escalation schedule.
@@ -278,14 +288,7 @@ export async function confirmRollcall(env: Env, auth: Auth, id: number): Promise
   const rc = await data.getRollcall(env.DB, id);
   if (!rc) throw notFound(jaEn("安否確認", "roll-call"));
   if (!canManageRollcall(auth, rc)) throw forbidden(jaEn("この安否確認を確定する権限がありません。", "You may not confirm this roll-call."));
-  if (!canMove(rc.state, "confirm"))
-    throw conflict(
-      "state",
-      jaEn(
-        `この安否確認は${stateWords(rc.state).ja}です。確定できるのは下書きだけです。`,
-        `The roll-call is ${stateWords(rc.state).en}; only a draft can be confirmed.`,
-      ),
-    );
+  if (!canMove(rc.state, "confirm")) throw notADraft(rc.state);
   ownerForScope(auth, rc.scope);
   return startRollcall(env, rc, auth.personId);
 }
@@ -301,14 +304,7 @@ export async function startRollcall(
   actorId: number | null,
   alsoAudit: Omit<AuditEntry, "objectType" | "objectId">[] = [],
 ): Promise<Rollcall> {
-  if (!canMove(rc.state, "confirm"))
-    throw conflict(
-      "state",
-      jaEn(
-        `この安否確認は${stateWords(rc.state).ja}です。確定できるのは下書きだけです。`,
-        `The roll-call is ${stateWords(rc.state).en}; only a draft can be confirmed.`,
-      ),
-    );
+  if (!canMove(rc.state, "confirm")) throw notADraft(rc.state);
   const recipients = await data.scopeCount(env.DB, rc.scope);
   if (!recipients) throw badRequest("scope", jaEn("この範囲には対象者がいなくなりました。", "scope: nobody is in this scope any more."));
   const now = clock.now();
