@@ -12,7 +12,7 @@ import { openBoard } from "./support/board-socket";
 import { adminsWithoutMfa, auditSince, count, lastAuditId, replyPath } from "./support/db";
 import { draft, openRollcall, signedIn } from "./support/factories";
 import { api, errorOf, json, PASSWORD, signIn } from "./support/http";
-import { makeDoctor, makeVisitingNurse, type Opener, openPatient, placeIn } from "./support/patients";
+import { makeDoctor, makeVisitingNurse, type Opener, openPatient, placeIn, staffAt } from "./support/patients";
 
 interface CheckItem {
   patientId: number;
@@ -422,5 +422,33 @@ describe("a facility admin's roll-call", () => {
     // The facility admin is no member: counts on the board, no list.
     expect((await list(rc, w.stationAdmin.cookie)).items).toEqual([]);
     expect((await board(rc, w.stationAdmin.cookie)).patients!.total).toBe(2);
+  });
+});
+
+describe("the membership kept right (§3)", () => {
+  it("ends a nurse's patient groups when they leave their last facility, not while they still work at one", async () => {
+    const w = await world();
+    const get = (cookie: string) => api("GET", `/api/patients/${w.ventilator.id}`, { cookie });
+    expect((await get(w.nurse.cookie)).status).toBe(200);
+    // The nurse also works at a second station: leaving one keeps the groups.
+    const second = await staffAt("visiting_nurse", "事務", "admin");
+    // The network admin records the second place of work (a facility admin adds only their own staff).
+    expect((await api("PUT", `/api/facilities/${second.facilityId}/members/${w.nurse.id}`, { cookie: admin.cookie, body: { role: "staff" } })).status).toBe(
+      200,
+    );
+    expect((await api("DELETE", `/api/facilities/${w.nurse.facilityId}/members/${w.nurse.id}`, { cookie: w.stationAdmin.cookie })).status).toBe(200);
+    expect((await get(w.nurse.cookie)).status).toBe(200);
+    // Leaving the last one ends every group at once, audited; the row stays.
+    const since = await lastAuditId();
+    expect((await api("DELETE", `/api/facilities/${second.facilityId}/members/${w.nurse.id}`, { cookie: second.cookie })).status).toBe(200);
+    expect((await get(w.nurse.cookie)).status).toBe(404);
+    expect(await count("SELECT id FROM patient_members WHERE person_id = ?1 AND removed_at IS NOT NULL", w.nurse.id)).toBe(2);
+    expect((await auditSince(since)).map((a) => a.action)).toContain("patient.access_ended");
+  });
+
+  it("ends them when the person is deregistered", async () => {
+    const w = await world();
+    expect((await api("DELETE", `/api/people/${w.nurse2.id}`, { cookie: admin.cookie })).status).toBe(200);
+    expect(await count("SELECT id FROM patient_members WHERE person_id = ?1 AND removed_at IS NULL", w.nurse2.id)).toBe(0);
   });
 });

@@ -61,6 +61,7 @@ export const AUDIT_ACTIONS = {
   "patient.post_created": { ja: "患者グループへの書き込み（確定）", en: "Post confirmed" },
   "patient.post_removed": { ja: "書き込みの削除", en: "Post removed" },
   "patients.read": { ja: "患者グループの一覧を表示", en: "Patient groups read" },
+  "patient.access_ended": { ja: "患者グループから外れた（所属の終了）", en: "Patient group access ended (left the network or facility)" },
   "patient.checks_read": { ja: "患者さんの確認の一覧を表示", en: "Patient checks read" },
   "patient.check_claimed": { ja: "患者さんの確認を担当", en: "Patient check claimed" },
   "patient.check_released": { ja: "患者さんの確認の担当を外した", en: "Patient check released" },

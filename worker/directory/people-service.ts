@@ -1,4 +1,5 @@
-import { auditStatement, type AuditEntry } from "../audit/log";
+import { auditIfChangedStatement, auditStatement, type AuditEntry } from "../audit/log";
+import { endPatientAccessStatement } from "../patients/data";
 import { assertContactProbeAllowed, countContactProbe, type ProbeSource } from "../auth/ratelimit";
 import { isNetworkAdmin, type Auth } from "../auth/scope";
 import { clock } from "../lib/clock";
@@ -291,5 +292,7 @@ export async function deregisterPerson(db: D1Database, auth: Auth, id: number): 
       objectId: id,
       detail: { self: id === auth.personId, facilityIds: memberships.map((m) => m.facilityId), globalRole: person.globalRole },
     }),
+    endPatientAccessStatement(db, id, auth.personId, now, false),
+    auditIfChangedStatement(db, { actorId: auth.personId, action: "patient.access_ended", objectType: "person", objectId: id }),
   ]);
 }

@@ -1,4 +1,5 @@
-import { auditStatement } from "../audit/log";
+import { auditIfChangedStatement, auditStatement } from "../audit/log";
+import { endPatientAccessStatement } from "../patients/data";
 import { isNetworkAdmin, type Auth, type FacilityRole, type GlobalRole } from "../auth/scope";
 import { clock } from "../lib/clock";
 import { conflict, forbidden, notFound, jaEn, type Bilingual } from "../lib/errors";
@@ -166,8 +167,9 @@ export async function endMembership(db: D1Database, auth: Auth, facilityId: numb
   if (refusal?.code === "not_your_facility") throw refusalError(refusal);
   if (!existing) throw notFound(jaEn("所属", "membership"));
   if (refusal) throw refusalError(refusal);
+  const now = clock.now();
   await db.batch([
-    ...data.endMembershipStatements(db, personId, facilityId, clock.now()),
+    ...data.endMembershipStatements(db, personId, facilityId, now),
     auditStatement(db, {
       actorId: auth.personId,
       action: "membership.ended",
@@ -175,5 +177,8 @@ export async function endMembership(db: D1Database, auth: Auth, facilityId: numb
       objectId: personId,
       detail: { facilityId, role: existing.role },
     }),
+    // Their last facility: out of every patient group too (the patients domain's statement).
+    endPatientAccessStatement(db, personId, auth.personId, now, true),
+    auditIfChangedStatement(db, { actorId: auth.personId, action: "patient.access_ended", objectType: "person", objectId: personId, detail: { facilityId } }),
   ]);
 }

@@ -702,3 +702,20 @@ export async function recipientCheckCounts(db: D1Database, rollcallId: number, p
 export async function hasChecks(db: D1Database, rollcallId: number): Promise<boolean> {
   return (await db.prepare("SELECT 1 AS x FROM patient_checks WHERE rollcall_id = ?1 LIMIT 1").bind(rollcallId).first()) !== null;
 }
+
+/**
+ * A person who leaves the network, or their last facility, leaves every patient group
+ * at once (§3: only staff of the facilities that need access; the membership kept
+ * right). For the directory's batch that ends their place (deregistration, the last
+ * membership): `lastFacilityOnly` keeps members who still work at a facility of the
+ * network. The rows stay, marked removed by the actor.
+ */
+export function endPatientAccessStatement(db: D1Database, personId: number, by: number, now: number, lastFacilityOnly: boolean): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE patient_members SET removed_at = ?3, removed_by = ?2, removal = 'removed'
+       WHERE person_id = ?1 AND removed_at IS NULL
+         AND (?4 = 0 OR NOT EXISTS (SELECT 1 FROM memberships WHERE person_id = ?1 AND removed_at IS NULL))`,
+    )
+    .bind(personId, by, now, lastFacilityOnly ? 1 : 0);
+}
