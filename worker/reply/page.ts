@@ -32,7 +32,7 @@ button{display:block;width:100%;min-height:3.2rem;margin:.6rem 0;font:inherit;fo
 button.s{background:#fff;color:#111;border:2px solid #888}.err{background:#fde2e1;border-left:6px solid #b00020;padding:.6rem}
 dl{background:#fff;padding:.8rem;border-radius:8px}dt{font-weight:700}dd{margin:0 0 .5rem}.note{color:#444;font-size:.95rem}
 .from,.who{margin:.2rem 0;color:#333}a.b{display:block;box-sizing:border-box;min-height:3.2rem;margin:.6rem 0;padding:.75rem;text-align:center;font-weight:700;text-decoration:none;border-radius:8px;background:#0b5394;color:#fff}
-.now{background:#fff;border:3px solid #b00020;border-radius:8px;padding:.6rem .9rem;margin:1rem 0}.now ol{margin:.3rem 0;padding-left:1.3rem}.now li{margin:.45rem 0}.now a{font-weight:700;color:#b00020}
+.pc{border:2px solid #0b5394;border-radius:8px;padding:.6rem .9rem;margin:1rem 0;background:#fff}.now{background:#fff;border:3px solid #b00020;border-radius:8px;padding:.6rem .9rem;margin:1rem 0}.now ol{margin:.3rem 0;padding-left:1.3rem}.now li{margin:.45rem 0}.now a{font-weight:700;color:#b00020}
 rt{font-size:.6em}`;
 
 function layout(lang: Lang, title: string, body: Html): Html {
@@ -126,7 +126,7 @@ export interface PageContext {
 function patientsPart(w: Wording, ctx: PageContext): Html | "" {
   const p = ctx.patients;
   if (!p || p.total === 0) return "";
-  return html`<section class="now"><h2>${lt(w, "patients.heading")}</h2><p>${lt(w, "patients.body", { total: p.total, unchecked: p.unchecked })}</p>
+  return html`<section class="pc"><h2>${lt(w, "patients.heading")}</h2><p>${lt(w, "patients.body", { total: p.total, unchecked: p.unchecked })}</p>
 <a class="b" href="/rollcalls/${ctx.rollcall.id}/patients">${lt(w, "patients.open")}</a><p class="note">${lt(w, "patients.signin")}</p></section>`;
 }
 
