@@ -217,6 +217,8 @@ describe("the directory edited in the admin UI", () => {
       await page.getByRole("button", { name: "検索", exact: true }).click();
       const table = page.getByTestId("dir-facilities");
       await table.locator("tbody tr", { hasText: OWN }).waitFor();
+      // Other facilities are listed too (waited for: the search's rows may still be coming in).
+      await table.locator("tbody tr").nth(1).waitFor();
       assert.ok((await table.locator("tbody tr").count()) > 1, "other facilities are listed");
       // One 編集, on their own facility's row; no adding facilities.
       const edits = table.getByRole("link", { name: "編集", exact: true });
