@@ -288,6 +288,13 @@ describe("claimed once, recorded after the confirm step", () => {
       expect(err.field).toBe(field);
       expect(err.message).not.toMatch(/^[A-Za-z]/);
     }
+    // The claim's own input, named in words, and nothing held.
+    const claimBad = await claim(rc, w.ventilator.id, w.nurse.cookie, { release: "yes" });
+    expect(claimBad.status).toBe(400);
+    const claimErr = await errorOf(claimBad);
+    expect(claimErr.field).toBe("release");
+    expect(claimErr.message).toContain("担当を外すかどうか");
+    expect((await row(rc, w.ventilator.id))!.claimed_by).toBeNull();
     // English when asked.
     const en = await api("POST", `/api/rollcalls/${rc}/patients/${w.ventilator.id}/check`, {
       cookie: w.nurse.cookie,

@@ -25,6 +25,8 @@ const FIELD_WORDS: Record<string, Bilingual> = {
   code: jaEn("確認コード", "the code"),
   comment: jaEn("コメント", "the comment"),
   patientChecks: jaEn("患者さんの確認", "the patient checks"),
+  patientId: jaEn("患者さんの番号", "the patient's number"),
+  release: jaEn("担当を外すかどうか", "whether to let the check go"),
   patientCheckMinutes: jaEn("患者さんの確認の期限（分）", "the time to check patients (minutes)"),
   districts: jaEn("地区", "the districts"),
   result: jaEn("確認の結果", "the result"),
