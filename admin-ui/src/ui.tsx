@@ -52,8 +52,36 @@ export function fieldError(err: unknown, name: string): string | null {
 
 let fieldSeq = 0;
 
-/** A labelled input with help text and the server's message for this field beside it. */
-export function Field(props: {
+/** A labelled control's id (given, else its own), the server's message for its field, and the aria that ties help and message to it. */
+function useFieldParts(props: { id?: string; name: string; error?: unknown; help?: string }) {
+  const [own] = useState(() => `f${++fieldSeq}`);
+  const id = props.id ?? own;
+  const msg = props.error === undefined ? null : fieldError(props.error, props.name);
+  const describedBy = [props.help ? `${id}-help` : "", msg ? `${id}-err` : ""].filter(Boolean).join(" ") || undefined;
+  return { id, msg, aria: { "aria-invalid": msg ? ("true" as const) : undefined, "aria-describedby": describedBy } };
+}
+
+/** The frame of a labelled control: the label, the control, its help and the server's message. */
+function FieldFrame({ id, label, help, msg, children }: { id: string; label: string; help?: string; msg: string | null; children: ComponentChildren }) {
+  return (
+    <div class={`field${msg ? " has-error" : ""}`}>
+      <label for={id}>{label}</label>
+      {children}
+      {help ? (
+        <p class="help" id={`${id}-help`}>
+          {help}
+        </p>
+      ) : null}
+      {msg ? (
+        <p class="field-error" id={`${id}-err`} role="alert">
+          {msg}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export interface FieldProps {
   label: string;
   name: string;
   error?: unknown;
@@ -71,10 +99,15 @@ export function Field(props: {
   maxLength?: number;
   /** The id of a <datalist> of suggestions (free text still allowed). */
   list?: string;
-}) {
-  const [id] = useState(() => `f${++fieldSeq}`);
-  const msg = props.error === undefined ? null : fieldError(props.error, props.name);
-  const describedBy = [props.help ? `${id}-help` : "", msg ? `${id}-err` : ""].filter(Boolean).join(" ") || undefined;
+  /** The input's id, where a screen names its own. */
+  id?: string;
+  /** The input's class ("short" for a number). */
+  class?: string;
+}
+
+/** A labelled input with help text and the server's message for this field beside it. */
+export function Field(props: FieldProps) {
+  const { id, msg, aria } = useFieldParts(props);
   const common = {
     id,
     name: props.name,
@@ -83,30 +116,39 @@ export function Field(props: {
     autoFocus: props.autoFocus,
     placeholder: props.placeholder,
     maxLength: props.maxLength,
-    "aria-invalid": msg ? ("true" as const) : undefined,
-    "aria-describedby": describedBy,
+    class: props.class,
+    ...aria,
     onInput: (e: Event) => props.onInput((e.currentTarget as HTMLInputElement).value),
   };
   return (
-    <div class={`field${msg ? " has-error" : ""}`}>
-      <label for={id}>{props.label}</label>
+    <FieldFrame id={id} label={props.label} help={props.help} msg={msg}>
       {props.multiline ? (
         <textarea rows={props.rows ?? 4} {...common} />
       ) : (
         // Preact 11 types inputs by a union per `type`; the runtime takes any of them.
         <input type={(props.type ?? "text") as "text"} autoComplete={props.autoComplete} inputMode={props.inputMode} list={props.list} {...common} />
       )}
-      {props.help ? (
-        <p class="help" id={`${id}-help`}>
-          {props.help}
-        </p>
-      ) : null}
-      {msg ? (
-        <p class="field-error" id={`${id}-err`} role="alert">
-          {msg}
-        </p>
-      ) : null}
-    </div>
+    </FieldFrame>
+  );
+}
+
+/** A labelled select with help text and the server's message for its field beside it. */
+export function SelectField(props: {
+  label: string;
+  name: string;
+  value: string;
+  onChange: (v: string) => void;
+  error?: unknown;
+  help?: string;
+  children: ComponentChildren;
+}) {
+  const { id, msg, aria } = useFieldParts(props);
+  return (
+    <FieldFrame id={id} label={props.label} help={props.help} msg={msg}>
+      <select id={id} name={props.name} value={props.value} {...aria} onChange={(e) => props.onChange((e.currentTarget as HTMLSelectElement).value)}>
+        {props.children}
+      </select>
+    </FieldFrame>
   );
 }
 

@@ -1,4 +1,3 @@
-import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { appointableRoles, canDeregister, canEditPerson, managesFacility, managesPerson } from "../../../worker/directory/rules";
 import { LANGUAGES } from "../../../worker/templates/languages";
@@ -20,7 +19,7 @@ import type {
   PersonCreate,
   PersonUpdate,
 } from "../types";
-import { ErrorNote, Field, fieldError, Link, Loaded, Notice, Page, Submit, useLoad } from "../ui";
+import { ErrorNote, Field, Link, Loaded, Notice, Page, SelectField, Submit, useLoad } from "../ui";
 
 /**
  * Changing the directory by hand (issue 14): add and edit a person (fix a phone or an
@@ -261,48 +260,6 @@ function useFacilityChoices(me: Me): { choices: Facility[] | null; error: unknow
     };
   }, [me]);
   return { choices, error };
-}
-
-let selectSeq = 0;
-
-/** A labelled select with the server's message for its field beside it. */
-function SelectField(props: {
-  label: string;
-  name: string;
-  value: string;
-  onChange: (v: string) => void;
-  error?: unknown;
-  help?: string;
-  children: ComponentChildren;
-}) {
-  const [id] = useState(() => `s${++selectSeq}`);
-  const msg = props.error === undefined ? null : fieldError(props.error, props.name);
-  const describedBy = [props.help ? `${id}-help` : "", msg ? `${id}-err` : ""].filter(Boolean).join(" ") || undefined;
-  return (
-    <div class={`field${msg ? " has-error" : ""}`}>
-      <label for={id}>{props.label}</label>
-      <select
-        id={id}
-        name={props.name}
-        value={props.value}
-        aria-invalid={msg ? "true" : undefined}
-        aria-describedby={describedBy}
-        onChange={(e) => props.onChange((e.currentTarget as HTMLSelectElement).value)}
-      >
-        {props.children}
-      </select>
-      {props.help ? (
-        <p class="help" id={`${id}-help`}>
-          {props.help}
-        </p>
-      ) : null}
-      {msg ? (
-        <p class="field-error" id={`${id}-err`} role="alert">
-          {msg}
-        </p>
-      ) : null}
-    </div>
-  );
 }
 
 /** Each language in its own name, glossed in the screen's words (नेपाली（ネパール語）). */

@@ -2,7 +2,7 @@ import { useCallback, useState } from "preact/hooks";
 import { api } from "../api";
 import { addStrings, t } from "../i18n";
 import type { Settings as SettingsT } from "../types";
-import { ErrorNote, fieldError, Loaded, Notice, Page, Submit, useLoad } from "../ui";
+import { ErrorNote, Field, type FieldProps, fieldError, Loaded, Notice, Page, Submit, useLoad } from "../ui";
 
 addStrings({
   ja: {
@@ -83,91 +83,28 @@ function SettingsForm({ initial }: { initial: SettingsT }) {
     }
   }
 
+  /** A setting typed into a box: how it is typed differs by its kind (`how`). */
+  const typed = (k: Key, how: Pick<FieldProps, "type" | "inputMode" | "class" | "maxLength" | "help">) => (
+    <Field
+      key={k}
+      id={`s-${k}`}
+      label={t(`settings.${k}`)}
+      name={k}
+      {...how}
+      value={String(values[k])}
+      onInput={(v) => {
+        setSaved(false);
+        setValues({ ...values, [k]: v });
+      }}
+      error={error}
+    />
+  );
+
   return (
     <form onSubmit={submit} class="card" noValidate>
-      {TEXT_KEYS.map((k) => {
-        const msg = fieldError(error, k);
-        return (
-          <div class={`field${msg ? " has-error" : ""}`} key={k}>
-            <label for={`s-${k}`}>{t(`settings.${k}`)}</label>
-            <input
-              id={`s-${k}`}
-              name={k}
-              maxLength={20}
-              value={String(values[k])}
-              aria-invalid={msg ? "true" : undefined}
-              aria-describedby={`s-${k}-help${msg ? ` s-${k}-err` : ""}`}
-              onInput={(e) => {
-                setSaved(false);
-                setValues({ ...values, [k]: (e.currentTarget as HTMLInputElement).value });
-              }}
-            />
-            <p class="help" id={`s-${k}-help`}>
-              {t(`settings.${k}.help`)}
-            </p>
-            {msg ? (
-              <p class="field-error" id={`s-${k}-err`} role="alert">
-                {msg}
-              </p>
-            ) : null}
-          </div>
-        );
-      })}
-      {NUMBER_KEYS.map((k) => {
-        const msg = fieldError(error, k);
-        return (
-          <div class={`field${msg ? " has-error" : ""}`} key={k}>
-            <label for={`s-${k}`}>{t(`settings.${k}`)}</label>
-            <input
-              id={`s-${k}`}
-              name={k}
-              type="number"
-              inputMode="numeric"
-              class="short"
-              value={String(values[k])}
-              aria-invalid={msg ? "true" : undefined}
-              aria-describedby={msg ? `s-${k}-err` : undefined}
-              onInput={(e) => {
-                setSaved(false);
-                setValues({ ...values, [k]: (e.currentTarget as HTMLInputElement).value });
-              }}
-            />
-            {msg ? (
-              <p class="field-error" id={`s-${k}-err`} role="alert">
-                {msg}
-              </p>
-            ) : null}
-          </div>
-        );
-      })}
-      {LIST_KEYS.map((k) => {
-        const msg = fieldError(error, k);
-        return (
-          <div class={`field${msg ? " has-error" : ""}`} key={k}>
-            <label for={`s-${k}`}>{t(`settings.${k}`)}</label>
-            <input
-              id={`s-${k}`}
-              name={k}
-              inputMode="numeric"
-              value={String(values[k])}
-              aria-invalid={msg ? "true" : undefined}
-              aria-describedby={`s-${k}-help${msg ? ` s-${k}-err` : ""}`}
-              onInput={(e) => {
-                setSaved(false);
-                setValues({ ...values, [k]: (e.currentTarget as HTMLInputElement).value });
-              }}
-            />
-            <p class="help" id={`s-${k}-help`}>
-              {t(`settings.${k}.help`)}
-            </p>
-            {msg ? (
-              <p class="field-error" id={`s-${k}-err`} role="alert">
-                {msg}
-              </p>
-            ) : null}
-          </div>
-        );
-      })}
+      {TEXT_KEYS.map((k) => typed(k, { maxLength: 20, help: t(`settings.${k}.help`) }))}
+      {NUMBER_KEYS.map((k) => typed(k, { type: "number", inputMode: "numeric", class: "short" }))}
+      {LIST_KEYS.map((k) => typed(k, { inputMode: "numeric", help: t(`settings.${k}.help`) }))}
       {BOOL_KEYS.map((k) => {
         const msg = fieldError(error, k);
         return (
