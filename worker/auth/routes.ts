@@ -5,6 +5,7 @@ import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { errorLang } from "../lib/errors";
 import { errorResponse, errorResponses, htmlPage, IdParam, jsonBody, jsonOk, OkSchema, TokenParam } from "../lib/schemas";
+import { noStore } from "../messages/page";
 import { say } from "../messages/wording";
 import { loadSettings } from "../system/settings";
 import { authOf, route } from "./access";
@@ -173,11 +174,6 @@ function waiterOf(c: Context<AppEnv>): { waitUntil(p: Promise<unknown>): void } 
   } catch {
     return null;
   }
-}
-
-function noStore(c: Context<AppEnv>) {
-  c.header("cache-control", "no-store");
-  c.header("x-robots-tag", "noindex");
 }
 
 async function resetForm(c: Context<AppEnv>): Promise<{ password: string; password2: string }> {

@@ -63,7 +63,4 @@ export const declinedPage = (inv: InvitationRecord): Html => noticePage(inv.lang
 export const gonePage = (inv: InvitationRecord, reason: "expired" | "accepted" | "declined" | "revoked"): Html =>
   noticePage(inv.lang, say(inv.lang, "join.gone.heading"), say(inv.lang, `join.gone.${reason}`));
 
-export const notFoundPage = (): Html =>
-  noticePage("ja", say("ja", "join.notfound.heading"), `${say("ja", "join.notfound.body")} / ${say("en", "join.notfound.body")}`);
-
 export const movedPage = (inv: InvitationRecord): Html => noticePage(inv.lang, MOVED_HEADING, MOVED_TEXT);

@@ -15,7 +15,8 @@ import { errorResponse, errorResponses, htmlPage, IdParam, jsonBody, jsonOk, Tok
 import { audit } from "../audit/log";
 import { loadSettings } from "../system/settings";
 import * as data from "./data";
-import { declinedPage, gonePage, joinedPage, joinPage, movedPage, notFoundPage } from "./page";
+import { noStore, unknownLinkPage } from "../messages/page";
+import { declinedPage, gonePage, joinedPage, joinPage, movedPage } from "./page";
 import { InvitationCreatedSchema, InvitationCreateSchema, InvitationListQuery, InvitationListSchema, InvitationSchema, JoinFormSchema } from "./schemas";
 import { answerInvitation, createInvitation, JoinProblem, openInvitation, present, problemText, revokeInvitation } from "./service";
 
@@ -105,11 +106,6 @@ async function otherSignedIn(c: Context<AppEnv>, invitee: number | null): Promis
   return auth !== null && auth.personId !== invitee;
 }
 
-function noStore(c: Context<AppEnv>) {
-  c.header("cache-control", "no-store");
-  c.header("x-robots-tag", "noindex");
-}
-
 async function joinForm(c: Context<AppEnv>) {
   const body = await c.req.parseBody();
   const pick = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : undefined);
@@ -149,7 +145,7 @@ invitationRoutes
   .openapi(show, async (c) => {
     noStore(c);
     const view = await openInvitation(c.env, c.req.valid("param").token);
-    if (view.kind === "notfound") return c.html(notFoundPage(), 404);
+    if (view.kind === "notfound") return c.html(unknownLinkPage(), 404);
     if (view.kind === "gone") return c.html(gonePage(view.invitation, view.reason), 410);
     if (view.kind === "moved") return c.html(movedPage(view.invitation), 410);
     const settings = await loadSettings(c.env);
@@ -159,7 +155,7 @@ invitationRoutes
   .openapi(answer, async (c) => {
     noStore(c);
     const view = await openInvitation(c.env, c.req.valid("param").token);
-    if (view.kind === "notfound") return c.html(notFoundPage(), 404);
+    if (view.kind === "notfound") return c.html(unknownLinkPage(), 404);
     if (view.kind === "gone") return c.html(gonePage(view.invitation, view.reason), 410);
     if (view.kind === "moved") return c.html(movedPage(view.invitation), 410);
     const inv = view.invitation;

@@ -21,3 +21,13 @@ export function staffPage(lang: PersonLang, title: string, body: Html): Html {
 export function noticePage(lang: PersonLang, heading: string, text: string, extra: Html | string = ""): Html {
   return staffPage(lang, heading, html`<h1>${heading}</h1><p>${text}</p>${extra}`);
 }
+
+/** A join or verify link nobody issued (or mistyped): in Japanese with the English beside it, since whose link it is is unknown. */
+export const unknownLinkPage = (): Html =>
+  noticePage("ja", say("ja", "join.notfound.heading"), `${say("ja", "join.notfound.body")} / ${say("en", "join.notfound.body")}`);
+
+/** The headers of a page opened from a link (join, verify, reset, not found): never cached, never indexed. */
+export function noStore(c: { header(name: string, value: string): void }): void {
+  c.header("cache-control", "no-store");
+  c.header("x-robots-tag", "noindex");
+}

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env";
 import { errorBody, jaEn, errorLang } from "../lib/errors";
-import { CSS as STAFF_CSS, noticePage } from "../messages/page";
+import { noStore, noticePage, CSS as STAFF_CSS } from "../messages/page";
 import { CSS as REPLY_CSS } from "../reply/page";
 import { DOCS_CSS } from "./docs";
 
@@ -61,8 +61,7 @@ export async function notFoundResponse(c: Context<AppEnv>): Promise<Response> {
   if (!servedByWorker(path)) return c.env.ASSETS.fetch(c.req.raw);
   if (path === "/api" || path.startsWith("/api/") || path.startsWith("/webhooks"))
     return c.json(errorBody("not_found", jaEn("このURLはありません。", "No such route."), undefined, errorLang(c.req.header("Accept-Language"))), 404);
-  c.header("cache-control", "no-store");
-  c.header("x-robots-tag", "noindex");
+  noStore(c);
   return c.html(
     noticePage("ja", "ページが見つかりません", "リンクが正しいか、もう一度確かめてください。届いたメッセージのリンクを、そのまま開いてください。"),
     404,

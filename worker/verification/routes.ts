@@ -1,10 +1,8 @@
-import type { Context } from "hono";
 import { html } from "hono/html";
 import { authOf, route } from "../auth/access";
-import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { errorResponse, errorResponses, htmlPage, IdParam, jsonBody, jsonOk, TokenParam } from "../lib/schemas";
-import { noticePage, staffPage } from "../messages/page";
+import { noStore, noticePage, staffPage, unknownLinkPage } from "../messages/page";
 import { type langOfPerson, say } from "../messages/wording";
 import { ConfirmCodeSchema, VerifiedSchema, VerifyStartSchema } from "./schemas";
 import * as service from "./service";
@@ -62,14 +60,8 @@ const useLink = route({
   responses: { 200: htmlPage("Confirmed"), 404: htmlPage("Unknown link"), 410: htmlPage("Expired, used or replaced") },
 });
 
-function noStore(c: Context<AppEnv>) {
-  c.header("cache-control", "no-store");
-  c.header("x-robots-tag", "noindex");
-}
-
 type Lang = ReturnType<typeof langOfPerson>;
 const gone = (lang: Lang) => noticePage(lang, say(lang, "verify.gone.heading"), say(lang, "verify.gone.body"));
-const notFoundPage = () => noticePage("ja", say("ja", "join.notfound.heading"), `${say("ja", "join.notfound.body")} / ${say("en", "join.notfound.body")}`);
 
 export const verificationRoutes = domainApp()
   .openapi(start, async (c) => {
@@ -84,7 +76,7 @@ export const verificationRoutes = domainApp()
   .openapi(showLink, async (c) => {
     noStore(c);
     const st = await service.linkState(c.env.DB, c.req.valid("param").token);
-    if (st.kind === "notfound") return c.html(notFoundPage(), 404);
+    if (st.kind === "notfound") return c.html(unknownLinkPage(), 404);
     if (st.kind === "gone") return c.html(gone(st.lang), 410);
     const l = st.lang;
     return c.html(
@@ -99,7 +91,7 @@ export const verificationRoutes = domainApp()
   .openapi(useLink, async (c) => {
     noStore(c);
     const st = await service.linkState(c.env.DB, c.req.valid("param").token);
-    if (st.kind === "notfound") return c.html(notFoundPage(), 404);
+    if (st.kind === "notfound") return c.html(unknownLinkPage(), 404);
     if (st.kind === "gone") return c.html(gone(st.lang), 410);
     if (!(await service.useLink(c.env.DB, st.v))) return c.html(gone(st.lang), 410);
     return c.html(noticePage(st.lang, say(st.lang, "verify.done.heading"), say(st.lang, "verify.done.body")), 200);
