@@ -224,6 +224,64 @@ export function Loaded<T>({
   return <>{children(result.data)}</>;
 }
 
+/**
+ * A list that pages with a cursor and loads again from its first page when `load` changes:
+ * `load` is memoized on the query (useCallback), takes null for the first page and says the next page's cursor.
+ */
+export function usePaged<T, C = string>(load: (cursor: C | null) => Promise<{ items: T[]; total?: number; nextCursor?: C | null }>) {
+  const [items, setItems] = useState<T[] | null>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const [next, setNext] = useState<C | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(
+    async (cursor: C | null) => {
+      setError(null);
+      try {
+        const page = await load(cursor);
+        setItems((old) => (cursor !== null && old ? [...old, ...page.items] : page.items));
+        setTotal(page.total ?? null);
+        setNext(page.nextCursor ?? null);
+      } catch (err) {
+        setError(err);
+      }
+    },
+    [load],
+  );
+  useEffect(() => {
+    setItems(null);
+    setNext(null);
+    void run(null);
+  }, [run]);
+  return { items, total, next, error, more: () => next !== null && run(next), reload: () => run(null) };
+}
+
+/**
+ * The body of a `usePaged` list: loading until the first page comes (nothing once it failed), `empty` when
+ * nothing came (without it the children draw the empty list too), the items, and the button for the next page.
+ */
+export function PagedBody<T>({
+  list,
+  moreLabel,
+  empty,
+  children,
+}: {
+  list: { items: T[] | null; error: unknown; next: unknown; more: () => unknown };
+  moreLabel: string;
+  empty?: ComponentChildren;
+  children: (items: T[]) => ComponentChildren;
+}) {
+  return (
+    <>
+      {list.items === null ? list.error ? null : <Loading /> : empty !== undefined && list.items.length === 0 ? empty : children(list.items)}
+      {list.next !== null ? (
+        <button type="button" class="btn" onClick={list.more}>
+          {moreLabel}
+        </button>
+      ) : null}
+    </>
+  );
+}
+
 /** Submit button that shows it is working and cannot be pressed twice. */
 export function Submit({
   busy,

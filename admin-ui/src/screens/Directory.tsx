@@ -6,7 +6,7 @@ import { addStrings, t } from "../i18n";
 import { FACILITY_TYPES, label } from "../labels";
 import { navigate, useLocation } from "../router";
 import type { Facility, FacilityList, Group, GroupList, GroupMemberList, Invitation, InvitationList, Me, Person, PersonList } from "../types";
-import { ErrorNote, Link, Loading, Notice, Page } from "../ui";
+import { ErrorNote, Link, Notice, Page, PagedBody, usePaged } from "../ui";
 import { isNetworkAdmin, managesFacility, mayAddPeople, mayEdit, rolesFor, takeFlash } from "./DirectoryEdit";
 
 addStrings({
@@ -152,33 +152,6 @@ export function Directory({ me }: { me: Me }) {
   );
 }
 
-/** A list that pages with a cursor and reloads when its query changes: `load` is memoized on the query (useCallback). */
-function usePaged<T>(load: (cursor: string | null) => Promise<{ items: T[]; total?: number; nextCursor?: string | null }>) {
-  const [items, setItems] = useState<T[] | null>(null);
-  const [total, setTotal] = useState<number | null>(null);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const run = useCallback(
-    async (cursor: string | null) => {
-      setError(null);
-      try {
-        const page = await load(cursor);
-        setItems((old) => (cursor && old ? [...old, ...page.items] : page.items));
-        setTotal(page.total ?? null);
-        setNext(page.nextCursor ?? null);
-      } catch (err) {
-        setError(err);
-      }
-    },
-    [load],
-  );
-  useEffect(() => {
-    setItems(null);
-    void run(null);
-  }, [run]);
-  return { items, total, next, error, more: () => next && run(next) };
-}
-
 function SearchBar({ value, onSearch, children }: { value: string; onSearch: (q: string) => void; children?: ComponentChildren }) {
   const [q, setQ] = useState(value);
   return (
@@ -207,6 +180,23 @@ function EditLink({ href, of }: { href: string; of: string }) {
     <Link href={href} class="btn small" describedBy={of}>
       {t("dir.edit")}
     </Link>
+  );
+}
+
+/** A directory list as a table (cards on a phone), with how many it holds above it where `count` is given. */
+function DirTable({ count, testid, head, children }: { count?: number; testid?: string; head: ComponentChildren; children: ComponentChildren }) {
+  return (
+    <>
+      {count === undefined ? null : <p role="status">{t("dir.count", { n: count })}</p>}
+      <div class="table-wrap">
+        <table class="cards dir-list" data-testid={testid}>
+          <thead>
+            <tr>{head}</tr>
+          </thead>
+          <tbody>{children}</tbody>
+        </table>
+      </div>
+    </>
   );
 }
 
@@ -239,46 +229,35 @@ function Facilities({ me }: { me: Me }) {
         </p>
       ) : null}
       <ErrorNote error={list.error} />
-      {list.items === null ? (
-        list.error ? null : (
-          <Loading />
-        )
-      ) : (
-        <>
-          <p role="status">{t("dir.count", { n: list.total ?? list.items.length })}</p>
-          <div class="table-wrap">
-            <table class="cards dir-list" data-testid="dir-facilities">
-              <thead>
-                <tr>
-                  <th scope="col">{t("dir.name")}</th>
-                  <th scope="col">{t("dir.kana")}</th>
-                  <th scope="col">{t("dir.type")}</th>
-                  <th scope="col">{t("dir.district")}</th>
-                  <th scope="col">{t("dir.actions")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((f) => (
-                  <tr key={f.id}>
-                    <th scope="row" id={`dir-f${f.id}`}>
-                      <Link href={`/directory?tab=people&facility=${f.id}`}>{f.name}</Link>
-                    </th>
-                    <td data-label={t("dir.kana")}>{f.kana}</td>
-                    <td data-label={t("dir.type")}>{label("ft", f.type)}</td>
-                    <td data-label={t("dir.district")}>{f.district || "—"}</td>
-                    <td>{managesFacility(me, f.id) ? <EditLink href={`/directory/facilities/${f.id}`} of={`dir-f${f.id}`} /> : null}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {list.next ? (
-            <button type="button" class="btn" onClick={list.more}>
-              {t("dir.more")}
-            </button>
-          ) : null}
-        </>
-      )}
+      <PagedBody list={list} moreLabel={t("dir.more")}>
+        {(items) => (
+          <DirTable
+            count={list.total ?? items.length}
+            testid="dir-facilities"
+            head={
+              <>
+                <th scope="col">{t("dir.name")}</th>
+                <th scope="col">{t("dir.kana")}</th>
+                <th scope="col">{t("dir.type")}</th>
+                <th scope="col">{t("dir.district")}</th>
+                <th scope="col">{t("dir.actions")}</th>
+              </>
+            }
+          >
+            {items.map((f) => (
+              <tr key={f.id}>
+                <th scope="row" id={`dir-f${f.id}`}>
+                  <Link href={`/directory?tab=people&facility=${f.id}`}>{f.name}</Link>
+                </th>
+                <td data-label={t("dir.kana")}>{f.kana}</td>
+                <td data-label={t("dir.type")}>{label("ft", f.type)}</td>
+                <td data-label={t("dir.district")}>{f.district || "—"}</td>
+                <td>{managesFacility(me, f.id) ? <EditLink href={`/directory/facilities/${f.id}`} of={`dir-f${f.id}`} /> : null}</td>
+              </tr>
+            ))}
+          </DirTable>
+        )}
+      </PagedBody>
     </>
   );
 }
@@ -322,60 +301,49 @@ function People({ me, facilityId, canSeeContacts }: { me: Me; facilityId?: numbe
         </div>
       ) : null}
       <ErrorNote error={list.error} />
-      {list.items === null ? (
-        list.error ? null : (
-          <Loading />
-        )
-      ) : (
-        <>
-          <p role="status">{t("dir.count", { n: list.total ?? list.items.length })}</p>
-          <div class="table-wrap">
-            <table class="cards dir-list" data-testid="dir-people">
-              <thead>
-                <tr>
-                  <th scope="col">{t("dir.name")}</th>
-                  <th scope="col">{t("dir.kana")}</th>
-                  <th scope="col">{t("dir.job")}</th>
-                  <th scope="col">{t("dir.facility")}</th>
-                  {contacts ? <th scope="col">{t("dir.mobile")}</th> : null}
-                  {contacts ? <th scope="col">{t("dir.email")}</th> : null}
-                  <th scope="col">{t("dir.actions")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((p) => (
-                  <tr key={p.id}>
-                    <th scope="row" id={`dir-p${p.id}`}>
-                      {p.name}
-                    </th>
-                    <td data-label={t("dir.kana")}>{p.kana || "—"}</td>
-                    <td data-label={t("dir.job")}>{p.job || "—"}</td>
-                    <td data-label={t("dir.facility")}>
-                      {p.facilities.map((f) => `${f.facilityName}（${label("mr", f.role)}）`).join("、") || (p.globalRole ? t(`role.${p.globalRole}`) : "—")}
-                    </td>
-                    {contacts ? (
-                      <td class="nowrap" data-label={t("dir.mobile")}>
-                        {phone(p.mobile) || "—"}
-                      </td>
-                    ) : null}
-                    {contacts ? (
-                      <td class="addr" data-label={t("dir.email")}>
-                        {p.email ?? "—"}
-                      </td>
-                    ) : null}
-                    <td>{mayEdit(me, p) ? <EditLink href={`/directory/people/${p.id}`} of={`dir-p${p.id}`} /> : null}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {list.next ? (
-            <button type="button" class="btn" onClick={list.more}>
-              {t("dir.more")}
-            </button>
-          ) : null}
-        </>
-      )}
+      <PagedBody list={list} moreLabel={t("dir.more")}>
+        {(items) => (
+          <DirTable
+            count={list.total ?? items.length}
+            testid="dir-people"
+            head={
+              <>
+                <th scope="col">{t("dir.name")}</th>
+                <th scope="col">{t("dir.kana")}</th>
+                <th scope="col">{t("dir.job")}</th>
+                <th scope="col">{t("dir.facility")}</th>
+                {contacts ? <th scope="col">{t("dir.mobile")}</th> : null}
+                {contacts ? <th scope="col">{t("dir.email")}</th> : null}
+                <th scope="col">{t("dir.actions")}</th>
+              </>
+            }
+          >
+            {items.map((p) => (
+              <tr key={p.id}>
+                <th scope="row" id={`dir-p${p.id}`}>
+                  {p.name}
+                </th>
+                <td data-label={t("dir.kana")}>{p.kana || "—"}</td>
+                <td data-label={t("dir.job")}>{p.job || "—"}</td>
+                <td data-label={t("dir.facility")}>
+                  {p.facilities.map((f) => `${f.facilityName}（${label("mr", f.role)}）`).join("、") || (p.globalRole ? t(`role.${p.globalRole}`) : "—")}
+                </td>
+                {contacts ? (
+                  <td class="nowrap" data-label={t("dir.mobile")}>
+                    {phone(p.mobile) || "—"}
+                  </td>
+                ) : null}
+                {contacts ? (
+                  <td class="addr" data-label={t("dir.email")}>
+                    {p.email ?? "—"}
+                  </td>
+                ) : null}
+                <td>{mayEdit(me, p) ? <EditLink href={`/directory/people/${p.id}`} of={`dir-p${p.id}`} /> : null}</td>
+              </tr>
+            ))}
+          </DirTable>
+        )}
+      </PagedBody>
     </>
   );
 }
@@ -386,41 +354,36 @@ function Groups() {
   return (
     <>
       <ErrorNote error={list.error} />
-      {list.items === null ? (
-        list.error ? null : (
-          <Loading />
-        )
-      ) : (
-        <div class="table-wrap">
-          <table class="cards dir-list">
-            <thead>
-              <tr>
+      <PagedBody list={list} moreLabel={t("dir.more")}>
+        {(items) => (
+          <DirTable
+            head={
+              <>
                 <th scope="col">{t("dir.name")}</th>
                 <th scope="col">{t("dir.kind")}</th>
                 <th scope="col">{t("dir.members")}</th>
+              </>
+            }
+          >
+            {items.map((g) => (
+              <tr key={g.id}>
+                <th scope="row">{g.name}</th>
+                <td data-label={t("dir.kind")}>{label("gk", g.kind)}</td>
+                <td>
+                  <button
+                    type="button"
+                    class="btn small"
+                    onClick={() => setOpen(open?.id === g.id ? null : g)}
+                    aria-expanded={open?.id === g.id ? "true" : "false"}
+                  >
+                    {t("dir.members")}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.items.map((g) => (
-                <tr key={g.id}>
-                  <th scope="row">{g.name}</th>
-                  <td data-label={t("dir.kind")}>{label("gk", g.kind)}</td>
-                  <td>
-                    <button
-                      type="button"
-                      class="btn small"
-                      onClick={() => setOpen(open?.id === g.id ? null : g)}
-                      aria-expanded={open?.id === g.id ? "true" : "false"}
-                    >
-                      {t("dir.members")}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DirTable>
+        )}
+      </PagedBody>
       {open ? <GroupMembers group={open} /> : null}
     </>
   );
@@ -436,26 +399,17 @@ function GroupMembers({ group }: { group: Group }) {
         {group.name}：{t("dir.members")}
       </h2>
       <ErrorNote error={list.error} />
-      {list.items === null ? (
-        list.error ? null : (
-          <Loading />
-        )
-      ) : list.items.length === 0 ? (
-        <p>{t("dir.empty")}</p>
-      ) : (
-        <ul>
-          {list.items.map((m) => (
-            <li key={m.personId}>
-              {m.name}（{m.kana}）{m.job ? ` ${m.job}` : ""}
-            </li>
-          ))}
-        </ul>
-      )}
-      {list.next ? (
-        <button type="button" class="btn" onClick={list.more}>
-          {t("dir.more")}
-        </button>
-      ) : null}
+      <PagedBody list={list} moreLabel={t("dir.more")} empty={<p>{t("dir.empty")}</p>}>
+        {(items) => (
+          <ul>
+            {items.map((m) => (
+              <li key={m.personId}>
+                {m.name}（{m.kana}）{m.job ? ` ${m.job}` : ""}
+              </li>
+            ))}
+          </ul>
+        )}
+      </PagedBody>
     </section>
   );
 }
@@ -507,17 +461,12 @@ function Invitations({ me, say }: { me: Me; say: (s: string | null) => void }) {
         </select>
       </div>
       <ErrorNote error={list.error ?? error} />
-      {items === null ? (
-        list.error ? null : (
-          <Loading />
-        )
-      ) : items.length === 0 ? (
-        <p>{pendingOnly ? t("dir.noInvitations") : t("dir.empty")}</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="cards dir-list" data-testid="dir-invitations">
-            <thead>
-              <tr>
+      <PagedBody list={{ ...list, items }} moreLabel={t("dir.more")} empty={<p>{pendingOnly ? t("dir.noInvitations") : t("dir.empty")}</p>}>
+        {(items) => (
+          <DirTable
+            testid="dir-invitations"
+            head={
+              <>
                 <th scope="col">{t("dir.invitee")}</th>
                 <th scope="col">{t("dir.place")}</th>
                 <th scope="col">{t("dir.role")}</th>
@@ -525,42 +474,36 @@ function Invitations({ me, say }: { me: Me; say: (s: string | null) => void }) {
                 <th scope="col">{t("dir.state")}</th>
                 <th scope="col">{t("dir.expires")}</th>
                 <th scope="col">{t("dir.actions")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((i) => {
-                const state = gone.has(i.id) ? "revoked" : i.state;
-                return (
-                  <tr key={i.id}>
-                    <th scope="row">{i.name}</th>
-                    <td data-label={t("dir.place")}>{i.place}</td>
-                    <td data-label={t("dir.role")}>{i.role ? label("mr", i.role) : "—"}</td>
-                    <td class="addr" data-label={t("dir.sentTo")}>
-                      {label("ch", i.channel)}：{i.recipient}
-                    </td>
-                    <td data-label={t("dir.state")}>{t(`inv.${state}`)}</td>
-                    <td class="nowrap" data-label={t("dir.expires")}>
-                      {dateTime(i.expiresAt)}
-                    </td>
-                    <td>
-                      {state === "pending" && mayRevoke(me, i) ? (
-                        <button type="button" class="btn small" onClick={() => revoke(i)} aria-label={t("dir.revokeOf", { name: i.name })}>
-                          {t("dir.revoke")}
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {list.next ? (
-        <button type="button" class="btn" onClick={list.more}>
-          {t("dir.more")}
-        </button>
-      ) : null}
+              </>
+            }
+          >
+            {items.map((i) => {
+              const state = gone.has(i.id) ? "revoked" : i.state;
+              return (
+                <tr key={i.id}>
+                  <th scope="row">{i.name}</th>
+                  <td data-label={t("dir.place")}>{i.place}</td>
+                  <td data-label={t("dir.role")}>{i.role ? label("mr", i.role) : "—"}</td>
+                  <td class="addr" data-label={t("dir.sentTo")}>
+                    {label("ch", i.channel)}：{i.recipient}
+                  </td>
+                  <td data-label={t("dir.state")}>{t(`inv.${state}`)}</td>
+                  <td class="nowrap" data-label={t("dir.expires")}>
+                    {dateTime(i.expiresAt)}
+                  </td>
+                  <td>
+                    {state === "pending" && mayRevoke(me, i) ? (
+                      <button type="button" class="btn small" onClick={() => revoke(i)} aria-label={t("dir.revokeOf", { name: i.name })}>
+                        {t("dir.revoke")}
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </DirTable>
+        )}
+      </PagedBody>
     </>
   );
 }

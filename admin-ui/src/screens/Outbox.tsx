@@ -5,7 +5,7 @@ import { addStrings, t } from "../i18n";
 import { label } from "../labels";
 import { navigate, useLocation } from "../router";
 import type { DirectMessage, DirectMessageList, Me, Outbox as OutboxT, OutboxItem, RollcallList, RollcallListItem, SmsReplyResult } from "../types";
-import { ErrorNote, Field, Link, Loading, Page, Submit } from "../ui";
+import { ErrorNote, Field, Link, Page, PagedBody, Submit, usePaged } from "../ui";
 
 addStrings({
   ja: {
@@ -123,14 +123,12 @@ function RollcallOutbox({ me }: { me: Me }) {
   const canSms = me.roles.includes("network_admin");
   const rollcallId = Number(query.get("rollcall")) || null;
   const [rollcalls, setRollcalls] = useState<RollcallListItem[]>([]);
-  const [items, setItems] = useState<OutboxItem[] | null>(null);
-  const [next, setNext] = useState<number | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [listError, setListError] = useState<unknown>(null);
 
   useEffect(() => {
     api.get<RollcallList>("/api/rollcalls", { query: { limit: 50 } }).then((r) => {
       setRollcalls(r.items.filter((x) => x.state !== "draft" && x.state !== "withdrawn"));
-    }, setError);
+    }, setListError);
   }, []);
   // No roll-call chosen: the latest sent one.
   const latest = rollcalls[0]?.id;
@@ -138,25 +136,18 @@ function RollcallOutbox({ me }: { me: Me }) {
     if (!rollcallId && latest) navigate(`/outbox?rollcall=${latest}`, true);
   }, [rollcallId, latest]);
 
-  const load = useCallback(
-    async (after: number) => {
-      if (!rollcallId) return;
-      setError(null);
-      try {
+  const list = usePaged<OutboxItem, number>(
+    useCallback(
+      async (after: number | null) => {
+        if (!rollcallId) return { items: [] };
         // Each read of the outbox is audited, so it loads on request rather than on a timer.
-        const r = await api.get<OutboxT>("/api/outbox", { query: { rollcall: rollcallId, after, limit: 200 } });
-        setItems((old) => (after && old ? [...old, ...r.items] : r.items));
-        setNext(r.next);
-      } catch (err) {
-        setError(err);
-      }
-    },
-    [rollcallId],
+        const r = await api.get<OutboxT>("/api/outbox", { query: { rollcall: rollcallId, after: after ?? 0, limit: 200 } });
+        return { items: r.items, nextCursor: r.next };
+      },
+      [rollcallId],
+    ),
   );
-  useEffect(() => {
-    setItems(null);
-    void load(0);
-  }, [load]);
+  const error = list.error ?? listError;
 
   const unavailable = error instanceof ApiFailure && error.status === 404 && /outbox/.test(error.message);
   return (
@@ -178,40 +169,33 @@ function RollcallOutbox({ me }: { me: Me }) {
           ))}
         </select>
         {rollcallId ? (
-          <button type="button" class="btn" onClick={() => load(0)}>
+          <button type="button" class="btn" onClick={list.reload}>
             {t("ob.reload")}
           </button>
         ) : null}
       </div>
       {unavailable ? <p class="warn">{t("ob.unavailable")}</p> : <ErrorNote error={error} />}
-      {!rollcallId ? null : items === null ? (
-        error ? null : (
-          <Loading />
-        )
-      ) : items.length === 0 ? (
-        <p>{t("ob.empty")}</p>
-      ) : (
-        <>
-          <p role="status">{t("ob.count", { n: items.length })}</p>
-          {items.some((m) => m.withheld) ? (
-            <p class="warn" data-testid="outbox-withheld">
-              {t("ob.withheldRollcall")}
-            </p>
-          ) : null}
-          <ol class="outbox">
-            {items.map((m) => (
-              <li key={m.deliveryId}>
-                <Message m={m} canSms={canSms} />
-              </li>
-            ))}
-          </ol>
-        </>
+      {!rollcallId ? null : (
+        <PagedBody list={{ ...list, error }} moreLabel={t("ob.more")} empty={<p>{t("ob.empty")}</p>}>
+          {(items) => (
+            <>
+              <p role="status">{t("ob.count", { n: items.length })}</p>
+              {items.some((m) => m.withheld) ? (
+                <p class="warn" data-testid="outbox-withheld">
+                  {t("ob.withheldRollcall")}
+                </p>
+              ) : null}
+              <ol class="outbox">
+                {items.map((m) => (
+                  <li key={m.deliveryId}>
+                    <Message m={m} canSms={canSms} />
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
+        </PagedBody>
       )}
-      {next !== null ? (
-        <button type="button" class="btn" onClick={() => load(next)}>
-          {t("ob.more")}
-        </button>
-      ) : null}
     </>
   );
 }
@@ -305,82 +289,64 @@ function SmsReplyBox({ deliveryId, recipient }: { deliveryId: number; recipient:
 
 /** Invitations, verification codes and links, report notices and device tests: messages outside roll-calls. */
 function DirectMessages() {
-  const [items, setItems] = useState<DirectMessage[] | null>(null);
-  const [next, setNext] = useState<number | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const load = useCallback(async (before?: number) => {
-    setError(null);
-    try {
+  const list = usePaged<DirectMessage, number>(
+    useCallback(async (before: number | null) => {
       const r = await api.get<DirectMessageList>("/api/outbox/messages", { query: { before, limit: 100 } });
-      setItems((old) => (before && old ? [...old, ...r.items] : r.items));
-      setNext(r.next);
-    } catch (err) {
-      setError(err);
-    }
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+      return { items: r.items, nextCursor: r.next };
+    }, []),
+  );
+  const error = list.error;
   const unavailable = error instanceof ApiFailure && error.status === 404 && /outbox/.test(error.message);
   return (
     <>
       <p>{t("ob.otherIntro")}</p>
       <div class="toolbar">
-        <button type="button" class="btn" onClick={() => load()}>
+        <button type="button" class="btn" onClick={list.reload}>
           {t("ob.reload")}
         </button>
       </div>
       {unavailable ? <p class="warn">{t("ob.unavailable")}</p> : <ErrorNote error={error} />}
-      {items === null ? (
-        error ? null : (
-          <Loading />
-        )
-      ) : items.length === 0 ? (
-        <p>{t("ob.empty")}</p>
-      ) : (
-        <>
-          {items.some((m) => m.withheld) ? (
-            <p class="warn" data-testid="outbox-withheld">
-              {t("ob.withheldOther")}
-            </p>
-          ) : null}
-          <ol class="outbox">
-            {items.map((m) => (
-              <li key={m.id}>
-                <article
-                  class={`message msg-${m.channel}`}
-                  data-testid="direct-message"
-                  data-kind={m.kind}
-                  data-channel={m.channel}
-                  aria-label={`${t(`ob.kind.${m.kind}`)} ${m.recipient}`}
-                >
-                  <div class="meta">
-                    <strong>{t(`ob.kind.${m.kind}`)}</strong>
-                    <span>{label("ch", m.channel)}</span>
-                    <span>{t("ob.to", { r: m.recipient })}</span>
-                    <span>{label("dstate", m.state)}</span>
-                    <span>{dateTime(m.createdAt)}</span>
-                  </div>
-                  {m.subject ? <p class="subject">{m.subject}</p> : null}
-                  {m.withheld ? <p class="help">{t("ob.withheldOne")}</p> : <pre class={m.channel === "sms" ? "bubble" : ""}>{m.text}</pre>}
-                  {m.link ? (
-                    <p>
-                      <a href={m.link} target="_blank" rel="noopener" class="btn small direct-link">
-                        {t("ob.openLink")}
-                      </a>
-                    </p>
-                  ) : null}
-                </article>
-              </li>
-            ))}
-          </ol>
-        </>
-      )}
-      {next !== null ? (
-        <button type="button" class="btn" onClick={() => load(next)}>
-          {t("ob.more")}
-        </button>
-      ) : null}
+      <PagedBody list={list} moreLabel={t("ob.more")} empty={<p>{t("ob.empty")}</p>}>
+        {(items) => (
+          <>
+            {items.some((m) => m.withheld) ? (
+              <p class="warn" data-testid="outbox-withheld">
+                {t("ob.withheldOther")}
+              </p>
+            ) : null}
+            <ol class="outbox">
+              {items.map((m) => (
+                <li key={m.id}>
+                  <article
+                    class={`message msg-${m.channel}`}
+                    data-testid="direct-message"
+                    data-kind={m.kind}
+                    data-channel={m.channel}
+                    aria-label={`${t(`ob.kind.${m.kind}`)} ${m.recipient}`}
+                  >
+                    <div class="meta">
+                      <strong>{t(`ob.kind.${m.kind}`)}</strong>
+                      <span>{label("ch", m.channel)}</span>
+                      <span>{t("ob.to", { r: m.recipient })}</span>
+                      <span>{label("dstate", m.state)}</span>
+                      <span>{dateTime(m.createdAt)}</span>
+                    </div>
+                    {m.subject ? <p class="subject">{m.subject}</p> : null}
+                    {m.withheld ? <p class="help">{t("ob.withheldOne")}</p> : <pre class={m.channel === "sms" ? "bubble" : ""}>{m.text}</pre>}
+                    {m.link ? (
+                      <p>
+                        <a href={m.link} target="_blank" rel="noopener" class="btn small direct-link">
+                          {t("ob.openLink")}
+                        </a>
+                      </p>
+                    ) : null}
+                  </article>
+                </li>
+              ))}
+            </ol>
+          </>
+        )}
+      </PagedBody>
     </>
   );
 }
