@@ -8,6 +8,7 @@ import { handleDeliveryBatch } from "../worker/delivery/consumer";
 import type { DeliveryMessage, OutgoingMessage } from "../worker/delivery/types";
 import { allProviders, pushFake, smtpFake, testEnv, TWILIO_FROM, twilioFake, VAPID } from "./fakes/client";
 import { addPushSubscription, deliveriesOf, makeRollcall } from "./fakes/rollcall";
+import { planMessage } from "./support/delivery";
 import { makeFacility, makePerson } from "./support/factories";
 
 const ready = <S>(st: ProviderState<S>): S => {
@@ -30,17 +31,6 @@ async function drain(e: Env & { queue: { take(): DeliveryMessage[] } }, first: D
     pending = e.queue.take();
   }
 }
-
-const planAll = (rollcallId: number, channels: ("push" | "sms" | "email")[]): Extract<DeliveryMessage, { type: "plan" }> => ({
-  type: "plan",
-  rollcallId,
-  wave: 1,
-  channels,
-  onlyUnreplied: false,
-  fallback: false,
-  audience: "recipients",
-  afterPersonId: 0,
-});
 
 const pushMsg = (to: OutgoingMessage["to"], push: NonNullable<OutgoingMessage["push"]>): OutgoingMessage => ({
   channel: "push",
@@ -110,7 +100,7 @@ describe("Web Push through the push service fake", () => {
     const id2 = await addPushSubscription(p.id, s2);
     const rc = await makeRollcall({ people: [{ id: p.id }] });
     const e = testEnv(pushFake.env());
-    await drain(e, [planAll(rc.id, ["push"])]);
+    await drain(e, [planMessage(rc.id, { channels: ["push"], fallback: false })]);
 
     const got = await pushFake.received(tenant);
     expect(got.map((g) => g.subscriptionId).sort()).toEqual([s1.id, s2.id].sort());
@@ -127,7 +117,7 @@ describe("Web Push through the push service fake", () => {
     expect(ok).toBe(2);
 
     await pushFake.gone(tenant, s2.id);
-    await drain(e, [{ ...planAll(rc.id, ["push"]), wave: 2 }]);
+    await drain(e, [planMessage(rc.id, { channels: ["push"], fallback: false, wave: 2 })]);
     const wave2 = (await deliveriesOf(rc.id)).filter((d) => d.wave === 2);
     expect(wave2.map((d) => [d.address_id, d.state]).sort()).toEqual(
       [
@@ -181,7 +171,7 @@ describe("SMS through the Twilio REST fake", () => {
     const p = await makePerson();
     const rc = await makeRollcall({ people: [{ id: p.id }] });
     const e = testEnv(twilioFake.env(acct));
-    await drain(e, [planAll(rc.id, ["sms"])]);
+    await drain(e, [planMessage(rc.id, { channels: ["sms"], fallback: false })]);
     const [m] = await twilioFake.messages(acct);
     expect(m!.to).toBe(p.mobile);
     expect(m!.body).toContain("【訓練】");
@@ -235,7 +225,7 @@ describe("email through the SMTP fake", () => {
     await addPushSubscription(p.id, sub);
     const rc = await makeRollcall({ people: [{ id: p.id, facilityId: f }] });
     const e = testEnv(all.env);
-    await drain(e, [planAll(rc.id, ["push", "sms", "email"])]);
+    await drain(e, [planMessage(rc.id, { channels: ["push", "sms", "email"], fallback: false })]);
     const [mail] = await smtpFake.received(all.mailDomain);
     expect(mail!.subject).toContain("【訓練】");
     expect(mail!.text).toMatch(/https:\/\/anpi\.example\.org\/r\/[A-Za-z0-9_-]{32}/);
@@ -256,13 +246,13 @@ describe("provider settings", () => {
     const p = await makePerson();
     const rc = await makeRollcall({ people: [{ id: p.id }] });
     const bad = testEnv({ TWILIO_ACCOUNT_SID: "ACnope" });
-    await drain(bad, [planAll(rc.id, ["sms"])]);
+    await drain(bad, [planMessage(rc.id, { channels: ["sms"], fallback: false })]);
     const [d] = await deliveriesOf(rc.id);
     expect(d!.state).toBe("failed");
     expect(d!.error).toMatch(/^config: TWILIO_ACCOUNT_SID/);
 
     const prod = testEnv({ APP_ENV: "production" });
-    await drain(prod, [{ ...planAll(rc.id, ["email"]), wave: 2 }]);
+    await drain(prod, [planMessage(rc.id, { channels: ["email"], fallback: false, wave: 2 })]);
     const email = (await deliveriesOf(rc.id)).find((x) => x.wave === 2)!;
     expect(email).toMatchObject({ state: "failed", error: "config: no provider secrets" });
     expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM outbox WHERE rollcall_id = ?1").bind(rc.id).first("n")).toBe(0);

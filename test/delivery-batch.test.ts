@@ -16,6 +16,7 @@ import { recipientRenderer, renderFor } from "../worker/rollcall/render";
 import { LANGS } from "../worker/templates/schemas";
 import { pushFake, smtpFake, testEnv, twilioFake } from "./fakes/client";
 import { addPushSubscription, deliveriesOf, makeRollcall } from "./fakes/rollcall";
+import { planMessage } from "./support/delivery";
 import { makeFacility, makePerson } from "./support/factories";
 
 let seq = 0;
@@ -28,17 +29,6 @@ async function run(e: Env, bodies: DeliveryMessage[]) {
   await handleDeliveryBatch(batch, e);
   return getQueueResult(batch, ctx);
 }
-
-const plan = (rollcallId: number, channels: Channel[]): DeliveryMessage => ({
-  type: "plan",
-  rollcallId,
-  wave: 1,
-  channels,
-  onlyUnreplied: false,
-  fallback: false,
-  audience: "recipients",
-  afterPersonId: 0,
-});
 
 describe("a batch of sends", () => {
   it("renders for each person what renderFor renders for them alone, in every language and channel", async () => {
@@ -63,7 +53,7 @@ describe("a batch of sends", () => {
     }
     // And through the consumer (the sandbox outbox keeps what was sent): the facility is read as addressee() reads it.
     const e = testEnv();
-    await run(e, [plan(rc.id, ["sms", "email"])]);
+    await run(e, [planMessage(rc.id, { channels: ["sms", "email"], fallback: false })]);
     await run(e, e.queue.take());
     const outbox = await env.DB.prepare("SELECT person_id, channel, subject, body, reply_url FROM outbox WHERE rollcall_id = ?1")
       .bind(rc.id)
@@ -88,7 +78,7 @@ describe("a batch of sends", () => {
     const e = testEnv({ ...twilioFake.env(acct), ...pushFake.env(), ...smtpFake.env() });
     const counter = countStatements(env.DB);
     const counted = { ...e, DB: counter.db };
-    await run(counted, [plan(rc.id, ["push", "sms", "email"])]);
+    await run(counted, [planMessage(rc.id, { channels: ["push", "sms", "email"], fallback: false })]);
     const sends = e.queue.take();
     expect(sends).toHaveLength(90);
     const planned = counter.count();

@@ -1,31 +1,13 @@
-import { createExecutionContext, createMessageBatch, env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../worker/app";
-import { handleDeliveryBatch } from "../worker/delivery/consumer";
 import type { OutboxItemDto } from "../worker/delivery/schemas";
-import type { DeliveryMessage } from "../worker/delivery/types";
-import { allProviders, testEnv, twilioFake } from "./fakes/client";
+import { allProviders, twilioFake } from "./fakes/client";
 import { makeRollcall } from "./fakes/rollcall";
 import { adminsWithoutMfa } from "./support/db";
+import { deliverToOutbox } from "./support/delivery";
 import { makeFacility, makePerson, signedIn } from "./support/factories";
 import { api, ORIGIN } from "./support/http";
-
-async function deliver(rollcallId: number) {
-  const e = testEnv();
-  let pending: DeliveryMessage[] = [
-    { type: "plan", rollcallId, wave: 1, channels: ["email", "sms"], onlyUnreplied: false, fallback: true, audience: "recipients", afterPersonId: 0 },
-  ];
-  while (pending.length) {
-    await handleDeliveryBatch(
-      createMessageBatch(
-        "anpi-deliveries",
-        pending.map((body, i) => ({ id: `o${i}`, timestamp: new Date(), attempts: 1, body })),
-      ),
-      e,
-    );
-    pending = e.queue.take();
-  }
-}
 
 interface Outbox {
   rollcallId: number;
@@ -54,8 +36,8 @@ describe("GET /api/outbox", () => {
       })
     ).id;
     own = (await makeRollcall({ people: [{ id: staff2.id, facilityId: f2 }], ownerFacilityId: f2 })).id;
-    await deliver(rc);
-    await deliver(own);
+    await deliverToOutbox(rc);
+    await deliverToOutbox(own);
   });
 
   it("lists every delivery with channel, masked recipient, rendered text and reply link for the network admin", async () => {

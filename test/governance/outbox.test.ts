@@ -5,18 +5,16 @@
  * the demo. Inviters and facility admins see that it was sent, never what it says.
  * One rule (worker/messages/service.ts `mayReadSecret`) behind both outbox routes.
  */
-import { createMessageBatch, env } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Auth } from "../../worker/auth/scope";
-import { handleDeliveryBatch } from "../../worker/delivery/consumer";
-import type { DeliveryMessage } from "../../worker/delivery/types";
 import { clock } from "../../worker/lib/clock";
 import { insertDirectMessage } from "../../worker/messages/data";
 import { carriesSecret, mayReadSecret, presentDirectMessage, presentRollcallMessage } from "../../worker/messages/service";
 import { DIRECT_KINDS } from "../../worker/messages/schemas";
-import { testEnv } from "../fakes/client";
 import { makeRollcall } from "../fakes/rollcall";
 import { adminsWithoutMfa } from "../support/db";
+import { deliverToOutbox } from "../support/delivery";
 import { makeFacility, makePerson, signedIn } from "../support/factories";
 import { api, signIn } from "../support/http";
 
@@ -44,23 +42,6 @@ const rollcallOutbox = async (cookie: string, rc: number) => {
   expect(res.status, await res.clone().text()).toBe(200);
   return ((await res.json()) as { items: RollcallItem[] }).items;
 };
-
-async function deliver(rollcallId: number) {
-  const e = testEnv();
-  let pending: DeliveryMessage[] = [
-    { type: "plan", rollcallId, wave: 1, channels: ["email", "sms"], onlyUnreplied: false, fallback: true, audience: "recipients", afterPersonId: 0 },
-  ];
-  while (pending.length) {
-    await handleDeliveryBatch(
-      createMessageBatch(
-        "anpi-deliveries",
-        pending.map((body, i) => ({ id: `g${i}`, timestamp: new Date(), attempts: 1, body })),
-      ),
-      e,
-    );
-    pending = e.queue.take();
-  }
-}
 
 const auth = (personId: number, over: Partial<Auth> = {}): Auth => ({
   personId,
@@ -218,7 +199,7 @@ describe("GET /api/outbox (roll-calls): a reply link answers as its recipient", 
         ],
       })
     ).id;
-    await deliver(rc);
+    await deliverToOutbox(rc);
   });
 
   it("the network admin reads every message with its reply link", async () => {
