@@ -2,11 +2,12 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { describe, expect, it } from "vitest";
 import { handleDeadLetterBatch, handleDeliveryBatch } from "../worker/delivery/consumer";
 import { PAGE_SIZE } from "../worker/delivery/plan";
-import type { Channel, DeliveryMessage } from "../worker/delivery/types";
+import type { DeliveryMessage } from "../worker/delivery/types";
 import { clock } from "../worker/lib/clock";
 import { testEnv, twilioFake } from "./fakes/client";
 import { addPushSubscription, deliveriesOf, delivery, makeRollcall, setRollcallState } from "./fakes/rollcall";
-import { makeFacility, makePerson } from "./support/factories";
+import { planMessage as plan } from "./support/delivery";
+import { makeFacility, makePerson, type PersonSpec } from "./support/factories";
 
 let msgSeq = 0;
 /**
@@ -37,23 +38,21 @@ async function run(e: Env, bodies: DeliveryMessage[], attempts = 1) {
   };
 }
 
-const plan = (rollcallId: number, over: Partial<Extract<DeliveryMessage, { type: "plan" }>> = {}): DeliveryMessage => ({
-  type: "plan",
-  rollcallId,
-  wave: 1,
-  channels: ["push", "email"] as Channel[],
-  onlyUnreplied: false,
-  fallback: true,
-  audience: "recipients",
-  afterPersonId: 0,
-  ...over,
-});
-
 const sendsIn = (bodies: DeliveryMessage[]) =>
   bodies
     .filter((b) => b.type === "send")
     .map((b) => (b as { deliveryId: number }).deliveryId)
     .sort((a, b) => a - b);
+
+/** One person (`spec`) in a roll-call and its SMS wave planned, through a Twilio account of its own: answers the sends it queued. */
+async function smsWave(spec: PersonSpec = {}) {
+  const acct = await twilioFake.account();
+  const p = await makePerson(spec);
+  const rc = await makeRollcall({ people: [{ id: p.id }] });
+  const e = testEnv(twilioFake.env(acct));
+  await run(e, [plan(rc.id, { channels: ["sms"] })]);
+  return { acct, rc, e, sends: e.queue.take() };
+}
 
 describe("planning a wave", () => {
   it("creates one delivery per person and channel (one per push device), falls back, and queues the sends", async () => {
@@ -220,12 +219,7 @@ describe("sending", () => {
   });
 
   it("the same send delivered twice (in one batch and later) reaches the provider once", async () => {
-    const acct = await twilioFake.account();
-    const p = await makePerson();
-    const rc = await makeRollcall({ people: [{ id: p.id }] });
-    const e = testEnv(twilioFake.env(acct));
-    await run(e, [plan(rc.id, { channels: ["sms"] })]);
-    const sends = e.queue.take();
+    const { acct, rc, e, sends } = await smsWave();
     expect(sends).toHaveLength(1);
     const r1 = await run(e, [sends[0]!, sends[0]!]);
     const r2 = await run(e, [sends[0]!], 2);
@@ -239,12 +233,8 @@ describe("sending", () => {
   });
 
   it("retries a transient failure with exponential backoff, then sends", async () => {
-    const acct = await twilioFake.account();
-    const p = await makePerson();
-    const rc = await makeRollcall({ people: [{ id: p.id }] });
-    const e = testEnv(twilioFake.env(acct));
-    await run(e, [plan(rc.id, { channels: ["sms"] })]);
-    const [send] = e.queue.take();
+    const { acct, rc, e, sends } = await smsWave();
+    const [send] = sends;
     await twilioFake.mode(acct, { failRate: 1, failStatus: 503 });
 
     const first = await run(e, [send!], 1);
@@ -267,12 +257,8 @@ describe("sending", () => {
   });
 
   it("a 429 is retried after the provider's Retry-After", async () => {
-    const acct = await twilioFake.account();
-    const p = await makePerson();
-    const rc = await makeRollcall({ people: [{ id: p.id }] });
-    const e = testEnv(twilioFake.env(acct));
-    await run(e, [plan(rc.id, { channels: ["sms"] })]);
-    const [send] = e.queue.take();
+    const { acct, e, sends } = await smsWave();
+    const [send] = sends;
     await twilioFake.mode(acct, { retryAfter: 37, times: 1 });
     const r = await run(e, [send!], 1);
     expect(r.retryMessages).toEqual([{ msgId: r.ids[0], delaySeconds: 37 }]);
@@ -282,12 +268,8 @@ describe("sending", () => {
   });
 
   it("a permanent failure is acked and the delivery marked failed, without retries", async () => {
-    const acct = await twilioFake.account();
-    const p = await makePerson({ mobile: "+0123456789" }); // not a number Twilio takes
-    const rc = await makeRollcall({ people: [{ id: p.id }] });
-    const e = testEnv(twilioFake.env(acct));
-    await run(e, [plan(rc.id, { channels: ["sms"] })]);
-    const r = await run(e, e.queue.take());
+    const { rc, e, sends } = await smsWave({ mobile: "+0123456789" }); // not a number Twilio takes
+    const r = await run(e, sends);
     expect(r.explicitAcks).toEqual(r.ids);
     expect(r.retryMessages).toEqual([]);
     const [d] = await deliveriesOf(rc.id);
@@ -296,12 +278,8 @@ describe("sending", () => {
   });
 
   it("waits for another sender's lease, and takes over a crashed sender's delivery once its lease ran out", async () => {
-    const acct = await twilioFake.account();
-    const p = await makePerson();
-    const rc = await makeRollcall({ people: [{ id: p.id }] });
-    const e = testEnv(twilioFake.env(acct));
-    await run(e, [plan(rc.id, { channels: ["sms"] })]);
-    const [send] = e.queue.take();
+    const { acct, rc, e, sends } = await smsWave();
+    const [send] = sends;
     const [d] = await deliveriesOf(rc.id);
     await env.DB.prepare("UPDATE deliveries SET state = 'sending', lease_until = ?2 WHERE id = ?1")
       .bind(d!.id, clock.now() + 30_000)
