@@ -1,5 +1,5 @@
 /** All SQL of the board domain (reads over the roll-call, reply and delivery tables). Times are UTC ms. */
-import type { Channel } from "../delivery/types";
+import type { Audience, Channel } from "../delivery/types";
 import { latestReplyOf } from "../rollcall/data";
 import type { Answers } from "../rollcall/schemas";
 
@@ -166,7 +166,7 @@ export interface DeliveryRow {
   id: number;
   channel: Channel;
   wave: number;
-  audience: "recipients" | "facility_admins";
+  audience: Audience;
   state: string;
   error: string | null;
   attempts: number;
@@ -184,18 +184,14 @@ export async function personDeliveries(db: D1Database, rollcallId: number, perso
        FROM deliveries d WHERE d.rollcall_id = ?1 AND d.person_id = ?2 ORDER BY d.wave, d.id`,
     )
     .bind(rollcallId, personId)
-    .all<{
-      id: number;
-      channel: Channel;
-      wave: number;
-      audience: "recipients" | "facility_admins";
-      state: string;
-      error: string | null;
-      attempts: number;
-      created_at: number;
-      updated_at: number;
-      device_name: string | null;
-    }>();
+    // The one-word columns as the row has them, the rest by their column names.
+    .all<
+      Pick<DeliveryRow, "id" | "channel" | "wave" | "audience" | "state" | "error" | "attempts"> & {
+        created_at: number;
+        updated_at: number;
+        device_name: string | null;
+      }
+    >();
   return results.map((r) => ({
     id: r.id,
     channel: r.channel,

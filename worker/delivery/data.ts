@@ -3,10 +3,9 @@
  * A roll-call's state is read through rollcall/data.ts's SQL fragments, never its table.
  */
 import { liveRollcallSql, messageFacilityNameSql, rollcallStateSql } from "../rollcall/data";
-import type { Channel, DeliveryState, PushTarget } from "./types";
+import type { Audience, Channel, DeliveryState, PushTarget } from "./types";
 
 export type { DeliveryState } from "./types";
-export type Audience = "recipients" | "facility_admins";
 
 /** One page of recipients (person id > after), optionally only those who have not replied. */
 export async function recipientPage(db: D1Database, rollcallId: number, after: number, onlyUnreplied: boolean, limit: number): Promise<number[]> {
@@ -468,19 +467,16 @@ export async function listOutbox(db: D1Database, rollcallId: number, facilityIds
        ORDER BY o.delivery_id LIMIT ?4`,
     )
     .bind(rollcallId, facilityIds ? JSON.stringify(facilityIds) : null, after, limit)
-    .all<{
-      delivery_id: number;
-      person_id: number;
-      channel: Channel;
-      wave: number;
-      audience: Audience;
-      state: DeliveryState;
-      recipient: string;
-      subject: string;
-      body: string;
-      reply_url: string;
-      created_at: number;
-    }>();
+    // The one-word columns as the item has them, the rest by their column names.
+    .all<
+      Pick<OutboxItem, "channel" | "wave" | "audience" | "state" | "recipient" | "subject"> & {
+        delivery_id: number;
+        person_id: number;
+        body: string;
+        reply_url: string;
+        created_at: number;
+      }
+    >();
   return results.map((r) => ({
     deliveryId: r.delivery_id,
     personId: r.person_id,

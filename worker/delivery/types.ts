@@ -5,6 +5,9 @@
 export type Channel = "push" | "sms" | "email";
 export const CHANNELS: readonly Channel[] = ["push", "sms", "email"];
 
+/** Whom a wave's deliveries are for: the recipients, or each facility's admins (the digest of who in their facility has not answered). */
+export type Audience = "recipients" | "facility_admins";
+
 /** A delivery's states (`cancelled`: not sent because the roll-call closed first). */
 export const DELIVERY_STATES = ["queued", "sending", "sent", "delivered", "failed", "cancelled"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
@@ -24,7 +27,7 @@ export type DeliveryMessage =
       channels: Channel[];
       onlyUnreplied: boolean;
       fallback: boolean;
-      audience: "recipients" | "facility_admins";
+      audience: Audience;
       afterPersonId: number;
     }
   /**

@@ -1,5 +1,5 @@
 import { loadSettings } from "../system/settings";
-import type { Channel, PushPayload } from "../delivery/types";
+import type { Audience, Channel, PushPayload } from "../delivery/types";
 import { notFound, jaEn } from "../lib/errors";
 import { replyToken, replyUrl } from "../reply/token";
 import { messagesFor, phrase, wording } from "../templates/files";
@@ -7,8 +7,6 @@ import { languageOf } from "../templates/languages";
 import { prefill, type Vars } from "../templates/render";
 import { langOf, type Lang, type MessageSet } from "../templates/schemas";
 import { addressee, getRollcall, unrepliedForAdmin, type Rollcall } from "./data";
-
-export type Audience = "recipients" | "facility_admins";
 
 /** A message as one channel sends it. Push payloads carry no phone number or email. */
 export interface RenderedMessage {
