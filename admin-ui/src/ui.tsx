@@ -282,6 +282,28 @@ export function PagedBody<T>({
   );
 }
 
+/**
+ * What a form or a button sets going: `busy` while it runs (its button cannot be pressed twice),
+ * `error` the failure it ended with, cleared when the next one starts. With `stayBusy`, a success
+ * leaves it busy: the screen leaves, or draws the form anew.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(async (action: () => Promise<unknown>, opts?: { stayBusy?: boolean }) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      if (!opts?.stayBusy) setBusy(false);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, setError, run };
+}
+
 /** Submit button that shows it is working and cannot be pressed twice. */
 export function Submit({
   busy,

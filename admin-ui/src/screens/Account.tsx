@@ -3,26 +3,19 @@ import { api } from "../api";
 import { t, tx } from "../i18n";
 import { passkeysSupported, registerPasskey } from "../staff/passkey";
 import type { Me } from "../types";
-import { ErrorNote, Field, Notice, Page, Submit } from "../ui";
+import { ErrorNote, Field, Notice, Page, Submit, useAction } from "../ui";
 
 /** Registers a passkey for the signed-in person (a sign-in option for everyone). */
 export function PasskeyForm() {
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState(false);
   async function add(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await registerPasskey(name.trim() || navigator.platform || "passkey");
       setDone(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form class="card narrow" onSubmit={add} noValidate>
@@ -46,25 +39,18 @@ export function PasskeyForm() {
 export function PasswordForm({ expired, onDone }: { expired?: boolean; onDone: () => void }) {
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState(false);
 
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post("/api/me/password", { current, next });
       setDone(true);
       setCurrent("");
       setNext("");
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} class="card narrow" noValidate>
@@ -102,34 +88,17 @@ export function PasswordForm({ expired, onDone }: { expired?: boolean; onDone: (
 export function MfaForm({ required, onDone }: { required?: boolean; onDone: () => void }) {
   const [setup, setSetup] = useState<{ secret: string; uri: string } | null>(null);
   const [code, setCode] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState(false);
 
-  async function start() {
-    setBusy(true);
-    setError(null);
-    try {
-      setSetup(await api.post<{ secret: string; uri: string }>("/api/me/totp/setup"));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const start = () => run(async () => setSetup(await api.post<{ secret: string; uri: string }>("/api/me/totp/setup")));
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post("/api/me/totp/enable", { code: code.trim() });
       setDone(true);
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   if (done) return <Notice>{tx("mfa.done")}</Notice>;
   return (

@@ -3,7 +3,12 @@ import { api, ApiFailure } from "../api";
 import { t, tx } from "../i18n";
 import { passkeysSupported, signInWithPasskey } from "../staff/passkey";
 import type { Me } from "../types";
-import { ErrorNote, Field, Notice, Submit } from "../ui";
+import { ErrorNote, Field, Notice, Submit, useAction } from "../ui";
+
+/** The account's email address, as signing in and a forgotten password both take it. */
+function EmailField(props: { value: string; onInput: (v: string) => void; error: unknown; help?: string; autoFocus?: boolean }) {
+  return <Field label={t("signin.email")} name="email" type="email" autoComplete="username" inputMode="email" required {...props} />;
+}
 
 /**
  * 「パスワードを忘れた方」: the address, then the same answer whether or not it has an
@@ -11,22 +16,15 @@ import { ErrorNote, Field, Notice, Submit } from "../ui";
  */
 function ForgotPassword({ initialEmail, onBack }: { initialEmail: string; onBack: () => void }) {
   const [email, setEmail] = useState(initialEmail);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<unknown>(null);
 
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post("/api/password-reset", { email });
       setSent(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -38,19 +36,7 @@ function ForgotPassword({ initialEmail, onBack }: { initialEmail: string; onBack
           <Notice>{tx("forgot.sent")}</Notice>
         ) : (
           <>
-            <Field
-              label={t("signin.email")}
-              name="email"
-              type="email"
-              autoComplete="username"
-              inputMode="email"
-              help={t("forgot.help")}
-              value={email}
-              onInput={setEmail}
-              error={error}
-              required
-              autoFocus
-            />
+            <EmailField help={t("forgot.help")} value={email} onInput={setEmail} error={error} autoFocus />
             <ErrorNote error={error} fields={["email"]} />
             <Submit busy={busy}>{busy ? t("forgot.working") : t("forgot.submit")}</Submit>
           </>
@@ -69,38 +55,30 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [needCode, setNeedCode] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [forgot, setForgot] = useState(false);
 
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const me = await api.post<Me>("/api/session", { email, password, ...(needCode && code ? { code: code.trim() } : {}) });
-      onSignedIn(me);
-    } catch (err) {
-      if (err instanceof ApiFailure && err.code === "code_required") {
-        setNeedCode(true);
-        setError(null);
-      } else setError(err);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      try {
+        onSignedIn(await api.post<Me>("/api/session", { email, password, ...(needCode && code ? { code: code.trim() } : {}) }));
+      } catch (err) {
+        // Asked for the one-time code: not a failure, the code field appears.
+        if (err instanceof ApiFailure && err.code === "code_required") setNeedCode(true);
+        else throw err;
+      }
+    });
   }
 
-  async function passkey() {
-    setBusy(true);
-    setError(null);
-    try {
-      onSignedIn(await signInWithPasskey());
-    } catch (err) {
-      setError(err instanceof Error && err.name === "NotAllowedError" ? new Error(t("pk.cancelled")) : err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const passkey = () =>
+    run(async () => {
+      try {
+        onSignedIn(await signInWithPasskey());
+      } catch (err) {
+        throw err instanceof Error && err.name === "NotAllowedError" ? new Error(t("pk.cancelled")) : err;
+      }
+    });
 
   if (forgot) return <ForgotPassword initialEmail={email} onBack={() => setForgot(false)} />;
 
@@ -109,17 +87,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
       <h1>{tx("app.title")}</h1>
       <form onSubmit={submit} class="card narrow" noValidate>
         <h2>{tx("signin.title")}</h2>
-        <Field
-          label={t("signin.email")}
-          name="email"
-          type="email"
-          autoComplete="username"
-          inputMode="email"
-          value={email}
-          onInput={setEmail}
-          error={error}
-          required
-        />
+        <EmailField value={email} onInput={setEmail} error={error} />
         <Field
           label={t("signin.password")}
           name="password"

@@ -3,7 +3,7 @@ import { api, ApiFailure } from "../../api";
 import { dateTime, phone } from "../../format";
 import { t, tx } from "../../i18n";
 import type { Channel, Me, MyProfile } from "../../types";
-import { ErrorNote, Field, Link, Loaded, Notice, Page, Submit, useLoad } from "../../ui";
+import { ErrorNote, Field, Link, Loaded, Notice, Page, Submit, useAction, useLoad } from "../../ui";
 
 /** A route the backend does not have (yet): say so instead of a raw 404. */
 
@@ -149,21 +149,14 @@ export function Contacts() {
 function AddContact({ onAdded }: { onAdded: () => void }) {
   const [kind, setKind] = useState<"mobile" | "email">("mobile");
   const [value, setValue] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   async function add(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post("/api/me/contacts", { kind, value });
       setValue("");
       onAdded();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form class="card narrow" onSubmit={add} noValidate aria-labelledby="ct-add">
@@ -198,35 +191,21 @@ function AddContact({ onAdded }: { onAdded: () => void }) {
 function ChannelRow({ channel: c, onVerified, onRemove }: { channel: Channel; onVerified: () => void; onRemove?: () => void }) {
   const [sent, setSent] = useState(false);
   const [code, setCode] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState(false);
   const kind = c.kind === "mobile" ? t("ct.mobile") : t("ct.email");
-  async function send() {
-    setBusy(true);
-    setError(null);
-    try {
+  const send = () =>
+    run(async () => {
       await api.post(`/api/me/contacts/${c.id}/verify`);
       setSent(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
   async function confirm(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/api/me/contacts/${c.id}/confirm`, { code: code.trim() });
       setDone(true);
       onVerified();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <li class="card narrow" data-testid="channel" data-kind={c.kind}>
@@ -288,22 +267,15 @@ const REPORT_KINDS = ["lost_device", "system_fault", "unauthorised_access"] as c
 export function Report() {
   const [kind, setKind] = useState<string>("lost_device");
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState(false);
   async function send(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post("/api/me/reports", { kind, note });
       setDone(true);
       setNote("");
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Page title={t("rp.title")}>
@@ -347,8 +319,7 @@ function cannotLeave(g: MyGroup, err: unknown): Error {
 export function Leave({ me, onGone }: { me: Me; onGone: () => void }) {
   const groups = useLoad(useCallback(() => api.get<{ items: MyGroup[] }>("/api/me/groups"), []));
   const [typed, setTyped] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [groupError, setGroupError] = useState<unknown>(null);
   const [note, setNote] = useState<string | null>(null);
   const [gone, setGone] = useState(false);
@@ -371,14 +342,13 @@ export function Leave({ me, onGone }: { me: Me; onGone: () => void }) {
       setError(new ApiFailure(400, "invalid", t("lv.nameMismatch"), "confirmName"));
       return;
     }
-    setBusy(true);
-    try {
-      await api.del(`/api/people/${me.personId}`);
-      setGone(true);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        await api.del(`/api/people/${me.personId}`);
+        setGone(true);
+      },
+      { stayBusy: true },
+    );
   }
   if (gone)
     return (
