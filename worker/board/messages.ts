@@ -70,7 +70,7 @@
 import { z } from "@hono/zod-openapi";
 import { FACILITY_TYPES } from "../directory/facility-types";
 import { CheckCountsSchema } from "../patients/schemas";
-import { AggregatesSchema, DeliveryProgressSchema, RollcallSchema } from "../rollcall/schemas";
+import { AggregatesSchema, DeliveryProgressSchema, PageLimitQuery, RollcallSchema } from "../rollcall/schemas";
 import { ARRIVAL_GROUPS } from "./arrival";
 import { BOARD_SEVERE, FACILITY_ONLY } from "./priority";
 
@@ -251,13 +251,7 @@ export const PageQuery = z.object({
     .max(64)
     .optional()
     .openapi({ param: { name: "cursor", in: "query" }, description: "The `next` of the previous page; absent for the first" }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(500)
-    .default(100)
-    .openapi({ param: { name: "limit", in: "query" } }),
+  limit: PageLimitQuery,
 });
 
 /** The facility list narrowed: by type, district (地区), a part of the name, or to one kind of row (`mine`: the board's own facilities). */

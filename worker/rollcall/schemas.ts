@@ -204,6 +204,15 @@ export const DetailSchema = z
   .object({ rollcall: RollcallSchema, aggregates: AggregatesSchema.nullable(), preview: PreviewSchema.nullable(), escalation: z.unknown() })
   .openapi("RollcallDetail");
 
+/** How many rows a page of a roll-call's long lists holds (its non-responders here and on the board, the board's facilities and phone checks). */
+export const PageLimitQuery = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(500)
+  .default(100)
+  .openapi({ param: { name: "limit", in: "query" } });
+
 export const DetailQuery = z.object({
   after: z.coerce
     .number()
@@ -211,13 +220,7 @@ export const DetailQuery = z.object({
     .min(0)
     .default(0)
     .openapi({ param: { name: "after", in: "query" } }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(500)
-    .default(100)
-    .openapi({ param: { name: "limit", in: "query" } }),
+  limit: PageLimitQuery,
 });
 
 /** Answers as stored (replies.answers) and as the proxy reply API takes them. */
