@@ -7,7 +7,7 @@ import { dateTime } from "../format";
 import { addStrings, adminLang, t } from "../i18n";
 import { navigate } from "../router";
 import type { Me } from "../types";
-import { ErrorNote, Field, Link, Loaded, Notice, Page, Submit, useLoad } from "../ui";
+import { ErrorNote, Field, Link, Loaded, Notice, Page, Submit, useAction, useLoad } from "../ui";
 import { MyCheckBanners } from "./CheckBanner";
 import "./patients.css";
 
@@ -502,24 +502,17 @@ export function PatientNew() {
   const [givenOn, setGivenOn] = useState(today());
   const [consentTo, setConsentTo] = useState<"me" | "physician">("me");
   const [physician, setPhysician] = useState<Candidate | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const p = await api.post<Patient & { physicianInvitation: "none" | "sent" | "failed" }>("/api/patients", {
         ...fieldsBody(fields),
         consent: { givenOn, ...(consentTo === "physician" && physician ? { to: physician.id } : {}) },
         ...(physician ? { physicianId: physician.id } : {}),
       });
       navigate(`/patients/${p.id}${p.physicianInvitation === "none" ? "" : `?invited=${p.physicianInvitation}`}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Page title={t("pt.new.title")}>
@@ -646,37 +639,21 @@ function PatientHead({ p }: { p: Patient }) {
 function Posts({ p, reload }: { p: Patient; reload: () => void }) {
   const [text, setText] = useState("");
   const [preview, setPreview] = useState<Preview["preview"] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [note, setNote] = useState<string | null>(null);
   async function check(e: Event) {
     e.preventDefault();
-    setError(null);
     setNote(null);
-    setBusy(true);
-    try {
-      setPreview((await api.post<Preview>(`/api/patients/${p.id}/posts`, { text })).preview);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => setPreview((await api.post<Preview>(`/api/patients/${p.id}/posts`, { text })).preview));
   }
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
+  const confirm = () =>
+    run(async () => {
       await api.post(`/api/patients/${p.id}/posts`, { text, confirm: true });
       setText("");
       setPreview(null);
       setNote(t("pt.post.done"));
       reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
   async function remove(postId: number) {
     const reason = window.prompt(t("pt.post.removeReason"), "");
     if (reason === null) return;
@@ -833,22 +810,15 @@ function Invite({ p, reload }: { p: Patient; reload: () => void }) {
   const [message, setMessage] = useState("");
   const [outside, setOutside] = useState({ name: "", email: "", mobile: "" });
   const [note, setNote] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function send(body: Record<string, unknown>, name: string) {
-    setBusy(true);
-    setError(null);
     setNote(null);
-    try {
+    await run(async () => {
       await api.post(`/api/patients/${p.id}/invitations`, { ...body, message });
       setNote(t("pt.invite.sent", { name }));
       setOutside({ name: "", email: "", mobile: "" });
       reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <section class="card" aria-labelledby="pt-invite">
@@ -904,22 +874,15 @@ function EditPatient({ p, reload }: { p: Patient; reload: () => void }) {
     phone: p.phone ?? "",
     needs: p.needs,
   });
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [note, setNote] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   async function save(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.patch(`/api/patients/${p.id}`, fieldsBody(fields));
       setNote(t("pt.saved"));
       reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   async function upload(e: Event) {
     const file = (e.currentTarget as HTMLInputElement).files?.[0];
