@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { appointableRoles, canDeregister, canEditPerson, managesFacility, managesPerson } from "../../../worker/directory/rules";
 import { LANGUAGES } from "../../../worker/templates/languages";
@@ -19,7 +20,7 @@ import type {
   PersonCreate,
   PersonUpdate,
 } from "../types";
-import { ErrorNote, Field, Link, Loaded, Notice, Page, SelectField, Submit, useLoad } from "../ui";
+import { ErrorNote, Field, Link, Loaded, Notice, Page, SelectField, Submit, useAction, useLoad } from "../ui";
 
 /**
  * Changing the directory by hand (issue 14): add and edit a person (fix a phone or an
@@ -262,17 +263,17 @@ function useFacilityChoices(me: Me): { choices: Facility[] | null; error: unknow
   return { choices, error };
 }
 
-/** Each language in its own name, glossed in the screen's words (नेपाली（ネパール語）). */
-function LangOptions() {
+/** The person's language: each in its own name, glossed in the screen's words (नेपाली（ネパール語）). */
+function LangSelect({ value, onChange, error }: { value: string; onChange: (v: string) => void; error: unknown }) {
   return (
-    <>
+    <SelectField label={t("de.lang")} name="lang" value={value} onChange={onChange} error={error}>
       {LANGUAGES.map((l) => (
         <option key={l.code} value={l.code} lang={l.htmlLang}>
           {l.name}
           {langGloss(l)}
         </option>
       ))}
-    </>
+    </SelectField>
   );
 }
 
@@ -283,6 +284,114 @@ function JobList() {
         <option key={j} value={j} />
       ))}
     </datalist>
+  );
+}
+
+/** A person's or a facility's name and its reading. */
+function NameKana({ v, set, error }: { v: { name: string; kana: string }; set: (k: "name" | "kana") => (value: string) => void; error: unknown }) {
+  return (
+    <>
+      <Field label={t("de.name")} name="name" value={v.name} onInput={set("name")} error={error} required maxLength={100} autoComplete="off" />
+      <Field label={t("de.kana")} name="kana" value={v.kana} onInput={set("kana")} error={error} help={t("de.kanaHelp")} maxLength={100} />
+    </>
+  );
+}
+
+/** 職種: free text, with the usual jobs suggested. */
+function JobField({ value, onInput, error }: { value: string; onInput: (v: string) => void; error: unknown }) {
+  return (
+    <>
+      <JobList />
+      <Field label={t("de.job")} name="job" value={value} onInput={onInput} error={error} help={t("de.jobHelp")} maxLength={50} list="de-jobs" />
+    </>
+  );
+}
+
+/** A person's mobile (stored as 090-1234-5678). */
+function MobileField({ value, onInput, error }: { value: string; onInput: (v: string) => void; error: unknown }) {
+  return (
+    <Field
+      label={t("de.mobile")}
+      name="mobile"
+      type="tel"
+      inputMode="tel"
+      value={value}
+      onInput={onInput}
+      error={error}
+      help={t("de.mobileHelp")}
+      maxLength={40}
+      autoComplete="off"
+    />
+  );
+}
+
+/** A person's email. */
+function EmailField({ value, onInput, error }: { value: string; onInput: (v: string) => void; error: unknown }) {
+  return (
+    <Field label={t("de.email")} name="email" type="email" inputMode="email" value={value} onInput={onInput} error={error} maxLength={254} autoComplete="off" />
+  );
+}
+
+/** The facility a form is on, among those the caller may choose (`children`: any further option). */
+function FacilitySelect({
+  choices,
+  value,
+  onChange,
+  error,
+  children,
+}: {
+  choices: Facility[];
+  value: string;
+  onChange: (v: string) => void;
+  error?: unknown;
+  children?: ComponentChildren;
+}) {
+  return (
+    <SelectField label={t("de.facility")} name="facilityId" value={value} onChange={onChange} error={error}>
+      {choices.map((f) => (
+        <option key={f.id} value={String(f.id)}>
+          {f.name}
+        </option>
+      ))}
+      {children}
+    </SelectField>
+  );
+}
+
+/** The role a form gives, among those the caller may give there. */
+function RoleSelect({
+  roles,
+  value,
+  onChange,
+  error,
+}: {
+  roles: readonly MembershipRole[];
+  value: MembershipRole;
+  onChange: (r: MembershipRole) => void;
+  error?: unknown;
+}) {
+  return (
+    <SelectField label={t("de.role")} name="role" value={value} onChange={(v) => onChange(v as MembershipRole)} error={error}>
+      {roles.map((r) => (
+        <option key={r} value={r}>
+          {label("mr", r)}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
+
+/** A network-wide role, or none (only a network admin gives one). */
+function GlobalRoleSelect({ value, onChange, error }: { value: string; onChange: (v: string) => void; error: unknown }) {
+  return (
+    <SelectField label={t("de.globalRole")} name="globalRole" value={value} onChange={onChange} error={error}>
+      <option value="">{t("de.globalNone")}</option>
+      {GLOBAL_ROLES.map((r) => (
+        <option key={r} value={r}>
+          {t(`role.${r}`)}
+        </option>
+      ))}
+    </SelectField>
   );
 }
 
@@ -301,18 +410,8 @@ function ConfirmStep({
   onConfirm: () => Promise<void>;
 }) {
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  async function go() {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  }
+  const { busy, error, run } = useAction();
+  const go = () => run(onConfirm, { stayBusy: true });
   return (
     <section class="card narrow danger-zone" aria-labelledby="de-danger">
       <h2 id="de-danger">{title}</h2>
@@ -365,47 +464,44 @@ function pickFacility(choices: Facility[] | null, chosen: string | null, asked: 
 const pickRole = (roles: readonly MembershipRole[], chosen: MembershipRole): MembershipRole =>
   roles.includes(chosen) ? chosen : roles.includes("staff") ? "staff" : (roles[roles.length - 1] ?? "staff");
 
+/** The facility and the role a form gives (pickFacility, pickRole), with what the caller chose and the link's ?facility=. */
+function useFacilityRole(me: Me, choices: Facility[] | null, noneAllowed: boolean) {
+  const { query } = useLocation();
+  const [facilityId, setFacilityId] = useState<string | null>(null);
+  const [role, setRole] = useState<MembershipRole>("staff");
+  const fid = pickFacility(choices, facilityId, query.get("facility"), noneAllowed);
+  const roles = fid ? rolesFor(me, Number(fid)) : [];
+  return { fid, setFacilityId, roles, r: pickRole(roles, role), setRole };
+}
+
 // ------------------------------------------------------------------ people
 
 export function PersonNew({ me }: { me: Me }) {
-  const { query } = useLocation();
   const { choices, error: loadError } = useFacilityChoices(me);
   const admin = isNetworkAdmin(me);
-  const [name, setName] = useState("");
-  const [kana, setKana] = useState("");
-  const [job, setJob] = useState("");
-  const [facilityId, setFacilityId] = useState<string | null>(null);
-  const [role, setRole] = useState<MembershipRole>("staff");
-  const [globalRole, setGlobalRole] = useState("");
-  const [mobile, setMobile] = useState("");
-  const [email, setEmail] = useState("");
-  const [lang, setLang] = useState("ja");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const fid = pickFacility(choices, facilityId, query.get("facility"), admin);
-  const roles = fid ? rolesFor(me, Number(fid)) : [];
-  const r = pickRole(roles, role);
+  const [v, setV] = useState({ name: "", kana: "", job: "", globalRole: "", mobile: "", email: "", lang: "ja" });
+  const set = (k: keyof typeof v) => (value: string) => setV((old) => ({ ...old, [k]: value }));
+  const { fid, setFacilityId, roles, r, setRole } = useFacilityRole(me, choices, admin);
+  const { busy, error, run } = useAction();
   async function save(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     const body: PersonCreate = {
-      name,
-      kana,
-      job,
-      lang: lang as PersonCreate["lang"],
-      email: email.trim() || undefined,
-      mobile: mobile.trim() || undefined,
+      name: v.name,
+      kana: v.kana,
+      job: v.job,
+      lang: v.lang as PersonCreate["lang"],
+      email: v.email.trim() || undefined,
+      mobile: v.mobile.trim() || undefined,
       ...(fid ? { facilityId: Number(fid), role: r } : {}),
-      ...(admin && globalRole ? { globalRole: globalRole as (typeof GLOBAL_ROLES)[number] } : {}),
+      ...(admin && v.globalRole ? { globalRole: v.globalRole as (typeof GLOBAL_ROLES)[number] } : {}),
     };
-    try {
-      const p = await api.post<Person>("/api/people", body);
-      leave(`/directory/people/${p.id}`, t("de.created"));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const p = await api.post<Person>("/api/people", body);
+        leave(`/directory/people/${p.id}`, t("de.created"));
+      },
+      { stayBusy: true },
+    );
   }
   return (
     <Page title={t("de.newPerson")} actions={<BackLink tab="people" />}>
@@ -414,64 +510,17 @@ export function PersonNew({ me }: { me: Me }) {
         <p>{t("de.noChoices")}</p>
       ) : (
         <form class="card narrow" onSubmit={save} noValidate>
-          <JobList />
-          <Field label={t("de.name")} name="name" value={name} onInput={setName} error={error} required maxLength={100} autoComplete="off" />
-          <Field label={t("de.kana")} name="kana" value={kana} onInput={setKana} error={error} help={t("de.kanaHelp")} maxLength={100} />
-          <Field label={t("de.job")} name="job" value={job} onInput={setJob} error={error} help={t("de.jobHelp")} maxLength={50} list="de-jobs" />
-          <SelectField label={t("de.facility")} name="facilityId" value={fid} onChange={setFacilityId} error={error}>
-            {choices.map((f) => (
-              <option key={f.id} value={String(f.id)}>
-                {f.name}
-              </option>
-            ))}
+          <NameKana v={v} set={set} error={error} />
+          <JobField value={v.job} onInput={set("job")} error={error} />
+          <FacilitySelect choices={choices} value={fid} onChange={setFacilityId} error={error}>
             {admin ? <option value="">{t("de.noFacility")}</option> : null}
-          </SelectField>
-          {fid ? (
-            <SelectField label={t("de.role")} name="role" value={r} onChange={(v) => setRole(v as MembershipRole)} error={error}>
-              {roles.map((r) => (
-                <option key={r} value={r}>
-                  {label("mr", r)}
-                </option>
-              ))}
-            </SelectField>
-          ) : null}
-          {admin ? (
-            <SelectField label={t("de.globalRole")} name="globalRole" value={globalRole} onChange={setGlobalRole} error={error}>
-              <option value="">{t("de.globalNone")}</option>
-              {GLOBAL_ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {t(`role.${r}`)}
-                </option>
-              ))}
-            </SelectField>
-          ) : null}
+          </FacilitySelect>
+          {fid ? <RoleSelect roles={roles} value={r} onChange={setRole} error={error} /> : null}
+          {admin ? <GlobalRoleSelect value={v.globalRole} onChange={set("globalRole")} error={error} /> : null}
           <p class="help">{t("de.contactHelp")}</p>
-          <Field
-            label={t("de.mobile")}
-            name="mobile"
-            type="tel"
-            inputMode="tel"
-            value={mobile}
-            onInput={setMobile}
-            error={error}
-            help={t("de.mobileHelp")}
-            maxLength={40}
-            autoComplete="off"
-          />
-          <Field
-            label={t("de.email")}
-            name="email"
-            type="email"
-            inputMode="email"
-            value={email}
-            onInput={setEmail}
-            error={error}
-            maxLength={254}
-            autoComplete="off"
-          />
-          <SelectField label={t("de.lang")} name="lang" value={lang} onChange={setLang} error={error}>
-            <LangOptions />
-          </SelectField>
+          <MobileField value={v.mobile} onInput={set("mobile")} error={error} />
+          <EmailField value={v.email} onInput={set("email")} error={error} />
+          <LangSelect value={v.lang} onChange={set("lang")} error={error} />
           <ErrorNote error={error} fields={["name", "kana", "job", "facilityId", "role", "globalRole", "mobile", "email", "lang"]} />
           <Submit busy={busy}>{t("de.register")}</Submit>
         </form>
@@ -568,8 +617,7 @@ function PersonForm({ me, person, onSaved }: { me: Me; person: Person; onSaved: 
   };
   const [v, setV] = useState(stored);
   const set = (k: keyof typeof stored) => (value: string) => setV((old) => ({ ...old, [k]: value }));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const mayGiveGlobal = isNetworkAdmin(me) && person.id !== me.personId;
   async function save(e: Event) {
     e.preventDefault();
@@ -583,63 +631,25 @@ function PersonForm({ me, person, onSaved }: { me: Me; person: Person; onSaved: 
       ...(diff.email !== undefined ? { email: blankToNull(diff.email) } : {}),
       ...(diff.globalRole !== undefined && mayGiveGlobal ? { globalRole: (diff.globalRole || null) as PersonUpdate["globalRole"] } : {}),
     };
-    setBusy(true);
-    setError(null);
-    try {
-      onSaved(await api.patch<Person>(`/api/people/${person.id}`, body));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    // Saved, the form is drawn anew (its key is the stored version).
+    await run(async () => onSaved(await api.patch<Person>(`/api/people/${person.id}`, body)), { stayBusy: true });
   }
   return (
     <form class="card narrow" onSubmit={save} noValidate aria-labelledby="de-profile">
       <h2 id="de-profile">{t("de.profile")}</h2>
-      <JobList />
-      <Field label={t("de.name")} name="name" value={v.name} onInput={set("name")} error={error} required maxLength={100} autoComplete="off" />
-      <Field label={t("de.kana")} name="kana" value={v.kana} onInput={set("kana")} error={error} help={t("de.kanaHelp")} maxLength={100} />
-      <Field label={t("de.job")} name="job" value={v.job} onInput={set("job")} error={error} help={t("de.jobHelp")} maxLength={50} list="de-jobs" />
+      <NameKana v={v} set={set} error={error} />
+      <JobField value={v.job} onInput={set("job")} error={error} />
       <p class="help">{t("de.contactHelp")}</p>
-      <Field
-        label={t("de.mobile")}
-        name="mobile"
-        type="tel"
-        inputMode="tel"
-        value={v.mobile}
-        onInput={set("mobile")}
-        error={error}
-        help={t("de.mobileHelp")}
-        maxLength={40}
-        autoComplete="off"
-      />
-      <Field
-        label={t("de.email")}
-        name="email"
-        type="email"
-        inputMode="email"
-        value={v.email}
-        onInput={set("email")}
-        error={error}
-        maxLength={254}
-        autoComplete="off"
-      />
+      <MobileField value={v.mobile} onInput={set("mobile")} error={error} />
+      <EmailField value={v.email} onInput={set("email")} error={error} />
       {person.phones?.length ? (
         <p>
           {t("de.phones")}：{person.phones.map(phone).join("、")}
         </p>
       ) : null}
-      <SelectField label={t("de.lang")} name="lang" value={v.lang} onChange={set("lang")} error={error}>
-        <LangOptions />
-      </SelectField>
+      <LangSelect value={v.lang} onChange={set("lang")} error={error} />
       {mayGiveGlobal ? (
-        <SelectField label={t("de.globalRole")} name="globalRole" value={v.globalRole} onChange={set("globalRole")} error={error}>
-          <option value="">{t("de.globalNone")}</option>
-          {GLOBAL_ROLES.map((r) => (
-            <option key={r} value={r}>
-              {t(`role.${r}`)}
-            </option>
-          ))}
-        </SelectField>
+        <GlobalRoleSelect value={v.globalRole} onChange={set("globalRole")} error={error} />
       ) : person.globalRole ? (
         <p>
           {t("de.globalRole")}：{t(`role.${person.globalRole}`)}
@@ -653,21 +663,13 @@ function PersonForm({ me, person, onSaved }: { me: Me; person: Person; onSaved: 
 
 /** The person's facilities with their roles: change a role, take them out, add them to another, where the caller may. */
 function Memberships({ me, person, reload, say }: { me: Me; person: Person; reload: () => void; say: (s: string | null) => void }) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  async function act(run: () => Promise<unknown>, done: string) {
-    setBusy(true);
-    setError(null);
-    try {
-      await run();
+  const { busy, error, run } = useAction();
+  const act = (change: () => Promise<unknown>, done: string) =>
+    run(async () => {
+      await change();
       say(done);
       reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
   const adding = managesPerson(me, person.facilities) && person.id !== me.personId;
   return (
     <section class="card narrow" aria-labelledby="de-ms">
@@ -770,20 +772,8 @@ function AddMembership({ me, person, busy, onAdd }: { me: Me; person: Person; bu
   return (
     <fieldset class="add-membership">
       <legend>{t("de.addMembership")}</legend>
-      <SelectField label={t("de.facility")} name="facilityId" value={String(chosen.id)} onChange={setFacilityId}>
-        {open.map((f) => (
-          <option key={f.id} value={String(f.id)}>
-            {f.name}
-          </option>
-        ))}
-      </SelectField>
-      <SelectField label={t("de.role")} name="role" value={r} onChange={(v) => setRole(v as MembershipRole)}>
-        {roles.map((x) => (
-          <option key={x} value={x}>
-            {label("mr", x)}
-          </option>
-        ))}
-      </SelectField>
+      <FacilitySelect choices={open} value={String(chosen.id)} onChange={setFacilityId} />
+      <RoleSelect roles={roles} value={r} onChange={setRole} />
       <button type="button" class="btn" disabled={busy} onClick={() => onAdd(chosen, r)}>
         {t("de.addTo")}
       </button>
@@ -876,48 +866,45 @@ function FacilityForm({ me, facility, onSaved }: { me: Me; facility?: Facility; 
   };
   const [v, setV] = useState(stored);
   const set = (k: keyof typeof stored) => (value: string) => setV((old) => ({ ...old, [k]: value }));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const typeEditable = isNetworkAdmin(me);
   async function save(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      if (!facility) {
-        const body = {
-          name: v.name,
-          kana: v.kana,
-          type: v.type || undefined,
-          district: v.district,
-          address: v.address,
-          phone: v.phone.trim() || null,
-        } as FacilityCreate;
-        const f = await api.post<Facility>("/api/facilities", body);
-        leave(`/directory/facilities/${f.id}`, t("de.facilityCreated", { name: f.name }));
-        return;
-      }
-      const diff = changed(v, stored);
-      const body: FacilityUpdate = {
-        ...(diff.name !== undefined ? { name: diff.name } : {}),
-        ...(diff.kana !== undefined ? { kana: diff.kana } : {}),
-        ...(diff.type !== undefined && typeEditable ? { type: diff.type as FacilityUpdate["type"] } : {}),
-        ...(diff.district !== undefined ? { district: diff.district } : {}),
-        ...(diff.address !== undefined ? { address: diff.address } : {}),
-        ...(diff.phone !== undefined ? { phone: blankToNull(diff.phone) } : {}),
-      };
-      await api.patch<Facility>(`/api/facilities/${facility.id}`, body);
-      onSaved?.();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    // Saved, the screen leaves (a new facility) or draws the form anew (its key is the stored version).
+    await run(
+      async () => {
+        if (!facility) {
+          const body = {
+            name: v.name,
+            kana: v.kana,
+            type: v.type || undefined,
+            district: v.district,
+            address: v.address,
+            phone: v.phone.trim() || null,
+          } as FacilityCreate;
+          const f = await api.post<Facility>("/api/facilities", body);
+          leave(`/directory/facilities/${f.id}`, t("de.facilityCreated", { name: f.name }));
+          return;
+        }
+        const diff = changed(v, stored);
+        const body: FacilityUpdate = {
+          ...(diff.name !== undefined ? { name: diff.name } : {}),
+          ...(diff.kana !== undefined ? { kana: diff.kana } : {}),
+          ...(diff.type !== undefined && typeEditable ? { type: diff.type as FacilityUpdate["type"] } : {}),
+          ...(diff.district !== undefined ? { district: diff.district } : {}),
+          ...(diff.address !== undefined ? { address: diff.address } : {}),
+          ...(diff.phone !== undefined ? { phone: blankToNull(diff.phone) } : {}),
+        };
+        await api.patch<Facility>(`/api/facilities/${facility.id}`, body);
+        onSaved?.();
+      },
+      { stayBusy: true },
+    );
   }
   return (
     <form class="card narrow" onSubmit={save} noValidate aria-labelledby="de-fac">
       <h2 id="de-fac">{t("de.profile")}</h2>
-      <Field label={t("de.name")} name="name" value={v.name} onInput={set("name")} error={error} required maxLength={100} autoComplete="off" />
-      <Field label={t("de.kana")} name="kana" value={v.kana} onInput={set("kana")} error={error} help={t("de.kanaHelp")} maxLength={100} />
+      <NameKana v={v} set={set} error={error} />
       {typeEditable ? (
         <SelectField label={t("de.type")} name="type" value={v.type} onChange={set("type")} error={error}>
           {facility ? null : <option value="">{t("de.typeChoose")}</option>}
@@ -957,24 +944,16 @@ function FacilityForm({ me, facility, onSaved }: { me: Me; facility?: Facility; 
 // ------------------------------------------------------------------ invitations
 
 export function Invite({ me }: { me: Me }) {
-  const { query } = useLocation();
   const { choices, error: loadError } = useFacilityChoices(me);
-  const [facilityId, setFacilityId] = useState<string | null>(null);
-  const [role, setRole] = useState<MembershipRole>("staff");
+  const { fid, setFacilityId, roles, r, setRole } = useFacilityRole(me, choices, false);
   const [name, setName] = useState("");
   const [by, setBy] = useState<"email" | "mobile">("email");
   const [address, setAddress] = useState("");
   const [lang, setLang] = useState("ja");
   const [message, setMessage] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const fid = pickFacility(choices, facilityId, query.get("facility"), false);
-  const roles = fid ? rolesFor(me, Number(fid)) : [];
-  const r = pickRole(roles, role);
+  const { busy, error, run } = useAction();
   async function send(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     const body: InvitationCreate = {
       facilityId: fid ? Number(fid) : undefined,
       role: r,
@@ -983,13 +962,13 @@ export function Invite({ me }: { me: Me }) {
       message,
       ...(by === "email" ? { email: address } : { mobile: address }),
     };
-    try {
-      const inv = await api.post<InvitationCreated>("/api/invitations", body);
-      leave("/directory?tab=invitations", t(inv.sandbox ? "de.invitedSandbox" : "de.invited", { name: inv.name }));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const inv = await api.post<InvitationCreated>("/api/invitations", body);
+        leave("/directory?tab=invitations", t(inv.sandbox ? "de.invitedSandbox" : "de.invited", { name: inv.name }));
+      },
+      { stayBusy: true },
+    );
   }
   return (
     <Page title={t("de.inviteTitle")} actions={<BackLink tab="invitations" />}>
@@ -999,20 +978,8 @@ export function Invite({ me }: { me: Me }) {
         <p>{t("de.noChoices")}</p>
       ) : (
         <form class="card narrow" onSubmit={send} noValidate>
-          <SelectField label={t("de.facility")} name="facilityId" value={fid} onChange={setFacilityId} error={error}>
-            {choices.map((f) => (
-              <option key={f.id} value={String(f.id)}>
-                {f.name}
-              </option>
-            ))}
-          </SelectField>
-          <SelectField label={t("de.role")} name="role" value={r} onChange={(v) => setRole(v as MembershipRole)} error={error}>
-            {roles.map((x) => (
-              <option key={x} value={x}>
-                {label("mr", x)}
-              </option>
-            ))}
-          </SelectField>
+          <FacilitySelect choices={choices} value={fid} onChange={setFacilityId} error={error} />
+          <RoleSelect roles={roles} value={r} onChange={setRole} error={error} />
           <Field label={t("de.inviteName")} name="name" value={name} onInput={setName} error={error} required maxLength={100} autoComplete="off" />
           <fieldset>
             <legend>{t("de.sendBy")}</legend>
@@ -1026,36 +993,11 @@ export function Invite({ me }: { me: Me }) {
             </div>
           </fieldset>
           {by === "email" ? (
-            <Field
-              key="email"
-              label={t("de.email")}
-              name="email"
-              type="email"
-              inputMode="email"
-              value={address}
-              onInput={setAddress}
-              error={error}
-              maxLength={254}
-              autoComplete="off"
-            />
+            <EmailField key="email" value={address} onInput={setAddress} error={error} />
           ) : (
-            <Field
-              key="mobile"
-              label={t("de.mobile")}
-              name="mobile"
-              type="tel"
-              inputMode="tel"
-              value={address}
-              onInput={setAddress}
-              error={error}
-              help={t("de.mobileHelp")}
-              maxLength={40}
-              autoComplete="off"
-            />
+            <MobileField key="mobile" value={address} onInput={setAddress} error={error} />
           )}
-          <SelectField label={t("de.lang")} name="lang" value={lang} onChange={setLang} error={error}>
-            <LangOptions />
-          </SelectField>
+          <LangSelect value={lang} onChange={setLang} error={error} />
           <Field label={t("de.message")} name="message" value={message} onInput={setMessage} error={error} multiline rows={3} maxLength={500} />
           <ErrorNote error={error} fields={["facilityId", "role", "name", "email", "mobile", "lang", "message"]} />
           <Submit busy={busy}>{t("de.sendInvite")}</Submit>
