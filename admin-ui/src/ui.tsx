@@ -304,6 +304,16 @@ export function useAction() {
   return { busy, error, setError, run };
 }
 
+/** A wide table's scrolling region: it takes keyboard focus, so it can be scrolled without a mouse. Named by `label` or by the id of its heading. */
+export function ScrollRegion({ label, labelledBy, children }: { label?: string; labelledBy?: string; children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table region takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1, axe scrollable-region-focusable)
+    <section class="table-wrap" tabIndex={0} aria-label={label} aria-labelledby={labelledBy}>
+      {children}
+    </section>
+  );
+}
+
 /** Submit button that shows it is working and cannot be pressed twice. */
 export function Submit({
   busy,

@@ -5,7 +5,7 @@ import { count, dateTime, phone } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
 import type { Answers, FacilityDetail, Me, PersonDetail } from "../types";
-import { ErrorNote, Link, Loaded, Notice, Page, useLoad } from "../ui";
+import { ErrorNote, Link, Loaded, Notice, Page, ScrollRegion, useLoad } from "../ui";
 import { AVAILABILITY, SAFETY } from "../../../worker/templates/answers";
 import { isAdminOf, resendTo } from "./Board";
 
@@ -205,8 +205,7 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
           ) : null}
           <section aria-labelledby="dd-people">
             <h2 id="dd-people">{t("dd.recipients")}</h2>
-            {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table region takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1, axe scrollable-region-focusable) */}
-            <section class="table-wrap" tabIndex={0} aria-labelledby="dd-people">
+            <ScrollRegion labelledBy="dd-people">
               <table class="wide" data-testid="facility-recipients">
                 <thead>
                   <tr>
@@ -246,7 +245,7 @@ export function FacilityDrill({ id, facilityId, me }: { id: number; facilityId: 
                   ))}
                 </tbody>
               </table>
-            </section>
+            </ScrollRegion>
           </section>
         </Page>
       )}

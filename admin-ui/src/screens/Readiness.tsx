@@ -4,7 +4,7 @@ import { count, dateTime, percent } from "../format";
 import { addStrings, t } from "../i18n";
 import { label } from "../labels";
 import type { Me, ReadinessData, ReadinessTestResult } from "../types";
-import { ErrorNote, Loaded, Notice, Page, useLoad } from "../ui";
+import { ErrorNote, Loaded, Notice, Page, ScrollRegion, useLoad } from "../ui";
 
 addStrings({
   ja: {
@@ -150,8 +150,7 @@ export function Readiness({ me }: { me: Me }) {
               </div>
             ) : null}
             {d.facilities ? (
-              // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table region takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1, axe scrollable-region-focusable)
-              <section class="table-wrap" tabIndex={0} aria-label={t("nav.readiness")}>
+              <ScrollRegion label={t("nav.readiness")}>
                 <table class="wide" data-testid="readiness-table">
                   <thead>
                     <tr>
@@ -219,7 +218,7 @@ export function Readiness({ me }: { me: Me }) {
                     })}
                   </tbody>
                 </table>
-              </section>
+              </ScrollRegion>
             ) : null}
             {d.unreachable?.length ? (
               <section aria-labelledby="rd-unreach">

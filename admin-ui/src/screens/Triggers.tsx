@@ -4,7 +4,7 @@ import { dateTime } from "../format";
 import { addStrings, adminLang, t } from "../i18n";
 import { navigate } from "../router";
 import type { ApiKey, ApiKeyCreated, JmaPlaces, ReportList, Template, TriggerOutcome, TriggerRules } from "../types";
-import { ErrorNote, fieldError, Link, Loaded, Notice, Page, Submit, useLoad } from "../ui";
+import { ErrorNote, fieldError, Link, Loaded, Notice, Page, ScrollRegion, Submit, useLoad } from "../ui";
 
 addStrings({
   ja: {
@@ -280,8 +280,7 @@ function Reports() {
             {r.reports.length === 0 ? (
               <p>{t("tg.noReports")}</p>
             ) : (
-              // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling table region takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1, axe scrollable-region-focusable)
-              <section class="table-wrap" tabIndex={0} aria-labelledby="tg-rep">
+              <ScrollRegion labelledBy="tg-rep">
                 <table class="wide">
                   <thead>
                     <tr>
@@ -315,7 +314,7 @@ function Reports() {
                     ))}
                   </tbody>
                 </table>
-              </section>
+              </ScrollRegion>
             )}
           </>
         )}
