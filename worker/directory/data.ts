@@ -275,13 +275,20 @@ export interface PersonRow {
   removed_at: number | null;
 }
 
-const toPerson = (r: PersonRow): PersonRecord => ({
+/** Who a person is (name, reading, job, language, global role): what every read of a person maps alike, the import's included. */
+export type PersonIdentity = Pick<PersonRecord, "id" | "name" | "kana" | "job" | "lang" | "globalRole">;
+
+export const personIdentityOf = (r: Pick<PersonRow, "id" | "name" | "kana" | "job" | "lang" | "global_role">): PersonIdentity => ({
   id: r.id,
   name: r.name,
   kana: r.kana,
   job: r.job,
   lang: r.lang,
   globalRole: r.global_role,
+});
+
+const toPerson = (r: PersonRow): PersonRecord => ({
+  ...personIdentityOf(r),
   photoKey: r.photo_key,
   createdAt: r.created_at,
   updatedAt: r.updated_at,

@@ -1,5 +1,5 @@
 import type { FacilityRole } from "../auth/scope";
-import type { PersonRecord, PersonRow } from "../directory/data";
+import { personIdentityOf, type PersonIdentity, type PersonRow } from "../directory/data";
 
 /**
  * All SQL of the import. D1 allows 100 bound parameters a statement, so lookups
@@ -88,7 +88,7 @@ export async function peopleNamed(db: D1Database, names: string[]): Promise<{ pe
   return out;
 }
 
-export interface ExistingPerson extends Pick<PersonRecord, "id" | "name" | "kana" | "job" | "lang" | "globalRole"> {
+export interface ExistingPerson extends PersonIdentity {
   removed: boolean;
   contacts: { id: number; kind: "email" | "mobile" | "phone"; value: string }[];
   memberships: { id: number; facilityId: number; role: FacilityRole }[];
@@ -111,12 +111,7 @@ export async function existingPeople(db: D1Database, ids: number[]): Promise<Map
     ]);
     for (const r of p!.results as Pick<PersonRow, "id" | "name" | "kana" | "job" | "lang" | "global_role" | "removed_at">[])
       people.set(r.id, {
-        id: r.id,
-        name: r.name,
-        kana: r.kana,
-        job: r.job,
-        lang: r.lang,
-        globalRole: r.global_role,
+        ...personIdentityOf(r),
         removed: r.removed_at !== null,
         contacts: [],
         memberships: [],
