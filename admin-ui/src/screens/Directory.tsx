@@ -200,6 +200,34 @@ function DirTable({ count, testid, head, children }: { count?: number; testid?: 
   );
 }
 
+/** A directory list that pages: its failure, its table (with its count where `counted`), and さらに表示. */
+function DirList<T>({
+  list,
+  counted,
+  testid,
+  head,
+  row,
+}: {
+  list: ReturnType<typeof usePaged<T>>;
+  counted?: boolean;
+  testid?: string;
+  head: ComponentChildren;
+  row: (item: T) => ComponentChildren;
+}) {
+  return (
+    <>
+      <ErrorNote error={list.error} />
+      <PagedBody list={list} moreLabel={t("dir.more")}>
+        {(items) => (
+          <DirTable count={counted ? (list.total ?? items.length) : undefined} testid={testid} head={head}>
+            {items.map(row)}
+          </DirTable>
+        )}
+      </PagedBody>
+    </>
+  );
+}
+
 function Facilities({ me }: { me: Me }) {
   const [q, setQ] = useState("");
   const [type, setType] = useState("");
@@ -228,36 +256,31 @@ function Facilities({ me }: { me: Me }) {
           </Link>
         </p>
       ) : null}
-      <ErrorNote error={list.error} />
-      <PagedBody list={list} moreLabel={t("dir.more")}>
-        {(items) => (
-          <DirTable
-            count={list.total ?? items.length}
-            testid="dir-facilities"
-            head={
-              <>
-                <th scope="col">{t("dir.name")}</th>
-                <th scope="col">{t("dir.kana")}</th>
-                <th scope="col">{t("dir.type")}</th>
-                <th scope="col">{t("dir.district")}</th>
-                <th scope="col">{t("dir.actions")}</th>
-              </>
-            }
-          >
-            {items.map((f) => (
-              <tr key={f.id}>
-                <th scope="row" id={`dir-f${f.id}`}>
-                  <Link href={`/directory?tab=people&facility=${f.id}`}>{f.name}</Link>
-                </th>
-                <td data-label={t("dir.kana")}>{f.kana}</td>
-                <td data-label={t("dir.type")}>{label("ft", f.type)}</td>
-                <td data-label={t("dir.district")}>{f.district || "—"}</td>
-                <td>{managesFacility(me, f.id) ? <EditLink href={`/directory/facilities/${f.id}`} of={`dir-f${f.id}`} /> : null}</td>
-              </tr>
-            ))}
-          </DirTable>
+      <DirList
+        list={list}
+        counted
+        testid="dir-facilities"
+        head={
+          <>
+            <th scope="col">{t("dir.name")}</th>
+            <th scope="col">{t("dir.kana")}</th>
+            <th scope="col">{t("dir.type")}</th>
+            <th scope="col">{t("dir.district")}</th>
+            <th scope="col">{t("dir.actions")}</th>
+          </>
+        }
+        row={(f) => (
+          <tr key={f.id}>
+            <th scope="row" id={`dir-f${f.id}`}>
+              <Link href={`/directory?tab=people&facility=${f.id}`}>{f.name}</Link>
+            </th>
+            <td data-label={t("dir.kana")}>{f.kana}</td>
+            <td data-label={t("dir.type")}>{label("ft", f.type)}</td>
+            <td data-label={t("dir.district")}>{f.district || "—"}</td>
+            <td>{managesFacility(me, f.id) ? <EditLink href={`/directory/facilities/${f.id}`} of={`dir-f${f.id}`} /> : null}</td>
+          </tr>
         )}
-      </PagedBody>
+      />
     </>
   );
 }
@@ -300,50 +323,45 @@ function People({ me, facilityId, canSeeContacts }: { me: Me; facilityId?: numbe
           <label for="dir-contacts">{t("dir.showContacts")}</label>
         </div>
       ) : null}
-      <ErrorNote error={list.error} />
-      <PagedBody list={list} moreLabel={t("dir.more")}>
-        {(items) => (
-          <DirTable
-            count={list.total ?? items.length}
-            testid="dir-people"
-            head={
-              <>
-                <th scope="col">{t("dir.name")}</th>
-                <th scope="col">{t("dir.kana")}</th>
-                <th scope="col">{t("dir.job")}</th>
-                <th scope="col">{t("dir.facility")}</th>
-                {contacts ? <th scope="col">{t("dir.mobile")}</th> : null}
-                {contacts ? <th scope="col">{t("dir.email")}</th> : null}
-                <th scope="col">{t("dir.actions")}</th>
-              </>
-            }
-          >
-            {items.map((p) => (
-              <tr key={p.id}>
-                <th scope="row" id={`dir-p${p.id}`}>
-                  {p.name}
-                </th>
-                <td data-label={t("dir.kana")}>{p.kana || "—"}</td>
-                <td data-label={t("dir.job")}>{p.job || "—"}</td>
-                <td data-label={t("dir.facility")}>
-                  {p.facilities.map((f) => `${f.facilityName}（${label("mr", f.role)}）`).join("、") || (p.globalRole ? t(`role.${p.globalRole}`) : "—")}
-                </td>
-                {contacts ? (
-                  <td class="nowrap" data-label={t("dir.mobile")}>
-                    {phone(p.mobile) || "—"}
-                  </td>
-                ) : null}
-                {contacts ? (
-                  <td class="addr" data-label={t("dir.email")}>
-                    {p.email ?? "—"}
-                  </td>
-                ) : null}
-                <td>{mayEdit(me, p) ? <EditLink href={`/directory/people/${p.id}`} of={`dir-p${p.id}`} /> : null}</td>
-              </tr>
-            ))}
-          </DirTable>
+      <DirList
+        list={list}
+        counted
+        testid="dir-people"
+        head={
+          <>
+            <th scope="col">{t("dir.name")}</th>
+            <th scope="col">{t("dir.kana")}</th>
+            <th scope="col">{t("dir.job")}</th>
+            <th scope="col">{t("dir.facility")}</th>
+            {contacts ? <th scope="col">{t("dir.mobile")}</th> : null}
+            {contacts ? <th scope="col">{t("dir.email")}</th> : null}
+            <th scope="col">{t("dir.actions")}</th>
+          </>
+        }
+        row={(p) => (
+          <tr key={p.id}>
+            <th scope="row" id={`dir-p${p.id}`}>
+              {p.name}
+            </th>
+            <td data-label={t("dir.kana")}>{p.kana || "—"}</td>
+            <td data-label={t("dir.job")}>{p.job || "—"}</td>
+            <td data-label={t("dir.facility")}>
+              {p.facilities.map((f) => `${f.facilityName}（${label("mr", f.role)}）`).join("、") || (p.globalRole ? t(`role.${p.globalRole}`) : "—")}
+            </td>
+            {contacts ? (
+              <td class="nowrap" data-label={t("dir.mobile")}>
+                {phone(p.mobile) || "—"}
+              </td>
+            ) : null}
+            {contacts ? (
+              <td class="addr" data-label={t("dir.email")}>
+                {p.email ?? "—"}
+              </td>
+            ) : null}
+            <td>{mayEdit(me, p) ? <EditLink href={`/directory/people/${p.id}`} of={`dir-p${p.id}`} /> : null}</td>
+          </tr>
         )}
-      </PagedBody>
+      />
     </>
   );
 }
@@ -353,37 +371,32 @@ function Groups() {
   const [open, setOpen] = useState<Group | null>(null);
   return (
     <>
-      <ErrorNote error={list.error} />
-      <PagedBody list={list} moreLabel={t("dir.more")}>
-        {(items) => (
-          <DirTable
-            head={
-              <>
-                <th scope="col">{t("dir.name")}</th>
-                <th scope="col">{t("dir.kind")}</th>
-                <th scope="col">{t("dir.members")}</th>
-              </>
-            }
-          >
-            {items.map((g) => (
-              <tr key={g.id}>
-                <th scope="row">{g.name}</th>
-                <td data-label={t("dir.kind")}>{label("gk", g.kind)}</td>
-                <td>
-                  <button
-                    type="button"
-                    class="btn small"
-                    onClick={() => setOpen(open?.id === g.id ? null : g)}
-                    aria-expanded={open?.id === g.id ? "true" : "false"}
-                  >
-                    {t("dir.members")}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </DirTable>
+      <DirList
+        list={list}
+        head={
+          <>
+            <th scope="col">{t("dir.name")}</th>
+            <th scope="col">{t("dir.kind")}</th>
+            <th scope="col">{t("dir.members")}</th>
+          </>
+        }
+        row={(g) => (
+          <tr key={g.id}>
+            <th scope="row">{g.name}</th>
+            <td data-label={t("dir.kind")}>{label("gk", g.kind)}</td>
+            <td>
+              <button
+                type="button"
+                class="btn small"
+                onClick={() => setOpen(open?.id === g.id ? null : g)}
+                aria-expanded={open?.id === g.id ? "true" : "false"}
+              >
+                {t("dir.members")}
+              </button>
+            </td>
+          </tr>
         )}
-      </PagedBody>
+      />
       {open ? <GroupMembers group={open} /> : null}
     </>
   );
