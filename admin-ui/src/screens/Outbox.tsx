@@ -5,7 +5,7 @@ import { addStrings, t } from "../i18n";
 import { label } from "../labels";
 import { navigate, useLocation } from "../router";
 import type { DirectMessage, DirectMessageList, Me, Outbox as OutboxT, OutboxItem, RollcallList, RollcallListItem, SmsReplyResult } from "../types";
-import { ErrorNote, Field, Link, Page, PagedBody, Submit, usePaged } from "../ui";
+import { ErrorNote, Field, Link, Page, PagedBody, Submit, useAction, usePaged } from "../ui";
 
 addStrings({
   ja: {
@@ -246,22 +246,15 @@ function Message({ m, canSms }: { m: OutboxItem; canSms: boolean }) {
  */
 function SmsReplyBox({ deliveryId, recipient }: { deliveryId: number; recipient: string }) {
   const [body, setBody] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [sent, setSent] = useState<{ body: string; result: SmsReplyResult }[]>([]);
   async function send(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const result = await api.post<SmsReplyResult>("/api/outbox/sms-reply", { deliveryId, body });
       setSent((old) => [...old, { body, result }]);
       setBody("");
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <div class="sms-thread" data-testid="sms-reply-box">

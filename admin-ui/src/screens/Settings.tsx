@@ -2,7 +2,7 @@ import { useCallback, useState } from "preact/hooks";
 import { api } from "../api";
 import { addStrings, t } from "../i18n";
 import type { Settings as SettingsT } from "../types";
-import { ErrorNote, Field, type FieldProps, fieldError, Loaded, Notice, Page, Submit, useLoad } from "../ui";
+import { ErrorNote, Field, type FieldProps, fieldError, Loaded, Notice, Page, Submit, useAction, useLoad } from "../ui";
 
 addStrings({
   ja: {
@@ -54,14 +54,11 @@ export function Settings() {
 function SettingsForm({ initial }: { initial: SettingsT }) {
   const asValues = (x: SettingsT) => ({ ...x, mobileExtraCountryCodes: listText(x.mobileExtraCountryCodes) }) as unknown as Record<string, string | boolean>;
   const [values, setValues] = useState<Record<string, string | boolean>>(() => asValues(initial));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [saved, setSaved] = useState(false);
 
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     // Send only what changed, so the audit entry says exactly what was changed.
     const patch: Record<string, number | boolean | string | string[]> = {};
     for (const k of TEXT_KEYS) if (values[k] !== initial[k]) patch[k] = String(values[k]);
@@ -71,16 +68,12 @@ function SettingsForm({ initial }: { initial: SettingsT }) {
     }
     for (const k of BOOL_KEYS) if (values[k] !== initial[k]) patch[k] = Boolean(values[k]);
     for (const k of LIST_KEYS) if (values[k] !== listText(initial[k])) patch[k] = listValue(String(values[k]));
-    try {
+    await run(async () => {
       const next = await api.patch<SettingsT>("/api/settings", patch);
       Object.assign(initial, next);
       setValues(asValues(next));
       setSaved(true);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   /** A setting typed into a box: how it is typed differs by its kind (`how`). */
