@@ -356,15 +356,8 @@ export async function countsSnapshot(db: D1Database, rollcallId: number, start: 
   const rows = <T>(r: unknown) => (r as R<T>).results;
   return {
     watermark: rows<{ m: number }>(mark)[0]?.m ?? 0,
-    facilities: rows<{
-      facility_id: number | null;
-      name: string | null;
-      type: string | null;
-      district: string | null;
-      kana: string | null;
-      recipients: number;
-      replied: number;
-    }>(facilities).map((r) => ({
+    // The one-word columns as the row has them.
+    facilities: rows<Omit<FacilityCountRow, "facilityId"> & { facility_id: number | null }>(facilities).map((r) => ({
       facilityId: r.facility_id,
       name: r.name,
       type: r.type,
