@@ -7,28 +7,21 @@ import { SANDBOX_TWILIO_AUTH_TOKEN } from "../worker/delivery/twilio-webhooks";
 import { clock } from "../worker/lib/clock";
 import { recordReply } from "../worker/reply/service";
 import { twilioFake } from "./fakes/client";
-import { adminsWithoutMfa } from "./support/db";
-import { makeFacility, makeNetwork, makePerson, type Network, openRollcall, type PersonSpec, signedIn, type TestPerson } from "./support/factories";
-import { api, ORIGIN } from "./support/http";
+import { makeFacility, makeNetwork, makePerson, type Network, openRollcall, type PersonSpec, type SignedIn, signInReaders } from "./support/factories";
+import { api, expectJson, ORIGIN } from "./support/http";
 
-let networkAdmin: TestPerson & { cookie: string };
+let networkAdmin: SignedIn;
 let viewer: string;
 beforeAll(async () => {
-  await adminsWithoutMfa();
-  networkAdmin = await signedIn({ globalRole: "network_admin" });
-  viewer = (await signedIn({ globalRole: "viewer" })).cookie;
+  const readers = await signInReaders();
+  networkAdmin = readers.networkAdmin;
+  viewer = readers.viewer.cookie;
 });
 
 async function drill(staff: PersonSpec[] = [{ name: "看護 花子" }, { name: "薬剤 一郎" }, { name: "無回答 三郎" }]): Promise<{ net: Network; id: number }> {
   const net = await makeNetwork(staff);
   const id = await openRollcall(networkAdmin.cookie, { scope: { facilityIds: [net.facilityId] } });
   return { net, id };
-}
-
-async function json<T>(res: Response, status = 200): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
 }
 
 const auditCount = async (action: string, actorId: number) =>
@@ -67,9 +60,9 @@ describe("facility drill-down", () => {
       casualties: null,
       comment: "2階の壁にひび",
     };
-    const d = await json<FacilityDetail>(await api("GET", `/api/rollcalls/${id}/facilities/${net.facilityId}`, { cookie: networkAdmin.cookie }));
+    const d = await expectJson<FacilityDetail>(await api("GET", `/api/rollcalls/${id}/facilities/${net.facilityId}`, { cookie: networkAdmin.cookie }));
     expect(d.report).toMatchObject({ ...latest, by: { personId: deputy!.id } });
-    const board = await json<{ aggregates: { byFacility: { facilityId: number; report: unknown }[] } }>(
+    const board = await expectJson<{ aggregates: { byFacility: { facilityId: number; report: unknown }[] } }>(
       await api("GET", `/api/rollcalls/${id}`, { cookie: networkAdmin.cookie }),
     );
     expect(board.aggregates.byFacility.find((f) => f.facilityId === net.facilityId)!.report).toEqual(latest);
@@ -87,7 +80,7 @@ describe("facility drill-down", () => {
       via: "link",
     });
 
-    const d = await json<FacilityDetail>(await api("GET", `/api/rollcalls/${id}/facilities/${net.facilityId}`, { cookie: networkAdmin.cookie }));
+    const d = await expectJson<FacilityDetail>(await api("GET", `/api/rollcalls/${id}/facilities/${net.facilityId}`, { cookie: networkAdmin.cookie }));
     expect(d.counts).toEqual({ recipients: 4, replied: 3, safety: { safe: 2, minor: 1, severe: 0 }, availability: { yes: 1, conditional: 1, no: 1 } });
     expect(d.report).toMatchObject({ collapse: "no", electricity: "unusable", water: "usable", accepting: "yes", by: { personId: net.admin.id } });
     expect(d.available.map((a) => [a.personId, a.availability, a.arrival]).sort()).toEqual(
@@ -125,8 +118,8 @@ describe("facility drill-down", () => {
     const id = await openRollcall(networkAdmin.cookie, { scope: { facilityIds: [a.facilityId, b.facilityId] } });
     expect((await api("GET", `/api/rollcalls/${id}/facilities/${a.facilityId}`, { cookie: a.admin.cookie })).status).toBe(200);
     expect(
-      (await json<{ error: { code: string } }>(await api("GET", `/api/rollcalls/${id}/facilities/${b.facilityId}`, { cookie: a.admin.cookie }), 403)).error
-        .code,
+      (await expectJson<{ error: { code: string } }>(await api("GET", `/api/rollcalls/${id}/facilities/${b.facilityId}`, { cookie: a.admin.cookie }), 403))
+        .error.code,
     ).toBe("forbidden");
     const elsewhere = await makeFacility();
     expect((await api("GET", `/api/rollcalls/${id}/facilities/${elsewhere}`, { cookie: networkAdmin.cookie })).status).toBe(404);
@@ -151,7 +144,7 @@ describe("person drill-down", () => {
     await env.PHOTOS.put(`people/${p.id}.jpg`, new Uint8Array([0xff, 0xd8, 0xff, 0xe0]), { httpMetadata: { contentType: "image/jpeg" } });
     await env.DB.prepare("UPDATE people SET photo_key = ?2 WHERE id = ?1").bind(p.id, `people/${p.id}.jpg`).run();
 
-    const d = await json<PersonDetail>(await api("GET", `/api/rollcalls/${id}/people/${p.id}`, { cookie: net.admin.cookie }));
+    const d = await expectJson<PersonDetail>(await api("GET", `/api/rollcalls/${id}/people/${p.id}`, { cookie: net.admin.cookie }));
     expect(d.person).toMatchObject({ id: p.id, name: "看護 花子", facilityId: net.facilityId, photoUrl: `/api/rollcalls/${id}/people/${p.id}/photo` });
     expect(d.replies.map((r) => [r.answers, r.comment, r.via, r.proxyBy?.personId ?? null])).toEqual([
       [{ safety: "minor" }, "足を捻挫", "link", null],
@@ -205,7 +198,7 @@ describe("POST /api/rollcalls/{id}/resend", () => {
     const { net, id } = await drill();
     const [a, b, c] = net.staff;
     await recordReply(env, { rollcallId: id, personId: a!.id, answers: { safety: "safe" }, via: "link" });
-    const r = await json<Resend>(
+    const r = await expectJson<Resend>(
       await api("POST", `/api/rollcalls/${id}/resend`, { cookie: networkAdmin.cookie, body: { personIds: [a!.id, b!.id, c!.id], channels: ["sms"] } }),
     );
     // The safety template has 4 waves: the first resend is wave 5.
@@ -227,19 +220,21 @@ describe("POST /api/rollcalls/{id}/resend", () => {
     expect(JSON.parse(entry!.detail)).toEqual({ wave: 5, people: 2, channels: ["sms"] });
 
     // A second resend is a wave of its own; by default on every channel the person has.
-    const again = await json<Resend>(await api("POST", `/api/rollcalls/${id}/resend`, { cookie: networkAdmin.cookie, body: { personIds: [c!.id] } }));
+    const again = await expectJson<Resend>(await api("POST", `/api/rollcalls/${id}/resend`, { cookie: networkAdmin.cookie, body: { personIds: [c!.id] } }));
     expect(again).toMatchObject({ wave: 6, people: 1, deliveries: 2 });
     expect((await wavesOf(id)).filter((w) => w.startsWith("6:"))).toEqual([`6:${c!.id}:email`, `6:${c!.id}:sms`]);
   });
 
   it("resends to all of a facility's non-responders for its own admin, and nobody left means no wave", async () => {
     const { net, id } = await drill([{}, { mobile: null, email: null }]);
-    const r = await json<Resend>(
+    const r = await expectJson<Resend>(
       await api("POST", `/api/rollcalls/${id}/resend`, { cookie: net.admin.cookie, body: { facilityId: net.facilityId, channels: ["email"] } }),
     );
     expect(r).toMatchObject({ wave: 5, people: 2, alreadyReplied: 0, unreachable: 1 });
     for (const p of [net.admin, ...net.staff]) await recordReply(env, { rollcallId: id, personId: p.id, answers: { safety: "safe" }, via: "link" });
-    expect(await json<Resend>(await api("POST", `/api/rollcalls/${id}/resend`, { cookie: net.admin.cookie, body: { facilityId: net.facilityId } }))).toEqual({
+    expect(
+      await expectJson<Resend>(await api("POST", `/api/rollcalls/${id}/resend`, { cookie: net.admin.cookie, body: { facilityId: net.facilityId } })),
+    ).toEqual({
       wave: null,
       people: 0,
       deliveries: 0,
@@ -253,7 +248,7 @@ describe("POST /api/rollcalls/{id}/resend", () => {
     const b = await makeNetwork([{}]);
     const id = await openRollcall(networkAdmin.cookie, { scope: { facilityIds: [a.facilityId, b.facilityId] } });
     const post = (cookie: string, body: unknown) => api("POST", `/api/rollcalls/${id}/resend`, { cookie, body });
-    const err = async (res: Response, status: number) => (await json<{ error: { code: string; field?: string } }>(res, status)).error;
+    const err = async (res: Response, status: number) => (await expectJson<{ error: { code: string; field?: string } }>(res, status)).error;
 
     expect(await err(await post(networkAdmin.cookie, {}), 400)).toMatchObject({ code: "invalid", field: "personIds" });
     expect(await err(await post(networkAdmin.cookie, { personIds: [a.staff[0]!.id], facilityId: a.facilityId }), 400)).toMatchObject({ field: "facilityId" });
@@ -283,7 +278,7 @@ describe("POST /api/outbox/sms-reply (the sandbox's answer-by-SMS box)", () => {
       },
       { timeout: 15_000, interval: 200 },
     );
-    const r = await json<SmsReply>(await api("POST", "/api/outbox/sms-reply", { cookie: networkAdmin.cookie, body: { deliveryId, body: "１　２" } }));
+    const r = await expectJson<SmsReply>(await api("POST", "/api/outbox/sms-reply", { cookie: networkAdmin.cookie, body: { deliveryId, body: "１　２" } }));
     // The TwiML echo, as the phone shows it (wording from the templates).
     expect(r).toEqual({ status: 200, reply: expect.stringMatching(/^回答を記録しました：.*無事.*条件付き/), outcome: "recorded", rollcallId: id });
     const reply = await env.DB.prepare("SELECT answers, via FROM replies WHERE rollcall_id = ?1 AND person_id = ?2")
@@ -292,7 +287,7 @@ describe("POST /api/outbox/sms-reply (the sandbox's answer-by-SMS box)", () => {
     expect({ answers: JSON.parse(reply!.answers), via: reply!.via }).toEqual({ answers: { safety: "safe", availability: "conditional" }, via: "sms" });
 
     // By person and roll-call; text the parser cannot read gets the how-to answer.
-    const howTo = await json<SmsReply>(
+    const howTo = await expectJson<SmsReply>(
       await api("POST", "/api/outbox/sms-reply", { cookie: networkAdmin.cookie, body: { personId: net.staff[1]!.id, rollcallId: id, body: "はい" } }),
     );
     expect(howTo).toMatchObject({ status: 200, outcome: "unparsed" });
@@ -321,7 +316,7 @@ describe("POST /api/outbox/sms-reply (the sandbox's answer-by-SMS box)", () => {
   it("400 for a person without a mobile; 404 in production; the sandbox token refused wherever a real token is set or APP_ENV is production", async () => {
     const { net, id } = await drill([{ mobile: null }, {}]);
     const res = await api("POST", "/api/outbox/sms-reply", { cookie: networkAdmin.cookie, body: { personId: net.staff[0]!.id, rollcallId: id, body: "1 1" } });
-    expect((await json<{ error: { field: string } }>(res, 400)).error.field).toBe("personId");
+    expect((await expectJson<{ error: { field: string } }>(res, 400)).error.field).toBe("personId");
 
     const call = (e: Env, path: string, init: RequestInit) => app.fetch(new Request(`${ORIGIN}${path}`, init), e, createExecutionContext());
     const box = (e: Env) =>

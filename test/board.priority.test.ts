@@ -4,39 +4,24 @@
  * and whether the reader may close the roll-call.
  */
 import { env } from "cloudflare:test";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { arrivalGroup, arrivalMinutes } from "../worker/board/arrival";
 import type { Board, ServerMessage as WireMessage } from "../worker/board/messages";
 import { recordReply } from "../worker/reply/service";
-import { type BoardSocket, openBoard } from "./support/board-socket";
-import { adminsWithoutMfa } from "./support/db";
-import { makeFacility, makeNetwork, makePerson, openRollcall, signedIn, uniq } from "./support/factories";
-import { api } from "./support/http";
+import { boardOpener } from "./support/board-socket";
+import { makeFacility, makeNetwork, makePerson, openRollcall, signedIn, signInReaders, uniq } from "./support/factories";
+import { api, getJson } from "./support/http";
 
 let networkAdmin: string;
 let viewer: string;
-const open: BoardSocket[] = [];
-const board = async (id: number, cookie: string) => {
-  const b = await openBoard(id, cookie);
-  open.push(b);
-  await b.until((m) => m.type === "snapshot");
-  return b;
-};
+const board = boardOpener({ snapshot: true });
 
 beforeAll(async () => {
-  await adminsWithoutMfa();
-  networkAdmin = (await signedIn({ globalRole: "network_admin" })).cookie;
-  viewer = (await signedIn({ globalRole: "viewer" })).cookie;
-});
-afterEach(() => {
-  for (const b of open.splice(0)) b.close();
+  const readers = await signInReaders();
+  networkAdmin = readers.networkAdmin.cookie;
+  viewer = readers.viewer.cookie;
 });
 
-const json = async <T>(path: string, cookie: string) => {
-  const res = await api("GET", path, { cookie });
-  expect(res.status, path).toBe(200);
-  return (await res.json()) as T;
-};
 const reply = (rollcallId: number, personId: number, answers: Record<string, unknown>) => recordReply(env, { rollcallId, personId, answers, via: "link" });
 type Page = { items: { facilityId: number; name: string }[]; next: string | null; total: number | null };
 
@@ -92,7 +77,7 @@ describe("the 要救助 list", () => {
       [city, viewer],
     ] as const) {
       await socket.until((m) => m.board.aggregates.byAnswer.safety.minor === 2);
-      const fresh = await json<Board>(`/api/rollcalls/${id}/board`, cookie);
+      const fresh = await getJson<Board>(`/api/rollcalls/${id}/board`, cookie);
       expect(socket.board!.severe).toEqual(fresh.severe);
     }
   });
@@ -111,7 +96,7 @@ describe("the 要救助 list", () => {
     const moved = await admin.until((m) => m.board.aggregates.byAnswer.safety.safe === 3);
     expect(moved.board.severe.total).toBe(50);
     expect(moved.board.severe.items.map((p) => p.personId).sort((x, y) => x - y)).toEqual(people.slice(0, 50).map((p) => p.id));
-    expect(moved.board.severe).toEqual((await json<Board>(`/api/rollcalls/${id}/board`, networkAdmin)).severe);
+    expect(moved.board.severe).toEqual((await getJson<Board>(`/api/rollcalls/${id}/board`, networkAdmin)).severe);
   });
 });
 
@@ -143,18 +128,18 @@ describe("problem facilities first", () => {
     const order: number[] = [];
     let cursor: string | null = "";
     while (cursor !== null) {
-      const p: Page = await json(`/api/rollcalls/${id}/board/facilities?limit=2${cursor ? `&cursor=${cursor}` : ""}`, networkAdmin);
+      const p: Page = await getJson(`/api/rollcalls/${id}/board/facilities?limit=2${cursor ? `&cursor=${cursor}` : ""}`, networkAdmin);
       expect(p.total).toBe(5);
       order.push(...p.items.map((f) => f.facilityId));
       cursor = p.next;
     }
     expect(order).toEqual(ids);
-    const b = await json<Board>(`/api/rollcalls/${id}/board`, networkAdmin);
+    const b = await getJson<Board>(`/api/rollcalls/${id}/board`, networkAdmin);
     expect(b.aggregates.byFacility.map((f) => f.facilityId)).toEqual(ids);
     expect(b.summary).toEqual({ severe: 1, problems: 1, silent: 1 });
     expect(b.districts).toContain(district);
 
-    const only = async (query: string) => (await json<Page>(`/api/rollcalls/${id}/board/facilities?${query}`, networkAdmin)).items.map((f) => f.facilityId);
+    const only = async (query: string) => (await getJson<Page>(`/api/rollcalls/${id}/board/facilities?${query}`, networkAdmin)).items.map((f) => f.facilityId);
     expect(await only("only=problems")).toEqual([problem.facilityId]);
     expect(await only("only=silent")).toEqual([silent.facilityId]);
     expect(await only("only=severe")).toEqual([severe.facilityId]);
@@ -163,9 +148,9 @@ describe("problem facilities first", () => {
     expect(await only(`district=${encodeURIComponent("どこにもない地区")}`)).toEqual([]);
     // `mine`: a facility admin's own facilities (a network admin's are all).
     const own = await signedIn({ facilityId: half.facilityId, role: "admin" });
-    const mineOnly = await json<Page>(`/api/rollcalls/${id}/board/facilities?only=mine`, own.cookie);
+    const mineOnly = await getJson<Page>(`/api/rollcalls/${id}/board/facilities?only=mine`, own.cookie);
     expect(mineOnly.items.map((f) => f.facilityId)).toEqual([half.facilityId]);
-    expect((await json<Board>(`/api/rollcalls/${id}/board`, own.cookie)).own?.map((f) => f.facilityId)).toEqual([half.facilityId]);
+    expect((await getJson<Board>(`/api/rollcalls/${id}/board`, own.cookie)).own?.map((f) => f.facilityId)).toEqual([half.facilityId]);
     const bad = await api("GET", `/api/rollcalls/${id}/board/facilities?only=everything`, { cookie: networkAdmin });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { field?: string } }).error.field).toBe("only");
@@ -185,7 +170,7 @@ describe("problem facilities first", () => {
     await reply(id, b.staff[0]!.id, { safety: "severe" });
     m = await admin.until((x) => x.board.severe.total === 1);
     expect(m.board.aggregates.byFacility.map((f) => f.facilityId)).toEqual([b.facilityId, a.facilityId]);
-    expect(m.board.aggregates.byFacility).toEqual((await json<Board>(`/api/rollcalls/${id}/board`, networkAdmin)).aggregates.byFacility);
+    expect(m.board.aggregates.byFacility).toEqual((await getJson<Board>(`/api/rollcalls/${id}/board`, networkAdmin)).aggregates.byFacility);
   });
 });
 
@@ -236,7 +221,7 @@ describe("who can come, per 職種", () => {
     await reply(id, a.staff[0]!.id, { safety: "safe", availability: "no" });
     m = await admin.until((x) => x.board.aggregates.byAnswer.availability.no === 2);
     expect(row(m.board.staff.all, doctor)).toEqual({ job: doctor, now: 0, m30: 0, m60: 0, later: 1, unknown: 0 });
-    expect(m.board.staff).toEqual((await json<Board>(`/api/rollcalls/${id}/board`, networkAdmin)).staff);
+    expect(m.board.staff).toEqual((await getJson<Board>(`/api/rollcalls/${id}/board`, networkAdmin)).staff);
     // Updates carry the rows of the 職種 that moved, not the whole table.
     const moved = admin.raw
       .filter((t) => t !== "pong")
@@ -252,7 +237,7 @@ describe("may.close", () => {
     const a = await makeNetwork([{}]);
     const network = await openRollcall(networkAdmin, { scope: { facilityIds: [a.facilityId] } });
     const own = await openRollcall(a.admin.cookie, { scope: { facilityIds: [a.facilityId] } });
-    const may = async (id: number, cookie: string) => (await json<Board>(`/api/rollcalls/${id}/board`, cookie)).may;
+    const may = async (id: number, cookie: string) => (await getJson<Board>(`/api/rollcalls/${id}/board`, cookie)).may;
     expect(await may(network, networkAdmin)).toEqual({ close: true, resend: true });
     expect(await may(network, a.admin.cookie)).toEqual({ close: false, resend: true });
     expect(await may(network, viewer)).toEqual({ close: false, resend: false });

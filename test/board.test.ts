@@ -1,28 +1,19 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { rollcallObject } from "../worker/board/object";
 import { recordReply } from "../worker/reply/service";
-import { type BoardSocket, openBoard, refusedUpgrade, type ServerMessage } from "./support/board-socket";
-import { adminsWithoutMfa } from "./support/db";
-import { makeFacility, makeNetwork, type Network, openRollcall, signedIn, type TestPerson } from "./support/factories";
+import { boardOpener, refusedUpgrade, type ServerMessage } from "./support/board-socket";
+import { makeFacility, makeNetwork, type Network, openRollcall, signedIn, signInReaders, type TestPerson } from "./support/factories";
 import { api } from "./support/http";
 
 let networkAdmin: string;
 let viewer: string;
-const open: BoardSocket[] = [];
-const board = async (id: number, cookie: string, headers?: Record<string, string>) => {
-  const b = await openBoard(id, cookie, headers);
-  open.push(b);
-  return b;
-};
+const board = boardOpener();
 
 beforeAll(async () => {
-  await adminsWithoutMfa();
-  networkAdmin = (await signedIn({ globalRole: "network_admin" })).cookie;
-  viewer = (await signedIn({ globalRole: "viewer" })).cookie;
-});
-afterEach(() => {
-  for (const b of open.splice(0)) b.close();
+  const readers = await signInReaders();
+  networkAdmin = readers.networkAdmin.cookie;
+  viewer = readers.viewer.cookie;
 });
 
 const isSnapshot = (m: ServerMessage) => m.type === "snapshot";

@@ -1,37 +1,23 @@
 /** Small board updates (issue 12): the counts kept by the object agree with D1, updates carry only what changed, the long lists are paged. */
 import { env, evictDurableObject } from "cloudflare:test";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Board, ServerMessage as WireMessage } from "../worker/board/messages";
 import { rollcallObject } from "../worker/board/object";
 import { recordReply } from "../worker/reply/service";
-import { type BoardSocket, openBoard } from "./support/board-socket";
-import { adminsWithoutMfa } from "./support/db";
-import { makeNetwork, openRollcall, signedIn } from "./support/factories";
-import { api } from "./support/http";
+import { boardOpener } from "./support/board-socket";
+import { makeNetwork, openRollcall, signInReaders } from "./support/factories";
+import { api, getJson } from "./support/http";
 
 let networkAdmin: string;
 let viewer: string;
-const open: BoardSocket[] = [];
-const board = async (id: number, cookie: string) => {
-  const b = await openBoard(id, cookie);
-  open.push(b);
-  return b;
-};
+const board = boardOpener();
 
 beforeAll(async () => {
-  await adminsWithoutMfa();
-  networkAdmin = (await signedIn({ globalRole: "network_admin" })).cookie;
-  viewer = (await signedIn({ globalRole: "viewer" })).cookie;
-});
-afterEach(() => {
-  for (const b of open.splice(0)) b.close();
+  const readers = await signInReaders();
+  networkAdmin = readers.networkAdmin.cookie;
+  viewer = readers.viewer.cookie;
 });
 
-const json = async <T>(path: string, cookie: string) => {
-  const res = await api("GET", path, { cookie });
-  expect(res.status, path).toBe(200);
-  return (await res.json()) as T;
-};
 /** What the counts are, without the parts that are pages or differ by when they were built. */
 const countsOf = (b: Board) => ({
   recipients: b.aggregates.recipients,
@@ -61,7 +47,7 @@ describe("board updates", () => {
     await reply(a.admin.id, { safety: "safe", facility: { collapse: "yes", electricity: "unusable" } });
     await reply(a.admin.id, { safety: "safe", facility: { collapse: "no", water: "usable" } });
     const last = await admin.until((m) => m.board.aggregates.replied === 4 && m.board.aggregates.byFacility.some((f) => f.report?.collapse === "no"), 3_000);
-    const fromD1 = await json<Board>(`/api/rollcalls/${id}/board`, networkAdmin);
+    const fromD1 = await getJson<Board>(`/api/rollcalls/${id}/board`, networkAdmin);
     expect(countsOf(last.board)).toEqual(countsOf(fromD1));
     expect(last.board.aggregates.byAnswer.safety).toMatchObject({ safe: 2, minor: 1, severe: 1 });
     expect(last.board.aggregates.byAnswer.facility.collapse).toMatchObject({ no: 1, yes: 0 });
@@ -89,7 +75,7 @@ describe("board updates", () => {
     await recordReply(env, { rollcallId: id, personId: a.staff[1]!.id, answers: { safety: "minor" }, via: "link" });
     const after = await admin.until((m) => m.board.aggregates.replied === 2, 5_000);
     expect(after.board.aggregates.byAnswer.safety).toMatchObject({ safe: 1, minor: 1 });
-    expect(countsOf(after.board)).toEqual(countsOf(await json<Board>(`/api/rollcalls/${id}/board`, networkAdmin)));
+    expect(countsOf(after.board)).toEqual(countsOf(await getJson<Board>(`/api/rollcalls/${id}/board`, networkAdmin)));
   });
 
   it("pages the facilities, the non-responders and the phone check with the board's audience rules", async () => {
@@ -98,28 +84,31 @@ describe("board updates", () => {
     const id = await openRollcall(networkAdmin, { scope: { facilityIds: [a.facilityId, b.facilityId] } });
     type Page<T> = { items: T[]; next: string | null; total: number | null };
 
-    const f1 = await json<Page<{ facilityId: number }>>(`/api/rollcalls/${id}/board/facilities?limit=1`, networkAdmin);
+    const f1 = await getJson<Page<{ facilityId: number }>>(`/api/rollcalls/${id}/board/facilities?limit=1`, networkAdmin);
     expect(f1.items).toHaveLength(1);
     expect(f1.total).toBe(2);
-    const f2 = await json<Page<{ facilityId: number }>>(`/api/rollcalls/${id}/board/facilities?limit=1&cursor=${f1.next}`, networkAdmin);
+    const f2 = await getJson<Page<{ facilityId: number }>>(`/api/rollcalls/${id}/board/facilities?limit=1&cursor=${f1.next}`, networkAdmin);
     expect(f2.next).toBeNull();
     expect([...f1.items, ...f2.items].map((f) => f.facilityId).sort()).toEqual([a.facilityId, b.facilityId].sort());
 
     const everyone: number[] = [];
     let cursor: string | null = "";
     while (cursor !== null) {
-      const p: Page<{ personId: number }> = await json(`/api/rollcalls/${id}/board/non-responders?limit=2${cursor ? `&cursor=${cursor}` : ""}`, networkAdmin);
+      const p: Page<{ personId: number }> = await getJson(
+        `/api/rollcalls/${id}/board/non-responders?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+        networkAdmin,
+      );
       everyone.push(...p.items.map((x) => x.personId));
       cursor = p.next;
     }
     expect(everyone.sort()).toEqual([a.admin.id, ...a.staff.map((p) => p.id), b.admin.id, ...b.staff.map((p) => p.id)].sort());
 
     // A facility admin: their facility's people and phone check only.
-    const mine = await json<Page<{ personId: number; facilityId: number }>>(`/api/rollcalls/${id}/board/non-responders`, a.admin.cookie);
+    const mine = await getJson<Page<{ personId: number; facilityId: number }>>(`/api/rollcalls/${id}/board/non-responders`, a.admin.cookie);
     expect(mine.items.every((p) => p.facilityId === a.facilityId)).toBe(true);
-    const checks = await json<Page<{ facilityId: number }>>(`/api/rollcalls/${id}/board/phone-checks`, a.admin.cookie);
+    const checks = await getJson<Page<{ facilityId: number }>>(`/api/rollcalls/${id}/board/phone-checks`, a.admin.cookie);
     expect(checks.items.map((c) => c.facilityId)).toEqual([a.facilityId]);
-    const all = await json<Page<{ facilityId: number }>>(`/api/rollcalls/${id}/board/phone-checks?limit=1`, networkAdmin);
+    const all = await getJson<Page<{ facilityId: number }>>(`/api/rollcalls/${id}/board/phone-checks?limit=1`, networkAdmin);
     expect(all.items).toHaveLength(1);
     expect(all.next).not.toBeNull();
 

@@ -3,23 +3,17 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { clock } from "../worker/lib/clock";
 import type { Readiness } from "../worker/readiness/schemas";
 import { recordReply } from "../worker/reply/service";
-import { addPush, adminsWithoutMfa } from "./support/db";
-import { makeFacility, makePerson, signedIn, type TestPerson } from "./support/factories";
-import { api } from "./support/http";
+import { addPush } from "./support/db";
+import { makeFacility, makePerson, type SignedIn, signedIn, signInReaders } from "./support/factories";
+import { api, expectJson } from "./support/http";
 
-let networkAdmin: TestPerson & { cookie: string };
+let networkAdmin: SignedIn;
 let viewer: string;
 beforeAll(async () => {
-  await adminsWithoutMfa();
-  networkAdmin = await signedIn({ globalRole: "network_admin" });
-  viewer = (await signedIn({ globalRole: "viewer" })).cookie;
+  const readers = await signInReaders();
+  networkAdmin = readers.networkAdmin;
+  viewer = readers.viewer.cookie;
 });
-
-async function json<T>(res: Response, status = 200): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-}
 
 async function addContact(personId: number, kind: "email" | "mobile", value: string, o: { verified?: boolean; lastOk?: boolean } = {}) {
   const now = clock.now();
@@ -52,7 +46,7 @@ const row = (r: Readiness, facilityId: number) => r.facilities!.find((f) => f.fa
 describe("GET /api/readiness", () => {
   it("counts per facility the staff with a working channel, each channel, unconfirmed contacts and staff with none", async () => {
     const f = await facilityOfFive();
-    const r = await json<Readiness>(await api("GET", "/api/readiness", { cookie: networkAdmin.cookie }));
+    const r = await expectJson<Readiness>(await api("GET", "/api/readiness", { cookie: networkAdmin.cookie }));
     expect(r.view).toBe("network");
     expect(row(r, f.facilityId)).toMatchObject({
       staff: 5,
@@ -117,7 +111,7 @@ type Sent = {
 describe("POST /api/readiness/test", () => {
   it("sends a notice roll-call marked test through the real fan-out; successes date the test and make contacts count as working", async () => {
     const f = await facilityOfFive();
-    const sent = await json<Sent>(await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }), 201);
+    const sent = await expectJson<Sent>(await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }), 201);
     expect(sent.rollcall).toMatchObject({ source: "test", drill: true, kind: "notice", state: "open", scope: { facilityIds: [f.facilityId] } });
     expect(sent).toMatchObject({ people: 5, unreachable: 1, byChannel: { push: 1, email: 2, sms: 1 } });
 
@@ -132,7 +126,7 @@ describe("POST /api/readiness/test", () => {
     );
     await recordReply(env, { rollcallId: sent.rollcall.id, personId: f.pushOnly.id, answers: { ack: "yes" }, via: "link" });
 
-    const r = await json<Readiness>(await api("GET", "/api/readiness", { cookie: f.admin.cookie }));
+    const r = await expectJson<Readiness>(await api("GET", "/api/readiness", { cookie: f.admin.cookie }));
     // The unconfirmed email took the test message: it now works.
     expect(row(r, f.facilityId)).toMatchObject({ staff: 5, reachable: 4, email: 2, unverified: 0, tested: 4, noChannel: 1 });
     expect(Date.parse(row(r, f.facilityId).lastTestAt!)).toBeGreaterThan(clock.now() - 60_000);
@@ -145,9 +139,9 @@ describe("POST /api/readiness/test", () => {
 
   it("keeps test messages out of the roll-call history unless asked for", async () => {
     const f = await facilityOfFive();
-    const sent = await json<Sent>(await api("POST", "/api/readiness/test", { cookie: networkAdmin.cookie, body: { facilityId: f.facilityId } }), 201);
+    const sent = await expectJson<Sent>(await api("POST", "/api/readiness/test", { cookie: networkAdmin.cookie, body: { facilityId: f.facilityId } }), 201);
     const ids = async (q: string) =>
-      (await json<{ items: { id: number }[] }>(await api("GET", `/api/rollcalls${q}`, { cookie: networkAdmin.cookie }))).items.map((i) => i.id);
+      (await expectJson<{ items: { id: number }[] }>(await api("GET", `/api/rollcalls${q}`, { cookie: networkAdmin.cookie }))).items.map((i) => i.id);
     expect(await ids("")).not.toContain(sent.rollcall.id);
     expect(await ids("?drill=true&state=open")).not.toContain(sent.rollcall.id);
     expect(await ids("?tests=only")).toContain(sent.rollcall.id);
@@ -156,24 +150,24 @@ describe("POST /api/readiness/test", () => {
 
   it("refuses a second test of the same scope within 10 minutes, not after", async () => {
     const f = await facilityOfFive();
-    await json<Sent>(await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }), 201);
-    const again = await json<{ error: { code: string; field: string } }>(
+    await expectJson<Sent>(await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }), 201);
+    const again = await expectJson<{ error: { code: string; field: string } }>(
       await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }),
       409,
     );
     expect(again.error).toMatchObject({ code: "too_soon", field: "facilityId" });
     clock.advance(11 * 60_000);
-    await json<Sent>(await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }), 201);
+    await expectJson<Sent>(await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { facilityId: f.facilityId } }), 201);
   });
 
   it("lets only the network admin test the whole network", async () => {
     const f = await facilityOfFive();
-    const refused = await json<{ error: { code: string; field: string } }>(
+    const refused = await expectJson<{ error: { code: string; field: string } }>(
       await api("POST", "/api/readiness/test", { cookie: f.admin.cookie, body: { all: true } }),
       403,
     );
     expect(refused.error).toMatchObject({ code: "forbidden", field: "all" });
-    const sent = await json<Sent>(await api("POST", "/api/readiness/test", { cookie: networkAdmin.cookie, body: { all: true } }), 201);
+    const sent = await expectJson<Sent>(await api("POST", "/api/readiness/test", { cookie: networkAdmin.cookie, body: { all: true } }), 201);
     expect(sent.rollcall).toMatchObject({ source: "test", scope: { all: true } });
     expect(sent.people).toBeGreaterThanOrEqual(5);
   });
@@ -183,7 +177,7 @@ describe("POST /api/readiness/test", () => {
     const other = await makeFacility();
     const before = (await env.DB.prepare("SELECT COUNT(*) AS n FROM rollcalls").first<{ n: number }>())!.n;
     const post = async (cookie: string, body: unknown, status: number) =>
-      (await json<{ error: { code: string; field?: string } }>(await api("POST", "/api/readiness/test", { cookie, body }), status)).error;
+      (await expectJson<{ error: { code: string; field?: string } }>(await api("POST", "/api/readiness/test", { cookie, body }), status)).error;
     expect(await post(networkAdmin.cookie, {}, 400)).toMatchObject({ code: "invalid", field: "facilityId" });
     expect(await post(networkAdmin.cookie, { all: true, facilityId: f.facilityId }, 400)).toMatchObject({ field: "all" });
     expect(await post(networkAdmin.cookie, { facilityId: f.facilityId, template: "safety" }, 400)).toMatchObject({ field: "template" });

@@ -6,29 +6,20 @@
  * its new board. The JSON board and the export follow the same decision.
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CLOSE_FORBIDDEN, CLOSE_SESSION_ENDED, RECHECK_EVERY_MS } from "../../worker/board/messages";
 import { rollcallObject } from "../../worker/board/object";
 import { clock } from "../../worker/lib/clock";
 import { recordReply } from "../../worker/reply/service";
-import { type BoardSocket, openBoard, type ServerMessage } from "../support/board-socket";
+import { type BoardSocket, boardOpener, type ServerMessage } from "../support/board-socket";
 import { adminsWithoutMfa } from "../support/db";
 import { makeNetwork, openRollcall, signedIn } from "../support/factories";
 import { api } from "../support/http";
 
 const MIN = 60_000;
-const open: BoardSocket[] = [];
-const board = async (id: number, cookie: string) => {
-  const b = await openBoard(id, cookie);
-  open.push(b);
-  await b.until((m) => m.type === "snapshot");
-  return b;
-};
+const board = boardOpener({ snapshot: true });
 
 beforeAll(adminsWithoutMfa);
-afterEach(() => {
-  for (const b of open.splice(0)) b.close();
-});
 
 /** A facility (admin, two staff with mobiles), a delegate signed in, and a roll-call to it by a network admin of this test. */
 async function setting() {

@@ -1,5 +1,5 @@
 /** A board client for the tests: opens the live socket through the worker and collects what it receives. */
-import { expect, vi } from "vitest";
+import { afterEach, expect, vi } from "vitest";
 import { applyChanges } from "../../worker/board/apply";
 import type { Board, ServerMessage as WireMessage } from "../../worker/board/messages";
 import { api } from "./http";
@@ -73,4 +73,22 @@ export async function refusedUpgrade(
   res.webSocket?.close();
   const body = (await res.json().catch(() => ({}))) as { error?: { code?: string } };
   return { status: res.status, code: body.error?.code };
+}
+
+/**
+ * An opener of boards for a file's tests, each closed after its test: call it at the
+ * file's top (it adds the afterEach). With `snapshot`, a board is answered once its
+ * snapshot came.
+ */
+export function boardOpener({ snapshot = false } = {}) {
+  const open: BoardSocket[] = [];
+  afterEach(() => {
+    for (const b of open.splice(0)) b.close();
+  });
+  return async (rollcallId: number, cookie: string, headers?: Record<string, string>): Promise<BoardSocket> => {
+    const b = await openBoard(rollcallId, cookie, headers);
+    open.push(b);
+    if (snapshot) await b.until((m) => m.type === "snapshot");
+    return b;
+  };
 }

@@ -6,6 +6,7 @@
 import { env } from "cloudflare:test";
 import { hashPassword } from "../../worker/auth/password";
 import { clock } from "../../worker/lib/clock";
+import { adminsWithoutMfa } from "./db";
 import { api, PASSWORD, signIn } from "./http";
 
 /** Password hashes are slow on purpose; tests share one per password. */
@@ -120,6 +121,14 @@ export async function makePerson(spec: PersonSpec = {}): Promise<TestPerson> {
 export async function signedIn(spec: PersonSpec): Promise<TestPerson & { cookie: string }> {
   const person = await makePerson(spec);
   return { ...person, cookie: await signIn(person.email!, person.password ?? PASSWORD) };
+}
+
+export type SignedIn = TestPerson & { cookie: string };
+
+/** A network admin and a viewer (the city), signed in, admins without TOTP: whom most files sign in before their tests. */
+export async function signInReaders(): Promise<{ networkAdmin: SignedIn; viewer: SignedIn }> {
+  await adminsWithoutMfa();
+  return { networkAdmin: await signedIn({ globalRole: "network_admin" }), viewer: await signedIn({ globalRole: "viewer" }) };
 }
 
 /** Creates a person through the API, as an admin would. */

@@ -4,6 +4,7 @@
  */
 import { createExecutionContext, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
 import { app } from "../../worker/app";
 
 export const ORIGIN = "https://anpi.example.org";
@@ -64,6 +65,20 @@ export async function signIn(email: string, password = PASSWORD, code?: string):
 }
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+/** The JSON body of a response that must have this status (the body names what went wrong when it has not). */
+export async function expectJson<T>(res: Response, status = 200): Promise<T> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  return JSON.parse(text) as T;
+}
+
+/** GETs `path` as `cookie`, which must answer 200, and answers its JSON. */
+export async function getJson<T>(path: string, cookie: string): Promise<T> {
+  const res = await api("GET", path, { cookie });
+  expect(res.status, path).toBe(200);
   return (await res.json()) as T;
 }
 
