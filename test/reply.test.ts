@@ -8,6 +8,7 @@ import { TEMPLATE_FILES } from "../worker/templates/files.generated";
 import { rubyHtml } from "../worker/templates/ruby";
 import { FACILITY_CHOICE_FIELDS, FACILITY_OPTIONS, LANGS } from "../worker/templates/schemas";
 import { adminsWithoutMfa, replyCount, replyPath } from "./support/db";
+import { EMIS_CHOICES } from "./support/facility-report";
 import { makeFacility, makeNetwork, makePerson, openRollcall, signedIn } from "./support/factories";
 import { api, postForm } from "./support/http";
 
@@ -52,18 +53,7 @@ describe("reply page", () => {
     const asked = [...admin.slice(admin.indexOf("<form")).matchAll(/name="(\w+)"/g)]
       .map((m) => m[1])
       .filter((n) => n !== "safety" && n !== "availability" && n !== "arrival" && n !== "comment");
-    expect([...new Set(asked)]).toEqual([
-      "collapse",
-      "electricity",
-      "water",
-      "medicalGas",
-      "supplies",
-      "manyPatients",
-      "staffing",
-      "accepting",
-      "casualties",
-      "facilityComment",
-    ]);
+    expect([...new Set(asked)]).toEqual([...EMIS_CHOICES, "facilityComment"]);
   });
 
   it("confirms first, records on confirm=1, then shows what was recorded; the answer can change", async () => {

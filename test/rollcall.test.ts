@@ -7,6 +7,7 @@ import { replyToken, tokenHash } from "../worker/reply/token";
 import { getRollcall } from "../worker/rollcall/data";
 import { startRollcall } from "../worker/rollcall/service";
 import { addPush, adminsWithoutMfa } from "./support/db";
+import { EMIS_CHOICES } from "./support/facility-report";
 import { draft, makeFacility, makeNetwork, makePerson, openRollcall, signedIn } from "./support/factories";
 import { api } from "./support/http";
 
@@ -353,17 +354,7 @@ describe("state, aggregates, close and export", () => {
     expect(agg.byAnswer.facility.collapse).toEqual({ yes: 0, no: 1 });
     expect(agg.byAnswer.facility.electricity).toEqual({ usable: 0, unusable: 1 });
     expect(agg.byAnswer.facility.staffing).toEqual({ enough: 0, short: 0 });
-    expect(Object.keys(agg.byAnswer.facility)).toEqual([
-      "collapse",
-      "electricity",
-      "water",
-      "medicalGas",
-      "supplies",
-      "manyPatients",
-      "staffing",
-      "accepting",
-      "casualties",
-    ]);
+    expect(Object.keys(agg.byAnswer.facility)).toEqual(EMIS_CHOICES);
     expect(agg.byFacilityType).toEqual([{ type: "clinic", recipients: 5, replied: 3 }]);
     expect(agg.byFacility[0]).toMatchObject({
       facilityId: net.facilityId,
