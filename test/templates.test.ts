@@ -15,6 +15,9 @@ import { api } from "./support/http";
 /** The files on disk, read by Vite at test time: the bundled module must match them. */
 const onDisk = import.meta.glob("../templates/**/*.{txt,html}", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 
+/** A home-care facility's report: the care set, in the EMIS order. */
+const HOME_CARE_FIELDS = ["collapse", "electricity", "water", "staffing", "accepting", "casualties", "comment"];
+
 describe("template files", () => {
   it("are bundled as they are on disk (run `node scripts/build-templates.mjs` after an edit)", () => {
     const disk = Object.fromEntries(Object.entries(onDisk).map(([p, t]) => [p.replace("../templates/", ""), t]));
@@ -45,15 +48,7 @@ describe("template files", () => {
     // A template without the setting (an admin copy or a roll-call made before it) takes the same defaults.
     for (const type of FACILITY_TYPES) expect(facilityFieldsFor(undefined, type), type).toEqual(DEFAULT_FACILITY_FIELDS[type]);
     expect(facilityFieldsFor(safety.facilityFields, "clinic")).toContain("medicalGas");
-    expect(facilityFieldsFor(safety.facilityFields, "home_care")).toEqual([
-      "collapse",
-      "electricity",
-      "water",
-      "staffing",
-      "accepting",
-      "casualties",
-      "comment",
-    ]);
+    expect(facilityFieldsFor(safety.facilityFields, "home_care")).toEqual(HOME_CARE_FIELDS);
     expect(facilityFieldsFor(safety.facilityFields, "pharmacy")).toEqual([
       "collapse",
       "electricity",
@@ -72,15 +67,7 @@ describe("template files", () => {
 
   it("refuse an unknown facility field or facility type in a kind's settings, naming it", () => {
     const base = TEMPLATE_FILES["kinds/safety.txt"]!;
-    expect(parseKind("safety", base).facilityFields?.byType?.home_care).toEqual([
-      "collapse",
-      "electricity",
-      "water",
-      "staffing",
-      "accepting",
-      "casualties",
-      "comment",
-    ]);
+    expect(parseKind("safety", base).facilityFields?.byType?.home_care).toEqual(HOME_CARE_FIELDS);
     expect(() => parseKind("safety", `${base}facilityFields.clinic = collapse gas\n`)).toThrow(
       /templates\/kinds\/safety\.txt: facilityFields\.clinic: unknown field "gas"/,
     );
