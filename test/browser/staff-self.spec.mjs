@@ -7,15 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { apiJson, directMessage, facilityOf, startDrill } from "./api.mjs";
-import { ACCOUNTS, capture, launch, newContext, signInAs } from "./helpers.mjs";
+import { apiJson, directMessage, startDrill } from "./api.mjs";
+import { adminAndPhone, capture, joinWithPassword, launch } from "./helpers.mjs";
 
 const STAMP = String(Date.now()).slice(-6);
 const NAME = `看護 次郎${STAMP}`;
 const EMAIL = `jiro.${STAMP}@example.jp`;
 const MOBILE = `080${STAMP.padStart(8, "7")}`.slice(0, 11);
 const PASSWORD = "Keyaki2026autumn";
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 let browser;
 let admin;
@@ -25,11 +24,7 @@ let personId;
 
 before(async () => {
   browser = await launch();
-  facilityId = await facilityOf(await newContext(browser), ACCOUNTS.facility_admin);
-  admin = await (await newContext(browser)).newPage();
-  await signInAs(admin, "network_admin");
-  staff = await (await newContext(browser, PHONE)).newPage();
-  staff.on("dialog", (d) => d.accept());
+  ({ facilityId, admin, staff } = await adminAndPhone(browser));
   // A new member by invitation (email only: the mobile comes later, by themselves).
   await apiJson(admin, "POST", "/api/invitations", { facilityId, name: NAME, email: EMAIL, message: "看護師として登録します", lang: "ja" });
   const invite = await directMessage(
@@ -38,11 +33,7 @@ before(async () => {
     (m) => (m.text ?? "").includes(NAME) || (m.subject ?? "").includes(NAME) || m.link?.includes("/join/"),
   );
   await staff.goto(invite.link);
-  await staff.getByLabel("パスワード", { exact: true }).fill(PASSWORD);
-  await staff.getByLabel("パスワード（もう一度）").fill(PASSWORD);
-  await staff.getByRole("button", { name: "参加する" }).click();
-  await staff.getByRole("heading", { name: "参加しました" }).waitFor();
-  personId = (await apiJson(staff, "GET", "/api/session")).personId;
+  personId = await joinWithPassword(staff, PASSWORD);
   assert.equal((await apiJson(staff, "GET", "/api/me")).name, NAME);
 });
 after(async () => {

@@ -9,16 +9,15 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { apiJson, CONTACT_PATTERN, facilityOf } from "./api.mjs";
+import { apiJson, CONTACT_PATTERN } from "./api.mjs";
 import { fakesFromEnv, waitFor } from "./fakes-server.mjs";
-import { ACCOUNTS, BASE_URL, capture, launch, newContext, signInAs } from "./helpers.mjs";
+import { adminAndPhone, BASE_URL, capture, joinWithPassword, launch } from "./helpers.mjs";
 
 const STAMP = String(Date.now()).slice(-6);
 const NAME = `介護 花子${STAMP}`;
 const MOBILE = `090${STAMP.padStart(8, "3")}`.slice(0, 11);
 const E164 = `+81${MOBILE.slice(1)}`;
 const PASSWORD = "Sakura2026spring";
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 const fakes = fakesFromEnv();
 const EMAIL = `hanako.${STAMP}@${fakes.mailDomain}`;
@@ -32,12 +31,7 @@ let personId;
 
 before(async () => {
   browser = await launch();
-  facilityId = await facilityOf(await newContext(browser), ACCOUNTS.facility_admin);
-  admin = await (await newContext(browser)).newPage();
-  await signInAs(admin, "network_admin");
-  staffContext = await newContext(browser, PHONE);
-  staff = await staffContext.newPage();
-  staff.on("dialog", (d) => d.accept());
+  ({ facilityId, admin, staffContext, staff } = await adminAndPhone(browser));
 });
 after(async () => {
   await browser?.close();
@@ -59,11 +53,7 @@ describe("the staff member's phone, against the provider fakes", () => {
     await staff.goto(link);
     await staff.getByLabel("パスワード", { exact: true }).waitFor();
     await capture(staff, "f01-join-from-email");
-    await staff.getByLabel("パスワード", { exact: true }).fill(PASSWORD);
-    await staff.getByLabel("パスワード（もう一度）").fill(PASSWORD);
-    await staff.getByRole("button", { name: "参加する" }).click();
-    await staff.getByRole("heading", { name: "参加しました" }).waitFor();
-    personId = (await apiJson(staff, "GET", "/api/session")).personId;
+    personId = await joinWithPassword(staff, PASSWORD);
     assert.equal((await apiJson(staff, "GET", "/api/me")).name, NAME);
   });
 

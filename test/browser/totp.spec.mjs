@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Secret, TOTP } from "otpauth";
-import { ACCOUNTS, capture, launch, newContext, signInAs } from "./helpers.mjs";
+import { ACCOUNTS, capture, launch, newContext, signInAs, submitSignIn } from "./helpers.mjs";
 
 let browser;
 let adminPage;
@@ -42,10 +42,7 @@ describe("one-time codes", () => {
     const a = ACCOUNTS.delegate;
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
-    await page.goto("/");
-    await page.getByLabel("メールアドレス").fill(a.email);
-    await page.getByLabel("パスワード").fill(a.password);
-    await page.getByRole("button", { name: "サインイン", exact: true }).click();
+    await submitSignIn(page, a);
     await page.getByText("管理者は認証アプリ（ワンタイムコード）の登録が必要です。").waitFor();
     // Nothing else is reachable until then.
     assert.equal(await page.getByRole("navigation", { name: "メニュー" }).count(), 0);
@@ -70,10 +67,7 @@ describe("one-time codes", () => {
     const a = ACCOUNTS.delegate;
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
-    await page.goto("/");
-    await page.getByLabel("メールアドレス").fill(a.email);
-    await page.getByLabel("パスワード").fill(a.password);
-    await page.getByRole("button", { name: "サインイン", exact: true }).click();
+    await submitSignIn(page, a);
     const codeInput = page.getByLabel("確認コード（6桁）");
     await codeInput.waitFor();
     await capture(page, "96-sign-in-code");
