@@ -5,22 +5,16 @@
  * device; a reply link of someone who reads やさしい日本語 shows furigana as <ruby>.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { apiJson, facilityOf, outboxOf } from "./api.mjs";
-import { ACCOUNTS, capture, launch, newContext, signInAs } from "./helpers.mjs";
+import { ACCOUNTS, capture, fileBrowser, newContext, PHONE, signInAs } from "./helpers.mjs";
 
 const STAMP = String(Date.now()).slice(-6);
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = fileBrowser();
 
 describe("the header's language", () => {
   it("offers every language by its own name; Tiếng Việt shows わたし in Vietnamese, and stays on this device", async () => {
-    const ctx = await newContext(browser);
+    const ctx = await newContext(browser());
     const page = await ctx.newPage();
     const chunks = [];
     page.on("response", (r) => {
@@ -66,7 +60,7 @@ describe("the header's language", () => {
   });
 
   it("starts the sign-in screen in the browser's language", async () => {
-    const ctx = await newContext(browser, { locale: "vi-VN" });
+    const ctx = await newContext(browser(), { locale: "vi-VN" });
     const page = await ctx.newPage();
     await page.goto("/");
     await page.getByRole("heading", { name: "Đăng nhập" }).waitFor();
@@ -77,10 +71,10 @@ describe("the header's language", () => {
 
 describe("やさしい日本語", () => {
   it("a reply link shows furigana as <ruby>, never the notation", async () => {
-    const adminCtx = await newContext(browser);
+    const adminCtx = await newContext(browser());
     const admin = await adminCtx.newPage();
     await signInAs(admin, "network_admin");
-    const facilityId = await facilityOf(await newContext(browser), ACCOUNTS.facility_admin);
+    const facilityId = await facilityOf(await newContext(browser()), ACCOUNTS.facility_admin);
     const person = await apiJson(admin, "POST", "/api/people", {
       name: `グエン やさしい${STAMP}`,
       kana: "グエン ヤサシイ",
@@ -99,7 +93,7 @@ describe("やさしい日本語", () => {
     const items = await outboxOf(admin, draft.rollcall.id, (xs) => xs.some((x) => x.personId === person.id && x.replyUrl));
     const link = items.find((x) => x.personId === person.id && x.replyUrl).replyUrl;
 
-    const phone = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const phone = await newContext(browser(), PHONE);
     const reply = await phone.newPage();
     await reply.goto(link);
     await reply.getByRole("heading", { level: 1 }).waitFor();

@@ -5,24 +5,17 @@
  * name (who is invited); the city viewer sees counts by district and need, no names.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { apiJson } from "./api.mjs";
-import { ACCOUNTS, capture, launch, newContext, signInAs } from "./helpers.mjs";
+import { ACCOUNTS, capture, fileBrowser, newContext, PHONE, signInAs } from "./helpers.mjs";
 
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 const STAMP = String(Date.now()).slice(-6);
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
+const browser = fileBrowser();
 
 describe("patient groups", () => {
   it("1. the visiting nurse: their groups with the ventilator patient first; the patient's page; a post only after confirming", async () => {
-    const ctx = await newContext(browser, PHONE);
+    const ctx = await newContext(browser(), PHONE);
     const page = await ctx.newPage();
     await signInAs(page, "visiting_nurse");
     await page.getByRole("navigation", { name: "メニュー" }).getByRole("link", { name: "患者グループ" }).click();
@@ -60,7 +53,7 @@ describe("patient groups", () => {
   });
 
   it("2. the care manager opens a group on the consent, naming the physician; the physician is invited", async () => {
-    const ctx = await newContext(browser, PHONE);
+    const ctx = await newContext(browser(), PHONE);
     const page = await ctx.newPage();
     await signInAs(page, "care_manager");
     await page.goto("/patients");
@@ -95,13 +88,13 @@ describe("patient groups", () => {
   });
 
   it("3. the city viewer sees counts by district and need, and no patient's name", async () => {
-    const nurseCtx = await newContext(browser);
+    const nurseCtx = await newContext(browser());
     const nurse = await nurseCtx.newPage();
     await signInAs(nurse, "visiting_nurse");
     const names = (await apiJson(nurse, "GET", "/api/patients")).items.map((p) => p.name);
     await nurseCtx.close();
 
-    const ctx = await newContext(browser, PHONE);
+    const ctx = await newContext(browser(), PHONE);
     const page = await ctx.newPage();
     await signInAs(page, "viewer");
     await page.goto("/patients");
