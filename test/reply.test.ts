@@ -286,6 +286,30 @@ describe("reply page", () => {
   });
 });
 
+describe("the confirm after its page (recorded in one round trip by the isolate that showed the page)", () => {
+  it("reads what may have changed in the write's own batch: a new name shows, a close in between refuses", async () => {
+    const net = await makeNetwork([{ name: "前田 一郎" }, {}]);
+    const id = await openRollcall(networkAdmin, { scope: { facilityIds: [net.facilityId] } });
+    const path = await replyPath(id, net.staff[0]!.id);
+    expect((await api("GET", path)).status).toBe(200);
+    expect((await postForm(path, { safety: "safe" })).status).toBe(200); // the confirm page
+    await env.DB.prepare("UPDATE people SET name = '前田 一朗' WHERE id = ?1").bind(net.staff[0]!.id).run();
+    const done = await postForm(path, { safety: "safe", confirm: "1" });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain("前田 一朗");
+    expect(JSON.parse((await latest(id, net.staff[0]!.id))!.answers)).toEqual({ safety: "safe" });
+
+    // The other person's page is shown, then the roll-call closes before they confirm.
+    const other = await replyPath(id, net.staff[1]!.id);
+    expect((await postForm(other, { safety: "minor" })).status).toBe(200);
+    await api("POST", `/api/rollcalls/${id}/close`, { cookie: networkAdmin });
+    const late = await postForm(other, { safety: "minor", confirm: "1" });
+    expect(late.status).toBe(409);
+    expect(await late.text()).toContain("この安否確認は終了しました");
+    expect(await replyCount(id)).toBe(1);
+  });
+});
+
 describe("recordReply and findRecipientByToken (used by the SMS webhook)", () => {
   it("finds the recipient by token and records an SMS reply", async () => {
     const net = await makeNetwork([{}]);

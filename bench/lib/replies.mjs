@@ -13,7 +13,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { rollcallWithLinks } from "./board.mjs";
 import { fakeClient, ROOT, startFakes } from "./fakes.mjs";
-import { d1, removeState, startWrangler } from "./system.mjs";
+import { cpuSeconds, d1, removeState, startWrangler, workerdPids } from "./system.mjs";
 
 const pct = (xs, p) => {
   if (!xs.length) return Number.NaN;
@@ -21,8 +21,11 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 };
 
-/** The same load as run.mjs's `replies()`. */
-async function drive(base, tokens, seconds, confirmStep) {
+/**
+ * The replies load: 10 connections, each reply link in turn; with `confirmStep` each reply
+ * is two POSTs (the form → the confirm page, then confirm=1 → recorded), as people reply.
+ */
+export async function drive(base, tokens, seconds, confirmStep) {
   let i = 0;
   let confirmed = 0;
   let failures = 0;
@@ -53,6 +56,7 @@ async function drive(base, tokens, seconds, confirmStep) {
   inst.on("response", (_c, _s, _b, t) => latencies.push(t));
   const result = await inst;
   return {
+    seconds,
     requests: result.requests.total,
     replies: confirmed,
     failures,
@@ -60,7 +64,76 @@ async function drive(base, tokens, seconds, confirmStep) {
     perSecond: confirmed / seconds,
     p50: pct(latencies, 50),
     p99: pct(latencies, 99),
+    latencies,
   };
+}
+
+/** The floor's worker (bench/floor/replies.ts: Hono and one D1 INSERT per request), its links, and how many it stored. */
+export async function startRepliesFloor(logs = join(ROOT, "test-artifacts", "bench")) {
+  const stateDir = mkdtempSync(join(tmpdir(), "anpi-floor-"));
+  const w = await startWrangler({ stateDir, config: join(ROOT, "bench", "floor", "replies.toml"), logFile: join(logs, "floor-replies.log") });
+  return {
+    base: w.base,
+    child: w.child,
+    tokens: Array.from({ length: 1000 }, (_, k) => `floor${String(k).padStart(27, "0")}`),
+    count: async () => (await (await fetch(`${w.base}/count`)).json()).n,
+    stop: async () => {
+      await w.stop();
+      removeState(stateDir);
+    },
+  };
+}
+
+/** Rounds of one load merged: counts summed, rates over the whole time, percentiles over every request. */
+function merged(rounds) {
+  const seconds = rounds.reduce((n, r) => n + r.seconds, 0);
+  const sum = (k) => rounds.reduce((n, r) => n + r[k], 0);
+  const latencies = rounds.flatMap((r) => r.latencies);
+  return {
+    seconds,
+    requests: sum("requests"),
+    replies: sum("replies"),
+    failures: sum("failures"),
+    errors: sum("errors"),
+    perSecond: sum("replies") / seconds,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    /** workerd CPU (the worker with its local D1 and Durable Objects) per recorded reply. */
+    cpuMsPerReply: (sum("cpuSeconds") * 1000) / Math.max(1, sum("replies")),
+  };
+}
+
+const cpuOf = (child) => (child ? workerdPids(child).reduce((n, p) => n + cpuSeconds(p), 0) : 0);
+
+/** One load with the server's workerd CPU over it. */
+async function measured(side, seconds, confirmStep) {
+  const cpu0 = cpuOf(side.child);
+  const r = await drive(side.base, side.tokens, seconds, confirmStep);
+  return { ...r, cpuSeconds: cpuOf(side.child) - cpu0 };
+}
+
+/**
+ * The system and the floor in turn, `rounds` slices of `seconds / rounds` each, both servers
+ * up the whole time: load from elsewhere on a shared machine falls on both alike. The ratio
+ * is the median of the rounds' ratios (replies/s of the system over requests/s of the floor).
+ */
+export async function sideBySide({ system, floor, seconds, rounds = 3, log = () => {} }) {
+  const slice = Math.max(5, Math.round(seconds / rounds));
+  const s = [];
+  const f = [];
+  const ratios = [];
+  for (let k = 0; k < rounds; k++) {
+    s.push(await measured(system, slice, true));
+    f.push(await measured(floor, slice, false));
+    ratios.push(s[k].perSecond / f[k].perSecond);
+    log(
+      `replies round ${k + 1}/${rounds}: ${s[k].perSecond.toFixed(1)}/s (${((s[k].cpuSeconds * 1000) / Math.max(1, s[k].replies)).toFixed(1)} ms CPU a reply) against the floor's ${f[k].perSecond.toFixed(1)}/s (${((f[k].cpuSeconds * 1000) / Math.max(1, f[k].replies)).toFixed(1)} ms) (${ratios[k].toFixed(2)})`,
+    );
+  }
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const out = { system: merged(s), floor: merged(f), ratios, ratio: sorted[Math.floor(sorted.length / 2)] };
+  out.cpuRatio = out.system.cpuMsPerReply / out.floor.cpuMsPerReply;
+  return out;
 }
 
 export async function repliesAlone({
@@ -73,31 +146,26 @@ export async function repliesAlone({
   logs = join(ROOT, "test-artifacts", "bench"),
 }) {
   const r = await rollcallWithLinks({ fakes, client, people, log, logs, name: "replies" });
-  let system;
+  const fl = floor ? await startRepliesFloor(logs) : null;
   try {
     const count = () => d1(r.state.stateDir, `SELECT COUNT(*) AS n FROM replies WHERE rollcall_id = ${r.id}`)[0].n;
     const before = count();
-    system = await drive(r.wrangler.base, [...r.tokens.values()], seconds, true);
-    system.stored = count() - before;
-    log(`replies: ${JSON.stringify(system)}`);
+    const system = { base: r.wrangler.base, child: r.wrangler.child, tokens: [...r.tokens.values()] };
+    if (!fl) {
+      const alone = await drive(system.base, system.tokens, seconds, true);
+      alone.stored = count() - before;
+      delete alone.latencies;
+      return { people, seconds, system: alone, floor: null, ratio: null };
+    }
+    const out = await sideBySide({ system, floor: fl, seconds, log });
+    out.system.stored = count() - before;
+    out.floor.stored = await fl.count();
+    log(`replies: ${JSON.stringify(out.system)}; floor: ${JSON.stringify(out.floor)}`);
+    return { people, seconds, ...out };
   } finally {
     await r.stop();
+    if (fl) await fl.stop();
   }
-  let floorResult = null;
-  if (floor) {
-    const stateDir = mkdtempSync(join(tmpdir(), "anpi-floor-"));
-    const w = await startWrangler({ stateDir, config: join(ROOT, "bench", "floor", "replies.toml"), logFile: join(logs, "floor-replies.log") });
-    try {
-      const tokens = Array.from({ length: 1000 }, (_, k) => `floor${String(k).padStart(27, "0")}`);
-      floorResult = await drive(w.base, tokens, seconds, false);
-      floorResult.stored = (await (await fetch(`${w.base}/count`)).json()).n;
-      log(`replies floor: ${JSON.stringify(floorResult)}`);
-    } finally {
-      await w.stop();
-      removeState(stateDir);
-    }
-  }
-  return { people, seconds, system, floor: floorResult, ratio: floorResult ? system.perSecond / floorResult.perSecond : null };
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop())) {

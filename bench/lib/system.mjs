@@ -154,7 +154,7 @@ export async function startWrangler({ stateDir, vars = {}, config, logFile, port
     if (Date.now() > until) throw new Error("wrangler dev did not answer within 120 s");
     await sleep(300);
   }
-  return { child, base, port, stop: (signal = "SIGTERM") => killGroup(child, signal) };
+  return { child, base, port, inspectorPort, stop: (signal = "SIGTERM") => killGroup(child, signal) };
 }
 
 /** Stops a wrangler dev and everything it started (workerd), waiting for it to go. */

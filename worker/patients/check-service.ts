@@ -305,20 +305,14 @@ export async function myLiveChecks(db: D1Database, auth: Auth) {
   return { items: await data.myLiveCheckCounts(db, auth.personId, liveRollcallSql("c.rollcall_id")) };
 }
 
-/** How many checks of this roll-call the person's groups have, and how many are unchecked (the reply page's section): counts, no patient. */
-export async function checksOfRecipient(db: D1Database, rollcallId: number, personId: number): Promise<{ total: number; unchecked: number }> {
-  // The checks are fixed at the confirm: a roll-call found with none never gains one, so its reply pages ask no more.
-  if (WITHOUT_CHECKS.has(rollcallId)) return { total: 0, unchecked: 0 };
-  const counts = await data.recipientCheckCounts(db, rollcallId, personId);
-  if (counts.total === 0 && !(await data.hasChecks(db, rollcallId))) {
-    if (WITHOUT_CHECKS.size >= 256) WITHOUT_CHECKS.delete(WITHOUT_CHECKS.values().next().value!);
-    WITHOUT_CHECKS.add(rollcallId);
-  }
-  return counts;
-}
+/**
+ * How many checks of the roll-call a reply link's owner has in their groups, and how many
+ * are unchecked (the reply page's section): counts, no patient. A statement, so the page
+ * reads it in its one batch; `checksOfLink` reads its row.
+ */
+export const checksOfLinkStatement = (db: D1Database, tokenHash: string): D1PreparedStatement => data.linkCheckCountsStatement(db, tokenHash);
 
-/** Confirmed roll-calls that check no patient (in this isolate). */
-const WITHOUT_CHECKS = new Set<number>();
+export const checksOfLink = (row: unknown): { total: number; unchecked: number } => data.toCheckCounts(row);
 
 // ---------------------------------------------------------------- escalation (the cron, every minute)
 

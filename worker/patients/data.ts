@@ -685,22 +685,26 @@ export async function myLiveCheckCounts(
 }
 
 /** The checks of this roll-call of the open groups the person is an active member of: how many, how many unchecked. */
-export async function recipientCheckCounts(db: D1Database, rollcallId: number, personId: number): Promise<{ total: number; unchecked: number }> {
-  const r = await db
+/**
+ * How many checks of a reply link's roll-call the link owner's open groups have, and how
+ * many are unchecked (the reply page's section), as a statement for the page's batch.
+ * Read from the person's memberships (their few groups), not from the roll-call's checks.
+ */
+export function linkCheckCountsStatement(db: D1Database, tokenHash: string): D1PreparedStatement {
+  return db
     .prepare(
-      `SELECT COUNT(*) AS total, COALESCE(SUM(c.checked_at IS NULL), 0) AS unchecked FROM patient_checks c
-       JOIN patients pt ON pt.id = c.patient_id AND pt.closed_at IS NULL
-       JOIN patient_members me ON me.patient_id = pt.id AND me.person_id = ?2 AND me.removed_at IS NULL
-       WHERE c.rollcall_id = ?1`,
+      `SELECT COUNT(*) AS total, COALESCE(SUM(c.checked_at IS NULL), 0) AS unchecked FROM rollcall_recipients x
+       JOIN patient_members me ON me.person_id = x.person_id AND me.removed_at IS NULL
+       JOIN patients pt ON pt.id = me.patient_id AND pt.closed_at IS NULL
+       JOIN patient_checks c ON c.rollcall_id = x.rollcall_id AND c.patient_id = pt.id
+       WHERE x.token_hash = ?1`,
     )
-    .bind(rollcallId, personId)
-    .first<{ total: number; unchecked: number }>();
-  return { total: Number(r?.total ?? 0), unchecked: Number(r?.unchecked ?? 0) };
+    .bind(tokenHash);
 }
 
-/** Whether the roll-call checks any patient. */
-export async function hasChecks(db: D1Database, rollcallId: number): Promise<boolean> {
-  return (await db.prepare("SELECT 1 AS x FROM patient_checks WHERE rollcall_id = ?1 LIMIT 1").bind(rollcallId).first()) !== null;
+export function toCheckCounts(row: unknown): { total: number; unchecked: number } {
+  const r = row as { total: number | null; unchecked: number | null } | undefined;
+  return { total: Number(r?.total ?? 0), unchecked: Number(r?.unchecked ?? 0) };
 }
 
 /**

@@ -288,7 +288,13 @@ function fieldLabel(w: Wording, ctx: PageContext, field: string, keepLimit = tru
   return raw(rubyHtml(short).replace(/\{max\}/g, String(maxOf(ctx, key))));
 }
 
-const when = (ms: number, lang: Lang) =>
-  new Intl.DateTimeFormat(languageOf(lang).locale, { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(
-    new Date(ms),
-  );
+/** One formatter per language (making one costs more than the rest of a page). */
+const formats = new Map<Lang, Intl.DateTimeFormat>();
+function when(ms: number, lang: Lang): string {
+  let f = formats.get(lang);
+  if (!f) {
+    f = new Intl.DateTimeFormat(languageOf(lang).locale, { timeZone: "Asia/Tokyo", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+    formats.set(lang, f);
+  }
+  return f.format(new Date(ms));
+}

@@ -5,8 +5,6 @@ import { route } from "../auth/access";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { ApiError } from "../lib/errors";
-import { checksOfRecipient } from "../patients/check-service";
-import { loadSettings } from "../system/settings";
 import {
   answeredPage,
   answersFromForm,
@@ -20,7 +18,7 @@ import {
   type FormValues,
   type PageContext,
 } from "./page";
-import { checkAnswers, findRecipientByToken, isOpen, recordReply, type ReplyContext } from "./service";
+import { checkAnswers, findReplyPage, isOpen, recordByLink, type ReplyContext, type ReplyPage } from "./service";
 
 const TokenParam = z.object({
   token: z
@@ -85,16 +83,12 @@ function noStore(c: Context<AppEnv>) {
   c.header("x-robots-tag", "noindex");
 }
 
-/** The reply link's owner with what the page says about who is asking (the network's name), and their patient checks' counts. */
+/** The page's context: the link's owner, the network's name (who is asking), and their patient checks' counts. */
+const contextOf = (page: ReplyPage): ReplyContext & PageContext => ({ ...page.context, networkName: page.settings.networkName, patients: page.patients });
+
 async function pageContext(c: Context<AppEnv>, token: string): Promise<(ReplyContext & PageContext) | null> {
-  const [found, settings] = await Promise.all([findRecipientByToken(c.env, token), loadSettings(c.env)]);
-  if (!found) return null;
-  // Only a roll-call that checks patients asks: the one more read is for those pages alone.
-  const patients =
-    found.rollcall.patientChecks !== null && found.rollcall.confirmedAt !== null
-      ? await checksOfRecipient(c.env.DB, found.rollcall.id, found.recipient.personId)
-      : null;
-  return { ...found, networkName: settings.networkName, patients };
+  const page = await findReplyPage(c.env, token);
+  return page ? contextOf(page) : null;
 }
 
 /** Reply pages at /r/{token} (server-rendered, no JavaScript needed). Proxy replies live with the roll-call routes. */
@@ -114,26 +108,33 @@ replyRoutes
   })
   .openapi(submit, async (c) => {
     noStore(c);
-    const found = await pageContext(c, c.req.valid("param").token);
+    const token = c.req.valid("param").token;
+    const values = await formValues(c);
+    if (values.confirm === "1" && !values.edit) {
+      // The confirm: recorded in one round trip when the link was read here before (recordByLink).
+      try {
+        const done = await recordByLink(c.env, token, { answers: answersFromForm(values), comment: values.comment ?? "" }, waitUntilOf(c));
+        if (!done) return c.html(notFoundPage(), 404);
+        return c.html(donePage(contextOf(done.page), done.reply), 200);
+      } catch (err) {
+        // Refused (closed, or an answer to mend): the page below reads the link again and says why.
+        if (!(err instanceof ApiError) || (err.code !== "closed" && err.status !== 400)) throw err;
+      }
+    }
+    const found = await pageContext(c, token);
     if (!found) return c.html(notFoundPage(), 404);
     const ctx: PageContext = found;
     if (!isOpen(found.rollcall)) {
       return c.html(closedPage(ctx, found.last), 409);
     }
-    const values = await formValues(c);
     if (values.edit) return c.html(formPage(ctx, values), 200);
     try {
       const { answers, comment } = checkAnswers(found.rollcall.template, found.recipient, answersFromForm(values), values.comment ?? "");
       if (values.confirm !== "1") return c.html(confirmPage(ctx, answers, comment), 200);
-      const reply = await recordReply(
-        c.env,
-        { rollcallId: found.rollcall.id, personId: found.recipient.personId, answers, comment, via: "link" },
-        { context: found, waitUntil: waitUntilOf(c) },
-      );
-      return c.html(donePage(ctx, reply), 200);
+      // Only when the write was refused above as closed and the roll-call is now open again: cannot happen (closed is final).
+      return c.html(closedPage(ctx, null), 409);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      if (err.code === "closed") return c.html(closedPage(ctx, null), 409);
       if (err.status !== 400) throw err;
       const field = err.field ?? "answers";
       const code = err.code === "required" || err.code === "too_long" ? err.code : "invalid";

@@ -59,12 +59,20 @@ const templates = new Map<string, TemplateBody>();
 function templateOf(text: string): TemplateBody {
   let t = templates.get(text);
   if (!t) {
-    t = TemplateBodySchema.parse(JSON.parse(text));
+    // Frozen, so every reader can share it: a caller that tried to change it would throw.
+    t = deepFreeze(TemplateBodySchema.parse(JSON.parse(text)));
     if (templates.size >= 64) templates.delete(templates.keys().next().value!);
     templates.set(text, t);
   }
-  // A copy: callers may not change the cached body.
-  return structuredClone(t);
+  return t;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 const toRollcall = (r: RollcallRow): Rollcall => ({
@@ -571,9 +579,14 @@ const toContext = (r: ContextRow): RecipientContext => ({
 
 /** The reply link's owner, their roll-call and latest reply: one read for a reply. */
 export async function recipientContextByTokenHash(db: D1Database, hash: string): Promise<RecipientContext | null> {
-  const r = await db.prepare(`${CONTEXT_SELECT} WHERE x.token_hash IS NOT NULL AND x.token_hash = ?1`).bind(hash).first<ContextRow>();
-  return r ? toContext(r) : null;
+  return recipientContextFromRow(await recipientContextByTokenHashStatement(db, hash).first());
 }
+
+/** The same read as a statement, for a caller that batches it (the reply page); `recipientContextFromRow` reads its row. */
+export const recipientContextByTokenHashStatement = (db: D1Database, hash: string): D1PreparedStatement =>
+  db.prepare(`${CONTEXT_SELECT} WHERE x.token_hash IS NOT NULL AND x.token_hash = ?1`).bind(hash);
+
+export const recipientContextFromRow = (row: unknown): RecipientContext | null => (row ? toContext(row as ContextRow) : null);
 
 /** A recipient of a roll-call with the roll-call and their latest reply (SMS, push, proxy replies): one read. */
 export async function recipientContextOf(db: D1Database, rollcallId: number, personId: number): Promise<RecipientContext | null> {

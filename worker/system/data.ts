@@ -2,9 +2,17 @@
 
 /** The stored settings, key → parsed JSON value. */
 export async function storedSettings(db: D1Database): Promise<Record<string, unknown>> {
-  const { results } = await db.prepare("SELECT key, value FROM settings").all<{ key: string; value: string }>();
+  return toStoredSettings((await storedSettingsStatement(db).all<SettingRow>()).results);
+}
+
+/** The same read as a statement, for a caller that batches it with its own read (the reply page: one round trip). */
+export const storedSettingsStatement = (db: D1Database) => db.prepare("SELECT key, value FROM settings");
+
+export type SettingRow = { key: string; value: string };
+
+export function toStoredSettings(rows: SettingRow[]): Record<string, unknown> {
   const stored: Record<string, unknown> = {};
-  for (const row of results) stored[row.key] = JSON.parse(row.value);
+  for (const row of rows) stored[row.key] = JSON.parse(row.value);
   return stored;
 }
 

@@ -31,9 +31,28 @@ export function defaultSettings(env: Pick<Env, "APP_ENV">): Settings {
 
 /** The settings as in force: the stored values over the network's defaults; a stored set that no longer parses falls back to the defaults. */
 export async function loadSettings(env: Env): Promise<Settings> {
-  const stored = await data.storedSettings(env.DB);
-  const merged = { ...defaultSettings(env), ...stored };
-  const parsed = SettingsSchema.safeParse(merged);
+  return settingsOf(env, await data.storedSettings(env.DB));
+}
+
+/** The settings read as a statement, for a caller that batches it with its own read; `settingsFromRows` reads its rows. */
+export const settingsStatement = (env: Env): D1PreparedStatement => data.storedSettingsStatement(env.DB);
+
+export function settingsFromRows(env: Env, rows: unknown[]): Settings {
+  // The same rows as the last call's (settings seldom change): the same settings, not parsed again.
+  const key = `${env.APP_ENV}\n${JSON.stringify(rows)}`;
+  if (lastParsed?.key !== key) {
+    const settings = settingsOf(env, data.toStoredSettings(rows as data.SettingRow[]));
+    // Frozen: shared by every caller, none may change it.
+    Object.freeze(settings.mobileExtraCountryCodes);
+    lastParsed = { key, settings: Object.freeze(settings) };
+  }
+  return lastParsed.settings;
+}
+
+let lastParsed: { key: string; settings: Settings } | null = null;
+
+function settingsOf(env: Pick<Env, "APP_ENV">, stored: Record<string, unknown>): Settings {
+  const parsed = SettingsSchema.safeParse({ ...defaultSettings(env), ...stored });
   return parsed.success ? parsed.data : defaultSettings(env);
 }
 
