@@ -223,9 +223,9 @@ export async function api(base, cookie, method, path, body) {
 }
 
 /** A template with every channel in the first wave and no later waves (a copy of "safety"). */
-export async function allChannelsTemplate(base, cookie) {
+export async function allChannelsTemplate(base, cookie, channels = ["push", "sms", "email"]) {
   const t = await api(base, cookie, "POST", "/api/templates", { basedOn: "safety", name: `bench ${Date.now()}` });
-  const body = { ...t.body, waves: [{ delayMinutes: 0, channels: ["push", "sms", "email"], fallback: true, onlyUnreplied: false, audience: "recipients" }] };
+  const body = { ...t.body, waves: [{ delayMinutes: 0, channels, fallback: channels.length > 1, onlyUnreplied: false, audience: "recipients" }] };
   await api(base, cookie, "PATCH", `/api/templates/${t.id}`, { body });
   return `db:${t.id}`;
 }
