@@ -1,6 +1,6 @@
 /** All SQL of the board domain (reads over the roll-call, reply and delivery tables). Times are UTC ms. */
 import type { Audience, Channel } from "../delivery/types";
-import { latestReplyOf } from "../rollcall/data";
+import { latestReplyOf, type LatestReplyRow } from "../rollcall/data";
 import type { Answers } from "../rollcall/schemas";
 
 /** First replies per time bucket since `start` (bucket = floor((replied_at - start) / bucketMs)). */
@@ -77,22 +77,19 @@ export async function facilityRecipients(db: D1Database, rollcallId: number, fac
        ORDER BY x.replied_at IS NOT NULL, p.kana, x.person_id`,
     )
     .bind(rollcallId, facilityId)
-    .all<{
-      person_id: number;
-      name: string;
-      kana: string;
-      job: string;
-      is_facility_admin: number;
-      replied_at: number | null;
-      last_reply_id: number | null;
-      answers: string | null;
-      comment: string | null;
-      comment_removed_at: number | null;
-      via: string | null;
-      answered_at: number | null;
-      mobile: string | null;
-      email: string | null;
-    }>();
+    .all<
+      LatestReplyRow & {
+        person_id: number;
+        name: string;
+        kana: string;
+        job: string;
+        is_facility_admin: number;
+        replied_at: number | null;
+        last_reply_id: number | null;
+        mobile: string | null;
+        email: string | null;
+      }
+    >();
   return results.map((r) => ({
     personId: r.person_id,
     name: r.name,

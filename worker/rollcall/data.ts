@@ -112,19 +112,9 @@ export type RollcallSource = "manual" | "jma" | "cap" | "api" | "test";
  */
 export function insertDraftStatement(
   db: D1Database,
-  d: {
-    title: string;
-    message: string;
-    templateRef: string;
-    template: TemplateBody;
-    scope: Scope;
-    drill: boolean;
-    ownerFacilityId: number | null;
+  d: Pick<Rollcall, "title" | "message" | "templateRef" | "template" | "scope" | "drill" | "ownerFacilityId" | "salt" | "createdBy" | "patientChecks"> & {
     source: RollcallSource;
     sourceRef: string | null;
-    salt: string;
-    createdBy: number | null;
-    patientChecks: PatientCheckScope | null;
     now: number;
   },
 ): D1PreparedStatement {
@@ -717,14 +707,17 @@ export async function deliveryProgress(db: D1Database, rollcallId: number): Prom
   return results;
 }
 
-/** A recipient's latest reply as read back (none: not replied): answers parsed, a removed comment (§5) as "". The export and the facility page map it so. */
-export const latestReplyOf = (r: {
+/** The columns of a recipient's latest reply (LEFT JOIN replies r ON r.id = x.last_reply_id: all null when not replied), `r.created_at AS answered_at`. */
+export interface LatestReplyRow {
   answers: string | null;
   comment: string | null;
   comment_removed_at: number | null;
   via: string | null;
   answered_at: number | null;
-}) => ({
+}
+
+/** A recipient's latest reply as read back (none: not replied): answers parsed, a removed comment (§5) as "". The export and the facility page map it so. */
+export const latestReplyOf = (r: LatestReplyRow) => ({
   answers: r.answers ? (JSON.parse(r.answers) as Answers) : null,
   comment: r.comment_removed_at ? "" : (r.comment ?? ""),
   via: r.via,
@@ -769,26 +762,23 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
        ORDER BY f.type, f.kana, x.facility_id, p.kana, x.person_id`,
     )
     .bind(rollcallId, q.facilityIds ? JSON.stringify(q.facilityIds) : null)
-    .all<{
-      person_id: number;
-      name: string;
-      kana: string;
-      job: string;
-      facility: string | null;
-      facility_type: string | null;
-      facility_id: number | null;
-      is_facility_admin: number;
-      replied_at: number | null;
-      answers: string | null;
-      comment: string | null;
-      comment_removed_at: number | null;
-      via: string | null;
-      answered_at: number | null;
-      proxy_by: string | null;
-      proxy_reached: string | null;
-      mobile: string | null;
-      email: string | null;
-    }>();
+    .all<
+      LatestReplyRow & {
+        person_id: number;
+        name: string;
+        kana: string;
+        job: string;
+        facility: string | null;
+        facility_type: string | null;
+        facility_id: number | null;
+        is_facility_admin: number;
+        replied_at: number | null;
+        proxy_by: string | null;
+        proxy_reached: string | null;
+        mobile: string | null;
+        email: string | null;
+      }
+    >();
   return results.map((r) => ({
     personId: r.person_id,
     name: r.name,
