@@ -1,6 +1,6 @@
 /** All SQL of the board domain (reads over the roll-call, reply and delivery tables). Times are UTC ms. */
 import type { Audience, Channel } from "../delivery/types";
-import { latestReplyOf, type LatestReplyRow } from "../rollcall/data";
+import { recipientReplyOf, type RecipientReplyRow } from "../rollcall/data";
 import type { Answers } from "../rollcall/schemas";
 
 /** First replies per time bucket since `start` (bucket = floor((replied_at - start) / bucketMs)). */
@@ -77,28 +77,10 @@ export async function facilityRecipients(db: D1Database, rollcallId: number, fac
        ORDER BY x.replied_at IS NOT NULL, p.kana, x.person_id`,
     )
     .bind(rollcallId, facilityId)
-    .all<
-      LatestReplyRow & {
-        person_id: number;
-        name: string;
-        kana: string;
-        job: string;
-        is_facility_admin: number;
-        replied_at: number | null;
-        last_reply_id: number | null;
-        mobile: string | null;
-        email: string | null;
-      }
-    >();
+    .all<RecipientReplyRow & { last_reply_id: number | null; mobile: string | null; email: string | null }>();
   return results.map((r) => ({
-    personId: r.person_id,
-    name: r.name,
-    kana: r.kana,
-    job: r.job,
-    isFacilityAdmin: r.is_facility_admin === 1,
-    repliedAt: r.replied_at,
+    ...recipientReplyOf(r),
     replyId: r.last_reply_id,
-    ...latestReplyOf(r),
     mobile: r.mobile,
     email: r.email,
   }));

@@ -708,7 +708,7 @@ export async function deliveryProgress(db: D1Database, rollcallId: number): Prom
 }
 
 /** The columns of a recipient's latest reply (LEFT JOIN replies r ON r.id = x.last_reply_id: all null when not replied), `r.created_at AS answered_at`. */
-export interface LatestReplyRow {
+interface LatestReplyRow {
   answers: string | null;
   comment: string | null;
   comment_removed_at: number | null;
@@ -716,12 +716,33 @@ export interface LatestReplyRow {
   answered_at: number | null;
 }
 
-/** A recipient's latest reply as read back (none: not replied): answers parsed, a removed comment (§5) as "". The export and the facility page map it so. */
-export const latestReplyOf = (r: LatestReplyRow) => ({
+/** A recipient's latest reply as read back (none: not replied): answers parsed, a removed comment (§5) as "". */
+const latestReplyOf = (r: LatestReplyRow) => ({
   answers: r.answers ? (JSON.parse(r.answers) as Answers) : null,
   comment: r.comment_removed_at ? "" : (r.comment ?? ""),
   via: r.via,
   answeredAt: r.answered_at,
+});
+
+/** A recipient (x: rollcall_recipients, p: people) with their latest reply: the columns the export and the board's facility page both read. */
+export interface RecipientReplyRow extends LatestReplyRow {
+  person_id: number;
+  name: string;
+  kana: string;
+  job: string;
+  is_facility_admin: number;
+  replied_at: number | null;
+}
+
+/** A recipient with their latest reply as read back; the export and the facility page map it so. */
+export const recipientReplyOf = (r: RecipientReplyRow) => ({
+  personId: r.person_id,
+  name: r.name,
+  kana: r.kana,
+  job: r.job,
+  isFacilityAdmin: r.is_facility_admin === 1,
+  repliedAt: r.replied_at,
+  ...latestReplyOf(r),
 });
 
 export interface ExportRow {
@@ -763,16 +784,10 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
     )
     .bind(rollcallId, q.facilityIds ? JSON.stringify(q.facilityIds) : null)
     .all<
-      LatestReplyRow & {
-        person_id: number;
-        name: string;
-        kana: string;
-        job: string;
+      RecipientReplyRow & {
         facility: string | null;
         facility_type: string | null;
         facility_id: number | null;
-        is_facility_admin: number;
-        replied_at: number | null;
         proxy_by: string | null;
         proxy_reached: string | null;
         mobile: string | null;
@@ -780,16 +795,10 @@ export async function exportRows(db: D1Database, rollcallId: number, q: { facili
       }
     >();
   return results.map((r) => ({
-    personId: r.person_id,
-    name: r.name,
-    kana: r.kana,
-    job: r.job,
+    ...recipientReplyOf(r),
     facility: r.facility,
     facilityType: r.facility_type,
     facilityId: r.facility_id,
-    isFacilityAdmin: r.is_facility_admin === 1,
-    repliedAt: r.replied_at,
-    ...latestReplyOf(r),
     proxyBy: r.proxy_by,
     proxyReached: r.proxy_reached,
     mobile: r.mobile,
