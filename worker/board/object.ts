@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { authOfSession } from "../auth/session";
 import { errorText } from "../lib/redact";
-import { planMessage, type Channel } from "../delivery/types";
+import { planMessage, type Audience as DeliveryAudience, type Channel } from "../delivery/types";
 import { clock } from "../lib/clock";
 import { getRollcall, rollcallStateOf, type Rollcall } from "../rollcall/data";
 import { checkCounts } from "../patients/check-service";
@@ -43,7 +43,7 @@ export interface PlannedWave {
   channels: Channel[];
   fallback: boolean;
   onlyUnreplied: boolean;
-  audience: "recipients" | "facility_admins";
+  audience: DeliveryAudience;
   sentAt: number | null;
 }
 

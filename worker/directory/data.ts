@@ -84,15 +84,7 @@ export async function nextIds(db: D1Database, table: "facilities" | "people" | "
   return r!.next;
 }
 
-export function isIdRace(err: unknown, table: string): boolean {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.includes("UNIQUE constraint failed") && msg.includes(`${table}.id`);
-}
-
-export function isUniqueViolation(err: unknown, columns: string): boolean {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.includes("UNIQUE constraint failed") && msg.includes(columns);
-}
+export { isIdRace, isUniqueViolation } from "../lib/d1-errors";
 
 // ---------------------------------------------------------------- facilities
 

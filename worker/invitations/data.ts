@@ -216,8 +216,7 @@ export const verifyContact = (db: D1Database, personId: number, kind: "email" | 
     .prepare("UPDATE contacts SET verified_at = COALESCE(verified_at, ?4) WHERE person_id = ?1 AND kind = ?2 AND value = ?3 AND removed_at IS NULL")
     .bind(personId, kind, value, at);
 
-export const isUniqueViolation = (err: unknown, what: string): boolean =>
-  err instanceof Error && /UNIQUE constraint failed/i.test(err.message) && err.message.includes(what);
+export { isUniqueViolation } from "../lib/d1-errors";
 
 // ---------------------------------------------------------------- patient groups
 

@@ -105,11 +105,7 @@ export async function nextPostId(db: D1Database): Promise<number> {
   return r!.id;
 }
 
-export const isIdRace = (err: unknown, table: "patients" | "patient_posts"): boolean =>
-  err instanceof Error && err.message.includes("UNIQUE constraint failed") && err.message.includes(`${table}.id`);
-
-export const isUniqueViolation = (err: unknown, what: string): boolean =>
-  err instanceof Error && err.message.includes("UNIQUE constraint failed") && err.message.includes(what);
+export { isIdRace, isUniqueViolation } from "../lib/d1-errors";
 
 /** What is written of the patient (opening and changing a group). */
 export interface PatientFields {

@@ -5,6 +5,7 @@ import { route } from "../auth/access";
 import type { AppEnv } from "../env";
 import { domainApp } from "../lib/app";
 import { ApiError } from "../lib/errors";
+import { noStore } from "../messages/page";
 import {
   answeredPage,
   answersFromForm,
@@ -76,11 +77,6 @@ function waitUntilOf(c: Context<AppEnv>): ((p: Promise<unknown>) => void) | unde
   } catch {
     return undefined;
   }
-}
-
-function noStore(c: Context<AppEnv>) {
-  c.header("cache-control", "no-store");
-  c.header("x-robots-tag", "noindex");
 }
 
 /** The page's context: the link's owner, the network's name (who is asking), and their patient checks' counts. */
