@@ -1,6 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { rollcallObject, type Escalation, type RollCallObject } from "../worker/board/object";
+import { rollcallObject, type EscalationStatus, type RollCallObject } from "../worker/board/object";
 import { clock } from "../worker/lib/clock";
 import { recordReply } from "../worker/reply/service";
 import { adminsWithoutMfa } from "./support/db";
@@ -30,7 +30,7 @@ async function planned(rollcallId: number, n: number, expected: string[]): Promi
   await vi.waitFor(async () => expect((await wave(rollcallId, n)).sort()).toEqual([...expected].sort()), { timeout: 15_000, interval: 200 });
 }
 
-const status = (id: number) => rollcallObject(env, id).status() as Promise<Escalation | null>;
+const status = (id: number) => rollcallObject(env, id).status() as Promise<EscalationStatus | null>;
 
 describe("escalation (one Durable Object per roll-call)", () => {
   it("runs the waves at their delays to non-responders only, then the facility-admin digest", async () => {

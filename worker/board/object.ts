@@ -52,9 +52,10 @@ export interface Escalation {
   startedAt: number;
   closedAt: number | null;
   waves: PlannedWave[];
-  replies: number;
-  lastReplyAt: number | null;
 }
+
+/** The schedule as status() reports it: with the replies noted since the object last woke. */
+export type EscalationStatus = Escalation & { replies: number; lastReplyAt: number | null };
 
 export { rollcallObject } from "./stub";
 
@@ -97,6 +98,9 @@ export class RollCallObject extends DurableObject<Env> {
   private arrivedWhileLoading: ReplyNote[] = [];
   /** A delivery note without counts came: the delivery counts are read again before the next update. */
   private deliveryDoubt = false;
+  /** Replies noted since the object woke, and the last one's time (status()). */
+  private repliesNoted = 0;
+  private lastReplyAt: number | null = null;
   /** The counts were (re)read with boards open: the next message to every board is a snapshot. */
   private snapshotDue = false;
   /** The timeline's bucket width the boards were last sent (a changed width sends the whole timeline). */
@@ -133,8 +137,6 @@ export class RollCallObject extends DurableObject<Env> {
         audience: w.audience,
         sentAt: w.sentAt,
       })),
-      replies: 0,
-      lastReplyAt: null,
     };
     await this.save(e);
     await this.runDue(e);
@@ -212,12 +214,9 @@ export class RollCallObject extends DurableObject<Env> {
    * and pushed to every open board. The reply service does not wait for this.
    */
   async noteReply(note: ReplyNote): Promise<void> {
-    const e = await this.load();
-    if (e) {
-      e.replies += 1;
-      e.lastReplyAt = note.at;
-      await this.save(e);
-    }
+    // Counted in memory, not stored: a reply costs the object no storage write (D1 holds the replies).
+    this.repliesNoted += 1;
+    this.lastReplyAt = note.at;
     if (this.countsLoading) this.arrivedWhileLoading.push(note);
     if (this.ctx.getWebSockets().length === 0) {
       // Nobody looks: the counts are read afresh when a board opens.
@@ -315,8 +314,10 @@ export class RollCallObject extends DurableObject<Env> {
     return wave;
   }
 
-  async status(): Promise<Escalation | null> {
-    return (await this.load()) ?? null;
+  /** The schedule, with the replies this object was told of since it last woke (status only: nothing decides on them). */
+  async status(): Promise<EscalationStatus | null> {
+    const e = await this.load();
+    return e ? { ...e, replies: this.repliesNoted, lastReplyAt: this.lastReplyAt } : null;
   }
 
   // ---------------------------------------------------------------- the live board
