@@ -37,8 +37,8 @@ export interface PlanResult {
 }
 
 /**
- * One page of a wave: creates the deliveries (idempotently), queues a send for each
- * of the page's deliveries that is still queued, then queues the next page. Safe to
+ * One page of a wave: queues the next page, creates this page's deliveries
+ * (idempotently), then queues a send for each of them that is still queued. Safe to
  * run twice: the keys stop duplicates and the claim in send stops double sends.
  */
 export async function planPage(env: Env, m: PlanMessage): Promise<PlanResult> {
@@ -49,6 +49,11 @@ export async function planPage(env: Env, m: PlanMessage): Promise<PlanResult> {
       ? await data.facilityAdminPage(db, m.rollcallId, m.afterPersonId, PAGE_SIZE)
       : await data.recipientPage(db, m.rollcallId, m.afterPersonId, m.onlyUnreplied, PAGE_SIZE);
   if (people.length === 0) return { people: 0, sends: 0, nextAfter: null };
+  // The next page is queued first, so it is planned while this page's sends go out (a full
+  // page means there may be more). Run twice, this queues the next page twice: the keys and
+  // the claim make the second a no-op.
+  const nextAfter = people.length === PAGE_SIZE ? people[people.length - 1]! : null;
+  if (nextAfter !== null) await env.DELIVERY_QUEUE.send({ ...m, afterPersonId: nextAfter } satisfies DeliveryMessage);
   // The snapshot leaves token hashes NULL: store this page's before its links go out.
   if (m.audience === "recipients") await fillTokenHashes(env, m.rollcallId, people);
 
@@ -66,8 +71,5 @@ export async function planPage(env: Env, m: PlanMessage): Promise<PlanResult> {
   const ids = await data.queuedOfPage(db, m.rollcallId, m.wave, m.audience, people);
   for (let i = 0; i < ids.length; i += SEND_BATCH)
     await env.DELIVERY_QUEUE.sendBatch(ids.slice(i, i + SEND_BATCH).map((deliveryId) => ({ body: { type: "send", deliveryId } satisfies DeliveryMessage })));
-
-  const nextAfter = people.length === PAGE_SIZE ? people[people.length - 1]! : null;
-  if (nextAfter !== null) await env.DELIVERY_QUEUE.send({ ...m, afterPersonId: nextAfter } satisfies DeliveryMessage);
   return { people: people.length, sends: ids.length, nextAfter };
 }
