@@ -106,32 +106,30 @@ replyRoutes
     noStore(c);
     const token = c.req.valid("param").token;
     const values = await formValues(c);
+    // The confirm: recorded in one round trip when the link was read here before (recordByLink).
+    // Refused (closed, or an answer to mend), the page below reads the link again and says why.
+    let refused: ApiError | null = null;
     if (values.confirm === "1" && !values.edit) {
-      // The confirm: recorded in one round trip when the link was read here before (recordByLink).
       try {
         const done = await recordByLink(c.env, token, { answers: answersFromForm(values), comment: values.comment ?? "" }, waitUntilOf(c));
         if (!done) return c.html(notFoundPage(), 404);
         return c.html(donePage(contextOf(done.page), done.reply), 200);
       } catch (err) {
-        // Refused (closed, or an answer to mend): the page below reads the link again and says why.
         if (!(err instanceof ApiError) || (err.code !== "closed" && err.status !== 400)) throw err;
+        refused = err;
       }
     }
     const found = await pageContext(c, token);
     if (!found) return c.html(notFoundPage(), 404);
     const ctx: PageContext = found;
-    if (!isOpen(found.rollcall)) {
-      return c.html(closedPage(ctx, found.last), 409);
-    }
+    if (!isOpen(found.rollcall) || refused?.code === "closed") return c.html(closedPage(ctx, found.last), 409);
     if (values.edit) return c.html(formPage(ctx, values), 200);
     try {
+      if (refused) throw refused;
       const { answers, comment } = checkAnswers(found.rollcall.template, found.recipient, answersFromForm(values), values.comment ?? "");
-      if (values.confirm !== "1") return c.html(confirmPage(ctx, answers, comment), 200);
-      // Only when the write was refused above as closed and the roll-call is now open again: cannot happen (closed is final).
-      return c.html(closedPage(ctx, null), 409);
+      return c.html(confirmPage(ctx, answers, comment), 200);
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      if (err.status !== 400) throw err;
+      if (!(err instanceof ApiError) || err.status !== 400) throw err;
       const field = err.field ?? "answers";
       const code = err.code === "required" || err.code === "too_long" ? err.code : "invalid";
       return c.html(formPage(ctx, values, { error: { field, code } }), 400);

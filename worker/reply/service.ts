@@ -40,7 +40,7 @@ export interface ReplyContext {
 export async function findRecipientByToken(env: Env, token: string): Promise<ReplyContext | null> {
   if (!isTokenShaped(token)) return null;
   const hash = await tokenHash(token);
-  return remember(hash, recipientContextOf_(await recipientContextByTokenHash(env.DB, hash)));
+  return remember(hash, replyContextOf(await recipientContextByTokenHash(env.DB, hash)));
 }
 
 /**
@@ -70,14 +70,16 @@ function pageOf(env: Env, context: ReplyContext, [, settings, checks]: D1Result[
 }
 
 export async function findReplyPage(env: Env, token: string): Promise<ReplyPage | null> {
-  if (!isTokenShaped(token)) return null;
-  const hash = await tokenHash(token);
+  return isTokenShaped(token) ? readPage(env, await tokenHash(token)) : null;
+}
+
+async function readPage(env: Env, hash: string): Promise<ReplyPage | null> {
   const results = await env.DB.batch(pageStatements(env, hash));
-  const context = remember(hash, recipientContextOf_(recipientContextFromRow(results[0]?.results[0])));
+  const context = remember(hash, replyContextOf(recipientContextFromRow(results[0]?.results[0])));
   return context ? pageOf(env, context, results) : null;
 }
 
-const recipientContextOf_ = (found: RecipientContext | null): ReplyContext | null =>
+const replyContextOf = (found: RecipientContext | null): ReplyContext | null =>
   found ? { recipient: found.recipient, rollcall: found.rollcall, last: found.lastReply ? toReply(found.lastReply) : null } : null;
 
 /**
@@ -225,7 +227,7 @@ export async function recordByLink(
   const hash = await tokenHash(token);
   const known = KNOWN.get(hash);
   if (!known) {
-    const page = await findReplyPage(env, token);
+    const page = await readPage(env, hash);
     if (!page) return null;
     const { recipient, rollcall } = page.context;
     const reply = await recordReply(env, { rollcallId: rollcall.id, personId: recipient.personId, ...raw, via: "link" }, { context: page.context, waitUntil });
@@ -235,7 +237,7 @@ export async function recordByLink(
   const reads = pageStatements(env, hash);
   const results = await env.DB.batch<Record<string, unknown>>([...reads, ...replyWrites(env.DB, reply)]);
   // The state just before the write, read in its batch: the context the write replaced.
-  const context = recipientContextOf_(recipientContextFromRow(results[0]?.results[0]));
+  const context = replyContextOf(recipientContextFromRow(results[0]?.results[0]));
   if (!context) return null;
   if (!isOpen(context.rollcall)) throw closedError();
   const last = context.last;

@@ -1,3 +1,4 @@
+import { deepFreeze } from "../lib/freeze";
 import type { Channel } from "../delivery/types";
 import { TemplateBodySchema, type TemplateBody } from "../templates/schemas";
 import type { Answers, PatientCheckScope, Scope } from "./schemas";
@@ -59,20 +60,11 @@ const templates = new Map<string, TemplateBody>();
 function templateOf(text: string): TemplateBody {
   let t = templates.get(text);
   if (!t) {
-    // Frozen, so every reader can share it: a caller that tried to change it would throw.
     t = deepFreeze(TemplateBodySchema.parse(JSON.parse(text)));
     if (templates.size >= 64) templates.delete(templates.keys().next().value!);
     templates.set(text, t);
   }
   return t;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 const toRollcall = (r: RollcallRow): Rollcall => ({

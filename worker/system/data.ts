@@ -1,11 +1,6 @@
 /** All SQL of the system domain: the settings table and the health check's ping. */
 
-/** The stored settings, key → parsed JSON value. */
-export async function storedSettings(db: D1Database): Promise<Record<string, unknown>> {
-  return toStoredSettings((await storedSettingsStatement(db).all<SettingRow>()).results);
-}
-
-/** The same read as a statement, for a caller that batches it with its own read (the reply page: one round trip). */
+/** The stored settings' rows (key, JSON value); `toStoredSettings` parses them. */
 export const storedSettingsStatement = (db: D1Database) => db.prepare("SELECT key, value FROM settings");
 
 export type SettingRow = { key: string; value: string };

@@ -1,4 +1,5 @@
 import { clock } from "../lib/clock";
+import { deepFreeze } from "../lib/freeze";
 import * as data from "./data";
 import { SettingsSchema, type Settings } from "./schemas";
 
@@ -31,21 +32,16 @@ export function defaultSettings(env: Pick<Env, "APP_ENV">): Settings {
 
 /** The settings as in force: the stored values over the network's defaults; a stored set that no longer parses falls back to the defaults. */
 export async function loadSettings(env: Env): Promise<Settings> {
-  return settingsOf(env, await data.storedSettings(env.DB));
+  return settingsFromRows(env, (await settingsStatement(env).all()).results);
 }
 
 /** The settings read as a statement, for a caller that batches it with its own read; `settingsFromRows` reads its rows. */
 export const settingsStatement = (env: Env): D1PreparedStatement => data.storedSettingsStatement(env.DB);
 
+/** The settings from their stored rows. The same rows as the last call's (settings seldom change) give the same frozen settings, not parsed again. */
 export function settingsFromRows(env: Env, rows: unknown[]): Settings {
-  // The same rows as the last call's (settings seldom change): the same settings, not parsed again.
   const key = `${env.APP_ENV}\n${JSON.stringify(rows)}`;
-  if (lastParsed?.key !== key) {
-    const settings = settingsOf(env, data.toStoredSettings(rows as data.SettingRow[]));
-    // Frozen: shared by every caller, none may change it.
-    Object.freeze(settings.mobileExtraCountryCodes);
-    lastParsed = { key, settings: Object.freeze(settings) };
-  }
+  if (lastParsed?.key !== key) lastParsed = { key, settings: deepFreeze(settingsOf(env, data.toStoredSettings(rows as data.SettingRow[]))) };
   return lastParsed.settings;
 }
 
